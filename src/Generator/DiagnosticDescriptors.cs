@@ -1,0 +1,67 @@
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace EinsumGen.Generator
+{
+    /// <summary>Every diagnostic EinsumGen reports. IDs are stable; see AnalyzerReleases.*.md.</summary>
+    internal static class DiagnosticDescriptors
+    {
+        private const string Category = "EinsumGen";
+        private const string HelpBase = "https://github.com/einsumgen/einsumgen/blob/main/docs/diagnostics.md#";
+
+        public static readonly DiagnosticDescriptor InvalidCharacter = Error("EG0001", "Invalid character in einsum spec", "{0}");
+        public static readonly DiagnosticDescriptor MalformedEllipsis = Error("EG0002", "Malformed ellipsis in einsum spec", "{0}");
+        public static readonly DiagnosticDescriptor MultipleArrows = Error("EG0003", "More than one '->' in einsum spec", "{0}");
+        public static readonly DiagnosticDescriptor OutputLabelNotInInputs = Error("EG0004", "Output label not in any input", "{0}");
+        public static readonly DiagnosticDescriptor OutputLabelRepeated = Error("EG0005", "Output label repeated", "{0}");
+        public static readonly DiagnosticDescriptor OperandCountMismatch = Error("EG0006", "Operand count does not match the parameters",
+            "The spec '{0}' has {1} operand term(s), but method '{2}' has {3} operand parameter(s)");
+        public static readonly DiagnosticDescriptor MethodNotStatic = Error("EG0007", "Einsum method must be static",
+            "Method '{0}' must be static to carry [Einsum]");
+        public static readonly DiagnosticDescriptor MethodNotPartial = Error("EG0008", "Einsum method must be a partial declaration",
+            "Method '{0}' must be declared 'static partial' with no body, so that EinsumGen can implement it");
+        public static readonly DiagnosticDescriptor TypeNotPartial = Error("EG0009", "Containing type must be partial",
+            "Type '{0}' contains an [Einsum] method and must be declared partial (as must every type that contains it)");
+        public static readonly DiagnosticDescriptor UnsupportedParameterType = Error("EG0010", "Unsupported parameter type",
+            "Parameter '{0}' has type '{1}'; operands are ReadOnlyTensorSpan<T> (or T for a rank-0 operand) with T float or double");
+        public static readonly DiagnosticDescriptor MixedElementTypes = Error("EG0011", "Mixed element types",
+            "Parameter '{0}' has element type '{1}', but the method's element type is '{2}'; all operands and the output share one of float or double");
+        public static readonly DiagnosticDescriptor OutputParameterExpected = Error("EG0012", "Output must be the last parameter",
+            "The spec '{0}' produces a tensor: method '{1}' must return void and take the output as its last parameter, a TensorSpan<T>");
+        public static readonly DiagnosticDescriptor ScalarOutputExpected = Error("EG0013", "Scalar output is returned",
+            "The spec '{0}' produces a scalar: method '{1}' must return {2} and take no TensorSpan<T> output parameter");
+        public static readonly DiagnosticDescriptor ScalarParameterWithLabels = Error("EG0014", "Rank-0 parameter for a term with labels",
+            "Parameter '{0}' is a plain {1}, a rank-0 operand, but its term '{2}' names labels; use ReadOnlyTensorSpan<{1}>");
+        public static readonly DiagnosticDescriptor TensorForEmptyTerm = Error("EG0015", "Tensor parameter for an empty term",
+            "Parameter '{0}' is a tensor, but its term is empty (a rank-0 operand); declare it as a plain {1}");
+        public static readonly DiagnosticDescriptor SizesMalformed = Error("EG0016", "Malformed Sizes",
+            "Sizes must read 'label=size, ...' with letters and positive integers: {0}");
+        public static readonly DiagnosticDescriptor SizesUnknownLabel = Error("EG0017", "Sizes names an unknown label",
+            "Sizes declares '{0}', which no input term of '{1}' uses");
+        public static readonly DiagnosticDescriptor GenericMethod = Error("EG0018", "Generic einsum method",
+            "Method '{0}' is generic; [Einsum] methods take float or double tensors, not a type parameter");
+        public static readonly DiagnosticDescriptor SpecNotConstant = Error("EG0019", "Spec must be a constant string",
+            "The einsum spec must be a non-null constant string");
+
+        public static readonly DiagnosticDescriptor InternalError = Error("EG0020", "EinsumGen internal error",
+            "EinsumGen could not generate '{0}': {1}. Please report this with the method's declaration.");
+
+        private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
+            InvalidCharacter, MalformedEllipsis, MultipleArrows, OutputLabelNotInInputs, OutputLabelRepeated, OperandCountMismatch,
+            MethodNotStatic, MethodNotPartial, TypeNotPartial, UnsupportedParameterType, MixedElementTypes, OutputParameterExpected,
+            ScalarOutputExpected, ScalarParameterWithLabels, TensorForEmptyTerm, SizesMalformed, SizesUnknownLabel, GenericMethod,
+            SpecNotConstant, InternalError);
+
+        public static DiagnosticDescriptor ById(string id) => s_byId[id];
+
+        private static DiagnosticDescriptor Error(string id, string title, string message) =>
+            new DiagnosticDescriptor(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+
+        private static Dictionary<string, DiagnosticDescriptor> Index(params DiagnosticDescriptor[] all)
+        {
+            var map = new Dictionary<string, DiagnosticDescriptor>();
+            foreach (var d in all) map.Add(d.Id, d);
+            return map;
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using EinsumGen.Generator.Models;
+using EinsumGen.Notation;
+using EinsumGen.Planning;
+
+namespace EinsumGen.Generator
+{
+    /// <summary>
+    /// Stage 2: the contraction order of one method, fixed at build time. Sizes come from <c>Sizes</c>; undeclared ones
+    /// are assumed (<see cref="GeneratorInfo.AssumedSize"/>), which the remarks say. Tensor ids: operands 0..n-1, then
+    /// step k's result n+k; the last step writes the output.
+    /// </summary>
+    internal sealed class MethodPlan
+    {
+        private readonly EinsumMethod _method;
+
+        private MethodPlan(EinsumMethod method, EinsumExpression expression, Dictionary<char, long> sizes, HashSet<char> declared, ContractionPath path)
+        {
+            _method = method;
+            Expression = expression;
+            Sizes = sizes;
+            Declared = declared;
+            Path = path;
+        }
+
+        public EinsumExpression Expression { get; }
+
+        /// <summary>The sizes the plan was made with (declared or assumed).</summary>
+        public Dictionary<char, long> Sizes { get; }
+
+        /// <summary>The labels whose sizes were declared.</summary>
+        public HashSet<char> Declared { get; }
+
+        public ContractionPath Path { get; }
+
+        public IReadOnlyList<ContractionStep> Steps => Path.Steps;
+
+        public int OperandCount => Expression.Inputs.Count;
+
+        public int OutputId => OperandCount + Steps.Count - 1;
+
+        /// <summary>True when '...' leaves ranks to run time, so steps run on the runtime's generic strided kernel.</summary>
+        public bool UsesGenericKernel => Expression.AnyEllipsis;
+
+        /// <summary>Every label, in ordinal order.</summary>
+        public string Labels => Expression.AllLabels();
+
+        /// <summary>The plan as the runtime program reads it: "left,right>labels;...".</summary>
+        public string StepsText => string.Join(";", Steps.Select(s => s.Left.ToString(CultureInfo.InvariantCulture) + "," + s.Right.ToString(CultureInfo.InvariantCulture) + ">" + s.ResultLabels));
+
+        /// <summary>The file-local class that holds the runtime program.</summary>
+        public string HolderName => "EinsumProgram_" + _method.Name;
+
+        public static MethodPlan Create(EinsumMethod method)
+        {
+            var expression = EinsumParser.Parse(method.Spec);
+            SizesParser.TryParse(method.Sizes, out var declared, out _, out _, out _);
+            var sizes = new Dictionary<char, long>();
+            foreach (char c in expression.AllLabels()) sizes[c] = declared.TryGetValue(c, out long n) ? n : GeneratorInfo.AssumedSize;
+            sizes[EinsumExpression.EllipsisLabel] = GeneratorInfo.AssumedSize;
+            var path = ContractionPlanner.Plan(expression.PlannerInputs(), expression.PlannerOutput(), sizes);
+            return new MethodPlan(method, expression, sizes, new HashSet<char>(declared.Keys), path);
+        }
+
+        /// <summary>The labels a tensor is indexed by (an operand's distinct labels, or a step's result labels).</summary>
+        public string LabelsOf(int tensor)
+        {
+            if (tensor < OperandCount)
+            {
+                var term = Expression.Inputs[tensor];
+                return (term.HasEllipsis ? EinsumExpression.EllipsisLabel.ToString() : string.Empty) + term.DistinctLabels();
+            }
+            return Steps[tensor - OperandCount].ResultLabels;
+        }
+
+        /// <summary>The labels step <paramref name="k"/> sums away, in order of appearance.</summary>
+        public string SummedLabels(int k)
+        {
+            var step = Steps[k];
+            string all = LabelsOf(step.Left) + (step.Right < 0 ? string.Empty : LabelsOf(step.Right));
+            var sb = new StringBuilder();
+            foreach (char c in all)
+            {
+                if (step.ResultLabels.IndexOf(c) < 0 && sb.ToString().IndexOf(c) < 0) sb.Append(c);
+            }
+            return sb.ToString();
+        }
+
+        /// <summary>A readable name: the parameter's, the output's, or t1, t2, ... for intermediates.</summary>
+        public string TensorName(int tensor)
+        {
+            if (tensor < OperandCount) return _method.Operands[tensor].Name.TrimStart('@');
+            if (tensor == OutputId) return _method.Output?.Name.TrimStart('@') ?? "result";
+            return "t" + (tensor - OperandCount + 1).ToString(CultureInfo.InvariantCulture);
+        }
+
+        /// <summary>One step as a formula, e.g. "t1[m,k] = Σ_n a[m,n] · b[n,k]".</summary>
+        public string Describe(int k)
+        {
+            var step = Steps[k];
+            int id = OperandCount + k;
+            string summed = SummedLabels(k);
+            string sum = summed.Length == 0 ? string.Empty : "Σ_" + Join(summed) + " ";
+            string right = step.Right < 0 ? string.Empty : " · " + Indexed(step.Right);
+            return Indexed(id) + " = " + sum + Indexed(step.Left) + right;
+        }
+
+        /// <summary>The whole einsum as a formula over the method's parameter names.</summary>
+        public string Formula()
+        {
+            var summed = new StringBuilder();
+            foreach (char c in Expression.AllLabels())
+            {
+                if (!Expression.Output.Labels.Contains(c)) summed.Append(c);
+            }
+            string lhs = (_method.Output?.Name.TrimStart('@') ?? "result") + Bracket(Expression.Output.ToString());
+            string sum = summed.Length == 0 ? string.Empty : "Σ_" + Join(summed.ToString()) + " ";
+            var factors = new List<string>();
+            for (int i = 0; i < OperandCount; i++) factors.Add(TensorName(i) + Bracket(Expression.Inputs[i].ToString()));
+            return lhs + " = " + sum + string.Join(" · ", factors);
+        }
+
+        private string Indexed(int tensor) => TensorName(tensor) + Bracket(LabelsOf(tensor).Replace(".", "..."));
+
+        private static string Bracket(string labels) => labels.Length == 0 ? string.Empty : "[" + Join(labels.Replace("...", ".")).Replace(".", "...") + "]";
+
+        private static string Join(string labels) => string.Join(",", labels.Select(c => c.ToString()));
+    }
+}

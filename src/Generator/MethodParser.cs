@@ -1,0 +1,277 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using EinsumGen.Generator.Models;
+using EinsumGen.Notation;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+
+namespace EinsumGen.Generator
+{
+    /// <summary>
+    /// Stage 1: reads an [Einsum] method from Roslyn into a value model, checking the spec against the signature.
+    /// Nothing Roslyn-typed leaves this class; every failure is a diagnostic located as precisely as the source allows.
+    /// </summary>
+    internal static class MethodParser
+    {
+        private const string ReadOnlyTensorSpan = "System.Numerics.Tensors.ReadOnlyTensorSpan<T>";
+        private const string TensorSpan = "System.Numerics.Tensors.TensorSpan<T>";
+
+        private enum ParameterKind { ReadOnlyTensor, Tensor, Scalar, Unsupported }
+
+        public static MethodResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct)
+        {
+            var diagnostics = new List<DiagnosticInfo>();
+            var method = (IMethodSymbol)context.TargetSymbol;
+            var syntax = (MethodDeclarationSyntax)context.TargetNode;
+            var attribute = context.Attributes[0];
+            var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(ct) as AttributeSyntax;
+            var nameLocation = LocationInfo.From(syntax.SyntaxTree, syntax.Identifier.Span);
+
+            var spec = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string : null;
+            var specLocator = new LiteralLocator(syntax.SyntaxTree, ArgumentExpression(attributeSyntax, null));
+            if (spec is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SpecNotConstant, specLocator.Whole()));
+                return Fail(diagnostics);
+            }
+
+            CheckDeclaration(method, syntax, nameLocation, diagnostics);
+
+            if (!EinsumParser.TryParse(spec, out var expression, out var error))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(SpecDescriptor(error!.Kind), specLocator.At(error.Start, error.Length), error.Message));
+                return Fail(diagnostics);
+            }
+
+            string? sizes = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Sizes").Value.Value as string;
+            CheckSizes(sizes, expression!, new LiteralLocator(syntax.SyntaxTree, ArgumentExpression(attributeSyntax, "Sizes")), diagnostics);
+
+            var model = ReadSignature(method, syntax, expression!, spec, sizes, specLocator, nameLocation, diagnostics);
+            if (diagnostics.Count > 0) return Fail(diagnostics);
+            return new MethodResult(model, EquatableArray<DiagnosticInfo>.Empty);
+        }
+
+        private static MethodResult Fail(List<DiagnosticInfo> diagnostics) => new MethodResult(null, diagnostics.ToEquatableArray());
+
+        private static void CheckDeclaration(IMethodSymbol method, MethodDeclarationSyntax syntax, LocationInfo nameLocation, List<DiagnosticInfo> diagnostics)
+        {
+            if (!method.IsStatic) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodNotStatic, nameLocation, method.Name));
+            bool isPartial = syntax.Modifiers.Any(SyntaxKind.PartialKeyword);
+            if (!isPartial || syntax.Body is not null || syntax.ExpressionBody is not null || method.PartialImplementationPart is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodNotPartial, nameLocation, method.Name));
+            }
+            if (method.IsGenericMethod) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericMethod, nameLocation, method.Name));
+            for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+            {
+                foreach (var reference in type.DeclaringSyntaxReferences)
+                {
+                    if (reference.GetSyntax() is TypeDeclarationSyntax declaration && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeNotPartial,
+                            LocationInfo.From(declaration.SyntaxTree, declaration.Identifier.Span), type.Name));
+                    }
+                }
+            }
+        }
+
+        private static EinsumMethod? ReadSignature(IMethodSymbol method, MethodDeclarationSyntax syntax, EinsumExpression expression, string spec, string? sizes,
+            LiteralLocator specLocator, LocationInfo nameLocation, List<DiagnosticInfo> diagnostics)
+        {
+            int before = diagnostics.Count;
+            var parameters = method.Parameters;
+            var kinds = parameters.Select(p => Classify(p.Type, out _)).ToList();
+            bool scalarOutput = expression.Output.IsScalar;
+            int operandCount = parameters.Length;
+
+            // The element type: from the output, else the first operand that has one.
+            string? element = null;
+            foreach (var p in parameters)
+            {
+                if (Classify(p.Type, out var e) != ParameterKind.Unsupported) { element = e; break; }
+            }
+            element ??= method.ReturnType.SpecialType == SpecialType.System_Single ? "float" : method.ReturnType.SpecialType == SpecialType.System_Double ? "double" : null;
+
+            for (int i = 0; i < parameters.Length; i++)
+            {
+                var p = parameters[i];
+                var location = LocationInfo.From(p.Locations.FirstOrDefault()) ?? nameLocation;
+                if (kinds[i] == ParameterKind.Unsupported)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameterType, location, p.Name, p.Type.ToDisplayString()));
+                    continue;
+                }
+                Classify(p.Type, out var pe);
+                if (pe != element) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MixedElementTypes, location, p.Name, pe ?? "?", element ?? "?"));
+            }
+            if (diagnostics.Count > before) return null;
+
+            if (scalarOutput)
+            {
+                bool returnsElement = method.ReturnType.ToDisplayString() == element;
+                if (!returnsElement || kinds.Contains(ParameterKind.Tensor))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ScalarOutputExpected, nameLocation, spec, method.Name, element ?? "float"));
+                    return null;
+                }
+            }
+            else
+            {
+                bool lastIsOutput = kinds.Count > 0 && kinds[kinds.Count - 1] == ParameterKind.Tensor;
+                int misplaced = kinds.Take(kinds.Count - 1).ToList().IndexOf(ParameterKind.Tensor);
+                if (!method.ReturnsVoid || !lastIsOutput || misplaced >= 0)
+                {
+                    var at = misplaced >= 0 ? LocationInfo.From(parameters[misplaced].Locations.FirstOrDefault()) ?? nameLocation : nameLocation;
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputParameterExpected, at, spec, method.Name));
+                    return null;
+                }
+                operandCount--;
+            }
+            if (element is null) return null;
+
+            if (operandCount != expression.Inputs.Count)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OperandCountMismatch, specLocator.Whole(),
+                    spec, expression.Inputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), method.Name,
+                    operandCount.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                return null;
+            }
+
+            var operands = new List<OperandParameter>();
+            for (int i = 0; i < operandCount; i++)
+            {
+                var term = expression.Inputs[i];
+                bool scalar = kinds[i] == ParameterKind.Scalar;
+                if (scalar && term.Labels.Count > 0)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ScalarParameterWithLabels, specLocator.At(term.Start, term.Length), parameters[i].Name, element, term.ToString()));
+                }
+                else if (!scalar && term.IsScalar)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TensorForEmptyTerm,
+                        LocationInfo.From(parameters[i].Locations.FirstOrDefault()) ?? nameLocation, parameters[i].Name, element));
+                }
+                operands.Add(new OperandParameter(Escape(parameters[i].Name), scalar));
+            }
+            if (diagnostics.Count > before) return null;
+
+            var output = scalarOutput ? null : new OperandParameter(Escape(parameters[parameters.Length - 1].Name), false);
+            return new EinsumMethod(
+                HierarchyInfo.From(method.ContainingType),
+                method.Name,
+                string.Join(" ", syntax.Modifiers.Select(m => m.Text)),
+                element,
+                spec,
+                sizes,
+                operands.ToEquatableArray(),
+                output,
+                syntax.ParameterList.Parameters.Select((p, i) => Declaration(p, parameters[i])).ToEquatableArray());
+        }
+
+        private static string Declaration(ParameterSyntax syntax, IParameterSymbol symbol)
+        {
+            var modifiers = string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.ThisKeyword)).Select(m => m.Text));
+            var type = symbol.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.UseSpecialTypes));
+            return (modifiers.Length > 0 ? modifiers + " " : string.Empty) + type + " " + Escape(symbol.Name);
+        }
+
+        private static string Escape(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+        private static ParameterKind Classify(ITypeSymbol type, out string? element)
+        {
+            element = null;
+            if (type.SpecialType == SpecialType.System_Single) { element = "float"; return ParameterKind.Scalar; }
+            if (type.SpecialType == SpecialType.System_Double) { element = "double"; return ParameterKind.Scalar; }
+            if (type is INamedTypeSymbol { IsGenericType: true } named && named.TypeArguments.Length == 1)
+            {
+                string definition = named.ConstructedFrom.ToDisplayString();
+                var arg = named.TypeArguments[0].SpecialType;
+                element = arg == SpecialType.System_Single ? "float" : arg == SpecialType.System_Double ? "double" : null;
+                if (element is null) return ParameterKind.Unsupported;
+                if (definition == ReadOnlyTensorSpan) return ParameterKind.ReadOnlyTensor;
+                if (definition == TensorSpan) return ParameterKind.Tensor;
+            }
+            element = null;
+            return ParameterKind.Unsupported;
+        }
+
+        private static void CheckSizes(string? sizes, EinsumExpression expression, LiteralLocator locator, List<DiagnosticInfo> diagnostics)
+        {
+            if (sizes is null) return;
+            if (!SizesParser.TryParse(sizes, out var parsed, out var error, out int start, out int length))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizesMalformed, locator.At(start, length), error!));
+                return;
+            }
+            string all = expression.AllLabels();
+            foreach (var label in parsed.Keys.OrderBy(c => c))
+            {
+                if (all.IndexOf(label) >= 0) continue;
+                int at = IndexOfLabel(sizes, label);
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizesUnknownLabel, locator.At(at, 1), label.ToString(), expression.Text));
+            }
+        }
+
+        private static int IndexOfLabel(string sizes, char label)
+        {
+            for (int i = 0; i < sizes.Length; i++)
+            {
+                if (sizes[i] == label && (i + 1 == sizes.Length || !EinsumParser.IsLabel(sizes[i + 1]))) return i;
+            }
+            return 0;
+        }
+
+        private static DiagnosticDescriptor SpecDescriptor(EinsumErrorKind kind) => kind switch
+        {
+            EinsumErrorKind.InvalidCharacter => DiagnosticDescriptors.InvalidCharacter,
+            EinsumErrorKind.MalformedEllipsis => DiagnosticDescriptors.MalformedEllipsis,
+            EinsumErrorKind.MultipleArrows => DiagnosticDescriptors.MultipleArrows,
+            EinsumErrorKind.OutputLabelNotInInputs => DiagnosticDescriptors.OutputLabelNotInInputs,
+            _ => DiagnosticDescriptors.OutputLabelRepeated,
+        };
+
+        private static ExpressionSyntax? ArgumentExpression(AttributeSyntax? attribute, string? name)
+        {
+            if (attribute?.ArgumentList is null) return null;
+            foreach (var argument in attribute.ArgumentList.Arguments)
+            {
+                string? argName = argument.NameEquals?.Name.Identifier.Text ?? argument.NameColon?.Name.Identifier.Text;
+                if (name is null ? argName is null || argName == "spec" : argName == name) return argument.Expression;
+            }
+            return null;
+        }
+
+        /// <summary>Maps an index in a string's value to its span in source, where the literal has no escapes.</summary>
+        private readonly struct LiteralLocator
+        {
+            private readonly SyntaxTree _tree;
+            private readonly ExpressionSyntax? _expression;
+
+            public LiteralLocator(SyntaxTree tree, ExpressionSyntax? expression)
+            {
+                _tree = tree;
+                _expression = expression;
+            }
+
+            public LocationInfo? Whole() => _expression is null ? null : LocationInfo.From(_tree, _expression.Span);
+
+            public LocationInfo? At(int start, int length)
+            {
+                if (_expression is not LiteralExpressionSyntax literal || !literal.Token.IsKind(SyntaxKind.StringLiteralToken) && !literal.Token.IsKind(SyntaxKind.SingleLineRawStringLiteralToken))
+                {
+                    return Whole();
+                }
+                string text = literal.Token.Text, value = literal.Token.ValueText;
+                int prefix = text.StartsWith("@", System.StringComparison.Ordinal) ? 2 : text.TakeWhile(c => c == '"').Count();
+                if (prefix < 1 || prefix + value.Length > text.Length || string.CompareOrdinal(text, prefix, value, 0, value.Length) != 0 || start < 0)
+                {
+                    return Whole(); // escapes or an unusual literal: point at the whole argument
+                }
+                return LocationInfo.From(_tree, new TextSpan(literal.Token.SpanStart + prefix + start, System.Math.Max(0, length)));
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System;
+using System.Collections.Generic;
+using System.Text;
+using EinsumGen.Notation;
+using EinsumGen.Planning;
+
+namespace EinsumGen
+{
+    /// <summary>
+    /// The order in which an einsum's operands are best contracted pairwise, with its cost under opt_einsum's convention
+    /// (per step: product of the sizes of every label involved, doubled when the step sums a label).
+    /// <see cref="ToString"/> prints the same report as opt_einsum's <c>contract_path</c>, and more.
+    /// </summary>
+    public sealed class EinsumPlan
+    {
+        private EinsumPlan(string spec, string strategy, long totalFlops, long naiveFlops, long largestIntermediate,
+            int naiveScaling, int optimizedScaling, IReadOnlyList<EinsumPlanStep> steps, IReadOnlyDictionary<char, long> sizes, long[] ellipsisShape)
+        {
+            Spec = spec;
+            Strategy = strategy;
+            TotalFlops = totalFlops;
+            NaiveFlops = naiveFlops;
+            LargestIntermediate = largestIntermediate;
+            NaiveScaling = naiveScaling;
+            OptimizedScaling = optimizedScaling;
+            Steps = steps;
+            LabelSizes = sizes;
+            EllipsisShape = ellipsisShape;
+        }
+
+        /// <summary>The spec in canonical form: no spaces, explicit output, e.g. <c>"ij,jk->ik"</c>.</summary>
+        public string Spec { get; }
+
+        /// <summary>Which search produced the plan, e.g. <c>"optimal"</c> or <c>"hybrid (dp-connected+refine)"</c>.</summary>
+        public string Strategy { get; }
+
+        /// <summary>FLOPs of the planned contraction: the sum of the steps' (saturating at <see cref="long.MaxValue"/>).</summary>
+        public long TotalFlops { get; }
+
+        /// <summary>FLOPs of a single loop nest over every label: all sizes multiplied, times (operands - 1, at least 1, plus 1 if anything is summed).</summary>
+        public long NaiveFlops { get; }
+
+        /// <summary>Elements in the largest tensor any step produces, the final result included.</summary>
+        public long LargestIntermediate { get; }
+
+        /// <summary><see cref="NaiveFlops"/> divided by <see cref="TotalFlops"/> (1 when the plan costs nothing).</summary>
+        public double Speedup => TotalFlops == 0 ? 1.0 : (double)NaiveFlops / TotalFlops;
+
+        /// <summary>Dimensions the naive loop nest runs over.</summary>
+        public int NaiveScaling { get; }
+
+        /// <summary>Most dimensions any one step runs over.</summary>
+        public int OptimizedScaling { get; }
+
+        /// <summary>The contractions in execution order.</summary>
+        public IReadOnlyList<EinsumPlanStep> Steps { get; }
+
+        /// <summary>The size of every label, resolved from the shapes.</summary>
+        public IReadOnlyDictionary<char, long> LabelSizes { get; }
+
+        /// <summary>The broadcast shape of the dimensions "..." stands for (empty when there are none).</summary>
+        public IReadOnlyList<long> EllipsisShape { get; }
+
+        /// <summary>Plans <paramref name="spec"/> for operands of the given shapes with the default options.</summary>
+        /// <param name="spec">An einsum spec with NumPy's notation, e.g. <c>"aei,bfij,cgjk,dhk,nabcd->nefgh"</c>.</param>
+        /// <param name="shapes">Each operand's shape, in spec order.</param>
+        /// <exception cref="ArgumentException">The spec is invalid or the shapes do not fit it.</exception>
+        public static EinsumPlan Create(string spec, params int[][] shapes) => Create(spec, null, shapes);
+
+        /// <summary>Plans <paramref name="spec"/> for operands of the given shapes.</summary>
+        /// <param name="spec">An einsum spec with NumPy's notation.</param>
+        /// <param name="options">Strategy and memory limit; null for the defaults.</param>
+        /// <param name="shapes">Each operand's shape, in spec order.</param>
+        /// <exception cref="ArgumentException">The spec is invalid or the shapes do not fit it.</exception>
+        public static EinsumPlan Create(string spec, EinsumPlanOptions? options, params int[][] shapes)
+        {
+            ArgumentNullException.ThrowIfNull(spec);
+            ArgumentNullException.ThrowIfNull(shapes);
+            var expression = EinsumParser.Parse(spec);
+            var longShapes = new List<long[]>(shapes.Length);
+            for (int k = 0; k < shapes.Length; k++)
+            {
+                if (shapes[k] == null) throw new ArgumentException("The shape of operand " + k + " is null.", nameof(shapes));
+                longShapes.Add(Array.ConvertAll(shapes[k], d => (long)d));
+            }
+            var sizes = ShapeResolver.Resolve(expression, longShapes, out int ellipsisRank, out long[] ellipsisShape);
+
+            // The ellipsis dimensions plan as one pseudo-label '.' of their total size (when they exist at all).
+            var plannerSizes = new Dictionary<char, long>(sizes);
+            bool ellipsis = ellipsisRank > 0;
+            if (ellipsis)
+            {
+                long total = 1;
+                foreach (long d in ellipsisShape) total = Saturating.Mul(total, d);
+                plannerSizes[EllipsisLabel] = total;
+            }
+            var inputs = new List<string>();
+            foreach (var term in expression.Inputs) inputs.Add(PlannerLabels(term, ellipsis));
+            string output = PlannerLabels(expression.Output, ellipsis);
+
+            var plannerOptions = new PlannerOptions { Strategy = (PlanStrategy)(int)(options?.Strategy ?? EinsumPlanStrategy.Auto), MemoryLimit = options?.MemoryLimit };
+            var path = ContractionPlanner.Plan(inputs, output, plannerSizes, plannerOptions);
+            return FromPath(expression.Canonical, path, inputs, output, sizes, ellipsisShape);
+        }
+
+        /// <summary>The opt_einsum-style report: costs, speed-up, then one row per step.</summary>
+        public override string ToString() => EinsumPlanFormatter.Format(this);
+
+        internal const char EllipsisLabel = '.';
+
+        private static string PlannerLabels(EinsumTerm term, bool ellipsis)
+        {
+            var sb = new StringBuilder();
+            for (int i = 0; i <= term.Labels.Count; i++)
+            {
+                if (i == term.EllipsisIndex && ellipsis) sb.Append(EllipsisLabel);
+                if (i < term.Labels.Count && sb.ToString().IndexOf(term.Labels[i]) < 0) sb.Append(term.Labels[i]);
+            }
+            return sb.ToString();
+        }
+
+        private static EinsumPlan FromPath(string spec, ContractionPath path, List<string> inputs, string output,
+            IReadOnlyDictionary<char, long> sizes, long[] ellipsisShape)
+        {
+            int n = inputs.Count;
+            var tensors = new List<string>(inputs);
+            var live = new List<int>();
+            for (int i = 0; i < n; i++) live.Add(i);
+            var steps = new List<EinsumPlanStep>();
+            int optimizedScaling = 0;
+            for (int k = 0; k < path.Steps.Count; k++)
+            {
+                var s = path.Steps[k];
+                int[] operands = s.IsUnary ? new[] { s.Left } : new[] { s.Left, s.Right };
+                var terms = new List<string>();
+                string involved = "";
+                foreach (int id in operands)
+                {
+                    terms.Add(Show(tensors[id]));
+                    involved += PathBuilder.Without(tensors[id], involved);
+                    live.Remove(id);
+                }
+                tensors.Add(s.ResultLabels);
+                live.Add(n + k);
+                int scaling = Scaling(involved, ellipsisShape.Length);
+                if (scaling > optimizedScaling) optimizedScaling = scaling;
+                var remaining = new List<string>();
+                foreach (int id in live) remaining.Add(Show(tensors[id]));
+                steps.Add(new EinsumPlanStep(k, operands, n + k, string.Join(",", terms) + "->" + Show(s.ResultLabels), Show(s.ResultLabels),
+                    s.SummedLabels.Replace(EllipsisLabel.ToString(), "..."), s.Flops, s.ResultSize, (EinsumStepKind)(int)s.Kind, scaling,
+                    string.Join(",", remaining) + "->" + Show(output)));
+            }
+            string all = "";
+            foreach (string t in inputs) all += PathBuilder.Without(t, all);
+            return new EinsumPlan(spec, path.Strategy, path.TotalFlops, path.NaiveFlops, path.LargestIntermediate,
+                Scaling(all, ellipsisShape.Length), optimizedScaling, steps, sizes, ellipsisShape);
+        }
+
+        private static string Show(string labels) => labels.Replace(EllipsisLabel.ToString(), "...");
+
+        private static int Scaling(string labels, int ellipsisRank) =>
+            labels.IndexOf(EllipsisLabel) >= 0 ? labels.Length - 1 + ellipsisRank : labels.Length;
+    }
+}

@@ -1,0 +1,82 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Globalization;
+using EinsumGen.Notation;
+
+namespace EinsumGen.Runtime
+{
+    /// <summary>
+    /// A parsed spec with a fixed pairwise contraction order: what generated code and <see cref="EinsumGen.Einsum"/> bind and run.
+    /// Immutable and thread-safe; generated code keeps one per method in a static field.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public sealed class EinsumProgram
+    {
+        /// <summary>The pseudo-label that stands for all ellipsis dimensions in step label strings.</summary>
+        public const char EllipsisLabel = EinsumExpression.EllipsisLabel;
+
+        private readonly Dictionary<char, long> _declared;
+
+        private EinsumProgram(EinsumExpression expression, IReadOnlyList<ProgramStep> steps, Dictionary<char, long> declared, string[] operandNames, string outputName)
+        {
+            Expression = expression;
+            Steps = steps;
+            _declared = declared;
+            OperandNames = operandNames;
+            OutputName = outputName;
+        }
+
+        internal EinsumExpression Expression { get; }
+
+        internal IReadOnlyList<ProgramStep> Steps { get; }
+
+        internal string[] OperandNames { get; }
+
+        internal string OutputName { get; }
+
+        internal int OperandCount => Expression.Inputs.Count;
+
+        /// <summary>Tensor id of the output: operands are 0..n-1, step k's result is n+k, the last one is the output.</summary>
+        internal int OutputId => OperandCount + Steps.Count - 1;
+
+        /// <summary>The spec as written.</summary>
+        public string Spec => Expression.Text;
+
+        internal bool TryGetDeclaredSize(char label, out long size) => _declared.TryGetValue(label, out size);
+
+        /// <summary>
+        /// Creates a program. <paramref name="steps"/> lists pairwise steps as <c>"left,right>labels"</c> separated by ';'
+        /// (tensor ids as in <see cref="OutputId"/>; right is -1 for a unary step; <see cref="EllipsisLabel"/> stands for the
+        /// ellipsis dimensions). <paramref name="sizes"/> is the attribute's <c>Sizes</c> text or null.
+        /// </summary>
+        public static EinsumProgram Create(string spec, string? sizes, string steps, string[] operandNames, string outputName)
+        {
+            var expression = EinsumParser.Parse(spec);
+            return new EinsumProgram(expression, ParseSteps(steps), SizesParser.Parse(sizes), operandNames, outputName);
+        }
+
+        /// <summary>Creates a program whose order comes from the planner, for specs known only at run time.</summary>
+        internal static EinsumProgram Create(EinsumExpression expression, IReadOnlyList<ProgramStep> steps, string[] operandNames, string outputName) =>
+            new EinsumProgram(expression, steps, new Dictionary<char, long>(), operandNames, outputName);
+
+        private static ProgramStep[] ParseSteps(string text)
+        {
+            var parts = text.Split(';');
+            var steps = new ProgramStep[parts.Length];
+            for (int k = 0; k < parts.Length; k++)
+            {
+                int gt = parts[k].IndexOf('>');
+                var ids = parts[k].Substring(0, gt).Split(',');
+                steps[k] = new ProgramStep(
+                    int.Parse(ids[0], CultureInfo.InvariantCulture),
+                    int.Parse(ids[1], CultureInfo.InvariantCulture),
+                    parts[k].Substring(gt + 1));
+            }
+            return steps;
+        }
+    }
+
+    /// <summary>One pairwise (or unary, Right = -1) step: which tensors it reads and which labels its result keeps.</summary>
+    internal readonly record struct ProgramStep(int Left, int Right, string ResultLabels);
+}

@@ -1,0 +1,34 @@
+namespace EinsumGen
+{
+    /// <summary>How <see cref="EinsumPlan.Create(string, EinsumPlanOptions?, int[][])"/> searches for a contraction order.</summary>
+    public enum EinsumPlanStrategy
+    {
+        /// <summary>Exact optimum up to 14 operands, the hybrid search beyond: the default.</summary>
+        Auto,
+
+        /// <summary>Exact optimum (dynamic programming over subsets, outer products included) up to 16 operands; hybrid beyond.</summary>
+        Optimal,
+
+        /// <summary>opt_einsum's greedy order: fast, often good, sometimes far from optimal.</summary>
+        Greedy,
+
+        /// <summary>Contract operand 0 with 1, the result with 2, and so on: PyTorch's order without opt_einsum. Ignores the memory limit.</summary>
+        LeftToRight,
+
+        /// <summary>Greedy, randomized greedy and connected-subset DP candidates, the best refined by exact re-planning of subtrees.</summary>
+        Hybrid,
+    }
+
+    /// <summary>Options for planning an einsum.</summary>
+    public sealed class EinsumPlanOptions
+    {
+        /// <summary>The search to run; <see cref="EinsumPlanStrategy.Auto"/> by default.</summary>
+        public EinsumPlanStrategy Strategy { get; set; } = EinsumPlanStrategy.Auto;
+
+        /// <summary>
+        /// The most elements any intermediate may hold, or null for no limit. The final result is exempt. When no order
+        /// respects the limit, the best unconstrained order is returned and <see cref="EinsumPlan.Strategy"/> says so.
+        /// </summary>
+        public long? MemoryLimit { get; set; }
+    }
+}

@@ -1,0 +1,50 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace EinsumGen.Notation
+{
+    /// <summary>A parsed einsum specification with NumPy's semantics; the output is always resolved.</summary>
+    internal sealed class EinsumExpression
+    {
+        public EinsumExpression(string text, IReadOnlyList<EinsumTerm> inputs, EinsumTerm output, bool isExplicit)
+        {
+            Text = text;
+            Inputs = inputs;
+            Output = output;
+            IsExplicit = isExplicit;
+        }
+
+        /// <summary>The spec exactly as written.</summary>
+        public string Text { get; }
+
+        public IReadOnlyList<EinsumTerm> Inputs { get; }
+
+        /// <summary>The output term: as written after "->", or implied (labels seen once, sorted; ellipsis first).</summary>
+        public EinsumTerm Output { get; }
+
+        /// <summary>True when the spec contains "->".</summary>
+        public bool IsExplicit { get; }
+
+        public bool AnyEllipsis => Output.HasEllipsis || Inputs.Any(t => t.HasEllipsis);
+
+        /// <summary>The spec without spaces and with its output made explicit, e.g. "ij,jk->ik".</summary>
+        public string Canonical => string.Join(",", Inputs.Select(t => t.ToString())) + "->" + Output;
+
+        /// <summary>The character that stands for all ellipsis dimensions where labels are handled as strings (planning, steps).</summary>
+        public const char EllipsisLabel = '.';
+
+        /// <summary>Each input's distinct labels for the planner, the ellipsis (if any) as <see cref="EllipsisLabel"/> first.</summary>
+        public List<string> PlannerInputs() =>
+            Inputs.Select(t => (t.HasEllipsis ? EllipsisLabel.ToString() : string.Empty) + t.DistinctLabels()).ToList();
+
+        /// <summary>The output's labels for the planner, the ellipsis (if any) as <see cref="EllipsisLabel"/> first.</summary>
+        public string PlannerOutput() => (Output.HasEllipsis ? EllipsisLabel.ToString() : string.Empty) + new string(Output.Labels.ToArray());
+
+        /// <summary>Every distinct label of the inputs, in ordinal order.</summary>
+        public string AllLabels()
+        {
+            var set = new SortedSet<char>(Inputs.SelectMany(t => t.Labels));
+            return new string(set.ToArray());
+        }
+    }
+}

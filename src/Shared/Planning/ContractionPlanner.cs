@@ -1,0 +1,137 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+
+namespace EinsumGen.Planning
+{
+    /// <summary>
+    /// Chooses the order of pairwise contractions for an einsum, minimizing opt_einsum's FLOP count with the largest
+    /// intermediate as tie-breaker. Pure and deterministic: the generator runs it at build time, the runtime per shape.
+    /// </summary>
+    internal static class ContractionPlanner
+    {
+        /// <summary>Operand counts up to which Auto runs the exact subset DP (3^14 splits: tens of milliseconds).</summary>
+        public const int AutoExactLimit = 14;
+
+        /// <param name="inputs">The distinct labels of each operand (a repeated label such as "ii" is passed as "i").</param>
+        /// <param name="output">The output labels in order.</param>
+        /// <param name="sizes">Every label's size. Labels are opaque characters.</param>
+        /// <param name="options">Strategy and memory limit; null for Auto without a limit.</param>
+        /// <exception cref="ArgumentException">A label without a size, a negative size, or an output label no operand has.</exception>
+        public static ContractionPath Plan(IReadOnlyList<string> inputs, string output, IReadOnlyDictionary<char, long> sizes, PlannerOptions? options = null)
+        {
+            var ops = Validate(inputs, output, sizes);
+            options ??= new PlannerOptions();
+            long naive = NaiveFlops(ops, output, sizes);
+            int n = ops.Count;
+            if (n == 1) return PathBuilder.Unary(ops[0], output, sizes, naive, "single operand");
+
+            var left = new List<int>();
+            var right = new List<int>();
+            string name;
+            var space = LabelSpace.TryCreate(ops, output, sizes);
+            if (options.Strategy == PlanStrategy.LeftToRight)
+            {
+                for (int k = 0; k < n - 1; k++)
+                {
+                    left.Add(k == 0 ? 0 : n + k - 1);
+                    right.Add(k + 1);
+                }
+                name = "left-to-right";
+            }
+            else if (space == null)
+            {
+                GenericGreedy.Run(ops, output, sizes, left, right);
+                name = "greedy (over 64 label groups, memory limit ignored)";
+            }
+            else
+            {
+                long limit = options.MemoryLimit.HasValue ? Math.Max(0, options.MemoryLimit.Value) : long.MaxValue;
+                var plan = Search(space, options.Strategy, limit, out name);
+                if (plan == null)
+                {
+                    plan = Search(space, options.Strategy, long.MaxValue, out name)!;
+                    name += " (no order fits the memory limit " + limit.ToString(CultureInfo.InvariantCulture) + "; unconstrained)";
+                }
+                left.AddRange(plan.Left);
+                right.AddRange(plan.Right);
+            }
+            return PathBuilder.Pairwise(ops, output, sizes, left, right, naive, name);
+        }
+
+        private static MaskPlan? Search(LabelSpace space, PlanStrategy strategy, long limit, out string name)
+        {
+            int n = space.Operands.Length;
+            switch (strategy)
+            {
+                case PlanStrategy.Greedy:
+                    name = "greedy";
+                    return GreedyOptimizer.Run(space.Operands, space.Output, space, limit);
+                case PlanStrategy.Hybrid:
+                    return Hybrid(space, limit, out name);
+                default:
+                    int exact = strategy == PlanStrategy.Optimal ? SubsetOptimizer.MaxPieces : AutoExactLimit;
+                    if (n > exact) return Hybrid(space, limit, out name);
+                    name = "optimal";
+                    return SubsetOptimizer.Solve(space.Operands, space.Output, space, limit, rootExempt: true, allowOuter: true);
+            }
+        }
+
+        private static MaskPlan? Hybrid(LabelSpace space, long limit, out string name)
+        {
+            var plan = HybridSearch.Run(space, limit, out string source);
+            name = "hybrid (" + source + ")";
+            return plan;
+        }
+
+        /// <summary>One loop nest over every label: all sizes times (max(1, n-1) + 1 if any label is summed).</summary>
+        public static long NaiveFlops(IReadOnlyList<string> inputs, string output, IReadOnlyDictionary<char, long> sizes)
+        {
+            var all = new StringBuilder();
+            bool inner = false;
+            foreach (string t in inputs)
+            {
+                foreach (char c in t)
+                {
+                    if (all.ToString().IndexOf(c) < 0) all.Append(c);
+                    inner |= output.IndexOf(c) < 0;
+                }
+            }
+            long factor = Math.Max(1, inputs.Count - 1) + (inner ? 1 : 0);
+            return Saturating.Mul(PathBuilder.Product(all.ToString(), sizes), factor);
+        }
+
+        private static List<string> Validate(IReadOnlyList<string> inputs, string output, IReadOnlyDictionary<char, long> sizes)
+        {
+            if (inputs == null) throw new ArgumentNullException(nameof(inputs));
+            if (output == null) throw new ArgumentNullException(nameof(output));
+            if (sizes == null) throw new ArgumentNullException(nameof(sizes));
+            if (inputs.Count == 0) throw new ArgumentException("An einsum needs at least one operand.", nameof(inputs));
+            var ops = new List<string>(inputs.Count);
+            for (int k = 0; k < inputs.Count; k++)
+            {
+                var distinct = new StringBuilder();
+                foreach (char c in inputs[k] ?? throw new ArgumentNullException(nameof(inputs)))
+                {
+                    if (distinct.ToString().IndexOf(c) >= 0) continue;
+                    if (!sizes.TryGetValue(c, out long size))
+                        throw new ArgumentException("Label '" + c + "' of operand " + k.ToString(CultureInfo.InvariantCulture) + " has no size.", nameof(sizes));
+                    if (size < 0)
+                        throw new ArgumentException("Label '" + c + "' has a negative size " + size.ToString(CultureInfo.InvariantCulture) + ".", nameof(sizes));
+                    distinct.Append(c);
+                }
+                ops.Add(distinct.ToString());
+            }
+            for (int i = 0; i < output.Length; i++)
+            {
+                char c = output[i];
+                if (output.IndexOf(c) != i) throw new ArgumentException("Output label '" + c + "' is repeated.", nameof(output));
+                bool found = false;
+                foreach (string t in ops) found |= t.IndexOf(c) >= 0;
+                if (!found) throw new ArgumentException("Output label '" + c + "' appears in no operand.", nameof(output));
+            }
+            return ops;
+        }
+    }
+}

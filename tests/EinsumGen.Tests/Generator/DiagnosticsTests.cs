@@ -1,0 +1,131 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using Xunit;
+
+namespace EinsumGen.Tests.Generator;
+
+/// <summary>
+/// Each bad declaration gives exactly one EG diagnostic, located on the span marked <c>[|...|]</c> in the source, and
+/// the generator never throws. Spec errors point at the offending characters inside the string literal.
+/// </summary>
+public class DiagnosticsTests
+{
+    private const string Header = "using System.Numerics.Tensors;\nusing EinsumGen;\npublic static partial class Ops\n{\n";
+    private const string R = "ReadOnlyTensorSpan<float>";
+    private const string W = "TensorSpan<float>";
+
+    [Theory]
+    // The spec: invalid characters, ellipses, arrows, output labels (NumPy's own error cases).
+    [InlineData("EG0001", "[Einsum(\"i[|%|]...\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0001", "[Einsum(\"...j[|$|]\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0001", "[Einsum(\"i->[|&|]\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0001", "[Einsum(\"i[|-|]i\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0001", "[Einsum(\"i[|>|]i\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0001", "[Einsum(\"i[|1|]->i\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0001", "[Einsum(\"i,j->i[|,|]j\")] static partial void F(" + R + " a, " + R + " b, " + W + " y);")]
+    [InlineData("EG0002", "[Einsum(\"i[|..|]\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0002", "[Einsum(\"[|.|]i...\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0002", "[Einsum(\"j->[|..|]j\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0002", "[Einsum(\"j->[|.|]j...\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0002", "[Einsum(\"...i[|...|]\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0003", "[Einsum(\"i->i[|->|]i\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0004", "[Einsum(\"i->i[|j|]\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0005", "[Einsum(\"ij->ji[|j|]\")] static partial void F(" + R + " a, " + W + " y);")]
+    // The spec against the signature.
+    [InlineData("EG0006", "[Einsum([|\"ij,jk->ik\"|])] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0006", "[Einsum([|\"i->i\"|])] static partial void F(" + R + " a, " + R + " b, " + W + " y);")]
+    [InlineData("EG0007", "[Einsum(\"i->i\")] partial void [|F|](" + R + " a, " + W + " y);")]
+    [InlineData("EG0008", "[Einsum(\"i->i\")] static void [|F|](" + R + " a, " + W + " y) { }")]
+    [InlineData("EG0010", "[Einsum(\"i->i\")] static partial void F(ReadOnlyTensorSpan<int> [|a|], " + W + " y);")]
+    [InlineData("EG0010", "[Einsum(\"i->i\")] static partial void F(float[] [|a|], " + W + " y);")]
+    [InlineData("EG0011", "[Einsum(\"i,i->i\")] static partial void F(" + R + " a, ReadOnlyTensorSpan<double> [|b|], " + W + " y);")]
+    [InlineData("EG0012", "[Einsum(\"i->i\")] static partial void [|F|](" + R + " a, " + R + " y);")]
+    [InlineData("EG0012", "[Einsum(\"i,i->i\")] static partial void F(" + W + " [|a|], " + R + " b, " + W + " y);")]
+    [InlineData("EG0012", "[Einsum(\"i->i\")] static partial float [|F|](" + R + " a, " + W + " y);")]
+    [InlineData("EG0013", "[Einsum(\"i->\")] static partial void [|F|](" + R + " a, " + W + " y);")]
+    [InlineData("EG0013", "[Einsum(\"i,i\")] static partial double [|F|](" + R + " a, " + R + " b);")]
+    [InlineData("EG0014", "[Einsum(\"[|ab|],->a\")] static partial void F(float a, float s, " + W + " y);")]
+    [InlineData("EG0015", "[Einsum(\"a,->a\")] static partial void F(" + R + " a, " + R + " [|s|], " + W + " y);")]
+    [InlineData("EG0016", "[Einsum(\"ab->a\", Sizes = \"a=8,[|b8|]\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0016", "[Einsum(\"ab->a\", Sizes = \"[|a=0|]\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0016", "[Einsum(\"ab->a\", Sizes = \"a=2,[|a=3|]\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0017", "[Einsum(\"ab->a\", Sizes = \"a=8, [|z|]=2\")] static partial void F(" + R + " a, " + W + " y);")]
+    [InlineData("EG0018", "[Einsum(\"i->i\")] static partial void [|F|]<T>(" + R + " a, " + W + " y);")]
+    public void ReportsExactlyOneDiagnosticAtTheMarkedSpan(string id, string member)
+    {
+        var (source, span) = Markup(Header + "    " + member + "\n}\n");
+        var result = GeneratorHarness.Run(source);
+        Assert.Null(result.GeneratorException);
+        var eg = result.GeneratorDiagnostics.Where(d => d.Id.StartsWith("EG")).ToList();
+        Assert.True(eg.Count == 1, $"expected one {id}, got: {string.Join("; ", eg)}");
+        Assert.Equal(id, eg[0].Id);
+        Assert.Equal(DiagnosticSeverity.Error, eg[0].Severity);
+        Assert.Equal(span, eg[0].Location.SourceSpan);
+        Assert.Empty(result.Sources);
+    }
+
+    [Fact]
+    public void ContainingTypeMustBePartial()
+    {
+        var (source, span) = Markup("using System.Numerics.Tensors;\nusing EinsumGen;\npublic static class [|Ops|]\n{\n    [Einsum(\"i->i\")] static partial void F(" + R + " a, " + W + " y);\n}\n");
+        var result = GeneratorHarness.Run(source);
+        var eg = result.GeneratorDiagnostics.Single(d => d.Id.StartsWith("EG"));
+        Assert.Equal("EG0009", eg.Id);
+        Assert.Equal(span, eg.Location.SourceSpan);
+    }
+
+    [Fact]
+    public void VerbatimAndEscapedLiteralsStillLocate()
+    {
+        var (verbatim, span) = Markup(Header + "    [Einsum(@\"i->[|&|]\")] static partial void F(" + R + " a, " + W + " y);\n}\n");
+        Assert.Equal(span, GeneratorHarness.Run(verbatim).GeneratorDiagnostics.Single().Location.SourceSpan);
+        // With an escape sequence the columns no longer match: the whole literal is reported.
+        var (escaped, whole) = Markup(Header + "    [Einsum([|\"i\\u002D>&\"|])] static partial void F(" + R + " a, " + W + " y);\n}\n");
+        Assert.Equal(whole, GeneratorHarness.Run(escaped).GeneratorDiagnostics.Single().Location.SourceSpan);
+    }
+
+    [Theory]
+    [InlineData("i->i")]
+    [InlineData("aei, bfij, cgjk, dhk, nabcd -> nefgh")]
+    [InlineData("...ij,...jk->...ik")]
+    [InlineData("")]
+    [InlineData("->")]
+    [InlineData(",,,,")]
+    [InlineData("....")]
+    [InlineData("->->->")]
+    [InlineData("\u00e9->\u00e9")]
+    [InlineData("a=1")]
+    public void NeverThrowsOnOddInput(string spec)
+    {
+        foreach (var signature in new[] { "void F(" + R + " a, " + W + " y)", "float F()", "void F()", "float F(float a)", "void F(int a)" })
+        {
+            string escaped = spec.Replace("\\", "\\\\").Replace("\"", "\\\"");
+            var result = GeneratorHarness.Run(Header + $"    [Einsum(\"{escaped}\", Sizes = \"{escaped}\")] static partial {signature};\n}}\n");
+            Assert.Null(result.GeneratorException);
+            Assert.DoesNotContain(result.GeneratorDiagnostics, d => d.Id is "CS8785" or "EG0020");
+        }
+    }
+
+    [Fact]
+    public void ValidDeclarationCompilesWithoutDiagnostics()
+    {
+        var result = GeneratorHarness.Run(Header +
+            "    [Einsum(\"mn,nk->mk\")] public static partial void MatMul(" + R + " a, " + R + " b, " + W + " c);\n" +
+            "    [Einsum(\"n,n->\")] internal static partial double Inner(ReadOnlyTensorSpan<double> a, ReadOnlyTensorSpan<double> b);\n" +
+            "    [Einsum(\"a,->a\")] private static partial void Scale(" + R + " x, float s, " + W + " y);\n" +
+            "    [Einsum(\"...ij,...jk->...ik\", Sizes = \"i=2\")] public static partial void Batched(" + R + " a, " + R + " b, " + W + " c);\n}\n");
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.True(result.CompilationDiagnostics.IsEmpty,
+            string.Join("\n", result.CompilationDiagnostics) + "\n" + string.Join("\n\n", result.Sources.Select(s => GeneratorHarness.Numbered(s.Source))));
+        Assert.Equal(4, result.Sources.Count);
+    }
+
+    /// <summary>Removes one <c>[| |]</c> marker pair and returns the span it enclosed.</summary>
+    internal static (string Source, TextSpan Span) Markup(string marked)
+    {
+        int start = marked.IndexOf("[|", System.StringComparison.Ordinal);
+        int end = marked.IndexOf("|]", System.StringComparison.Ordinal) - 2;
+        return (marked.Replace("[|", "").Replace("|]", ""), TextSpan.FromBounds(start, end));
+    }
+}

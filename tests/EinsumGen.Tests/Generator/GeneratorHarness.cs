@@ -1,0 +1,53 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using EinsumGen.Generator;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace EinsumGen.Tests.Generator;
+
+/// <summary>Runs <see cref="EinsumGenerator"/> in a driver over a source text, as the compiler would.</summary>
+public static class GeneratorHarness
+{
+    private static readonly Lazy<MetadataReference[]> s_references = new(() =>
+    {
+        // The running framework's assemblies plus EinsumGen.Runtime and System.Numerics.Tensors.
+        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).ToList();
+        paths.Add(typeof(EinsumAttribute).Assembly.Location);
+        paths.Add(typeof(System.Numerics.Tensors.Tensor).Assembly.Location);
+        return paths.Distinct().Where(File.Exists).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray();
+    });
+
+    public static CSharpCompilation Compile(string source, string path = "Test.cs") =>
+        CSharpCompilation.Create(
+            "GeneratorTest",
+            new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Preview), path) },
+            s_references.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver CreateDriver(bool trackSteps = false) =>
+        CSharpGeneratorDriver.Create(
+            new[] { new EinsumGenerator().AsSourceGenerator() },
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps),
+            parseOptions: new CSharpParseOptions(LanguageVersion.Preview));
+
+    /// <summary>The generator's result: its diagnostics and sources, and the compilation's own diagnostics afterwards.</summary>
+    public sealed record Result(ImmutableArray<Diagnostic> GeneratorDiagnostics, IReadOnlyList<(string HintName, string Source)> Sources, ImmutableArray<Diagnostic> CompilationDiagnostics, Exception? GeneratorException);
+
+    public static Result Run(string source)
+    {
+        var compilation = Compile(source);
+        var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+        var run = driver.GetRunResult();
+        var sources = run.Results.SelectMany(r => r.GeneratedSources).Select(s => (s.HintName, s.SourceText.ToString())).OrderBy(s => s.HintName, StringComparer.Ordinal).ToList();
+        var errors = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray();
+        return new Result(run.Diagnostics.AddRange(diagnostics).Distinct().ToImmutableArray(), sources, errors, run.Results.Select(r => r.Exception).FirstOrDefault(e => e is not null));
+    }
+
+    /// <summary>Source text of a file with line numbers, for failure messages.</summary>
+    public static string Numbered(string source) =>
+        string.Join("\n", source.Split('\n').Select((line, i) => $"{i + 1,4}: {line}"));
+}

@@ -1,0 +1,62 @@
+using System.Linq;
+using Xunit;
+
+namespace EinsumGen.Tests.Generator;
+
+/// <summary>The generated code for the seed examples, compared with committed snapshots (see <see cref="Snapshot"/>).</summary>
+public class SnapshotTests
+{
+    private const string Usings = "using System.Numerics.Tensors;\nusing EinsumGen;\n\nnamespace Demo;\n\n";
+
+    [Fact]
+    public void SeedSectionOne() => Verify(nameof(SeedSectionOne), Usings + """
+        public static partial class Ops
+        {
+            [Einsum("mn,nk->mk")]
+            public static partial void MatMul(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, TensorSpan<float> c);
+
+            [Einsum("n,n->")]
+            public static partial double Inner(ReadOnlyTensorSpan<double> a, ReadOnlyTensorSpan<double> b);
+
+            [Einsum("a,->a")]
+            public static partial void Scale(ReadOnlyTensorSpan<float> x, float s, TensorSpan<float> y);
+
+            [Einsum("mnk,mkr->nr")]
+            internal static partial void Contraction(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, TensorSpan<float> c);
+        }
+        """);
+
+    [Fact]
+    public void TensorTrainLayer() => Verify(nameof(TensorTrainLayer), Usings + """
+        public static partial class Layers
+        {
+            public static partial class Tt
+            {
+                [Einsum("aei, bfij, cgjk, dhk, nabcd -> nefgh", Sizes = "a=8,b=8,c=8,d=8,e=2,f=2,g=2,h=2,i=8,j=8,k=8,n=256")]
+                public static partial void Forward(ReadOnlyTensorSpan<float> w1, ReadOnlyTensorSpan<float> w2, ReadOnlyTensorSpan<float> w3,
+                    ReadOnlyTensorSpan<float> w4, ReadOnlyTensorSpan<float> x, TensorSpan<float> y);
+            }
+        }
+        """);
+
+    [Fact]
+    public void EllipsisAndTrace() => Verify(nameof(EllipsisAndTrace), Usings + """
+        internal static partial class Misc
+        {
+            [Einsum("...ij,...jk->...ik")]
+            public static partial void BatchedMatMul(ReadOnlyTensorSpan<double> a, ReadOnlyTensorSpan<double> b, TensorSpan<double> c);
+
+            [Einsum("ii")]
+            public static partial double Trace(ReadOnlyTensorSpan<double> a);
+        }
+        """);
+
+    private static void Verify(string test, string source)
+    {
+        var result = GeneratorHarness.Run(source);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.True(result.CompilationDiagnostics.IsEmpty, string.Join("\n", result.CompilationDiagnostics));
+        Assert.NotEmpty(result.Sources);
+        foreach (var (hint, text) in result.Sources) Snapshot.Verify(text, nameof(SnapshotTests), test, hint);
+    }
+}
