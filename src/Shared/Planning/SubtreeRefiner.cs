@@ -4,7 +4,7 @@ namespace EinsumGen.Planning
 {
     /// <summary>
     /// Local search on a contraction tree: for each internal node, cut a window of up to <c>windowSize</c> subtrees below
-    /// it (expanding the most expensive step first), re-solve that window exactly with <see cref="SubsetOptimizer"/>, and
+    /// it (expanding the largest intermediate first, or else the costliest step), re-solve that window exactly with <see cref="SubsetOptimizer"/>, and
     /// keep the result when it is cheaper. A window's root keeps its labels whatever happens inside, so each improvement
     /// is local; passes repeat until none improves. Deterministic.
     /// </summary>
@@ -54,7 +54,11 @@ namespace EinsumGen.Planning
                 for (int v = refiner._n; v <= root; v++) order.Add(v);
                 order.Sort((a, b) => { int c = refiner._flops[b].CompareTo(refiner._flops[a]); return c != 0 ? c : a.CompareTo(b); });
                 bool improved = false;
-                foreach (int v in order) improved |= refiner.TryWindow(v, root, windowSize);
+                foreach (int v in order)
+                {
+                    // Two window shapes: grown towards the largest intermediates, then towards the costliest steps.
+                    improved |= refiner.TryWindow(v, root, windowSize, bySize: true) || refiner.TryWindow(v, root, windowSize, bySize: false);
+                }
                 if (!improved) break;
             }
             var left = new List<int>();
@@ -64,7 +68,7 @@ namespace EinsumGen.Planning
             return refined.IsBetterThan(plan) ? refined : plan;
         }
 
-        private bool TryWindow(int v, int root, int windowSize)
+        private bool TryWindow(int v, int root, int windowSize, bool bySize)
         {
             var frontier = new List<int> { _left[v], _right[v] };
             var interior = new List<int> { v };
@@ -74,7 +78,7 @@ namespace EinsumGen.Planning
                 for (int k = 0; k < frontier.Count; k++)
                 {
                     int f = frontier[k];
-                    if (f >= _n && (pick < 0 || _flops[f] > _flops[frontier[pick]])) pick = k;
+                    if (f >= _n && (pick < 0 || (bySize ? _size[f] > _size[frontier[pick]] : _flops[f] > _flops[frontier[pick]]))) pick = k;
                 }
                 if (pick < 0) break;
                 int node = frontier[pick];

@@ -51,7 +51,7 @@ public class CachingTests
     {
         var compilation = GeneratorHarness.Compile(Source);
         var driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
-        var edited = compilation.AddSyntaxTrees(Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText("public static class Unrelated { public static int X = 1; }"));
+        var edited = compilation.AddSyntaxTrees(Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText("public static class Unrelated { public static int X = 1; }", (Microsoft.CodeAnalysis.CSharp.CSharpParseOptions)compilation.SyntaxTrees.First().Options));
         var run = driver.RunGenerators(edited).GetRunResult().Results.Single();
         AssertAllCached(run);
     }
