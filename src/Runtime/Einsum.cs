@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
@@ -23,32 +24,105 @@ namespace EinsumGen
         public static Tensor<T> Evaluate<T>(string spec, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
             var expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
-            var path = ContractionPlanner.Plan(expression.PlannerInputs(), expression.PlannerOutput(), PlannerSizes(sizes, ellipsisShape));
-            var steps = new List<ProgramStep>();
-            foreach (var s in path.Steps) steps.Add(new ProgramStep(s.Left, s.Right, s.ResultLabels));
-            var program = EinsumProgram.Create(expression, steps, OperandNames(operands.Length), "result");
-
+            var program = Plan(expression, sizes, ellipsisShape, OperandNames(operands.Length), "result", isGradient: false);
             var binding = new EinsumBinding(program);
             BindOperands(binding, expression, operands);
-            var output = CreateOutput<T>(expression, sizes, ellipsisShape, out bool scalar);
+            var output = CreateOutput<T>(expression.Output, sizes, ellipsisShape, out bool scalar);
             if (scalar) binding.ScalarOutput();
             else binding.Output(output.Lengths, output.Strides);
             binding.Complete();
+            T one = T.One;
+            Run(program, binding, operands, ref one, output, scalar);
+            return output;
+        }
 
+        /// <summary>
+        /// Reverse mode: the gradient of a scalar loss with respect to every operand, given the gradient
+        /// <paramref name="outputGradient"/> with respect to the result of <c>Evaluate(spec, operands)</c> (shape of that
+        /// result; a one-element tensor for a scalar result). Each gradient is itself an einsum, planned on its own; it sums
+        /// over dimensions the operand broadcast along and lands on the diagonal for a repeated label. Returns one tensor per
+        /// operand with the operand's shape (a one-element tensor for a scalar operand).
+        /// </summary>
+        public static Tensor<T>[] Backward<T>(string spec, Tensor<T> outputGradient, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
+        {
+            ArgumentNullException.ThrowIfNull(outputGradient);
+            var forward = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
+            var expected = OutputLengths(forward.Output, sizes, ellipsisShape);
+            bool scalarResult = expected.Length == 0;
+            if (scalarResult ? outputGradient.FlattenedLength != 1 : !outputGradient.Lengths.SequenceEqual(expected))
+            {
+                throw new ArgumentException(
+                    $"The output gradient has shape [{string.Join(", ", outputGradient.Lengths.ToArray())}], but '{spec}' produces [{string.Join(", ", expected)}] for these operands.",
+                    nameof(outputGradient));
+            }
+            var gradients = new Tensor<T>[operands.Length];
+            for (int i = 0; i < operands.Length; i++)
+            {
+                var gradient = GradientSpec.For(forward, i);
+                var expression = EinsumParser.Parse(gradient.Spec, allowRepeatedOutputLabels: true);
+                var names = new string[gradient.Sources.Count];
+                var sources = new Tensor<T>[gradient.Sources.Count];
+                for (int k = 0; k < names.Length; k++)
+                {
+                    int source = gradient.Sources[k];
+                    names[k] = source == GradientSpec.OutputGradient ? nameof(outputGradient) : source == GradientSpec.Ones ? "ones" : $"operands[{source}]";
+                    sources[k] = source == GradientSpec.OutputGradient ? outputGradient : source == GradientSpec.Ones ? null! : operands[source];
+                }
+                var program = Plan(expression, sizes, ellipsisShape, names, $"gradient[{i}]", isGradient: true);
+                var binding = new EinsumBinding(program);
+                for (int k = 0; k < names.Length; k++)
+                {
+                    if (gradient.Sources[k] == GradientSpec.Ones) binding.OnesOperand(k);
+                    else if (IsScalarArgument(expression.Inputs[k], sources[k])) binding.ScalarOperand(k);
+                    else binding.Operand(k, sources[k].Lengths, sources[k].Strides);
+                }
+                bool scalar = IsScalarArgument(forward.Inputs[i], operands[i]);
+                gradients[i] = Tensor.CreateFromShape<T>(scalar ? new nint[] { 1 } : operands[i].Lengths.ToArray());
+                if (scalar) binding.ScalarOutput();
+                else binding.Output(gradients[i].Lengths, gradients[i].Strides);
+                binding.Complete();
+                T one = T.One;
+                Run(program, binding, sources, ref one, gradients[i], scalar);
+            }
+            return gradients;
+        }
+
+        /// <summary>Plans <paramref name="expression"/> on actual sizes and wraps it as a program.</summary>
+        private static EinsumProgram Plan(EinsumExpression expression, Dictionary<char, long> sizes, long[] ellipsisShape, string[] names, string outputName, bool isGradient)
+        {
+            var planSizes = PlannerSizes(sizes, ellipsisShape);
+            foreach (char c in expression.Output.Labels)
+            {
+                if (!planSizes.ContainsKey(c)) planSizes[c] = 1;
+            }
+            var path = ContractionPlanner.Plan(expression.PlannerInputs(), expression.PlannerOutput(), planSizes);
+            var steps = new List<ProgramStep>();
+            foreach (var s in path.Steps) steps.Add(new ProgramStep(s.Left, s.Right, s.ResultLabels));
+            return EinsumProgram.Create(expression, steps, names, outputName, isGradient);
+        }
+
+        /// <summary>Runs a bound program's steps: operands by tensor (null = the ones operand), intermediates in fresh arrays.</summary>
+        private static void Run<T>(EinsumProgram program, EinsumBinding binding, Tensor<T>[] operands, ref T one, Tensor<T> output, bool scalar) where T : unmanaged, INumberBase<T>
+        {
+            var steps = program.Steps;
             var buffers = new T[steps.Count][];
             T scalarResult = T.Zero;
             for (int k = 0; k < steps.Count; k++)
             {
                 bool last = k == steps.Count - 1;
                 if (!last) buffers[k] = new T[binding.IntermediateLength(k)];
-                ref T result = ref last ? ref (scalar ? ref scalarResult : ref output.GetPinnableReference()) : ref MemoryMarshal.GetArrayDataReference(buffers[k]);
-                ref T right = ref steps[k].Right < 0 ? ref System.Runtime.CompilerServices.Unsafe.NullRef<T>() : ref RefOf(steps[k].Right);
-                binding.ExecuteStep(k, ref RefOf(steps[k].Left), ref right, ref result);
+                ref T result = ref last ? ref (scalar ? ref scalarResult : ref First(output)) : ref MemoryMarshal.GetArrayDataReference(buffers[k]);
+                ref T right = ref steps[k].Right < 0 ? ref System.Runtime.CompilerServices.Unsafe.NullRef<T>() : ref RefOf(steps[k].Right, ref one);
+                binding.ExecuteStep(k, ref RefOf(steps[k].Left, ref one), ref right, ref result);
             }
             if (scalar) output[0] = scalarResult;
-            return output;
 
-            ref T RefOf(int id) => ref id < operands.Length ? ref operands[id].GetPinnableReference() : ref MemoryMarshal.GetArrayDataReference(buffers[id - operands.Length]);
+            ref T RefOf(int id, ref T ones)
+            {
+                if (id >= operands.Length) return ref MemoryMarshal.GetArrayDataReference(buffers[id - operands.Length]);
+                if (operands[id] is null) return ref ones;
+                return ref First(operands[id]);
+            }
         }
 
         /// <summary>
@@ -58,7 +132,7 @@ namespace EinsumGen
         public static Tensor<T> EvaluateNaive<T>(string spec, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
             var expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
-            var output = CreateOutput<T>(expression, sizes, ellipsisShape, out _);
+            var output = CreateOutput<T>(expression.Output, sizes, ellipsisShape, out _);
             var labels = expression.AllLabels();
             int rank = ellipsisShape.Length, dims = labels.Length + rank;
             var extent = new long[dims];
@@ -114,13 +188,18 @@ namespace EinsumGen
             {
                 throw new ArgumentException($"'{spec}' has {expression.Inputs.Count} operand term(s), but {operands.Length} operand(s) were given.", nameof(operands));
             }
-            var shapes = new List<long[]>();
+            var shapes = new List<long[]?>();
             for (int i = 0; i < operands.Length; i++)
             {
                 ArgumentNullException.ThrowIfNull(operands[i], $"operands[{i}]");
                 shapes.Add(IsScalarArgument(expression.Inputs[i], operands[i]) ? Array.Empty<long>() : ToLongs(operands[i].Lengths));
             }
-            sizes = ShapeResolver.Resolve(expression, shapes, out _, out ellipsisShape);
+            sizes = ShapeResolver.Resolve(expression, shapes, OperandNames(operands.Length), out _, out ellipsisShape);
+            if (ellipsisShape.Length > 0 && !expression.Output.HasEllipsis)
+            {
+                throw new ArgumentException(
+                    $"The operands' '...' covers {ellipsisShape.Length} dimension(s), but the output of '{spec}' has no '...' to receive them.", nameof(operands));
+            }
             return expression;
         }
 
@@ -136,9 +215,15 @@ namespace EinsumGen
         /// <summary>A one-element tensor stands for a scalar where the term names nothing.</summary>
         private static bool IsScalarArgument<T>(EinsumTerm term, Tensor<T> t) => term.IsScalar && t.Rank <= 1 && t.FlattenedLength == 1;
 
-        private static Tensor<T> CreateOutput<T>(EinsumExpression expression, Dictionary<char, long> sizes, long[] ellipsisShape, out bool scalar)
+        private static Tensor<T> CreateOutput<T>(EinsumTerm term, Dictionary<char, long> sizes, long[] ellipsisShape, out bool scalar)
         {
-            var term = expression.Output;
+            var lengths = OutputLengths(term, sizes, ellipsisShape);
+            scalar = lengths.Length == 0;
+            return Tensor.CreateFromShape<T>(scalar ? new nint[] { 1 } : lengths);
+        }
+
+        private static nint[] OutputLengths(EinsumTerm term, Dictionary<char, long> sizes, long[] ellipsisShape)
+        {
             var lengths = new List<nint>();
             for (int k = 0; k <= term.Labels.Count; k++)
             {
@@ -148,14 +233,12 @@ namespace EinsumGen
                 }
                 if (k < term.Labels.Count) lengths.Add((nint)sizes[term.Labels[k]]);
             }
-            scalar = lengths.Count == 0;
-            if (scalar) lengths.Add(1);
-            return Tensor.CreateFromShape<T>(lengths.ToArray());
+            return lengths.ToArray();
         }
 
         private static T Read<T>(Tensor<T> t, EinsumTerm term, string labels, long[] value, int rank)
         {
-            if (term.IsScalar && t.Rank <= 1 && t.FlattenedLength == 1) return t.GetPinnableReference();
+            if (term.IsScalar && t.Rank <= 1 && t.FlattenedLength == 1) return First(t);
             var index = new nint[t.Rank];
             int ell = t.Rank - term.Labels.Count;
             for (int k = 0; k < term.Labels.Count; k++)
@@ -198,6 +281,9 @@ namespace EinsumGen
             result[EinsumExpression.EllipsisLabel] = e;
             return result;
         }
+
+        /// <summary>The view's first element. (Tensor.GetPinnableReference gives the start of the backing array, not of the view.)</summary>
+        private static ref T First<T>(Tensor<T> t) => ref t.AsTensorSpan().GetPinnableReference();
 
         private static string[] OperandNames(int n)
         {

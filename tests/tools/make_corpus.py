@@ -114,6 +114,23 @@ def runner(name, spec, shapes, suffix, t):
     return "(x, y) => { %s%s(%s); return default; }" % (name, suffix, ", ".join(args + ["y"]))
 
 
+def backward_runner(name, spec, shapes):
+    """(operands, output gradient, gradient buffers, mode) -> calls the generated double Backward."""
+    args = ["Scalar(x[%d])" % i if shape is None else "x[%d]" % i for i, shape in enumerate(shapes)]
+    gy = "Scalar(gy)" if is_scalar_output(spec) else "gy"
+    grads = ["Span(g[%d])" % i for i in range(len(shapes))]
+    return "(x, gy, g, mode) => %sDBackward(%s)" % (name, ", ".join(args + [gy] + grads + ["mode"]))
+
+
+def jvp_runner(name, spec, shapes):
+    """(operands, tangents, output tangent) -> calls the generated double Jvp; returns the scalar result or default."""
+    args = ["Scalar(x[%d])" % i if shape is None else "x[%d]" % i for i, shape in enumerate(shapes)]
+    tangents = ["Scalar(t[%d])" % i if shape is None else "t[%d]" % i for i, shape in enumerate(shapes)]
+    if is_scalar_output(spec):
+        return "(x, t, y) => %sDJvp(%s)" % (name, ", ".join(args + tangents))
+    return "(x, t, y) => { %sDJvp(%s); return default; }" % (name, ", ".join(args + tangents + ["y"]))
+
+
 def shape_literal(shape):
     return "null" if shape is None else "new[] { %s }" % ", ".join(str(d) for d in shape)
 
@@ -130,9 +147,10 @@ def main():
     out.append("\n    /// <summary>Every corpus case: its spec, operand shapes (null: rank 0) and how to call its float and double methods.</summary>\n")
     out.append("    public static IReadOnlyList<CorpusCase> Cases { get; } = new CorpusCase[]\n    {\n")
     for name, spec, shapes in CASES:
-        out.append('        new("%s", "%s", new int[]?[] { %s },\n            %s,\n            %s),\n' % (
+        out.append('        new("%s", "%s", new int[]?[] { %s },\n            %s,\n            %s,\n            %s,\n            %s),\n' % (
             name, spec, ", ".join(shape_literal(s) for s in shapes),
-            runner(name, spec, shapes, "F", "float"), runner(name, spec, shapes, "D", "double")))
+            runner(name, spec, shapes, "F", "float"), runner(name, spec, shapes, "D", "double"),
+            backward_runner(name, spec, shapes), jvp_runner(name, spec, shapes)))
     out.append("    };\n}\n")
     with open(os.path.join(root, "Corpus.Methods.cs"), "w") as f:
         f.write("".join(out))

@@ -15,16 +15,27 @@ namespace EinsumGen.Generator
     /// </summary>
     internal sealed class MethodPlan
     {
-        private readonly EinsumMethod _method;
+        private readonly IReadOnlyList<string> _operandNames;
+        private readonly string _outputName;
 
-        private MethodPlan(EinsumMethod method, EinsumExpression expression, Dictionary<char, long> sizes, HashSet<char> declared, ContractionPath path)
+        private MethodPlan(string name, IReadOnlyList<string> operandNames, string outputName, bool isGradient, EinsumExpression expression,
+            Dictionary<char, long> sizes, HashSet<char> declared, ContractionPath path)
         {
-            _method = method;
+            Name = name;
+            _operandNames = operandNames;
+            _outputName = outputName;
+            IsGradient = isGradient;
             Expression = expression;
             Sizes = sizes;
             Declared = declared;
             Path = path;
         }
+
+        /// <summary>The generated method this program implements (for the holder class's name).</summary>
+        public string Name { get; }
+
+        /// <summary>True for a gradient program (see GradientSpec).</summary>
+        public bool IsGradient { get; }
 
         public EinsumExpression Expression { get; }
 
@@ -52,17 +63,23 @@ namespace EinsumGen.Generator
         public string StepsText => string.Join(";", Steps.Select(s => s.Left.ToString(CultureInfo.InvariantCulture) + "," + s.Right.ToString(CultureInfo.InvariantCulture) + ">" + s.ResultLabels));
 
         /// <summary>The file-local class that holds the runtime program.</summary>
-        public string HolderName => "EinsumProgram_" + _method.Name;
+        public string HolderName => "EinsumProgram_" + Name;
 
-        public static MethodPlan Create(EinsumMethod method)
+        /// <summary>The plan of the forward method itself.</summary>
+        public static MethodPlan Create(EinsumMethod method) =>
+            Create(method.Name, method.Spec, method.Sizes, method.Operands.Select(o => o.Name.TrimStart('@')).ToList(),
+                method.Output?.Name.TrimStart('@') ?? "result", isGradient: false);
+
+        /// <summary>Plans <paramref name="spec"/> on the declared sizes (others assumed).</summary>
+        public static MethodPlan Create(string name, string spec, string? sizesText, IReadOnlyList<string> operandNames, string outputName, bool isGradient)
         {
-            var expression = EinsumParser.Parse(method.Spec);
-            SizesParser.TryParse(method.Sizes, out var declared, out _, out _, out _);
+            var expression = EinsumParser.Parse(spec, allowRepeatedOutputLabels: isGradient);
+            SizesParser.TryParse(sizesText, out var declared, out _, out _, out _);
             var sizes = new Dictionary<char, long>();
             foreach (char c in expression.AllLabels()) sizes[c] = declared.TryGetValue(c, out long n) ? n : GeneratorInfo.AssumedSize;
             sizes[EinsumExpression.EllipsisLabel] = GeneratorInfo.AssumedSize;
             var path = ContractionPlanner.Plan(expression.PlannerInputs(), expression.PlannerOutput(), sizes);
-            return new MethodPlan(method, expression, sizes, new HashSet<char>(declared.Keys), path);
+            return new MethodPlan(name, operandNames, outputName, isGradient, expression, sizes, new HashSet<char>(declared.Keys), path);
         }
 
         /// <summary>The labels a tensor is indexed by (an operand's distinct labels, or a step's result labels).</summary>
@@ -92,8 +109,8 @@ namespace EinsumGen.Generator
         /// <summary>A readable name: the parameter's, the output's, or t1, t2, ... for intermediates.</summary>
         public string TensorName(int tensor)
         {
-            if (tensor < OperandCount) return _method.Operands[tensor].Name.TrimStart('@');
-            if (tensor == OutputId) return _method.Output?.Name.TrimStart('@') ?? "result";
+            if (tensor < OperandCount) return _operandNames[tensor];
+            if (tensor == OutputId) return _outputName;
             return "t" + (tensor - OperandCount + 1).ToString(CultureInfo.InvariantCulture);
         }
 
@@ -116,7 +133,7 @@ namespace EinsumGen.Generator
             {
                 if (!Expression.Output.Labels.Contains(c)) summed.Append(c);
             }
-            string lhs = (_method.Output?.Name.TrimStart('@') ?? "result") + Bracket(Expression.Output.ToString());
+            string lhs = _outputName + Bracket(Expression.Output.ToString());
             string sum = summed.Length == 0 ? string.Empty : "Σ_" + Join(summed.ToString()) + " ";
             var factors = new List<string>();
             for (int i = 0; i < OperandCount; i++) factors.Add(TensorName(i) + Bracket(Expression.Inputs[i].ToString()));

@@ -28,6 +28,8 @@ namespace EinsumGen.Runtime
         private long[] _ellipsis = Array.Empty<long>();
         private long[][] _tensorStrides = Array.Empty<long[]>();
         private long[] _intermediateLengths = Array.Empty<long>();
+        private readonly bool[] _ones;
+        private bool[] _reduced = Array.Empty<bool>();
         private bool _complete;
 
         /// <summary>Starts binding a call to <paramref name="program"/>.</summary>
@@ -36,6 +38,7 @@ namespace EinsumGen.Runtime
             _program = program;
             _lengths = new nint[program.OperandCount][];
             _strides = new nint[program.OperandCount][];
+            _ones = new bool[program.OperandCount];
         }
 
         /// <summary>Records operand <paramref name="index"/>'s shape.</summary>
@@ -48,6 +51,17 @@ namespace EinsumGen.Runtime
         /// <summary>Records operand <paramref name="index"/> as a scalar (rank 0).</summary>
         public void ScalarOperand(int index)
         {
+            _lengths[index] = Array.Empty<nint>();
+            _strides[index] = Array.Empty<nint>();
+        }
+
+        /// <summary>
+        /// Records operand <paramref name="index"/> of a gradient program as all ones along its single label, sized by the
+        /// output: it restores a dimension that the forward pass summed away, so that the gradient broadcasts along it.
+        /// </summary>
+        public void OnesOperand(int index)
+        {
+            _ones[index] = true;
             _lengths[index] = Array.Empty<nint>();
             _strides[index] = Array.Empty<nint>();
         }
@@ -70,15 +84,23 @@ namespace EinsumGen.Runtime
         public void Complete()
         {
             var e = _program.Expression;
+            var shapes = new long[]?[e.Inputs.Count];
+            for (int i = 0; i < shapes.Length; i++)
+            {
+                var lengths = _lengths[i] ?? throw new InvalidOperationException($"Operand {i} was not bound.");
+                shapes[i] = _ones[i] ? null : Array.ConvertAll(lengths, d => (long)d);
+            }
+            var sizes = ShapeResolver.Resolve(e, shapes, _program.OperandNames, out _, out _ellipsis);
             Array.Fill(_size, -1);
-            for (int i = 0; i < e.Inputs.Count; i++) CheckRank(i);
-            BroadcastEllipsis();
-            for (int i = 0; i < e.Inputs.Count; i++) BindLabels(i);
-            CheckDeclaredSizes();
+            foreach (var kv in sizes) _size[kv.Key] = kv.Value;
             CheckOutput();
+            CheckDeclaredSizes();
             LayOutTensors();
             _complete = true;
         }
+
+        /// <summary>True when the output has broadcast dimensions (gradient programs only) that each result sums over.</summary>
+        public bool OutputReduces => Array.IndexOf(_reduced, true) >= 0;
 
         /// <summary>The size of <paramref name="label"/> in this call.</summary>
         public nint Size(char label) => (nint)_size[label];
@@ -105,12 +127,18 @@ namespace EinsumGen.Runtime
         }
 
         /// <summary>Runs step <paramref name="step"/> with the generic strided kernel (used where no specialized loop nest is emitted).</summary>
-        public void ExecuteStep<T>(int step, ref T left, ref T right, ref T result) where T : unmanaged, INumberBase<T>
+        public void ExecuteStep<T>(int step, ref T left, ref T right, ref T result) where T : unmanaged, INumberBase<T> =>
+            ExecuteStep(step, ref left, ref right, ref result, accumulate: false);
+
+        /// <summary>As <see cref="ExecuteStep{T}(int, ref T, ref T, ref T)"/>; with <paramref name="accumulate"/> the last step adds into the output.</summary>
+        public void ExecuteStep<T>(int step, ref T left, ref T right, ref T result, bool accumulate) where T : unmanaged, INumberBase<T>
         {
             if (!_complete) throw new InvalidOperationException("Complete() must run before a step.");
             var s = _program.Steps[step];
             int resultId = _program.OperandCount + step;
+            bool last = resultId == _program.OutputId;
             var outKeys = Keys(s.ResultLabels);
+            if (last) outKeys.RemoveAll(key => _reduced[key]); // broadcast output dimensions are summed into each element
             var all = new System.Collections.Generic.List<int>(outKeys);
             foreach (int id in s.Right < 0 ? new[] { s.Left } : new[] { s.Left, s.Right })
             {
@@ -132,7 +160,7 @@ namespace EinsumGen.Runtime
                 sr[d] = s.Right < 0 ? 0 : (nint)_tensorStrides[s.Right][key];
                 so[d] = d < outKeys.Count ? (nint)_tensorStrides[resultId][key] : 0;
             }
-            StridedKernel.Contract(outKeys.Count, sizes, ref left, sl, ref right, sr, s.Right >= 0, ref result, so);
+            StridedKernel.Contract(outKeys.Count, sizes, ref left, sl, ref right, sr, s.Right >= 0, ref result, so, last && accumulate);
         }
 
         private string LabelsOf(int tensor)
@@ -158,96 +186,6 @@ namespace EinsumGen.Runtime
                 }
             }
             return keys;
-        }
-
-        private void CheckRank(int i)
-        {
-            var term = _program.Expression.Inputs[i];
-            int rank = _lengths[i]?.Length ?? throw new InvalidOperationException($"Operand {i} was not bound.");
-            int labels = term.Labels.Count;
-            if (term.HasEllipsis ? rank < labels : rank != labels)
-            {
-                throw new ArgumentException(
-                    $"Operand '{Name(i)}' has rank {rank}, but its term '{term}' in '{_program.Spec}' needs rank {(term.HasEllipsis ? "at least " : "")}{labels}.",
-                    Name(i));
-            }
-        }
-
-        private void BroadcastEllipsis()
-        {
-            var e = _program.Expression;
-            int rank = 0;
-            for (int i = 0; i < e.Inputs.Count; i++)
-            {
-                if (e.Inputs[i].HasEllipsis) rank = Math.Max(rank, _lengths[i]!.Length - e.Inputs[i].Labels.Count);
-            }
-            _ellipsis = new long[rank];
-            Array.Fill(_ellipsis, 1L);
-            var from = new int[rank];
-            Array.Fill(from, -1);
-            for (int i = 0; i < e.Inputs.Count; i++)
-            {
-                var term = e.Inputs[i];
-                if (!term.HasEllipsis) continue;
-                int count = _lengths[i]!.Length - term.Labels.Count;
-                for (int j = 0; j < count; j++)
-                {
-                    long len = _lengths[i]![term.EllipsisIndex + j];
-                    int d = rank - count + j;
-                    if (len == 1) continue;
-                    if (_ellipsis[d] != 1 && _ellipsis[d] != len)
-                    {
-                        throw new ArgumentException(
-                            $"Operand '{Name(i)}': dimension {term.EllipsisIndex + j} under '...' has size {len}, but operand '{Name(from[d])}' gives the same broadcast dimension size {_ellipsis[d]}; they do not broadcast.",
-                            Name(i));
-                    }
-                    _ellipsis[d] = len;
-                    from[d] = i;
-                }
-            }
-        }
-
-        private void BindLabels(int i)
-        {
-            var term = _program.Expression.Inputs[i];
-            var firstInOperand = new long[EllipsisKey];
-            Array.Fill(firstInOperand, -1);
-            for (int k = 0; k < term.Labels.Count; k++)
-            {
-                char c = term.Labels[k];
-                long len = _lengths[i]![Dim(term, i, k)];
-                if (firstInOperand[c] >= 0 && firstInOperand[c] != len)
-                {
-                    throw new ArgumentException(
-                        $"Operand '{Name(i)}': index '{c}' is repeated with sizes {firstInOperand[c]} and {len}; a repeated index takes the diagonal and needs equal sizes.",
-                        Name(i));
-                }
-                firstInOperand[c] = len;
-                long current = _size[c];
-                if (current == -1 || current == 1)
-                {
-                    _size[c] = len;
-                }
-                else if (len != current && len != 1)
-                {
-                    throw new ArgumentException(
-                        $"Operand '{Name(i)}': index '{c}' has size {len}, but {SourceOf(c, i)} gives it size {current} (in '{_program.Spec}').",
-                        Name(i));
-                }
-            }
-        }
-
-        private string SourceOf(char label, int before)
-        {
-            for (int i = 0; i < before; i++)
-            {
-                var term = _program.Expression.Inputs[i];
-                for (int k = 0; k < term.Labels.Count; k++)
-                {
-                    if (term.Labels[k] == label && _lengths[i]![Dim(term, i, k)] != 1) return $"operand '{Name(i)}'";
-                }
-            }
-            return "another operand";
         }
 
         private void CheckDeclaredSizes()
@@ -276,34 +214,60 @@ namespace EinsumGen.Runtime
         {
             var term = _program.Expression.Output;
             string name = _program.OutputName;
+            bool gradient = _program.IsGradient;
             int rank = _outLengths?.Length ?? throw new InvalidOperationException("The output was not bound.");
-            if (!term.HasEllipsis && _ellipsis.Length > 0)
+            _reduced = new bool[EllipsisKey + _ellipsis.Length];
+            if (!term.HasEllipsis && _ellipsis.Length > 0 && !gradient)
             {
                 throw new ArgumentException(
                     $"The operands' '...' covers {_ellipsis.Length} dimension(s), but the output term '{term}' of '{_program.Spec}' has no '...' to receive them.",
                     name);
             }
-            int expected = term.Labels.Count + (term.HasEllipsis ? _ellipsis.Length : 0);
-            if (rank != expected)
+            int outEllipsis = rank - term.Labels.Count;
+            bool rankOk = term.HasEllipsis ? (gradient ? outEllipsis >= 0 && outEllipsis <= _ellipsis.Length : outEllipsis == _ellipsis.Length) : outEllipsis == 0;
+            if (!rankOk)
             {
+                int expected = term.Labels.Count + (term.HasEllipsis ? _ellipsis.Length : 0);
                 throw new ArgumentException($"Output '{name}' has rank {rank}, but '{_program.Spec}' produces rank {expected}.", name);
             }
+            var firstInOutput = new long[EllipsisKey];
+            Array.Fill(firstInOutput, -1);
             for (int k = 0; k < term.Labels.Count; k++)
             {
                 char c = term.Labels[k];
-                long len = _outLengths[OutputDim(term, k)];
-                if (len != _size[c])
+                long len = _outLengths[OutputDim(term, k, outEllipsis)];
+                if (firstInOutput[c] >= 0 && firstInOutput[c] != len)
                 {
-                    throw new ArgumentException($"Output '{name}': index '{c}' has size {len}, but the operands give it size {_size[c]}.", name);
+                    throw new ArgumentException($"Output '{name}': index '{c}' is repeated with sizes {firstInOutput[c]} and {len}; a diagonal needs equal sizes.", name);
                 }
+                firstInOutput[c] = len;
+                // A label only the output has (restored by a ones operand), or one every operand broadcast from size 1.
+                if (_size[c] == -1 || (gradient && _size[c] == 1)) _size[c] = len;
+                if (len == _size[c]) continue;
+                if (gradient && len == 1)
+                {
+                    _reduced[c] = true;
+                    continue;
+                }
+                throw new ArgumentException($"Output '{name}': index '{c}' has size {len}, but the operands give it size {_size[c]}.", name);
             }
-            for (int j = 0; term.HasEllipsis && j < _ellipsis.Length; j++)
+            for (int d = 0; d < _ellipsis.Length; d++)
             {
-                long len = _outLengths[term.EllipsisIndex + j];
-                if (len != _ellipsis[j])
+                int j = d - (_ellipsis.Length - outEllipsis);
+                if (j < 0)
                 {
-                    throw new ArgumentException($"Output '{name}': dimension {term.EllipsisIndex + j} under '...' has size {len}, but the operands broadcast it to {_ellipsis[j]}.", name);
+                    _reduced[EllipsisKey + d] = _ellipsis[d] != 1;
+                    continue;
                 }
+                long len = _outLengths[term.EllipsisIndex + j];
+                if (gradient && _ellipsis[d] == 1) _ellipsis[d] = len; // every operand broadcast this dimension from size 1
+                if (len == _ellipsis[d]) continue;
+                if (gradient && len == 1)
+                {
+                    _reduced[EllipsisKey + d] = true;
+                    continue;
+                }
+                throw new ArgumentException($"Output '{name}': dimension {term.EllipsisIndex + j} under '...' has size {len}, but the operands broadcast it to {_ellipsis[d]}.", name);
             }
         }
 
@@ -316,6 +280,7 @@ namespace EinsumGen.Runtime
             {
                 var term = e.Inputs[i];
                 var strides = _tensorStrides[i] = new long[keys];
+                if (_ones[i]) continue; // every stride 0: one element read everywhere
                 for (int k = 0; k < term.Labels.Count; k++)
                 {
                     int dim = Dim(term, i, k);
@@ -351,16 +316,25 @@ namespace EinsumGen.Runtime
         private void LayOutOutput(long[] strides)
         {
             var term = _program.Expression.Output;
-            for (int k = 0; k < term.Labels.Count; k++) strides[term.Labels[k]] = _outStrides![OutputDim(term, k)];
-            for (int j = 0; term.HasEllipsis && j < _ellipsis.Length; j++) strides[EllipsisKey + j] = _outStrides![term.EllipsisIndex + j];
+            int outEllipsis = _outLengths!.Length - term.Labels.Count;
+            for (int k = 0; k < term.Labels.Count; k++)
+            {
+                char c = term.Labels[k];
+                if (!_reduced[c]) strides[c] += _outStrides![OutputDim(term, k, outEllipsis)]; // a repeated label adds up: the diagonal
+            }
+            for (int j = 0; term.HasEllipsis && j < outEllipsis; j++)
+            {
+                int key = EllipsisKey + _ellipsis.Length - outEllipsis + j;
+                if (!_reduced[key]) strides[key] = _outStrides![term.EllipsisIndex + j];
+            }
         }
 
         /// <summary>The dimension of operand <paramref name="i"/> that holds label number <paramref name="k"/> of its term.</summary>
         private int Dim(EinsumTerm term, int i, int k) =>
             term.HasEllipsis && k >= term.EllipsisIndex ? k + (_lengths[i]!.Length - term.Labels.Count) : k;
 
-        private int OutputDim(EinsumTerm term, int k) =>
-            term.HasEllipsis && k >= term.EllipsisIndex ? k + _ellipsis.Length : k;
+        private static int OutputDim(EinsumTerm term, int k, int outEllipsis) =>
+            term.HasEllipsis && k >= term.EllipsisIndex ? k + outEllipsis : k;
 
         private static long Extent(nint[] lengths, nint[] strides)
         {

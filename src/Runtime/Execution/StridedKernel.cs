@@ -5,11 +5,11 @@ namespace EinsumGen.Runtime
 {
     /// <summary>
     /// The generic pairwise contraction: result[kept] = Σ_summed left · right over a runtime list of dimensions. The
-    /// first <c>kept</c> dimensions index the result; the rest are summed. Plain strided loops, no allocation per element.
+    /// first <c>kept</c> dimensions index the result; the rest are summed. With <c>accumulate</c> the sums are added to the result. Plain strided loops, no allocation per element.
     /// </summary>
     internal static class StridedKernel
     {
-        public static void Contract<T>(int kept, nint[] sizes, ref T left, nint[] leftStrides, ref T right, nint[] rightStrides, bool hasRight, ref T result, nint[] resultStrides)
+        public static void Contract<T>(int kept, nint[] sizes, ref T left, nint[] leftStrides, ref T right, nint[] rightStrides, bool hasRight, ref T result, nint[] resultStrides, bool accumulate)
             where T : unmanaged, INumberBase<T>
         {
             int n = sizes.Length;
@@ -45,7 +45,8 @@ namespace EinsumGen.Runtime
                         if (d < kept) break;
                     }
                 }
-                Unsafe.Add(ref result, oo) = acc;
+                ref T destination = ref Unsafe.Add(ref result, oo);
+                destination = accumulate ? destination + acc : acc;
                 int o = kept - 1;
                 for (; o >= 0; o--)
                 {

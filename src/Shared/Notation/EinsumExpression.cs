@@ -37,8 +37,12 @@ namespace EinsumGen.Notation
         public List<string> PlannerInputs() =>
             Inputs.Select(t => (t.HasEllipsis ? EllipsisLabel.ToString() : string.Empty) + t.DistinctLabels()).ToList();
 
-        /// <summary>The output's labels for the planner, the ellipsis (if any) as <see cref="EllipsisLabel"/> first.</summary>
-        public string PlannerOutput() => (Output.HasEllipsis ? EllipsisLabel.ToString() : string.Empty) + new string(Output.Labels.ToArray());
+        /// <summary>
+        /// The output's distinct labels for the planner, the ellipsis as <see cref="EllipsisLabel"/> first when some input has
+        /// one too (an output '...' that no input feeds covers no dimension).
+        /// </summary>
+        public string PlannerOutput() =>
+            (Output.HasEllipsis && Inputs.Any(t => t.HasEllipsis) ? EllipsisLabel.ToString() : string.Empty) + Output.DistinctLabels();
 
         /// <summary>Every distinct label of the inputs, in ordinal order.</summary>
         public string AllLabels()

@@ -17,8 +17,17 @@ namespace EinsumGen.Notation
         /// <param name="ellipsisShape">The broadcast shape of the ellipsis dimensions.</param>
         /// <returns>Every input label's size.</returns>
         /// <exception cref="ArgumentException">Naming the operand, the label or dimension, and the sizes that disagree.</exception>
-        public static Dictionary<char, long> Resolve(EinsumExpression e, IReadOnlyList<long[]> shapes, out int ellipsisRank, out long[] ellipsisShape)
+        public static Dictionary<char, long> Resolve(EinsumExpression e, IReadOnlyList<long[]> shapes, out int ellipsisRank, out long[] ellipsisShape) =>
+            Resolve(e, shapes, null, out ellipsisRank, out ellipsisShape);
+
+        /// <summary>
+        /// As <see cref="Resolve(EinsumExpression, IReadOnlyList{long[]}, out int, out long[])"/>, naming operands by
+        /// <paramref name="names"/> in messages; a null shape marks an operand that takes its sizes from the others.
+        /// </summary>
+        public static Dictionary<char, long> Resolve(EinsumExpression e, IReadOnlyList<long[]?> shapes, IReadOnlyList<string>? names, out int ellipsisRank, out long[] ellipsisShape)
         {
+            string Name(int k) => names is null ? Str(k) : "'" + names[k] + "'";
+            string Param(int k) => names is null ? nameof(shapes) : names[k];
             if (e == null) throw new ArgumentNullException(nameof(e));
             if (shapes == null) throw new ArgumentNullException(nameof(shapes));
             if (shapes.Count != e.Inputs.Count)
@@ -30,28 +39,31 @@ namespace EinsumGen.Notation
             for (int k = 0; k < shapes.Count; k++)
             {
                 var term = e.Inputs[k];
-                var shape = shapes[k] ?? throw new ArgumentException("The shape of operand " + Str(k) + " is null.", nameof(shapes));
+                var shape = shapes[k];
+                if (shape is null) continue;
                 int labels = term.Labels.Count;
                 if (term.HasEllipsis ? shape.Length < labels : shape.Length != labels)
                 {
-                    throw new ArgumentException("Operand " + Str(k) + " has rank " + Str(shape.Length) + ", but its subscripts '" + term + "' need "
-                        + (term.HasEllipsis ? "at least " : "") + Str(labels) + " dimension(s).", nameof(shapes));
+                    throw new ArgumentException("Operand " + Name(k) + " has rank " + Str(shape.Length) + ", but its subscripts '" + term + "' need "
+                        + (term.HasEllipsis ? "at least " : "") + Str(labels) + " dimension(s).", Param(k));
                 }
                 for (int d = 0; d < shape.Length; d++)
                 {
-                    if (shape[d] < 0) throw new ArgumentException("Operand " + Str(k) + " has a negative size " + Str(shape[d]) + " in dimension " + Str(d) + ".", nameof(shapes));
+                    if (shape[d] < 0) throw new ArgumentException("Operand " + Name(k) + " has a negative size " + Str(shape[d]) + " in dimension " + Str(d) + ".", Param(k));
                 }
                 if (term.HasEllipsis) ellipsisRank = Math.Max(ellipsisRank, shape.Length - labels);
             }
 
             ellipsisShape = new long[ellipsisRank];
             for (int j = 0; j < ellipsisRank; j++) ellipsisShape[j] = 1;
+            var ellipsisSource = new int[ellipsisRank]; // the operand that fixed each broadcast dimension
             var sizes = new Dictionary<char, long>();
             var source = new Dictionary<char, int>();   // the operand that fixed each label's size
             for (int k = 0; k < shapes.Count; k++)
             {
                 var term = e.Inputs[k];
                 var shape = shapes[k];
+                if (shape is null) continue;
                 int covered = term.HasEllipsis ? shape.Length - term.Labels.Count : 0;
                 var own = new Dictionary<char, long>();
                 for (int i = 0; i < term.Labels.Count; i++)
@@ -61,7 +73,7 @@ namespace EinsumGen.Notation
                     if (own.TryGetValue(c, out long mine))
                     {
                         if (mine != size)
-                            throw new ArgumentException("Operand " + Str(k) + " repeats label '" + c + "' with sizes " + Str(mine) + " and " + Str(size) + "; a diagonal needs equal sizes.", nameof(shapes));
+                            throw new ArgumentException("Operand " + Name(k) + " repeats label '" + c + "' with sizes " + Str(mine) + " and " + Str(size) + "; a diagonal needs equal sizes.", Param(k));
                         continue;
                     }
                     own[c] = size;
@@ -72,8 +84,8 @@ namespace EinsumGen.Notation
                     }
                     else if (size != known && size != 1)
                     {
-                        throw new ArgumentException("Operand " + Str(k) + " gives label '" + c + "' size " + Str(size) + ", but operand " + Str(source[c])
-                            + " gives it size " + Str(known) + "; sizes must match or be 1.", nameof(shapes));
+                        throw new ArgumentException("Operand " + Name(k) + " gives label '" + c + "' size " + Str(size) + ", but operand " + Str(source[c])
+                            + " gives it size " + Str(known) + "; sizes must match or be 1.", Param(k));
                     }
                 }
                 for (int j = 0; j < covered; j++)
@@ -83,10 +95,11 @@ namespace EinsumGen.Notation
                     if (size == ellipsisShape[at] || size == 1) continue;
                     if (ellipsisShape[at] != 1)
                     {
-                        throw new ArgumentException("Operand " + Str(k) + "'s ellipsis dimension " + Str(j) + " has size " + Str(size) + ", which does not broadcast against size "
-                            + Str(ellipsisShape[at]) + " (broadcast dimension " + Str(at) + " of '...').", nameof(shapes));
+                        throw new ArgumentException("Operand " + Name(k) + ": ellipsis dimension " + Str(j) + " has size " + Str(size) + ", which does not broadcast against size "
+                            + Str(ellipsisShape[at]) + " from operand " + Name(ellipsisSource[at]) + " (broadcast dimension " + Str(at) + " of '...').", Param(k));
                     }
                     ellipsisShape[at] = size;
+                    ellipsisSource[at] = k;
                 }
             }
             return sizes;

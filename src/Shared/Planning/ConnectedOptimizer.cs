@@ -66,9 +66,7 @@ namespace EinsumGen.Planning
                 foreach (int p in buckets[k])
                 {
                     ulong s1 = search._first[p], s2 = search._second[p], s = s1 | s2;
-                    var a = table[s1];
-                    var b = table[s2];
-                    if (a.Cost < 0 || b.Cost < 0) continue;
+                    if (!table.TryGetValue(s1, out var a) || !table.TryGetValue(s2, out var b) || a.Cost < 0 || b.Cost < 0) continue;
                     if (!table.TryGetValue(s, out var e))
                     {
                         ulong inside = 0, rest = 0;

@@ -70,4 +70,13 @@ public class CorpusTests
         }
         return sizes.Where(kv => !e.Output.Labels.Contains(kv.Key)).Aggregate(1L, (acc, kv) => acc * System.Math.Max(1, kv.Value));
     }
+
+    /// <summary>Products in a full expansion: the product of every label's size and every ellipsis dimension's size.</summary>
+    internal static long TermCount(CorpusCase c)
+    {
+        var e = EinsumGen.Notation.EinsumParser.Parse(c.Spec);
+        var shapes = c.Shapes.Select(s => (s ?? System.Array.Empty<int>()).Select(d => (long)d).ToArray()).ToList();
+        var sizes = EinsumGen.Notation.ShapeResolver.Resolve(e, shapes, out _, out var ellipsis);
+        return sizes.Values.Concat(ellipsis).Aggregate(1L, (acc, v) => acc * System.Math.Max(1, v));
+    }
 }

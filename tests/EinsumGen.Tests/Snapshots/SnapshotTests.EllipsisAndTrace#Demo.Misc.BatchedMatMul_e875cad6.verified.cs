@@ -17,6 +17,13 @@ namespace Demo
         /// </code>
         /// <para>Naive single loop nest: 131,072 FLOPs; planned (optimal): 131,072 FLOPs; speed-up 1x; largest intermediate 4,096 elements.</para>
         /// <para>Kernels: '...' fixes ranks only at run time, so every step runs on the runtime's generic strided kernel.</para>
+        /// <para>Backward (BatchedMatMulBackward): one einsum per operand, each planned on its own; Jvp (BatchedMatMulJvp): the sum of the einsum with each operand's tangent.</para>
+        /// <code>
+        /// aGradient[...,i,j] = Σ_k cGradient[...,i,k] · b[...,j,k]
+        ///     131,072 FLOPs in 1 step(s): aGradient[...,i,j] = Σ_k cGradient[...,i,k] · b[...,j,k]
+        /// bGradient[...,j,k] = Σ_i cGradient[...,i,k] · a[...,i,j]
+        ///     131,072 FLOPs in 1 step(s): bGradient[...,j,k] = Σ_i cGradient[...,i,k] · a[...,i,j]
+        /// </code>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static partial void BatchedMatMul(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b, global::System.Numerics.Tensors.TensorSpan<double> c)
@@ -38,6 +45,123 @@ namespace Demo
             // Step 1 of 1: c[...,i,k] = Σ_j a[...,i,j] · b[...,j,k]
             binding.ExecuteStep(0, ref ref_a, ref ref_b, ref ref_c);
         }
+
+        /// <summary>
+        /// Reverse mode of <see cref="BatchedMatMul"/>: given <paramref name="cGradient"/> (the loss's gradient with
+        /// respect to its result), writes the gradient with respect to each operand whose buffer is not <c>default</c>, with that
+        /// operand's shape (one element for a rank-0 operand). <paramref name="mode"/> overwrites or adds into the buffers.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static void BatchedMatMulBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> cGradient, global::System.Numerics.Tensors.TensorSpan<double> aGradient, global::System.Numerics.Tensors.TensorSpan<double> bGradient, global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
+        {
+            // Check the forward shapes once, with the output gradient in the result's place.
+            var check = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_BatchedMatMul.Program);
+            check.Operand(0, a.Lengths, a.Strides);
+            check.Operand(1, b.Lengths, b.Strides);
+            check.Output(cGradient.Lengths, cGradient.Strides);
+            check.Complete();
+            bool accumulate = mode == global::EinsumGen.GradientMode.Accumulate;
+
+            // aGradient[...,i,j] = Σ_k cGradient[...,i,k] · b[...,j,k]
+            if (aGradient.Rank != 0)
+            {
+                global::EinsumGen.Runtime.EinsumChecks.SameShape(aGradient.Lengths, a.Lengths, "aGradient", "a");
+                BatchedMatMul_GradientOf_a(cGradient, b, aGradient, accumulate);
+            }
+
+            // bGradient[...,j,k] = Σ_i cGradient[...,i,k] · a[...,i,j]
+            if (bGradient.Rank != 0)
+            {
+                global::EinsumGen.Runtime.EinsumChecks.SameShape(bGradient.Lengths, b.Lengths, "bGradient", "b");
+                BatchedMatMul_GradientOf_b(cGradient, a, bGradient, accumulate);
+            }
+        }
+
+        /// <summary>
+        /// Forward mode of <see cref="BatchedMatMul"/>: the directional derivative of its result along the operand tangents,
+        /// the sum over operands of the einsum with that operand replaced by its tangent. A tangent left <c>default</c> (or 0 for a
+        /// rank-0 operand) counts as zero.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static void BatchedMatMulJvp(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> aTangent, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> bTangent, global::System.Numerics.Tensors.TensorSpan<double> cTangent)
+        {
+            bool written = false;
+            if (aTangent.Rank != 0)
+            {
+                global::EinsumGen.Runtime.EinsumChecks.SameShape(aTangent.Lengths, a.Lengths, "aTangent", "a");
+                if (!written)
+                {
+                    BatchedMatMul(aTangent, b, cTangent);
+                    written = true;
+                }
+                else
+                {
+                    var term = new global::System.Numerics.Tensors.TensorSpan<double>(new double[cTangent.FlattenedLength], cTangent.Lengths);
+                    BatchedMatMul(aTangent, b, term);
+                    global::System.Numerics.Tensors.Tensor.Add<double>(cTangent, term, cTangent);
+                }
+            }
+            if (bTangent.Rank != 0)
+            {
+                global::EinsumGen.Runtime.EinsumChecks.SameShape(bTangent.Lengths, b.Lengths, "bTangent", "b");
+                if (!written)
+                {
+                    BatchedMatMul(a, bTangent, cTangent);
+                    written = true;
+                }
+                else
+                {
+                    var term = new global::System.Numerics.Tensors.TensorSpan<double>(new double[cTangent.FlattenedLength], cTangent.Lengths);
+                    BatchedMatMul(a, bTangent, term);
+                    global::System.Numerics.Tensors.Tensor.Add<double>(cTangent, term, cTangent);
+                }
+            }
+            if (!written) cTangent.Clear();
+        }
+
+        /// <summary>The gradient with respect to <c>a</c>: <c>aGradient[...,i,j] = Σ_k cGradient[...,i,k] · b[...,j,k]</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        private static void BatchedMatMul_GradientOf_a(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> cGradient, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b, global::System.Numerics.Tensors.TensorSpan<double> aGradient, bool accumulate)
+        {
+            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
+            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_BatchedMatMul_GradientOf_a.Program);
+            binding.Operand(0, cGradient.Lengths, cGradient.Strides);
+            binding.Operand(1, b.Lengths, b.Strides);
+            binding.Output(aGradient.Lengths, aGradient.Strides);
+            binding.Complete();
+            binding.CheckOverlap(in aGradient.GetPinnableReference(), in cGradient.GetPinnableReference(), 0);
+            binding.CheckOverlap(in aGradient.GetPinnableReference(), in b.GetPinnableReference(), 1);
+
+            // Element references (a scalar operand is read through a reference to its parameter).
+            ref double ref_cGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in cGradient.GetPinnableReference());
+            ref double ref_b = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in b.GetPinnableReference());
+            ref double ref_aGradient = ref aGradient.GetPinnableReference();
+
+            // Step 1 of 1: aGradient[...,i,j] = Σ_k cGradient[...,i,k] · b[...,j,k]
+            binding.ExecuteStep(0, ref ref_cGradient, ref ref_b, ref ref_aGradient, accumulate);
+        }
+
+        /// <summary>The gradient with respect to <c>b</c>: <c>bGradient[...,j,k] = Σ_i cGradient[...,i,k] · a[...,i,j]</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        private static void BatchedMatMul_GradientOf_b(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> cGradient, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.TensorSpan<double> bGradient, bool accumulate)
+        {
+            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
+            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_BatchedMatMul_GradientOf_b.Program);
+            binding.Operand(0, cGradient.Lengths, cGradient.Strides);
+            binding.Operand(1, a.Lengths, a.Strides);
+            binding.Output(bGradient.Lengths, bGradient.Strides);
+            binding.Complete();
+            binding.CheckOverlap(in bGradient.GetPinnableReference(), in cGradient.GetPinnableReference(), 0);
+            binding.CheckOverlap(in bGradient.GetPinnableReference(), in a.GetPinnableReference(), 1);
+
+            // Element references (a scalar operand is read through a reference to its parameter).
+            ref double ref_cGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in cGradient.GetPinnableReference());
+            ref double ref_a = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in a.GetPinnableReference());
+            ref double ref_bGradient = ref bGradient.GetPinnableReference();
+
+            // Step 1 of 1: bGradient[...,j,k] = Σ_i cGradient[...,i,k] · a[...,i,j]
+            binding.ExecuteStep(0, ref ref_cGradient, ref ref_a, ref ref_bGradient, accumulate);
+        }
     }
 }
 
@@ -51,5 +175,27 @@ namespace EinsumGen.Generated
             "0,1>.ik",
             new string[] { "a", "b" },
             "c");
+    }
+
+    file static class EinsumProgram_BatchedMatMul_GradientOf_a
+    {
+        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
+            "...ik,...jk->...ij",
+            null,
+            "0,1>.ij",
+            new string[] { "cGradient", "b" },
+            "aGradient",
+            isGradient: true);
+    }
+
+    file static class EinsumProgram_BatchedMatMul_GradientOf_b
+    {
+        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
+            "...ik,...ij->...jk",
+            null,
+            "0,1>.jk",
+            new string[] { "cGradient", "a" },
+            "bGradient",
+            isGradient: true);
     }
 }

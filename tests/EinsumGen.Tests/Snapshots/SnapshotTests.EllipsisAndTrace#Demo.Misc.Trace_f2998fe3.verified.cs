@@ -17,6 +17,11 @@ namespace Demo
         /// </code>
         /// <para>Naive single loop nest: 32 FLOPs; planned (single operand): 32 FLOPs; speed-up 1x; largest intermediate 1 elements.</para>
         /// <para>Kernels: each step is a strided loop nest specialized for its labels; inputs may be any strided view.</para>
+        /// <para>Backward (TraceBackward): one einsum per operand, each planned on its own; Jvp (TraceJvp): the sum of the einsum with each operand's tangent.</para>
+        /// <code>
+        /// aGradient[i,i] = resultGradient · ones[i]
+        ///     16 FLOPs in 1 step(s): aGradient[i] = resultGradient · ones[i]
+        /// </code>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static partial double Trace(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a)
@@ -43,10 +48,92 @@ namespace Demo
                 {
                     acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_a, i_i * stride_a_i);
                 }
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_result, 0) = acc;
+                ref_result = acc;
             }
 
             return result;
+        }
+
+        /// <summary>
+        /// Reverse mode of <see cref="Trace"/>: given <paramref name="resultGradient"/> (the loss's gradient with
+        /// respect to its result), writes the gradient with respect to each operand whose buffer is not <c>default</c>, with that
+        /// operand's shape (one element for a rank-0 operand). <paramref name="mode"/> overwrites or adds into the buffers.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static void TraceBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, double resultGradient, global::System.Numerics.Tensors.TensorSpan<double> aGradient, global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
+        {
+            // Check the forward shapes once, with the output gradient in the result's place.
+            var check = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Trace.Program);
+            check.Operand(0, a.Lengths, a.Strides);
+            check.ScalarOutput();
+            check.Complete();
+            bool accumulate = mode == global::EinsumGen.GradientMode.Accumulate;
+
+            // aGradient[i,i] = resultGradient · ones[i]
+            if (aGradient.Rank != 0)
+            {
+                global::EinsumGen.Runtime.EinsumChecks.SameShape(aGradient.Lengths, a.Lengths, "aGradient", "a");
+                Trace_GradientOf_a(resultGradient, aGradient, accumulate);
+            }
+        }
+
+        /// <summary>
+        /// Forward mode of <see cref="Trace"/>: the directional derivative of its result along the operand tangents,
+        /// the sum over operands of the einsum with that operand replaced by its tangent. A tangent left <c>default</c> (or 0 for a
+        /// rank-0 operand) counts as zero.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static double TraceJvp(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> aTangent)
+        {
+            double sum = 0;
+            if (aTangent.Rank != 0)
+            {
+                global::EinsumGen.Runtime.EinsumChecks.SameShape(aTangent.Lengths, a.Lengths, "aTangent", "a");
+                sum += Trace(aTangent);
+            }
+            return sum;
+        }
+
+        /// <summary>The gradient with respect to <c>a</c>: <c>aGradient[i,i] = resultGradient · ones[i]</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        private static void Trace_GradientOf_a(double resultGradient, global::System.Numerics.Tensors.TensorSpan<double> aGradient, bool accumulate)
+        {
+            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
+            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Trace_GradientOf_a.Program);
+            binding.ScalarOperand(0);
+            binding.OnesOperand(1);
+            binding.Output(aGradient.Lengths, aGradient.Strides);
+            binding.Complete();
+
+            // The result lands on a diagonal of aGradient: clear the rest first unless accumulating.
+            if (!accumulate) aGradient.Clear();
+
+            // Element references (a scalar operand is read through a reference to its parameter).
+            ref double ref_resultGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in resultGradient);
+            double one = 1;
+            ref double ref_ones = ref one;
+            ref double ref_aGradient = ref aGradient.GetPinnableReference();
+
+            // Sizes of this call.
+            nint size_i = binding.Size('i');
+
+            // Step 1 of 1: aGradient[i] = resultGradient · ones[i]
+            if (binding.OutputReduces)
+            {
+                binding.ExecuteStep(0, ref ref_resultGradient, ref ref_ones, ref ref_aGradient, accumulate);
+            }
+            else
+            {
+                nint stride_ones_i = binding.Stride(1, 'i');
+                nint stride_aGradient_i = binding.Stride(2, 'i');
+                for (nint i_i = 0; i_i < size_i; i_i++)
+                {
+                    double acc = 0;
+                    acc += ref_resultGradient * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_ones, i_i * stride_ones_i);
+                    ref double target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_aGradient, i_i * stride_aGradient_i);
+                    target = accumulate ? target + acc : acc;
+                }
+            }
         }
     }
 }
@@ -61,5 +148,16 @@ namespace EinsumGen.Generated
             "0,-1>",
             new string[] { "a" },
             "result");
+    }
+
+    file static class EinsumProgram_Trace_GradientOf_a
+    {
+        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
+            ",i->ii",
+            null,
+            "0,1>i",
+            new string[] { "resultGradient", "ones" },
+            "aGradient",
+            isGradient: true);
     }
 }

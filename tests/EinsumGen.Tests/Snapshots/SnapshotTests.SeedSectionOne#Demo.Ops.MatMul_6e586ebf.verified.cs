@@ -17,6 +17,13 @@ namespace Demo
         /// </code>
         /// <para>Naive single loop nest: 8,192 FLOPs; planned (optimal): 8,192 FLOPs; speed-up 1x; largest intermediate 256 elements.</para>
         /// <para>Kernels: each step is a strided loop nest specialized for its labels; inputs may be any strided view.</para>
+        /// <para>Backward (MatMulBackward): one einsum per operand, each planned on its own; Jvp (MatMulJvp): the sum of the einsum with each operand's tangent.</para>
+        /// <code>
+        /// aGradient[m,n] = Σ_k cGradient[m,k] · b[n,k]
+        ///     8,192 FLOPs in 1 step(s): aGradient[m,n] = Σ_k cGradient[m,k] · b[n,k]
+        /// bGradient[n,k] = Σ_m cGradient[m,k] · a[m,n]
+        ///     8,192 FLOPs in 1 step(s): bGradient[n,k] = Σ_m cGradient[m,k] · a[m,n]
+        /// </code>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static partial void MatMul(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, global::System.Numerics.Tensors.TensorSpan<float> c)
@@ -59,6 +66,177 @@ namespace Demo
                 }
             }
         }
+
+        /// <summary>
+        /// Reverse mode of <see cref="MatMul"/>: given <paramref name="cGradient"/> (the loss's gradient with
+        /// respect to its result), writes the gradient with respect to each operand whose buffer is not <c>default</c>, with that
+        /// operand's shape (one element for a rank-0 operand). <paramref name="mode"/> overwrites or adds into the buffers.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static void MatMulBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> cGradient, global::System.Numerics.Tensors.TensorSpan<float> aGradient, global::System.Numerics.Tensors.TensorSpan<float> bGradient, global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
+        {
+            // Check the forward shapes once, with the output gradient in the result's place.
+            var check = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_MatMul.Program);
+            check.Operand(0, a.Lengths, a.Strides);
+            check.Operand(1, b.Lengths, b.Strides);
+            check.Output(cGradient.Lengths, cGradient.Strides);
+            check.Complete();
+            bool accumulate = mode == global::EinsumGen.GradientMode.Accumulate;
+
+            // aGradient[m,n] = Σ_k cGradient[m,k] · b[n,k]
+            if (aGradient.Rank != 0)
+            {
+                global::EinsumGen.Runtime.EinsumChecks.SameShape(aGradient.Lengths, a.Lengths, "aGradient", "a");
+                MatMul_GradientOf_a(cGradient, b, aGradient, accumulate);
+            }
+
+            // bGradient[n,k] = Σ_m cGradient[m,k] · a[m,n]
+            if (bGradient.Rank != 0)
+            {
+                global::EinsumGen.Runtime.EinsumChecks.SameShape(bGradient.Lengths, b.Lengths, "bGradient", "b");
+                MatMul_GradientOf_b(cGradient, a, bGradient, accumulate);
+            }
+        }
+
+        /// <summary>
+        /// Forward mode of <see cref="MatMul"/>: the directional derivative of its result along the operand tangents,
+        /// the sum over operands of the einsum with that operand replaced by its tangent. A tangent left <c>default</c> (or 0 for a
+        /// rank-0 operand) counts as zero.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static void MatMulJvp(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> aTangent, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> bTangent, global::System.Numerics.Tensors.TensorSpan<float> cTangent)
+        {
+            bool written = false;
+            if (aTangent.Rank != 0)
+            {
+                global::EinsumGen.Runtime.EinsumChecks.SameShape(aTangent.Lengths, a.Lengths, "aTangent", "a");
+                if (!written)
+                {
+                    MatMul(aTangent, b, cTangent);
+                    written = true;
+                }
+                else
+                {
+                    var term = new global::System.Numerics.Tensors.TensorSpan<float>(new float[cTangent.FlattenedLength], cTangent.Lengths);
+                    MatMul(aTangent, b, term);
+                    global::System.Numerics.Tensors.Tensor.Add<float>(cTangent, term, cTangent);
+                }
+            }
+            if (bTangent.Rank != 0)
+            {
+                global::EinsumGen.Runtime.EinsumChecks.SameShape(bTangent.Lengths, b.Lengths, "bTangent", "b");
+                if (!written)
+                {
+                    MatMul(a, bTangent, cTangent);
+                    written = true;
+                }
+                else
+                {
+                    var term = new global::System.Numerics.Tensors.TensorSpan<float>(new float[cTangent.FlattenedLength], cTangent.Lengths);
+                    MatMul(a, bTangent, term);
+                    global::System.Numerics.Tensors.Tensor.Add<float>(cTangent, term, cTangent);
+                }
+            }
+            if (!written) cTangent.Clear();
+        }
+
+        /// <summary>The gradient with respect to <c>a</c>: <c>aGradient[m,n] = Σ_k cGradient[m,k] · b[n,k]</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        private static void MatMul_GradientOf_a(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> cGradient, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, global::System.Numerics.Tensors.TensorSpan<float> aGradient, bool accumulate)
+        {
+            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
+            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_MatMul_GradientOf_a.Program);
+            binding.Operand(0, cGradient.Lengths, cGradient.Strides);
+            binding.Operand(1, b.Lengths, b.Strides);
+            binding.Output(aGradient.Lengths, aGradient.Strides);
+            binding.Complete();
+            binding.CheckOverlap(in aGradient.GetPinnableReference(), in cGradient.GetPinnableReference(), 0);
+            binding.CheckOverlap(in aGradient.GetPinnableReference(), in b.GetPinnableReference(), 1);
+
+            // Element references (a scalar operand is read through a reference to its parameter).
+            ref float ref_cGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in cGradient.GetPinnableReference());
+            ref float ref_b = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in b.GetPinnableReference());
+            ref float ref_aGradient = ref aGradient.GetPinnableReference();
+
+            // Sizes of this call.
+            nint size_k = binding.Size('k');
+            nint size_m = binding.Size('m');
+            nint size_n = binding.Size('n');
+
+            // Step 1 of 1: aGradient[m,n] = Σ_k cGradient[m,k] · b[n,k]
+            if (binding.OutputReduces)
+            {
+                binding.ExecuteStep(0, ref ref_cGradient, ref ref_b, ref ref_aGradient, accumulate);
+            }
+            else
+            {
+                nint stride_cGradient_m = binding.Stride(0, 'm'), stride_cGradient_k = binding.Stride(0, 'k');
+                nint stride_b_n = binding.Stride(1, 'n'), stride_b_k = binding.Stride(1, 'k');
+                nint stride_aGradient_m = binding.Stride(2, 'm'), stride_aGradient_n = binding.Stride(2, 'n');
+                for (nint i_m = 0; i_m < size_m; i_m++)
+                {
+                    for (nint i_n = 0; i_n < size_n; i_n++)
+                    {
+                        float acc = 0;
+                        for (nint i_k = 0; i_k < size_k; i_k++)
+                        {
+                            acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_cGradient, i_m * stride_cGradient_m + i_k * stride_cGradient_k) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_b, i_n * stride_b_n + i_k * stride_b_k);
+                        }
+                        ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_aGradient, i_m * stride_aGradient_m + i_n * stride_aGradient_n);
+                        target = accumulate ? target + acc : acc;
+                    }
+                }
+            }
+        }
+
+        /// <summary>The gradient with respect to <c>b</c>: <c>bGradient[n,k] = Σ_m cGradient[m,k] · a[m,n]</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        private static void MatMul_GradientOf_b(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> cGradient, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> a, global::System.Numerics.Tensors.TensorSpan<float> bGradient, bool accumulate)
+        {
+            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
+            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_MatMul_GradientOf_b.Program);
+            binding.Operand(0, cGradient.Lengths, cGradient.Strides);
+            binding.Operand(1, a.Lengths, a.Strides);
+            binding.Output(bGradient.Lengths, bGradient.Strides);
+            binding.Complete();
+            binding.CheckOverlap(in bGradient.GetPinnableReference(), in cGradient.GetPinnableReference(), 0);
+            binding.CheckOverlap(in bGradient.GetPinnableReference(), in a.GetPinnableReference(), 1);
+
+            // Element references (a scalar operand is read through a reference to its parameter).
+            ref float ref_cGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in cGradient.GetPinnableReference());
+            ref float ref_a = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in a.GetPinnableReference());
+            ref float ref_bGradient = ref bGradient.GetPinnableReference();
+
+            // Sizes of this call.
+            nint size_k = binding.Size('k');
+            nint size_m = binding.Size('m');
+            nint size_n = binding.Size('n');
+
+            // Step 1 of 1: bGradient[n,k] = Σ_m cGradient[m,k] · a[m,n]
+            if (binding.OutputReduces)
+            {
+                binding.ExecuteStep(0, ref ref_cGradient, ref ref_a, ref ref_bGradient, accumulate);
+            }
+            else
+            {
+                nint stride_cGradient_m = binding.Stride(0, 'm'), stride_cGradient_k = binding.Stride(0, 'k');
+                nint stride_a_m = binding.Stride(1, 'm'), stride_a_n = binding.Stride(1, 'n');
+                nint stride_bGradient_n = binding.Stride(2, 'n'), stride_bGradient_k = binding.Stride(2, 'k');
+                for (nint i_n = 0; i_n < size_n; i_n++)
+                {
+                    for (nint i_k = 0; i_k < size_k; i_k++)
+                    {
+                        float acc = 0;
+                        for (nint i_m = 0; i_m < size_m; i_m++)
+                        {
+                            acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_cGradient, i_m * stride_cGradient_m + i_k * stride_cGradient_k) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_a, i_m * stride_a_m + i_n * stride_a_n);
+                        }
+                        ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_bGradient, i_n * stride_bGradient_n + i_k * stride_bGradient_k);
+                        target = accumulate ? target + acc : acc;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -72,5 +250,27 @@ namespace EinsumGen.Generated
             "0,1>mk",
             new string[] { "a", "b" },
             "c");
+    }
+
+    file static class EinsumProgram_MatMul_GradientOf_a
+    {
+        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
+            "mk,nk->mn",
+            null,
+            "0,1>mn",
+            new string[] { "cGradient", "b" },
+            "aGradient",
+            isGradient: true);
+    }
+
+    file static class EinsumProgram_MatMul_GradientOf_b
+    {
+        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
+            "mk,mn->nk",
+            null,
+            "0,1>nk",
+            new string[] { "cGradient", "a" },
+            "bGradient",
+            isGradient: true);
     }
 }

@@ -17,6 +17,13 @@ namespace Demo
         /// </code>
         /// <para>Naive single loop nest: 16 FLOPs; planned (optimal): 16 FLOPs; speed-up 1x; largest intermediate 16 elements.</para>
         /// <para>Kernels: each step is a strided loop nest specialized for its labels; inputs may be any strided view.</para>
+        /// <para>Backward (ScaleBackward): one einsum per operand, each planned on its own; Jvp (ScaleJvp): the sum of the einsum with each operand's tangent.</para>
+        /// <code>
+        /// xGradient[a] = yGradient[a] · s
+        ///     16 FLOPs in 1 step(s): xGradient[a] = yGradient[a] · s
+        /// sGradient = Σ_a yGradient[a] · x[a]
+        ///     32 FLOPs in 1 step(s): sGradient = Σ_a yGradient[a] · x[a]
+        /// </code>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static partial void Scale(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, float s, global::System.Numerics.Tensors.TensorSpan<float> y)
@@ -44,10 +51,164 @@ namespace Demo
                 for (nint i_a = 0; i_a < size_a; i_a++)
                 {
                     float acc = 0;
-                    acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_x, i_a * stride_x_a) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_s, 0);
+                    acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_x, i_a * stride_x_a) * ref_s;
                     global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_y, i_a * stride_y_a) = acc;
                 }
             }
+        }
+
+        /// <summary>
+        /// Reverse mode of <see cref="Scale"/>: given <paramref name="yGradient"/> (the loss's gradient with
+        /// respect to its result), writes the gradient with respect to each operand whose buffer is not <c>default</c>, with that
+        /// operand's shape (one element for a rank-0 operand). <paramref name="mode"/> overwrites or adds into the buffers.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static void ScaleBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, float s, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> yGradient, global::System.Numerics.Tensors.TensorSpan<float> xGradient, global::System.Numerics.Tensors.TensorSpan<float> sGradient, global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
+        {
+            // Check the forward shapes once, with the output gradient in the result's place.
+            var check = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Scale.Program);
+            check.Operand(0, x.Lengths, x.Strides);
+            check.ScalarOperand(1);
+            check.Output(yGradient.Lengths, yGradient.Strides);
+            check.Complete();
+            bool accumulate = mode == global::EinsumGen.GradientMode.Accumulate;
+
+            // xGradient[a] = yGradient[a] · s
+            if (xGradient.Rank != 0)
+            {
+                global::EinsumGen.Runtime.EinsumChecks.SameShape(xGradient.Lengths, x.Lengths, "xGradient", "x");
+                Scale_GradientOf_x(yGradient, s, xGradient, accumulate);
+            }
+
+            // sGradient = Σ_a yGradient[a] · x[a]
+            if (sGradient.Rank != 0)
+            {
+                global::EinsumGen.Runtime.EinsumChecks.OneElement(sGradient.FlattenedLength, "sGradient");
+                float value = Scale_GradientOf_s(yGradient, x, false);
+                ref float target = ref sGradient.GetPinnableReference();
+                target = accumulate ? target + value : value;
+            }
+        }
+
+        /// <summary>
+        /// Forward mode of <see cref="Scale"/>: the directional derivative of its result along the operand tangents,
+        /// the sum over operands of the einsum with that operand replaced by its tangent. A tangent left <c>default</c> (or 0 for a
+        /// rank-0 operand) counts as zero.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static void ScaleJvp(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, float s, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> xTangent, float sTangent, global::System.Numerics.Tensors.TensorSpan<float> yTangent)
+        {
+            bool written = false;
+            if (xTangent.Rank != 0)
+            {
+                global::EinsumGen.Runtime.EinsumChecks.SameShape(xTangent.Lengths, x.Lengths, "xTangent", "x");
+                if (!written)
+                {
+                    Scale(xTangent, s, yTangent);
+                    written = true;
+                }
+                else
+                {
+                    var term = new global::System.Numerics.Tensors.TensorSpan<float>(new float[yTangent.FlattenedLength], yTangent.Lengths);
+                    Scale(xTangent, s, term);
+                    global::System.Numerics.Tensors.Tensor.Add<float>(yTangent, term, yTangent);
+                }
+            }
+            if (sTangent != 0)
+            {
+                if (!written)
+                {
+                    Scale(x, sTangent, yTangent);
+                    written = true;
+                }
+                else
+                {
+                    var term = new global::System.Numerics.Tensors.TensorSpan<float>(new float[yTangent.FlattenedLength], yTangent.Lengths);
+                    Scale(x, sTangent, term);
+                    global::System.Numerics.Tensors.Tensor.Add<float>(yTangent, term, yTangent);
+                }
+            }
+            if (!written) yTangent.Clear();
+        }
+
+        /// <summary>The gradient with respect to <c>x</c>: <c>xGradient[a] = yGradient[a] · s</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        private static void Scale_GradientOf_x(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> yGradient, float s, global::System.Numerics.Tensors.TensorSpan<float> xGradient, bool accumulate)
+        {
+            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
+            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Scale_GradientOf_x.Program);
+            binding.Operand(0, yGradient.Lengths, yGradient.Strides);
+            binding.ScalarOperand(1);
+            binding.Output(xGradient.Lengths, xGradient.Strides);
+            binding.Complete();
+            binding.CheckOverlap(in xGradient.GetPinnableReference(), in yGradient.GetPinnableReference(), 0);
+
+            // Element references (a scalar operand is read through a reference to its parameter).
+            ref float ref_yGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in yGradient.GetPinnableReference());
+            ref float ref_s = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in s);
+            ref float ref_xGradient = ref xGradient.GetPinnableReference();
+
+            // Sizes of this call.
+            nint size_a = binding.Size('a');
+
+            // Step 1 of 1: xGradient[a] = yGradient[a] · s
+            if (binding.OutputReduces)
+            {
+                binding.ExecuteStep(0, ref ref_yGradient, ref ref_s, ref ref_xGradient, accumulate);
+            }
+            else
+            {
+                nint stride_yGradient_a = binding.Stride(0, 'a');
+                nint stride_xGradient_a = binding.Stride(2, 'a');
+                for (nint i_a = 0; i_a < size_a; i_a++)
+                {
+                    float acc = 0;
+                    acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_yGradient, i_a * stride_yGradient_a) * ref_s;
+                    ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_xGradient, i_a * stride_xGradient_a);
+                    target = accumulate ? target + acc : acc;
+                }
+            }
+        }
+
+        /// <summary>The gradient with respect to <c>s</c>: <c>sGradient = Σ_a yGradient[a] · x[a]</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        private static float Scale_GradientOf_s(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> yGradient, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, bool accumulate)
+        {
+            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
+            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Scale_GradientOf_s.Program);
+            binding.Operand(0, yGradient.Lengths, yGradient.Strides);
+            binding.Operand(1, x.Lengths, x.Strides);
+            binding.ScalarOutput();
+            binding.Complete();
+
+            // Element references (a scalar operand is read through a reference to its parameter).
+            ref float ref_yGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in yGradient.GetPinnableReference());
+            ref float ref_x = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in x.GetPinnableReference());
+            float result = 0;
+            ref float ref_sGradient = ref result;
+
+            // Sizes of this call.
+            nint size_a = binding.Size('a');
+
+            // Step 1 of 1: sGradient = Σ_a yGradient[a] · x[a]
+            if (binding.OutputReduces)
+            {
+                binding.ExecuteStep(0, ref ref_yGradient, ref ref_x, ref ref_sGradient, accumulate);
+            }
+            else
+            {
+                nint stride_yGradient_a = binding.Stride(0, 'a');
+                nint stride_x_a = binding.Stride(1, 'a');
+                float acc = 0;
+                for (nint i_a = 0; i_a < size_a; i_a++)
+                {
+                    acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_yGradient, i_a * stride_yGradient_a) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_x, i_a * stride_x_a);
+                }
+                ref float target = ref ref_sGradient;
+                target = accumulate ? target + acc : acc;
+            }
+
+            return result;
         }
     }
 }
@@ -62,5 +223,27 @@ namespace EinsumGen.Generated
             "0,1>a",
             new string[] { "x", "s" },
             "y");
+    }
+
+    file static class EinsumProgram_Scale_GradientOf_x
+    {
+        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
+            "a,->a",
+            null,
+            "0,1>a",
+            new string[] { "yGradient", "s" },
+            "xGradient",
+            isGradient: true);
+    }
+
+    file static class EinsumProgram_Scale_GradientOf_s
+    {
+        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
+            "a,a->",
+            null,
+            "0,1>",
+            new string[] { "yGradient", "x" },
+            "sGradient",
+            isGradient: true);
     }
 }

@@ -1,0 +1,220 @@
+using System.CodeDom.Compiler;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace EinsumGen.Generator
+{
+    /// <summary>
+    /// Writes a method body for a <see cref="ProgramBody"/>: bind through the runtime's <c>EinsumBinding</c> (one place for
+    /// every shape rule and error), then run each planned step as a strided loop nest specialized for its labels — or,
+    /// where '...' leaves ranks to run time, on the runtime's generic strided kernel.
+    /// </summary>
+    internal sealed class BodyWriter
+    {
+        private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+
+        private readonly IndentedTextWriter _w;
+        private readonly ProgramBody _body;
+        private readonly MethodPlan _plan;
+        private readonly HashSet<string> _taken;
+        private readonly Dictionary<string, string> _locals = new Dictionary<string, string>();
+
+        public BodyWriter(IndentedTextWriter w, ProgramBody body)
+        {
+            _w = w;
+            _body = body;
+            _plan = body.Plan;
+            _taken = new HashSet<string>(body.ReservedNames.Select(n => n.TrimStart('@')));
+        }
+
+        /// <summary>A local name that cannot collide with a parameter or another local: same key, same name.</summary>
+        private string Local(string key, string? preferred = null)
+        {
+            if (_locals.TryGetValue(key, out var name)) return name;
+            name = preferred ?? key;
+            while (_taken.Contains(name)) name += "_";
+            _taken.Add(name);
+            _locals.Add(key, name);
+            return name;
+        }
+
+        public void Write()
+        {
+            string T = _body.ElementType, binding = Local("binding");
+            var operands = _body.Operands;
+            _w.WriteLine("// Bind the operands: every rank, size and declared size is checked here, before any element is read.");
+            _w.WriteLine("var " + binding + " = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated." + _plan.HolderName + ".Program);");
+            for (int i = 0; i < operands.Count; i++)
+            {
+                var o = operands[i];
+                _w.WriteLine(o.Kind switch
+                {
+                    BodyOperandKind.Scalar => binding + ".ScalarOperand(" + i + ");",
+                    BodyOperandKind.Ones => binding + ".OnesOperand(" + i + ");",
+                    _ => binding + ".Operand(" + i + ", " + o.Name + ".Lengths, " + o.Name + ".Strides);",
+                });
+            }
+            string? output = _body.OutputName;
+            _w.WriteLine(output is null ? binding + ".ScalarOutput();" : binding + ".Output(" + output + ".Lengths, " + output + ".Strides);");
+            _w.WriteLine(binding + ".Complete();");
+            if (output is not null)
+            {
+                for (int i = 0; i < operands.Count; i++)
+                {
+                    if (operands[i].Kind != BodyOperandKind.Tensor) continue;
+                    _w.WriteLine(binding + ".CheckOverlap(in " + output + ".GetPinnableReference(), in " + operands[i].Name + ".GetPinnableReference(), " + i + ");");
+                }
+            }
+            if (output is not null && _plan.Expression.Output.Labels.Count != _plan.Expression.Output.DistinctLabels().Length)
+            {
+                _w.WriteLineNoTabs(string.Empty);
+                _w.WriteLine("// The result lands on a diagonal of " + output + ": clear the rest first unless accumulating.");
+                _w.WriteLine(_body.AccumulateName is null ? output + ".Clear();" : "if (!" + _body.AccumulateName + ") " + output + ".Clear();");
+            }
+            _w.WriteLineNoTabs(string.Empty);
+
+            _w.WriteLine("// Element references (a scalar operand is read through a reference to its parameter).");
+            for (int i = 0; i < operands.Count; i++)
+            {
+                var o = operands[i];
+                if (o.Kind == BodyOperandKind.Ones)
+                {
+                    bool declared = _locals.ContainsKey("one");
+                    string one = Local("one");
+                    if (!declared) _w.WriteLine(T + " " + one + " = 1;");
+                    _w.WriteLine("ref " + T + " " + TensorRef(i) + " = ref " + one + ";");
+                    continue;
+                }
+                string source = o.Kind == BodyOperandKind.Scalar ? "in " + o.Name : "in " + o.Name + ".GetPinnableReference()";
+                _w.WriteLine("ref " + T + " " + TensorRef(i) + " = ref " + Unsafe + ".AsRef(" + source + ");");
+            }
+            string result = Local("result");
+            if (output is null)
+            {
+                _w.WriteLine(T + " " + result + " = 0;");
+                _w.WriteLine("ref " + T + " " + TensorRef(_plan.OutputId) + " = ref " + result + ";");
+            }
+            else
+            {
+                _w.WriteLine("ref " + T + " " + TensorRef(_plan.OutputId) + " = ref " + output + ".GetPinnableReference();");
+            }
+            if (!_plan.UsesGenericKernel)
+            {
+                _w.WriteLineNoTabs(string.Empty);
+                _w.WriteLine("// Sizes of this call.");
+                foreach (char c in _plan.Labels) _w.WriteLine("nint " + Size(c) + " = " + binding + ".Size('" + c + "');");
+            }
+
+            for (int k = 0; k < _plan.Steps.Count; k++)
+            {
+                _w.WriteLineNoTabs(string.Empty);
+                WriteStep(k, binding);
+            }
+            if (output is null)
+            {
+                _w.WriteLineNoTabs(string.Empty);
+                _w.WriteLine("return " + result + ";");
+            }
+        }
+
+        private void WriteStep(int k, string binding)
+        {
+            var step = _plan.Steps[k];
+            int id = _plan.OperandCount + k;
+            bool last = id == _plan.OutputId;
+            string T = _body.ElementType;
+            _w.WriteLine("// Step " + (k + 1) + " of " + _plan.Steps.Count + ": " + _plan.Describe(k));
+            if (!last)
+            {
+                string buffer = Local("buffer" + k);
+                _w.WriteLine("var " + buffer + " = new " + T + "[" + binding + ".IntermediateLength(" + k + ")];");
+                _w.WriteLine("ref " + T + " " + TensorRef(id) + " = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(" + buffer + ");");
+            }
+            string right = step.Right < 0 ? Unsafe + ".NullRef<" + T + ">()" : TensorRef(step.Right);
+            string accumulate = last && _body.AccumulateName is not null ? ", " + _body.AccumulateName : string.Empty;
+            string generic = binding + ".ExecuteStep(" + k + ", ref " + TensorRef(step.Left) + ", ref " + right + ", ref " + TensorRef(id) + accumulate + ");";
+            if (_plan.UsesGenericKernel)
+            {
+                _w.WriteLine(generic);
+                return;
+            }
+            if (last && _plan.IsGradient)
+            {
+                // Dimensions the operand broadcast along in the forward pass are summed: the generic kernel does that.
+                _w.WriteLine("if (" + binding + ".OutputReduces)");
+                _w.WriteLine("{");
+                _w.Indent++;
+                _w.WriteLine(generic);
+                _w.Indent--;
+                _w.WriteLine("}");
+                _w.WriteLine("else");
+            }
+            WriteLoopNest(k, binding, last ? _body.AccumulateName : null);
+        }
+
+        private void WriteLoopNest(int k, string binding, string? accumulate)
+        {
+            var step = _plan.Steps[k];
+            int id = _plan.OperandCount + k;
+            string summed = _plan.SummedLabels(k);
+            var tensors = step.Right < 0 ? new[] { step.Left, id } : new[] { step.Left, step.Right, id };
+            _w.WriteLine("{");
+            _w.Indent++;
+            foreach (int t in tensors)
+            {
+                var labels = _plan.LabelsOf(t);
+                if (labels.Length == 0) continue;
+                _w.WriteLine("nint " + string.Join(", ", labels.Select(c => Stride(t, c) + " = " + binding + ".Stride(" + t + ", '" + c + "')")) + ";");
+            }
+            foreach (char c in step.ResultLabels) OpenLoop(c);
+            string acc = Local("acc");
+            _w.WriteLine(_body.ElementType + " " + acc + " = 0;");
+            foreach (char c in summed) OpenLoop(c);
+            string product = Element(step.Left) + (step.Right < 0 ? string.Empty : " * " + Element(step.Right));
+            _w.WriteLine(acc + " += " + product + ";");
+            foreach (char _ in summed) CloseLoop();
+            if (accumulate is null)
+            {
+                _w.WriteLine(Element(id) + " = " + acc + ";");
+            }
+            else
+            {
+                string target = Local("target");
+                _w.WriteLine("ref " + _body.ElementType + " " + target + " = ref " + Element(id) + ";");
+                _w.WriteLine(target + " = " + accumulate + " ? " + target + " + " + acc + " : " + acc + ";");
+            }
+            foreach (char _ in step.ResultLabels) CloseLoop();
+            _w.Indent--;
+            _w.WriteLine("}");
+        }
+
+        private void OpenLoop(char c)
+        {
+            string i = Index(c);
+            _w.WriteLine("for (nint " + i + " = 0; " + i + " < " + Size(c) + "; " + i + "++)");
+            _w.WriteLine("{");
+            _w.Indent++;
+        }
+
+        private void CloseLoop()
+        {
+            _w.Indent--;
+            _w.WriteLine("}");
+        }
+
+        private string Element(int tensor)
+        {
+            var labels = _plan.LabelsOf(tensor);
+            if (labels.Length == 0) return TensorRef(tensor);
+            return Unsafe + ".Add(ref " + TensorRef(tensor) + ", " + string.Join(" + ", labels.Select(c => Index(c) + " * " + Stride(tensor, c))) + ")";
+        }
+
+        private string TensorRef(int tensor) => Local("ref#" + tensor, "ref_" + _plan.TensorName(tensor));
+
+        private string Stride(int tensor, char label) => Local("stride#" + tensor + label, "stride_" + _plan.TensorName(tensor) + "_" + label);
+
+        private string Size(char label) => Local("size_" + label);
+
+        private string Index(char label) => Local("i_" + label);
+    }
+}
