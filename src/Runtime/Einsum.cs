@@ -24,15 +24,14 @@ namespace EinsumGen
         public static Tensor<T> Evaluate<T>(string spec, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
             var expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
-            var program = Plan(expression, sizes, ellipsisShape, OperandNames(operands.Length), "result", isGradient: false);
+            var program = Plan(expression, sizes, ellipsisShape, OperandNames(operands.Length), "result");
             var binding = new EinsumBinding(program);
             BindOperands(binding, expression, operands);
             var output = CreateOutput<T>(expression.Output, sizes, ellipsisShape, out bool scalar);
             if (scalar) binding.ScalarOutput();
             else binding.Output(output.Lengths, output.Strides);
             binding.Complete();
-            T one = T.One;
-            Run(program, binding, operands, ref one, output, scalar);
+            Run(program, binding, operands, output);
             return output;
         }
 
@@ -55,74 +54,81 @@ namespace EinsumGen
                     $"The output gradient has shape [{string.Join(", ", outputGradient.Lengths.ToArray())}], but '{spec}' produces [{string.Join(", ", expected)}] for these operands.",
                     nameof(outputGradient));
             }
+            var program = Plan(forward, sizes, ellipsisShape, OperandNames(operands.Length), nameof(outputGradient));
+            var binding = new EinsumBinding(program);
+            BindOperands(binding, forward, operands);
+            if (scalarResult) binding.ScalarOutput();
+            else binding.Output(outputGradient.Lengths, outputGradient.Strides);
             var gradients = new Tensor<T>[operands.Length];
             for (int i = 0; i < operands.Length; i++)
             {
-                var gradient = GradientSpec.For(forward, i);
-                var expression = EinsumParser.Parse(gradient.Spec, allowRepeatedOutputLabels: true);
-                var names = new string[gradient.Sources.Count];
-                var sources = new Tensor<T>[gradient.Sources.Count];
-                for (int k = 0; k < names.Length; k++)
-                {
-                    int source = gradient.Sources[k];
-                    names[k] = source == GradientSpec.OutputGradient ? nameof(outputGradient) : source == GradientSpec.Ones ? "ones" : $"operands[{source}]";
-                    sources[k] = source == GradientSpec.OutputGradient ? outputGradient : source == GradientSpec.Ones ? null! : operands[source];
-                }
-                var program = Plan(expression, sizes, ellipsisShape, names, $"gradient[{i}]", isGradient: true);
-                var binding = new EinsumBinding(program);
-                for (int k = 0; k < names.Length; k++)
-                {
-                    if (gradient.Sources[k] == GradientSpec.Ones) binding.OnesOperand(k);
-                    else if (IsScalarArgument(expression.Inputs[k], sources[k])) binding.ScalarOperand(k);
-                    else binding.Operand(k, sources[k].Lengths, sources[k].Strides);
-                }
                 bool scalar = IsScalarArgument(forward.Inputs[i], operands[i]);
                 gradients[i] = Tensor.CreateFromShape<T>(scalar ? new nint[] { 1 } : operands[i].Lengths.ToArray());
-                if (scalar) binding.ScalarOutput();
-                else binding.Output(gradients[i].Lengths, gradients[i].Strides);
-                binding.Complete();
-                T one = T.One;
-                Run(program, binding, sources, ref one, gradients[i], scalar);
+                if (scalar) binding.Gradient(i, default, default);
+                else binding.Gradient(i, gradients[i].Lengths, gradients[i].Strides);
+            }
+            binding.Complete();
+
+            // Recompute the forward intermediates, then walk the plan backwards: each step's gradient is two pairwise einsums.
+            var steps = program.Steps;
+            int n = operands.Length, last = steps.Count - 1;
+            var forwardBuffers = new T[steps.Count][];
+            var gradientBuffers = new T[steps.Count][];
+            for (int k = 0; k < last; k++)
+            {
+                forwardBuffers[k] = new T[binding.IntermediateLength(k)];
+                binding.ExecuteStep(k, ref RefOf(steps[k].Left), ref RightOf(steps[k]), ref MemoryMarshal.GetArrayDataReference(forwardBuffers[k]));
+            }
+            for (int k = last; k >= 0; k--)
+            {
+                ref T resultGradient = ref k == last ? ref First(outputGradient) : ref MemoryMarshal.GetArrayDataReference(gradientBuffers[k]);
+                var step = steps[k];
+                if (binding.Requires(step.Left))
+                {
+                    binding.ExecuteStepGradient(k, true, ref resultGradient, ref RightOf(step), ref GradientOf(step.Left), accumulate: false);
+                }
+                if (step.Right >= 0 && binding.Requires(step.Right))
+                {
+                    binding.ExecuteStepGradient(k, false, ref resultGradient, ref RefOf(step.Left), ref GradientOf(step.Right), accumulate: false);
+                }
             }
             return gradients;
+
+            ref T RefOf(int id) => ref id < n ? ref First(operands[id]) : ref MemoryMarshal.GetArrayDataReference(forwardBuffers[id - n]);
+            ref T RightOf(ProgramStep step) => ref step.Right < 0 ? ref System.Runtime.CompilerServices.Unsafe.NullRef<T>() : ref RefOf(step.Right);
+            ref T GradientOf(int id)
+            {
+                if (id < n) return ref First(gradients[id]);
+                gradientBuffers[id - n] ??= new T[binding.IntermediateLength(id - n)];
+                return ref MemoryMarshal.GetArrayDataReference(gradientBuffers[id - n]);
+            }
         }
 
         /// <summary>Plans <paramref name="expression"/> on actual sizes and wraps it as a program.</summary>
-        private static EinsumProgram Plan(EinsumExpression expression, Dictionary<char, long> sizes, long[] ellipsisShape, string[] names, string outputName, bool isGradient)
+        private static EinsumProgram Plan(EinsumExpression expression, Dictionary<char, long> sizes, long[] ellipsisShape, string[] names, string outputName)
         {
             var planSizes = PlannerSizes(sizes, ellipsisShape);
-            foreach (char c in expression.Output.Labels)
-            {
-                if (!planSizes.ContainsKey(c)) planSizes[c] = 1;
-            }
             var path = ContractionPlanner.Plan(expression.PlannerInputs(), expression.PlannerOutput(), planSizes);
             var steps = new List<ProgramStep>();
             foreach (var s in path.Steps) steps.Add(new ProgramStep(s.Left, s.Right, s.ResultLabels));
-            return EinsumProgram.Create(expression, steps, names, outputName, isGradient);
+            return EinsumProgram.Create(expression, steps, names, outputName);
         }
 
-        /// <summary>Runs a bound program's steps: operands by tensor (null = the ones operand), intermediates in fresh arrays.</summary>
-        private static void Run<T>(EinsumProgram program, EinsumBinding binding, Tensor<T>[] operands, ref T one, Tensor<T> output, bool scalar) where T : unmanaged, INumberBase<T>
+        /// <summary>Runs a bound program's steps; intermediates live in fresh arrays, the last step writes <paramref name="output"/>.</summary>
+        private static void Run<T>(EinsumProgram program, EinsumBinding binding, Tensor<T>[] operands, Tensor<T> output) where T : unmanaged, INumberBase<T>
         {
             var steps = program.Steps;
             var buffers = new T[steps.Count][];
-            T scalarResult = T.Zero;
             for (int k = 0; k < steps.Count; k++)
             {
                 bool last = k == steps.Count - 1;
                 if (!last) buffers[k] = new T[binding.IntermediateLength(k)];
-                ref T result = ref last ? ref (scalar ? ref scalarResult : ref First(output)) : ref MemoryMarshal.GetArrayDataReference(buffers[k]);
-                ref T right = ref steps[k].Right < 0 ? ref System.Runtime.CompilerServices.Unsafe.NullRef<T>() : ref RefOf(steps[k].Right, ref one);
-                binding.ExecuteStep(k, ref RefOf(steps[k].Left, ref one), ref right, ref result);
+                ref T result = ref last ? ref First(output) : ref MemoryMarshal.GetArrayDataReference(buffers[k]);
+                ref T right = ref steps[k].Right < 0 ? ref System.Runtime.CompilerServices.Unsafe.NullRef<T>() : ref RefOf(steps[k].Right);
+                binding.ExecuteStep(k, ref RefOf(steps[k].Left), ref right, ref result);
             }
-            if (scalar) output[0] = scalarResult;
 
-            ref T RefOf(int id, ref T ones)
-            {
-                if (id >= operands.Length) return ref MemoryMarshal.GetArrayDataReference(buffers[id - operands.Length]);
-                if (operands[id] is null) return ref ones;
-                return ref First(operands[id]);
-            }
+            ref T RefOf(int id) => ref id < operands.Length ? ref First(operands[id]) : ref MemoryMarshal.GetArrayDataReference(buffers[id - operands.Length]);
         }
 
         /// <summary>

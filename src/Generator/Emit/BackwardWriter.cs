@@ -6,13 +6,15 @@ using EinsumGen.Generator.Models;
 namespace EinsumGen.Generator
 {
     /// <summary>
-    /// Writes <c>{Name}Backward</c> (reverse mode: the gradient of every requested operand, each its own planned einsum)
+    /// Writes <c>{Name}Backward</c> (reverse mode: the gradient of every requested operand, through the forward plan)
     /// and <c>{Name}Jvp</c> (forward mode: the sum over operands of the einsum with that operand's tangent).
     /// </summary>
     internal static class BackwardWriter
     {
         private const string Checks = "global::EinsumGen.Runtime.EinsumChecks";
-        private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"EinsumGen\", \"" + GeneratorInfo.Version + "\")]";
+        private const string GeneratedCode = CpuEmitter.GeneratedCode;
+        private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+        private const string ArrayRef = "global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference";
 
         /// <summary>Parameter names of the generated methods, kept clear of the user's own.</summary>
         internal sealed class GradientNames
@@ -61,11 +63,18 @@ namespace EinsumGen.Generator
             return new GradientNames(outputGradient, gradients, tangents, outputTangent, mode, Local);
         }
 
-        public static void Write(IndentedTextWriter w, EinsumMethod method, IReadOnlyList<GradientMethod> gradients)
+        /// <summary>
+        /// Reverse mode walks the forward plan backwards: the forward intermediates are recomputed, then each step C = L·R
+        /// yields ∂L = ∂C·R and ∂R = ∂C·L (pairwise einsums of the same cost as the step), only where a requested gradient
+        /// lies below. Intermediates are shared by every gradient, as a tensor-train layer's partial products of its cores are.
+        /// </summary>
+        public static void Write(IndentedTextWriter w, EinsumMethod method, MethodPlan plan)
         {
             var names = Names(method);
             string T = method.ElementType;
-            var parameters = method.ParameterDeclarations.Take(method.Operands.Count).ToList();
+            string binding = names.Local("binding"), accumulate = names.Local("accumulate");
+            int n = method.Operands.Count;
+            var parameters = method.ParameterDeclarations.Take(n).ToList();
             parameters.Add((method.Output is null ? T : "global::System.Numerics.Tensors.ReadOnlyTensorSpan<" + T + ">") + " " + names.OutputGradient);
             parameters.AddRange(names.Gradients.Select(g => "global::System.Numerics.Tensors.TensorSpan<" + T + "> " + g));
             parameters.Add("global::EinsumGen.GradientMode " + names.Mode + " = global::EinsumGen.GradientMode.Overwrite");
@@ -75,49 +84,127 @@ namespace EinsumGen.Generator
             w.WriteLine("/// respect to its result), writes the gradient with respect to each operand whose buffer is not <c>default</c>, with that");
             w.WriteLine("/// operand's shape (one element for a rank-0 operand). <paramref name=\"" + names.Mode + "\"/> overwrites or adds into the buffers.");
             w.WriteLine("/// </summary>");
-            w.WriteLine(GeneratedCode);
+            w.WriteLine(CpuEmitter.GeneratedCode);
             w.WriteLine(Modifiers(method) + " void " + method.Name + "Backward(" + string.Join(", ", parameters) + ")");
             w.WriteLine("{");
             w.Indent++;
-            string check = names.Local("check"), accumulate = names.Local("accumulate"), value = names.Local("value"), target = names.Local("target");
-            w.WriteLine("// Check the forward shapes once, with the output gradient in the result's place.");
-            w.WriteLine("var " + check + " = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_" + method.Name + ".Program);");
-            for (int i = 0; i < method.Operands.Count; i++)
+            w.WriteLine("// Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers.");
+            w.WriteLine("var " + binding + " = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated." + plan.HolderName + ".Program);");
+            for (int i = 0; i < n; i++)
             {
                 var o = method.Operands[i];
-                w.WriteLine(o.IsScalar ? check + ".ScalarOperand(" + i + ");" : check + ".Operand(" + i + ", " + o.Name + ".Lengths, " + o.Name + ".Strides);");
+                w.WriteLine(o.IsScalar ? binding + ".ScalarOperand(" + i + ");" : binding + ".Operand(" + i + ", " + o.Name + ".Lengths, " + o.Name + ".Strides);");
             }
-            w.WriteLine(method.Output is null ? check + ".ScalarOutput();" : check + ".Output(" + names.OutputGradient + ".Lengths, " + names.OutputGradient + ".Strides);");
-            w.WriteLine(check + ".Complete();");
-            w.WriteLine("bool " + accumulate + " = " + names.Mode + " == global::EinsumGen.GradientMode.Accumulate;");
-            foreach (var g in gradients)
+            w.WriteLine(method.Output is null ? binding + ".ScalarOutput();" : binding + ".Output(" + names.OutputGradient + ".Lengths, " + names.OutputGradient + ".Strides);");
+            for (int i = 0; i < n; i++)
             {
-                int i = g.Spec.Operand;
-                var o = method.Operands[i];
-                string buffer = names.Gradients[i];
-                var args = g.Parameters.Select(p => p.Substring(p.LastIndexOf(' ') + 1)).ToList();
-                w.WriteLineNoTabs(string.Empty);
-                w.WriteLine("// " + g.Body.Plan.Formula());
-                w.WriteLine("if (" + buffer + ".Rank != 0)");
-                w.WriteLine("{");
-                w.Indent++;
-                if (o.IsScalar)
+                string g = names.Gradients[i];
+                if (method.Operands[i].IsScalar)
                 {
-                    w.WriteLine(Checks + ".OneElement(" + buffer + ".FlattenedLength, \"" + buffer + "\");");
-                    w.WriteLine(T + " " + value + " = " + g.MethodName + "(" + string.Join(", ", args) + ", false);");
-                    w.WriteLine("ref " + T + " " + target + " = ref " + buffer + ".GetPinnableReference();");
-                    w.WriteLine(target + " = " + accumulate + " ? " + target + " + " + value + " : " + value + ";");
+                    w.WriteLine("if (" + g + ".Rank != 0)");
+                    w.WriteLine("{");
+                    w.Indent++;
+                    w.WriteLine(Checks + ".OneElement(" + g + ".FlattenedLength, \"" + g + "\");");
+                    w.WriteLine(binding + ".Gradient(" + i + ", default, default);");
+                    w.Indent--;
+                    w.WriteLine("}");
                 }
                 else
                 {
-                    w.WriteLine(Checks + ".SameShape(" + buffer + ".Lengths, " + o.Name + ".Lengths, \"" + buffer + "\", \"" + o.Name.TrimStart('@') + "\");");
-                    w.WriteLine(g.MethodName + "(" + string.Join(", ", args) + ", " + accumulate + ");");
+                    w.WriteLine("if (" + g + ".Rank != 0) " + binding + ".Gradient(" + i + ", " + g + ".Lengths, " + g + ".Strides);");
                 }
-                w.Indent--;
-                w.WriteLine("}");
+            }
+            w.WriteLine(binding + ".Complete();");
+            WriteOverlapChecks(w, method, names, binding);
+            w.WriteLine("bool " + accumulate + " = " + names.Mode + " == global::EinsumGen.GradientMode.Accumulate;");
+            for (int i = 0; i < n; i++)
+            {
+                var term = plan.Expression.Inputs[i];
+                if (term.Labels.Count == term.DistinctLabels().Length) continue;
+                w.WriteLine("if (!" + accumulate + " && " + names.Gradients[i] + ".Rank != 0) " + names.Gradients[i] + ".Clear(); // only its diagonal is written");
+            }
+            w.WriteLineNoTabs(string.Empty);
+
+            w.WriteLine("// Element references.");
+            var refs = new Dictionary<int, string>();
+            var gradientRefs = new Dictionary<int, string>();
+            for (int i = 0; i < n; i++)
+            {
+                var o = method.Operands[i];
+                refs[i] = names.Local("ref_" + o.Name.TrimStart('@'));
+                string source = o.IsScalar ? "in " + o.Name : "in " + o.Name + ".GetPinnableReference()";
+                w.WriteLine("ref " + T + " " + refs[i] + " = ref " + Unsafe + ".AsRef(" + source + ");");
+                gradientRefs[i] = names.Local("ref_" + names.Gradients[i]);
+                w.WriteLine("ref " + T + " " + gradientRefs[i] + " = ref " + names.Gradients[i] + ".GetPinnableReference();");
+            }
+            string outputGradientRef = names.Local("ref_" + names.OutputGradient);
+            string outputSource = method.Output is null ? "in " + names.OutputGradient : "in " + names.OutputGradient + ".GetPinnableReference()";
+            w.WriteLine("ref " + T + " " + outputGradientRef + " = ref " + Unsafe + ".AsRef(" + outputSource + ");");
+            gradientRefs[plan.OutputId] = outputGradientRef;
+
+            int last = plan.Steps.Count - 1;
+            if (last > 0)
+            {
+                w.WriteLineNoTabs(string.Empty);
+                w.WriteLine("// Recompute the forward intermediates, and make room for their gradients where a requested gradient lies below.");
+            }
+            for (int k = 0; k < last; k++)
+            {
+                var step = plan.Steps[k];
+                int id = n + k;
+                string name = plan.TensorName(id);
+                string buffer = names.Local(name), gradient = names.Local("d" + name);
+                refs[id] = names.Local("ref_" + name);
+                gradientRefs[id] = names.Local("ref_d" + name);
+                w.WriteLine("var " + buffer + " = new " + T + "[" + binding + ".IntermediateLength(" + k + ")];");
+                w.WriteLine("ref " + T + " " + refs[id] + " = ref " + ArrayRef + "(" + buffer + ");");
+                w.WriteLine(binding + ".ExecuteStep(" + k + ", ref " + refs[step.Left] + ", ref " + Right(step.Right, refs, T) + ", ref " + refs[id] + "); // " + plan.Describe(k));
+                w.WriteLine("var " + gradient + " = " + binding + ".Requires(" + id + ") ? new " + T + "[" + buffer + ".Length] : global::System.Array.Empty<" + T + ">();");
+                w.WriteLine("ref " + T + " " + gradientRefs[id] + " = ref " + ArrayRef + "(" + gradient + ");");
+            }
+
+            for (int k = last; k >= 0; k--)
+            {
+                var step = plan.Steps[k];
+                int id = n + k;
+                w.WriteLineNoTabs(string.Empty);
+                w.WriteLine("// Back through step " + (k + 1) + ": " + plan.Describe(k));
+                WriteSide(w, binding, accumulate, k, true, step.Left, step.Right, id, refs, gradientRefs, T);
+                if (step.Right >= 0) WriteSide(w, binding, accumulate, k, false, step.Right, step.Left, id, refs, gradientRefs, T);
             }
             w.Indent--;
             w.WriteLine("}");
+        }
+
+        private static void WriteSide(IndentedTextWriter w, string binding, string accumulate, int k, bool left, int target, int other, int result,
+            Dictionary<int, string> refs, Dictionary<int, string> gradientRefs, string T)
+        {
+            w.WriteLine("if (" + binding + ".Requires(" + target + ")) " + binding + ".ExecuteStepGradient(" + k + ", " + (left ? "true" : "false") +
+                ", ref " + gradientRefs[result] + ", ref " + Right(other, refs, T) + ", ref " + gradientRefs[target] + ", " + accumulate + ");");
+        }
+
+        private static string Right(int id, Dictionary<int, string> refs, string T) => id < 0 ? Unsafe + ".NullRef<" + T + ">()" : refs[id];
+
+        private static void WriteOverlapChecks(IndentedTextWriter w, EinsumMethod method, GradientNames names, string binding)
+        {
+            for (int i = 0; i < method.Operands.Count; i++)
+            {
+                if (method.Operands[i].IsScalar) continue;
+                string g = names.Gradients[i];
+                var reads = method.Operands.Select((o, j) => (o, j)).Where(p => !p.o.IsScalar)
+                    .Select(p => binding + ".CheckGradientOverlap(in " + g + ".GetPinnableReference(), " + i + ", in " + p.o.Name + ".GetPinnableReference(), " + p.j + ");")
+                    .ToList();
+                if (method.Output is not null)
+                {
+                    reads.Add(binding + ".CheckGradientOverlap(in " + g + ".GetPinnableReference(), " + i + ", in " + names.OutputGradient + ".GetPinnableReference(), -1);");
+                }
+                w.WriteLine("if (" + g + ".Rank != 0)");
+                w.WriteLine("{");
+                w.Indent++;
+                foreach (var line in reads) w.WriteLine(line);
+                w.Indent--;
+                w.WriteLine("}");
+            }
         }
 
         public static void WriteJvp(IndentedTextWriter w, EinsumMethod method)

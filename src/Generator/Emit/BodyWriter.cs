@@ -47,12 +47,9 @@ namespace EinsumGen.Generator
             for (int i = 0; i < operands.Count; i++)
             {
                 var o = operands[i];
-                _w.WriteLine(o.Kind switch
-                {
-                    BodyOperandKind.Scalar => binding + ".ScalarOperand(" + i + ");",
-                    BodyOperandKind.Ones => binding + ".OnesOperand(" + i + ");",
-                    _ => binding + ".Operand(" + i + ", " + o.Name + ".Lengths, " + o.Name + ".Strides);",
-                });
+                _w.WriteLine(o.Kind == BodyOperandKind.Scalar
+                    ? binding + ".ScalarOperand(" + i + ");"
+                    : binding + ".Operand(" + i + ", " + o.Name + ".Lengths, " + o.Name + ".Strides);");
             }
             string? output = _body.OutputName;
             _w.WriteLine(output is null ? binding + ".ScalarOutput();" : binding + ".Output(" + output + ".Lengths, " + output + ".Strides);");
@@ -65,26 +62,12 @@ namespace EinsumGen.Generator
                     _w.WriteLine(binding + ".CheckOverlap(in " + output + ".GetPinnableReference(), in " + operands[i].Name + ".GetPinnableReference(), " + i + ");");
                 }
             }
-            if (output is not null && _plan.Expression.Output.Labels.Count != _plan.Expression.Output.DistinctLabels().Length)
-            {
-                _w.WriteLineNoTabs(string.Empty);
-                _w.WriteLine("// The result lands on a diagonal of " + output + ": clear the rest first unless accumulating.");
-                _w.WriteLine(_body.AccumulateName is null ? output + ".Clear();" : "if (!" + _body.AccumulateName + ") " + output + ".Clear();");
-            }
             _w.WriteLineNoTabs(string.Empty);
 
             _w.WriteLine("// Element references (a scalar operand is read through a reference to its parameter).");
             for (int i = 0; i < operands.Count; i++)
             {
                 var o = operands[i];
-                if (o.Kind == BodyOperandKind.Ones)
-                {
-                    bool declared = _locals.ContainsKey("one");
-                    string one = Local("one");
-                    if (!declared) _w.WriteLine(T + " " + one + " = 1;");
-                    _w.WriteLine("ref " + T + " " + TensorRef(i) + " = ref " + one + ";");
-                    continue;
-                }
                 string source = o.Kind == BodyOperandKind.Scalar ? "in " + o.Name : "in " + o.Name + ".GetPinnableReference()";
                 _w.WriteLine("ref " + T + " " + TensorRef(i) + " = ref " + Unsafe + ".AsRef(" + source + ");");
             }
@@ -130,29 +113,16 @@ namespace EinsumGen.Generator
                 _w.WriteLine("var " + buffer + " = new " + T + "[" + binding + ".IntermediateLength(" + k + ")];");
                 _w.WriteLine("ref " + T + " " + TensorRef(id) + " = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(" + buffer + ");");
             }
-            string right = step.Right < 0 ? Unsafe + ".NullRef<" + T + ">()" : TensorRef(step.Right);
-            string accumulate = last && _body.AccumulateName is not null ? ", " + _body.AccumulateName : string.Empty;
-            string generic = binding + ".ExecuteStep(" + k + ", ref " + TensorRef(step.Left) + ", ref " + right + ", ref " + TensorRef(id) + accumulate + ");";
             if (_plan.UsesGenericKernel)
             {
-                _w.WriteLine(generic);
+                string right = step.Right < 0 ? Unsafe + ".NullRef<" + T + ">()" : TensorRef(step.Right);
+                _w.WriteLine(binding + ".ExecuteStep(" + k + ", ref " + TensorRef(step.Left) + ", ref " + right + ", ref " + TensorRef(id) + ");");
                 return;
             }
-            if (last && _plan.IsGradient)
-            {
-                // Dimensions the operand broadcast along in the forward pass are summed: the generic kernel does that.
-                _w.WriteLine("if (" + binding + ".OutputReduces)");
-                _w.WriteLine("{");
-                _w.Indent++;
-                _w.WriteLine(generic);
-                _w.Indent--;
-                _w.WriteLine("}");
-                _w.WriteLine("else");
-            }
-            WriteLoopNest(k, binding, last ? _body.AccumulateName : null);
+            WriteLoopNest(k, binding);
         }
 
-        private void WriteLoopNest(int k, string binding, string? accumulate)
+        private void WriteLoopNest(int k, string binding)
         {
             var step = _plan.Steps[k];
             int id = _plan.OperandCount + k;
@@ -173,16 +143,7 @@ namespace EinsumGen.Generator
             string product = Element(step.Left) + (step.Right < 0 ? string.Empty : " * " + Element(step.Right));
             _w.WriteLine(acc + " += " + product + ";");
             foreach (char _ in summed) CloseLoop();
-            if (accumulate is null)
-            {
-                _w.WriteLine(Element(id) + " = " + acc + ";");
-            }
-            else
-            {
-                string target = Local("target");
-                _w.WriteLine("ref " + _body.ElementType + " " + target + " = ref " + Element(id) + ";");
-                _w.WriteLine(target + " = " + accumulate + " ? " + target + " + " + acc + " : " + acc + ";");
-            }
+            _w.WriteLine(Element(id) + " = " + acc + ";");
             foreach (char _ in step.ResultLabels) CloseLoop();
             _w.Indent--;
             _w.WriteLine("}");

@@ -18,13 +18,12 @@ namespace EinsumGen.Generator
         private readonly IReadOnlyList<string> _operandNames;
         private readonly string _outputName;
 
-        private MethodPlan(string name, IReadOnlyList<string> operandNames, string outputName, bool isGradient, EinsumExpression expression,
+        private MethodPlan(string name, IReadOnlyList<string> operandNames, string outputName, EinsumExpression expression,
             Dictionary<char, long> sizes, HashSet<char> declared, ContractionPath path)
         {
             Name = name;
             _operandNames = operandNames;
             _outputName = outputName;
-            IsGradient = isGradient;
             Expression = expression;
             Sizes = sizes;
             Declared = declared;
@@ -33,9 +32,6 @@ namespace EinsumGen.Generator
 
         /// <summary>The generated method this program implements (for the holder class's name).</summary>
         public string Name { get; }
-
-        /// <summary>True for a gradient program (see GradientSpec).</summary>
-        public bool IsGradient { get; }
 
         public EinsumExpression Expression { get; }
 
@@ -68,18 +64,18 @@ namespace EinsumGen.Generator
         /// <summary>The plan of the forward method itself.</summary>
         public static MethodPlan Create(EinsumMethod method) =>
             Create(method.Name, method.Spec, method.Sizes, method.Operands.Select(o => o.Name.TrimStart('@')).ToList(),
-                method.Output?.Name.TrimStart('@') ?? "result", isGradient: false);
+                method.Output?.Name.TrimStart('@') ?? "result");
 
         /// <summary>Plans <paramref name="spec"/> on the declared sizes (others assumed).</summary>
-        public static MethodPlan Create(string name, string spec, string? sizesText, IReadOnlyList<string> operandNames, string outputName, bool isGradient)
+        public static MethodPlan Create(string name, string spec, string? sizesText, IReadOnlyList<string> operandNames, string outputName)
         {
-            var expression = EinsumParser.Parse(spec, allowRepeatedOutputLabels: isGradient);
+            var expression = EinsumParser.Parse(spec);
             SizesParser.TryParse(sizesText, out var declared, out _, out _, out _);
             var sizes = new Dictionary<char, long>();
             foreach (char c in expression.AllLabels()) sizes[c] = declared.TryGetValue(c, out long n) ? n : GeneratorInfo.AssumedSize;
             sizes[EinsumExpression.EllipsisLabel] = GeneratorInfo.AssumedSize;
             var path = ContractionPlanner.Plan(expression.PlannerInputs(), expression.PlannerOutput(), sizes);
-            return new MethodPlan(name, operandNames, outputName, isGradient, expression, sizes, new HashSet<char>(declared.Keys), path);
+            return new MethodPlan(name, operandNames, outputName, expression, sizes, new HashSet<char>(declared.Keys), path);
         }
 
         /// <summary>The labels a tensor is indexed by (an operand's distinct labels, or a step's result labels).</summary>

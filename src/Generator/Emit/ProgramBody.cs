@@ -2,10 +2,10 @@ using System.Collections.Generic;
 
 namespace EinsumGen.Generator
 {
-    /// <summary>How a program operand is passed: a tensor span, a plain T, or the all-ones operand of a gradient.</summary>
-    internal enum BodyOperandKind { Tensor, Scalar, Ones }
+    /// <summary>How a program operand is passed: a tensor span or a plain T.</summary>
+    internal enum BodyOperandKind { Tensor, Scalar }
 
-    /// <summary>One operand of a method body: the C# parameter that holds it (unused for ones) and its kind.</summary>
+    /// <summary>One operand of a method body: the C# parameter that holds it and its kind.</summary>
     internal sealed class BodyOperand
     {
         public BodyOperand(string name, BodyOperandKind kind)
@@ -19,19 +19,15 @@ namespace EinsumGen.Generator
         public BodyOperandKind Kind { get; }
     }
 
-    /// <summary>
-    /// What one generated method body computes: a planned program, where its operands and output come from, and whether
-    /// it overwrites or (by a bool parameter) accumulates into its output.
-    /// </summary>
+    /// <summary>What one generated method body computes: a planned program, and where its operands and output come from.</summary>
     internal sealed class ProgramBody
     {
-        public ProgramBody(MethodPlan plan, string elementType, IReadOnlyList<BodyOperand> operands, string? outputName, string? accumulateName, IEnumerable<string> reservedNames)
+        public ProgramBody(MethodPlan plan, string elementType, IReadOnlyList<BodyOperand> operands, string? outputName, IEnumerable<string> reservedNames)
         {
             Plan = plan;
             ElementType = elementType;
             Operands = operands;
             OutputName = outputName;
-            AccumulateName = accumulateName;
             ReservedNames = reservedNames;
         }
 
@@ -43,9 +39,6 @@ namespace EinsumGen.Generator
 
         /// <summary>The output TensorSpan parameter, or null when the method returns the scalar result.</summary>
         public string? OutputName { get; }
-
-        /// <summary>The bool parameter that selects accumulation, or null to always overwrite.</summary>
-        public string? AccumulateName { get; }
 
         /// <summary>Names already taken in the method (its parameters): locals avoid them.</summary>
         public IEnumerable<string> ReservedNames { get; }

@@ -18,9 +18,8 @@ namespace EinsumGen.Runtime
 
         private readonly Dictionary<char, long> _declared;
 
-        private EinsumProgram(EinsumExpression expression, IReadOnlyList<ProgramStep> steps, Dictionary<char, long> declared, string[] operandNames, string outputName, bool isGradient)
+        private EinsumProgram(EinsumExpression expression, IReadOnlyList<ProgramStep> steps, Dictionary<char, long> declared, string[] operandNames, string outputName)
         {
-            IsGradient = isGradient;
             Expression = expression;
             Steps = steps;
             _declared = declared;
@@ -38,11 +37,6 @@ namespace EinsumGen.Runtime
 
         internal int OperandCount => Expression.Inputs.Count;
 
-        /// <summary>
-        /// A gradient program (see GradientSpec): its output may repeat a label (a diagonal), take sizes the inputs lack,
-        /// and have broadcast dimensions (size 1 or missing under '...') over which the result is summed.
-        /// </summary>
-        internal bool IsGradient { get; }
 
         /// <summary>Tensor id of the output: operands are 0..n-1, step k's result is n+k, the last one is the output.</summary>
         internal int OutputId => OperandCount + Steps.Count - 1;
@@ -58,18 +52,11 @@ namespace EinsumGen.Runtime
         /// ellipsis dimensions). <paramref name="sizes"/> is the attribute's <c>Sizes</c> text or null.
         /// </summary>
         public static EinsumProgram Create(string spec, string? sizes, string steps, string[] operandNames, string outputName) =>
-            Create(spec, sizes, steps, operandNames, outputName, isGradient: false);
-
-        /// <summary>As <see cref="Create(string, string?, string, string[], string)"/>; <paramref name="isGradient"/> marks a gradient program.</summary>
-        public static EinsumProgram Create(string spec, string? sizes, string steps, string[] operandNames, string outputName, bool isGradient)
-        {
-            var expression = EinsumParser.Parse(spec, allowRepeatedOutputLabels: isGradient);
-            return new EinsumProgram(expression, ParseSteps(steps), SizesParser.Parse(sizes), operandNames, outputName, isGradient);
-        }
+            new EinsumProgram(EinsumParser.Parse(spec), ParseSteps(steps), SizesParser.Parse(sizes), operandNames, outputName);
 
         /// <summary>Creates a program whose order comes from the planner, for specs known only at run time.</summary>
-        internal static EinsumProgram Create(EinsumExpression expression, IReadOnlyList<ProgramStep> steps, string[] operandNames, string outputName, bool isGradient = false) =>
-            new EinsumProgram(expression, steps, new Dictionary<char, long>(), operandNames, outputName, isGradient);
+        internal static EinsumProgram Create(EinsumExpression expression, IReadOnlyList<ProgramStep> steps, string[] operandNames, string outputName) =>
+            new EinsumProgram(expression, steps, new Dictionary<char, long>(), operandNames, outputName);
 
         private static ProgramStep[] ParseSteps(string text)
         {

@@ -14,14 +14,7 @@ namespace EinsumGen.Notation
         public static bool IsLabel(char c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 
         /// <summary>Parses <paramref name="text"/>; on failure returns false with the first error found.</summary>
-        public static bool TryParse(string text, out EinsumExpression? expression, out EinsumSyntaxError? error) =>
-            TryParse(text, allowRepeatedOutputLabels: false, out expression, out error);
-
-        /// <summary>
-        /// Parses <paramref name="text"/>. <paramref name="allowRepeatedOutputLabels"/> admits an output such as "ii" — not
-        /// NumPy notation, but how a gradient program writes onto a diagonal.
-        /// </summary>
-        public static bool TryParse(string text, bool allowRepeatedOutputLabels, out EinsumExpression? expression, out EinsumSyntaxError? error)
+        public static bool TryParse(string text, out EinsumExpression? expression, out EinsumSyntaxError? error)
         {
             expression = null;
             error = null;
@@ -75,7 +68,7 @@ namespace EinsumGen.Notation
                 }
                 if (!TryParseTerm(text, outStart, text.Length, isOutput: true, out var outTerm, out error)) return false;
                 output = outTerm!;
-                if (!CheckOutput(inputs, output, allowRepeatedOutputLabels, out error)) return false;
+                if (!CheckOutput(inputs, output, out error)) return false;
             }
             else
             {
@@ -87,9 +80,9 @@ namespace EinsumGen.Notation
         }
 
         /// <summary>Parses or throws <see cref="System.ArgumentException"/> with the error and its position.</summary>
-        public static EinsumExpression Parse(string text, bool allowRepeatedOutputLabels = false)
+        public static EinsumExpression Parse(string text)
         {
-            if (TryParse(text, allowRepeatedOutputLabels, out var expression, out var error)) return expression!;
+            if (TryParse(text, out var expression, out var error)) return expression!;
             throw new System.ArgumentException(
                 "Invalid einsum spec '" + text + "': " + error!.Message + " (at character " + error.Start.ToString(CultureInfo.InvariantCulture) + ").",
                 "spec");
@@ -144,7 +137,7 @@ namespace EinsumGen.Notation
             return true;
         }
 
-        private static bool CheckOutput(List<EinsumTerm> inputs, EinsumTerm output, bool allowRepeats, out EinsumSyntaxError? error)
+        private static bool CheckOutput(List<EinsumTerm> inputs, EinsumTerm output, out EinsumSyntaxError? error)
         {
             error = null;
             var seen = new HashSet<char>();
@@ -152,7 +145,7 @@ namespace EinsumGen.Notation
             {
                 char c = output.Labels[k];
                 int at = output.LabelPositions[k];
-                if (!seen.Add(c) && !allowRepeats)
+                if (!seen.Add(c))
                 {
                     error = new EinsumSyntaxError(EinsumErrorKind.OutputLabelRepeated, "Output label '" + c + "' appears more than once in the output.", at, 1);
                     return false;

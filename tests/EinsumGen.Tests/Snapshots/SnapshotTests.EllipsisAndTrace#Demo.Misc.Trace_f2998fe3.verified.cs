@@ -17,10 +17,10 @@ namespace Demo
         /// </code>
         /// <para>Naive single loop nest: 32 FLOPs; planned (single operand): 32 FLOPs; speed-up 1x; largest intermediate 1 elements.</para>
         /// <para>Kernels: each step is a strided loop nest specialized for its labels; inputs may be any strided view.</para>
-        /// <para>Backward (TraceBackward): one einsum per operand, each planned on its own; Jvp (TraceJvp): the sum of the einsum with each operand's tangent.</para>
+        /// <para>TraceBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes nothing, then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; TraceJvp sums the einsum with each operand's tangent in turn.</para>
         /// <code>
-        /// aGradient[i,i] = resultGradient · ones[i]
-        ///     16 FLOPs in 1 step(s): aGradient[i] = resultGradient · ones[i]
+        /// back through step 1: from ∂result to ∂a                     32 FLOPs
+        /// all gradients: 32 FLOPs, 1x the forward pass (less when some are not requested)
         /// </code>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
@@ -62,19 +62,26 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static void TraceBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, double resultGradient, global::System.Numerics.Tensors.TensorSpan<double> aGradient, global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
         {
-            // Check the forward shapes once, with the output gradient in the result's place.
-            var check = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Trace.Program);
-            check.Operand(0, a.Lengths, a.Strides);
-            check.ScalarOutput();
-            check.Complete();
-            bool accumulate = mode == global::EinsumGen.GradientMode.Accumulate;
-
-            // aGradient[i,i] = resultGradient · ones[i]
+            // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers.
+            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Trace.Program);
+            binding.Operand(0, a.Lengths, a.Strides);
+            binding.ScalarOutput();
+            if (aGradient.Rank != 0) binding.Gradient(0, aGradient.Lengths, aGradient.Strides);
+            binding.Complete();
             if (aGradient.Rank != 0)
             {
-                global::EinsumGen.Runtime.EinsumChecks.SameShape(aGradient.Lengths, a.Lengths, "aGradient", "a");
-                Trace_GradientOf_a(resultGradient, aGradient, accumulate);
+                binding.CheckGradientOverlap(in aGradient.GetPinnableReference(), 0, in a.GetPinnableReference(), 0);
             }
+            bool accumulate = mode == global::EinsumGen.GradientMode.Accumulate;
+            if (!accumulate && aGradient.Rank != 0) aGradient.Clear(); // only its diagonal is written
+
+            // Element references.
+            ref double ref_a = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in a.GetPinnableReference());
+            ref double ref_aGradient = ref aGradient.GetPinnableReference();
+            ref double ref_resultGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in resultGradient);
+
+            // Back through step 1: result = Σ_i a[i]
+            if (binding.Requires(0)) binding.ExecuteStepGradient(0, true, ref ref_resultGradient, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), ref ref_aGradient, accumulate);
         }
 
         /// <summary>
@@ -93,48 +100,6 @@ namespace Demo
             }
             return sum;
         }
-
-        /// <summary>The gradient with respect to <c>a</c>: <c>aGradient[i,i] = resultGradient · ones[i]</c>.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-        private static void Trace_GradientOf_a(double resultGradient, global::System.Numerics.Tensors.TensorSpan<double> aGradient, bool accumulate)
-        {
-            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Trace_GradientOf_a.Program);
-            binding.ScalarOperand(0);
-            binding.OnesOperand(1);
-            binding.Output(aGradient.Lengths, aGradient.Strides);
-            binding.Complete();
-
-            // The result lands on a diagonal of aGradient: clear the rest first unless accumulating.
-            if (!accumulate) aGradient.Clear();
-
-            // Element references (a scalar operand is read through a reference to its parameter).
-            ref double ref_resultGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in resultGradient);
-            double one = 1;
-            ref double ref_ones = ref one;
-            ref double ref_aGradient = ref aGradient.GetPinnableReference();
-
-            // Sizes of this call.
-            nint size_i = binding.Size('i');
-
-            // Step 1 of 1: aGradient[i] = resultGradient · ones[i]
-            if (binding.OutputReduces)
-            {
-                binding.ExecuteStep(0, ref ref_resultGradient, ref ref_ones, ref ref_aGradient, accumulate);
-            }
-            else
-            {
-                nint stride_ones_i = binding.Stride(1, 'i');
-                nint stride_aGradient_i = binding.Stride(2, 'i');
-                for (nint i_i = 0; i_i < size_i; i_i++)
-                {
-                    double acc = 0;
-                    acc += ref_resultGradient * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_ones, i_i * stride_ones_i);
-                    ref double target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_aGradient, i_i * stride_aGradient_i);
-                    target = accumulate ? target + acc : acc;
-                }
-            }
-        }
     }
 }
 
@@ -148,16 +113,5 @@ namespace EinsumGen.Generated
             "0,-1>",
             new string[] { "a" },
             "result");
-    }
-
-    file static class EinsumProgram_Trace_GradientOf_a
-    {
-        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
-            ",i->ii",
-            null,
-            "0,1>i",
-            new string[] { "resultGradient", "ones" },
-            "aGradient",
-            isGradient: true);
     }
 }

@@ -17,12 +17,10 @@ namespace Demo
         /// </code>
         /// <para>Naive single loop nest: 131,072 FLOPs; planned (optimal): 131,072 FLOPs; speed-up 1x; largest intermediate 256 elements.</para>
         /// <para>Kernels: each step is a strided loop nest specialized for its labels; inputs may be any strided view.</para>
-        /// <para>Backward (ContractionBackward): one einsum per operand, each planned on its own; Jvp (ContractionJvp): the sum of the einsum with each operand's tangent.</para>
+        /// <para>ContractionBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes nothing, then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; ContractionJvp sums the einsum with each operand's tangent in turn.</para>
         /// <code>
-        /// aGradient[m,n,k] = Σ_r cGradient[n,r] · b[m,k,r]
-        ///     131,072 FLOPs in 1 step(s): aGradient[m,n,k] = Σ_r cGradient[n,r] · b[m,k,r]
-        /// bGradient[m,k,r] = Σ_n cGradient[n,r] · a[m,n,k]
-        ///     131,072 FLOPs in 1 step(s): bGradient[m,k,r] = Σ_n cGradient[n,r] · a[m,n,k]
+        /// back through step 1: from ∂c to ∂a, ∂b                      262,144 FLOPs
+        /// all gradients: 262,144 FLOPs, 2x the forward pass (less when some are not requested)
         /// </code>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
@@ -79,27 +77,38 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         internal static void ContractionBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> cGradient, global::System.Numerics.Tensors.TensorSpan<float> aGradient, global::System.Numerics.Tensors.TensorSpan<float> bGradient, global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
         {
-            // Check the forward shapes once, with the output gradient in the result's place.
-            var check = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Contraction.Program);
-            check.Operand(0, a.Lengths, a.Strides);
-            check.Operand(1, b.Lengths, b.Strides);
-            check.Output(cGradient.Lengths, cGradient.Strides);
-            check.Complete();
-            bool accumulate = mode == global::EinsumGen.GradientMode.Accumulate;
-
-            // aGradient[m,n,k] = Σ_r cGradient[n,r] · b[m,k,r]
+            // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers.
+            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Contraction.Program);
+            binding.Operand(0, a.Lengths, a.Strides);
+            binding.Operand(1, b.Lengths, b.Strides);
+            binding.Output(cGradient.Lengths, cGradient.Strides);
+            if (aGradient.Rank != 0) binding.Gradient(0, aGradient.Lengths, aGradient.Strides);
+            if (bGradient.Rank != 0) binding.Gradient(1, bGradient.Lengths, bGradient.Strides);
+            binding.Complete();
             if (aGradient.Rank != 0)
             {
-                global::EinsumGen.Runtime.EinsumChecks.SameShape(aGradient.Lengths, a.Lengths, "aGradient", "a");
-                Contraction_GradientOf_a(cGradient, b, aGradient, accumulate);
+                binding.CheckGradientOverlap(in aGradient.GetPinnableReference(), 0, in a.GetPinnableReference(), 0);
+                binding.CheckGradientOverlap(in aGradient.GetPinnableReference(), 0, in b.GetPinnableReference(), 1);
+                binding.CheckGradientOverlap(in aGradient.GetPinnableReference(), 0, in cGradient.GetPinnableReference(), -1);
             }
-
-            // bGradient[m,k,r] = Σ_n cGradient[n,r] · a[m,n,k]
             if (bGradient.Rank != 0)
             {
-                global::EinsumGen.Runtime.EinsumChecks.SameShape(bGradient.Lengths, b.Lengths, "bGradient", "b");
-                Contraction_GradientOf_b(cGradient, a, bGradient, accumulate);
+                binding.CheckGradientOverlap(in bGradient.GetPinnableReference(), 1, in a.GetPinnableReference(), 0);
+                binding.CheckGradientOverlap(in bGradient.GetPinnableReference(), 1, in b.GetPinnableReference(), 1);
+                binding.CheckGradientOverlap(in bGradient.GetPinnableReference(), 1, in cGradient.GetPinnableReference(), -1);
             }
+            bool accumulate = mode == global::EinsumGen.GradientMode.Accumulate;
+
+            // Element references.
+            ref float ref_a = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in a.GetPinnableReference());
+            ref float ref_aGradient = ref aGradient.GetPinnableReference();
+            ref float ref_b = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in b.GetPinnableReference());
+            ref float ref_bGradient = ref bGradient.GetPinnableReference();
+            ref float ref_cGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in cGradient.GetPinnableReference());
+
+            // Back through step 1: c[n,r] = Σ_m,k a[m,n,k] · b[m,k,r]
+            if (binding.Requires(0)) binding.ExecuteStepGradient(0, true, ref ref_cGradient, ref ref_b, ref ref_aGradient, accumulate);
+            if (binding.Requires(1)) binding.ExecuteStepGradient(0, false, ref ref_cGradient, ref ref_a, ref ref_bGradient, accumulate);
         }
 
         /// <summary>
@@ -143,112 +152,6 @@ namespace Demo
             }
             if (!written) cTangent.Clear();
         }
-
-        /// <summary>The gradient with respect to <c>a</c>: <c>aGradient[m,n,k] = Σ_r cGradient[n,r] · b[m,k,r]</c>.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-        private static void Contraction_GradientOf_a(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> cGradient, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, global::System.Numerics.Tensors.TensorSpan<float> aGradient, bool accumulate)
-        {
-            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Contraction_GradientOf_a.Program);
-            binding.Operand(0, cGradient.Lengths, cGradient.Strides);
-            binding.Operand(1, b.Lengths, b.Strides);
-            binding.Output(aGradient.Lengths, aGradient.Strides);
-            binding.Complete();
-            binding.CheckOverlap(in aGradient.GetPinnableReference(), in cGradient.GetPinnableReference(), 0);
-            binding.CheckOverlap(in aGradient.GetPinnableReference(), in b.GetPinnableReference(), 1);
-
-            // Element references (a scalar operand is read through a reference to its parameter).
-            ref float ref_cGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in cGradient.GetPinnableReference());
-            ref float ref_b = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in b.GetPinnableReference());
-            ref float ref_aGradient = ref aGradient.GetPinnableReference();
-
-            // Sizes of this call.
-            nint size_k = binding.Size('k');
-            nint size_m = binding.Size('m');
-            nint size_n = binding.Size('n');
-            nint size_r = binding.Size('r');
-
-            // Step 1 of 1: aGradient[m,n,k] = Σ_r cGradient[n,r] · b[m,k,r]
-            if (binding.OutputReduces)
-            {
-                binding.ExecuteStep(0, ref ref_cGradient, ref ref_b, ref ref_aGradient, accumulate);
-            }
-            else
-            {
-                nint stride_cGradient_n = binding.Stride(0, 'n'), stride_cGradient_r = binding.Stride(0, 'r');
-                nint stride_b_m = binding.Stride(1, 'm'), stride_b_k = binding.Stride(1, 'k'), stride_b_r = binding.Stride(1, 'r');
-                nint stride_aGradient_m = binding.Stride(2, 'm'), stride_aGradient_n = binding.Stride(2, 'n'), stride_aGradient_k = binding.Stride(2, 'k');
-                for (nint i_m = 0; i_m < size_m; i_m++)
-                {
-                    for (nint i_n = 0; i_n < size_n; i_n++)
-                    {
-                        for (nint i_k = 0; i_k < size_k; i_k++)
-                        {
-                            float acc = 0;
-                            for (nint i_r = 0; i_r < size_r; i_r++)
-                            {
-                                acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_cGradient, i_n * stride_cGradient_n + i_r * stride_cGradient_r) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_b, i_m * stride_b_m + i_k * stride_b_k + i_r * stride_b_r);
-                            }
-                            ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_aGradient, i_m * stride_aGradient_m + i_n * stride_aGradient_n + i_k * stride_aGradient_k);
-                            target = accumulate ? target + acc : acc;
-                        }
-                    }
-                }
-            }
-        }
-
-        /// <summary>The gradient with respect to <c>b</c>: <c>bGradient[m,k,r] = Σ_n cGradient[n,r] · a[m,n,k]</c>.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-        private static void Contraction_GradientOf_b(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> cGradient, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> a, global::System.Numerics.Tensors.TensorSpan<float> bGradient, bool accumulate)
-        {
-            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Contraction_GradientOf_b.Program);
-            binding.Operand(0, cGradient.Lengths, cGradient.Strides);
-            binding.Operand(1, a.Lengths, a.Strides);
-            binding.Output(bGradient.Lengths, bGradient.Strides);
-            binding.Complete();
-            binding.CheckOverlap(in bGradient.GetPinnableReference(), in cGradient.GetPinnableReference(), 0);
-            binding.CheckOverlap(in bGradient.GetPinnableReference(), in a.GetPinnableReference(), 1);
-
-            // Element references (a scalar operand is read through a reference to its parameter).
-            ref float ref_cGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in cGradient.GetPinnableReference());
-            ref float ref_a = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in a.GetPinnableReference());
-            ref float ref_bGradient = ref bGradient.GetPinnableReference();
-
-            // Sizes of this call.
-            nint size_k = binding.Size('k');
-            nint size_m = binding.Size('m');
-            nint size_n = binding.Size('n');
-            nint size_r = binding.Size('r');
-
-            // Step 1 of 1: bGradient[m,k,r] = Σ_n cGradient[n,r] · a[m,n,k]
-            if (binding.OutputReduces)
-            {
-                binding.ExecuteStep(0, ref ref_cGradient, ref ref_a, ref ref_bGradient, accumulate);
-            }
-            else
-            {
-                nint stride_cGradient_n = binding.Stride(0, 'n'), stride_cGradient_r = binding.Stride(0, 'r');
-                nint stride_a_m = binding.Stride(1, 'm'), stride_a_n = binding.Stride(1, 'n'), stride_a_k = binding.Stride(1, 'k');
-                nint stride_bGradient_m = binding.Stride(2, 'm'), stride_bGradient_k = binding.Stride(2, 'k'), stride_bGradient_r = binding.Stride(2, 'r');
-                for (nint i_m = 0; i_m < size_m; i_m++)
-                {
-                    for (nint i_k = 0; i_k < size_k; i_k++)
-                    {
-                        for (nint i_r = 0; i_r < size_r; i_r++)
-                        {
-                            float acc = 0;
-                            for (nint i_n = 0; i_n < size_n; i_n++)
-                            {
-                                acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_cGradient, i_n * stride_cGradient_n + i_r * stride_cGradient_r) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_a, i_m * stride_a_m + i_n * stride_a_n + i_k * stride_a_k);
-                            }
-                            ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_bGradient, i_m * stride_bGradient_m + i_k * stride_bGradient_k + i_r * stride_bGradient_r);
-                            target = accumulate ? target + acc : acc;
-                        }
-                    }
-                }
-            }
-        }
     }
 }
 
@@ -262,27 +165,5 @@ namespace EinsumGen.Generated
             "0,1>nr",
             new string[] { "a", "b" },
             "c");
-    }
-
-    file static class EinsumProgram_Contraction_GradientOf_a
-    {
-        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
-            "nr,mkr->mnk",
-            null,
-            "0,1>mnk",
-            new string[] { "cGradient", "b" },
-            "aGradient",
-            isGradient: true);
-    }
-
-    file static class EinsumProgram_Contraction_GradientOf_b
-    {
-        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
-            "nr,mnk->mkr",
-            null,
-            "0,1>mkr",
-            new string[] { "cGradient", "a" },
-            "bGradient",
-            isGradient: true);
     }
 }

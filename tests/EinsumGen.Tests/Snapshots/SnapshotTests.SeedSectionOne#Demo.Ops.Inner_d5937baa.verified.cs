@@ -17,12 +17,10 @@ namespace Demo
         /// </code>
         /// <para>Naive single loop nest: 32 FLOPs; planned (optimal): 32 FLOPs; speed-up 1x; largest intermediate 1 elements.</para>
         /// <para>Kernels: each step is a strided loop nest specialized for its labels; inputs may be any strided view.</para>
-        /// <para>Backward (InnerBackward): one einsum per operand, each planned on its own; Jvp (InnerJvp): the sum of the einsum with each operand's tangent.</para>
+        /// <para>InnerBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes nothing, then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; InnerJvp sums the einsum with each operand's tangent in turn.</para>
         /// <code>
-        /// aGradient[n] = resultGradient · b[n]
-        ///     16 FLOPs in 1 step(s): aGradient[n] = resultGradient · b[n]
-        /// bGradient[n] = resultGradient · a[n]
-        ///     16 FLOPs in 1 step(s): bGradient[n] = resultGradient · a[n]
+        /// back through step 1: from ∂result to ∂a, ∂b                 64 FLOPs
+        /// all gradients: 64 FLOPs, 2x the forward pass (less when some are not requested)
         /// </code>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
@@ -67,27 +65,36 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static void InnerBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b, double resultGradient, global::System.Numerics.Tensors.TensorSpan<double> aGradient, global::System.Numerics.Tensors.TensorSpan<double> bGradient, global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
         {
-            // Check the forward shapes once, with the output gradient in the result's place.
-            var check = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Inner.Program);
-            check.Operand(0, a.Lengths, a.Strides);
-            check.Operand(1, b.Lengths, b.Strides);
-            check.ScalarOutput();
-            check.Complete();
-            bool accumulate = mode == global::EinsumGen.GradientMode.Accumulate;
-
-            // aGradient[n] = resultGradient · b[n]
+            // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers.
+            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Inner.Program);
+            binding.Operand(0, a.Lengths, a.Strides);
+            binding.Operand(1, b.Lengths, b.Strides);
+            binding.ScalarOutput();
+            if (aGradient.Rank != 0) binding.Gradient(0, aGradient.Lengths, aGradient.Strides);
+            if (bGradient.Rank != 0) binding.Gradient(1, bGradient.Lengths, bGradient.Strides);
+            binding.Complete();
             if (aGradient.Rank != 0)
             {
-                global::EinsumGen.Runtime.EinsumChecks.SameShape(aGradient.Lengths, a.Lengths, "aGradient", "a");
-                Inner_GradientOf_a(resultGradient, b, aGradient, accumulate);
+                binding.CheckGradientOverlap(in aGradient.GetPinnableReference(), 0, in a.GetPinnableReference(), 0);
+                binding.CheckGradientOverlap(in aGradient.GetPinnableReference(), 0, in b.GetPinnableReference(), 1);
             }
-
-            // bGradient[n] = resultGradient · a[n]
             if (bGradient.Rank != 0)
             {
-                global::EinsumGen.Runtime.EinsumChecks.SameShape(bGradient.Lengths, b.Lengths, "bGradient", "b");
-                Inner_GradientOf_b(resultGradient, a, bGradient, accumulate);
+                binding.CheckGradientOverlap(in bGradient.GetPinnableReference(), 1, in a.GetPinnableReference(), 0);
+                binding.CheckGradientOverlap(in bGradient.GetPinnableReference(), 1, in b.GetPinnableReference(), 1);
             }
+            bool accumulate = mode == global::EinsumGen.GradientMode.Accumulate;
+
+            // Element references.
+            ref double ref_a = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in a.GetPinnableReference());
+            ref double ref_aGradient = ref aGradient.GetPinnableReference();
+            ref double ref_b = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in b.GetPinnableReference());
+            ref double ref_bGradient = ref bGradient.GetPinnableReference();
+            ref double ref_resultGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in resultGradient);
+
+            // Back through step 1: result = Σ_n a[n] · b[n]
+            if (binding.Requires(0)) binding.ExecuteStepGradient(0, true, ref ref_resultGradient, ref ref_b, ref ref_aGradient, accumulate);
+            if (binding.Requires(1)) binding.ExecuteStepGradient(0, false, ref ref_resultGradient, ref ref_a, ref ref_bGradient, accumulate);
         }
 
         /// <summary>
@@ -111,84 +118,6 @@ namespace Demo
             }
             return sum;
         }
-
-        /// <summary>The gradient with respect to <c>a</c>: <c>aGradient[n] = resultGradient · b[n]</c>.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-        private static void Inner_GradientOf_a(double resultGradient, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b, global::System.Numerics.Tensors.TensorSpan<double> aGradient, bool accumulate)
-        {
-            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Inner_GradientOf_a.Program);
-            binding.ScalarOperand(0);
-            binding.Operand(1, b.Lengths, b.Strides);
-            binding.Output(aGradient.Lengths, aGradient.Strides);
-            binding.Complete();
-            binding.CheckOverlap(in aGradient.GetPinnableReference(), in b.GetPinnableReference(), 1);
-
-            // Element references (a scalar operand is read through a reference to its parameter).
-            ref double ref_resultGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in resultGradient);
-            ref double ref_b = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in b.GetPinnableReference());
-            ref double ref_aGradient = ref aGradient.GetPinnableReference();
-
-            // Sizes of this call.
-            nint size_n = binding.Size('n');
-
-            // Step 1 of 1: aGradient[n] = resultGradient · b[n]
-            if (binding.OutputReduces)
-            {
-                binding.ExecuteStep(0, ref ref_resultGradient, ref ref_b, ref ref_aGradient, accumulate);
-            }
-            else
-            {
-                nint stride_b_n = binding.Stride(1, 'n');
-                nint stride_aGradient_n = binding.Stride(2, 'n');
-                for (nint i_n = 0; i_n < size_n; i_n++)
-                {
-                    double acc = 0;
-                    acc += ref_resultGradient * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_b, i_n * stride_b_n);
-                    ref double target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_aGradient, i_n * stride_aGradient_n);
-                    target = accumulate ? target + acc : acc;
-                }
-            }
-        }
-
-        /// <summary>The gradient with respect to <c>b</c>: <c>bGradient[n] = resultGradient · a[n]</c>.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-        private static void Inner_GradientOf_b(double resultGradient, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.TensorSpan<double> bGradient, bool accumulate)
-        {
-            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Inner_GradientOf_b.Program);
-            binding.ScalarOperand(0);
-            binding.Operand(1, a.Lengths, a.Strides);
-            binding.Output(bGradient.Lengths, bGradient.Strides);
-            binding.Complete();
-            binding.CheckOverlap(in bGradient.GetPinnableReference(), in a.GetPinnableReference(), 1);
-
-            // Element references (a scalar operand is read through a reference to its parameter).
-            ref double ref_resultGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in resultGradient);
-            ref double ref_a = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in a.GetPinnableReference());
-            ref double ref_bGradient = ref bGradient.GetPinnableReference();
-
-            // Sizes of this call.
-            nint size_n = binding.Size('n');
-
-            // Step 1 of 1: bGradient[n] = resultGradient · a[n]
-            if (binding.OutputReduces)
-            {
-                binding.ExecuteStep(0, ref ref_resultGradient, ref ref_a, ref ref_bGradient, accumulate);
-            }
-            else
-            {
-                nint stride_a_n = binding.Stride(1, 'n');
-                nint stride_bGradient_n = binding.Stride(2, 'n');
-                for (nint i_n = 0; i_n < size_n; i_n++)
-                {
-                    double acc = 0;
-                    acc += ref_resultGradient * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_a, i_n * stride_a_n);
-                    ref double target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_bGradient, i_n * stride_bGradient_n);
-                    target = accumulate ? target + acc : acc;
-                }
-            }
-        }
     }
 }
 
@@ -202,27 +131,5 @@ namespace EinsumGen.Generated
             "0,1>",
             new string[] { "a", "b" },
             "result");
-    }
-
-    file static class EinsumProgram_Inner_GradientOf_a
-    {
-        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
-            ",n->n",
-            null,
-            "0,1>n",
-            new string[] { "resultGradient", "b" },
-            "aGradient",
-            isGradient: true);
-    }
-
-    file static class EinsumProgram_Inner_GradientOf_b
-    {
-        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
-            ",n->n",
-            null,
-            "0,1>n",
-            new string[] { "resultGradient", "a" },
-            "bGradient",
-            isGradient: true);
     }
 }

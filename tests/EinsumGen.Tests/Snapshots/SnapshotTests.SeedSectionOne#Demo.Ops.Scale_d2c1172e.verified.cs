@@ -17,12 +17,10 @@ namespace Demo
         /// </code>
         /// <para>Naive single loop nest: 16 FLOPs; planned (optimal): 16 FLOPs; speed-up 1x; largest intermediate 16 elements.</para>
         /// <para>Kernels: each step is a strided loop nest specialized for its labels; inputs may be any strided view.</para>
-        /// <para>Backward (ScaleBackward): one einsum per operand, each planned on its own; Jvp (ScaleJvp): the sum of the einsum with each operand's tangent.</para>
+        /// <para>ScaleBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes nothing, then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; ScaleJvp sums the einsum with each operand's tangent in turn.</para>
         /// <code>
-        /// xGradient[a] = yGradient[a] · s
-        ///     16 FLOPs in 1 step(s): xGradient[a] = yGradient[a] · s
-        /// sGradient = Σ_a yGradient[a] · x[a]
-        ///     32 FLOPs in 1 step(s): sGradient = Σ_a yGradient[a] · x[a]
+        /// back through step 1: from ∂y to ∂x, ∂s                      32 FLOPs
+        /// all gradients: 32 FLOPs, 2x the forward pass (less when some are not requested)
         /// </code>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
@@ -65,29 +63,35 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static void ScaleBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, float s, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> yGradient, global::System.Numerics.Tensors.TensorSpan<float> xGradient, global::System.Numerics.Tensors.TensorSpan<float> sGradient, global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
         {
-            // Check the forward shapes once, with the output gradient in the result's place.
-            var check = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Scale.Program);
-            check.Operand(0, x.Lengths, x.Strides);
-            check.ScalarOperand(1);
-            check.Output(yGradient.Lengths, yGradient.Strides);
-            check.Complete();
-            bool accumulate = mode == global::EinsumGen.GradientMode.Accumulate;
-
-            // xGradient[a] = yGradient[a] · s
-            if (xGradient.Rank != 0)
-            {
-                global::EinsumGen.Runtime.EinsumChecks.SameShape(xGradient.Lengths, x.Lengths, "xGradient", "x");
-                Scale_GradientOf_x(yGradient, s, xGradient, accumulate);
-            }
-
-            // sGradient = Σ_a yGradient[a] · x[a]
+            // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers.
+            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Scale.Program);
+            binding.Operand(0, x.Lengths, x.Strides);
+            binding.ScalarOperand(1);
+            binding.Output(yGradient.Lengths, yGradient.Strides);
+            if (xGradient.Rank != 0) binding.Gradient(0, xGradient.Lengths, xGradient.Strides);
             if (sGradient.Rank != 0)
             {
                 global::EinsumGen.Runtime.EinsumChecks.OneElement(sGradient.FlattenedLength, "sGradient");
-                float value = Scale_GradientOf_s(yGradient, x, false);
-                ref float target = ref sGradient.GetPinnableReference();
-                target = accumulate ? target + value : value;
+                binding.Gradient(1, default, default);
             }
+            binding.Complete();
+            if (xGradient.Rank != 0)
+            {
+                binding.CheckGradientOverlap(in xGradient.GetPinnableReference(), 0, in x.GetPinnableReference(), 0);
+                binding.CheckGradientOverlap(in xGradient.GetPinnableReference(), 0, in yGradient.GetPinnableReference(), -1);
+            }
+            bool accumulate = mode == global::EinsumGen.GradientMode.Accumulate;
+
+            // Element references.
+            ref float ref_x = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in x.GetPinnableReference());
+            ref float ref_xGradient = ref xGradient.GetPinnableReference();
+            ref float ref_s = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in s);
+            ref float ref_sGradient = ref sGradient.GetPinnableReference();
+            ref float ref_yGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in yGradient.GetPinnableReference());
+
+            // Back through step 1: y[a] = x[a] · s
+            if (binding.Requires(0)) binding.ExecuteStepGradient(0, true, ref ref_yGradient, ref ref_s, ref ref_xGradient, accumulate);
+            if (binding.Requires(1)) binding.ExecuteStepGradient(0, false, ref ref_yGradient, ref ref_x, ref ref_sGradient, accumulate);
         }
 
         /// <summary>
@@ -130,86 +134,6 @@ namespace Demo
             }
             if (!written) yTangent.Clear();
         }
-
-        /// <summary>The gradient with respect to <c>x</c>: <c>xGradient[a] = yGradient[a] · s</c>.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-        private static void Scale_GradientOf_x(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> yGradient, float s, global::System.Numerics.Tensors.TensorSpan<float> xGradient, bool accumulate)
-        {
-            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Scale_GradientOf_x.Program);
-            binding.Operand(0, yGradient.Lengths, yGradient.Strides);
-            binding.ScalarOperand(1);
-            binding.Output(xGradient.Lengths, xGradient.Strides);
-            binding.Complete();
-            binding.CheckOverlap(in xGradient.GetPinnableReference(), in yGradient.GetPinnableReference(), 0);
-
-            // Element references (a scalar operand is read through a reference to its parameter).
-            ref float ref_yGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in yGradient.GetPinnableReference());
-            ref float ref_s = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in s);
-            ref float ref_xGradient = ref xGradient.GetPinnableReference();
-
-            // Sizes of this call.
-            nint size_a = binding.Size('a');
-
-            // Step 1 of 1: xGradient[a] = yGradient[a] · s
-            if (binding.OutputReduces)
-            {
-                binding.ExecuteStep(0, ref ref_yGradient, ref ref_s, ref ref_xGradient, accumulate);
-            }
-            else
-            {
-                nint stride_yGradient_a = binding.Stride(0, 'a');
-                nint stride_xGradient_a = binding.Stride(2, 'a');
-                for (nint i_a = 0; i_a < size_a; i_a++)
-                {
-                    float acc = 0;
-                    acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_yGradient, i_a * stride_yGradient_a) * ref_s;
-                    ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_xGradient, i_a * stride_xGradient_a);
-                    target = accumulate ? target + acc : acc;
-                }
-            }
-        }
-
-        /// <summary>The gradient with respect to <c>s</c>: <c>sGradient = Σ_a yGradient[a] · x[a]</c>.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-        private static float Scale_GradientOf_s(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> yGradient, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, bool accumulate)
-        {
-            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Scale_GradientOf_s.Program);
-            binding.Operand(0, yGradient.Lengths, yGradient.Strides);
-            binding.Operand(1, x.Lengths, x.Strides);
-            binding.ScalarOutput();
-            binding.Complete();
-
-            // Element references (a scalar operand is read through a reference to its parameter).
-            ref float ref_yGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in yGradient.GetPinnableReference());
-            ref float ref_x = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in x.GetPinnableReference());
-            float result = 0;
-            ref float ref_sGradient = ref result;
-
-            // Sizes of this call.
-            nint size_a = binding.Size('a');
-
-            // Step 1 of 1: sGradient = Σ_a yGradient[a] · x[a]
-            if (binding.OutputReduces)
-            {
-                binding.ExecuteStep(0, ref ref_yGradient, ref ref_x, ref ref_sGradient, accumulate);
-            }
-            else
-            {
-                nint stride_yGradient_a = binding.Stride(0, 'a');
-                nint stride_x_a = binding.Stride(1, 'a');
-                float acc = 0;
-                for (nint i_a = 0; i_a < size_a; i_a++)
-                {
-                    acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_yGradient, i_a * stride_yGradient_a) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_x, i_a * stride_x_a);
-                }
-                ref float target = ref ref_sGradient;
-                target = accumulate ? target + acc : acc;
-            }
-
-            return result;
-        }
     }
 }
 
@@ -223,27 +147,5 @@ namespace EinsumGen.Generated
             "0,1>a",
             new string[] { "x", "s" },
             "y");
-    }
-
-    file static class EinsumProgram_Scale_GradientOf_x
-    {
-        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
-            "a,->a",
-            null,
-            "0,1>a",
-            new string[] { "yGradient", "s" },
-            "xGradient",
-            isGradient: true);
-    }
-
-    file static class EinsumProgram_Scale_GradientOf_s
-    {
-        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
-            "a,a->",
-            null,
-            "0,1>",
-            new string[] { "yGradient", "x" },
-            "sGradient",
-            isGradient: true);
     }
 }

@@ -22,18 +22,13 @@ namespace Demo
             /// </code>
             /// <para>Naive single loop nest: 42,949,672,960 FLOPs; planned (optimal): 34,668,544 FLOPs; speed-up 1238.9x; largest intermediate 65,536 elements.</para>
             /// <para>Kernels: each step is a strided loop nest specialized for its labels; inputs may be any strided view.</para>
-            /// <para>Backward (ForwardBackward): one einsum per operand, each planned on its own; Jvp (ForwardJvp): the sum of the einsum with each operand's tangent.</para>
+            /// <para>ForwardBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes steps 1–3 (1,114,112 FLOPs), then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; ForwardJvp sums the einsum with each operand's tangent in turn.</para>
             /// <code>
-            /// w1Gradient[a,e,i] = Σ_b,c,d,f,g,h,j,k,n yGradient[n,e,f,g,h] · w2[b,f,i,j] · w3[c,g,j,k] · w4[d,h,k] · x[n,a,b,c,d]
-            ///     34,668,544 FLOPs in 4 step(s): t1[e,f,g,h,a,b,c,d] = Σ_n yGradient[n,e,f,g,h] · x[n,a,b,c,d]; t2[c,g,j,d,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]; t3[e,f,a,b,j] = Σ_g,h,c,d t1[e,f,g,h,a,b,c,d] · t2[c,g,j,d,h]; w1Gradient[a,e,i] = Σ_f,b,j t3[e,f,a,b,j] · w2[b,f,i,j]
-            /// w2Gradient[b,f,i,j] = Σ_a,c,d,e,g,h,k,n yGradient[n,e,f,g,h] · w1[a,e,i] · w3[c,g,j,k] · w4[d,h,k] · x[n,a,b,c,d]
-            ///     34,668,544 FLOPs in 4 step(s): t1[e,f,g,h,a,b,c,d] = Σ_n yGradient[n,e,f,g,h] · x[n,a,b,c,d]; t2[c,g,j,d,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]; t3[e,f,a,b,j] = Σ_g,h,c,d t1[e,f,g,h,a,b,c,d] · t2[c,g,j,d,h]; w2Gradient[b,f,i,j] = Σ_e,a t3[e,f,a,b,j] · w1[a,e,i]
-            /// w3Gradient[c,g,j,k] = Σ_a,b,d,e,f,h,i,n yGradient[n,e,f,g,h] · w1[a,e,i] · w2[b,f,i,j] · w4[d,h,k] · x[n,a,b,c,d]
-            ///     34,668,544 FLOPs in 4 step(s): t1[e,f,g,h,a,b,c,d] = Σ_n yGradient[n,e,f,g,h] · x[n,a,b,c,d]; t2[a,e,b,f,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]; t3[g,h,c,d,j] = Σ_e,f,a,b t1[e,f,g,h,a,b,c,d] · t2[a,e,b,f,j]; w3Gradient[c,g,j,k] = Σ_h,d t3[g,h,c,d,j] · w4[d,h,k]
-            /// w4Gradient[d,h,k] = Σ_a,b,c,e,f,g,i,j,n yGradient[n,e,f,g,h] · w1[a,e,i] · w2[b,f,i,j] · w3[c,g,j,k] · x[n,a,b,c,d]
-            ///     34,668,544 FLOPs in 4 step(s): t1[e,f,g,h,a,b,c,d] = Σ_n yGradient[n,e,f,g,h] · x[n,a,b,c,d]; t2[a,e,b,f,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]; t3[g,h,c,d,j] = Σ_e,f,a,b t1[e,f,g,h,a,b,c,d] · t2[a,e,b,f,j]; w4Gradient[d,h,k] = Σ_g,c,j t3[g,h,c,d,j] · w3[c,g,j,k]
-            /// xGradient[n,a,b,c,d] = Σ_e,f,g,h,i,j,k yGradient[n,e,f,g,h] · w1[a,e,i] · w2[b,f,i,j] · w3[c,g,j,k] · w4[d,h,k]
-            ///     34,668,544 FLOPs in 4 step(s): t1[a,e,b,f,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]; t2[c,g,j,d,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]; t3[a,e,b,f,c,g,d,h] = Σ_j t1[a,e,b,f,j] · t2[c,g,j,d,h]; xGradient[n,a,b,c,d] = Σ_e,f,g,h yGradient[n,e,f,g,h] · t3[a,e,b,f,c,g,d,h]
+            /// back through step 4: from ∂y to ∂t3, ∂x                     67,108,864 FLOPs
+            /// back through step 3: from ∂t3 to ∂t1, ∂t2                   2,097,152 FLOPs
+            /// back through step 2: from ∂t2 to ∂w3, ∂w4                   65,536 FLOPs
+            /// back through step 1: from ∂t1 to ∂w1, ∂w2                   65,536 FLOPs
+            /// all gradients: 70,451,200 FLOPs, 2.03x the forward pass (less when some are not requested)
             /// </code>
             /// </remarks>
             [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
@@ -221,51 +216,112 @@ namespace Demo
             [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
             public static void ForwardBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w1, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w2, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w3, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w4, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> yGradient, global::System.Numerics.Tensors.TensorSpan<float> w1Gradient, global::System.Numerics.Tensors.TensorSpan<float> w2Gradient, global::System.Numerics.Tensors.TensorSpan<float> w3Gradient, global::System.Numerics.Tensors.TensorSpan<float> w4Gradient, global::System.Numerics.Tensors.TensorSpan<float> xGradient, global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
             {
-                // Check the forward shapes once, with the output gradient in the result's place.
-                var check = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Forward.Program);
-                check.Operand(0, w1.Lengths, w1.Strides);
-                check.Operand(1, w2.Lengths, w2.Strides);
-                check.Operand(2, w3.Lengths, w3.Strides);
-                check.Operand(3, w4.Lengths, w4.Strides);
-                check.Operand(4, x.Lengths, x.Strides);
-                check.Output(yGradient.Lengths, yGradient.Strides);
-                check.Complete();
-                bool accumulate = mode == global::EinsumGen.GradientMode.Accumulate;
-
-                // w1Gradient[a,e,i] = Σ_b,c,d,f,g,h,j,k,n yGradient[n,e,f,g,h] · w2[b,f,i,j] · w3[c,g,j,k] · w4[d,h,k] · x[n,a,b,c,d]
+                // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers.
+                var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Forward.Program);
+                binding.Operand(0, w1.Lengths, w1.Strides);
+                binding.Operand(1, w2.Lengths, w2.Strides);
+                binding.Operand(2, w3.Lengths, w3.Strides);
+                binding.Operand(3, w4.Lengths, w4.Strides);
+                binding.Operand(4, x.Lengths, x.Strides);
+                binding.Output(yGradient.Lengths, yGradient.Strides);
+                if (w1Gradient.Rank != 0) binding.Gradient(0, w1Gradient.Lengths, w1Gradient.Strides);
+                if (w2Gradient.Rank != 0) binding.Gradient(1, w2Gradient.Lengths, w2Gradient.Strides);
+                if (w3Gradient.Rank != 0) binding.Gradient(2, w3Gradient.Lengths, w3Gradient.Strides);
+                if (w4Gradient.Rank != 0) binding.Gradient(3, w4Gradient.Lengths, w4Gradient.Strides);
+                if (xGradient.Rank != 0) binding.Gradient(4, xGradient.Lengths, xGradient.Strides);
+                binding.Complete();
                 if (w1Gradient.Rank != 0)
                 {
-                    global::EinsumGen.Runtime.EinsumChecks.SameShape(w1Gradient.Lengths, w1.Lengths, "w1Gradient", "w1");
-                    Forward_GradientOf_w1(yGradient, w2, w3, w4, x, w1Gradient, accumulate);
+                    binding.CheckGradientOverlap(in w1Gradient.GetPinnableReference(), 0, in w1.GetPinnableReference(), 0);
+                    binding.CheckGradientOverlap(in w1Gradient.GetPinnableReference(), 0, in w2.GetPinnableReference(), 1);
+                    binding.CheckGradientOverlap(in w1Gradient.GetPinnableReference(), 0, in w3.GetPinnableReference(), 2);
+                    binding.CheckGradientOverlap(in w1Gradient.GetPinnableReference(), 0, in w4.GetPinnableReference(), 3);
+                    binding.CheckGradientOverlap(in w1Gradient.GetPinnableReference(), 0, in x.GetPinnableReference(), 4);
+                    binding.CheckGradientOverlap(in w1Gradient.GetPinnableReference(), 0, in yGradient.GetPinnableReference(), -1);
                 }
-
-                // w2Gradient[b,f,i,j] = Σ_a,c,d,e,g,h,k,n yGradient[n,e,f,g,h] · w1[a,e,i] · w3[c,g,j,k] · w4[d,h,k] · x[n,a,b,c,d]
                 if (w2Gradient.Rank != 0)
                 {
-                    global::EinsumGen.Runtime.EinsumChecks.SameShape(w2Gradient.Lengths, w2.Lengths, "w2Gradient", "w2");
-                    Forward_GradientOf_w2(yGradient, w1, w3, w4, x, w2Gradient, accumulate);
+                    binding.CheckGradientOverlap(in w2Gradient.GetPinnableReference(), 1, in w1.GetPinnableReference(), 0);
+                    binding.CheckGradientOverlap(in w2Gradient.GetPinnableReference(), 1, in w2.GetPinnableReference(), 1);
+                    binding.CheckGradientOverlap(in w2Gradient.GetPinnableReference(), 1, in w3.GetPinnableReference(), 2);
+                    binding.CheckGradientOverlap(in w2Gradient.GetPinnableReference(), 1, in w4.GetPinnableReference(), 3);
+                    binding.CheckGradientOverlap(in w2Gradient.GetPinnableReference(), 1, in x.GetPinnableReference(), 4);
+                    binding.CheckGradientOverlap(in w2Gradient.GetPinnableReference(), 1, in yGradient.GetPinnableReference(), -1);
                 }
-
-                // w3Gradient[c,g,j,k] = Σ_a,b,d,e,f,h,i,n yGradient[n,e,f,g,h] · w1[a,e,i] · w2[b,f,i,j] · w4[d,h,k] · x[n,a,b,c,d]
                 if (w3Gradient.Rank != 0)
                 {
-                    global::EinsumGen.Runtime.EinsumChecks.SameShape(w3Gradient.Lengths, w3.Lengths, "w3Gradient", "w3");
-                    Forward_GradientOf_w3(yGradient, w1, w2, w4, x, w3Gradient, accumulate);
+                    binding.CheckGradientOverlap(in w3Gradient.GetPinnableReference(), 2, in w1.GetPinnableReference(), 0);
+                    binding.CheckGradientOverlap(in w3Gradient.GetPinnableReference(), 2, in w2.GetPinnableReference(), 1);
+                    binding.CheckGradientOverlap(in w3Gradient.GetPinnableReference(), 2, in w3.GetPinnableReference(), 2);
+                    binding.CheckGradientOverlap(in w3Gradient.GetPinnableReference(), 2, in w4.GetPinnableReference(), 3);
+                    binding.CheckGradientOverlap(in w3Gradient.GetPinnableReference(), 2, in x.GetPinnableReference(), 4);
+                    binding.CheckGradientOverlap(in w3Gradient.GetPinnableReference(), 2, in yGradient.GetPinnableReference(), -1);
                 }
-
-                // w4Gradient[d,h,k] = Σ_a,b,c,e,f,g,i,j,n yGradient[n,e,f,g,h] · w1[a,e,i] · w2[b,f,i,j] · w3[c,g,j,k] · x[n,a,b,c,d]
                 if (w4Gradient.Rank != 0)
                 {
-                    global::EinsumGen.Runtime.EinsumChecks.SameShape(w4Gradient.Lengths, w4.Lengths, "w4Gradient", "w4");
-                    Forward_GradientOf_w4(yGradient, w1, w2, w3, x, w4Gradient, accumulate);
+                    binding.CheckGradientOverlap(in w4Gradient.GetPinnableReference(), 3, in w1.GetPinnableReference(), 0);
+                    binding.CheckGradientOverlap(in w4Gradient.GetPinnableReference(), 3, in w2.GetPinnableReference(), 1);
+                    binding.CheckGradientOverlap(in w4Gradient.GetPinnableReference(), 3, in w3.GetPinnableReference(), 2);
+                    binding.CheckGradientOverlap(in w4Gradient.GetPinnableReference(), 3, in w4.GetPinnableReference(), 3);
+                    binding.CheckGradientOverlap(in w4Gradient.GetPinnableReference(), 3, in x.GetPinnableReference(), 4);
+                    binding.CheckGradientOverlap(in w4Gradient.GetPinnableReference(), 3, in yGradient.GetPinnableReference(), -1);
                 }
-
-                // xGradient[n,a,b,c,d] = Σ_e,f,g,h,i,j,k yGradient[n,e,f,g,h] · w1[a,e,i] · w2[b,f,i,j] · w3[c,g,j,k] · w4[d,h,k]
                 if (xGradient.Rank != 0)
                 {
-                    global::EinsumGen.Runtime.EinsumChecks.SameShape(xGradient.Lengths, x.Lengths, "xGradient", "x");
-                    Forward_GradientOf_x(yGradient, w1, w2, w3, w4, xGradient, accumulate);
+                    binding.CheckGradientOverlap(in xGradient.GetPinnableReference(), 4, in w1.GetPinnableReference(), 0);
+                    binding.CheckGradientOverlap(in xGradient.GetPinnableReference(), 4, in w2.GetPinnableReference(), 1);
+                    binding.CheckGradientOverlap(in xGradient.GetPinnableReference(), 4, in w3.GetPinnableReference(), 2);
+                    binding.CheckGradientOverlap(in xGradient.GetPinnableReference(), 4, in w4.GetPinnableReference(), 3);
+                    binding.CheckGradientOverlap(in xGradient.GetPinnableReference(), 4, in x.GetPinnableReference(), 4);
+                    binding.CheckGradientOverlap(in xGradient.GetPinnableReference(), 4, in yGradient.GetPinnableReference(), -1);
                 }
+                bool accumulate = mode == global::EinsumGen.GradientMode.Accumulate;
+
+                // Element references.
+                ref float ref_w1 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w1.GetPinnableReference());
+                ref float ref_w1Gradient = ref w1Gradient.GetPinnableReference();
+                ref float ref_w2 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w2.GetPinnableReference());
+                ref float ref_w2Gradient = ref w2Gradient.GetPinnableReference();
+                ref float ref_w3 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w3.GetPinnableReference());
+                ref float ref_w3Gradient = ref w3Gradient.GetPinnableReference();
+                ref float ref_w4 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w4.GetPinnableReference());
+                ref float ref_w4Gradient = ref w4Gradient.GetPinnableReference();
+                ref float ref_x = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in x.GetPinnableReference());
+                ref float ref_xGradient = ref xGradient.GetPinnableReference();
+                ref float ref_yGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in yGradient.GetPinnableReference());
+
+                // Recompute the forward intermediates, and make room for their gradients where a requested gradient lies below.
+                var t1 = new float[binding.IntermediateLength(0)];
+                ref float ref_t1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(t1);
+                binding.ExecuteStep(0, ref ref_w1, ref ref_w2, ref ref_t1); // t1[a,e,b,f,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]
+                var dt1 = binding.Requires(5) ? new float[t1.Length] : global::System.Array.Empty<float>();
+                ref float ref_dt1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(dt1);
+                var t2 = new float[binding.IntermediateLength(1)];
+                ref float ref_t2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(t2);
+                binding.ExecuteStep(1, ref ref_w3, ref ref_w4, ref ref_t2); // t2[c,g,j,d,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
+                var dt2 = binding.Requires(6) ? new float[t2.Length] : global::System.Array.Empty<float>();
+                ref float ref_dt2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(dt2);
+                var t3 = new float[binding.IntermediateLength(2)];
+                ref float ref_t3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(t3);
+                binding.ExecuteStep(2, ref ref_t1, ref ref_t2, ref ref_t3); // t3[a,e,b,f,c,g,d,h] = Σ_j t1[a,e,b,f,j] · t2[c,g,j,d,h]
+                var dt3 = binding.Requires(7) ? new float[t3.Length] : global::System.Array.Empty<float>();
+                ref float ref_dt3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(dt3);
+
+                // Back through step 4: y[n,e,f,g,h] = Σ_a,b,c,d t3[a,e,b,f,c,g,d,h] · x[n,a,b,c,d]
+                if (binding.Requires(7)) binding.ExecuteStepGradient(3, true, ref ref_yGradient, ref ref_x, ref ref_dt3, accumulate);
+                if (binding.Requires(4)) binding.ExecuteStepGradient(3, false, ref ref_yGradient, ref ref_t3, ref ref_xGradient, accumulate);
+
+                // Back through step 3: t3[a,e,b,f,c,g,d,h] = Σ_j t1[a,e,b,f,j] · t2[c,g,j,d,h]
+                if (binding.Requires(5)) binding.ExecuteStepGradient(2, true, ref ref_dt3, ref ref_t2, ref ref_dt1, accumulate);
+                if (binding.Requires(6)) binding.ExecuteStepGradient(2, false, ref ref_dt3, ref ref_t1, ref ref_dt2, accumulate);
+
+                // Back through step 2: t2[c,g,j,d,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
+                if (binding.Requires(2)) binding.ExecuteStepGradient(1, true, ref ref_dt2, ref ref_w4, ref ref_w3Gradient, accumulate);
+                if (binding.Requires(3)) binding.ExecuteStepGradient(1, false, ref ref_dt2, ref ref_w3, ref ref_w4Gradient, accumulate);
+
+                // Back through step 1: t1[a,e,b,f,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]
+                if (binding.Requires(0)) binding.ExecuteStepGradient(0, true, ref ref_dt1, ref ref_w2, ref ref_w1Gradient, accumulate);
+                if (binding.Requires(1)) binding.ExecuteStepGradient(0, false, ref ref_dt1, ref ref_w1, ref ref_w2Gradient, accumulate);
             }
 
             /// <summary>
@@ -354,926 +410,6 @@ namespace Demo
                 }
                 if (!written) yTangent.Clear();
             }
-
-            /// <summary>The gradient with respect to <c>w1</c>: <c>w1Gradient[a,e,i] = Σ_b,c,d,f,g,h,j,k,n yGradient[n,e,f,g,h] · w2[b,f,i,j] · w3[c,g,j,k] · w4[d,h,k] · x[n,a,b,c,d]</c>.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-            private static void Forward_GradientOf_w1(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> yGradient, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w2, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w3, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w4, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> w1Gradient, bool accumulate)
-            {
-                // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-                var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Forward_GradientOf_w1.Program);
-                binding.Operand(0, yGradient.Lengths, yGradient.Strides);
-                binding.Operand(1, w2.Lengths, w2.Strides);
-                binding.Operand(2, w3.Lengths, w3.Strides);
-                binding.Operand(3, w4.Lengths, w4.Strides);
-                binding.Operand(4, x.Lengths, x.Strides);
-                binding.Output(w1Gradient.Lengths, w1Gradient.Strides);
-                binding.Complete();
-                binding.CheckOverlap(in w1Gradient.GetPinnableReference(), in yGradient.GetPinnableReference(), 0);
-                binding.CheckOverlap(in w1Gradient.GetPinnableReference(), in w2.GetPinnableReference(), 1);
-                binding.CheckOverlap(in w1Gradient.GetPinnableReference(), in w3.GetPinnableReference(), 2);
-                binding.CheckOverlap(in w1Gradient.GetPinnableReference(), in w4.GetPinnableReference(), 3);
-                binding.CheckOverlap(in w1Gradient.GetPinnableReference(), in x.GetPinnableReference(), 4);
-
-                // Element references (a scalar operand is read through a reference to its parameter).
-                ref float ref_yGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in yGradient.GetPinnableReference());
-                ref float ref_w2 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w2.GetPinnableReference());
-                ref float ref_w3 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w3.GetPinnableReference());
-                ref float ref_w4 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w4.GetPinnableReference());
-                ref float ref_x = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in x.GetPinnableReference());
-                ref float ref_w1Gradient = ref w1Gradient.GetPinnableReference();
-
-                // Sizes of this call.
-                nint size_a = binding.Size('a');
-                nint size_b = binding.Size('b');
-                nint size_c = binding.Size('c');
-                nint size_d = binding.Size('d');
-                nint size_e = binding.Size('e');
-                nint size_f = binding.Size('f');
-                nint size_g = binding.Size('g');
-                nint size_h = binding.Size('h');
-                nint size_i = binding.Size('i');
-                nint size_j = binding.Size('j');
-                nint size_k = binding.Size('k');
-                nint size_n = binding.Size('n');
-
-                // Step 1 of 4: t1[e,f,g,h,a,b,c,d] = Σ_n yGradient[n,e,f,g,h] · x[n,a,b,c,d]
-                var buffer0 = new float[binding.IntermediateLength(0)];
-                ref float ref_t1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer0);
-                {
-                    nint stride_yGradient_n = binding.Stride(0, 'n'), stride_yGradient_e = binding.Stride(0, 'e'), stride_yGradient_f = binding.Stride(0, 'f'), stride_yGradient_g = binding.Stride(0, 'g'), stride_yGradient_h = binding.Stride(0, 'h');
-                    nint stride_x_n = binding.Stride(4, 'n'), stride_x_a = binding.Stride(4, 'a'), stride_x_b = binding.Stride(4, 'b'), stride_x_c = binding.Stride(4, 'c'), stride_x_d = binding.Stride(4, 'd');
-                    nint stride_t1_e = binding.Stride(5, 'e'), stride_t1_f = binding.Stride(5, 'f'), stride_t1_g = binding.Stride(5, 'g'), stride_t1_h = binding.Stride(5, 'h'), stride_t1_a = binding.Stride(5, 'a'), stride_t1_b = binding.Stride(5, 'b'), stride_t1_c = binding.Stride(5, 'c'), stride_t1_d = binding.Stride(5, 'd');
-                    for (nint i_e = 0; i_e < size_e; i_e++)
-                    {
-                        for (nint i_f = 0; i_f < size_f; i_f++)
-                        {
-                            for (nint i_g = 0; i_g < size_g; i_g++)
-                            {
-                                for (nint i_h = 0; i_h < size_h; i_h++)
-                                {
-                                    for (nint i_a = 0; i_a < size_a; i_a++)
-                                    {
-                                        for (nint i_b = 0; i_b < size_b; i_b++)
-                                        {
-                                            for (nint i_c = 0; i_c < size_c; i_c++)
-                                            {
-                                                for (nint i_d = 0; i_d < size_d; i_d++)
-                                                {
-                                                    float acc = 0;
-                                                    for (nint i_n = 0; i_n < size_n; i_n++)
-                                                    {
-                                                        acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_yGradient, i_n * stride_yGradient_n + i_e * stride_yGradient_e + i_f * stride_yGradient_f + i_g * stride_yGradient_g + i_h * stride_yGradient_h) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_x, i_n * stride_x_n + i_a * stride_x_a + i_b * stride_x_b + i_c * stride_x_c + i_d * stride_x_d);
-                                                    }
-                                                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t1, i_e * stride_t1_e + i_f * stride_t1_f + i_g * stride_t1_g + i_h * stride_t1_h + i_a * stride_t1_a + i_b * stride_t1_b + i_c * stride_t1_c + i_d * stride_t1_d) = acc;
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                // Step 2 of 4: t2[c,g,j,d,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
-                var buffer1 = new float[binding.IntermediateLength(1)];
-                ref float ref_t2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer1);
-                {
-                    nint stride_w3_c = binding.Stride(2, 'c'), stride_w3_g = binding.Stride(2, 'g'), stride_w3_j = binding.Stride(2, 'j'), stride_w3_k = binding.Stride(2, 'k');
-                    nint stride_w4_d = binding.Stride(3, 'd'), stride_w4_h = binding.Stride(3, 'h'), stride_w4_k = binding.Stride(3, 'k');
-                    nint stride_t2_c = binding.Stride(6, 'c'), stride_t2_g = binding.Stride(6, 'g'), stride_t2_j = binding.Stride(6, 'j'), stride_t2_d = binding.Stride(6, 'd'), stride_t2_h = binding.Stride(6, 'h');
-                    for (nint i_c = 0; i_c < size_c; i_c++)
-                    {
-                        for (nint i_g = 0; i_g < size_g; i_g++)
-                        {
-                            for (nint i_j = 0; i_j < size_j; i_j++)
-                            {
-                                for (nint i_d = 0; i_d < size_d; i_d++)
-                                {
-                                    for (nint i_h = 0; i_h < size_h; i_h++)
-                                    {
-                                        float acc = 0;
-                                        for (nint i_k = 0; i_k < size_k; i_k++)
-                                        {
-                                            acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w3, i_c * stride_w3_c + i_g * stride_w3_g + i_j * stride_w3_j + i_k * stride_w3_k) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w4, i_d * stride_w4_d + i_h * stride_w4_h + i_k * stride_w4_k);
-                                        }
-                                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t2, i_c * stride_t2_c + i_g * stride_t2_g + i_j * stride_t2_j + i_d * stride_t2_d + i_h * stride_t2_h) = acc;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                // Step 3 of 4: t3[e,f,a,b,j] = Σ_g,h,c,d t1[e,f,g,h,a,b,c,d] · t2[c,g,j,d,h]
-                var buffer2 = new float[binding.IntermediateLength(2)];
-                ref float ref_t3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer2);
-                {
-                    nint stride_t1_e = binding.Stride(5, 'e'), stride_t1_f = binding.Stride(5, 'f'), stride_t1_g = binding.Stride(5, 'g'), stride_t1_h = binding.Stride(5, 'h'), stride_t1_a = binding.Stride(5, 'a'), stride_t1_b = binding.Stride(5, 'b'), stride_t1_c = binding.Stride(5, 'c'), stride_t1_d = binding.Stride(5, 'd');
-                    nint stride_t2_c = binding.Stride(6, 'c'), stride_t2_g = binding.Stride(6, 'g'), stride_t2_j = binding.Stride(6, 'j'), stride_t2_d = binding.Stride(6, 'd'), stride_t2_h = binding.Stride(6, 'h');
-                    nint stride_t3_e = binding.Stride(7, 'e'), stride_t3_f = binding.Stride(7, 'f'), stride_t3_a = binding.Stride(7, 'a'), stride_t3_b = binding.Stride(7, 'b'), stride_t3_j = binding.Stride(7, 'j');
-                    for (nint i_e = 0; i_e < size_e; i_e++)
-                    {
-                        for (nint i_f = 0; i_f < size_f; i_f++)
-                        {
-                            for (nint i_a = 0; i_a < size_a; i_a++)
-                            {
-                                for (nint i_b = 0; i_b < size_b; i_b++)
-                                {
-                                    for (nint i_j = 0; i_j < size_j; i_j++)
-                                    {
-                                        float acc = 0;
-                                        for (nint i_g = 0; i_g < size_g; i_g++)
-                                        {
-                                            for (nint i_h = 0; i_h < size_h; i_h++)
-                                            {
-                                                for (nint i_c = 0; i_c < size_c; i_c++)
-                                                {
-                                                    for (nint i_d = 0; i_d < size_d; i_d++)
-                                                    {
-                                                        acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t1, i_e * stride_t1_e + i_f * stride_t1_f + i_g * stride_t1_g + i_h * stride_t1_h + i_a * stride_t1_a + i_b * stride_t1_b + i_c * stride_t1_c + i_d * stride_t1_d) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t2, i_c * stride_t2_c + i_g * stride_t2_g + i_j * stride_t2_j + i_d * stride_t2_d + i_h * stride_t2_h);
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t3, i_e * stride_t3_e + i_f * stride_t3_f + i_a * stride_t3_a + i_b * stride_t3_b + i_j * stride_t3_j) = acc;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                // Step 4 of 4: w1Gradient[a,e,i] = Σ_f,b,j t3[e,f,a,b,j] · w2[b,f,i,j]
-                if (binding.OutputReduces)
-                {
-                    binding.ExecuteStep(3, ref ref_t3, ref ref_w2, ref ref_w1Gradient, accumulate);
-                }
-                else
-                {
-                    nint stride_t3_e = binding.Stride(7, 'e'), stride_t3_f = binding.Stride(7, 'f'), stride_t3_a = binding.Stride(7, 'a'), stride_t3_b = binding.Stride(7, 'b'), stride_t3_j = binding.Stride(7, 'j');
-                    nint stride_w2_b = binding.Stride(1, 'b'), stride_w2_f = binding.Stride(1, 'f'), stride_w2_i = binding.Stride(1, 'i'), stride_w2_j = binding.Stride(1, 'j');
-                    nint stride_w1Gradient_a = binding.Stride(8, 'a'), stride_w1Gradient_e = binding.Stride(8, 'e'), stride_w1Gradient_i = binding.Stride(8, 'i');
-                    for (nint i_a = 0; i_a < size_a; i_a++)
-                    {
-                        for (nint i_e = 0; i_e < size_e; i_e++)
-                        {
-                            for (nint i_i = 0; i_i < size_i; i_i++)
-                            {
-                                float acc = 0;
-                                for (nint i_f = 0; i_f < size_f; i_f++)
-                                {
-                                    for (nint i_b = 0; i_b < size_b; i_b++)
-                                    {
-                                        for (nint i_j = 0; i_j < size_j; i_j++)
-                                        {
-                                            acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t3, i_e * stride_t3_e + i_f * stride_t3_f + i_a * stride_t3_a + i_b * stride_t3_b + i_j * stride_t3_j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w2, i_b * stride_w2_b + i_f * stride_w2_f + i_i * stride_w2_i + i_j * stride_w2_j);
-                                        }
-                                    }
-                                }
-                                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w1Gradient, i_a * stride_w1Gradient_a + i_e * stride_w1Gradient_e + i_i * stride_w1Gradient_i);
-                                target = accumulate ? target + acc : acc;
-                            }
-                        }
-                    }
-                }
-            }
-
-            /// <summary>The gradient with respect to <c>w2</c>: <c>w2Gradient[b,f,i,j] = Σ_a,c,d,e,g,h,k,n yGradient[n,e,f,g,h] · w1[a,e,i] · w3[c,g,j,k] · w4[d,h,k] · x[n,a,b,c,d]</c>.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-            private static void Forward_GradientOf_w2(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> yGradient, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w1, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w3, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w4, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> w2Gradient, bool accumulate)
-            {
-                // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-                var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Forward_GradientOf_w2.Program);
-                binding.Operand(0, yGradient.Lengths, yGradient.Strides);
-                binding.Operand(1, w1.Lengths, w1.Strides);
-                binding.Operand(2, w3.Lengths, w3.Strides);
-                binding.Operand(3, w4.Lengths, w4.Strides);
-                binding.Operand(4, x.Lengths, x.Strides);
-                binding.Output(w2Gradient.Lengths, w2Gradient.Strides);
-                binding.Complete();
-                binding.CheckOverlap(in w2Gradient.GetPinnableReference(), in yGradient.GetPinnableReference(), 0);
-                binding.CheckOverlap(in w2Gradient.GetPinnableReference(), in w1.GetPinnableReference(), 1);
-                binding.CheckOverlap(in w2Gradient.GetPinnableReference(), in w3.GetPinnableReference(), 2);
-                binding.CheckOverlap(in w2Gradient.GetPinnableReference(), in w4.GetPinnableReference(), 3);
-                binding.CheckOverlap(in w2Gradient.GetPinnableReference(), in x.GetPinnableReference(), 4);
-
-                // Element references (a scalar operand is read through a reference to its parameter).
-                ref float ref_yGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in yGradient.GetPinnableReference());
-                ref float ref_w1 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w1.GetPinnableReference());
-                ref float ref_w3 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w3.GetPinnableReference());
-                ref float ref_w4 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w4.GetPinnableReference());
-                ref float ref_x = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in x.GetPinnableReference());
-                ref float ref_w2Gradient = ref w2Gradient.GetPinnableReference();
-
-                // Sizes of this call.
-                nint size_a = binding.Size('a');
-                nint size_b = binding.Size('b');
-                nint size_c = binding.Size('c');
-                nint size_d = binding.Size('d');
-                nint size_e = binding.Size('e');
-                nint size_f = binding.Size('f');
-                nint size_g = binding.Size('g');
-                nint size_h = binding.Size('h');
-                nint size_i = binding.Size('i');
-                nint size_j = binding.Size('j');
-                nint size_k = binding.Size('k');
-                nint size_n = binding.Size('n');
-
-                // Step 1 of 4: t1[e,f,g,h,a,b,c,d] = Σ_n yGradient[n,e,f,g,h] · x[n,a,b,c,d]
-                var buffer0 = new float[binding.IntermediateLength(0)];
-                ref float ref_t1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer0);
-                {
-                    nint stride_yGradient_n = binding.Stride(0, 'n'), stride_yGradient_e = binding.Stride(0, 'e'), stride_yGradient_f = binding.Stride(0, 'f'), stride_yGradient_g = binding.Stride(0, 'g'), stride_yGradient_h = binding.Stride(0, 'h');
-                    nint stride_x_n = binding.Stride(4, 'n'), stride_x_a = binding.Stride(4, 'a'), stride_x_b = binding.Stride(4, 'b'), stride_x_c = binding.Stride(4, 'c'), stride_x_d = binding.Stride(4, 'd');
-                    nint stride_t1_e = binding.Stride(5, 'e'), stride_t1_f = binding.Stride(5, 'f'), stride_t1_g = binding.Stride(5, 'g'), stride_t1_h = binding.Stride(5, 'h'), stride_t1_a = binding.Stride(5, 'a'), stride_t1_b = binding.Stride(5, 'b'), stride_t1_c = binding.Stride(5, 'c'), stride_t1_d = binding.Stride(5, 'd');
-                    for (nint i_e = 0; i_e < size_e; i_e++)
-                    {
-                        for (nint i_f = 0; i_f < size_f; i_f++)
-                        {
-                            for (nint i_g = 0; i_g < size_g; i_g++)
-                            {
-                                for (nint i_h = 0; i_h < size_h; i_h++)
-                                {
-                                    for (nint i_a = 0; i_a < size_a; i_a++)
-                                    {
-                                        for (nint i_b = 0; i_b < size_b; i_b++)
-                                        {
-                                            for (nint i_c = 0; i_c < size_c; i_c++)
-                                            {
-                                                for (nint i_d = 0; i_d < size_d; i_d++)
-                                                {
-                                                    float acc = 0;
-                                                    for (nint i_n = 0; i_n < size_n; i_n++)
-                                                    {
-                                                        acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_yGradient, i_n * stride_yGradient_n + i_e * stride_yGradient_e + i_f * stride_yGradient_f + i_g * stride_yGradient_g + i_h * stride_yGradient_h) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_x, i_n * stride_x_n + i_a * stride_x_a + i_b * stride_x_b + i_c * stride_x_c + i_d * stride_x_d);
-                                                    }
-                                                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t1, i_e * stride_t1_e + i_f * stride_t1_f + i_g * stride_t1_g + i_h * stride_t1_h + i_a * stride_t1_a + i_b * stride_t1_b + i_c * stride_t1_c + i_d * stride_t1_d) = acc;
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                // Step 2 of 4: t2[c,g,j,d,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
-                var buffer1 = new float[binding.IntermediateLength(1)];
-                ref float ref_t2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer1);
-                {
-                    nint stride_w3_c = binding.Stride(2, 'c'), stride_w3_g = binding.Stride(2, 'g'), stride_w3_j = binding.Stride(2, 'j'), stride_w3_k = binding.Stride(2, 'k');
-                    nint stride_w4_d = binding.Stride(3, 'd'), stride_w4_h = binding.Stride(3, 'h'), stride_w4_k = binding.Stride(3, 'k');
-                    nint stride_t2_c = binding.Stride(6, 'c'), stride_t2_g = binding.Stride(6, 'g'), stride_t2_j = binding.Stride(6, 'j'), stride_t2_d = binding.Stride(6, 'd'), stride_t2_h = binding.Stride(6, 'h');
-                    for (nint i_c = 0; i_c < size_c; i_c++)
-                    {
-                        for (nint i_g = 0; i_g < size_g; i_g++)
-                        {
-                            for (nint i_j = 0; i_j < size_j; i_j++)
-                            {
-                                for (nint i_d = 0; i_d < size_d; i_d++)
-                                {
-                                    for (nint i_h = 0; i_h < size_h; i_h++)
-                                    {
-                                        float acc = 0;
-                                        for (nint i_k = 0; i_k < size_k; i_k++)
-                                        {
-                                            acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w3, i_c * stride_w3_c + i_g * stride_w3_g + i_j * stride_w3_j + i_k * stride_w3_k) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w4, i_d * stride_w4_d + i_h * stride_w4_h + i_k * stride_w4_k);
-                                        }
-                                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t2, i_c * stride_t2_c + i_g * stride_t2_g + i_j * stride_t2_j + i_d * stride_t2_d + i_h * stride_t2_h) = acc;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                // Step 3 of 4: t3[e,f,a,b,j] = Σ_g,h,c,d t1[e,f,g,h,a,b,c,d] · t2[c,g,j,d,h]
-                var buffer2 = new float[binding.IntermediateLength(2)];
-                ref float ref_t3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer2);
-                {
-                    nint stride_t1_e = binding.Stride(5, 'e'), stride_t1_f = binding.Stride(5, 'f'), stride_t1_g = binding.Stride(5, 'g'), stride_t1_h = binding.Stride(5, 'h'), stride_t1_a = binding.Stride(5, 'a'), stride_t1_b = binding.Stride(5, 'b'), stride_t1_c = binding.Stride(5, 'c'), stride_t1_d = binding.Stride(5, 'd');
-                    nint stride_t2_c = binding.Stride(6, 'c'), stride_t2_g = binding.Stride(6, 'g'), stride_t2_j = binding.Stride(6, 'j'), stride_t2_d = binding.Stride(6, 'd'), stride_t2_h = binding.Stride(6, 'h');
-                    nint stride_t3_e = binding.Stride(7, 'e'), stride_t3_f = binding.Stride(7, 'f'), stride_t3_a = binding.Stride(7, 'a'), stride_t3_b = binding.Stride(7, 'b'), stride_t3_j = binding.Stride(7, 'j');
-                    for (nint i_e = 0; i_e < size_e; i_e++)
-                    {
-                        for (nint i_f = 0; i_f < size_f; i_f++)
-                        {
-                            for (nint i_a = 0; i_a < size_a; i_a++)
-                            {
-                                for (nint i_b = 0; i_b < size_b; i_b++)
-                                {
-                                    for (nint i_j = 0; i_j < size_j; i_j++)
-                                    {
-                                        float acc = 0;
-                                        for (nint i_g = 0; i_g < size_g; i_g++)
-                                        {
-                                            for (nint i_h = 0; i_h < size_h; i_h++)
-                                            {
-                                                for (nint i_c = 0; i_c < size_c; i_c++)
-                                                {
-                                                    for (nint i_d = 0; i_d < size_d; i_d++)
-                                                    {
-                                                        acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t1, i_e * stride_t1_e + i_f * stride_t1_f + i_g * stride_t1_g + i_h * stride_t1_h + i_a * stride_t1_a + i_b * stride_t1_b + i_c * stride_t1_c + i_d * stride_t1_d) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t2, i_c * stride_t2_c + i_g * stride_t2_g + i_j * stride_t2_j + i_d * stride_t2_d + i_h * stride_t2_h);
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t3, i_e * stride_t3_e + i_f * stride_t3_f + i_a * stride_t3_a + i_b * stride_t3_b + i_j * stride_t3_j) = acc;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                // Step 4 of 4: w2Gradient[b,f,i,j] = Σ_e,a t3[e,f,a,b,j] · w1[a,e,i]
-                if (binding.OutputReduces)
-                {
-                    binding.ExecuteStep(3, ref ref_t3, ref ref_w1, ref ref_w2Gradient, accumulate);
-                }
-                else
-                {
-                    nint stride_t3_e = binding.Stride(7, 'e'), stride_t3_f = binding.Stride(7, 'f'), stride_t3_a = binding.Stride(7, 'a'), stride_t3_b = binding.Stride(7, 'b'), stride_t3_j = binding.Stride(7, 'j');
-                    nint stride_w1_a = binding.Stride(1, 'a'), stride_w1_e = binding.Stride(1, 'e'), stride_w1_i = binding.Stride(1, 'i');
-                    nint stride_w2Gradient_b = binding.Stride(8, 'b'), stride_w2Gradient_f = binding.Stride(8, 'f'), stride_w2Gradient_i = binding.Stride(8, 'i'), stride_w2Gradient_j = binding.Stride(8, 'j');
-                    for (nint i_b = 0; i_b < size_b; i_b++)
-                    {
-                        for (nint i_f = 0; i_f < size_f; i_f++)
-                        {
-                            for (nint i_i = 0; i_i < size_i; i_i++)
-                            {
-                                for (nint i_j = 0; i_j < size_j; i_j++)
-                                {
-                                    float acc = 0;
-                                    for (nint i_e = 0; i_e < size_e; i_e++)
-                                    {
-                                        for (nint i_a = 0; i_a < size_a; i_a++)
-                                        {
-                                            acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t3, i_e * stride_t3_e + i_f * stride_t3_f + i_a * stride_t3_a + i_b * stride_t3_b + i_j * stride_t3_j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w1, i_a * stride_w1_a + i_e * stride_w1_e + i_i * stride_w1_i);
-                                        }
-                                    }
-                                    ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w2Gradient, i_b * stride_w2Gradient_b + i_f * stride_w2Gradient_f + i_i * stride_w2Gradient_i + i_j * stride_w2Gradient_j);
-                                    target = accumulate ? target + acc : acc;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-
-            /// <summary>The gradient with respect to <c>w3</c>: <c>w3Gradient[c,g,j,k] = Σ_a,b,d,e,f,h,i,n yGradient[n,e,f,g,h] · w1[a,e,i] · w2[b,f,i,j] · w4[d,h,k] · x[n,a,b,c,d]</c>.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-            private static void Forward_GradientOf_w3(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> yGradient, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w1, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w2, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w4, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> w3Gradient, bool accumulate)
-            {
-                // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-                var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Forward_GradientOf_w3.Program);
-                binding.Operand(0, yGradient.Lengths, yGradient.Strides);
-                binding.Operand(1, w1.Lengths, w1.Strides);
-                binding.Operand(2, w2.Lengths, w2.Strides);
-                binding.Operand(3, w4.Lengths, w4.Strides);
-                binding.Operand(4, x.Lengths, x.Strides);
-                binding.Output(w3Gradient.Lengths, w3Gradient.Strides);
-                binding.Complete();
-                binding.CheckOverlap(in w3Gradient.GetPinnableReference(), in yGradient.GetPinnableReference(), 0);
-                binding.CheckOverlap(in w3Gradient.GetPinnableReference(), in w1.GetPinnableReference(), 1);
-                binding.CheckOverlap(in w3Gradient.GetPinnableReference(), in w2.GetPinnableReference(), 2);
-                binding.CheckOverlap(in w3Gradient.GetPinnableReference(), in w4.GetPinnableReference(), 3);
-                binding.CheckOverlap(in w3Gradient.GetPinnableReference(), in x.GetPinnableReference(), 4);
-
-                // Element references (a scalar operand is read through a reference to its parameter).
-                ref float ref_yGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in yGradient.GetPinnableReference());
-                ref float ref_w1 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w1.GetPinnableReference());
-                ref float ref_w2 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w2.GetPinnableReference());
-                ref float ref_w4 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w4.GetPinnableReference());
-                ref float ref_x = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in x.GetPinnableReference());
-                ref float ref_w3Gradient = ref w3Gradient.GetPinnableReference();
-
-                // Sizes of this call.
-                nint size_a = binding.Size('a');
-                nint size_b = binding.Size('b');
-                nint size_c = binding.Size('c');
-                nint size_d = binding.Size('d');
-                nint size_e = binding.Size('e');
-                nint size_f = binding.Size('f');
-                nint size_g = binding.Size('g');
-                nint size_h = binding.Size('h');
-                nint size_i = binding.Size('i');
-                nint size_j = binding.Size('j');
-                nint size_k = binding.Size('k');
-                nint size_n = binding.Size('n');
-
-                // Step 1 of 4: t1[e,f,g,h,a,b,c,d] = Σ_n yGradient[n,e,f,g,h] · x[n,a,b,c,d]
-                var buffer0 = new float[binding.IntermediateLength(0)];
-                ref float ref_t1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer0);
-                {
-                    nint stride_yGradient_n = binding.Stride(0, 'n'), stride_yGradient_e = binding.Stride(0, 'e'), stride_yGradient_f = binding.Stride(0, 'f'), stride_yGradient_g = binding.Stride(0, 'g'), stride_yGradient_h = binding.Stride(0, 'h');
-                    nint stride_x_n = binding.Stride(4, 'n'), stride_x_a = binding.Stride(4, 'a'), stride_x_b = binding.Stride(4, 'b'), stride_x_c = binding.Stride(4, 'c'), stride_x_d = binding.Stride(4, 'd');
-                    nint stride_t1_e = binding.Stride(5, 'e'), stride_t1_f = binding.Stride(5, 'f'), stride_t1_g = binding.Stride(5, 'g'), stride_t1_h = binding.Stride(5, 'h'), stride_t1_a = binding.Stride(5, 'a'), stride_t1_b = binding.Stride(5, 'b'), stride_t1_c = binding.Stride(5, 'c'), stride_t1_d = binding.Stride(5, 'd');
-                    for (nint i_e = 0; i_e < size_e; i_e++)
-                    {
-                        for (nint i_f = 0; i_f < size_f; i_f++)
-                        {
-                            for (nint i_g = 0; i_g < size_g; i_g++)
-                            {
-                                for (nint i_h = 0; i_h < size_h; i_h++)
-                                {
-                                    for (nint i_a = 0; i_a < size_a; i_a++)
-                                    {
-                                        for (nint i_b = 0; i_b < size_b; i_b++)
-                                        {
-                                            for (nint i_c = 0; i_c < size_c; i_c++)
-                                            {
-                                                for (nint i_d = 0; i_d < size_d; i_d++)
-                                                {
-                                                    float acc = 0;
-                                                    for (nint i_n = 0; i_n < size_n; i_n++)
-                                                    {
-                                                        acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_yGradient, i_n * stride_yGradient_n + i_e * stride_yGradient_e + i_f * stride_yGradient_f + i_g * stride_yGradient_g + i_h * stride_yGradient_h) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_x, i_n * stride_x_n + i_a * stride_x_a + i_b * stride_x_b + i_c * stride_x_c + i_d * stride_x_d);
-                                                    }
-                                                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t1, i_e * stride_t1_e + i_f * stride_t1_f + i_g * stride_t1_g + i_h * stride_t1_h + i_a * stride_t1_a + i_b * stride_t1_b + i_c * stride_t1_c + i_d * stride_t1_d) = acc;
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                // Step 2 of 4: t2[a,e,b,f,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]
-                var buffer1 = new float[binding.IntermediateLength(1)];
-                ref float ref_t2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer1);
-                {
-                    nint stride_w1_a = binding.Stride(1, 'a'), stride_w1_e = binding.Stride(1, 'e'), stride_w1_i = binding.Stride(1, 'i');
-                    nint stride_w2_b = binding.Stride(2, 'b'), stride_w2_f = binding.Stride(2, 'f'), stride_w2_i = binding.Stride(2, 'i'), stride_w2_j = binding.Stride(2, 'j');
-                    nint stride_t2_a = binding.Stride(6, 'a'), stride_t2_e = binding.Stride(6, 'e'), stride_t2_b = binding.Stride(6, 'b'), stride_t2_f = binding.Stride(6, 'f'), stride_t2_j = binding.Stride(6, 'j');
-                    for (nint i_a = 0; i_a < size_a; i_a++)
-                    {
-                        for (nint i_e = 0; i_e < size_e; i_e++)
-                        {
-                            for (nint i_b = 0; i_b < size_b; i_b++)
-                            {
-                                for (nint i_f = 0; i_f < size_f; i_f++)
-                                {
-                                    for (nint i_j = 0; i_j < size_j; i_j++)
-                                    {
-                                        float acc = 0;
-                                        for (nint i_i = 0; i_i < size_i; i_i++)
-                                        {
-                                            acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w1, i_a * stride_w1_a + i_e * stride_w1_e + i_i * stride_w1_i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w2, i_b * stride_w2_b + i_f * stride_w2_f + i_i * stride_w2_i + i_j * stride_w2_j);
-                                        }
-                                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t2, i_a * stride_t2_a + i_e * stride_t2_e + i_b * stride_t2_b + i_f * stride_t2_f + i_j * stride_t2_j) = acc;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                // Step 3 of 4: t3[g,h,c,d,j] = Σ_e,f,a,b t1[e,f,g,h,a,b,c,d] · t2[a,e,b,f,j]
-                var buffer2 = new float[binding.IntermediateLength(2)];
-                ref float ref_t3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer2);
-                {
-                    nint stride_t1_e = binding.Stride(5, 'e'), stride_t1_f = binding.Stride(5, 'f'), stride_t1_g = binding.Stride(5, 'g'), stride_t1_h = binding.Stride(5, 'h'), stride_t1_a = binding.Stride(5, 'a'), stride_t1_b = binding.Stride(5, 'b'), stride_t1_c = binding.Stride(5, 'c'), stride_t1_d = binding.Stride(5, 'd');
-                    nint stride_t2_a = binding.Stride(6, 'a'), stride_t2_e = binding.Stride(6, 'e'), stride_t2_b = binding.Stride(6, 'b'), stride_t2_f = binding.Stride(6, 'f'), stride_t2_j = binding.Stride(6, 'j');
-                    nint stride_t3_g = binding.Stride(7, 'g'), stride_t3_h = binding.Stride(7, 'h'), stride_t3_c = binding.Stride(7, 'c'), stride_t3_d = binding.Stride(7, 'd'), stride_t3_j = binding.Stride(7, 'j');
-                    for (nint i_g = 0; i_g < size_g; i_g++)
-                    {
-                        for (nint i_h = 0; i_h < size_h; i_h++)
-                        {
-                            for (nint i_c = 0; i_c < size_c; i_c++)
-                            {
-                                for (nint i_d = 0; i_d < size_d; i_d++)
-                                {
-                                    for (nint i_j = 0; i_j < size_j; i_j++)
-                                    {
-                                        float acc = 0;
-                                        for (nint i_e = 0; i_e < size_e; i_e++)
-                                        {
-                                            for (nint i_f = 0; i_f < size_f; i_f++)
-                                            {
-                                                for (nint i_a = 0; i_a < size_a; i_a++)
-                                                {
-                                                    for (nint i_b = 0; i_b < size_b; i_b++)
-                                                    {
-                                                        acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t1, i_e * stride_t1_e + i_f * stride_t1_f + i_g * stride_t1_g + i_h * stride_t1_h + i_a * stride_t1_a + i_b * stride_t1_b + i_c * stride_t1_c + i_d * stride_t1_d) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t2, i_a * stride_t2_a + i_e * stride_t2_e + i_b * stride_t2_b + i_f * stride_t2_f + i_j * stride_t2_j);
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t3, i_g * stride_t3_g + i_h * stride_t3_h + i_c * stride_t3_c + i_d * stride_t3_d + i_j * stride_t3_j) = acc;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                // Step 4 of 4: w3Gradient[c,g,j,k] = Σ_h,d t3[g,h,c,d,j] · w4[d,h,k]
-                if (binding.OutputReduces)
-                {
-                    binding.ExecuteStep(3, ref ref_t3, ref ref_w4, ref ref_w3Gradient, accumulate);
-                }
-                else
-                {
-                    nint stride_t3_g = binding.Stride(7, 'g'), stride_t3_h = binding.Stride(7, 'h'), stride_t3_c = binding.Stride(7, 'c'), stride_t3_d = binding.Stride(7, 'd'), stride_t3_j = binding.Stride(7, 'j');
-                    nint stride_w4_d = binding.Stride(3, 'd'), stride_w4_h = binding.Stride(3, 'h'), stride_w4_k = binding.Stride(3, 'k');
-                    nint stride_w3Gradient_c = binding.Stride(8, 'c'), stride_w3Gradient_g = binding.Stride(8, 'g'), stride_w3Gradient_j = binding.Stride(8, 'j'), stride_w3Gradient_k = binding.Stride(8, 'k');
-                    for (nint i_c = 0; i_c < size_c; i_c++)
-                    {
-                        for (nint i_g = 0; i_g < size_g; i_g++)
-                        {
-                            for (nint i_j = 0; i_j < size_j; i_j++)
-                            {
-                                for (nint i_k = 0; i_k < size_k; i_k++)
-                                {
-                                    float acc = 0;
-                                    for (nint i_h = 0; i_h < size_h; i_h++)
-                                    {
-                                        for (nint i_d = 0; i_d < size_d; i_d++)
-                                        {
-                                            acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t3, i_g * stride_t3_g + i_h * stride_t3_h + i_c * stride_t3_c + i_d * stride_t3_d + i_j * stride_t3_j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w4, i_d * stride_w4_d + i_h * stride_w4_h + i_k * stride_w4_k);
-                                        }
-                                    }
-                                    ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w3Gradient, i_c * stride_w3Gradient_c + i_g * stride_w3Gradient_g + i_j * stride_w3Gradient_j + i_k * stride_w3Gradient_k);
-                                    target = accumulate ? target + acc : acc;
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-
-            /// <summary>The gradient with respect to <c>w4</c>: <c>w4Gradient[d,h,k] = Σ_a,b,c,e,f,g,i,j,n yGradient[n,e,f,g,h] · w1[a,e,i] · w2[b,f,i,j] · w3[c,g,j,k] · x[n,a,b,c,d]</c>.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-            private static void Forward_GradientOf_w4(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> yGradient, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w1, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w2, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w3, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> w4Gradient, bool accumulate)
-            {
-                // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-                var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Forward_GradientOf_w4.Program);
-                binding.Operand(0, yGradient.Lengths, yGradient.Strides);
-                binding.Operand(1, w1.Lengths, w1.Strides);
-                binding.Operand(2, w2.Lengths, w2.Strides);
-                binding.Operand(3, w3.Lengths, w3.Strides);
-                binding.Operand(4, x.Lengths, x.Strides);
-                binding.Output(w4Gradient.Lengths, w4Gradient.Strides);
-                binding.Complete();
-                binding.CheckOverlap(in w4Gradient.GetPinnableReference(), in yGradient.GetPinnableReference(), 0);
-                binding.CheckOverlap(in w4Gradient.GetPinnableReference(), in w1.GetPinnableReference(), 1);
-                binding.CheckOverlap(in w4Gradient.GetPinnableReference(), in w2.GetPinnableReference(), 2);
-                binding.CheckOverlap(in w4Gradient.GetPinnableReference(), in w3.GetPinnableReference(), 3);
-                binding.CheckOverlap(in w4Gradient.GetPinnableReference(), in x.GetPinnableReference(), 4);
-
-                // Element references (a scalar operand is read through a reference to its parameter).
-                ref float ref_yGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in yGradient.GetPinnableReference());
-                ref float ref_w1 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w1.GetPinnableReference());
-                ref float ref_w2 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w2.GetPinnableReference());
-                ref float ref_w3 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w3.GetPinnableReference());
-                ref float ref_x = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in x.GetPinnableReference());
-                ref float ref_w4Gradient = ref w4Gradient.GetPinnableReference();
-
-                // Sizes of this call.
-                nint size_a = binding.Size('a');
-                nint size_b = binding.Size('b');
-                nint size_c = binding.Size('c');
-                nint size_d = binding.Size('d');
-                nint size_e = binding.Size('e');
-                nint size_f = binding.Size('f');
-                nint size_g = binding.Size('g');
-                nint size_h = binding.Size('h');
-                nint size_i = binding.Size('i');
-                nint size_j = binding.Size('j');
-                nint size_k = binding.Size('k');
-                nint size_n = binding.Size('n');
-
-                // Step 1 of 4: t1[e,f,g,h,a,b,c,d] = Σ_n yGradient[n,e,f,g,h] · x[n,a,b,c,d]
-                var buffer0 = new float[binding.IntermediateLength(0)];
-                ref float ref_t1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer0);
-                {
-                    nint stride_yGradient_n = binding.Stride(0, 'n'), stride_yGradient_e = binding.Stride(0, 'e'), stride_yGradient_f = binding.Stride(0, 'f'), stride_yGradient_g = binding.Stride(0, 'g'), stride_yGradient_h = binding.Stride(0, 'h');
-                    nint stride_x_n = binding.Stride(4, 'n'), stride_x_a = binding.Stride(4, 'a'), stride_x_b = binding.Stride(4, 'b'), stride_x_c = binding.Stride(4, 'c'), stride_x_d = binding.Stride(4, 'd');
-                    nint stride_t1_e = binding.Stride(5, 'e'), stride_t1_f = binding.Stride(5, 'f'), stride_t1_g = binding.Stride(5, 'g'), stride_t1_h = binding.Stride(5, 'h'), stride_t1_a = binding.Stride(5, 'a'), stride_t1_b = binding.Stride(5, 'b'), stride_t1_c = binding.Stride(5, 'c'), stride_t1_d = binding.Stride(5, 'd');
-                    for (nint i_e = 0; i_e < size_e; i_e++)
-                    {
-                        for (nint i_f = 0; i_f < size_f; i_f++)
-                        {
-                            for (nint i_g = 0; i_g < size_g; i_g++)
-                            {
-                                for (nint i_h = 0; i_h < size_h; i_h++)
-                                {
-                                    for (nint i_a = 0; i_a < size_a; i_a++)
-                                    {
-                                        for (nint i_b = 0; i_b < size_b; i_b++)
-                                        {
-                                            for (nint i_c = 0; i_c < size_c; i_c++)
-                                            {
-                                                for (nint i_d = 0; i_d < size_d; i_d++)
-                                                {
-                                                    float acc = 0;
-                                                    for (nint i_n = 0; i_n < size_n; i_n++)
-                                                    {
-                                                        acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_yGradient, i_n * stride_yGradient_n + i_e * stride_yGradient_e + i_f * stride_yGradient_f + i_g * stride_yGradient_g + i_h * stride_yGradient_h) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_x, i_n * stride_x_n + i_a * stride_x_a + i_b * stride_x_b + i_c * stride_x_c + i_d * stride_x_d);
-                                                    }
-                                                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t1, i_e * stride_t1_e + i_f * stride_t1_f + i_g * stride_t1_g + i_h * stride_t1_h + i_a * stride_t1_a + i_b * stride_t1_b + i_c * stride_t1_c + i_d * stride_t1_d) = acc;
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                // Step 2 of 4: t2[a,e,b,f,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]
-                var buffer1 = new float[binding.IntermediateLength(1)];
-                ref float ref_t2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer1);
-                {
-                    nint stride_w1_a = binding.Stride(1, 'a'), stride_w1_e = binding.Stride(1, 'e'), stride_w1_i = binding.Stride(1, 'i');
-                    nint stride_w2_b = binding.Stride(2, 'b'), stride_w2_f = binding.Stride(2, 'f'), stride_w2_i = binding.Stride(2, 'i'), stride_w2_j = binding.Stride(2, 'j');
-                    nint stride_t2_a = binding.Stride(6, 'a'), stride_t2_e = binding.Stride(6, 'e'), stride_t2_b = binding.Stride(6, 'b'), stride_t2_f = binding.Stride(6, 'f'), stride_t2_j = binding.Stride(6, 'j');
-                    for (nint i_a = 0; i_a < size_a; i_a++)
-                    {
-                        for (nint i_e = 0; i_e < size_e; i_e++)
-                        {
-                            for (nint i_b = 0; i_b < size_b; i_b++)
-                            {
-                                for (nint i_f = 0; i_f < size_f; i_f++)
-                                {
-                                    for (nint i_j = 0; i_j < size_j; i_j++)
-                                    {
-                                        float acc = 0;
-                                        for (nint i_i = 0; i_i < size_i; i_i++)
-                                        {
-                                            acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w1, i_a * stride_w1_a + i_e * stride_w1_e + i_i * stride_w1_i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w2, i_b * stride_w2_b + i_f * stride_w2_f + i_i * stride_w2_i + i_j * stride_w2_j);
-                                        }
-                                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t2, i_a * stride_t2_a + i_e * stride_t2_e + i_b * stride_t2_b + i_f * stride_t2_f + i_j * stride_t2_j) = acc;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                // Step 3 of 4: t3[g,h,c,d,j] = Σ_e,f,a,b t1[e,f,g,h,a,b,c,d] · t2[a,e,b,f,j]
-                var buffer2 = new float[binding.IntermediateLength(2)];
-                ref float ref_t3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer2);
-                {
-                    nint stride_t1_e = binding.Stride(5, 'e'), stride_t1_f = binding.Stride(5, 'f'), stride_t1_g = binding.Stride(5, 'g'), stride_t1_h = binding.Stride(5, 'h'), stride_t1_a = binding.Stride(5, 'a'), stride_t1_b = binding.Stride(5, 'b'), stride_t1_c = binding.Stride(5, 'c'), stride_t1_d = binding.Stride(5, 'd');
-                    nint stride_t2_a = binding.Stride(6, 'a'), stride_t2_e = binding.Stride(6, 'e'), stride_t2_b = binding.Stride(6, 'b'), stride_t2_f = binding.Stride(6, 'f'), stride_t2_j = binding.Stride(6, 'j');
-                    nint stride_t3_g = binding.Stride(7, 'g'), stride_t3_h = binding.Stride(7, 'h'), stride_t3_c = binding.Stride(7, 'c'), stride_t3_d = binding.Stride(7, 'd'), stride_t3_j = binding.Stride(7, 'j');
-                    for (nint i_g = 0; i_g < size_g; i_g++)
-                    {
-                        for (nint i_h = 0; i_h < size_h; i_h++)
-                        {
-                            for (nint i_c = 0; i_c < size_c; i_c++)
-                            {
-                                for (nint i_d = 0; i_d < size_d; i_d++)
-                                {
-                                    for (nint i_j = 0; i_j < size_j; i_j++)
-                                    {
-                                        float acc = 0;
-                                        for (nint i_e = 0; i_e < size_e; i_e++)
-                                        {
-                                            for (nint i_f = 0; i_f < size_f; i_f++)
-                                            {
-                                                for (nint i_a = 0; i_a < size_a; i_a++)
-                                                {
-                                                    for (nint i_b = 0; i_b < size_b; i_b++)
-                                                    {
-                                                        acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t1, i_e * stride_t1_e + i_f * stride_t1_f + i_g * stride_t1_g + i_h * stride_t1_h + i_a * stride_t1_a + i_b * stride_t1_b + i_c * stride_t1_c + i_d * stride_t1_d) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t2, i_a * stride_t2_a + i_e * stride_t2_e + i_b * stride_t2_b + i_f * stride_t2_f + i_j * stride_t2_j);
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t3, i_g * stride_t3_g + i_h * stride_t3_h + i_c * stride_t3_c + i_d * stride_t3_d + i_j * stride_t3_j) = acc;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                // Step 4 of 4: w4Gradient[d,h,k] = Σ_g,c,j t3[g,h,c,d,j] · w3[c,g,j,k]
-                if (binding.OutputReduces)
-                {
-                    binding.ExecuteStep(3, ref ref_t3, ref ref_w3, ref ref_w4Gradient, accumulate);
-                }
-                else
-                {
-                    nint stride_t3_g = binding.Stride(7, 'g'), stride_t3_h = binding.Stride(7, 'h'), stride_t3_c = binding.Stride(7, 'c'), stride_t3_d = binding.Stride(7, 'd'), stride_t3_j = binding.Stride(7, 'j');
-                    nint stride_w3_c = binding.Stride(3, 'c'), stride_w3_g = binding.Stride(3, 'g'), stride_w3_j = binding.Stride(3, 'j'), stride_w3_k = binding.Stride(3, 'k');
-                    nint stride_w4Gradient_d = binding.Stride(8, 'd'), stride_w4Gradient_h = binding.Stride(8, 'h'), stride_w4Gradient_k = binding.Stride(8, 'k');
-                    for (nint i_d = 0; i_d < size_d; i_d++)
-                    {
-                        for (nint i_h = 0; i_h < size_h; i_h++)
-                        {
-                            for (nint i_k = 0; i_k < size_k; i_k++)
-                            {
-                                float acc = 0;
-                                for (nint i_g = 0; i_g < size_g; i_g++)
-                                {
-                                    for (nint i_c = 0; i_c < size_c; i_c++)
-                                    {
-                                        for (nint i_j = 0; i_j < size_j; i_j++)
-                                        {
-                                            acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t3, i_g * stride_t3_g + i_h * stride_t3_h + i_c * stride_t3_c + i_d * stride_t3_d + i_j * stride_t3_j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w3, i_c * stride_w3_c + i_g * stride_w3_g + i_j * stride_w3_j + i_k * stride_w3_k);
-                                        }
-                                    }
-                                }
-                                ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w4Gradient, i_d * stride_w4Gradient_d + i_h * stride_w4Gradient_h + i_k * stride_w4Gradient_k);
-                                target = accumulate ? target + acc : acc;
-                            }
-                        }
-                    }
-                }
-            }
-
-            /// <summary>The gradient with respect to <c>x</c>: <c>xGradient[n,a,b,c,d] = Σ_e,f,g,h,i,j,k yGradient[n,e,f,g,h] · w1[a,e,i] · w2[b,f,i,j] · w3[c,g,j,k] · w4[d,h,k]</c>.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-            private static void Forward_GradientOf_x(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> yGradient, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w1, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w2, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w3, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w4, global::System.Numerics.Tensors.TensorSpan<float> xGradient, bool accumulate)
-            {
-                // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-                var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Forward_GradientOf_x.Program);
-                binding.Operand(0, yGradient.Lengths, yGradient.Strides);
-                binding.Operand(1, w1.Lengths, w1.Strides);
-                binding.Operand(2, w2.Lengths, w2.Strides);
-                binding.Operand(3, w3.Lengths, w3.Strides);
-                binding.Operand(4, w4.Lengths, w4.Strides);
-                binding.Output(xGradient.Lengths, xGradient.Strides);
-                binding.Complete();
-                binding.CheckOverlap(in xGradient.GetPinnableReference(), in yGradient.GetPinnableReference(), 0);
-                binding.CheckOverlap(in xGradient.GetPinnableReference(), in w1.GetPinnableReference(), 1);
-                binding.CheckOverlap(in xGradient.GetPinnableReference(), in w2.GetPinnableReference(), 2);
-                binding.CheckOverlap(in xGradient.GetPinnableReference(), in w3.GetPinnableReference(), 3);
-                binding.CheckOverlap(in xGradient.GetPinnableReference(), in w4.GetPinnableReference(), 4);
-
-                // Element references (a scalar operand is read through a reference to its parameter).
-                ref float ref_yGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in yGradient.GetPinnableReference());
-                ref float ref_w1 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w1.GetPinnableReference());
-                ref float ref_w2 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w2.GetPinnableReference());
-                ref float ref_w3 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w3.GetPinnableReference());
-                ref float ref_w4 = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in w4.GetPinnableReference());
-                ref float ref_xGradient = ref xGradient.GetPinnableReference();
-
-                // Sizes of this call.
-                nint size_a = binding.Size('a');
-                nint size_b = binding.Size('b');
-                nint size_c = binding.Size('c');
-                nint size_d = binding.Size('d');
-                nint size_e = binding.Size('e');
-                nint size_f = binding.Size('f');
-                nint size_g = binding.Size('g');
-                nint size_h = binding.Size('h');
-                nint size_i = binding.Size('i');
-                nint size_j = binding.Size('j');
-                nint size_k = binding.Size('k');
-                nint size_n = binding.Size('n');
-
-                // Step 1 of 4: t1[a,e,b,f,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]
-                var buffer0 = new float[binding.IntermediateLength(0)];
-                ref float ref_t1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer0);
-                {
-                    nint stride_w1_a = binding.Stride(1, 'a'), stride_w1_e = binding.Stride(1, 'e'), stride_w1_i = binding.Stride(1, 'i');
-                    nint stride_w2_b = binding.Stride(2, 'b'), stride_w2_f = binding.Stride(2, 'f'), stride_w2_i = binding.Stride(2, 'i'), stride_w2_j = binding.Stride(2, 'j');
-                    nint stride_t1_a = binding.Stride(5, 'a'), stride_t1_e = binding.Stride(5, 'e'), stride_t1_b = binding.Stride(5, 'b'), stride_t1_f = binding.Stride(5, 'f'), stride_t1_j = binding.Stride(5, 'j');
-                    for (nint i_a = 0; i_a < size_a; i_a++)
-                    {
-                        for (nint i_e = 0; i_e < size_e; i_e++)
-                        {
-                            for (nint i_b = 0; i_b < size_b; i_b++)
-                            {
-                                for (nint i_f = 0; i_f < size_f; i_f++)
-                                {
-                                    for (nint i_j = 0; i_j < size_j; i_j++)
-                                    {
-                                        float acc = 0;
-                                        for (nint i_i = 0; i_i < size_i; i_i++)
-                                        {
-                                            acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w1, i_a * stride_w1_a + i_e * stride_w1_e + i_i * stride_w1_i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w2, i_b * stride_w2_b + i_f * stride_w2_f + i_i * stride_w2_i + i_j * stride_w2_j);
-                                        }
-                                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t1, i_a * stride_t1_a + i_e * stride_t1_e + i_b * stride_t1_b + i_f * stride_t1_f + i_j * stride_t1_j) = acc;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                // Step 2 of 4: t2[c,g,j,d,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
-                var buffer1 = new float[binding.IntermediateLength(1)];
-                ref float ref_t2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer1);
-                {
-                    nint stride_w3_c = binding.Stride(3, 'c'), stride_w3_g = binding.Stride(3, 'g'), stride_w3_j = binding.Stride(3, 'j'), stride_w3_k = binding.Stride(3, 'k');
-                    nint stride_w4_d = binding.Stride(4, 'd'), stride_w4_h = binding.Stride(4, 'h'), stride_w4_k = binding.Stride(4, 'k');
-                    nint stride_t2_c = binding.Stride(6, 'c'), stride_t2_g = binding.Stride(6, 'g'), stride_t2_j = binding.Stride(6, 'j'), stride_t2_d = binding.Stride(6, 'd'), stride_t2_h = binding.Stride(6, 'h');
-                    for (nint i_c = 0; i_c < size_c; i_c++)
-                    {
-                        for (nint i_g = 0; i_g < size_g; i_g++)
-                        {
-                            for (nint i_j = 0; i_j < size_j; i_j++)
-                            {
-                                for (nint i_d = 0; i_d < size_d; i_d++)
-                                {
-                                    for (nint i_h = 0; i_h < size_h; i_h++)
-                                    {
-                                        float acc = 0;
-                                        for (nint i_k = 0; i_k < size_k; i_k++)
-                                        {
-                                            acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w3, i_c * stride_w3_c + i_g * stride_w3_g + i_j * stride_w3_j + i_k * stride_w3_k) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w4, i_d * stride_w4_d + i_h * stride_w4_h + i_k * stride_w4_k);
-                                        }
-                                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t2, i_c * stride_t2_c + i_g * stride_t2_g + i_j * stride_t2_j + i_d * stride_t2_d + i_h * stride_t2_h) = acc;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                // Step 3 of 4: t3[a,e,b,f,c,g,d,h] = Σ_j t1[a,e,b,f,j] · t2[c,g,j,d,h]
-                var buffer2 = new float[binding.IntermediateLength(2)];
-                ref float ref_t3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer2);
-                {
-                    nint stride_t1_a = binding.Stride(5, 'a'), stride_t1_e = binding.Stride(5, 'e'), stride_t1_b = binding.Stride(5, 'b'), stride_t1_f = binding.Stride(5, 'f'), stride_t1_j = binding.Stride(5, 'j');
-                    nint stride_t2_c = binding.Stride(6, 'c'), stride_t2_g = binding.Stride(6, 'g'), stride_t2_j = binding.Stride(6, 'j'), stride_t2_d = binding.Stride(6, 'd'), stride_t2_h = binding.Stride(6, 'h');
-                    nint stride_t3_a = binding.Stride(7, 'a'), stride_t3_e = binding.Stride(7, 'e'), stride_t3_b = binding.Stride(7, 'b'), stride_t3_f = binding.Stride(7, 'f'), stride_t3_c = binding.Stride(7, 'c'), stride_t3_g = binding.Stride(7, 'g'), stride_t3_d = binding.Stride(7, 'd'), stride_t3_h = binding.Stride(7, 'h');
-                    for (nint i_a = 0; i_a < size_a; i_a++)
-                    {
-                        for (nint i_e = 0; i_e < size_e; i_e++)
-                        {
-                            for (nint i_b = 0; i_b < size_b; i_b++)
-                            {
-                                for (nint i_f = 0; i_f < size_f; i_f++)
-                                {
-                                    for (nint i_c = 0; i_c < size_c; i_c++)
-                                    {
-                                        for (nint i_g = 0; i_g < size_g; i_g++)
-                                        {
-                                            for (nint i_d = 0; i_d < size_d; i_d++)
-                                            {
-                                                for (nint i_h = 0; i_h < size_h; i_h++)
-                                                {
-                                                    float acc = 0;
-                                                    for (nint i_j = 0; i_j < size_j; i_j++)
-                                                    {
-                                                        acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t1, i_a * stride_t1_a + i_e * stride_t1_e + i_b * stride_t1_b + i_f * stride_t1_f + i_j * stride_t1_j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t2, i_c * stride_t2_c + i_g * stride_t2_g + i_j * stride_t2_j + i_d * stride_t2_d + i_h * stride_t2_h);
-                                                    }
-                                                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t3, i_a * stride_t3_a + i_e * stride_t3_e + i_b * stride_t3_b + i_f * stride_t3_f + i_c * stride_t3_c + i_g * stride_t3_g + i_d * stride_t3_d + i_h * stride_t3_h) = acc;
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-
-                // Step 4 of 4: xGradient[n,a,b,c,d] = Σ_e,f,g,h yGradient[n,e,f,g,h] · t3[a,e,b,f,c,g,d,h]
-                if (binding.OutputReduces)
-                {
-                    binding.ExecuteStep(3, ref ref_yGradient, ref ref_t3, ref ref_xGradient, accumulate);
-                }
-                else
-                {
-                    nint stride_yGradient_n = binding.Stride(0, 'n'), stride_yGradient_e = binding.Stride(0, 'e'), stride_yGradient_f = binding.Stride(0, 'f'), stride_yGradient_g = binding.Stride(0, 'g'), stride_yGradient_h = binding.Stride(0, 'h');
-                    nint stride_t3_a = binding.Stride(7, 'a'), stride_t3_e = binding.Stride(7, 'e'), stride_t3_b = binding.Stride(7, 'b'), stride_t3_f = binding.Stride(7, 'f'), stride_t3_c = binding.Stride(7, 'c'), stride_t3_g = binding.Stride(7, 'g'), stride_t3_d = binding.Stride(7, 'd'), stride_t3_h = binding.Stride(7, 'h');
-                    nint stride_xGradient_n = binding.Stride(8, 'n'), stride_xGradient_a = binding.Stride(8, 'a'), stride_xGradient_b = binding.Stride(8, 'b'), stride_xGradient_c = binding.Stride(8, 'c'), stride_xGradient_d = binding.Stride(8, 'd');
-                    for (nint i_n = 0; i_n < size_n; i_n++)
-                    {
-                        for (nint i_a = 0; i_a < size_a; i_a++)
-                        {
-                            for (nint i_b = 0; i_b < size_b; i_b++)
-                            {
-                                for (nint i_c = 0; i_c < size_c; i_c++)
-                                {
-                                    for (nint i_d = 0; i_d < size_d; i_d++)
-                                    {
-                                        float acc = 0;
-                                        for (nint i_e = 0; i_e < size_e; i_e++)
-                                        {
-                                            for (nint i_f = 0; i_f < size_f; i_f++)
-                                            {
-                                                for (nint i_g = 0; i_g < size_g; i_g++)
-                                                {
-                                                    for (nint i_h = 0; i_h < size_h; i_h++)
-                                                    {
-                                                        acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_yGradient, i_n * stride_yGradient_n + i_e * stride_yGradient_e + i_f * stride_yGradient_f + i_g * stride_yGradient_g + i_h * stride_yGradient_h) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t3, i_a * stride_t3_a + i_e * stride_t3_e + i_b * stride_t3_b + i_f * stride_t3_f + i_c * stride_t3_c + i_g * stride_t3_g + i_d * stride_t3_d + i_h * stride_t3_h);
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        ref float target = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_xGradient, i_n * stride_xGradient_n + i_a * stride_xGradient_a + i_b * stride_xGradient_b + i_c * stride_xGradient_c + i_d * stride_xGradient_d);
-                                        target = accumulate ? target + acc : acc;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
         }
     }
 }
@@ -1288,60 +424,5 @@ namespace EinsumGen.Generated
             "0,1>aebfj;2,3>cgjdh;5,6>aebfcgdh;7,4>nefgh",
             new string[] { "w1", "w2", "w3", "w4", "x" },
             "y");
-    }
-
-    file static class EinsumProgram_Forward_GradientOf_w1
-    {
-        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
-            "nefgh,bfij,cgjk,dhk,nabcd->aei",
-            null,
-            "0,4>efghabcd;2,3>cgjdh;5,6>efabj;7,1>aei",
-            new string[] { "yGradient", "w2", "w3", "w4", "x" },
-            "w1Gradient",
-            isGradient: true);
-    }
-
-    file static class EinsumProgram_Forward_GradientOf_w2
-    {
-        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
-            "nefgh,aei,cgjk,dhk,nabcd->bfij",
-            null,
-            "0,4>efghabcd;2,3>cgjdh;5,6>efabj;7,1>bfij",
-            new string[] { "yGradient", "w1", "w3", "w4", "x" },
-            "w2Gradient",
-            isGradient: true);
-    }
-
-    file static class EinsumProgram_Forward_GradientOf_w3
-    {
-        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
-            "nefgh,aei,bfij,dhk,nabcd->cgjk",
-            null,
-            "0,4>efghabcd;1,2>aebfj;5,6>ghcdj;7,3>cgjk",
-            new string[] { "yGradient", "w1", "w2", "w4", "x" },
-            "w3Gradient",
-            isGradient: true);
-    }
-
-    file static class EinsumProgram_Forward_GradientOf_w4
-    {
-        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
-            "nefgh,aei,bfij,cgjk,nabcd->dhk",
-            null,
-            "0,4>efghabcd;1,2>aebfj;5,6>ghcdj;7,3>dhk",
-            new string[] { "yGradient", "w1", "w2", "w3", "x" },
-            "w4Gradient",
-            isGradient: true);
-    }
-
-    file static class EinsumProgram_Forward_GradientOf_x
-    {
-        internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
-            "nefgh,aei,bfij,cgjk,dhk->nabcd",
-            null,
-            "1,2>aebfj;3,4>cgjdh;5,6>aebfcgdh;0,7>nabcd",
-            new string[] { "yGradient", "w1", "w2", "w3", "w4" },
-            "xGradient",
-            isGradient: true);
     }
 }
