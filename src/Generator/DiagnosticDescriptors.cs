@@ -46,11 +46,18 @@ namespace EinsumGen.Generator
         public static readonly DiagnosticDescriptor InternalError = Error("EG0020", "EinsumGen internal error",
             "EinsumGen could not generate '{0}': {1}. Please report this with the method's declaration.");
 
+        public static readonly DiagnosticDescriptor PlannedSpeedup = new DiagnosticDescriptor("EG0021", "Contraction order planned",
+            "'{0}' runs as {1} pairwise steps: {2} FLOPs instead of {3} for a single loop nest ({4}x fewer)", Category, DiagnosticSeverity.Info,
+            isEnabledByDefault: true, helpLinkUri: HelpBase + "eg0021");
+        public static readonly DiagnosticDescriptor LargeIntermediate = new DiagnosticDescriptor("EG0022", "Large intermediate",
+            "With the declared sizes, step {0} of '{1}' builds an intermediate of {2} elements, over the {3}-element limit; declare other sizes or split the einsum",
+            Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "eg0022");
+
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
             InvalidCharacter, MalformedEllipsis, MultipleArrows, OutputLabelNotInInputs, OutputLabelRepeated, OperandCountMismatch,
             MethodNotStatic, MethodNotPartial, TypeNotPartial, UnsupportedParameterType, MixedElementTypes, OutputParameterExpected,
             ScalarOutputExpected, ScalarParameterWithLabels, TensorForEmptyTerm, SizesMalformed, SizesUnknownLabel, GenericMethod,
-            SpecNotConstant, InternalError);
+            SpecNotConstant, InternalError, PlannedSpeedup, LargeIntermediate);
 
         public static DiagnosticDescriptor ById(string id) => s_byId[id];
 

@@ -50,8 +50,9 @@ namespace EinsumGen.Generator
             CheckSizes(sizes, expression!, new LiteralLocator(syntax.SyntaxTree, ArgumentExpression(attributeSyntax, "Sizes")), diagnostics);
 
             var model = ReadSignature(method, syntax, expression!, spec, sizes, specLocator, nameLocation, diagnostics);
-            if (diagnostics.Count > 0) return Fail(diagnostics);
-            return new MethodResult(model, EquatableArray<DiagnosticInfo>.Empty);
+            if (diagnostics.Count > 0 || model is null) return Fail(diagnostics);
+            PlanDiagnostics.Add(model, specLocator.Whole(), diagnostics);
+            return new MethodResult(model, diagnostics.ToEquatableArray());
         }
 
         private static MethodResult Fail(List<DiagnosticInfo> diagnostics) => new MethodResult(null, diagnostics.ToEquatableArray());

@@ -121,6 +121,32 @@ public class DiagnosticsTests
         Assert.Equal(4, result.Sources.Count);
     }
 
+    [Fact]
+    public void ReportsThePlannedSpeedupAsInformation()
+    {
+        var (source, span) = Markup(Header + "    [Einsum([|\"aei,bfij,cgjk,dhk,nabcd->nefgh\"|], Sizes = \"a=8,b=8,c=8,d=8,e=2,f=2,g=2,h=2,i=8,j=8,k=8,n=256\")]\n" +
+            "    static partial void F(" + R + " w1, " + R + " w2, " + R + " w3, " + R + " w4, " + R + " x, " + W + " y);\n}\n");
+        var result = GeneratorHarness.Run(source);
+        var info = Assert.Single(result.GeneratorDiagnostics);
+        Assert.Equal("EG0021", info.Id);
+        Assert.Equal(DiagnosticSeverity.Info, info.Severity);
+        Assert.Equal(span, info.Location.SourceSpan);
+        Assert.Contains("34,668,544", info.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Single(result.Sources);
+    }
+
+    [Fact]
+    public void WarnsWhenDeclaredSizesForceAHugeIntermediate()
+    {
+        var (source, span) = Markup(Header + "    [Einsum([|\"abc,cde,efa->bdf\"|], Sizes = \"a=256,b=256,c=256,d=256,e=256,f=256\")]\n" +
+            "    static partial void F(" + R + " x, " + R + " y, " + R + " z, " + W + " w);\n}\n");
+        var result = GeneratorHarness.Run(source);
+        var warning = Assert.Single(result.GeneratorDiagnostics, d => d.Id == "EG0022");
+        Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
+        Assert.Equal(span, warning.Location.SourceSpan);
+        Assert.Single(result.Sources); // a warning still generates the method
+    }
+
     /// <summary>Removes one <c>[| |]</c> marker pair and returns the span it enclosed.</summary>
     internal static (string Source, TextSpan Span) Markup(string marked)
     {
