@@ -6,8 +6,8 @@ namespace EinsumGen.Generator
 {
     /// <summary>
     /// Writes a method body for a <see cref="ProgramBody"/>: bind through the runtime's <c>EinsumBinding</c> (one place for
-    /// every shape rule and error), then run each planned step as a strided loop nest specialized for its labels — or,
-    /// where '...' leaves ranks to run time, on the runtime's generic strided kernel.
+    /// every shape rule and error), then run each planned step: a small step with declared sizes as a loop nest with
+    /// constant bounds, any other on the runtime's GEMM-like kernel (through the binding, which knows the strides).
     /// </summary>
     internal sealed class BodyWriter
     {
@@ -81,11 +81,14 @@ namespace EinsumGen.Generator
             {
                 _w.WriteLine("ref " + T + " " + TensorRef(_plan.OutputId) + " = ref " + output + ".GetPinnableReference();");
             }
-            if (!_plan.UsesGenericKernel)
+            var tinyLabels = Enumerable.Range(0, _plan.Steps.Count).Where(_plan.IsTiny)
+                .SelectMany(k => _plan.LabelsOf(_plan.Steps[k].Left) + (_plan.Steps[k].Right < 0 ? string.Empty : _plan.LabelsOf(_plan.Steps[k].Right)))
+                .Distinct().OrderBy(c => c).ToList();
+            if (tinyLabels.Count > 0)
             {
                 _w.WriteLineNoTabs(string.Empty);
-                _w.WriteLine("// Sizes of this call.");
-                foreach (char c in _plan.Labels) _w.WriteLine("nint " + Size(c) + " = " + binding + ".Size('" + c + "');");
+                _w.WriteLine("// Declared sizes (checked above): constant loop bounds for the small steps.");
+                foreach (char c in tinyLabels) _w.WriteLine("const int " + Size(c) + " = " + _plan.Sizes[c].ToString(System.Globalization.CultureInfo.InvariantCulture) + ";");
             }
 
             for (int k = 0; k < _plan.Steps.Count; k++)
@@ -113,7 +116,7 @@ namespace EinsumGen.Generator
                 _w.WriteLine("var " + buffer + " = new " + T + "[" + binding + ".IntermediateLength(" + k + ")];");
                 _w.WriteLine("ref " + T + " " + TensorRef(id) + " = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(" + buffer + ");");
             }
-            if (_plan.UsesGenericKernel)
+            if (!_plan.IsTiny(k))
             {
                 string right = step.Right < 0 ? Unsafe + ".NullRef<" + T + ">()" : TensorRef(step.Right);
                 _w.WriteLine(binding + ".ExecuteStep(" + k + ", ref " + TensorRef(step.Left) + ", ref " + right + ", ref " + TensorRef(id) + ");");

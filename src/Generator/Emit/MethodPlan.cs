@@ -89,6 +89,32 @@ namespace EinsumGen.Generator
             return Steps[tensor - OperandCount].ResultLabels;
         }
 
+        /// <summary>Multiply-adds under which a step whose sizes are all declared becomes a loop nest with constant bounds.</summary>
+        public const long TinyStep = 4096;
+
+        /// <summary>
+        /// True when step <paramref name="k"/> runs as an emitted loop nest with constant bounds the JIT can unroll: every
+        /// size declared and little work. Other steps call the runtime's GEMM-like kernel (packing, SIMD micro-kernel).
+        /// </summary>
+        public bool IsTiny(int k)
+        {
+            if (UsesGenericKernel) return false;
+            var step = Steps[k];
+            string labels = LabelsOf(step.Left) + (step.Right < 0 ? string.Empty : LabelsOf(step.Right)) + step.ResultLabels;
+            long work = 1;
+            foreach (char c in labels.Distinct())
+            {
+                if (!Declared.Contains(c)) return false;
+                work *= Sizes[c];
+                if (work > TinyStep) return false;
+            }
+            return true;
+        }
+
+        /// <summary>How step <paramref name="k"/> runs, and why, for the remarks.</summary>
+        public string KernelOf(int k) =>
+            IsTiny(k) ? "unrolled loops" : Steps[k].Right < 0 ? "strided reduce" : "GEMM kernel";
+
         /// <summary>The labels step <paramref name="k"/> sums away, in order of appearance.</summary>
         public string SummedLabels(int k)
         {

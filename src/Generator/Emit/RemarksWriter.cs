@@ -20,7 +20,7 @@ namespace EinsumGen.Generator
             w.WriteLine("/// </code>");
             w.WriteLine("/// <para>" + Xml(SizesLine(plan)) + "</para>");
             w.WriteLine("/// <code>");
-            w.WriteLine("/// step  FLOPs          result size  kind           contraction");
+            w.WriteLine("/// step  FLOPs          result size  kind           kernel           contraction");
             for (int k = 0; k < plan.Steps.Count; k++)
             {
                 var s = plan.Steps[k];
@@ -29,6 +29,7 @@ namespace EinsumGen.Generator
                     Number(s.Flops).PadRight(15) +
                     Number(s.ResultSize).PadRight(13) +
                     s.Kind.ToString().PadRight(15) +
+                    plan.KernelOf(k).PadRight(17) +
                     plan.Describe(k)));
             }
             w.WriteLine("/// </code>");
@@ -37,9 +38,9 @@ namespace EinsumGen.Generator
                 "Naive single loop nest: " + Number(plan.Path.NaiveFlops) + " FLOPs; planned (" + plan.Path.Strategy + "): " +
                 Number(plan.Path.TotalFlops) + " FLOPs; speed-up " + speedup.ToString("0.#", CultureInfo.InvariantCulture) +
                 "x; largest intermediate " + Number(plan.Path.LargestIntermediate) + " elements.") + "</para>");
-            w.WriteLine("/// <para>" + Xml(plan.UsesGenericKernel
-                ? "Kernels: '...' fixes ranks only at run time, so every step runs on the runtime's generic strided kernel."
-                : "Kernels: each step is a strided loop nest specialized for its labels; inputs may be any strided view.") + "</para>");
+            w.WriteLine("/// <para>" + Xml("Kernels: a step of at most " + MethodPlan.TinyStep.ToString("N0", CultureInfo.InvariantCulture) +
+                " multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, " +
+                "which folds each operand's strides (transposed, sliced, broadcast views) into its packing.") + "</para>");
             WriteBackward(w, method, plan);
             w.WriteLine("/// </remarks>");
         }

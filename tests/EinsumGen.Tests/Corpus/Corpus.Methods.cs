@@ -243,6 +243,190 @@ public static partial class CorpusMethods
     public static partial void EmptyOutputF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
     [Einsum("ij,jk->ik")]
     public static partial void EmptyOutputD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("n->", Sizes = "n=5")]
+    public static partial float SumAllSizedF(ReadOnlyTensorSpan<float> x0);
+    [Einsum("n->", Sizes = "n=5")]
+    public static partial double SumAllSizedD(ReadOnlyTensorSpan<double> x0);
+    [Einsum("nm->m", Sizes = "m=3,n=5")]
+    public static partial void SumRowsSizedF(ReadOnlyTensorSpan<float> x0, TensorSpan<float> y);
+    [Einsum("nm->m", Sizes = "m=3,n=5")]
+    public static partial void SumRowsSizedD(ReadOnlyTensorSpan<double> x0, TensorSpan<double> y);
+    [Einsum("n,n->", Sizes = "n=5")]
+    public static partial float InnerSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1);
+    [Einsum("n,n->", Sizes = "n=5")]
+    public static partial double InnerSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1);
+    [Einsum("n,m->nm", Sizes = "m=3,n=5")]
+    public static partial void OuterSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("n,m->nm", Sizes = "m=3,n=5")]
+    public static partial void OuterSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("mn,n->m", Sizes = "m=3,n=5")]
+    public static partial void MatVecSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("mn,n->m", Sizes = "m=3,n=5")]
+    public static partial void MatVecSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("mn,nk->mk", Sizes = "k=4,m=3,n=5")]
+    public static partial void MatMulSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("mn,nk->mk", Sizes = "k=4,m=3,n=5")]
+    public static partial void MatMulSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("mnk,mkr->nr", Sizes = "k=7,m=5,n=10,r=2")]
+    public static partial void ContractionSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("mnk,mkr->nr", Sizes = "k=7,m=5,n=10,r=2")]
+    public static partial void ContractionSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("NM,M->N", Sizes = "M=5,N=3")]
+    public static partial void LayerSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("NM,M->N", Sizes = "M=5,N=3")]
+    public static partial void LayerSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("aei, bfij, cgjk, dhk, nabcd -> nefgh", Sizes = "a=3,b=3,c=3,d=3,e=2,f=2,g=2,h=2,i=2,j=2,k=2,n=4")]
+    public static partial void TensorTrainSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2, ReadOnlyTensorSpan<float> x3, ReadOnlyTensorSpan<float> x4, TensorSpan<float> y);
+    [Einsum("aei, bfij, cgjk, dhk, nabcd -> nefgh", Sizes = "a=3,b=3,c=3,d=3,e=2,f=2,g=2,h=2,i=2,j=2,k=2,n=4")]
+    public static partial void TensorTrainSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2, ReadOnlyTensorSpan<double> x3, ReadOnlyTensorSpan<double> x4, TensorSpan<double> y);
+    [Einsum("ii", Sizes = "i=4")]
+    public static partial float TraceSizedF(ReadOnlyTensorSpan<float> x0);
+    [Einsum("ii", Sizes = "i=4")]
+    public static partial double TraceSizedD(ReadOnlyTensorSpan<double> x0);
+    [Einsum("ii->i", Sizes = "i=4")]
+    public static partial void DiagonalSizedF(ReadOnlyTensorSpan<float> x0, TensorSpan<float> y);
+    [Einsum("ii->i", Sizes = "i=4")]
+    public static partial void DiagonalSizedD(ReadOnlyTensorSpan<double> x0, TensorSpan<double> y);
+    [Einsum("iii->i", Sizes = "i=3")]
+    public static partial void Diagonal3SizedF(ReadOnlyTensorSpan<float> x0, TensorSpan<float> y);
+    [Einsum("iii->i", Sizes = "i=3")]
+    public static partial void Diagonal3SizedD(ReadOnlyTensorSpan<double> x0, TensorSpan<double> y);
+    [Einsum("jii->ij", Sizes = "i=3,j=2")]
+    public static partial void DiagonalBatchSizedF(ReadOnlyTensorSpan<float> x0, TensorSpan<float> y);
+    [Einsum("jii->ij", Sizes = "i=3,j=2")]
+    public static partial void DiagonalBatchSizedD(ReadOnlyTensorSpan<double> x0, TensorSpan<double> y);
+    [Einsum("iij,jk->ik", Sizes = "i=3,j=4,k=2")]
+    public static partial void TraceThenMatVecSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("iij,jk->ik", Sizes = "i=3,j=4,k=2")]
+    public static partial void TraceThenMatVecSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("ij,jj->i", Sizes = "i=3,j=4")]
+    public static partial void DiagonalTimesMatrixSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("ij,jj->i", Sizes = "i=3,j=4")]
+    public static partial void DiagonalTimesMatrixSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("ab,ba->", Sizes = "a=3,b=4")]
+    public static partial float TraceOfProductSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1);
+    [Einsum("ab,ba->", Sizes = "a=3,b=4")]
+    public static partial double TraceOfProductSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1);
+    [Einsum("ij->ji", Sizes = "i=3,j=4")]
+    public static partial void TransposeSizedF(ReadOnlyTensorSpan<float> x0, TensorSpan<float> y);
+    [Einsum("ij->ji", Sizes = "i=3,j=4")]
+    public static partial void TransposeSizedD(ReadOnlyTensorSpan<double> x0, TensorSpan<double> y);
+    [Einsum("ijk->kji", Sizes = "i=2,j=3,k=4")]
+    public static partial void Reverse3SizedF(ReadOnlyTensorSpan<float> x0, TensorSpan<float> y);
+    [Einsum("ijk->kji", Sizes = "i=2,j=3,k=4")]
+    public static partial void Reverse3SizedD(ReadOnlyTensorSpan<double> x0, TensorSpan<double> y);
+    [Einsum("ijk->jik", Sizes = "i=2,j=3,k=4")]
+    public static partial void Swap01SizedF(ReadOnlyTensorSpan<float> x0, TensorSpan<float> y);
+    [Einsum("ijk->jik", Sizes = "i=2,j=3,k=4")]
+    public static partial void Swap01SizedD(ReadOnlyTensorSpan<double> x0, TensorSpan<double> y);
+    [Einsum("ba", Sizes = "a=4,b=3")]
+    public static partial void ImplicitTransposeSizedF(ReadOnlyTensorSpan<float> x0, TensorSpan<float> y);
+    [Einsum("ba", Sizes = "a=4,b=3")]
+    public static partial void ImplicitTransposeSizedD(ReadOnlyTensorSpan<double> x0, TensorSpan<double> y);
+    [Einsum("ij,jk", Sizes = "i=3,j=4,k=5")]
+    public static partial void ImplicitMatMulSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("ij,jk", Sizes = "i=3,j=4,k=5")]
+    public static partial void ImplicitMatMulSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("i,i", Sizes = "i=6")]
+    public static partial float ImplicitInnerSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1);
+    [Einsum("i,i", Sizes = "i=6")]
+    public static partial double ImplicitInnerSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1);
+    [Einsum("Ab,bC", Sizes = "A=2,C=4,b=3")]
+    public static partial void ImplicitCaseSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("Ab,bC", Sizes = "A=2,C=4,b=3")]
+    public static partial void ImplicitCaseSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("ij,ik", Sizes = "i=3,j=4,k=5")]
+    public static partial void ImplicitSharedSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("ij,ik", Sizes = "i=3,j=4,k=5")]
+    public static partial void ImplicitSharedSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("ij", Sizes = "i=3,j=4")]
+    public static partial void CopySizedF(ReadOnlyTensorSpan<float> x0, TensorSpan<float> y);
+    [Einsum("ij", Sizes = "i=3,j=4")]
+    public static partial void CopySizedD(ReadOnlyTensorSpan<double> x0, TensorSpan<double> y);
+    [Einsum("ij,ij->ij", Sizes = "i=2,j=3")]
+    public static partial void SizeOneBroadcastSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("ij,ij->ij", Sizes = "i=2,j=3")]
+    public static partial void SizeOneBroadcastSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("ij,jk->ik", Sizes = "i=3,j=4,k=5")]
+    public static partial void SizeOneContractedSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("ij,jk->ik", Sizes = "i=3,j=4,k=5")]
+    public static partial void SizeOneContractedSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("a,->a", Sizes = "a=4")]
+    public static partial void ScaleSizedF(ReadOnlyTensorSpan<float> x0, float x1, TensorSpan<float> y);
+    [Einsum("a,->a", Sizes = "a=4")]
+    public static partial void ScaleSizedD(ReadOnlyTensorSpan<double> x0, double x1, TensorSpan<double> y);
+    [Einsum(",i->i", Sizes = "i=5")]
+    public static partial void ScaleLeftSizedF(float x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum(",i->i", Sizes = "i=5")]
+    public static partial void ScaleLeftSizedD(double x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("i,->", Sizes = "i=5")]
+    public static partial float ScaledSumSizedF(ReadOnlyTensorSpan<float> x0, float x1);
+    [Einsum("i,->", Sizes = "i=5")]
+    public static partial double ScaledSumSizedD(ReadOnlyTensorSpan<double> x0, double x1);
+    [Einsum("ij,jk,kl->il", Sizes = "i=3,j=4,k=5,l=2")]
+    public static partial void Chain3SizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2, TensorSpan<float> y);
+    [Einsum("ij,jk,kl->il", Sizes = "i=3,j=4,k=5,l=2")]
+    public static partial void Chain3SizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2, TensorSpan<double> y);
+    [Einsum("ij,jk,kl", Sizes = "i=3,j=4,k=5,l=2")]
+    public static partial void Chain3ImplicitSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2, TensorSpan<float> y);
+    [Einsum("ij,jk,kl", Sizes = "i=3,j=4,k=5,l=2")]
+    public static partial void Chain3ImplicitSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2, TensorSpan<double> y);
+    [Einsum("a,b,c->abc", Sizes = "a=2,b=3,c=4")]
+    public static partial void Outer3SizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2, TensorSpan<float> y);
+    [Einsum("a,b,c->abc", Sizes = "a=2,b=3,c=4")]
+    public static partial void Outer3SizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2, TensorSpan<double> y);
+    [Einsum("ab,bc,cd,de,ef->af", Sizes = "a=2,b=3,c=4,d=2,e=3,f=2")]
+    public static partial void Chain5SizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2, ReadOnlyTensorSpan<float> x3, ReadOnlyTensorSpan<float> x4, TensorSpan<float> y);
+    [Einsum("ab,bc,cd,de,ef->af", Sizes = "a=2,b=3,c=4,d=2,e=3,f=2")]
+    public static partial void Chain5SizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2, ReadOnlyTensorSpan<double> x3, ReadOnlyTensorSpan<double> x4, TensorSpan<double> y);
+    [Einsum("ab,bc,cd,de,ef,fg,gh,hi->ai", Sizes = "a=2,b=3,c=2,d=3,e=2,f=3,g=2,h=3,i=2")]
+    public static partial void Chain8SizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2, ReadOnlyTensorSpan<float> x3, ReadOnlyTensorSpan<float> x4, ReadOnlyTensorSpan<float> x5, ReadOnlyTensorSpan<float> x6, ReadOnlyTensorSpan<float> x7, TensorSpan<float> y);
+    [Einsum("ab,bc,cd,de,ef,fg,gh,hi->ai", Sizes = "a=2,b=3,c=2,d=3,e=2,f=3,g=2,h=3,i=2")]
+    public static partial void Chain8SizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2, ReadOnlyTensorSpan<double> x3, ReadOnlyTensorSpan<double> x4, ReadOnlyTensorSpan<double> x5, ReadOnlyTensorSpan<double> x6, ReadOnlyTensorSpan<double> x7, TensorSpan<double> y);
+    [Einsum("ab,bc,cd,de,ef,fg,gh,hi,ij,jk,kl->al", Sizes = "a=2,b=2,c=2,d=2,e=2,f=2,g=2,h=2,i=2,j=2,k=2,l=2")]
+    public static partial void Chain11SizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2, ReadOnlyTensorSpan<float> x3, ReadOnlyTensorSpan<float> x4, ReadOnlyTensorSpan<float> x5, ReadOnlyTensorSpan<float> x6, ReadOnlyTensorSpan<float> x7, ReadOnlyTensorSpan<float> x8, ReadOnlyTensorSpan<float> x9, ReadOnlyTensorSpan<float> x10, TensorSpan<float> y);
+    [Einsum("ab,bc,cd,de,ef,fg,gh,hi,ij,jk,kl->al", Sizes = "a=2,b=2,c=2,d=2,e=2,f=2,g=2,h=2,i=2,j=2,k=2,l=2")]
+    public static partial void Chain11SizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2, ReadOnlyTensorSpan<double> x3, ReadOnlyTensorSpan<double> x4, ReadOnlyTensorSpan<double> x5, ReadOnlyTensorSpan<double> x6, ReadOnlyTensorSpan<double> x7, ReadOnlyTensorSpan<double> x8, ReadOnlyTensorSpan<double> x9, ReadOnlyTensorSpan<double> x10, TensorSpan<double> y);
+    [Einsum("i,i,i,i,i,i,i,i,i,i,i,i->i", Sizes = "i=3")]
+    public static partial void Hadamard12SizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2, ReadOnlyTensorSpan<float> x3, ReadOnlyTensorSpan<float> x4, ReadOnlyTensorSpan<float> x5, ReadOnlyTensorSpan<float> x6, ReadOnlyTensorSpan<float> x7, ReadOnlyTensorSpan<float> x8, ReadOnlyTensorSpan<float> x9, ReadOnlyTensorSpan<float> x10, ReadOnlyTensorSpan<float> x11, TensorSpan<float> y);
+    [Einsum("i,i,i,i,i,i,i,i,i,i,i,i->i", Sizes = "i=3")]
+    public static partial void Hadamard12SizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2, ReadOnlyTensorSpan<double> x3, ReadOnlyTensorSpan<double> x4, ReadOnlyTensorSpan<double> x5, ReadOnlyTensorSpan<double> x6, ReadOnlyTensorSpan<double> x7, ReadOnlyTensorSpan<double> x8, ReadOnlyTensorSpan<double> x9, ReadOnlyTensorSpan<double> x10, ReadOnlyTensorSpan<double> x11, TensorSpan<double> y);
+    [Einsum("ia,ib,ic,id,ie,if->abcdef", Sizes = "a=2,b=2,c=2,d=2,e=2,f=2,i=2")]
+    public static partial void Star6SizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2, ReadOnlyTensorSpan<float> x3, ReadOnlyTensorSpan<float> x4, ReadOnlyTensorSpan<float> x5, TensorSpan<float> y);
+    [Einsum("ia,ib,ic,id,ie,if->abcdef", Sizes = "a=2,b=2,c=2,d=2,e=2,f=2,i=2")]
+    public static partial void Star6SizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2, ReadOnlyTensorSpan<double> x3, ReadOnlyTensorSpan<double> x4, ReadOnlyTensorSpan<double> x5, TensorSpan<double> y);
+    [Einsum("ijk,jil->kl", Sizes = "i=3,j=4,k=5,l=2")]
+    public static partial void TensorDotSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("ijk,jil->kl", Sizes = "i=3,j=4,k=5,l=2")]
+    public static partial void TensorDotSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("bij,bjk->bik", Sizes = "b=2,i=3,j=4,k=5")]
+    public static partial void BatchMatMulSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("bij,bjk->bik", Sizes = "b=2,i=3,j=4,k=5")]
+    public static partial void BatchMatMulSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("ij,ij->", Sizes = "i=3,j=4")]
+    public static partial float FrobeniusSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1);
+    [Einsum("ij,ij->", Sizes = "i=3,j=4")]
+    public static partial double FrobeniusSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1);
+    [Einsum("ij,ij,ij->ij", Sizes = "i=2,j=3")]
+    public static partial void TripleSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2, TensorSpan<float> y);
+    [Einsum("ij,ij,ij->ij", Sizes = "i=2,j=3")]
+    public static partial void TripleSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2, TensorSpan<double> y);
+    [Einsum("ab,cd->", Sizes = "a=2,b=3,c=4,d=2")]
+    public static partial float OuterSumSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1);
+    [Einsum("ab,cd->", Sizes = "a=2,b=3,c=4,d=2")]
+    public static partial double OuterSumSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1);
+    [Einsum("ab,cd->abcd", Sizes = "a=2,b=3,c=2,d=2")]
+    public static partial void Outer4SizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("ab,cd->abcd", Sizes = "a=2,b=3,c=2,d=2")]
+    public static partial void Outer4SizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("abc,cd->abd", Sizes = "a=2,b=3,c=4,d=5")]
+    public static partial void Contract3DSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("abc,cd->abd", Sizes = "a=2,b=3,c=4,d=5")]
+    public static partial void Contract3DSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("i,ij,j->", Sizes = "i=3,j=4")]
+    public static partial float BilinearSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2);
+    [Einsum("i,ij,j->", Sizes = "i=3,j=4")]
+    public static partial double BilinearSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2);
 
     /// <summary>Every corpus case: its spec, operand shapes (null: rank 0) and how to call its float and double methods.</summary>
     public static IReadOnlyList<CorpusCase> Cases { get; } = new CorpusCase[]
@@ -542,5 +726,235 @@ public static partial class CorpusMethods
             (x, y) => { EmptyOutputD(x[0], x[1], y); return default; },
             (x, gy, g, mode) => EmptyOutputDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
             (x, t, y) => { EmptyOutputDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("SumAllSized", "n->", new int[]?[] { new[] { 5 } },
+            (x, y) => SumAllSizedF(x[0]),
+            (x, y) => SumAllSizedD(x[0]),
+            (x, gy, g, mode) => SumAllSizedDBackward(x[0], Scalar(gy), Span(g[0]), mode),
+            (x, t, y) => SumAllSizedDJvp(x[0], t[0])),
+        new("SumRowsSized", "nm->m", new int[]?[] { new[] { 5, 3 } },
+            (x, y) => { SumRowsSizedF(x[0], y); return default; },
+            (x, y) => { SumRowsSizedD(x[0], y); return default; },
+            (x, gy, g, mode) => SumRowsSizedDBackward(x[0], gy, Span(g[0]), mode),
+            (x, t, y) => { SumRowsSizedDJvp(x[0], t[0], y); return default; }),
+        new("InnerSized", "n,n->", new int[]?[] { new[] { 5 }, new[] { 5 } },
+            (x, y) => InnerSizedF(x[0], x[1]),
+            (x, y) => InnerSizedD(x[0], x[1]),
+            (x, gy, g, mode) => InnerSizedDBackward(x[0], x[1], Scalar(gy), Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => InnerSizedDJvp(x[0], x[1], t[0], t[1])),
+        new("OuterSized", "n,m->nm", new int[]?[] { new[] { 5 }, new[] { 3 } },
+            (x, y) => { OuterSizedF(x[0], x[1], y); return default; },
+            (x, y) => { OuterSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => OuterSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { OuterSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("MatVecSized", "mn,n->m", new int[]?[] { new[] { 3, 5 }, new[] { 5 } },
+            (x, y) => { MatVecSizedF(x[0], x[1], y); return default; },
+            (x, y) => { MatVecSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => MatVecSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { MatVecSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("MatMulSized", "mn,nk->mk", new int[]?[] { new[] { 3, 5 }, new[] { 5, 4 } },
+            (x, y) => { MatMulSizedF(x[0], x[1], y); return default; },
+            (x, y) => { MatMulSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => MatMulSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { MatMulSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("ContractionSized", "mnk,mkr->nr", new int[]?[] { new[] { 5, 10, 7 }, new[] { 5, 7, 2 } },
+            (x, y) => { ContractionSizedF(x[0], x[1], y); return default; },
+            (x, y) => { ContractionSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => ContractionSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { ContractionSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("LayerSized", "NM,M->N", new int[]?[] { new[] { 3, 5 }, new[] { 5 } },
+            (x, y) => { LayerSizedF(x[0], x[1], y); return default; },
+            (x, y) => { LayerSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => LayerSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { LayerSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("TensorTrainSized", "aei, bfij, cgjk, dhk, nabcd -> nefgh", new int[]?[] { new[] { 3, 2, 2 }, new[] { 3, 2, 2, 2 }, new[] { 3, 2, 2, 2 }, new[] { 3, 2, 2 }, new[] { 4, 3, 3, 3, 3 } },
+            (x, y) => { TensorTrainSizedF(x[0], x[1], x[2], x[3], x[4], y); return default; },
+            (x, y) => { TensorTrainSizedD(x[0], x[1], x[2], x[3], x[4], y); return default; },
+            (x, gy, g, mode) => TensorTrainSizedDBackward(x[0], x[1], x[2], x[3], x[4], gy, Span(g[0]), Span(g[1]), Span(g[2]), Span(g[3]), Span(g[4]), mode),
+            (x, t, y) => { TensorTrainSizedDJvp(x[0], x[1], x[2], x[3], x[4], t[0], t[1], t[2], t[3], t[4], y); return default; }),
+        new("TraceSized", "ii", new int[]?[] { new[] { 4, 4 } },
+            (x, y) => TraceSizedF(x[0]),
+            (x, y) => TraceSizedD(x[0]),
+            (x, gy, g, mode) => TraceSizedDBackward(x[0], Scalar(gy), Span(g[0]), mode),
+            (x, t, y) => TraceSizedDJvp(x[0], t[0])),
+        new("DiagonalSized", "ii->i", new int[]?[] { new[] { 4, 4 } },
+            (x, y) => { DiagonalSizedF(x[0], y); return default; },
+            (x, y) => { DiagonalSizedD(x[0], y); return default; },
+            (x, gy, g, mode) => DiagonalSizedDBackward(x[0], gy, Span(g[0]), mode),
+            (x, t, y) => { DiagonalSizedDJvp(x[0], t[0], y); return default; }),
+        new("Diagonal3Sized", "iii->i", new int[]?[] { new[] { 3, 3, 3 } },
+            (x, y) => { Diagonal3SizedF(x[0], y); return default; },
+            (x, y) => { Diagonal3SizedD(x[0], y); return default; },
+            (x, gy, g, mode) => Diagonal3SizedDBackward(x[0], gy, Span(g[0]), mode),
+            (x, t, y) => { Diagonal3SizedDJvp(x[0], t[0], y); return default; }),
+        new("DiagonalBatchSized", "jii->ij", new int[]?[] { new[] { 2, 3, 3 } },
+            (x, y) => { DiagonalBatchSizedF(x[0], y); return default; },
+            (x, y) => { DiagonalBatchSizedD(x[0], y); return default; },
+            (x, gy, g, mode) => DiagonalBatchSizedDBackward(x[0], gy, Span(g[0]), mode),
+            (x, t, y) => { DiagonalBatchSizedDJvp(x[0], t[0], y); return default; }),
+        new("TraceThenMatVecSized", "iij,jk->ik", new int[]?[] { new[] { 3, 3, 4 }, new[] { 4, 2 } },
+            (x, y) => { TraceThenMatVecSizedF(x[0], x[1], y); return default; },
+            (x, y) => { TraceThenMatVecSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => TraceThenMatVecSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { TraceThenMatVecSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("DiagonalTimesMatrixSized", "ij,jj->i", new int[]?[] { new[] { 3, 4 }, new[] { 4, 4 } },
+            (x, y) => { DiagonalTimesMatrixSizedF(x[0], x[1], y); return default; },
+            (x, y) => { DiagonalTimesMatrixSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => DiagonalTimesMatrixSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { DiagonalTimesMatrixSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("TraceOfProductSized", "ab,ba->", new int[]?[] { new[] { 3, 4 }, new[] { 4, 3 } },
+            (x, y) => TraceOfProductSizedF(x[0], x[1]),
+            (x, y) => TraceOfProductSizedD(x[0], x[1]),
+            (x, gy, g, mode) => TraceOfProductSizedDBackward(x[0], x[1], Scalar(gy), Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => TraceOfProductSizedDJvp(x[0], x[1], t[0], t[1])),
+        new("TransposeSized", "ij->ji", new int[]?[] { new[] { 3, 4 } },
+            (x, y) => { TransposeSizedF(x[0], y); return default; },
+            (x, y) => { TransposeSizedD(x[0], y); return default; },
+            (x, gy, g, mode) => TransposeSizedDBackward(x[0], gy, Span(g[0]), mode),
+            (x, t, y) => { TransposeSizedDJvp(x[0], t[0], y); return default; }),
+        new("Reverse3Sized", "ijk->kji", new int[]?[] { new[] { 2, 3, 4 } },
+            (x, y) => { Reverse3SizedF(x[0], y); return default; },
+            (x, y) => { Reverse3SizedD(x[0], y); return default; },
+            (x, gy, g, mode) => Reverse3SizedDBackward(x[0], gy, Span(g[0]), mode),
+            (x, t, y) => { Reverse3SizedDJvp(x[0], t[0], y); return default; }),
+        new("Swap01Sized", "ijk->jik", new int[]?[] { new[] { 2, 3, 4 } },
+            (x, y) => { Swap01SizedF(x[0], y); return default; },
+            (x, y) => { Swap01SizedD(x[0], y); return default; },
+            (x, gy, g, mode) => Swap01SizedDBackward(x[0], gy, Span(g[0]), mode),
+            (x, t, y) => { Swap01SizedDJvp(x[0], t[0], y); return default; }),
+        new("ImplicitTransposeSized", "ba", new int[]?[] { new[] { 3, 4 } },
+            (x, y) => { ImplicitTransposeSizedF(x[0], y); return default; },
+            (x, y) => { ImplicitTransposeSizedD(x[0], y); return default; },
+            (x, gy, g, mode) => ImplicitTransposeSizedDBackward(x[0], gy, Span(g[0]), mode),
+            (x, t, y) => { ImplicitTransposeSizedDJvp(x[0], t[0], y); return default; }),
+        new("ImplicitMatMulSized", "ij,jk", new int[]?[] { new[] { 3, 4 }, new[] { 4, 5 } },
+            (x, y) => { ImplicitMatMulSizedF(x[0], x[1], y); return default; },
+            (x, y) => { ImplicitMatMulSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => ImplicitMatMulSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { ImplicitMatMulSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("ImplicitInnerSized", "i,i", new int[]?[] { new[] { 6 }, new[] { 6 } },
+            (x, y) => ImplicitInnerSizedF(x[0], x[1]),
+            (x, y) => ImplicitInnerSizedD(x[0], x[1]),
+            (x, gy, g, mode) => ImplicitInnerSizedDBackward(x[0], x[1], Scalar(gy), Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => ImplicitInnerSizedDJvp(x[0], x[1], t[0], t[1])),
+        new("ImplicitCaseSized", "Ab,bC", new int[]?[] { new[] { 2, 3 }, new[] { 3, 4 } },
+            (x, y) => { ImplicitCaseSizedF(x[0], x[1], y); return default; },
+            (x, y) => { ImplicitCaseSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => ImplicitCaseSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { ImplicitCaseSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("ImplicitSharedSized", "ij,ik", new int[]?[] { new[] { 3, 4 }, new[] { 3, 5 } },
+            (x, y) => { ImplicitSharedSizedF(x[0], x[1], y); return default; },
+            (x, y) => { ImplicitSharedSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => ImplicitSharedSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { ImplicitSharedSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("CopySized", "ij", new int[]?[] { new[] { 3, 4 } },
+            (x, y) => { CopySizedF(x[0], y); return default; },
+            (x, y) => { CopySizedD(x[0], y); return default; },
+            (x, gy, g, mode) => CopySizedDBackward(x[0], gy, Span(g[0]), mode),
+            (x, t, y) => { CopySizedDJvp(x[0], t[0], y); return default; }),
+        new("SizeOneBroadcastSized", "ij,ij->ij", new int[]?[] { new[] { 1, 3 }, new[] { 2, 3 } },
+            (x, y) => { SizeOneBroadcastSizedF(x[0], x[1], y); return default; },
+            (x, y) => { SizeOneBroadcastSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => SizeOneBroadcastSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { SizeOneBroadcastSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("SizeOneContractedSized", "ij,jk->ik", new int[]?[] { new[] { 3, 1 }, new[] { 4, 5 } },
+            (x, y) => { SizeOneContractedSizedF(x[0], x[1], y); return default; },
+            (x, y) => { SizeOneContractedSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => SizeOneContractedSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { SizeOneContractedSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("ScaleSized", "a,->a", new int[]?[] { new[] { 4 }, null },
+            (x, y) => { ScaleSizedF(x[0], Scalar(x[1]), y); return default; },
+            (x, y) => { ScaleSizedD(x[0], Scalar(x[1]), y); return default; },
+            (x, gy, g, mode) => ScaleSizedDBackward(x[0], Scalar(x[1]), gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { ScaleSizedDJvp(x[0], Scalar(x[1]), t[0], Scalar(t[1]), y); return default; }),
+        new("ScaleLeftSized", ",i->i", new int[]?[] { null, new[] { 5 } },
+            (x, y) => { ScaleLeftSizedF(Scalar(x[0]), x[1], y); return default; },
+            (x, y) => { ScaleLeftSizedD(Scalar(x[0]), x[1], y); return default; },
+            (x, gy, g, mode) => ScaleLeftSizedDBackward(Scalar(x[0]), x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { ScaleLeftSizedDJvp(Scalar(x[0]), x[1], Scalar(t[0]), t[1], y); return default; }),
+        new("ScaledSumSized", "i,->", new int[]?[] { new[] { 5 }, null },
+            (x, y) => ScaledSumSizedF(x[0], Scalar(x[1])),
+            (x, y) => ScaledSumSizedD(x[0], Scalar(x[1])),
+            (x, gy, g, mode) => ScaledSumSizedDBackward(x[0], Scalar(x[1]), Scalar(gy), Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => ScaledSumSizedDJvp(x[0], Scalar(x[1]), t[0], Scalar(t[1]))),
+        new("Chain3Sized", "ij,jk,kl->il", new int[]?[] { new[] { 3, 4 }, new[] { 4, 5 }, new[] { 5, 2 } },
+            (x, y) => { Chain3SizedF(x[0], x[1], x[2], y); return default; },
+            (x, y) => { Chain3SizedD(x[0], x[1], x[2], y); return default; },
+            (x, gy, g, mode) => Chain3SizedDBackward(x[0], x[1], x[2], gy, Span(g[0]), Span(g[1]), Span(g[2]), mode),
+            (x, t, y) => { Chain3SizedDJvp(x[0], x[1], x[2], t[0], t[1], t[2], y); return default; }),
+        new("Chain3ImplicitSized", "ij,jk,kl", new int[]?[] { new[] { 3, 4 }, new[] { 4, 5 }, new[] { 5, 2 } },
+            (x, y) => { Chain3ImplicitSizedF(x[0], x[1], x[2], y); return default; },
+            (x, y) => { Chain3ImplicitSizedD(x[0], x[1], x[2], y); return default; },
+            (x, gy, g, mode) => Chain3ImplicitSizedDBackward(x[0], x[1], x[2], gy, Span(g[0]), Span(g[1]), Span(g[2]), mode),
+            (x, t, y) => { Chain3ImplicitSizedDJvp(x[0], x[1], x[2], t[0], t[1], t[2], y); return default; }),
+        new("Outer3Sized", "a,b,c->abc", new int[]?[] { new[] { 2 }, new[] { 3 }, new[] { 4 } },
+            (x, y) => { Outer3SizedF(x[0], x[1], x[2], y); return default; },
+            (x, y) => { Outer3SizedD(x[0], x[1], x[2], y); return default; },
+            (x, gy, g, mode) => Outer3SizedDBackward(x[0], x[1], x[2], gy, Span(g[0]), Span(g[1]), Span(g[2]), mode),
+            (x, t, y) => { Outer3SizedDJvp(x[0], x[1], x[2], t[0], t[1], t[2], y); return default; }),
+        new("Chain5Sized", "ab,bc,cd,de,ef->af", new int[]?[] { new[] { 2, 3 }, new[] { 3, 4 }, new[] { 4, 2 }, new[] { 2, 3 }, new[] { 3, 2 } },
+            (x, y) => { Chain5SizedF(x[0], x[1], x[2], x[3], x[4], y); return default; },
+            (x, y) => { Chain5SizedD(x[0], x[1], x[2], x[3], x[4], y); return default; },
+            (x, gy, g, mode) => Chain5SizedDBackward(x[0], x[1], x[2], x[3], x[4], gy, Span(g[0]), Span(g[1]), Span(g[2]), Span(g[3]), Span(g[4]), mode),
+            (x, t, y) => { Chain5SizedDJvp(x[0], x[1], x[2], x[3], x[4], t[0], t[1], t[2], t[3], t[4], y); return default; }),
+        new("Chain8Sized", "ab,bc,cd,de,ef,fg,gh,hi->ai", new int[]?[] { new[] { 2, 3 }, new[] { 3, 2 }, new[] { 2, 3 }, new[] { 3, 2 }, new[] { 2, 3 }, new[] { 3, 2 }, new[] { 2, 3 }, new[] { 3, 2 } },
+            (x, y) => { Chain8SizedF(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], y); return default; },
+            (x, y) => { Chain8SizedD(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], y); return default; },
+            (x, gy, g, mode) => Chain8SizedDBackward(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], gy, Span(g[0]), Span(g[1]), Span(g[2]), Span(g[3]), Span(g[4]), Span(g[5]), Span(g[6]), Span(g[7]), mode),
+            (x, t, y) => { Chain8SizedDJvp(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], y); return default; }),
+        new("Chain11Sized", "ab,bc,cd,de,ef,fg,gh,hi,ij,jk,kl->al", new int[]?[] { new[] { 2, 2 }, new[] { 2, 2 }, new[] { 2, 2 }, new[] { 2, 2 }, new[] { 2, 2 }, new[] { 2, 2 }, new[] { 2, 2 }, new[] { 2, 2 }, new[] { 2, 2 }, new[] { 2, 2 }, new[] { 2, 2 } },
+            (x, y) => { Chain11SizedF(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], y); return default; },
+            (x, y) => { Chain11SizedD(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], y); return default; },
+            (x, gy, g, mode) => Chain11SizedDBackward(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], gy, Span(g[0]), Span(g[1]), Span(g[2]), Span(g[3]), Span(g[4]), Span(g[5]), Span(g[6]), Span(g[7]), Span(g[8]), Span(g[9]), Span(g[10]), mode),
+            (x, t, y) => { Chain11SizedDJvp(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], y); return default; }),
+        new("Hadamard12Sized", "i,i,i,i,i,i,i,i,i,i,i,i->i", new int[]?[] { new[] { 3 }, new[] { 3 }, new[] { 3 }, new[] { 3 }, new[] { 3 }, new[] { 3 }, new[] { 3 }, new[] { 3 }, new[] { 3 }, new[] { 3 }, new[] { 3 }, new[] { 3 } },
+            (x, y) => { Hadamard12SizedF(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], x[11], y); return default; },
+            (x, y) => { Hadamard12SizedD(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], x[11], y); return default; },
+            (x, gy, g, mode) => Hadamard12SizedDBackward(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], x[11], gy, Span(g[0]), Span(g[1]), Span(g[2]), Span(g[3]), Span(g[4]), Span(g[5]), Span(g[6]), Span(g[7]), Span(g[8]), Span(g[9]), Span(g[10]), Span(g[11]), mode),
+            (x, t, y) => { Hadamard12SizedDJvp(x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9], x[10], x[11], t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11], y); return default; }),
+        new("Star6Sized", "ia,ib,ic,id,ie,if->abcdef", new int[]?[] { new[] { 2, 2 }, new[] { 2, 2 }, new[] { 2, 2 }, new[] { 2, 2 }, new[] { 2, 2 }, new[] { 2, 2 } },
+            (x, y) => { Star6SizedF(x[0], x[1], x[2], x[3], x[4], x[5], y); return default; },
+            (x, y) => { Star6SizedD(x[0], x[1], x[2], x[3], x[4], x[5], y); return default; },
+            (x, gy, g, mode) => Star6SizedDBackward(x[0], x[1], x[2], x[3], x[4], x[5], gy, Span(g[0]), Span(g[1]), Span(g[2]), Span(g[3]), Span(g[4]), Span(g[5]), mode),
+            (x, t, y) => { Star6SizedDJvp(x[0], x[1], x[2], x[3], x[4], x[5], t[0], t[1], t[2], t[3], t[4], t[5], y); return default; }),
+        new("TensorDotSized", "ijk,jil->kl", new int[]?[] { new[] { 3, 4, 5 }, new[] { 4, 3, 2 } },
+            (x, y) => { TensorDotSizedF(x[0], x[1], y); return default; },
+            (x, y) => { TensorDotSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => TensorDotSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { TensorDotSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("BatchMatMulSized", "bij,bjk->bik", new int[]?[] { new[] { 2, 3, 4 }, new[] { 2, 4, 5 } },
+            (x, y) => { BatchMatMulSizedF(x[0], x[1], y); return default; },
+            (x, y) => { BatchMatMulSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => BatchMatMulSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { BatchMatMulSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("FrobeniusSized", "ij,ij->", new int[]?[] { new[] { 3, 4 }, new[] { 3, 4 } },
+            (x, y) => FrobeniusSizedF(x[0], x[1]),
+            (x, y) => FrobeniusSizedD(x[0], x[1]),
+            (x, gy, g, mode) => FrobeniusSizedDBackward(x[0], x[1], Scalar(gy), Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => FrobeniusSizedDJvp(x[0], x[1], t[0], t[1])),
+        new("TripleSized", "ij,ij,ij->ij", new int[]?[] { new[] { 2, 3 }, new[] { 2, 3 }, new[] { 2, 3 } },
+            (x, y) => { TripleSizedF(x[0], x[1], x[2], y); return default; },
+            (x, y) => { TripleSizedD(x[0], x[1], x[2], y); return default; },
+            (x, gy, g, mode) => TripleSizedDBackward(x[0], x[1], x[2], gy, Span(g[0]), Span(g[1]), Span(g[2]), mode),
+            (x, t, y) => { TripleSizedDJvp(x[0], x[1], x[2], t[0], t[1], t[2], y); return default; }),
+        new("OuterSumSized", "ab,cd->", new int[]?[] { new[] { 2, 3 }, new[] { 4, 2 } },
+            (x, y) => OuterSumSizedF(x[0], x[1]),
+            (x, y) => OuterSumSizedD(x[0], x[1]),
+            (x, gy, g, mode) => OuterSumSizedDBackward(x[0], x[1], Scalar(gy), Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => OuterSumSizedDJvp(x[0], x[1], t[0], t[1])),
+        new("Outer4Sized", "ab,cd->abcd", new int[]?[] { new[] { 2, 3 }, new[] { 2, 2 } },
+            (x, y) => { Outer4SizedF(x[0], x[1], y); return default; },
+            (x, y) => { Outer4SizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => Outer4SizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { Outer4SizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("Contract3DSized", "abc,cd->abd", new int[]?[] { new[] { 2, 3, 4 }, new[] { 4, 5 } },
+            (x, y) => { Contract3DSizedF(x[0], x[1], y); return default; },
+            (x, y) => { Contract3DSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => Contract3DSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { Contract3DSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("BilinearSized", "i,ij,j->", new int[]?[] { new[] { 3 }, new[] { 3, 4 }, new[] { 4 } },
+            (x, y) => BilinearSizedF(x[0], x[1], x[2]),
+            (x, y) => BilinearSizedD(x[0], x[1], x[2]),
+            (x, gy, g, mode) => BilinearSizedDBackward(x[0], x[1], x[2], Scalar(gy), Span(g[0]), Span(g[1]), Span(g[2]), mode),
+            (x, t, y) => BilinearSizedDJvp(x[0], x[1], x[2], t[0], t[1], t[2])),
     };
 }

@@ -12,11 +12,11 @@ namespace Demo
         /// </code>
         /// <para>Contraction order, planned at build time assuming size 16 for i (declare Sizes to plan on real sizes):</para>
         /// <code>
-        /// step  FLOPs          result size  kind           contraction
-        /// 1     32             1            Reduction      result = Σ_i a[i]
+        /// step  FLOPs          result size  kind           kernel           contraction
+        /// 1     32             1            Reduction      strided reduce   result = Σ_i a[i]
         /// </code>
         /// <para>Naive single loop nest: 32 FLOPs; planned (single operand): 32 FLOPs; speed-up 1x; largest intermediate 1 elements.</para>
-        /// <para>Kernels: each step is a strided loop nest specialized for its labels; inputs may be any strided view.</para>
+        /// <para>Kernels: a step of at most 4,096 multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, which folds each operand's strides (transposed, sliced, broadcast views) into its packing.</para>
         /// <para>TraceBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes nothing, then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; TraceJvp sums the einsum with each operand's tangent in turn.</para>
         /// <code>
         /// back through step 1: from ∂result to ∂a                     32 FLOPs
@@ -37,19 +37,8 @@ namespace Demo
             double result = 0;
             ref double ref_result = ref result;
 
-            // Sizes of this call.
-            nint size_i = binding.Size('i');
-
             // Step 1 of 1: result = Σ_i a[i]
-            {
-                nint stride_a_i = binding.Stride(0, 'i');
-                double acc = 0;
-                for (nint i_i = 0; i_i < size_i; i_i++)
-                {
-                    acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_a, i_i * stride_a_i);
-                }
-                ref_result = acc;
-            }
+            binding.ExecuteStep(0, ref ref_a, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), ref ref_result);
 
             return result;
         }

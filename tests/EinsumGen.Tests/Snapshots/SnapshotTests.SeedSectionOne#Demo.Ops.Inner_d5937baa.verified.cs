@@ -12,11 +12,11 @@ namespace Demo
         /// </code>
         /// <para>Contraction order, planned at build time assuming size 16 for n (declare Sizes to plan on real sizes):</para>
         /// <code>
-        /// step  FLOPs          result size  kind           contraction
-        /// 1     32             1            Gemm           result = Σ_n a[n] · b[n]
+        /// step  FLOPs          result size  kind           kernel           contraction
+        /// 1     32             1            Gemm           GEMM kernel      result = Σ_n a[n] · b[n]
         /// </code>
         /// <para>Naive single loop nest: 32 FLOPs; planned (optimal): 32 FLOPs; speed-up 1x; largest intermediate 1 elements.</para>
-        /// <para>Kernels: each step is a strided loop nest specialized for its labels; inputs may be any strided view.</para>
+        /// <para>Kernels: a step of at most 4,096 multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, which folds each operand's strides (transposed, sliced, broadcast views) into its packing.</para>
         /// <para>InnerBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes nothing, then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; InnerJvp sums the einsum with each operand's tangent in turn.</para>
         /// <code>
         /// back through step 1: from ∂result to ∂a, ∂b                 64 FLOPs
@@ -39,20 +39,8 @@ namespace Demo
             double result = 0;
             ref double ref_result = ref result;
 
-            // Sizes of this call.
-            nint size_n = binding.Size('n');
-
             // Step 1 of 1: result = Σ_n a[n] · b[n]
-            {
-                nint stride_a_n = binding.Stride(0, 'n');
-                nint stride_b_n = binding.Stride(1, 'n');
-                double acc = 0;
-                for (nint i_n = 0; i_n < size_n; i_n++)
-                {
-                    acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_a, i_n * stride_a_n) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_b, i_n * stride_b_n);
-                }
-                ref_result = acc;
-            }
+            binding.ExecuteStep(0, ref ref_a, ref ref_b, ref ref_result);
 
             return result;
         }

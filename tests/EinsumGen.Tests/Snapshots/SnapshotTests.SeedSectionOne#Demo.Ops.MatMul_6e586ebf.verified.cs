@@ -12,11 +12,11 @@ namespace Demo
         /// </code>
         /// <para>Contraction order, planned at build time assuming size 16 for k, m, n (declare Sizes to plan on real sizes):</para>
         /// <code>
-        /// step  FLOPs          result size  kind           contraction
-        /// 1     8,192          256          Gemm           c[m,k] = Σ_n a[m,n] · b[n,k]
+        /// step  FLOPs          result size  kind           kernel           contraction
+        /// 1     8,192          256          Gemm           GEMM kernel      c[m,k] = Σ_n a[m,n] · b[n,k]
         /// </code>
         /// <para>Naive single loop nest: 8,192 FLOPs; planned (optimal): 8,192 FLOPs; speed-up 1x; largest intermediate 256 elements.</para>
-        /// <para>Kernels: each step is a strided loop nest specialized for its labels; inputs may be any strided view.</para>
+        /// <para>Kernels: a step of at most 4,096 multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, which folds each operand's strides (transposed, sliced, broadcast views) into its packing.</para>
         /// <para>MatMulBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes nothing, then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; MatMulJvp sums the einsum with each operand's tangent in turn.</para>
         /// <code>
         /// back through step 1: from ∂c to ∂a, ∂b                      16,384 FLOPs
@@ -40,29 +40,8 @@ namespace Demo
             ref float ref_b = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in b.GetPinnableReference());
             ref float ref_c = ref c.GetPinnableReference();
 
-            // Sizes of this call.
-            nint size_k = binding.Size('k');
-            nint size_m = binding.Size('m');
-            nint size_n = binding.Size('n');
-
             // Step 1 of 1: c[m,k] = Σ_n a[m,n] · b[n,k]
-            {
-                nint stride_a_m = binding.Stride(0, 'm'), stride_a_n = binding.Stride(0, 'n');
-                nint stride_b_n = binding.Stride(1, 'n'), stride_b_k = binding.Stride(1, 'k');
-                nint stride_c_m = binding.Stride(2, 'm'), stride_c_k = binding.Stride(2, 'k');
-                for (nint i_m = 0; i_m < size_m; i_m++)
-                {
-                    for (nint i_k = 0; i_k < size_k; i_k++)
-                    {
-                        float acc = 0;
-                        for (nint i_n = 0; i_n < size_n; i_n++)
-                        {
-                            acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_a, i_m * stride_a_m + i_n * stride_a_n) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_b, i_n * stride_b_n + i_k * stride_b_k);
-                        }
-                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_c, i_m * stride_c_m + i_k * stride_c_k) = acc;
-                    }
-                }
-            }
+            binding.ExecuteStep(0, ref ref_a, ref ref_b, ref ref_c);
         }
 
         /// <summary>

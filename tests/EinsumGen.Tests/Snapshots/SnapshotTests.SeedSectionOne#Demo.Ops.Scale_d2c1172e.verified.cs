@@ -12,11 +12,11 @@ namespace Demo
         /// </code>
         /// <para>Contraction order, planned at build time assuming size 16 for a (declare Sizes to plan on real sizes):</para>
         /// <code>
-        /// step  FLOPs          result size  kind           contraction
-        /// 1     16             16           OuterProduct   y[a] = x[a] · s
+        /// step  FLOPs          result size  kind           kernel           contraction
+        /// 1     16             16           OuterProduct   GEMM kernel      y[a] = x[a] · s
         /// </code>
         /// <para>Naive single loop nest: 16 FLOPs; planned (optimal): 16 FLOPs; speed-up 1x; largest intermediate 16 elements.</para>
-        /// <para>Kernels: each step is a strided loop nest specialized for its labels; inputs may be any strided view.</para>
+        /// <para>Kernels: a step of at most 4,096 multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, which folds each operand's strides (transposed, sliced, broadcast views) into its packing.</para>
         /// <para>ScaleBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes nothing, then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; ScaleJvp sums the einsum with each operand's tangent in turn.</para>
         /// <code>
         /// back through step 1: from ∂y to ∂x, ∂s                      32 FLOPs
@@ -39,20 +39,8 @@ namespace Demo
             ref float ref_s = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in s);
             ref float ref_y = ref y.GetPinnableReference();
 
-            // Sizes of this call.
-            nint size_a = binding.Size('a');
-
             // Step 1 of 1: y[a] = x[a] · s
-            {
-                nint stride_x_a = binding.Stride(0, 'a');
-                nint stride_y_a = binding.Stride(2, 'a');
-                for (nint i_a = 0; i_a < size_a; i_a++)
-                {
-                    float acc = 0;
-                    acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_x, i_a * stride_x_a) * ref_s;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_y, i_a * stride_y_a) = acc;
-                }
-            }
+            binding.ExecuteStep(0, ref ref_x, ref ref_s, ref ref_y);
         }
 
         /// <summary>

@@ -14,14 +14,14 @@ namespace Demo
             /// </code>
             /// <para>Contraction order, planned at build time with declared sizes a=8, b=8, c=8, d=8, e=2, f=2, g=2, h=2, i=8, j=8, k=8, n=256:</para>
             /// <code>
-            /// step  FLOPs          result size  kind           contraction
-            /// 1     32,768         2,048        Gemm           t1[a,e,b,f,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]
-            /// 2     32,768         2,048        Gemm           t2[c,g,j,d,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
-            /// 3     1,048,576      65,536       Gemm           t3[a,e,b,f,c,g,d,h] = Σ_j t1[a,e,b,f,j] · t2[c,g,j,d,h]
-            /// 4     33,554,432     4,096        Gemm           y[n,e,f,g,h] = Σ_a,b,c,d t3[a,e,b,f,c,g,d,h] · x[n,a,b,c,d]
+            /// step  FLOPs          result size  kind           kernel           contraction
+            /// 1     32,768         2,048        Gemm           GEMM kernel      t1[a,e,b,f,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]
+            /// 2     32,768         2,048        Gemm           GEMM kernel      t2[c,g,j,d,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
+            /// 3     1,048,576      65,536       Gemm           GEMM kernel      t3[a,e,b,f,c,g,d,h] = Σ_j t1[a,e,b,f,j] · t2[c,g,j,d,h]
+            /// 4     33,554,432     4,096        Gemm           GEMM kernel      y[n,e,f,g,h] = Σ_a,b,c,d t3[a,e,b,f,c,g,d,h] · x[n,a,b,c,d]
             /// </code>
             /// <para>Naive single loop nest: 42,949,672,960 FLOPs; planned (optimal): 34,668,544 FLOPs; speed-up 1238.9x; largest intermediate 65,536 elements.</para>
-            /// <para>Kernels: each step is a strided loop nest specialized for its labels; inputs may be any strided view.</para>
+            /// <para>Kernels: a step of at most 4,096 multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, which folds each operand's strides (transposed, sliced, broadcast views) into its packing.</para>
             /// <para>ForwardBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes steps 1–3 (1,114,112 FLOPs), then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; ForwardJvp sums the einsum with each operand's tangent in turn.</para>
             /// <code>
             /// back through step 4: from ∂y to ∂t3, ∂x                     67,108,864 FLOPs
@@ -57,155 +57,23 @@ namespace Demo
                 ref float ref_x = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in x.GetPinnableReference());
                 ref float ref_y = ref y.GetPinnableReference();
 
-                // Sizes of this call.
-                nint size_a = binding.Size('a');
-                nint size_b = binding.Size('b');
-                nint size_c = binding.Size('c');
-                nint size_d = binding.Size('d');
-                nint size_e = binding.Size('e');
-                nint size_f = binding.Size('f');
-                nint size_g = binding.Size('g');
-                nint size_h = binding.Size('h');
-                nint size_i = binding.Size('i');
-                nint size_j = binding.Size('j');
-                nint size_k = binding.Size('k');
-                nint size_n = binding.Size('n');
-
                 // Step 1 of 4: t1[a,e,b,f,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]
                 var buffer0 = new float[binding.IntermediateLength(0)];
                 ref float ref_t1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer0);
-                {
-                    nint stride_w1_a = binding.Stride(0, 'a'), stride_w1_e = binding.Stride(0, 'e'), stride_w1_i = binding.Stride(0, 'i');
-                    nint stride_w2_b = binding.Stride(1, 'b'), stride_w2_f = binding.Stride(1, 'f'), stride_w2_i = binding.Stride(1, 'i'), stride_w2_j = binding.Stride(1, 'j');
-                    nint stride_t1_a = binding.Stride(5, 'a'), stride_t1_e = binding.Stride(5, 'e'), stride_t1_b = binding.Stride(5, 'b'), stride_t1_f = binding.Stride(5, 'f'), stride_t1_j = binding.Stride(5, 'j');
-                    for (nint i_a = 0; i_a < size_a; i_a++)
-                    {
-                        for (nint i_e = 0; i_e < size_e; i_e++)
-                        {
-                            for (nint i_b = 0; i_b < size_b; i_b++)
-                            {
-                                for (nint i_f = 0; i_f < size_f; i_f++)
-                                {
-                                    for (nint i_j = 0; i_j < size_j; i_j++)
-                                    {
-                                        float acc = 0;
-                                        for (nint i_i = 0; i_i < size_i; i_i++)
-                                        {
-                                            acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w1, i_a * stride_w1_a + i_e * stride_w1_e + i_i * stride_w1_i) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w2, i_b * stride_w2_b + i_f * stride_w2_f + i_i * stride_w2_i + i_j * stride_w2_j);
-                                        }
-                                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t1, i_a * stride_t1_a + i_e * stride_t1_e + i_b * stride_t1_b + i_f * stride_t1_f + i_j * stride_t1_j) = acc;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                binding.ExecuteStep(0, ref ref_w1, ref ref_w2, ref ref_t1);
 
                 // Step 2 of 4: t2[c,g,j,d,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
                 var buffer1 = new float[binding.IntermediateLength(1)];
                 ref float ref_t2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer1);
-                {
-                    nint stride_w3_c = binding.Stride(2, 'c'), stride_w3_g = binding.Stride(2, 'g'), stride_w3_j = binding.Stride(2, 'j'), stride_w3_k = binding.Stride(2, 'k');
-                    nint stride_w4_d = binding.Stride(3, 'd'), stride_w4_h = binding.Stride(3, 'h'), stride_w4_k = binding.Stride(3, 'k');
-                    nint stride_t2_c = binding.Stride(6, 'c'), stride_t2_g = binding.Stride(6, 'g'), stride_t2_j = binding.Stride(6, 'j'), stride_t2_d = binding.Stride(6, 'd'), stride_t2_h = binding.Stride(6, 'h');
-                    for (nint i_c = 0; i_c < size_c; i_c++)
-                    {
-                        for (nint i_g = 0; i_g < size_g; i_g++)
-                        {
-                            for (nint i_j = 0; i_j < size_j; i_j++)
-                            {
-                                for (nint i_d = 0; i_d < size_d; i_d++)
-                                {
-                                    for (nint i_h = 0; i_h < size_h; i_h++)
-                                    {
-                                        float acc = 0;
-                                        for (nint i_k = 0; i_k < size_k; i_k++)
-                                        {
-                                            acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w3, i_c * stride_w3_c + i_g * stride_w3_g + i_j * stride_w3_j + i_k * stride_w3_k) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_w4, i_d * stride_w4_d + i_h * stride_w4_h + i_k * stride_w4_k);
-                                        }
-                                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t2, i_c * stride_t2_c + i_g * stride_t2_g + i_j * stride_t2_j + i_d * stride_t2_d + i_h * stride_t2_h) = acc;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                binding.ExecuteStep(1, ref ref_w3, ref ref_w4, ref ref_t2);
 
                 // Step 3 of 4: t3[a,e,b,f,c,g,d,h] = Σ_j t1[a,e,b,f,j] · t2[c,g,j,d,h]
                 var buffer2 = new float[binding.IntermediateLength(2)];
                 ref float ref_t3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer2);
-                {
-                    nint stride_t1_a = binding.Stride(5, 'a'), stride_t1_e = binding.Stride(5, 'e'), stride_t1_b = binding.Stride(5, 'b'), stride_t1_f = binding.Stride(5, 'f'), stride_t1_j = binding.Stride(5, 'j');
-                    nint stride_t2_c = binding.Stride(6, 'c'), stride_t2_g = binding.Stride(6, 'g'), stride_t2_j = binding.Stride(6, 'j'), stride_t2_d = binding.Stride(6, 'd'), stride_t2_h = binding.Stride(6, 'h');
-                    nint stride_t3_a = binding.Stride(7, 'a'), stride_t3_e = binding.Stride(7, 'e'), stride_t3_b = binding.Stride(7, 'b'), stride_t3_f = binding.Stride(7, 'f'), stride_t3_c = binding.Stride(7, 'c'), stride_t3_g = binding.Stride(7, 'g'), stride_t3_d = binding.Stride(7, 'd'), stride_t3_h = binding.Stride(7, 'h');
-                    for (nint i_a = 0; i_a < size_a; i_a++)
-                    {
-                        for (nint i_e = 0; i_e < size_e; i_e++)
-                        {
-                            for (nint i_b = 0; i_b < size_b; i_b++)
-                            {
-                                for (nint i_f = 0; i_f < size_f; i_f++)
-                                {
-                                    for (nint i_c = 0; i_c < size_c; i_c++)
-                                    {
-                                        for (nint i_g = 0; i_g < size_g; i_g++)
-                                        {
-                                            for (nint i_d = 0; i_d < size_d; i_d++)
-                                            {
-                                                for (nint i_h = 0; i_h < size_h; i_h++)
-                                                {
-                                                    float acc = 0;
-                                                    for (nint i_j = 0; i_j < size_j; i_j++)
-                                                    {
-                                                        acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t1, i_a * stride_t1_a + i_e * stride_t1_e + i_b * stride_t1_b + i_f * stride_t1_f + i_j * stride_t1_j) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t2, i_c * stride_t2_c + i_g * stride_t2_g + i_j * stride_t2_j + i_d * stride_t2_d + i_h * stride_t2_h);
-                                                    }
-                                                    global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t3, i_a * stride_t3_a + i_e * stride_t3_e + i_b * stride_t3_b + i_f * stride_t3_f + i_c * stride_t3_c + i_g * stride_t3_g + i_d * stride_t3_d + i_h * stride_t3_h) = acc;
-                                                }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                binding.ExecuteStep(2, ref ref_t1, ref ref_t2, ref ref_t3);
 
                 // Step 4 of 4: y[n,e,f,g,h] = Σ_a,b,c,d t3[a,e,b,f,c,g,d,h] · x[n,a,b,c,d]
-                {
-                    nint stride_t3_a = binding.Stride(7, 'a'), stride_t3_e = binding.Stride(7, 'e'), stride_t3_b = binding.Stride(7, 'b'), stride_t3_f = binding.Stride(7, 'f'), stride_t3_c = binding.Stride(7, 'c'), stride_t3_g = binding.Stride(7, 'g'), stride_t3_d = binding.Stride(7, 'd'), stride_t3_h = binding.Stride(7, 'h');
-                    nint stride_x_n = binding.Stride(4, 'n'), stride_x_a = binding.Stride(4, 'a'), stride_x_b = binding.Stride(4, 'b'), stride_x_c = binding.Stride(4, 'c'), stride_x_d = binding.Stride(4, 'd');
-                    nint stride_y_n = binding.Stride(8, 'n'), stride_y_e = binding.Stride(8, 'e'), stride_y_f = binding.Stride(8, 'f'), stride_y_g = binding.Stride(8, 'g'), stride_y_h = binding.Stride(8, 'h');
-                    for (nint i_n = 0; i_n < size_n; i_n++)
-                    {
-                        for (nint i_e = 0; i_e < size_e; i_e++)
-                        {
-                            for (nint i_f = 0; i_f < size_f; i_f++)
-                            {
-                                for (nint i_g = 0; i_g < size_g; i_g++)
-                                {
-                                    for (nint i_h = 0; i_h < size_h; i_h++)
-                                    {
-                                        float acc = 0;
-                                        for (nint i_a = 0; i_a < size_a; i_a++)
-                                        {
-                                            for (nint i_b = 0; i_b < size_b; i_b++)
-                                            {
-                                                for (nint i_c = 0; i_c < size_c; i_c++)
-                                                {
-                                                    for (nint i_d = 0; i_d < size_d; i_d++)
-                                                    {
-                                                        acc += global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_t3, i_a * stride_t3_a + i_e * stride_t3_e + i_b * stride_t3_b + i_f * stride_t3_f + i_c * stride_t3_c + i_g * stride_t3_g + i_d * stride_t3_d + i_h * stride_t3_h) * global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_x, i_n * stride_x_n + i_a * stride_x_a + i_b * stride_x_b + i_c * stride_x_c + i_d * stride_x_d);
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        global::System.Runtime.CompilerServices.Unsafe.Add(ref ref_y, i_n * stride_y_n + i_e * stride_y_e + i_f * stride_y_f + i_g * stride_y_g + i_h * stride_y_h) = acc;
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+                binding.ExecuteStep(3, ref ref_t3, ref ref_x, ref ref_y);
             }
 
             /// <summary>

@@ -1,0 +1,97 @@
+using System;
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using EinsumGen;
+using EinsumGen.Training;
+
+namespace TensorTrain;
+
+/// <summary>What one run measured.</summary>
+public sealed record ExperimentResult(
+    double TtMse, double TtR2, double FullMse, double FullR2, long TtParameters, long FullParameters,
+    float[] Losses, TimeSpan TrainingTime, TimeSpan FullFitTime);
+
+/// <summary>
+/// Seed 000 §2.2 end to end: a make_regression task (256 samples, 4096 features of which 128 informative, 16 targets),
+/// standardized; the full least-squares fit as the baseline; then the tensor-train layer trained with Adam on the MSE.
+/// </summary>
+public static class Experiment
+{
+    public static ExperimentResult Run(Options o, Action<int, float>? progress = null)
+    {
+        int s = o.Samples, m = o.InputFactor, n = o.OutputFactor, r = o.Rank;
+        var data = Datasets.MakeRegression<float>(s, o.Inputs, o.Informative, o.Outputs, seed: o.Seed);
+        Preprocessing.StandardizeColumns<float>(data.X, o.Inputs);
+        Preprocessing.StandardizeColumns<float>(data.Y, o.Outputs);
+
+        // The full linear model fits the training data exactly (more features than samples).
+        var clock = Stopwatch.StartNew();
+        var full = LeastSquares.MinimumNorm<float>(data.X, data.Y, s, o.Inputs, o.Outputs);
+        var fullPrediction = full.Predict<float>(data.X);
+        var fullFit = clock.Elapsed;
+
+        // The cores, each drawn standard normal and scaled to unit Frobenius norm, as the seed does.
+        var random = new SeededRandom(o.Seed ^ 0x5EED);
+        float[] w1 = Core(random, m * n * r), w2 = Core(random, m * n * r * r), w3 = Core(random, m * n * r * r), w4 = Core(random, m * n * r);
+        float[] g1 = new float[w1.Length], g2 = new float[w2.Length], g3 = new float[w3.Length], g4 = new float[w4.Length];
+        var x = Tensor.Create(data.X, [s, m, m, m, m]);
+        var y = Tensor.Create(data.Y, [s, n, n, n, n]);
+        var yHat = Tensor.CreateFromShape<float>([s, n, n, n, n]);
+        var yGradient = new float[yHat.FlattenedLength];
+        var dy = Tensor.Create(yGradient, [s, n, n, n, n]);
+        nint[] shape1 = [m, n, r], shape2 = [m, n, r, r], shape4 = [m, n, r];
+        Optimizer<float> optimizer = o.Optimizer == "sgd"
+            ? new Sgd<float>(o.LearningRate, w1, w2, w3, w4)
+            : new Adam<float>(o.LearningRate, w1, w2, w3, w4);
+
+        var losses = new float[o.Epochs];
+        var predicted = new float[yHat.FlattenedLength];
+        clock.Restart();
+        for (int epoch = 0; epoch < o.Epochs; epoch++)
+        {
+            var c1 = new ReadOnlyTensorSpan<float>(w1, shape1);
+            var c2 = new ReadOnlyTensorSpan<float>(w2, shape2);
+            var c3 = new ReadOnlyTensorSpan<float>(w3, shape2);
+            var c4 = new ReadOnlyTensorSpan<float>(w4, shape4);
+            Forward(o, c1, c2, c3, c4, x, yHat);
+            yHat.FlattenTo(predicted);
+            float loss = Losses.MeanSquaredErrorWithGradient<float>(predicted, data.Y, yGradient);
+            var d1 = new TensorSpan<float>(g1, shape1);
+            var d2 = new TensorSpan<float>(g2, shape2);
+            var d3 = new TensorSpan<float>(g3, shape2);
+            var d4 = new TensorSpan<float>(g4, shape4);
+            if (o.IsSeedShape) TtLayer.SeedForwardBackward(c1, c2, c3, c4, x, dy, d1, d2, d3, d4, default);
+            else TtLayer.ForwardBackward(c1, c2, c3, c4, x, dy, d1, d2, d3, d4, default);
+            optimizer.Step(g1, g2, g3, g4);
+            losses[epoch] = loss;
+            progress?.Invoke(epoch, loss);
+        }
+        var training = clock.Elapsed;
+
+        Forward(o, new ReadOnlyTensorSpan<float>(w1, shape1), new ReadOnlyTensorSpan<float>(w2, shape2),
+            new ReadOnlyTensorSpan<float>(w3, shape2), new ReadOnlyTensorSpan<float>(w4, shape4), x, yHat);
+        yHat.FlattenTo(predicted);
+        return new ExperimentResult(
+            Metrics.MeanSquaredError<float>(data.Y, predicted), Metrics.R2Score<float>(data.Y, predicted),
+            Metrics.MeanSquaredError<float>(data.Y, fullPrediction), Metrics.R2Score<float>(data.Y, fullPrediction),
+            w1.Length + w2.Length + w3.Length + w4.Length, (long)o.Inputs * o.Outputs, losses, training, fullFit);
+    }
+
+    private static void Forward(Options o, ReadOnlyTensorSpan<float> w1, ReadOnlyTensorSpan<float> w2, ReadOnlyTensorSpan<float> w3,
+        ReadOnlyTensorSpan<float> w4, ReadOnlyTensorSpan<float> x, TensorSpan<float> y)
+    {
+        if (o.IsSeedShape) TtLayer.SeedForward(w1, w2, w3, w4, x, y);
+        else TtLayer.Forward(w1, w2, w3, w4, x, y);
+    }
+
+    private static float[] Core(SeededRandom random, int length)
+    {
+        var core = new float[length];
+        random.FillNormal<float>(core);
+        double norm = 0;
+        foreach (float v in core) norm += (double)v * v;
+        float scale = (float)(1 / Math.Sqrt(norm));
+        for (int i = 0; i < core.Length; i++) core[i] *= scale;
+        return core;
+    }
+}
