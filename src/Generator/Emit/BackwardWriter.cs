@@ -142,6 +142,16 @@ namespace EinsumGen.Generator
             w.WriteLine("ref " + T + " " + outputGradientRef + " = ref " + Unsafe + ".AsRef(" + outputSource + ");");
             gradientRefs[plan.OutputId] = outputGradientRef;
 
+            if (!plan.IsOrderFinal)
+            {
+                w.WriteLineNoTabs(string.Empty);
+                DynamicStepsWriter.WriteBackward(w, plan, T, binding, accumulate, Enumerable.Range(0, n).Select(i => refs[i]).ToList(),
+                    Enumerable.Range(0, n).Select(i => gradientRefs[i]).ToList(), outputGradientRef, names.Local);
+                w.Indent--;
+                w.WriteLine("}");
+                return;
+            }
+
             int last = plan.Steps.Count - 1;
             if (last > 0)
             {

@@ -81,6 +81,19 @@ namespace EinsumGen.Generator
             {
                 _w.WriteLine("ref " + T + " " + TensorRef(_plan.OutputId) + " = ref " + output + ".GetPinnableReference();");
             }
+            if (!_plan.IsOrderFinal)
+            {
+                _w.WriteLineNoTabs(string.Empty);
+                var operandRefs = Enumerable.Range(0, operands.Count).Select(TensorRef).ToList();
+                DynamicStepsWriter.WriteForward(_w, _plan, T, binding, operandRefs, TensorRef(_plan.OutputId), key => Local(key));
+                if (output is null)
+                {
+                    _w.WriteLineNoTabs(string.Empty);
+                    _w.WriteLine("return " + result + ";");
+                }
+                return;
+            }
+
             var tinyLabels = Enumerable.Range(0, _plan.Steps.Count).Where(_plan.IsTiny)
                 .SelectMany(k => _plan.LabelsOf(_plan.Steps[k].Left) + (_plan.Steps[k].Right < 0 ? string.Empty : _plan.LabelsOf(_plan.Steps[k].Right)))
                 .Distinct().OrderBy(c => c).ToList();

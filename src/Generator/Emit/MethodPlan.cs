@@ -52,6 +52,12 @@ namespace EinsumGen.Generator
         /// <summary>True when '...' leaves ranks to run time, so steps run on the runtime's generic strided kernel.</summary>
         public bool UsesGenericKernel => Expression.AnyEllipsis;
 
+        /// <summary>
+        /// True when the build-time order is the order of every call: two operands or fewer (one order exists), or every
+        /// size declared. Otherwise the runtime may re-plan for the sizes of a call.
+        /// </summary>
+        public bool IsOrderFinal => OperandCount < 3 || (!Expression.AnyEllipsis && Labels.All(Declared.Contains));
+
         /// <summary>Every label, in ordinal order.</summary>
         public string Labels => Expression.AllLabels();
 

@@ -10,7 +10,7 @@ namespace EinsumGen.Runtime
         public void ExecuteStep<T>(int step, ref T left, ref T right, ref T result) where T : unmanaged, INumberBase<T>
         {
             EnsureComplete();
-            var s = _program.Steps[step];
+            var s = _steps[step];
             int resultId = _program.OperandCount + step;
             var kept = Keys(s.ResultLabels);
             var operands = s.Right < 0 ? new[] { s.Left } : new[] { s.Left, s.Right };
@@ -27,7 +27,7 @@ namespace EinsumGen.Runtime
         public void ExecuteStepGradient<T>(int step, bool left, ref T resultGradient, ref T other, ref T target, bool accumulate) where T : unmanaged, INumberBase<T>
         {
             EnsureComplete();
-            var s = _program.Steps[step];
+            var s = _steps[step];
             int resultId = _program.OperandCount + step;
             int targetId = left ? s.Left : s.Right, otherId = left ? s.Right : s.Left;
             bool leaf = targetId < _program.OperandCount;
@@ -83,7 +83,7 @@ namespace EinsumGen.Runtime
                 s2[d] = secondId < 0 ? 0 : (nint)_tensorStrides[secondId][key];
                 so[d] = d < kept.Count ? (nint)resultStrides[key] : 0;
             }
-            StridedKernel.Contract(kept.Count, sizes, ref first, s1, ref second, s2, secondId >= 0, ref result, so, accumulate);
+            StepKernel.Contract(kept.Count, sizes, ref first, s1, ref second, s2, secondId >= 0, ref result, so, accumulate);
         }
     }
 }

@@ -32,12 +32,14 @@ namespace EinsumGen.Runtime
         private long[]?[] _leafGradientStrides = Array.Empty<long[]?>();
         private bool[]?[] _leafGradientReduced = Array.Empty<bool[]?>();
         private long[] _intermediateLengths = Array.Empty<long>();
+        private IReadOnlyList<ProgramStep> _steps;
         private bool _complete;
 
         /// <summary>Starts binding a call to <paramref name="program"/>.</summary>
         public EinsumBinding(EinsumProgram program)
         {
             _program = program;
+            _steps = program.Steps;
             _lengths = new nint[program.OperandCount][];
             _strides = new nint[program.OperandCount][];
             _gradientLengths = new nint[program.OperandCount][];
@@ -90,10 +92,27 @@ namespace EinsumGen.Runtime
             foreach (var kv in sizes) _size[kv.Key] = kv.Value;
             CheckOutput();
             CheckDeclaredSizes();
+            if (!_program.IsFullyDeclared)
+            {
+                var planSizes = new Dictionary<char, long>(sizes) { [EinsumProgram.EllipsisLabel] = _ellipsis.Aggregate(1L, (a, b) => a * b) };
+                _steps = _program.StepsFor(planSizes);
+            }
             LayOutTensors();
             LayOutGradients();
             _complete = true;
         }
+
+        /// <summary>True when this call runs the order planned at build time (always, when every size is declared).</summary>
+        public bool UsesBuildTimePlan => ReferenceEquals(_steps, _program.Steps);
+
+        /// <summary>How many pairwise (or unary) steps this call runs.</summary>
+        public int StepCount => _steps.Count;
+
+        /// <summary>The tensor id step <paramref name="step"/> reads first (operands 0..n-1, step k's result n+k).</summary>
+        public int LeftOf(int step) => _steps[step].Left;
+
+        /// <summary>The tensor id step <paramref name="step"/> reads second, or -1 for a unary step.</summary>
+        public int RightOf(int step) => _steps[step].Right;
 
         /// <summary>The size of <paramref name="label"/> in this call.</summary>
         public nint Size(char label) => (nint)_size[label];
@@ -109,7 +128,7 @@ namespace EinsumGen.Runtime
         {
             int n = _program.OperandCount;
             if (tensor < n) return _gradientLengths[tensor] is not null;
-            var step = _program.Steps[tensor - n];
+            var step = _steps[tensor - n];
             return Requires(step.Left) || (step.Right >= 0 && Requires(step.Right));
         }
 
@@ -183,14 +202,14 @@ namespace EinsumGen.Runtime
         {
             var e = _program.Expression;
             int n = e.Inputs.Count, keys = EllipsisKey + _ellipsis.Length;
-            _tensorStrides = new long[n + _program.Steps.Count][];
+            _tensorStrides = new long[n + _steps.Count][];
             for (int i = 0; i < n; i++)
             {
                 _tensorStrides[i] = new long[keys];
                 OperandStrides(i, _lengths[i]!, _strides[i]!, _tensorStrides[i], reduced: null);
             }
-            _intermediateLengths = new long[_program.Steps.Count];
-            for (int k = 0; k < _program.Steps.Count; k++)
+            _intermediateLengths = new long[_steps.Count];
+            for (int k = 0; k < _steps.Count; k++)
             {
                 var strides = _tensorStrides[n + k] = new long[keys];
                 if (n + k == _program.OutputId)
@@ -198,7 +217,7 @@ namespace EinsumGen.Runtime
                     LayOutOutput(strides);
                     continue;
                 }
-                var dims = Keys(_program.Steps[k].ResultLabels);
+                var dims = Keys(_steps[k].ResultLabels);
                 long stride = 1;
                 for (int d = dims.Count - 1; d >= 0; d--)
                 {
@@ -269,7 +288,7 @@ namespace EinsumGen.Runtime
         private string LabelsOf(int tensor)
         {
             int n = _program.OperandCount;
-            if (tensor >= n) return _program.Steps[tensor - n].ResultLabels;
+            if (tensor >= n) return _steps[tensor - n].ResultLabels;
             var term = _program.Expression.Inputs[tensor];
             return term.HasEllipsis ? EinsumProgram.EllipsisLabel + term.DistinctLabels() : term.DistinctLabels();
         }

@@ -1,5 +1,8 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
+using EinsumGen.Planning;
 using System.ComponentModel;
 using System.Globalization;
 using EinsumGen.Notation;
@@ -16,10 +19,18 @@ namespace EinsumGen.Runtime
         /// <summary>The pseudo-label that stands for all ellipsis dimensions in step label strings.</summary>
         public const char EllipsisLabel = EinsumExpression.EllipsisLabel;
 
-        private readonly Dictionary<char, long> _declared;
+        /// <summary>Plans kept per distinct shape for specs whose sizes are not all declared; cleared when full.</summary>
+        public const int MaxCachedPlans = 64;
 
-        private EinsumProgram(EinsumExpression expression, IReadOnlyList<ProgramStep> steps, Dictionary<char, long> declared, string[] operandNames, string outputName)
+        private readonly Dictionary<char, long> _declared;
+        private readonly ConcurrentDictionary<string, IReadOnlyList<ProgramStep>> _plans = new ConcurrentDictionary<string, IReadOnlyList<ProgramStep>>();
+
+        private readonly bool _plannedForActualSizes;
+
+        private EinsumProgram(EinsumExpression expression, IReadOnlyList<ProgramStep> steps, Dictionary<char, long> declared, string[] operandNames, string outputName,
+            bool plannedForActualSizes = false)
         {
+            _plannedForActualSizes = plannedForActualSizes;
             Expression = expression;
             Steps = steps;
             _declared = declared;
@@ -46,6 +57,28 @@ namespace EinsumGen.Runtime
 
         internal bool TryGetDeclaredSize(char label, out long size) => _declared.TryGetValue(label, out size);
 
+        /// <summary>True when every size is fixed at build time, so that the build-time plan is the plan.</summary>
+        internal bool IsFullyDeclared => !Expression.AnyEllipsis && Expression.AllLabels().All(_declared.ContainsKey);
+
+        /// <summary>
+        /// The order to run for these sizes: the build-time plan, unless the sizes were not all declared and a plan made
+        /// for the actual sizes costs fewer FLOPs. Planned once per distinct shape and cached (thread-safe, bounded).
+        /// </summary>
+        internal IReadOnlyList<ProgramStep> StepsFor(IReadOnlyDictionary<char, long> sizes)
+        {
+            if (IsFullyDeclared || _plannedForActualSizes || Expression.Inputs.Count < 3) return Steps; // two operands: one order exists
+            string key = string.Join(",", sizes.OrderBy(kv => kv.Key).Select(kv => kv.Key + "=" + kv.Value.ToString(CultureInfo.InvariantCulture)));
+            if (_plans.TryGetValue(key, out var cached)) return cached;
+            if (_plans.Count >= MaxCachedPlans) _plans.Clear();
+            var path = ContractionPlanner.Plan(Expression.PlannerInputs(), Expression.PlannerOutput(), sizes);
+            long buildTimeCost = PathBuilder.Pairwise(Expression.PlannerInputs(), Expression.PlannerOutput(), sizes,
+                Steps.Select(st => st.Left).ToList(), Steps.Select(st => st.Right).ToList(), naive: 0, strategy: string.Empty).TotalFlops;
+            IReadOnlyList<ProgramStep> chosen = path.TotalFlops < buildTimeCost
+                ? path.Steps.Select(st => new ProgramStep(st.Left, st.Right, st.ResultLabels)).ToArray()
+                : Steps;
+            return _plans.GetOrAdd(key, chosen);
+        }
+
         /// <summary>
         /// Creates a program. <paramref name="steps"/> lists pairwise steps as <c>"left,right>labels"</c> separated by ';'
         /// (tensor ids as in <see cref="OutputId"/>; right is -1 for a unary step; <see cref="EllipsisLabel"/> stands for the
@@ -56,7 +89,7 @@ namespace EinsumGen.Runtime
 
         /// <summary>Creates a program whose order comes from the planner, for specs known only at run time.</summary>
         internal static EinsumProgram Create(EinsumExpression expression, IReadOnlyList<ProgramStep> steps, string[] operandNames, string outputName) =>
-            new EinsumProgram(expression, steps, new Dictionary<char, long>(), operandNames, outputName);
+            new EinsumProgram(expression, steps, new Dictionary<char, long>(), operandNames, outputName, plannedForActualSizes: true);
 
         private static ProgramStep[] ParseSteps(string text)
         {
