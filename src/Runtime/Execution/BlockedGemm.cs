@@ -55,7 +55,7 @@ namespace EinsumGen.Runtime
             int parts = work >= ParallelThreshold && !t_worker ? Math.Max(1, Math.Min(MaxDegreeOfParallelism, Environment.ProcessorCount)) : 1;
             if (parts == 1)
             {
-                for (int bi = 0; bi < t.BatchCount; bi++) Product(t, bi, 0, t.N, mr, nr, ref a, ref b, ref c);
+                for (int bi = 0; bi < t.BatchCount; bi++) Product(t, bi, 0, t.M, 0, t.N, mr, nr, ref a, ref b, ref c);
                 return;
             }
             unsafe
@@ -64,8 +64,11 @@ namespace EinsumGen.Runtime
                 fixed (T* pa = &a, pb = &b, pc = &c)
                 {
                     nint ia = (nint)pa, ib = (nint)pb, ic = (nint)pc;
+                    // Split the batch if it has enough products, else the larger of M (in row tiles) and N (in column panels).
                     bool byBatch = t.BatchCount >= parts;
-                    int blocks = byBatch ? t.BatchCount : Math.Max(1, (t.N + nr - 1) / nr);
+                    int rowTiles = (t.M + mr - 1) / mr, columnPanels = (t.N + nr - 1) / nr;
+                    bool byRows = !byBatch && rowTiles > columnPanels;
+                    int blocks = byBatch ? t.BatchCount : byRows ? rowTiles : columnPanels;
                     parts = Math.Min(parts, blocks);
                     Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
                     {
@@ -76,13 +79,11 @@ namespace EinsumGen.Runtime
                         ref T rb = ref Unsafe.AsRef<T>((void*)ib);
                         ref T rc = ref Unsafe.AsRef<T>((void*)ic);
                         int from = (int)((long)blocks * part / parts), to = (int)((long)blocks * (part + 1) / parts);
-                        if (byBatch)
+                        for (int bi = byBatch ? from : 0; bi < (byBatch ? to : local.BatchCount); bi++)
                         {
-                            for (int bi = from; bi < to; bi++) Product(local, bi, 0, local.N, mr, nr, ref ra, ref rb, ref rc);
-                        }
-                        else
-                        {
-                            for (int bi = 0; bi < local.BatchCount; bi++) Product(local, bi, from * nr, Math.Min(local.N, to * nr), mr, nr, ref ra, ref rb, ref rc);
+                            if (byBatch) Product(local, bi, 0, local.M, 0, local.N, mr, nr, ref ra, ref rb, ref rc);
+                            else if (byRows) Product(local, bi, from * mr, Math.Min(local.M, to * mr), 0, local.N, mr, nr, ref ra, ref rb, ref rc);
+                            else Product(local, bi, 0, local.M, from * nr, Math.Min(local.N, to * nr), mr, nr, ref ra, ref rb, ref rc);
                         }
                         t_worker = wasWorker;
                     });
@@ -101,8 +102,8 @@ namespace EinsumGen.Runtime
             }
         }
 
-        /// <summary>One batch's product over columns [n0, n1): KC blocks of K, MC blocks of M, NR panels of N.</summary>
-        private static void Product<T>(GemmTables t, int bi, int n0, int n1, int mr, int nr, ref T a, ref T b, ref T c) where T : unmanaged, INumberBase<T>
+        /// <summary>One batch's product over rows [m0, m1) and columns [n0, n1): KC blocks of K, MC blocks of M, NR panels of N.</summary>
+        private static void Product<T>(GemmTables t, int bi, int mFrom, int mTo, int n0, int n1, int mr, int nr, ref T a, ref T b, ref T c) where T : unmanaged, INumberBase<T>
         {
             ref T a0 = ref Unsafe.Add(ref a, t.BatchA[bi]);
             ref T b0 = ref Unsafe.Add(ref b, t.BatchB[bi]);
@@ -118,9 +119,9 @@ namespace EinsumGen.Runtime
                 int kc = Math.Min(KC, t.K - k0);
                 bool first = k0 == 0;
                 PackB(t, ref b0, k0, kc, n0, width, nr, packedB);
-                for (int m0 = 0; m0 < t.M; m0 += MC)
+                for (int m0 = mFrom; m0 < mTo; m0 += MC)
                 {
-                    int mc = Math.Min(MC, t.M - m0);
+                    int mc = Math.Min(MC, mTo - m0);
                     PackA(t, ref a0, m0, mc, k0, kc, mr, packedA);
                     for (int jr = 0; jr < panelsN; jr++)
                     {
