@@ -147,6 +147,20 @@ public class DiagnosticsTests
         Assert.Single(result.Sources); // a warning still generates the method
     }
 
+    [Fact]
+    public void ParameterNamesNeverCollideWithGeneratedLocals()
+    {
+        // Parameters named like the generated locals, helpers and keywords still compile, forward and backward.
+        var result = GeneratorHarness.Run(Header +
+            "    [Einsum(\"ij,jk,kl->il\")] public static partial void A(" + R + " binding, " + R + " k, " + R + " intermediates, " + W + " Tensor);\n" +
+            "    [Einsum(\"ij,jk,kl->il\", Sizes = \"i=2,j=2,k=2,l=2\")] public static partial void B(" + R + " acc, " + R + " i_i, " + R + " size_i, " + W + " result);\n" +
+            "    [Einsum(\"a,a->\")] public static partial float C(" + R + " @class, " + R + " mode);\n" +
+            "    [Einsum(\"a,->a\")] public static partial void D(" + R + " accumulate, float value, " + W + " target);\n}\n");
+        Assert.DoesNotContain(result.GeneratorDiagnostics, d => d.Severity >= DiagnosticSeverity.Warning);
+        Assert.True(result.CompilationDiagnostics.IsEmpty,
+            string.Join("\n", result.CompilationDiagnostics) + "\n" + string.Join("\n\n", result.Sources.Select(s => GeneratorHarness.Numbered(s.Source))));
+    }
+
     /// <summary>Removes one <c>[| |]</c> marker pair and returns the span it enclosed.</summary>
     internal static (string Source, TextSpan Span) Markup(string marked)
     {
