@@ -114,11 +114,17 @@ namespace EinsumGen.Runtime
             var pack = Buffer<T>(aLength + bLength);
             Span<T> packedA = pack.AsSpan(0, aLength), packedB = pack.AsSpan(aLength, bLength);
             Span<T> tile = stackalloc T[12 * 32];
+            // Where B's columns are contiguous, full panels are read in place (rows found through the K table); only a
+            // partial last panel is packed, zero-padded.
+            bool directB = t.ColBUnit;
+            Span<nint> packedRows = stackalloc nint[KC]; // row k of a packed panel starts at k·nr
+            for (int k = 0; k < KC; k++) packedRows[k] = k * nr;
             for (int k0 = 0; k0 < t.K; k0 += KC)
             {
                 int kc = Math.Min(KC, t.K - k0);
                 bool first = k0 == 0;
-                PackB(t, ref b0, k0, kc, n0, width, nr, packedB);
+                if (!directB) PackB(t, ref b0, k0, kc, n0, width, nr, packedB);
+                else if (width % nr != 0) PackB(t, ref b0, k0, kc, n0 + (panelsN - 1) * nr, width % nr, nr, packedB.Slice((panelsN - 1) * nr * kc));
                 for (int m0 = mFrom; m0 < mTo; m0 += MC)
                 {
                     int mc = Math.Min(MC, mTo - m0);
@@ -130,7 +136,10 @@ namespace EinsumGen.Runtime
                         {
                             int mStart = m0 + ir * mr, mCount = Math.Min(mr, mc - ir * mr);
                             var tileSpan = tile.Slice(0, mr * nr);
-                            MicroKernel(packedA.Slice(ir * mr * kc, mr * kc), packedB.Slice(jr * nr * kc, nr * kc), kc, mr, nr, tileSpan);
+                            bool inPlace = directB && nCount == nr;
+                            ref T panelB = ref inPlace ? ref Unsafe.Add(ref b0, t.ColB[nStart]) : ref packedB[jr * nr * kc];
+                            var rowsB = inPlace ? t.KB.AsSpan(k0, kc) : packedRows.Slice(0, kc);
+                            MicroKernel(packedA.Slice(ir * mr * kc, mr * kc), ref panelB, rowsB, kc, mr, nr, tileSpan);
                             WriteBack(t, ref c0, mStart, mCount, nStart, nCount, nr, tileSpan, first);
                         }
                     }
@@ -194,34 +203,34 @@ namespace EinsumGen.Runtime
         }
 
         /// <summary>tile[MR×nr] = Σ_k a[k,·] ⊗ b[k,·] over packed panels: MR rows by two vectors, all accumulators in registers.</summary>
-        private static void MicroKernel<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int kc, int mr, int nr, Span<T> tile) where T : unmanaged, INumberBase<T>
+        /// <summary>B's row k starts at <paramref name="b"/> + <paramref name="bRows"/>[k]: a packed panel or, in place, B itself.</summary>
+        private static void MicroKernel<T>(ReadOnlySpan<T> a, ref T b, ReadOnlySpan<nint> bRows, int kc, int mr, int nr, Span<T> tile) where T : unmanaged, INumberBase<T>
         {
             if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
             {
-                if (mr == 12) Kernel512Narrow(a, b, kc, tile);
-                else Kernel512(a, b, kc, tile);
+                if (mr == 12) Kernel512Narrow(a, ref b, bRows, kc, tile);
+                else Kernel512(a, ref b, bRows, kc, tile);
             }
             else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
             {
-                if (mr == 12) Kernel256Narrow(a, b, kc, tile);
-                else Kernel256(a, b, kc, tile);
+                if (mr == 12) Kernel256Narrow(a, ref b, bRows, kc, tile);
+                else Kernel256(a, ref b, bRows, kc, tile);
             }
             else
             {
-                KernelScalar(a, b, kc, mr, nr, tile);
+                KernelScalar(a, ref b, bRows, kc, mr, nr, tile);
             }
         }
 
-        private static void Kernel512Narrow<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int kc, Span<T> tile) where T : unmanaged, INumberBase<T>
+        private static void Kernel512Narrow<T>(ReadOnlySpan<T> a, ref T pb, ReadOnlySpan<nint> bRows, int kc, Span<T> tile) where T : unmanaged, INumberBase<T>
         {
             int w = Vector512<T>.Count;
             Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
             Vector512<T> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
             ref T pa = ref Unsafe.AsRef(in a[0]);
-            ref T pb = ref Unsafe.AsRef(in b[0]);
             for (int k = 0; k < kc; k++)
             {
-                var v = Vector512.LoadUnsafe(ref pb, (nuint)(k * w));
+                var v = Vector512.LoadUnsafe(ref Unsafe.Add(ref pb, bRows[k]));
                 ref T ak = ref Unsafe.Add(ref pa, k * 12);
                 c0 = Fma(Vector512.Create(ak), v, c0); c1 = Fma(Vector512.Create(Unsafe.Add(ref ak, 1)), v, c1);
                 c2 = Fma(Vector512.Create(Unsafe.Add(ref ak, 2)), v, c2); c3 = Fma(Vector512.Create(Unsafe.Add(ref ak, 3)), v, c3);
@@ -236,16 +245,15 @@ namespace EinsumGen.Runtime
             c8.StoreUnsafe(ref pt, (nuint)(8 * w)); c9.StoreUnsafe(ref pt, (nuint)(9 * w)); c10.StoreUnsafe(ref pt, (nuint)(10 * w)); c11.StoreUnsafe(ref pt, (nuint)(11 * w));
         }
 
-        private static void Kernel256Narrow<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int kc, Span<T> tile) where T : unmanaged, INumberBase<T>
+        private static void Kernel256Narrow<T>(ReadOnlySpan<T> a, ref T pb, ReadOnlySpan<nint> bRows, int kc, Span<T> tile) where T : unmanaged, INumberBase<T>
         {
             int w = Vector256<T>.Count;
             Vector256<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
             Vector256<T> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
             ref T pa = ref Unsafe.AsRef(in a[0]);
-            ref T pb = ref Unsafe.AsRef(in b[0]);
             for (int k = 0; k < kc; k++)
             {
-                var v = Vector256.LoadUnsafe(ref pb, (nuint)(k * w));
+                var v = Vector256.LoadUnsafe(ref Unsafe.Add(ref pb, bRows[k]));
                 ref T ak = ref Unsafe.Add(ref pa, k * 12);
                 c0 = Fma(Vector256.Create(ak), v, c0); c1 = Fma(Vector256.Create(Unsafe.Add(ref ak, 1)), v, c1);
                 c2 = Fma(Vector256.Create(Unsafe.Add(ref ak, 2)), v, c2); c3 = Fma(Vector256.Create(Unsafe.Add(ref ak, 3)), v, c3);
@@ -260,17 +268,17 @@ namespace EinsumGen.Runtime
             c8.StoreUnsafe(ref pt, (nuint)(8 * w)); c9.StoreUnsafe(ref pt, (nuint)(9 * w)); c10.StoreUnsafe(ref pt, (nuint)(10 * w)); c11.StoreUnsafe(ref pt, (nuint)(11 * w));
         }
 
-        private static void Kernel512<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int kc, Span<T> tile) where T : unmanaged, INumberBase<T>
+        private static void Kernel512<T>(ReadOnlySpan<T> a, ref T pb, ReadOnlySpan<nint> bRows, int kc, Span<T> tile) where T : unmanaged, INumberBase<T>
         {
             int w = Vector512<T>.Count;
             Vector512<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
             Vector512<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
             ref T pa = ref Unsafe.AsRef(in a[0]);
-            ref T pb = ref Unsafe.AsRef(in b[0]);
             for (int k = 0; k < kc; k++)
             {
-                var b0 = Vector512.LoadUnsafe(ref pb, (nuint)(k * 2 * w));
-                var b1 = Vector512.LoadUnsafe(ref pb, (nuint)(k * 2 * w + w));
+                ref T row = ref Unsafe.Add(ref pb, bRows[k]);
+                var b0 = Vector512.LoadUnsafe(ref row);
+                var b1 = Vector512.LoadUnsafe(ref row, (nuint)w);
                 ref T ak = ref Unsafe.Add(ref pa, k * 6);
                 var x = Vector512.Create(ak); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
                 x = Vector512.Create(Unsafe.Add(ref ak, 1)); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
@@ -289,17 +297,17 @@ namespace EinsumGen.Runtime
             c50.StoreUnsafe(ref pt, (nuint)(5 * s)); c51.StoreUnsafe(ref pt, (nuint)(5 * s + w));
         }
 
-        private static void Kernel256<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int kc, Span<T> tile) where T : unmanaged, INumberBase<T>
+        private static void Kernel256<T>(ReadOnlySpan<T> a, ref T pb, ReadOnlySpan<nint> bRows, int kc, Span<T> tile) where T : unmanaged, INumberBase<T>
         {
             int w = Vector256<T>.Count;
             Vector256<T> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
             Vector256<T> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
             ref T pa = ref Unsafe.AsRef(in a[0]);
-            ref T pb = ref Unsafe.AsRef(in b[0]);
             for (int k = 0; k < kc; k++)
             {
-                var b0 = Vector256.LoadUnsafe(ref pb, (nuint)(k * 2 * w));
-                var b1 = Vector256.LoadUnsafe(ref pb, (nuint)(k * 2 * w + w));
+                ref T row = ref Unsafe.Add(ref pb, bRows[k]);
+                var b0 = Vector256.LoadUnsafe(ref row);
+                var b1 = Vector256.LoadUnsafe(ref row, (nuint)w);
                 ref T ak = ref Unsafe.Add(ref pa, k * 6);
                 var x = Vector256.Create(ak); c00 = Fma(x, b0, c00); c01 = Fma(x, b1, c01);
                 x = Vector256.Create(Unsafe.Add(ref ak, 1)); c10 = Fma(x, b0, c10); c11 = Fma(x, b1, c11);
@@ -318,15 +326,16 @@ namespace EinsumGen.Runtime
             c50.StoreUnsafe(ref pt, (nuint)(5 * s)); c51.StoreUnsafe(ref pt, (nuint)(5 * s + w));
         }
 
-        private static void KernelScalar<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, int kc, int mr, int nr, Span<T> tile) where T : unmanaged, INumberBase<T>
+        private static void KernelScalar<T>(ReadOnlySpan<T> a, ref T pb, ReadOnlySpan<nint> bRows, int kc, int mr, int nr, Span<T> tile) where T : unmanaged, INumberBase<T>
         {
             tile.Slice(0, mr * nr).Clear();
             for (int k = 0; k < kc; k++)
             {
+                ref T row = ref Unsafe.Add(ref pb, bRows[k]);
                 for (int i = 0; i < mr; i++)
                 {
                     T x = a[k * mr + i];
-                    for (int j = 0; j < nr; j++) tile[i * nr + j] += x * b[k * nr + j];
+                    for (int j = 0; j < nr; j++) tile[i * nr + j] += x * Unsafe.Add(ref row, j);
                 }
             }
         }
