@@ -72,16 +72,13 @@ namespace EinsumGen
             // Recompute the forward intermediates, then walk the plan backwards: each step's gradient is two pairwise einsums.
             var steps = program.Steps;
             int n = operands.Length, last = steps.Count - 1;
-            var forwardBuffers = new T[steps.Count][];
-            var gradientBuffers = new T[steps.Count][];
             for (int k = 0; k < last; k++)
             {
-                forwardBuffers[k] = new T[binding.IntermediateLength(k)];
-                binding.ExecuteStep(k, ref RefOf(steps[k].Left), ref RightOf(steps[k]), ref MemoryMarshal.GetArrayDataReference(forwardBuffers[k]));
+                binding.ExecuteStep(k, ref RefOf(steps[k].Left), ref RightOf(steps[k]), ref MemoryMarshal.GetArrayDataReference(binding.Intermediate<T>(k)));
             }
             for (int k = last; k >= 0; k--)
             {
-                ref T resultGradient = ref k == last ? ref First(outputGradient) : ref MemoryMarshal.GetArrayDataReference(gradientBuffers[k]);
+                ref T resultGradient = ref k == last ? ref First(outputGradient) : ref MemoryMarshal.GetArrayDataReference(binding.Intermediate<T>(k, gradient: true));
                 var step = steps[k];
                 if (binding.Requires(step.Left))
                 {
@@ -92,16 +89,13 @@ namespace EinsumGen
                     binding.ExecuteStepGradient(k, false, ref resultGradient, ref RefOf(step.Left), ref GradientOf(step.Right), accumulate: false);
                 }
             }
+            binding.Release<T>();
             return gradients;
 
-            ref T RefOf(int id) => ref id < n ? ref First(operands[id]) : ref MemoryMarshal.GetArrayDataReference(forwardBuffers[id - n]);
+            ref T RefOf(int id) => ref id < n ? ref First(operands[id]) : ref MemoryMarshal.GetArrayDataReference(binding.Intermediate<T>(id - n));
             ref T RightOf(ProgramStep step) => ref step.Right < 0 ? ref System.Runtime.CompilerServices.Unsafe.NullRef<T>() : ref RefOf(step.Right);
-            ref T GradientOf(int id)
-            {
-                if (id < n) return ref First(gradients[id]);
-                gradientBuffers[id - n] ??= new T[binding.IntermediateLength(id - n)];
-                return ref MemoryMarshal.GetArrayDataReference(gradientBuffers[id - n]);
-            }
+            ref T GradientOf(int id) =>
+                ref id < n ? ref First(gradients[id]) : ref MemoryMarshal.GetArrayDataReference(binding.Intermediate<T>(id - n, gradient: true));
         }
 
         /// <summary>Plans <paramref name="expression"/> on actual sizes and wraps it as a program.</summary>
@@ -118,17 +112,16 @@ namespace EinsumGen
         private static void Run<T>(EinsumProgram program, EinsumBinding binding, Tensor<T>[] operands, Tensor<T> output) where T : unmanaged, INumberBase<T>
         {
             var steps = program.Steps;
-            var buffers = new T[steps.Count][];
             for (int k = 0; k < steps.Count; k++)
             {
                 bool last = k == steps.Count - 1;
-                if (!last) buffers[k] = new T[binding.IntermediateLength(k)];
-                ref T result = ref last ? ref First(output) : ref MemoryMarshal.GetArrayDataReference(buffers[k]);
+                ref T result = ref last ? ref First(output) : ref MemoryMarshal.GetArrayDataReference(binding.Intermediate<T>(k));
                 ref T right = ref steps[k].Right < 0 ? ref System.Runtime.CompilerServices.Unsafe.NullRef<T>() : ref RefOf(steps[k].Right);
                 binding.ExecuteStep(k, ref RefOf(steps[k].Left), ref right, ref result);
             }
+            binding.Release<T>();
 
-            ref T RefOf(int id) => ref id < operands.Length ? ref First(operands[id]) : ref MemoryMarshal.GetArrayDataReference(buffers[id - operands.Length]);
+            ref T RefOf(int id) => ref id < operands.Length ? ref First(operands[id]) : ref MemoryMarshal.GetArrayDataReference(binding.Intermediate<T>(id - operands.Length));
         }
 
         /// <summary>

@@ -163,14 +163,12 @@ namespace EinsumGen.Generator
                 var step = plan.Steps[k];
                 int id = n + k;
                 string name = plan.TensorName(id);
-                string buffer = names.Local(name), gradient = names.Local("d" + name);
                 refs[id] = names.Local("ref_" + name);
                 gradientRefs[id] = names.Local("ref_d" + name);
-                w.WriteLine("var " + buffer + " = new " + T + "[" + binding + ".IntermediateLength(" + k + ")];");
-                w.WriteLine("ref " + T + " " + refs[id] + " = ref " + ArrayRef + "(" + buffer + ");");
+                w.WriteLine("ref " + T + " " + refs[id] + " = ref " + ArrayRef + "(" + binding + ".Intermediate<" + T + ">(" + k + "));");
                 w.WriteLine(binding + ".ExecuteStep(" + k + ", ref " + refs[step.Left] + ", ref " + Right(step.Right, refs, T) + ", ref " + refs[id] + "); // " + plan.Describe(k));
-                w.WriteLine("var " + gradient + " = " + binding + ".Requires(" + id + ") ? new " + T + "[" + buffer + ".Length] : global::System.Array.Empty<" + T + ">();");
-                w.WriteLine("ref " + T + " " + gradientRefs[id] + " = ref " + ArrayRef + "(" + gradient + ");");
+                w.WriteLine("ref " + T + " " + gradientRefs[id] + " = ref " + ArrayRef + "(" + binding + ".Requires(" + id + ") ? " + binding +
+                    ".Intermediate<" + T + ">(" + k + ", gradient: true) : global::System.Array.Empty<" + T + ">());");
             }
 
             for (int k = last; k >= 0; k--)
@@ -182,6 +180,7 @@ namespace EinsumGen.Generator
                 WriteSide(w, binding, accumulate, k, true, step.Left, step.Right, id, refs, gradientRefs, T);
                 if (step.Right >= 0) WriteSide(w, binding, accumulate, k, false, step.Right, step.Left, id, refs, gradientRefs, T);
             }
+            if (last > 0) w.WriteLine(binding + ".Release<" + T + ">(); // intermediates back to the pool");
             w.Indent--;
             w.WriteLine("}");
         }

@@ -109,6 +109,7 @@ namespace EinsumGen.Generator
                 _w.WriteLineNoTabs(string.Empty);
                 WriteStep(k, binding);
             }
+            if (_plan.Steps.Count > 1) _w.WriteLine(binding + ".Release<" + T + ">(); // intermediates back to the pool");
             if (output is null)
             {
                 _w.WriteLineNoTabs(string.Empty);
@@ -125,9 +126,7 @@ namespace EinsumGen.Generator
             _w.WriteLine("// Step " + (k + 1) + " of " + _plan.Steps.Count + ": " + _plan.Describe(k));
             if (!last)
             {
-                string buffer = Local("buffer" + k);
-                _w.WriteLine("var " + buffer + " = new " + T + "[" + binding + ".IntermediateLength(" + k + ")];");
-                _w.WriteLine("ref " + T + " " + TensorRef(id) + " = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(" + buffer + ");");
+                _w.WriteLine("ref " + T + " " + TensorRef(id) + " = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(" + binding + ".Intermediate<" + T + ">(" + k + "));");
             }
             if (!_plan.IsTiny(k))
             {

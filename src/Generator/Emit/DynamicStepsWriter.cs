@@ -18,18 +18,17 @@ namespace EinsumGen.Generator
         public static void WriteForward(IndentedTextWriter w, MethodPlan plan, string T, string binding, IReadOnlyList<string> operandRefs, string outputRef,
             System.Func<string, string> local)
         {
-            string buffers = local("intermediates"), k = local("k"), pick = local("Tensor");
+            string k = local("k"), pick = local("Tensor");
             w.WriteLine("// The order: planned at build time for the assumed sizes, re-planned for these sizes when that is cheaper (cached per shape).");
-            w.WriteLine("var " + buffers + " = new " + T + "[" + binding + ".StepCount][];");
             w.WriteLine("for (int " + k + " = 0; " + k + " < " + binding + ".StepCount; " + k + "++)");
             w.WriteLine("{");
             w.Indent++;
-            w.WriteLine("if (" + k + " < " + binding + ".StepCount - 1) " + buffers + "[" + k + "] = new " + T + "[" + binding + ".IntermediateLength(" + k + ")];");
-            string args = ", " + buffers + ", ref " + outputRef + ", " + string.Join(", ", operandRefs.Select(r => "ref " + r));
+            string args = ", " + binding + ", false, ref " + outputRef + ", " + string.Join(", ", operandRefs.Select(r => "ref " + r));
             w.WriteLine(binding + ".ExecuteStep(" + k + ", ref " + pick + "(" + binding + ".LeftOf(" + k + ")" + args + "), ref " + pick + "(" + binding +
                 ".RightOf(" + k + ")" + args + "), ref " + pick + "(" + plan.OperandCount + " + " + k + args + "));");
             w.Indent--;
             w.WriteLine("}");
+            w.WriteLine(binding + ".Release<" + T + ">(); // intermediates back to the pool");
             WritePick(w, plan, T, pick, "output", "operand");
         }
 
@@ -37,50 +36,49 @@ namespace EinsumGen.Generator
         public static void WriteBackward(IndentedTextWriter w, MethodPlan plan, string T, string binding, string accumulate,
             IReadOnlyList<string> operandRefs, IReadOnlyList<string> gradientRefs, string outputGradientRef, System.Func<string, string> local)
         {
-            string values = local("intermediates"), gradients = local("intermediateGradients"), k = local("k"), last = local("last");
-            string pick = local("Tensor"), pickGradient = local("Gradient"), result = local("resultGradient"), left = local("left"), right = local("right");
-            string valueArgs = ", " + values + ", ref " + Unsafe + ".NullRef<" + T + ">(), " + string.Join(", ", operandRefs.Select(r => "ref " + r));
-            string gradientArgs = ", " + gradients + ", ref " + outputGradientRef + ", " + string.Join(", ", gradientRefs.Select(r => "ref " + r));
+            string k = local("k"), last = local("last");
+            string pick = local("Tensor"), result = local("resultGradient"), left = local("left"), right = local("right");
+            string valueArgs = ", " + binding + ", false, ref " + Unsafe + ".NullRef<" + T + ">(), " + string.Join(", ", operandRefs.Select(r => "ref " + r));
+            string gradientArgs = ", " + binding + ", true, ref " + outputGradientRef + ", " + string.Join(", ", gradientRefs.Select(r => "ref " + r));
             w.WriteLine("// The order: planned at build time for the assumed sizes, re-planned for these sizes when that is cheaper (cached per shape).");
             w.WriteLine("int " + last + " = " + binding + ".StepCount - 1;");
-            w.WriteLine("var " + values + " = new " + T + "[" + binding + ".StepCount][];");
-            w.WriteLine("var " + gradients + " = new " + T + "[" + binding + ".StepCount][];");
             w.WriteLine("for (int " + k + " = 0; " + k + " < " + last + "; " + k + "++)");
             w.WriteLine("{");
             w.Indent++;
-            w.WriteLine(values + "[" + k + "] = new " + T + "[" + binding + ".IntermediateLength(" + k + ")];");
             w.WriteLine(binding + ".ExecuteStep(" + k + ", ref " + pick + "(" + binding + ".LeftOf(" + k + ")" + valueArgs + "), ref " + pick + "(" + binding +
                 ".RightOf(" + k + ")" + valueArgs + "), ref " + pick + "(" + plan.OperandCount + " + " + k + valueArgs + "));");
-            w.WriteLine(gradients + "[" + k + "] = " + binding + ".Requires(" + plan.OperandCount + " + " + k + ") ? new " + T + "[" + values + "[" + k + "].Length] : global::System.Array.Empty<" + T + ">();");
             w.Indent--;
             w.WriteLine("}");
             w.WriteLine("for (int " + k + " = " + last + "; " + k + " >= 0; " + k + "--)");
             w.WriteLine("{");
             w.Indent++;
             w.WriteLine("int " + left + " = " + binding + ".LeftOf(" + k + "), " + right + " = " + binding + ".RightOf(" + k + ");");
-            w.WriteLine("ref " + T + " " + result + " = ref " + pickGradient + "(" + plan.OperandCount + " + " + k + gradientArgs + ");");
+            w.WriteLine("ref " + T + " " + result + " = ref " + pick + "(" + plan.OperandCount + " + " + k + gradientArgs + ");");
             w.WriteLine("if (" + binding + ".Requires(" + left + ")) " + binding + ".ExecuteStepGradient(" + k + ", true, ref " + result + ", ref " + pick + "(" + right + valueArgs +
-                "), ref " + pickGradient + "(" + left + gradientArgs + "), " + accumulate + ");");
+                "), ref " + pick + "(" + left + gradientArgs + "), " + accumulate + ");");
             w.WriteLine("if (" + right + " >= 0 && " + binding + ".Requires(" + right + ")) " + binding + ".ExecuteStepGradient(" + k + ", false, ref " + result + ", ref " + pick + "(" + left + valueArgs +
-                "), ref " + pickGradient + "(" + right + gradientArgs + "), " + accumulate + ");");
+                "), ref " + pick + "(" + right + gradientArgs + "), " + accumulate + ");");
             w.Indent--;
             w.WriteLine("}");
+            w.WriteLine(binding + ".Release<" + T + ">(); // intermediates back to the pool");
             WritePick(w, plan, T, pick, "output", "operand");
-            WritePick(w, plan, T, pickGradient, "outputGradient", "gradient");
         }
 
-        /// <summary>A static local function from tensor id to reference: operands, the output, intermediates in <c>buffers</c>; -1 is no tensor.</summary>
+        /// <summary>
+        /// A static local function from tensor id to reference: the operands (or their gradient buffers), the output (or its
+        /// gradient), intermediates (or their gradients) from the binding's pooled buffers; -1 is no tensor.
+        /// </summary>
         private static void WritePick(IndentedTextWriter w, MethodPlan plan, string T, string name, string output, string operand)
         {
             int n = plan.OperandCount;
             var parameters = Enumerable.Range(0, n).Select(i => "ref " + T + " " + operand + i);
             w.WriteLineNoTabs(string.Empty);
-            w.WriteLine("static ref " + T + " " + name + "(int id, " + T + "[][] buffers, ref " + T + " " + output + ", " + string.Join(", ", parameters) + ")");
+            w.WriteLine("static ref " + T + " " + name + "(int id, global::EinsumGen.Runtime.EinsumBinding binding, bool gradient, ref " + T + " " + output + ", " + string.Join(", ", parameters) + ")");
             w.WriteLine("{");
             w.Indent++;
             for (int i = 0; i < n; i++) w.WriteLine("if (id == " + i + ") return ref " + operand + i + ";");
             w.WriteLine("if (id == " + plan.OutputId + ") return ref " + output + ";");
-            w.WriteLine("return ref id < 0 ? ref " + Unsafe + ".NullRef<" + T + ">() : ref " + ArrayRef + "(buffers[id - " + n + "]);");
+            w.WriteLine("return ref id < 0 ? ref " + Unsafe + ".NullRef<" + T + ">() : ref " + ArrayRef + "(binding.Intermediate<" + T + ">(id - " + n + ", gradient));");
             w.Indent--;
             w.WriteLine("}");
         }

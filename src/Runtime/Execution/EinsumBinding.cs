@@ -33,6 +33,7 @@ namespace EinsumGen.Runtime
         private bool[]?[] _leafGradientReduced = Array.Empty<bool[]?>();
         private long[] _intermediateLengths = Array.Empty<long>();
         private IReadOnlyList<ProgramStep> _steps;
+        private object?[]? _rented;
         private bool _complete;
 
         /// <summary>Starts binding a call to <paramref name="program"/>.</summary>
@@ -122,6 +123,29 @@ namespace EinsumGen.Runtime
 
         /// <summary>Elements of the intermediate produced by step <paramref name="step"/>.</summary>
         public int IntermediateLength(int step) => checked((int)_intermediateLengths[step]);
+
+        /// <summary>
+        /// The buffer of step <paramref name="step"/>'s result (or, with <paramref name="gradient"/>, of its gradient), rented
+        /// from the shared array pool on first use and laid out as <see cref="IntermediateLength"/> says; it may be longer.
+        /// Fresh memory is slow to touch, so buffers are reused across calls: <see cref="Release{T}"/> hands them back.
+        /// </summary>
+        public T[] Intermediate<T>(int step, bool gradient = false)
+        {
+            _rented ??= new object?[2 * _steps.Count];
+            int slot = 2 * step + (gradient ? 1 : 0);
+            return (T[])(_rented[slot] ??= System.Buffers.ArrayPool<T>.Shared.Rent(IntermediateLength(step)));
+        }
+
+        /// <summary>Returns every buffer rented by <see cref="Intermediate{T}"/> to the pool; call once, when the call is done.</summary>
+        public void Release<T>()
+        {
+            if (_rented is null) return;
+            foreach (var buffer in _rented)
+            {
+                if (buffer is T[] array) System.Buffers.ArrayPool<T>.Shared.Return(array);
+            }
+            _rented = null;
+        }
 
         /// <summary>Whether a backward pass needs the gradient of tensor <paramref name="tensor"/>: a requested operand, or an intermediate above one.</summary>
         public bool Requires(int tensor)

@@ -58,22 +58,20 @@ namespace Demo
                 ref float ref_y = ref y.GetPinnableReference();
 
                 // Step 1 of 4: t1[a,e,b,f,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]
-                var buffer0 = new float[binding.IntermediateLength(0)];
-                ref float ref_t1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer0);
+                ref float ref_t1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<float>(0));
                 binding.ExecuteStep(0, ref ref_w1, ref ref_w2, ref ref_t1);
 
                 // Step 2 of 4: t2[c,g,j,d,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
-                var buffer1 = new float[binding.IntermediateLength(1)];
-                ref float ref_t2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer1);
+                ref float ref_t2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<float>(1));
                 binding.ExecuteStep(1, ref ref_w3, ref ref_w4, ref ref_t2);
 
                 // Step 3 of 4: t3[a,e,b,f,c,g,d,h] = Σ_j t1[a,e,b,f,j] · t2[c,g,j,d,h]
-                var buffer2 = new float[binding.IntermediateLength(2)];
-                ref float ref_t3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(buffer2);
+                ref float ref_t3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<float>(2));
                 binding.ExecuteStep(2, ref ref_t1, ref ref_t2, ref ref_t3);
 
                 // Step 4 of 4: y[n,e,f,g,h] = Σ_a,b,c,d t3[a,e,b,f,c,g,d,h] · x[n,a,b,c,d]
                 binding.ExecuteStep(3, ref ref_t3, ref ref_x, ref ref_y);
+                binding.Release<float>(); // intermediates back to the pool
             }
 
             /// <summary>
@@ -159,21 +157,15 @@ namespace Demo
                 ref float ref_yGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in yGradient.GetPinnableReference());
 
                 // Recompute the forward intermediates, and make room for their gradients where a requested gradient lies below.
-                var t1 = new float[binding.IntermediateLength(0)];
-                ref float ref_t1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(t1);
+                ref float ref_t1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<float>(0));
                 binding.ExecuteStep(0, ref ref_w1, ref ref_w2, ref ref_t1); // t1[a,e,b,f,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]
-                var dt1 = binding.Requires(5) ? new float[t1.Length] : global::System.Array.Empty<float>();
-                ref float ref_dt1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(dt1);
-                var t2 = new float[binding.IntermediateLength(1)];
-                ref float ref_t2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(t2);
+                ref float ref_dt1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Requires(5) ? binding.Intermediate<float>(0, gradient: true) : global::System.Array.Empty<float>());
+                ref float ref_t2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<float>(1));
                 binding.ExecuteStep(1, ref ref_w3, ref ref_w4, ref ref_t2); // t2[c,g,j,d,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
-                var dt2 = binding.Requires(6) ? new float[t2.Length] : global::System.Array.Empty<float>();
-                ref float ref_dt2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(dt2);
-                var t3 = new float[binding.IntermediateLength(2)];
-                ref float ref_t3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(t3);
+                ref float ref_dt2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Requires(6) ? binding.Intermediate<float>(1, gradient: true) : global::System.Array.Empty<float>());
+                ref float ref_t3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<float>(2));
                 binding.ExecuteStep(2, ref ref_t1, ref ref_t2, ref ref_t3); // t3[a,e,b,f,c,g,d,h] = Σ_j t1[a,e,b,f,j] · t2[c,g,j,d,h]
-                var dt3 = binding.Requires(7) ? new float[t3.Length] : global::System.Array.Empty<float>();
-                ref float ref_dt3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(dt3);
+                ref float ref_dt3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Requires(7) ? binding.Intermediate<float>(2, gradient: true) : global::System.Array.Empty<float>());
 
                 // Back through step 4: y[n,e,f,g,h] = Σ_a,b,c,d t3[a,e,b,f,c,g,d,h] · x[n,a,b,c,d]
                 if (binding.Requires(7)) binding.ExecuteStepGradient(3, true, ref ref_yGradient, ref ref_x, ref ref_dt3, accumulate);
@@ -190,6 +182,7 @@ namespace Demo
                 // Back through step 1: t1[a,e,b,f,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]
                 if (binding.Requires(0)) binding.ExecuteStepGradient(0, true, ref ref_dt1, ref ref_w2, ref ref_w1Gradient, accumulate);
                 if (binding.Requires(1)) binding.ExecuteStepGradient(0, false, ref ref_dt1, ref ref_w1, ref ref_w2Gradient, accumulate);
+                binding.Release<float>(); // intermediates back to the pool
             }
 
             /// <summary>
