@@ -81,8 +81,10 @@ namespace EinsumGen.Benchmarks
 
         private static double Median(Action action)
         {
-            for (int i = 0; i < 5; i++) action();
-            var times = new double[31];
+            // Warm up past tiered compilation (tier-1 code arrives after ~30 calls and a background compile).
+            var warmup = Stopwatch.StartNew();
+            while (warmup.ElapsedMilliseconds < 2000) action();
+            var times = new double[101];
             for (int i = 0; i < times.Length; i++)
             {
                 long start = Stopwatch.GetTimestamp();

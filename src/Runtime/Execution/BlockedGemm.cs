@@ -128,7 +128,9 @@ namespace EinsumGen.Runtime
                 for (int m0 = mFrom; m0 < mTo; m0 += MC)
                 {
                     int mc = Math.Min(MC, mTo - m0);
-                    PackA(t, ref a0, m0, mc, k0, kc, mr, packedA);
+                    // The narrow kernel reads A's rows in place when they run along K contiguously (one stream per row).
+                    bool directA = mr == 12 && t.KAUnit && Vector512.IsHardwareAccelerated;
+                    if (!directA) PackA(t, ref a0, m0, mc, k0, kc, mr, packedA);
                     for (int jr = 0; jr < panelsN; jr++)
                     {
                         int nStart = n0 + jr * nr, nCount = Math.Min(nr, n1 - nStart);
@@ -139,7 +141,8 @@ namespace EinsumGen.Runtime
                             bool inPlace = directB && nCount == nr;
                             ref T panelB = ref inPlace ? ref Unsafe.Add(ref b0, t.ColB[nStart]) : ref packedB[jr * nr * kc];
                             var rowsB = inPlace ? t.KB.AsSpan(k0, kc) : packedRows.Slice(0, kc);
-                            MicroKernel(packedA.Slice(ir * mr * kc, mr * kc), ref panelB, rowsB, kc, mr, nr, tileSpan);
+                            if (directA) Kernel512NarrowDirect(t, ref a0, mStart, mCount, k0, ref panelB, rowsB, kc, tileSpan);
+                            else MicroKernel(packedA.Slice(ir * mr * kc, mr * kc), ref panelB, rowsB, kc, mr, nr, tileSpan);
                             WriteBack(t, ref c0, mStart, mCount, nStart, nCount, nr, tileSpan, first);
                         }
                     }
@@ -244,6 +247,38 @@ namespace EinsumGen.Runtime
             c4.StoreUnsafe(ref pt, (nuint)(4 * w)); c5.StoreUnsafe(ref pt, (nuint)(5 * w)); c6.StoreUnsafe(ref pt, (nuint)(6 * w)); c7.StoreUnsafe(ref pt, (nuint)(7 * w));
             c8.StoreUnsafe(ref pt, (nuint)(8 * w)); c9.StoreUnsafe(ref pt, (nuint)(9 * w)); c10.StoreUnsafe(ref pt, (nuint)(10 * w)); c11.StoreUnsafe(ref pt, (nuint)(11 * w));
         }
+
+        /// <summary>The 12×1-vector kernel reading A's rows in place (K contiguous); rows past the tile repeat the last one.</summary>
+        private static void Kernel512NarrowDirect<T>(GemmTables t, ref T a0, int m0, int rows, int k0, ref T pb, ReadOnlySpan<nint> bRows, int kc, Span<T> tile)
+            where T : unmanaged, INumberBase<T>
+        {
+            int w = Vector512<T>.Count;
+            nint start = t.KA[0] + k0;
+            ref T r0 = ref Row(t, ref a0, m0, 0, rows, start), r1 = ref Row(t, ref a0, m0, 1, rows, start), r2 = ref Row(t, ref a0, m0, 2, rows, start);
+            ref T r3 = ref Row(t, ref a0, m0, 3, rows, start), r4 = ref Row(t, ref a0, m0, 4, rows, start), r5 = ref Row(t, ref a0, m0, 5, rows, start);
+            ref T r6 = ref Row(t, ref a0, m0, 6, rows, start), r7 = ref Row(t, ref a0, m0, 7, rows, start), r8 = ref Row(t, ref a0, m0, 8, rows, start);
+            ref T r9 = ref Row(t, ref a0, m0, 9, rows, start), r10 = ref Row(t, ref a0, m0, 10, rows, start), r11 = ref Row(t, ref a0, m0, 11, rows, start);
+            Vector512<T> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
+            Vector512<T> c6 = default, c7 = default, c8 = default, c9 = default, c10 = default, c11 = default;
+            for (int k = 0; k < kc; k++)
+            {
+                var v = Vector512.LoadUnsafe(ref Unsafe.Add(ref pb, bRows[k]));
+                c0 = Fma(Vector512.Create(Unsafe.Add(ref r0, k)), v, c0); c1 = Fma(Vector512.Create(Unsafe.Add(ref r1, k)), v, c1);
+                c2 = Fma(Vector512.Create(Unsafe.Add(ref r2, k)), v, c2); c3 = Fma(Vector512.Create(Unsafe.Add(ref r3, k)), v, c3);
+                c4 = Fma(Vector512.Create(Unsafe.Add(ref r4, k)), v, c4); c5 = Fma(Vector512.Create(Unsafe.Add(ref r5, k)), v, c5);
+                c6 = Fma(Vector512.Create(Unsafe.Add(ref r6, k)), v, c6); c7 = Fma(Vector512.Create(Unsafe.Add(ref r7, k)), v, c7);
+                c8 = Fma(Vector512.Create(Unsafe.Add(ref r8, k)), v, c8); c9 = Fma(Vector512.Create(Unsafe.Add(ref r9, k)), v, c9);
+                c10 = Fma(Vector512.Create(Unsafe.Add(ref r10, k)), v, c10); c11 = Fma(Vector512.Create(Unsafe.Add(ref r11, k)), v, c11);
+            }
+            ref T pt = ref tile[0];
+            c0.StoreUnsafe(ref pt, 0); c1.StoreUnsafe(ref pt, (nuint)w); c2.StoreUnsafe(ref pt, (nuint)(2 * w)); c3.StoreUnsafe(ref pt, (nuint)(3 * w));
+            c4.StoreUnsafe(ref pt, (nuint)(4 * w)); c5.StoreUnsafe(ref pt, (nuint)(5 * w)); c6.StoreUnsafe(ref pt, (nuint)(6 * w)); c7.StoreUnsafe(ref pt, (nuint)(7 * w));
+            c8.StoreUnsafe(ref pt, (nuint)(8 * w)); c9.StoreUnsafe(ref pt, (nuint)(9 * w)); c10.StoreUnsafe(ref pt, (nuint)(10 * w)); c11.StoreUnsafe(ref pt, (nuint)(11 * w));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static ref T Row<T>(GemmTables t, ref T a0, int m0, int i, int rows, nint start) =>
+            ref Unsafe.Add(ref a0, t.RowA[m0 + Math.Min(i, rows - 1)] + start);
 
         private static void Kernel256Narrow<T>(ReadOnlySpan<T> a, ref T pb, ReadOnlySpan<nint> bRows, int kc, Span<T> tile) where T : unmanaged, INumberBase<T>
         {
