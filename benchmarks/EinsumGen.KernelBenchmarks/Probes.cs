@@ -1,0 +1,100 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Threading;
+
+namespace EinsumGen.KernelBenchmarks
+{
+    /// <summary>This machine's limits, measured: FMA throughput and copy bandwidth.</summary>
+    public static class Probes
+    {
+        /// <summary>Peak float32 GFLOP/s on <paramref name="threads"/> threads: 24 independent FMA chains of the widest vector.</summary>
+        public static double PeakGflops(int threads, double seconds = 0.5)
+        {
+            double best = 0;
+            // Many short runs, keep the best: the machine is shared, and the quiet moments show the hardware's limit.
+            for (int rep = 0; rep < 12; rep++)
+            {
+                long iterations = 15_000_000L;
+                double[] flops = new double[threads];
+                var sw = Stopwatch.StartNew();
+                RunOnThreads(threads, t => flops[t] = FmaLoop(iterations));
+                double s = sw.Elapsed.TotalSeconds;
+                double total = 0;
+                foreach (double f in flops) total += f;
+                best = Math.Max(best, total / s / 1e9);
+            }
+            return best;
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static double FmaLoop(long iterations)
+        {
+            if (Vector512.IsHardwareAccelerated)
+            {
+                Vector512<float> x = Vector512.Create(1.0000001f), y = Vector512.Create(0.9999999f);
+                Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default, a8 = default, a9 = default, a10 = default, a11 = default;
+                for (long i = 0; i < iterations; i++)
+                {
+                    a0 = Vector512.FusedMultiplyAdd(x, y, a0); a1 = Vector512.FusedMultiplyAdd(x, y, a1); a2 = Vector512.FusedMultiplyAdd(x, y, a2); a3 = Vector512.FusedMultiplyAdd(x, y, a3);
+                    a4 = Vector512.FusedMultiplyAdd(x, y, a4); a5 = Vector512.FusedMultiplyAdd(x, y, a5); a6 = Vector512.FusedMultiplyAdd(x, y, a6); a7 = Vector512.FusedMultiplyAdd(x, y, a7);
+                    a8 = Vector512.FusedMultiplyAdd(x, y, a8); a9 = Vector512.FusedMultiplyAdd(x, y, a9); a10 = Vector512.FusedMultiplyAdd(x, y, a10); a11 = Vector512.FusedMultiplyAdd(x, y, a11);
+                }
+                Sink = (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).GetElement(0);
+                return iterations * 12.0 * 16 * 2;
+            }
+            else
+            {
+                Vector256<float> x = Vector256.Create(1.0000001f), y = Vector256.Create(0.9999999f);
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default, a8 = default, a9 = default, a10 = default, a11 = default;
+                for (long i = 0; i < iterations; i++)
+                {
+                    a0 = Vector256.FusedMultiplyAdd(x, y, a0); a1 = Vector256.FusedMultiplyAdd(x, y, a1); a2 = Vector256.FusedMultiplyAdd(x, y, a2); a3 = Vector256.FusedMultiplyAdd(x, y, a3);
+                    a4 = Vector256.FusedMultiplyAdd(x, y, a4); a5 = Vector256.FusedMultiplyAdd(x, y, a5); a6 = Vector256.FusedMultiplyAdd(x, y, a6); a7 = Vector256.FusedMultiplyAdd(x, y, a7);
+                    a8 = Vector256.FusedMultiplyAdd(x, y, a8); a9 = Vector256.FusedMultiplyAdd(x, y, a9); a10 = Vector256.FusedMultiplyAdd(x, y, a10); a11 = Vector256.FusedMultiplyAdd(x, y, a11);
+                }
+                Sink = (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).GetElement(0);
+                return iterations * 12.0 * 8 * 2;
+            }
+        }
+
+        public static float Sink;
+
+        /// <summary>STREAM-like copy bandwidth in GB/s (bytes read + bytes written) over 2 × 128 MiB on <paramref name="threads"/> threads.</summary>
+        public static double CopyGBps(int threads)
+        {
+            const int n = 32 * 1024 * 1024; // floats: 128 MiB per array
+            var src = new float[n];
+            var dst = new float[n];
+            src.AsSpan().Fill(1); dst.AsSpan().Fill(0);
+            double best = 0;
+            for (int rep = 0; rep < 8; rep++)
+            {
+                var sw = Stopwatch.StartNew();
+                RunOnThreads(threads, t =>
+                {
+                    int lo = (int)((long)n * t / threads), hi = (int)((long)n * (t + 1) / threads);
+                    src.AsSpan(lo, hi - lo).CopyTo(dst.AsSpan(lo, hi - lo));
+                });
+                double s = sw.Elapsed.TotalSeconds;
+                best = Math.Max(best, 2.0 * n * sizeof(float) / s / 1e9);
+            }
+            return best;
+        }
+
+        private static void RunOnThreads(int threads, Action<int> body)
+        {
+            if (threads == 1) { body(0); return; }
+            var ts = new Thread[threads];
+            using var start = new Barrier(threads);
+            for (int t = 0; t < threads; t++)
+            {
+                int id = t;
+                ts[t] = new Thread(() => { start.SignalAndWait(); body(id); });
+                ts[t].Start();
+            }
+            foreach (var t in ts) t.Join();
+        }
+    }
+}

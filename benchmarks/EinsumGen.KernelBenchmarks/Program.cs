@@ -1,0 +1,168 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Runtime.Intrinsics;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Running;
+using EinsumGen.Runtime.Kernels;
+
+namespace EinsumGen.KernelBenchmarks
+{
+    public static class Program
+    {
+        public static int Main(string[] args)
+        {
+            if (args.Length > 0 && args[0] == "ratio")
+            {
+                Ratio(args.Skip(1).ToArray());
+                return 0;
+            }
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+            return 0;
+        }
+
+        /// <summary>Seconds per call: the median and the best of many timed calls after warming up.</summary>
+        private static (double median, double best) Time(Action run, double budget = 0.6)
+        {
+            var sw = Stopwatch.StartNew();
+            int warm = 0;
+            // Enough calls for tiered JIT to finish (30 calls + background recompilation) before timing.
+            while (warm < 3 || (warm < 60 && sw.Elapsed.TotalSeconds < 1.0) || sw.Elapsed.TotalSeconds < 0.2) { run(); warm++; }
+            double per = sw.Elapsed.TotalSeconds / warm;
+            int inner = Math.Max(1, (int)(0.005 / per));         // calls per sample: samples of ~5 ms
+            int samples = Math.Clamp((int)(budget / (per * inner)), 5, 200);
+            var times = new double[samples];
+            for (int s = 0; s < samples; s++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                for (int i = 0; i < inner; i++) run();
+                times[s] = (Stopwatch.GetTimestamp() - t0) / (double)Stopwatch.Frequency / inner;
+            }
+            Array.Sort(times);
+            return (times[samples / 2], times[0]);
+        }
+
+        private static void Ratio(string[] filter)
+        {
+            Console.WriteLine($"EinsumGen kernel ratios — {Environment.ProcessorCount} cores, Vector512 accelerated: {Vector512.IsHardwareAccelerated}, .NET {Environment.Version}");
+            double peak1 = Probes.PeakGflops(1), peak2 = Probes.PeakGflops(Environment.ProcessorCount);
+            double bw = Probes.CopyGBps(Environment.ProcessorCount);
+            Console.WriteLine($"FMA probe (float32): {peak1:F1} GFLOP/s on 1 core, {peak2:F1} GFLOP/s on {Environment.ProcessorCount} cores");
+            Console.WriteLine($"Copy (STREAM-like, read+write): {bw:F1} GB/s");
+            Console.WriteLine();
+            Console.WriteLine($"{"workload",-34} {"threads",7} {"median",12} {"best",12} {"GFLOP/s",9} {"% peak",7}");
+
+            void Report(string name, int threads, double flops, (double median, double best) t)
+            {
+                double peak = threads == 1 ? peak1 : peak2;
+                double gf = flops / t.median / 1e9;
+                Console.WriteLine($"{name,-34} {threads,7} {Fmt(t.median),12} {Fmt(t.best),12} {gf,9:F1} {100 * gf / peak,6:F1}%");
+            }
+
+            int all = Environment.ProcessorCount;
+            var workloads = new List<Workload>();
+            foreach (int s in new[] { 16, 64, 256, 512, 1024 }) workloads.Add(Workload.MatMul(s));
+            workloads.Add(Workload.Mnk());
+            workloads.Add(Workload.Transposed(1024));
+            workloads.Add(Workload.Batched(4096, 8));
+            foreach (var w in workloads)
+            {
+                if (filter.Length > 0 && !filter.Any(f => w.Name.Contains(f, StringComparison.Ordinal))) continue;
+                Report(w.Name, all, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, all)));
+                if (w.Flops >= 1e8) Report(w.Name, 1, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1)));
+            }
+            if (filter.Contains("shape"))
+            {
+                foreach (var w in new[] { Workload.Mnk(), Workload.Plain(256, 256, 8192), Workload.Plain(256, 256, 1024), Workload.Plain(1024, 1024, 256), Workload.Plain(240, 256, 2048) })
+                    Report(w.Name, 1, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1), 0.4));
+            }
+            if (filter.Contains("modes"))
+            {
+                foreach (int sz in new[] { 16, 24, 32, 48, 64, 96, 128 })
+                {
+                    var w = Workload.MatMul(sz);
+                    foreach (GemmMode mode in new[] { GemmMode.Direct, GemmMode.Packed })
+                        Report($"{w.Name} {mode}", 1, w.Flops, Time(() => w.Run(KernelPath.Auto, mode, 1), 0.2));
+                }
+                var bt = Workload.Batched(4096, 8);
+                Report($"{bt.Name} Direct", 1, bt.Flops, Time(() => bt.Run(KernelPath.Auto, GemmMode.Direct, 1), 0.2));
+                Report($"{bt.Name} Packed", 1, bt.Flops, Time(() => bt.Run(KernelPath.Auto, GemmMode.Packed, 1), 0.2));
+            }
+            if (filter.Contains("prefetch"))
+            {
+                foreach (var w in new[] { Workload.Mnk(), Workload.MatMul(1024), Workload.Transposed(1024) })
+                    for (int rep = 0; rep < 3; rep++)
+                        foreach (bool on in new[] { true, false })
+                        {
+                            PackedGemm.EnablePrefetch = on;
+                            Report($"{w.Name} prefetch={on}", 1, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1), 0.3));
+                        }
+                PackedGemm.EnablePrefetch = true;
+            }
+            if (filter.Length == 0 || filter.Contains("paths"))
+            {
+                var w = Workload.MatMul(512);
+                foreach (KernelPath p in new[] { KernelPath.Vector512, KernelPath.Vector256, KernelPath.Vector128, KernelPath.Scalar })
+                    Report($"{w.Name} path {p}", 1, w.Flops, Time(() => w.Run(p, GemmMode.Packed, 1), 0.3));
+            }
+            if (filter.Length == 0 || filter.Contains("memory"))
+            {
+                var mv = Workload.MatVec(4096);
+                var t = Time(() => mv.Run(KernelPath.Auto, GemmMode.Auto, all));
+                double bytes = 4.0 * 4096 * 4096;
+                Console.WriteLine($"{mv.Name,-34} {all,7} {Fmt(t.median),12} {Fmt(t.best),12} {bytes / t.median / 1e9,7:F1} GB/s = {100 * bytes / t.median / 1e9 / bw,5:F1}% of copy");
+            }
+            if (filter.Length == 0 || filter.Contains("naive"))
+            {
+                var w = Workload.MatMul(256);
+                Report("naive loop mn,nk->mk 256", 1, w.Flops, Time(() => Workload.Naive(w.A, w.B, w.C, 256), 0.5));
+            }
+        }
+
+        private static string Fmt(double seconds) =>
+            seconds >= 1e-3 ? $"{seconds * 1e3:F3} ms" : seconds >= 1e-6 ? $"{seconds * 1e6:F2} µs" : $"{seconds * 1e9:F1} ns";
+    }
+
+    /// <summary>BenchmarkDotNet over the same workloads (float32, default thread count).</summary>
+    [MemoryDiagnoser]
+    public class KernelBenchmarks
+    {
+        private Workload _w = null!;
+        private Workload _naive = null!;
+
+        [Params("mn,nk->mk 16", "mn,nk->mk 64", "mn,nk->mk 256", "mn,nk->mk 512", "mn,nk->mk 1024", "mnk,mkr->nr", "km,nk->mn 1024", "bij,bjk->bik 4096x8^3", "mn,n->m 4096")]
+        public string Workload { get; set; } = "";
+
+        [GlobalSetup]
+        public void Setup()
+        {
+            _w = Workload switch
+            {
+                "mnk,mkr->nr" => EinsumGen.KernelBenchmarks.Workload.Mnk(),
+                "km,nk->mn 1024" => EinsumGen.KernelBenchmarks.Workload.Transposed(1024),
+                "bij,bjk->bik 4096x8^3" => EinsumGen.KernelBenchmarks.Workload.Batched(4096, 8),
+                "mn,n->m 4096" => EinsumGen.KernelBenchmarks.Workload.MatVec(4096),
+                _ => EinsumGen.KernelBenchmarks.Workload.MatMul(int.Parse(Workload.Split(' ')[1])),
+            };
+            _naive = EinsumGen.KernelBenchmarks.Workload.MatMul(256);
+        }
+
+        [Benchmark]
+        public void Kernel() => _w.Run();
+    }
+
+    /// <summary>The naive-loop baseline at 256.</summary>
+    public class NaiveBaseline
+    {
+        private readonly Workload _w = EinsumGen.KernelBenchmarks.Workload.MatMul(256);
+
+        [Benchmark(Baseline = true)]
+        public void NaiveLoop256() => Workload_Naive(_w);
+
+        [Benchmark]
+        public void Kernel256() => _w.Run();
+
+        private static void Workload_Naive(Workload w) => EinsumGen.KernelBenchmarks.Workload.Naive(w.A, w.B, w.C, 256);
+    }
+}

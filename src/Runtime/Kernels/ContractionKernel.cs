@@ -1,0 +1,299 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Threading;
+
+namespace EinsumGen.Runtime.Kernels
+{
+    /// <summary>
+    /// The GEMM-like pairwise contraction step in the BLIS/TBLIS design: operands are read through offset tables
+    /// (<see cref="GemmProblem"/>), packed into micro-panels sized for the caches, and multiplied by a register-blocked
+    /// SIMD micro-kernel (Vector512 when accelerated, else Vector256, else Vector128, else scalar). Small problems run a
+    /// direct (unpacked) register-blocked loop instead; large ones are split over the cores.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static class ContractionKernel
+    {
+        private static int s_maxDegreeOfParallelism = Environment.ProcessorCount;
+
+        /// <summary>
+        /// The most threads one call may use (default <see cref="Environment.ProcessorCount"/>); 1 keeps every call on the
+        /// calling thread. Calls made from a thread-pool thread always stay on it (the caller is already parallel).
+        /// </summary>
+        /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+        public static int MaxDegreeOfParallelism
+        {
+            get => Volatile.Read(ref s_maxDegreeOfParallelism);
+            set
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+                Volatile.Write(ref s_maxDegreeOfParallelism, value);
+            }
+        }
+
+        /// <summary>A call is split over threads only above this many FLOPs (2·batch·M·N·K).</summary>
+        internal const double ParallelFlops = 2e6;
+
+        /// <summary>The widest path the hardware runs.</summary>
+        internal static readonly KernelPath BestPath =
+            Vector512.IsHardwareAccelerated ? KernelPath.Vector512 :
+            Vector256.IsHardwareAccelerated ? KernelPath.Vector256 :
+            Vector128.IsHardwareAccelerated ? KernelPath.Vector128 : KernelPath.Scalar;
+
+        /// <summary>Whether <paramref name="path"/> runs on hardware here (every path computes correctly regardless).</summary>
+        internal static bool IsAccelerated(KernelPath path) => path switch
+        {
+            KernelPath.Vector512 => Vector512.IsHardwareAccelerated,
+            KernelPath.Vector256 => Vector256.IsHardwareAccelerated,
+            KernelPath.Vector128 => Vector128.IsHardwareAccelerated,
+            _ => true,
+        };
+
+        /// <summary>
+        /// <c>C[b,m,n] = Σ_k A[b,m,k]·B[b,k,n]</c> over the offset tables of <paramref name="problem"/>. C is overwritten,
+        /// never accumulated into, and must not overlap A or B. Any group may be empty (a one-entry table <c>{0}</c>); when
+        /// the contracted group has length 0, C gets zeros and nothing is read; when another group has length 0 nothing is
+        /// touched. No allocation in steady state (packing buffers come from <see cref="KernelWorkspace.ForCurrentThread"/>).
+        /// </summary>
+        /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
+        /// <param name="problem">The offset tables of the step.</param>
+        /// <param name="a">Base element of A (offset 0 of its tables).</param>
+        /// <param name="b">Base element of B.</param>
+        /// <param name="c">Base element of C.</param>
+        /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
+        public static void Gemm<T>(in GemmProblem problem, ref T a, ref T b, ref T c) where T : unmanaged, INumberBase<T>
+            => Gemm(problem, ref a, ref b, ref c, KernelPath.Auto, GemmMode.Auto, MaxDegreeOfParallelism);
+
+        /// <summary>
+        /// <see cref="Gemm{T}(in GemmProblem, ref T, ref T, ref T)"/> with the micro-kernel path, the tier and the thread
+        /// count forced (tests and benchmarks).
+        /// </summary>
+        internal static unsafe void Gemm<T>(in GemmProblem problem, ref T a, ref T b, ref T c, KernelPath path, GemmMode mode, int maxThreads)
+            where T : unmanaged, INumberBase<T>
+        {
+            if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
+                throw new NotSupportedException($"The contraction kernels support float and double, not {typeof(T).Name}.");
+            int batch = problem.BatchCount, m = problem.M, n = problem.N, k = problem.K;
+            if (batch == 0 || m == 0 || n == 0) return;
+            if (path == KernelPath.Auto) path = BestPath;
+
+            fixed (T* pa = &a)
+            fixed (T* pb = &b)
+            fixed (T* pc = &c)
+            fixed (nint* batchA = problem.BatchA)
+            fixed (nint* batchB = problem.BatchB)
+            fixed (nint* batchC = problem.BatchC)
+            fixed (nint* rowA = problem.RowA)
+            fixed (nint* rowC = problem.RowC)
+            fixed (nint* colB = problem.ColB)
+            fixed (nint* colC = problem.ColC)
+            fixed (nint* kA = problem.KA)
+            fixed (nint* kB = problem.KB)
+            {
+                GemmArgs<T> g = new()
+                {
+                    A = pa, B = pb, C = pc,
+                    BatchA = batchA, BatchB = batchB, BatchC = batchC,
+                    RowA = rowA, RowC = rowC, ColB = colB, ColC = colC, KA = kA, KB = kB,
+                    Batch = batch, M = m, N = n, K = k,
+                    Path = path,
+                };
+                if (k == 0)
+                {
+                    ZeroC(&g);
+                    return;
+                }
+                g.RowAUnit = OffsetTable.IsAffine(problem.RowA, out nint s) && s == 1 || m == 1;
+                g.RowCUnit = OffsetTable.IsAffine(problem.RowC, out s) && s == 1 || m == 1;
+                g.ColBUnit = OffsetTable.IsAffine(problem.ColB, out s) && s == 1 || n == 1;
+                g.ColCUnit = OffsetTable.IsAffine(problem.ColC, out s) && s == 1 || n == 1;
+                g.KAUnit = OffsetTable.IsAffine(problem.KA, out s) && s == 1 || k == 1;
+                g.KBUnit = OffsetTable.IsAffine(problem.KB, out s) && s == 1 || k == 1;
+
+                if (mode == GemmMode.Auto) mode = ChooseMode(&g);
+                g.Mode = mode;
+                if (mode == GemmMode.Packed)
+                {
+                    // The micro-kernel stores rows of C with vectors: make C's unit-stride group the N group.
+                    if (!g.ColCUnit && g.RowCUnit && n > 1) g.Transpose();
+                }
+                else
+                {
+                    ChooseDirect(&g);
+                }
+
+                int threads = Math.Min(maxThreads, KernelThreads.WorkerCount + 1);
+                double flops = 2.0 * batch * m * n * k;
+                if (threads > 1 && (flops < ParallelFlops || Thread.CurrentThread.IsThreadPoolThread)) threads = 1;
+                if (threads > 1)
+                {
+                    ParallelJob<T> job = new() { Args = g };
+                    job.Split = ChooseSplit(&g, threads);
+                    // Batch entries are independent: share them in small parts so that a late worker costs little.
+                    // M or N parts each pack the whole other operand, so those are split once per thread.
+                    int parts = job.Split == SplitKind.Batch ? Math.Min(g.Batch, 8 * threads) : threads;
+                    if (job.Split != SplitKind.None && KernelThreads.TryRun(&RunPart<T>, &job, parts, threads)) return;
+                }
+                Execute(&g, new GemmRange(0, g.Batch, 0, g.M, 0, g.N));
+            }
+        }
+
+        private static unsafe GemmMode ChooseMode<T>(GemmArgs<T>* g) where T : unmanaged, INumberBase<T>
+        {
+            long mnk = (long)g->M * g->N * g->K;
+            // Packing costs O(MK + KN) per batch entry and pays off once each packed element feeds enough FMAs: measured
+            // on Zen 5 (float, square), the direct loop wins up to ~48³ and ties at 64³; packing wins from ~96³ on.
+            return g->M >= 8 && g->N >= 8 && g->K >= 8 && mnk >= 56 * 56 * 56 ? GemmMode.Packed : GemmMode.Direct;
+        }
+
+        private static unsafe void ChooseDirect<T>(GemmArgs<T>* g) where T : unmanaged, INumberBase<T>
+        {
+            bool nvec = g->ColBUnit && g->ColCUnit;
+            bool mvec = g->RowAUnit && g->RowCUnit;
+            bool kdot = g->KAUnit && g->KBUnit;
+            if (nvec && g->N >= 4) g->Direct = DirectKind.AlongN;
+            else if (mvec && g->M >= 4) { g->Transpose(); g->Direct = DirectKind.AlongN; }
+            else if (kdot && g->K >= 4) g->Direct = DirectKind.AlongK;
+            else if (nvec) g->Direct = DirectKind.AlongN;
+            else if (mvec) { g->Transpose(); g->Direct = DirectKind.AlongN; }
+            else g->Direct = DirectKind.Scalar;
+        }
+
+        private static unsafe SplitKind ChooseSplit<T>(GemmArgs<T>* g, int threads) where T : unmanaged, INumberBase<T>
+        {
+            if (g->Batch >= 4 * threads || (g->Batch >= threads && g->Batch % threads == 0)) return SplitKind.Batch;
+            bool canM = g->M >= 2 * MSplitUnit, canN = g->N >= 2 * NSplitUnit;
+            if (canM && canN && g->Mode == GemmMode.Packed)
+            {
+                // Splitting M makes every thread pack all of B; splitting N, all of A. Duplicate the cheaper packing
+                // (a copy when the panel's lanes are contiguous, a transposing copy otherwise).
+                double costA = (double)g->M * (g->RowAUnit ? 1 : 3);
+                double costB = (double)g->N * (g->ColBUnit ? 1 : 3);
+                return costB <= costA ? SplitKind.M : SplitKind.N;
+            }
+            if (canM && (g->M >= g->N || !canN)) return SplitKind.M;
+            if (canN) return SplitKind.N;
+            if (g->Batch >= threads) return SplitKind.Batch;
+            return SplitKind.None;
+        }
+
+        private const int MSplitUnit = 48;  // a multiple of every MR (12, 6)
+        private const int NSplitUnit = 64;  // a multiple of every NR
+
+        private static unsafe void RunPart<T>(void* state, int part, int parts) where T : unmanaged, INumberBase<T>
+        {
+            ParallelJob<T>* job = (ParallelJob<T>*)state;
+            GemmArgs<T>* g = &job->Args;
+            GemmRange r = new(0, g->Batch, 0, g->M, 0, g->N);
+            switch (job->Split)
+            {
+                case SplitKind.Batch:
+                    r.B0 = (int)((long)g->Batch * part / parts);
+                    r.B1 = (int)((long)g->Batch * (part + 1) / parts);
+                    break;
+                case SplitKind.M:
+                    (r.M0, r.M1) = Share(g->M, MSplitUnit, part, parts);
+                    break;
+                case SplitKind.N:
+                    (r.N0, r.N1) = Share(g->N, NSplitUnit, part, parts);
+                    break;
+            }
+            if (r.B0 < r.B1 && r.M0 < r.M1 && r.N0 < r.N1) Execute(g, r);
+        }
+
+        private static (int, int) Share(int length, int unit, int part, int parts)
+        {
+            long units = (length + unit - 1) / unit;
+            int lo = (int)Math.Min(length, unit * (units * part / parts));
+            int hi = (int)Math.Min(length, unit * (units * (part + 1) / parts));
+            return (lo, hi);
+        }
+
+        private static unsafe void Execute<T>(GemmArgs<T>* g, GemmRange r) where T : unmanaged, INumberBase<T>
+        {
+            if (g->Mode == GemmMode.Packed)
+            {
+                switch (g->Path)
+                {
+                    case KernelPath.Vector512: PackedGemm.Run<T, Kernel12x2<T, Vector512<T>, Simd512<T>>>(g, r); break;
+                    case KernelPath.Vector256: PackedGemm.Run<T, Kernel6x2<T, Vector256<T>, Simd256<T>>>(g, r); break;
+                    case KernelPath.Vector128: PackedGemm.Run<T, Kernel6x2<T, Vector128<T>, Simd128<T>>>(g, r); break;
+                    default: PackedGemm.Run<T, Kernel6x2<T, T, SimdScalar<T>>>(g, r); break;
+                }
+            }
+            else
+            {
+                DirectGemm.Run(g, r);
+            }
+        }
+
+        private static unsafe void ZeroC<T>(GemmArgs<T>* g) where T : unmanaged, INumberBase<T>
+        {
+            for (int b = 0; b < g->Batch; b++)
+            {
+                T* c = g->C + g->BatchC[b];
+                for (int i = 0; i < g->M; i++)
+                {
+                    T* row = c + g->RowC[i];
+                    for (int j = 0; j < g->N; j++) row[g->ColC[j]] = T.Zero;
+                }
+            }
+        }
+
+        private enum SplitKind { None, Batch, M, N }
+
+        private unsafe struct ParallelJob<T> where T : unmanaged, INumberBase<T>
+        {
+            public GemmArgs<T> Args;
+            public SplitKind Split;
+        }
+    }
+
+    /// <summary>Which micro-kernel width a call uses (Auto: the widest the hardware runs).</summary>
+    internal enum KernelPath { Auto, Vector512, Vector256, Vector128, Scalar }
+
+    /// <summary>Which tier runs a GEMM: packed panels (BLIS) or the direct loop for small problems.</summary>
+    internal enum GemmMode { Auto, Packed, Direct }
+
+    /// <summary>Which direct loop runs: vectorized along N (unit-stride columns), along K (dot products), or scalar.</summary>
+    internal enum DirectKind { AlongN, AlongK, Scalar }
+
+    /// <summary>A sub-range of a problem (one thread's share).</summary>
+    internal struct GemmRange
+    {
+        public int B0, B1, M0, M1, N0, N1;
+
+        public GemmRange(int b0, int b1, int m0, int m1, int n0, int n1)
+        {
+            B0 = b0; B1 = b1; M0 = m0; M1 = m1; N0 = n0; N1 = n1;
+        }
+    }
+
+    /// <summary>A bound problem: pinned pointers to operands and tables, sizes and the unit-stride facts the fast paths use.</summary>
+    internal unsafe struct GemmArgs<T> where T : unmanaged, INumberBase<T>
+    {
+        public T* A, B, C;
+        public nint* BatchA, BatchB, BatchC, RowA, RowC, ColB, ColC, KA, KB;
+        public int Batch, M, N, K;
+        public bool RowAUnit, RowCUnit, ColBUnit, ColCUnit, KAUnit, KBUnit;
+        public KernelPath Path;
+        public GemmMode Mode;
+        public DirectKind Direct;
+
+        /// <summary>Computes Cᵀ = Bᵀ·Aᵀ instead: swaps the operands and the M and N groups.</summary>
+        public void Transpose()
+        {
+            T* t = A; A = B; B = t;
+            nint* u = BatchA; BatchA = BatchB; BatchB = u;
+            u = RowA; RowA = ColB; ColB = u;
+            u = RowC; RowC = ColC; ColC = u;
+            u = KA; KA = KB; KB = u;
+            (M, N) = (N, M);
+            (RowAUnit, ColBUnit) = (ColBUnit, RowAUnit);
+            (RowCUnit, ColCUnit) = (ColCUnit, RowCUnit);
+            (KAUnit, KBUnit) = (KBUnit, KAUnit);
+        }
+    }
+}

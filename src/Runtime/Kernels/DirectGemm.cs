@@ -1,0 +1,237 @@
+// Written by a script: the register blocks are spelled out so that the JIT keeps every accumulator in a register.
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace EinsumGen.Runtime.Kernels
+{
+    /// <summary>
+    /// The direct tier for small (often heavily batched) problems: no packing, register-blocked loops straight over the
+    /// operands. Along N: C rows are built a vector of columns at a time from broadcast A elements (8 rows share each B
+    /// load); the column range is covered by the widest vectors first, then narrower ones, then scalars. Along K: dot
+    /// products of unit-stride A rows and B columns (4 rows share each B load). Otherwise a scalar loop over the tables.
+    /// </summary>
+    internal static unsafe class DirectGemm
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run<T>(GemmArgs<T>* g, GemmRange r) where T : unmanaged, INumberBase<T>
+        {
+            KernelPath path = g->Path;
+            if (g->Direct == DirectKind.AlongN)
+            {
+                // Widest vectors first over the column range; each width loops over the batch itself (no per-entry dispatch).
+                int j = r.N0;
+                if (path == KernelPath.Vector512) j = AlongN<T, Vector512<T>, Simd512<T>>(g, r, j);
+                if (path <= KernelPath.Vector256) j = AlongN<T, Vector256<T>, Simd256<T>>(g, r, j);
+                if (path <= KernelPath.Vector128) j = AlongN<T, Vector128<T>, Simd128<T>>(g, r, j);
+                AlongN<T, T, SimdScalar<T>>(g, r, j);
+                return;
+            }
+            for (int bi = r.B0; bi < r.B1; bi++)
+            {
+                T* A = g->A + g->BatchA[bi];
+                T* B = g->B + g->BatchB[bi];
+                T* C = g->C + g->BatchC[bi];
+                if (g->Direct == DirectKind.AlongK)
+                {
+                    int K = g->K;
+                    if (path == KernelPath.Vector512 && K >= Vector512<T>.Count) AlongK<T, Vector512<T>, Simd512<T>>(A, B, C, g, r);
+                    else if (path <= KernelPath.Vector256 && K >= Vector256<T>.Count) AlongK<T, Vector256<T>, Simd256<T>>(A, B, C, g, r);
+                    else if (path <= KernelPath.Vector128 && K >= Vector128<T>.Count) AlongK<T, Vector128<T>, Simd128<T>>(A, B, C, g, r);
+                    else AlongK<T, T, SimdScalar<T>>(A, B, C, g, r);
+                }
+                else
+                {
+                    Scalar(A, B, C, g, r);
+                }
+            }
+        }
+
+        /// <summary>Columns j0.. in whole vectors of TS, for every batch entry of the range; returns where it stopped.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int AlongN<T, TV, TS>(GemmArgs<T>* g, GemmRange r, int j0)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int W = TS.Count;
+            int jEnd = j0 + (r.N1 - j0) / W * W;
+            if (jEnd == j0) return j0;
+            for (int bi = r.B0; bi < r.B1; bi++)
+            {
+                T* A = g->A + g->BatchA[bi];
+                T* B = g->B + g->BatchB[bi];
+                T* C = g->C + g->BatchC[bi];
+                int m = r.M0;
+                for (; m + 8 <= r.M1; m += 8) RowsN8<T, TV, TS>(A, B, C, g, m, j0, jEnd);
+                for (; m < r.M1; m++) RowsN1<T, TV, TS>(A, B, C, g, m, j0, jEnd);
+            }
+            return jEnd;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void AlongK<T, TV, TS>(T* A, T* B, T* C, GemmArgs<T>* g, GemmRange r)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int m = r.M0;
+            for (; m + 4 <= r.M1; m += 4) RowsK4<T, TV, TS>(A, B, C, g, m, r.N0, r.N1);
+            for (; m < r.M1; m++) RowsK1<T, TV, TS>(A, B, C, g, m, r.N0, r.N1);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Scalar<T>(T* A, T* B, T* C, GemmArgs<T>* g, GemmRange r) where T : unmanaged, INumberBase<T>
+        {
+            int K = g->K;
+            for (int i = r.M0; i < r.M1; i++)
+            {
+                T* a = A + g->RowA[i];
+                T* c = C + g->RowC[i];
+                for (int j = r.N0; j < r.N1; j++)
+                {
+                    T* b = B + g->ColB[j];
+                    T s = T.Zero;
+                    for (int p = 0; p < K; p++) s += a[g->KA[p]] * b[g->KB[p]];
+                    c[g->ColC[j]] = s;
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void RowsN8<T, TV, TS>(T* A, T* B, T* C, GemmArgs<T>* g, int m, int j0, int j1)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int W = TS.Count, K = g->K;
+            nint* kA = g->KA; nint* kB = g->KB;
+            T* bc = B + g->ColB[0];
+            T* cc = C + g->ColC[0];
+            T* a0 = A + g->RowA[m + 0];
+            T* a1 = A + g->RowA[m + 1];
+            T* a2 = A + g->RowA[m + 2];
+            T* a3 = A + g->RowA[m + 3];
+            T* a4 = A + g->RowA[m + 4];
+            T* a5 = A + g->RowA[m + 5];
+            T* a6 = A + g->RowA[m + 6];
+            T* a7 = A + g->RowA[m + 7];
+            for (int j = j0; j < j1; j += W)
+            {
+                TV s0 = TS.Zero; TV s1 = TS.Zero; TV s2 = TS.Zero; TV s3 = TS.Zero; TV s4 = TS.Zero; TV s5 = TS.Zero; TV s6 = TS.Zero; TV s7 = TS.Zero;
+                T* bj = bc + j;
+                for (int p = 0; p < K; p++)
+                {
+                    nint ka = kA[p];
+                    TV bv = TS.Load(bj + kB[p]);
+                    s0 = TS.Fma(TS.Broadcast(a0 + ka), bv, s0);
+                    s1 = TS.Fma(TS.Broadcast(a1 + ka), bv, s1);
+                    s2 = TS.Fma(TS.Broadcast(a2 + ka), bv, s2);
+                    s3 = TS.Fma(TS.Broadcast(a3 + ka), bv, s3);
+                    s4 = TS.Fma(TS.Broadcast(a4 + ka), bv, s4);
+                    s5 = TS.Fma(TS.Broadcast(a5 + ka), bv, s5);
+                    s6 = TS.Fma(TS.Broadcast(a6 + ka), bv, s6);
+                    s7 = TS.Fma(TS.Broadcast(a7 + ka), bv, s7);
+                }
+                TS.Store(cc + g->RowC[m + 0] + j, s0);
+                TS.Store(cc + g->RowC[m + 1] + j, s1);
+                TS.Store(cc + g->RowC[m + 2] + j, s2);
+                TS.Store(cc + g->RowC[m + 3] + j, s3);
+                TS.Store(cc + g->RowC[m + 4] + j, s4);
+                TS.Store(cc + g->RowC[m + 5] + j, s5);
+                TS.Store(cc + g->RowC[m + 6] + j, s6);
+                TS.Store(cc + g->RowC[m + 7] + j, s7);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void RowsN1<T, TV, TS>(T* A, T* B, T* C, GemmArgs<T>* g, int m, int j0, int j1)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int W = TS.Count, K = g->K;
+            nint* kA = g->KA; nint* kB = g->KB;
+            T* bc = B + g->ColB[0];
+            T* cc = C + g->ColC[0];
+            T* a0 = A + g->RowA[m + 0];
+            for (int j = j0; j < j1; j += W)
+            {
+                TV s0 = TS.Zero;
+                T* bj = bc + j;
+                for (int p = 0; p < K; p++)
+                {
+                    nint ka = kA[p];
+                    TV bv = TS.Load(bj + kB[p]);
+                    s0 = TS.Fma(TS.Broadcast(a0 + ka), bv, s0);
+                }
+                TS.Store(cc + g->RowC[m + 0] + j, s0);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void RowsK4<T, TV, TS>(T* A, T* B, T* C, GemmArgs<T>* g, int m, int n0, int n1)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int W = TS.Count, K = g->K, kEnd = K - K % W;
+            nint ka0 = g->KA[0], kb0 = g->KB[0];
+            T* a0 = A + g->RowA[m + 0] + ka0;
+            T* a1 = A + g->RowA[m + 1] + ka0;
+            T* a2 = A + g->RowA[m + 2] + ka0;
+            T* a3 = A + g->RowA[m + 3] + ka0;
+            T* c0 = C + g->RowC[m + 0];
+            T* c1 = C + g->RowC[m + 1];
+            T* c2 = C + g->RowC[m + 2];
+            T* c3 = C + g->RowC[m + 3];
+            for (int n = n0; n < n1; n++)
+            {
+                T* bp = B + g->ColB[n] + kb0;
+                TV s0 = TS.Zero; TV s1 = TS.Zero; TV s2 = TS.Zero; TV s3 = TS.Zero;
+                int p = 0;
+                for (; p < kEnd; p += W)
+                {
+                    TV bv = TS.Load(bp + p);
+                    s0 = TS.Fma(TS.Load(a0 + p), bv, s0);
+                    s1 = TS.Fma(TS.Load(a1 + p), bv, s1);
+                    s2 = TS.Fma(TS.Load(a2 + p), bv, s2);
+                    s3 = TS.Fma(TS.Load(a3 + p), bv, s3);
+                }
+                T t0 = TS.Sum(s0); T t1 = TS.Sum(s1); T t2 = TS.Sum(s2); T t3 = TS.Sum(s3);
+                for (; p < K; p++)
+                {
+                    T bs = bp[p];
+                    t0 += a0[p] * bs;
+                    t1 += a1[p] * bs;
+                    t2 += a2[p] * bs;
+                    t3 += a3[p] * bs;
+                }
+                nint cn = g->ColC[n];
+                c0[cn] = t0;
+                c1[cn] = t1;
+                c2[cn] = t2;
+                c3[cn] = t3;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void RowsK1<T, TV, TS>(T* A, T* B, T* C, GemmArgs<T>* g, int m, int n0, int n1)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int W = TS.Count, K = g->K, kEnd = K - K % W;
+            nint ka0 = g->KA[0], kb0 = g->KB[0];
+            T* a0 = A + g->RowA[m + 0] + ka0;
+            T* c0 = C + g->RowC[m + 0];
+            for (int n = n0; n < n1; n++)
+            {
+                T* bp = B + g->ColB[n] + kb0;
+                TV s0 = TS.Zero;
+                int p = 0;
+                for (; p < kEnd; p += W)
+                {
+                    TV bv = TS.Load(bp + p);
+                    s0 = TS.Fma(TS.Load(a0 + p), bv, s0);
+                }
+                T t0 = TS.Sum(s0);
+                for (; p < K; p++)
+                {
+                    T bs = bp[p];
+                    t0 += a0[p] * bs;
+                }
+                nint cn = g->ColC[n];
+                c0[cn] = t0;
+            }
+        }
+    }
+}

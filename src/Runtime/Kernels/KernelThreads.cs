@@ -1,0 +1,149 @@
+using System;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+
+namespace EinsumGen.Runtime.Kernels
+{
+    /// <summary>
+    /// A tiny fork-join pool of dedicated background threads (one fewer than the cores) for splitting one kernel call
+    /// into parts. Parts are claimed from a shared counter, the caller included, so a worker that the OS is slow to
+    /// schedule (a busy, shared machine) costs nothing: the caller runs the parts no one has claimed yet and only waits
+    /// for parts already running. Allocation-free per call: the job is a function pointer plus a pointer to state on the
+    /// caller's stack (valid while the caller waits, and a part can only be claimed while the caller waits). One call at
+    /// a time owns the pool; a concurrent caller runs alone.
+    /// </summary>
+    internal static unsafe class KernelThreads
+    {
+        private static readonly object s_gate = new();
+        private static readonly object s_doneLock = new();
+        private static Worker[]? s_workers;
+        private static int s_busy;
+        private static long s_splitCalls;
+
+        // The current call: written before s_claim publishes a new generation, stable until all parts complete.
+        private static delegate* managed<void*, int, int, void> s_job;
+        private static void* s_state;
+        private static int s_parts;
+        private static int s_completed;
+        private static Exception? s_error;
+        /// <summary>(generation &lt;&lt; 32) | next unclaimed part.</summary>
+        private static long s_claim;
+
+        [ThreadStatic] private static bool t_isWorker;
+
+        /// <summary>Dedicated workers available (0 on a single core).</summary>
+        public static int WorkerCount => Environment.ProcessorCount - 1;
+
+        /// <summary>Calls that ran split over threads so far (diagnostics and tests).</summary>
+        public static long SplitCalls => Volatile.Read(ref s_splitCalls);
+
+        /// <summary>
+        /// Runs job(state, part, parts) for part = 0..parts-1 on the calling thread and up to threads − 1 workers. Returns
+        /// false without running anything when the pool is taken, the caller is a worker, or there is nothing to share.
+        /// </summary>
+        public static bool TryRun(delegate* managed<void*, int, int, void> job, void* state, int parts, int threads)
+        {
+            threads = Math.Min(threads, WorkerCount + 1);
+            if (parts < 2 || threads < 2 || t_isWorker) return false;
+            if (Interlocked.CompareExchange(ref s_busy, 1, 0) != 0) return false;
+            try
+            {
+                Worker[] workers = s_workers ?? Create();
+                s_job = job;
+                s_state = state;
+                s_parts = parts;
+                s_completed = 0;
+                s_error = null;
+                long generation = (Volatile.Read(ref s_claim) >> 32) + 1;
+                Volatile.Write(ref s_claim, generation << 32); // publishes the fields above
+                for (int i = 0; i < threads - 1; i++) workers[i].Signal(generation);
+
+                RunParts(generation);
+
+                // Only parts that workers have claimed can still be running: spin briefly, then block.
+                SpinWait spin = default;
+                while (Volatile.Read(ref s_completed) != parts && !spin.NextSpinWillYield) spin.SpinOnce(sleep1Threshold: -1);
+                if (Volatile.Read(ref s_completed) != parts)
+                {
+                    lock (s_doneLock)
+                    {
+                        while (Volatile.Read(ref s_completed) != parts) Monitor.Wait(s_doneLock);
+                    }
+                }
+                Exception? error = s_error;
+                s_error = null;
+                s_state = null;
+                if (error is not null) ExceptionDispatchInfo.Throw(error);
+                Interlocked.Increment(ref s_splitCalls);
+                return true;
+            }
+            finally
+            {
+                Volatile.Write(ref s_busy, 0);
+            }
+        }
+
+        /// <summary>Claims and runs parts of <paramref name="generation"/> until none is left (or the call is over).</summary>
+        private static void RunParts(long generation)
+        {
+            while (true)
+            {
+                long word = Volatile.Read(ref s_claim);
+                if (word >> 32 != generation) return;
+                int part = (int)(word & 0xFFFFFFFF);
+                int parts = s_parts;
+                if (part >= parts) return;
+                if (Interlocked.CompareExchange(ref s_claim, word + 1, word) != word) continue;
+                // Claimed: the caller cannot return before this part completes, so the job and state are valid.
+                try { s_job(s_state, part, parts); }
+                catch (Exception e) { s_error = e; }
+                if (Interlocked.Increment(ref s_completed) == parts)
+                {
+                    lock (s_doneLock) Monitor.PulseAll(s_doneLock);
+                }
+            }
+        }
+
+        private static Worker[] Create()
+        {
+            lock (s_gate)
+            {
+                if (s_workers is null)
+                {
+                    var workers = new Worker[WorkerCount];
+                    for (int i = 0; i < workers.Length; i++) workers[i] = new Worker(i);
+                    s_workers = workers;
+                }
+                return s_workers;
+            }
+        }
+
+        private sealed class Worker
+        {
+            private readonly SemaphoreSlim _go = new(0);
+            private long _generation;
+
+            public Worker(int index)
+            {
+                var thread = new Thread(Loop, 256 * 1024) { IsBackground = true, Name = $"EinsumGen kernel worker {index + 1}" };
+                thread.Start();
+            }
+
+            public void Signal(long generation)
+            {
+                Volatile.Write(ref _generation, generation);
+                _go.Release();
+            }
+
+            private void Loop()
+            {
+                t_isWorker = true;
+                while (true)
+                {
+                    _go.Wait();
+                    RunParts(Volatile.Read(ref _generation));
+                }
+            }
+        }
+    }
+}

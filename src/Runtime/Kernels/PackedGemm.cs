@@ -1,0 +1,187 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+
+namespace EinsumGen.Runtime.Kernels
+{
+    /// <summary>
+    /// The BLIS loop nest (all kernel loops are compiled fully optimized at first call — AggressiveOptimization — so the
+    /// first calls of a process do not run tier-0 code): for each batch entry, NC-wide column blocks (B block in L3), KC-deep slices (B packed into
+    /// KC×NR micro-panels, each one L1-resident while it is used), MC-tall row blocks (A packed into MR×KC micro-panels,
+    /// L2-resident), then NR × MR micro-tiles. The first K slice overwrites C, later ones add to it.
+    /// </summary>
+    internal static unsafe class PackedGemm
+    {
+        /// <summary>Target depth of a K slice, in elements.</summary>
+        internal const int KC = 256;
+        /// <summary>Target bytes of a packed A block (half of a 1 MiB L2).</summary>
+        internal const int ABlockBytes = 384 * 1024;
+        /// <summary>Target width of a column block, in elements.</summary>
+        internal const int NC = 2048;
+        /// <summary>Elements after the last panel that vector packing may overwrite (see Packing.Transpose16).</summary>
+        internal const int PackSlack = 16;
+        /// <summary>
+        /// Whether the blocks prefetch the next packing's source. Off: measured no gain on the target machine (the hardware
+        /// prefetchers already follow the packing streams); kept so the benchmarks can re-measure it.
+        /// </summary>
+        internal static bool EnablePrefetch;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Run<T, TK>(GemmArgs<T>* g, GemmRange r)
+            where T : unmanaged, INumberBase<T> where TK : struct, IMicroKernel<T>
+        {
+            int MR = TK.MR, NR = TK.NR;
+            int K = g->K;
+            // Balanced blocking: equal slices rather than full slices plus a sliver.
+            int kc = Balanced(K, KC, 1);
+            int mLen = r.M1 - r.M0, nLen = r.N1 - r.N0;
+            int mcTarget = Math.Max(MR, ABlockBytes / (kc * sizeof(T)) / MR * MR);
+            int mc = Balanced(mLen, mcTarget, MR);
+            int nc = Balanced(nLen, NC, NR);
+
+            KernelWorkspace ws = KernelWorkspace.ForCurrentThread;
+            T* packA = ws.PackA<T>((nint)RoundUp(Math.Min(mc, mLen), MR) * kc + PackSlack);
+            T* packB = ws.PackB<T>((nint)RoundUp(Math.Min(nc, nLen), NR) * kc + PackSlack);
+            T* tile = ws.Tile<T>((nint)MR * NR);
+
+            bool colCUnit = g->ColCUnit;
+            for (int bi = r.B0; bi < r.B1; bi++)
+            {
+                T* A = g->A + g->BatchA[bi];
+                T* B = g->B + g->BatchB[bi];
+                T* C = g->C + g->BatchC[bi];
+                for (int jc = r.N0; jc < r.N1; jc += nc)
+                {
+                    int ncur = Math.Min(nc, r.N1 - jc);
+                    for (int pc = 0; pc < K; pc += kc)
+                    {
+                        int kcur = Math.Min(kc, K - pc);
+                        bool accumulate = pc > 0;
+                        Packing.PackB(B, g->KB + pc, kcur, g->ColB + jc, ncur, NR, g->KBUnit, g->ColBUnit, packB);
+                        for (int ic = r.M0; ic < r.M1; ic += mc)
+                        {
+                            int mcur = Math.Min(mc, r.M1 - ic);
+                            Packing.PackA(A, g->RowA + ic, mcur, g->KA + pc, kcur, MR, g->RowAUnit, g->KAUnit, packA);
+                            nint* rowC = g->RowC + ic;
+
+                            // While this block computes, prefetch into L2 what the next packing will read (so that
+                            // streaming operands from memory overlaps the FMAs): the next A block, or the next slice of B and A.
+                            Prefetcher pf = default;
+                            if (!EnablePrefetch) { }
+                            else if (ic + mc < r.M1)
+                                pf.SetA((byte*)A, g->RowA + ic + mc, Math.Min(mc, r.M1 - ic - mc), g->KA + pc, kcur, sizeof(T));
+                            else if (pc + kc < K)
+                            {
+                                int kn = Math.Min(kc, K - pc - kc);
+                                if (g->ColBUnit) pf.SetB((byte*)B, g->KB + pc + kc, kn, g->ColB[jc], ncur, sizeof(T));
+                                pf.SetA((byte*)A, g->RowA + r.M0, Math.Min(mc, r.M1 - r.M0), g->KA + pc + kc, kn, sizeof(T));
+                            }
+                            int tiles = ((mcur + MR - 1) / MR) * ((ncur + NR - 1) / NR);
+                            int linesPerTile = pf.Lines / tiles + 1;
+                            for (int jr = 0; jr < ncur; jr += NR)
+                            {
+                                int nr = Math.Min(NR, ncur - jr);
+                                bool direct = colCUnit && nr == NR;
+                                T* bp = packB + (nint)jr * kcur;
+                                nint* colC = g->ColC + jc + jr;
+                                for (int ir = 0; ir < mcur; ir += MR)
+                                {
+                                    int mr = Math.Min(MR, mcur - ir);
+                                    TK.Run(kcur, packA + (nint)ir * kcur, bp, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
+                                    if (pf.Lines > 0) pf.Step(linesPerTile);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>Splits <paramref name="length"/> into equal blocks of at most about <paramref name="target"/>, rounded up to <paramref name="unit"/>.</summary>
+        private static int Balanced(int length, int target, int unit)
+        {
+            if (length <= target) return RoundUp(Math.Max(length, 1), unit);
+            int blocks = (length + target - 1) / target;
+            return RoundUp((length + blocks - 1) / blocks, unit);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int RoundUp(int x, int unit) => (x + unit - 1) / unit * unit;
+    }
+
+    /// <summary>
+    /// Walks the memory the next packing step will read, a few cache lines per micro-tile, issuing L2 prefetches: first
+    /// B's rows (each contiguous over the column block), then A's rows (each contiguous over the K slice, when it is).
+    /// </summary>
+    internal unsafe struct Prefetcher
+    {
+        private byte* _bBase; private nint* _bRows; private int _bCount; private int _bBytes;
+        private byte* _aBase; private nint* _aRows; private int _aCount; private int _aBytes;
+        private int _row; private int _offset; private int _size;
+        /// <summary>Cache lines left to prefetch.</summary>
+        public int Lines;
+
+        public void SetB(byte* b, nint* kRows, int count, nint col0, int cols, int size)
+        {
+            if (!Sse.IsSupported) return;
+            _bBase = b + col0 * size; _bRows = kRows; _bCount = count; _bBytes = cols * size; _size = size;
+            Lines += count * ((_bBytes + 63) / 64);
+        }
+
+        public void SetA(byte* a, nint* rows, int count, nint* ks, int kc, int size)
+        {
+            if (!Sse.IsSupported) return;
+            // Only when the slice is contiguous in A (k unit-stride over it): then each row is one range.
+            for (int p = 1; p < kc; p++) if (ks[p] - ks[p - 1] != 1) return;
+            _aBase = a + ks[0] * size; _aRows = rows; _aCount = count; _aBytes = kc * size; _size = size;
+            Lines += count * ((_aBytes + 63) / 64);
+        }
+
+        public void Step(int lines)
+        {
+            for (; lines > 0 && Lines > 0; lines--, Lines--)
+            {
+                byte* line;
+                if (_bCount > 0)
+                {
+                    line = _bBase + _bRows[_row] * _size + _offset;
+                    _offset += 64;
+                    if (_offset >= _bBytes) { _offset = 0; if (++_row == _bCount) { _row = 0; _bCount = 0; } }
+                }
+                else if (_aCount > 0)
+                {
+                    line = _aBase + _aRows[_row] * _size + _offset;
+                    _offset += 64;
+                    if (_offset >= _aBytes) { _offset = 0; if (++_row == _aCount) { _row = 0; _aCount = 0; } }
+                }
+                else
+                {
+                    Lines = 0;
+                    return;
+                }
+                Sse.Prefetch1(line);
+            }
+        }
+    }
+
+    /// <summary>Helpers shared by the micro-kernels.</summary>
+    internal static unsafe class KernelCommon
+    {
+        /// <summary>Writes (or adds) an mr × nr tile from <paramref name="tile"/> (row stride <paramref name="ld"/>) through C's offset tables.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public static void Scatter<T>(T* tile, int ld, T* c, nint* rowC, nint* colC, int mr, int nr, bool accumulate)
+            where T : unmanaged, INumberBase<T>
+        {
+            for (int i = 0; i < mr; i++)
+            {
+                T* row = c + rowC[i];
+                T* t = tile + (nint)i * ld;
+                if (accumulate)
+                    for (int j = 0; j < nr; j++) row[colC[j]] += t[j];
+                else
+                    for (int j = 0; j < nr; j++) row[colC[j]] = t[j];
+            }
+        }
+    }
+}
