@@ -194,11 +194,7 @@ namespace EinsumGen
                 shapes.Add(IsScalarArgument(expression.Inputs[i], operands[i]) ? Array.Empty<long>() : ToLongs(operands[i].Lengths));
             }
             sizes = ShapeResolver.Resolve(expression, shapes, OperandNames(operands.Length), out _, out ellipsisShape);
-            if (ellipsisShape.Length > 0 && !expression.Output.HasEllipsis)
-            {
-                throw new ArgumentException(
-                    $"The operands' '...' covers {ellipsisShape.Length} dimension(s), but the output of '{spec}' has no '...' to receive them.", nameof(operands));
-            }
+            ShapeResolver.CheckOutputEllipsis(expression, ellipsisShape.Length, nameof(operands));
             return expression;
         }
 

@@ -192,12 +192,7 @@ namespace EinsumGen.Runtime
             var term = _program.Expression.Output;
             string name = _program.OutputName;
             int rank = _outLengths?.Length ?? throw new InvalidOperationException("The output was not bound.");
-            if (!term.HasEllipsis && _ellipsis.Length > 0)
-            {
-                throw new ArgumentException(
-                    $"The operands' '...' covers {_ellipsis.Length} dimension(s), but the output term '{term}' of '{_program.Spec}' has no '...' to receive them.",
-                    name);
-            }
+            ShapeResolver.CheckOutputEllipsis(_program.Expression, _ellipsis.Length, name);
             int expected = term.Labels.Count + (term.HasEllipsis ? _ellipsis.Length : 0);
             if (rank != expected)
             {

@@ -105,6 +105,17 @@ namespace EinsumGen.Notation
             return sizes;
         }
 
+        /// <summary>
+        /// NumPy's rule for an explicit output without '...': the operands' ellipsis must then cover no dimension.
+        /// </summary>
+        /// <exception cref="ArgumentException">Named <paramref name="paramName"/>, when it covers some.</exception>
+        public static void CheckOutputEllipsis(EinsumExpression e, int ellipsisRank, string paramName)
+        {
+            if (ellipsisRank == 0 || e.Output.HasEllipsis) return;
+            throw new ArgumentException("The operands' '...' covers " + Str(ellipsisRank) + " dimension(s), but the output term '" + e.Output +
+                "' of '" + e.Text + "' has no '...' to receive them.", paramName);
+        }
+
         private static string Str(long v) => v.ToString(CultureInfo.InvariantCulture);
     }
 }
