@@ -66,11 +66,16 @@ namespace EinsumGen.KernelBenchmarks
             workloads.Add(Workload.Mnk());
             workloads.Add(Workload.Transposed(1024));
             workloads.Add(Workload.Batched(4096, 8));
+            foreach (bool planned in new[] { false, true })
+            {
+                workloads.Add(Workload.TtForward(planned));
+                workloads.Add(Workload.TtWeightGradient(planned));
+            }
             foreach (var w in workloads)
             {
                 if (filter.Length > 0 && !filter.Any(f => w.Name.Contains(f, StringComparison.Ordinal))) continue;
                 Report(w.Name, all, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, all)));
-                if (w.Flops >= 1e8) Report(w.Name, 1, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1)));
+                if (w.Flops >= 1e8 || w.Name.StartsWith("tt", StringComparison.Ordinal)) Report(w.Name, 1, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1)));
             }
             if (filter.Contains("shape"))
             {
@@ -88,6 +93,20 @@ namespace EinsumGen.KernelBenchmarks
                 var bt = Workload.Batched(4096, 8);
                 Report($"{bt.Name} Direct", 1, bt.Flops, Time(() => bt.Run(KernelPath.Auto, GemmMode.Direct, 1), 0.2));
                 Report($"{bt.Name} Packed", 1, bt.Flops, Time(() => bt.Run(KernelPath.Auto, GemmMode.Packed, 1), 0.2));
+            }
+            if (filter.Contains("skinny"))
+            {
+                foreach (var w in new[] { Workload.Plain(256, 16, 4096), Workload.Plain(256, 32, 4096), Workload.Plain(256, 64, 4096), Workload.Plain(256, 128, 4096) })
+                    Report(w.Name, 1, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Packed, 1), 0.4));
+            }
+            if (filter.Contains("ttmodes"))
+            {
+                foreach (var w in new[] { Workload.TtForward(true), Workload.TtWeightGradient(true), Workload.Plain(256, 16, 4096) })
+                    foreach (GemmMode mode in new[] { GemmMode.Packed, GemmMode.Direct })
+                    {
+                        Report($"{w.Name} {mode}", 1, w.Flops, Time(() => w.Run(KernelPath.Auto, mode, 1), 0.3));
+                        Report($"{w.Name} {mode}", all, w.Flops, Time(() => w.Run(KernelPath.Auto, mode, all), 0.3));
+                    }
             }
             if (filter.Contains("prefetch"))
             {

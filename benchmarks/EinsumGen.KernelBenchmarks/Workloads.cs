@@ -17,7 +17,7 @@ namespace EinsumGen.KernelBenchmarks
         internal void Run(KernelPath path, GemmMode mode, int threads)
         {
             var p = new GemmProblem(BatchA, BatchB, BatchC, RowA, RowC, ColB, ColC, KA, KB);
-            ContractionKernel.Gemm(p, ref A[0], ref B[0], ref C[0], path, mode, threads);
+            ContractionKernel.Gemm(p, ref Aligned(A), ref Aligned(B), ref Aligned(C), path, mode, threads);
         }
 
         private static nint[] Table(nint[] sizes, nint[] strides)
@@ -31,10 +31,18 @@ namespace EinsumGen.KernelBenchmarks
 
         private static nint[] Affine(int n, nint stride) => Table(new nint[] { n }, new nint[] { stride });
 
+        private static float[] Zeros(int n) => GC.AllocateArray<float>(n + 16, pinned: true);
+
+        /// <summary>The first 64-byte aligned element of a pinned array (as tensors from a native or aligned allocator would be).</summary>
+        private static unsafe ref float Aligned(float[] x)
+        {
+            fixed (float* p = x) return ref x[(int)((64 - (nint)p % 64) % 64 / sizeof(float))];
+        }
+
         private static float[] Random(int n, int seed)
         {
             var rng = new Random(seed);
-            var x = new float[n];
+            var x = GC.AllocateArray<float>(n + 16, pinned: true);
             for (int i = 0; i < n; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
             return x;
         }
@@ -44,7 +52,7 @@ namespace EinsumGen.KernelBenchmarks
         {
             Name = $"mn,nk->mk {s}",
             Flops = 2.0 * s * s * s,
-            A = Random(s * s, 1), B = Random(s * s, 2), C = new float[s * s],
+            A = Random(s * s, 1), B = Random(s * s, 2), C = Zeros(s * s),
             RowA = Affine(s, s), KA = Affine(s, 1),
             KB = Affine(s, s), ColB = Affine(s, 1),
             RowC = Affine(s, s), ColC = Affine(s, 1),
@@ -55,7 +63,7 @@ namespace EinsumGen.KernelBenchmarks
         {
             Name = $"mk,kn->mn {m}x{n}x{k}",
             Flops = 2.0 * m * n * k,
-            A = Random(m * k, 11), B = Random(k * n, 12), C = new float[m * n],
+            A = Random(m * k, 11), B = Random(k * n, 12), C = Zeros(m * n),
             RowA = Affine(m, k), KA = Affine(k, 1),
             KB = Affine(k, n), ColB = Affine(n, 1),
             RowC = Affine(m, n), ColC = Affine(n, 1),
@@ -66,7 +74,7 @@ namespace EinsumGen.KernelBenchmarks
         {
             Name = $"km,nk->mn {s}",
             Flops = 2.0 * s * s * s,
-            A = Random(s * s, 3), B = Random(s * s, 4), C = new float[s * s],
+            A = Random(s * s, 3), B = Random(s * s, 4), C = Zeros(s * s),
             RowA = Affine(s, 1), KA = Affine(s, s),
             KB = Affine(s, 1), ColB = Affine(s, s),
             RowC = Affine(s, s), ColC = Affine(s, 1),
@@ -80,7 +88,7 @@ namespace EinsumGen.KernelBenchmarks
             {
                 Name = "mnk,mkr->nr",
                 Flops = 2.0 * m * n * k * r,
-                A = Random(m * n * k, 5), B = Random(m * k * r, 6), C = new float[n * r],
+                A = Random(m * n * k, 5), B = Random(m * k * r, 6), C = Zeros(n * r),
                 RowA = Affine(n, k), KA = Table(new nint[] { m, k }, new nint[] { n * k, 1 }),
                 KB = Table(new nint[] { m, k }, new nint[] { k * r, r }), ColB = Affine(r, 1),
                 RowC = Affine(r, r), ColC = Affine(r, 1),
@@ -92,7 +100,7 @@ namespace EinsumGen.KernelBenchmarks
         {
             Name = $"bij,bjk->bik {batch}x{s}^3",
             Flops = 2.0 * batch * s * s * s,
-            A = Random(batch * s * s, 7), B = Random(batch * s * s, 8), C = new float[batch * s * s],
+            A = Random(batch * s * s, 7), B = Random(batch * s * s, 8), C = Zeros(batch * s * s),
             BatchA = Affine(batch, s * s), BatchB = Affine(batch, s * s), BatchC = Affine(batch, s * s),
             RowA = Affine(s, s), KA = Affine(s, 1),
             KB = Affine(s, s), ColB = Affine(s, 1),
@@ -104,11 +112,49 @@ namespace EinsumGen.KernelBenchmarks
         {
             Name = $"mn,n->m {s}",
             Flops = 2.0 * s * s,
-            A = Random(s * s, 9), B = Random(s, 10), C = new float[s],
+            A = Random(s * s, 9), B = Random(s, 10), C = Zeros(s),
             RowA = Affine(s, s), KA = Affine(s, 1),
             KB = Affine(s, 1),
             RowC = Affine(s, 1),
         };
+
+        /// <summary>
+        /// The tensor-train layer's big step, y[n,e,f,g,h] = Σ_abcd W[..]·x[n,a,b,c,d] (n=256, a..d=8, e..h=2), with the
+        /// combined cores W laid out as the planner lays out that intermediate, [e,f,g,h,a,b,c,d] (<paramref name="planned"/>), or as
+        /// it used to, [a,e,b,f,c,g,d,h].
+        /// </summary>
+        public static Workload TtForward(bool planned)
+        {
+            var (k, f) = TtStrides(planned);
+            return new Workload
+            {
+                Name = planned ? "tt y=W·x (W efghabcd)" : "tt y=W·x (W aebfcgdh)",
+                Flops = 2.0 * 256 * 4096 * 16,
+                A = Random(65536, 21), B = Random(256 * 4096, 22), C = Zeros(256 * 16),
+                RowA = Table(new nint[] { 2, 2, 2, 2 }, f), KA = Table(new nint[] { 8, 8, 8, 8 }, k),
+                KB = Affine(4096, 1), ColB = Affine(256, 4096),
+                RowC = Affine(16, 1), ColC = Affine(256, 16),
+            };
+        }
+
+        /// <summary>The layer's weight gradient ∂W[..] = Σ_n ∂y[n,e,f,g,h]·x[n,a,b,c,d], written in W's layout.</summary>
+        public static Workload TtWeightGradient(bool planned)
+        {
+            var (k, f) = TtStrides(planned);
+            return new Workload
+            {
+                Name = planned ? "tt ∂W=∂y·x (W efghabcd)" : "tt ∂W=∂y·x (W aebfcgdh)",
+                Flops = 2.0 * 256 * 4096 * 16,
+                A = Random(256 * 16, 23), B = Random(256 * 4096, 24), C = Zeros(65536),
+                RowA = Affine(16, 1), KA = Affine(256, 16),
+                KB = Affine(256, 4096), ColB = Affine(4096, 1),
+                RowC = Table(new nint[] { 2, 2, 2, 2 }, f), ColC = Table(new nint[] { 8, 8, 8, 8 }, k),
+            };
+        }
+
+        private static (nint[] k, nint[] f) TtStrides(bool planned) => planned
+            ? (new nint[] { 8192, 1024, 128, 16 }, new nint[] { 8, 4, 2, 1 })
+            : (new nint[] { 8192, 512, 32, 2 }, new nint[] { 4096, 256, 16, 1 });
 
         /// <summary>The naive i-j-p loop over plain arrays (the baseline).</summary>
         public static void Naive(float[] a, float[] b, float[] c, int s)

@@ -143,6 +143,10 @@ namespace EinsumGen.Runtime.Kernels
         private static unsafe GemmMode ChooseMode<T>(GemmArgs<T>* g) where T : unmanaged, INumberBase<T>
         {
             long mnk = (long)g->M * g->N * g->K;
+            // Skinny (a free group of at most 16, e.g. a layer applied to a batch): packing would copy the long factor to
+            // feed a micro-kernel mostly idle on so few rows or columns; the direct loops stream it in place (measured on
+            // Zen 5, 256×16×4096 float: 56% of peak direct, 29% packed).
+            if (mnk >= 32 * 32 * 32 && Math.Min(g->M, g->N) <= 16) return GemmMode.Direct;
             // Packing costs O(MK + KN) per batch entry and pays off once each packed element feeds enough FMAs: measured
             // on Zen 5 (float, square), the direct loop wins up to ~48³ and ties at 64³; packing wins from ~96³ on.
             return g->M >= 8 && g->N >= 8 && g->K >= 8 && mnk >= 56 * 56 * 56 ? GemmMode.Packed : GemmMode.Direct;
@@ -254,7 +258,7 @@ namespace EinsumGen.Runtime.Kernels
     /// <summary>Which micro-kernel width a call uses (Auto: the widest the hardware runs).</summary>
     internal enum KernelPath { Auto, Vector512, Vector256, Vector128, Scalar }
 
-    /// <summary>Which tier runs a GEMM: packed panels (BLIS) or the direct loop for small problems.</summary>
+    /// <summary>Which tier runs a GEMM: packed panels (BLIS), or the direct loop for small or skinny problems.</summary>
     internal enum GemmMode { Auto, Packed, Direct }
 
     /// <summary>Which direct loop runs: vectorized along N (unit-stride columns), along K (dot products), or scalar.</summary>

@@ -55,14 +55,24 @@ namespace EinsumGen.Runtime.Kernels
             int W = TS.Count;
             int jEnd = j0 + (r.N1 - j0) / W * W;
             if (jEnd == j0) return j0;
+            // Two vectors of columns per 8-row block where there are 8 rows (10 loads feed 16 FMAs); column blocks outside
+            // the row blocks, so that a tall B's column strip stays in L1 while every row block reads it.
+            int jPair = r.M1 - r.M0 >= 8 ? j0 + (jEnd - j0) / (2 * W) * (2 * W) : j0;
             for (int bi = r.B0; bi < r.B1; bi++)
             {
                 T* A = g->A + g->BatchA[bi];
                 T* B = g->B + g->BatchB[bi];
                 T* C = g->C + g->BatchC[bi];
+                for (int j = j0; j < jPair; j += 2 * W)
+                {
+                    int mp = r.M0;
+                    for (; mp + 8 <= r.M1; mp += 8) RowsN8x2<T, TV, TS>(A, B, C, g, mp, j);
+                    for (; mp < r.M1; mp++) RowsN1<T, TV, TS>(A, B, C, g, mp, j, j + 2 * W);
+                }
+                if (jPair == jEnd) continue;
                 int m = r.M0;
-                for (; m + 8 <= r.M1; m += 8) RowsN8<T, TV, TS>(A, B, C, g, m, j0, jEnd);
-                for (; m < r.M1; m++) RowsN1<T, TV, TS>(A, B, C, g, m, j0, jEnd);
+                for (; m + 8 <= r.M1; m += 8) RowsN8<T, TV, TS>(A, B, C, g, m, jPair, jEnd);
+                for (; m < r.M1; m++) RowsN1<T, TV, TS>(A, B, C, g, m, jPair, jEnd);
             }
             return jEnd;
         }
@@ -136,6 +146,50 @@ namespace EinsumGen.Runtime.Kernels
                 TS.Store(cc + g->RowC[m + 6] + j, s6);
                 TS.Store(cc + g->RowC[m + 7] + j, s7);
             }
+        }
+
+        /// <summary>Rows m..m+7, columns j..j+2W: 16 accumulators.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void RowsN8x2<T, TV, TS>(T* A, T* B, T* C, GemmArgs<T>* g, int m, int j)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int W = TS.Count, K = g->K;
+            nint* kA = g->KA; nint* kB = g->KB;
+            T* bj = B + g->ColB[0] + j;
+            T* a0 = A + g->RowA[m + 0];
+            T* a1 = A + g->RowA[m + 1];
+            T* a2 = A + g->RowA[m + 2];
+            T* a3 = A + g->RowA[m + 3];
+            T* a4 = A + g->RowA[m + 4];
+            T* a5 = A + g->RowA[m + 5];
+            T* a6 = A + g->RowA[m + 6];
+            T* a7 = A + g->RowA[m + 7];
+            TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero, s4 = TS.Zero, s5 = TS.Zero, s6 = TS.Zero, s7 = TS.Zero;
+            TV t0 = TS.Zero, t1 = TS.Zero, t2 = TS.Zero, t3 = TS.Zero, t4 = TS.Zero, t5 = TS.Zero, t6 = TS.Zero, t7 = TS.Zero;
+            for (int p = 0; p < K; p++)
+            {
+                nint ka = kA[p];
+                T* bp = bj + kB[p];
+                TV u = TS.Load(bp), v = TS.Load(bp + W);
+                TV x = TS.Broadcast(a0 + ka); s0 = TS.Fma(x, u, s0); t0 = TS.Fma(x, v, t0);
+                x = TS.Broadcast(a1 + ka); s1 = TS.Fma(x, u, s1); t1 = TS.Fma(x, v, t1);
+                x = TS.Broadcast(a2 + ka); s2 = TS.Fma(x, u, s2); t2 = TS.Fma(x, v, t2);
+                x = TS.Broadcast(a3 + ka); s3 = TS.Fma(x, u, s3); t3 = TS.Fma(x, v, t3);
+                x = TS.Broadcast(a4 + ka); s4 = TS.Fma(x, u, s4); t4 = TS.Fma(x, v, t4);
+                x = TS.Broadcast(a5 + ka); s5 = TS.Fma(x, u, s5); t5 = TS.Fma(x, v, t5);
+                x = TS.Broadcast(a6 + ka); s6 = TS.Fma(x, u, s6); t6 = TS.Fma(x, v, t6);
+                x = TS.Broadcast(a7 + ka); s7 = TS.Fma(x, u, s7); t7 = TS.Fma(x, v, t7);
+            }
+            T* cc = C + g->ColC[0] + j;
+            T* c;
+            c = cc + g->RowC[m + 0]; TS.Store(c, s0); TS.Store(c + W, t0);
+            c = cc + g->RowC[m + 1]; TS.Store(c, s1); TS.Store(c + W, t1);
+            c = cc + g->RowC[m + 2]; TS.Store(c, s2); TS.Store(c + W, t2);
+            c = cc + g->RowC[m + 3]; TS.Store(c, s3); TS.Store(c + W, t3);
+            c = cc + g->RowC[m + 4]; TS.Store(c, s4); TS.Store(c + W, t4);
+            c = cc + g->RowC[m + 5]; TS.Store(c, s5); TS.Store(c + W, t5);
+            c = cc + g->RowC[m + 6]; TS.Store(c, s6); TS.Store(c + W, t6);
+            c = cc + g->RowC[m + 7]; TS.Store(c, s7); TS.Store(c + W, t7);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -60,7 +60,48 @@ namespace EinsumGen.Planning
                     : sharedAny ? StepKind.Elementwise : StepKind.OuterProduct;
                 steps.Add(new ContractionStep(left[k], right[k], result, summed.ToString(), flops, Product(result, sizes), kind));
             }
+            LayOutIntermediates(inputs, steps);
             return new ContractionPath(steps, naive, strategy);
+        }
+
+        /// <summary>
+        /// Orders each intermediate's labels for the step that reads it: labels kept in both of that step's operands (batch)
+        /// first, then its own kept labels (in the order of that step's result), then the labels it sums with the other
+        /// operand, in the other operand's order. A skinny contraction then reads both factors with the summed labels
+        /// contiguous and in the same order (dot products need no transposing copy), and the weight gradient of such a step is
+        /// written with its long free group contiguous. Steps are visited last to first, so a consumer's layout is final first.
+        /// </summary>
+        private static void LayOutIntermediates(IReadOnlyList<string> inputs, List<ContractionStep> steps)
+        {
+            int operands = inputs.Count;
+            var labels = new List<string>();
+            for (int k = 0; k < steps.Count; k++) labels.Add(steps[k].ResultLabels);
+            string Of(int id) => id < operands ? inputs[id] : labels[id - operands];
+            for (int c = steps.Count - 1; c >= 0; c--)
+            {
+                var consumer = steps[c];
+                string result = labels[c];
+                foreach (int id in consumer.IsUnary ? new[] { consumer.Left } : new[] { consumer.Left, consumer.Right })
+                {
+                    if (id < operands) continue;
+                    int other = id == consumer.Left ? consumer.Right : consumer.Left;
+                    string otherLabels = other < 0 ? "" : Of(other);
+                    string own = Of(id);
+                    var batch = new StringBuilder();
+                    var free = new StringBuilder();
+                    var summed = new StringBuilder();
+                    foreach (char ch in result) if (own.IndexOf(ch) >= 0) (otherLabels.IndexOf(ch) >= 0 ? batch : free).Append(ch);
+                    foreach (char ch in otherLabels) if (own.IndexOf(ch) >= 0 && result.IndexOf(ch) < 0) summed.Append(ch);
+                    foreach (char ch in own) if (result.IndexOf(ch) < 0 && otherLabels.IndexOf(ch) < 0) summed.Append(ch);
+                    labels[id - operands] = batch.ToString() + free + summed;
+                }
+            }
+            for (int k = 0; k < steps.Count; k++)
+            {
+                var s = steps[k];
+                if (s.ResultLabels != labels[k])
+                    steps[k] = new ContractionStep(s.Left, s.Right, labels[k], s.SummedLabels, s.Flops, s.ResultSize, s.Kind);
+            }
         }
 
         public static long Product(string labels, IReadOnlyDictionary<char, long> sizes)

@@ -102,6 +102,30 @@ namespace EinsumGen.Tests.Kernels
                 }
         }
 
+        /// <summary>
+        /// Skinny shapes (the direct tier's since a free group ≤ 16 makes packing a loss): few columns or few rows, the
+        /// long factor along K or along its free group, around the 8-row × 2-vector blocks and vector tails, every layout
+        /// of the other operands, float and double, on every path and tier.
+        /// </summary>
+        [Theory]
+        [MemberData(nameof(Paths))]
+        public void Skinny_shapes_match(string pathName, string modeName)
+        {
+            KernelPath path = P(pathName);
+            var rng = new Random(31 + (int)path * 7 + (int)M(modeName));
+            int[] ks = { 1, 3, 8, 15, 16, 17, 64, 65, 257, 1029 };
+            for (int i = 0; i < 24; i++)
+            {
+                int small = rng.Next(1, 18), large = EdgeSize(rng) + 64 * rng.Next(0, 3), k = ks[rng.Next(ks.Length)];
+                Layout la = AllLayouts[rng.Next(AllLayouts.Length)], lb = AllLayouts[rng.Next(AllLayouts.Length)], lc = AllLayouts[rng.Next(AllLayouts.Length)];
+                var g = rng.Next(2) == 0
+                    ? GemmCase.Create(rng, rng.Next(1, 3), small, large, k, la, lb, lc)
+                    : GemmCase.Create(rng, rng.Next(1, 3), large, small, k, la, lb, lc);
+                if (i % 2 == 0) g.Check<float>(rng, path, M(modeName), 1);
+                else g.Check<double>(rng, path, M(modeName), 1);
+            }
+        }
+
         [Fact]
         public void Paths_under_test_report_hardware()
         {
@@ -124,6 +148,9 @@ namespace EinsumGen.Tests.Kernels
             GemmCase.Create(rng, 8, 64, 64, 40, Layout.Mixed, Layout.Contiguous, Layout.Contiguous).Check<float>(rng, KernelPath.Auto, mode, 2);
             GemmCase.Create(rng, 1, 200, 150, 80, Layout.Contiguous, Layout.Contiguous, Layout.Transposed).Check<float>(rng, KernelPath.Auto, mode, 2);
             GemmCase.Create(rng, 3, 150, 90, 70, Layout.Sliced, Layout.Broadcast, Layout.Strided).Check<double>(rng, KernelPath.Auto, mode, 2);
+            // Skinny (the direct tier's shapes): few columns, then few rows.
+            GemmCase.Create(rng, 1, 301, 20, 300, Layout.Contiguous, Layout.Contiguous, Layout.Contiguous).Check<float>(rng, KernelPath.Auto, mode, 2);
+            GemmCase.Create(rng, 1, 12, 700, 90, Layout.Transposed, Layout.Contiguous, Layout.Contiguous).Check<float>(rng, KernelPath.Auto, mode, 2);
         });
 
         [Fact]
