@@ -144,9 +144,11 @@ namespace EinsumGen.Runtime.Kernels
         {
             long mnk = (long)g->M * g->N * g->K;
             // Skinny (a free group of at most 16, e.g. a layer applied to a batch): packing would copy the long factor to
-            // feed a micro-kernel mostly idle on so few rows or columns; the direct loops stream it in place (measured on
-            // Zen 5, 256×16×4096 float: 56% of peak direct, 29% packed).
-            if (mnk >= 32 * 32 * 32 && Math.Min(g->M, g->N) <= 16) return GemmMode.Direct;
+            // feed a micro-kernel mostly idle on so few rows or columns; the direct loop streams it in place, with vectors
+            // along a unit-stride free group of both the factor and C (measured on Zen 5, 256×16×4096 float: 56% of peak
+            // direct, 29% packed; dot products along K instead measured slower than packing inside a real layer).
+            bool vectorDirect = (g->ColBUnit && g->ColCUnit) || (g->RowAUnit && g->RowCUnit);
+            if (vectorDirect && mnk >= 32 * 32 * 32 && Math.Min(g->M, g->N) <= 16) return GemmMode.Direct;
             // Packing costs O(MK + KN) per batch entry and pays off once each packed element feeds enough FMAs: measured
             // on Zen 5 (float, square), the direct loop wins up to ~48³ and ties at 64³; packing wins from ~96³ on.
             return g->M >= 8 && g->N >= 8 && g->K >= 8 && mnk >= 56 * 56 * 56 ? GemmMode.Packed : GemmMode.Direct;

@@ -75,14 +75,19 @@ namespace EinsumGen.Tests.Planning
         }
 
         [Fact]
-        public void IntermediatesAreLaidOutBatchThenLeftThenRight()
+        public void IntermediatesAreLaidOutForTheirReader_BatchThenSummedThenFree()
         {
             var sizes = PlanningTestUtil.Uniform("bijklm", 4);
             var path = ContractionPlanner.Plan(new[] { "ibj", "jkb", "kbl" }, "bil", sizes, new PlannerOptions { Strategy = PlanStrategy.LeftToRight });
-            Assert.Equal("bik", path.Steps[0].ResultLabels);
+            // Step 2 reads t[b,k,i] with "kbl": b is kept by both, k summed with it, i kept (free, last: contiguous).
+            Assert.Equal("bki", path.Steps[0].ResultLabels);
             Assert.Equal("j", path.Steps[0].SummedLabels);
             Assert.Equal(StepKind.Batched, path.Steps[0].Kind);
             Assert.Equal("bil", path.Steps[1].ResultLabels);
+
+            // Summed labels follow the other operand's order; free labels the reader's result order.
+            var chain = ContractionPlanner.Plan(new[] { "ijk", "mij", "kjl" }, "ml", sizes, new PlannerOptions { Strategy = PlanStrategy.LeftToRight });
+            Assert.Equal("kjm", chain.Steps[0].ResultLabels);
         }
 
         [Theory]

@@ -15,10 +15,10 @@ namespace Demo
             /// <para>Contraction order, planned at build time with declared sizes a=8, b=8, c=8, d=8, e=2, f=2, g=2, h=2, i=8, j=8, k=8, n=256:</para>
             /// <code>
             /// step  FLOPs          result size  kind           kernel           contraction
-            /// 1     32,768         2,048        Gemm           GEMM kernel      t1[e,f,a,b,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]
-            /// 2     32,768         2,048        Gemm           GEMM kernel      t2[g,h,c,d,j] = Σ_k w3[c,g,j,k] · w4[d,h,k]
-            /// 3     1,048,576      65,536       Gemm           GEMM kernel      t3[e,f,g,h,a,b,c,d] = Σ_j t1[e,f,a,b,j] · t2[g,h,c,d,j]
-            /// 4     33,554,432     4,096        Gemm           GEMM kernel      y[n,e,f,g,h] = Σ_a,b,c,d t3[e,f,g,h,a,b,c,d] · x[n,a,b,c,d]
+            /// 1     32,768         2,048        Gemm           GEMM kernel      t1[j,a,b,e,f] = Σ_i w1[a,e,i] · w2[b,f,i,j]
+            /// 2     32,768         2,048        Gemm           GEMM kernel      t2[j,c,d,g,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
+            /// 3     1,048,576      65,536       Gemm           GEMM kernel      t3[a,b,c,d,e,f,g,h] = Σ_j t1[j,a,b,e,f] · t2[j,c,d,g,h]
+            /// 4     33,554,432     4,096        Gemm           GEMM kernel      y[n,e,f,g,h] = Σ_a,b,c,d t3[a,b,c,d,e,f,g,h] · x[n,a,b,c,d]
             /// </code>
             /// <para>Naive single loop nest: 42,949,672,960 FLOPs; planned (optimal): 34,668,544 FLOPs; speed-up 1238.9x; largest intermediate 65,536 elements.</para>
             /// <para>Kernels: a step of at most 4,096 multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, which folds each operand's strides (transposed, sliced, broadcast views) into its packing.</para>
@@ -57,19 +57,19 @@ namespace Demo
                 ref float ref_x = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in x.GetPinnableReference());
                 ref float ref_y = ref y.GetPinnableReference();
 
-                // Step 1 of 4: t1[e,f,a,b,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]
+                // Step 1 of 4: t1[j,a,b,e,f] = Σ_i w1[a,e,i] · w2[b,f,i,j]
                 ref float ref_t1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<float>(0));
                 binding.ExecuteStep(0, ref ref_w1, ref ref_w2, ref ref_t1);
 
-                // Step 2 of 4: t2[g,h,c,d,j] = Σ_k w3[c,g,j,k] · w4[d,h,k]
+                // Step 2 of 4: t2[j,c,d,g,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
                 ref float ref_t2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<float>(1));
                 binding.ExecuteStep(1, ref ref_w3, ref ref_w4, ref ref_t2);
 
-                // Step 3 of 4: t3[e,f,g,h,a,b,c,d] = Σ_j t1[e,f,a,b,j] · t2[g,h,c,d,j]
+                // Step 3 of 4: t3[a,b,c,d,e,f,g,h] = Σ_j t1[j,a,b,e,f] · t2[j,c,d,g,h]
                 ref float ref_t3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<float>(2));
                 binding.ExecuteStep(2, ref ref_t1, ref ref_t2, ref ref_t3);
 
-                // Step 4 of 4: y[n,e,f,g,h] = Σ_a,b,c,d t3[e,f,g,h,a,b,c,d] · x[n,a,b,c,d]
+                // Step 4 of 4: y[n,e,f,g,h] = Σ_a,b,c,d t3[a,b,c,d,e,f,g,h] · x[n,a,b,c,d]
                 binding.ExecuteStep(3, ref ref_t3, ref ref_x, ref ref_y);
                 binding.Release<float>(); // intermediates back to the pool
             }
@@ -158,28 +158,28 @@ namespace Demo
 
                 // Recompute the forward intermediates, and make room for their gradients where a requested gradient lies below.
                 ref float ref_t1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<float>(0));
-                binding.ExecuteStep(0, ref ref_w1, ref ref_w2, ref ref_t1); // t1[e,f,a,b,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]
+                binding.ExecuteStep(0, ref ref_w1, ref ref_w2, ref ref_t1); // t1[j,a,b,e,f] = Σ_i w1[a,e,i] · w2[b,f,i,j]
                 ref float ref_dt1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Requires(5) ? binding.Intermediate<float>(0, gradient: true) : global::System.Array.Empty<float>());
                 ref float ref_t2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<float>(1));
-                binding.ExecuteStep(1, ref ref_w3, ref ref_w4, ref ref_t2); // t2[g,h,c,d,j] = Σ_k w3[c,g,j,k] · w4[d,h,k]
+                binding.ExecuteStep(1, ref ref_w3, ref ref_w4, ref ref_t2); // t2[j,c,d,g,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
                 ref float ref_dt2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Requires(6) ? binding.Intermediate<float>(1, gradient: true) : global::System.Array.Empty<float>());
                 ref float ref_t3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<float>(2));
-                binding.ExecuteStep(2, ref ref_t1, ref ref_t2, ref ref_t3); // t3[e,f,g,h,a,b,c,d] = Σ_j t1[e,f,a,b,j] · t2[g,h,c,d,j]
+                binding.ExecuteStep(2, ref ref_t1, ref ref_t2, ref ref_t3); // t3[a,b,c,d,e,f,g,h] = Σ_j t1[j,a,b,e,f] · t2[j,c,d,g,h]
                 ref float ref_dt3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Requires(7) ? binding.Intermediate<float>(2, gradient: true) : global::System.Array.Empty<float>());
 
-                // Back through step 4: y[n,e,f,g,h] = Σ_a,b,c,d t3[e,f,g,h,a,b,c,d] · x[n,a,b,c,d]
+                // Back through step 4: y[n,e,f,g,h] = Σ_a,b,c,d t3[a,b,c,d,e,f,g,h] · x[n,a,b,c,d]
                 if (binding.Requires(7)) binding.ExecuteStepGradient(3, true, ref ref_yGradient, ref ref_x, ref ref_dt3, accumulate);
                 if (binding.Requires(4)) binding.ExecuteStepGradient(3, false, ref ref_yGradient, ref ref_t3, ref ref_xGradient, accumulate);
 
-                // Back through step 3: t3[e,f,g,h,a,b,c,d] = Σ_j t1[e,f,a,b,j] · t2[g,h,c,d,j]
+                // Back through step 3: t3[a,b,c,d,e,f,g,h] = Σ_j t1[j,a,b,e,f] · t2[j,c,d,g,h]
                 if (binding.Requires(5)) binding.ExecuteStepGradient(2, true, ref ref_dt3, ref ref_t2, ref ref_dt1, accumulate);
                 if (binding.Requires(6)) binding.ExecuteStepGradient(2, false, ref ref_dt3, ref ref_t1, ref ref_dt2, accumulate);
 
-                // Back through step 2: t2[g,h,c,d,j] = Σ_k w3[c,g,j,k] · w4[d,h,k]
+                // Back through step 2: t2[j,c,d,g,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
                 if (binding.Requires(2)) binding.ExecuteStepGradient(1, true, ref ref_dt2, ref ref_w4, ref ref_w3Gradient, accumulate);
                 if (binding.Requires(3)) binding.ExecuteStepGradient(1, false, ref ref_dt2, ref ref_w3, ref ref_w4Gradient, accumulate);
 
-                // Back through step 1: t1[e,f,a,b,j] = Σ_i w1[a,e,i] · w2[b,f,i,j]
+                // Back through step 1: t1[j,a,b,e,f] = Σ_i w1[a,e,i] · w2[b,f,i,j]
                 if (binding.Requires(0)) binding.ExecuteStepGradient(0, true, ref ref_dt1, ref ref_w2, ref ref_w1Gradient, accumulate);
                 if (binding.Requires(1)) binding.ExecuteStepGradient(0, false, ref ref_dt1, ref ref_w1, ref ref_w2Gradient, accumulate);
                 binding.Release<float>(); // intermediates back to the pool
@@ -282,7 +282,7 @@ namespace EinsumGen.Generated
         internal static readonly global::EinsumGen.Runtime.EinsumProgram Program = global::EinsumGen.Runtime.EinsumProgram.Create(
             "aei, bfij, cgjk, dhk, nabcd -> nefgh",
             "a=8,b=8,c=8,d=8,e=2,f=2,g=2,h=2,i=8,j=8,k=8,n=256",
-            "0,1>efabj;2,3>ghcdj;5,6>efghabcd;7,4>nefgh",
+            "0,1>jabef;2,3>jcdgh;5,6>abcdefgh;7,4>nefgh",
             new string[] { "w1", "w2", "w3", "w4", "x" },
             "y");
     }
