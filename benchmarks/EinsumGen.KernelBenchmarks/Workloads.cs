@@ -120,15 +120,15 @@ namespace EinsumGen.KernelBenchmarks
 
         /// <summary>
         /// The tensor-train layer's big step, y[n,e,f,g,h] = Σ_abcd W[..]·x[n,a,b,c,d] (n=256, a..d=8, e..h=2), with the
-        /// combined cores W laid out as the planner lays out that intermediate, [e,f,g,h,a,b,c,d] (<paramref name="planned"/>), or as
-        /// it used to, [a,e,b,f,c,g,d,h].
+        /// combined cores W laid out as the planner lays out that intermediate, [a,b,c,d,e,f,g,h] (<paramref name="planned"/>), or
+        /// as it used to, [a,e,b,f,c,g,d,h].
         /// </summary>
         public static Workload TtForward(bool planned)
         {
             var (k, f) = TtStrides(planned);
             return new Workload
             {
-                Name = planned ? "tt y=W·x (W efghabcd)" : "tt y=W·x (W aebfcgdh)",
+                Name = planned ? "tt y=W·x (W abcdefgh)" : "tt y=W·x (W aebfcgdh)",
                 Flops = 2.0 * 256 * 4096 * 16,
                 A = Random(65536, 21), B = Random(256 * 4096, 22), C = Zeros(256 * 16),
                 RowA = Table(new nint[] { 2, 2, 2, 2 }, f), KA = Table(new nint[] { 8, 8, 8, 8 }, k),
@@ -143,7 +143,7 @@ namespace EinsumGen.KernelBenchmarks
             var (k, f) = TtStrides(planned);
             return new Workload
             {
-                Name = planned ? "tt ∂W=∂y·x (W efghabcd)" : "tt ∂W=∂y·x (W aebfcgdh)",
+                Name = planned ? "tt ∂W=∂y·x (W abcdefgh)" : "tt ∂W=∂y·x (W aebfcgdh)",
                 Flops = 2.0 * 256 * 4096 * 16,
                 A = Random(256 * 16, 23), B = Random(256 * 4096, 24), C = Zeros(65536),
                 RowA = Affine(16, 1), KA = Affine(256, 16),
