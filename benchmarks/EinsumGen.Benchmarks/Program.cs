@@ -4,7 +4,8 @@ namespace EinsumGen.Benchmarks
 {
     /// <summary>
     /// Runs the benchmarks chosen on the command line, e.g. <c>--filter *Planning*</c>; <c>ratio</c> prints the tensor-train
-    /// layer's forward, backward and training-step times and their ratios, measured in one run.
+    /// layer's forward, backward and training-step times and their ratios, measured in one run; <c>calls</c> prints the
+    /// per-call cost of a tiny declared product next to a naive loop, and bytes allocated per call.
     /// </summary>
     public static class Program
     {
@@ -13,6 +14,11 @@ namespace EinsumGen.Benchmarks
             if (args.Length > 0 && args[0] == "ratio")
             {
                 TensorTrainRatios.Print();
+                return;
+            }
+            if (args.Length > 0 && args[0] == "calls")
+            {
+                CallOverhead.Print();
                 return;
             }
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -88,8 +88,9 @@ namespace EinsumGen.Generator
             w.WriteLine(Modifiers(method) + " void " + method.Name + "Backward(" + string.Join(", ", parameters) + ")");
             w.WriteLine("{");
             w.Indent++;
-            w.WriteLine("// Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers.");
-            w.WriteLine("var " + binding + " = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated." + plan.HolderName + ".Program);");
+            w.WriteLine("// Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers");
+            w.WriteLine("// (a binding from this thread's cache, a layout from the program's cache of recent shapes: no allocation).");
+            w.WriteLine("var " + binding + " = global::EinsumGen.Runtime.EinsumBinding.Rent(global::EinsumGen.Generated." + plan.HolderName + ".Program);");
             for (int i = 0; i < n; i++)
             {
                 var o = method.Operands[i];
@@ -180,7 +181,7 @@ namespace EinsumGen.Generator
                 WriteSide(w, binding, accumulate, k, true, step.Left, step.Right, id, refs, gradientRefs, T);
                 if (step.Right >= 0) WriteSide(w, binding, accumulate, k, false, step.Right, step.Left, id, refs, gradientRefs, T);
             }
-            if (last > 0) w.WriteLine(binding + ".Release<" + T + ">(); // intermediates back to the pool");
+            w.WriteLine(binding + ".Return<" + T + ">(); // " + BodyWriter.ReturnComment(last > 0));
             w.Indent--;
             w.WriteLine("}");
         }
@@ -236,7 +237,7 @@ namespace EinsumGen.Generator
             w.WriteLine(Modifiers(method) + " " + (method.Output is null ? T : "void") + " " + method.Name + "Jvp(" + string.Join(", ", parameters) + ")");
             w.WriteLine("{");
             w.Indent++;
-            string sum = names.Local("sum"), written = names.Local("written"), term = names.Local("term");
+            string sum = names.Local("sum"), written = names.Local("written"), term = names.Local("term"), scratch = names.Local("scratch"), count = names.Local("count");
             if (method.Output is null) w.WriteLine(T + " " + sum + " = 0;");
             else w.WriteLine("bool " + written + " = false;");
             for (int i = 0; i < method.Operands.Count; i++)
@@ -267,9 +268,13 @@ namespace EinsumGen.Generator
                     w.WriteLine("else");
                     w.WriteLine("{");
                     w.Indent++;
-                    w.WriteLine("var " + term + " = new global::System.Numerics.Tensors.TensorSpan<" + T + ">(new " + T + "[" + y + ".FlattenedLength], " + y + ".Lengths);");
+                    w.WriteLine("// Another term: computed into pooled scratch of the output's shape, then added.");
+                    w.WriteLine("int " + count + " = checked((int)" + y + ".FlattenedLength);");
+                    w.WriteLine("var " + scratch + " = global::System.Buffers.ArrayPool<" + T + ">.Shared.Rent(" + count + ");");
+                    w.WriteLine("var " + term + " = new global::System.Numerics.Tensors.TensorSpan<" + T + ">(new global::System.Span<" + T + ">(" + scratch + ", 0, " + count + "), " + y + ".Lengths);");
                     w.WriteLine(method.Name + "(" + string.Join(", ", args.Concat(new[] { term })) + ");");
                     w.WriteLine("global::System.Numerics.Tensors.Tensor.Add<" + T + ">(" + y + ", " + term + ", " + y + ");");
+                    w.WriteLine("global::System.Buffers.ArrayPool<" + T + ">.Shared.Return(" + scratch + ");");
                     w.Indent--;
                     w.WriteLine("}");
                 }

@@ -18,6 +18,8 @@ namespace EinsumGen.Generator
         private readonly MethodPlan _plan;
         private readonly HashSet<string> _taken;
         private readonly Dictionary<string, string> _locals = new Dictionary<string, string>();
+        private bool _dense; // writing the binding-free path: constant strides, its own element references
+        private (char Label, int Offset) _row; // in a block of rows: the row being written, its index offset from the loop's
 
         public BodyWriter(IndentedTextWriter w, ProgramBody body)
         {
@@ -42,8 +44,18 @@ namespace EinsumGen.Generator
         {
             string T = _body.ElementType, binding = Local("binding");
             var operands = _body.Operands;
-            _w.WriteLine("// Bind the operands: every rank, size and declared size is checked here, before any element is read.");
-            _w.WriteLine("var " + binding + " = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated." + _plan.HolderName + ".Program);");
+            // (All operands scalar and a scalar result: nothing to check, and nothing to gain.)
+            bool dense = _plan.RunsWithoutBinding && (_body.OutputName is not null || operands.Any(o => o.Kind == BodyOperandKind.Tensor));
+            if (dense)
+            {
+                WriteSizes("// Declared sizes: constant loop bounds.");
+                _w.WriteLineNoTabs(string.Empty);
+                WriteDensePath();
+                _w.WriteLineNoTabs(string.Empty);
+            }
+            _w.WriteLine("// Bind the operands: every rank, size and declared size is checked here, before any element is read. The binding");
+            _w.WriteLine("// comes from this thread's cache, and the layout from the program's cache of recent shapes: no allocation.");
+            _w.WriteLine("var " + binding + " = global::EinsumGen.Runtime.EinsumBinding.Rent(global::EinsumGen.Generated." + _plan.HolderName + ".Program);");
             for (int i = 0; i < operands.Count; i++)
             {
                 var o = operands[i];
@@ -94,14 +106,10 @@ namespace EinsumGen.Generator
                 return;
             }
 
-            var tinyLabels = Enumerable.Range(0, _plan.Steps.Count).Where(_plan.IsTiny)
-                .SelectMany(k => _plan.LabelsOf(_plan.Steps[k].Left) + (_plan.Steps[k].Right < 0 ? string.Empty : _plan.LabelsOf(_plan.Steps[k].Right)))
-                .Distinct().OrderBy(c => c).ToList();
-            if (tinyLabels.Count > 0)
+            if (!dense && TinyLabels().Count > 0)
             {
                 _w.WriteLineNoTabs(string.Empty);
-                _w.WriteLine("// Declared sizes (checked above): constant loop bounds for the small steps.");
-                foreach (char c in tinyLabels) _w.WriteLine("const int " + Size(c) + " = " + _plan.Sizes[c].ToString(System.Globalization.CultureInfo.InvariantCulture) + ";");
+                WriteSizes("// Declared sizes (checked above): constant loop bounds for the small steps.");
             }
 
             for (int k = 0; k < _plan.Steps.Count; k++)
@@ -109,13 +117,211 @@ namespace EinsumGen.Generator
                 _w.WriteLineNoTabs(string.Empty);
                 WriteStep(k, binding);
             }
-            if (_plan.Steps.Count > 1) _w.WriteLine(binding + ".Release<" + T + ">(); // intermediates back to the pool");
+            _w.WriteLine(binding + ".Return<" + T + ">(); // " + ReturnComment(_plan.Steps.Count > 1));
             if (output is null)
             {
                 _w.WriteLineNoTabs(string.Empty);
                 _w.WriteLine("return " + result + ";");
             }
         }
+
+        private List<char> TinyLabels() => Enumerable.Range(0, _plan.Steps.Count).Where(_plan.IsTiny)
+            .SelectMany(k => _plan.LabelsOf(_plan.Steps[k].Left) + (_plan.Steps[k].Right < 0 ? string.Empty : _plan.LabelsOf(_plan.Steps[k].Right)))
+            .Distinct().OrderBy(c => c).ToList();
+
+        private void WriteSizes(string comment)
+        {
+            _w.WriteLine(comment);
+            foreach (char c in TinyLabels()) _w.WriteLine("const int " + Size(c) + " = " + Number(_plan.Sizes[c]) + ";");
+        }
+
+        private static string Number(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        /// <summary>
+        /// The binding-free path of a spec whose steps are all tiny: when every view has exactly its declared shape, dense
+        /// and row-major, and the output shares no memory with an operand, the steps run with constant bounds and strides
+        /// and return. Any other call falls through to the binding, which reports the same errors as ever.
+        /// </summary>
+        private void WriteDensePath()
+        {
+            const string Checks = "global::EinsumGen.Runtime.EinsumChecks";
+            string T = _body.ElementType;
+            var operands = _body.Operands;
+            string? output = _body.OutputName;
+            _w.WriteLine("// The usual call, with views of exactly the declared shapes, dense and row-major, and an output apart from the");
+            _w.WriteLine("// operands, runs right here with constant bounds and strides. Any other call goes on to the binding below, which");
+            _w.WriteLine("// checks it (with the same errors) and reads its strides.");
+            var conditions = new List<string>();
+            for (int i = 0; i < operands.Count; i++)
+            {
+                if (operands[i].Kind == BodyOperandKind.Tensor) conditions.Add(DenseCheck(operands[i].Name, i));
+            }
+            if (output is not null)
+            {
+                conditions.Add(DenseCheck(output, _plan.OutputId));
+                string outputLength = Number(_plan.DenseLength(_plan.OutputId));
+                for (int i = 0; i < operands.Count; i++)
+                {
+                    if (operands[i].Kind != BodyOperandKind.Tensor) continue;
+                    conditions.Add(Checks + ".Disjoint(in " + output + ".GetPinnableReference(), " + outputLength + ", in " + operands[i].Name +
+                        ".GetPinnableReference(), " + Number(_plan.DenseLength(i)) + ")");
+                }
+            }
+            _w.WriteLine("if (" + conditions[0] + (conditions.Count == 1 ? ")" : string.Empty));
+            _w.Indent++;
+            for (int c = 1; c < conditions.Count; c++) _w.WriteLine("&& " + conditions[c] + (c == conditions.Count - 1 ? ")" : string.Empty));
+            _w.Indent--;
+            _w.WriteLine("{");
+            _w.Indent++;
+            _dense = true;
+            for (int i = 0; i < operands.Count; i++)
+            {
+                var o = operands[i];
+                string source = o.Kind == BodyOperandKind.Scalar ? "in " + o.Name : "in " + o.Name + ".GetPinnableReference()";
+                _w.WriteLine("ref " + T + " " + TensorRef(i) + " = ref " + Unsafe + ".AsRef(" + source + ");");
+            }
+            string value = Local("denseResult");
+            if (output is null)
+            {
+                _w.WriteLine(T + " " + value + " = 0;");
+                _w.WriteLine("ref " + T + " " + TensorRef(_plan.OutputId) + " = ref " + value + ";");
+            }
+            else
+            {
+                _w.WriteLine("ref " + T + " " + TensorRef(_plan.OutputId) + " = ref " + output + ".GetPinnableReference();");
+            }
+            for (int k = 0; k < _plan.Steps.Count; k++)
+            {
+                int id = _plan.OperandCount + k;
+                _w.WriteLineNoTabs(string.Empty);
+                _w.WriteLine("// Step " + (k + 1) + " of " + _plan.Steps.Count + ": " + _plan.Describe(k));
+                if (id != _plan.OutputId)
+                {
+                    string buffer = Local("buffer#" + id, "dense_" + _plan.TensorName(id) + "_buffer");
+                    _w.WriteLine("global::System.Span<" + T + "> " + buffer + " = stackalloc " + T + "[" + Number(_plan.DenseLength(id)) + "];");
+                    _w.WriteLine("ref " + T + " " + TensorRef(id) + " = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(" + buffer + ");");
+                }
+                WriteDenseStep(k);
+            }
+            _dense = false;
+            _w.WriteLine(output is null ? "return " + value + ";" : "return;");
+            _w.Indent--;
+            _w.WriteLine("}");
+        }
+
+        private string DenseCheck(string parameter, int tensor) =>
+            "global::EinsumGen.Runtime.EinsumChecks.IsDense(" + parameter + ".Lengths, " + parameter + ".Strides, new int[] { " +
+            string.Join(", ", _plan.DeclaredShape(tensor).Select(Number)) + " })";
+
+        /// <summary>
+        /// One step of the binding-free path: in SIMD lanes along the result's unit-stride label where the hardware has
+        /// 512-bit vectors and the inputs allow it, else the scalar loop nest.
+        /// </summary>
+        private void WriteDenseStep(int k)
+        {
+            int lanes = 64 / (_body.ElementType == "double" ? 8 : 4);
+            char lane = _plan.VectorLabel(k, lanes);
+            if (lane == '\0')
+            {
+                WriteLoopNest(k, binding: string.Empty);
+                return;
+            }
+            _w.WriteLine("if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)");
+            _w.WriteLine("{");
+            _w.Indent++;
+            WriteVectorNest(k, lane, lanes);
+            _w.Indent--;
+            _w.WriteLine("}");
+            _w.WriteLine("else");
+            _w.WriteLine("{");
+            _w.Indent++;
+            WriteLoopNest(k, binding: string.Empty);
+            _w.Indent--;
+            _w.WriteLine("}");
+        }
+
+        /// <summary>
+        /// The loop nest with <paramref name="lane"/> in SIMD lanes: each lane is one result element, so the sums stay
+        /// element-wise; an input without that label is broadcast. When the lanes cover the label exactly, the next result
+        /// label out runs a few rows at once: independent sums keep the FMA units busy (one sum alone waits on each FMA's
+        /// latency), and an input without that label is loaded once for all rows. Otherwise lanes left over at the end run
+        /// one at a time.
+        /// </summary>
+        private void WriteVectorNest(int k, char lane, int lanes)
+        {
+            var step = _plan.Steps[k];
+            int id = _plan.OperandCount + k;
+            string T = _body.ElementType, V = "global::System.Runtime.Intrinsics.Vector512";
+            string summed = _plan.SummedLabels(k);
+            long size = _plan.Sizes[lane], whole = size - size % lanes;
+            var outer = step.ResultLabels.Where(c => c != lane).ToList();
+            int rows = whole == size && outer.Count > 0 ? new[] { 8, 4, 2, 1 }.First(u => _plan.Sizes[outer[outer.Count - 1]] % u == 0) : 1;
+            char block = rows > 1 ? outer[outer.Count - 1] : '\0';
+            _w.WriteLine("// " + lanes + " lanes of " + lane + " at a time" + (rows > 1 ? ", " + rows + " rows of " + block + " at once" : string.Empty) +
+                (whole == size ? "." : ", then the last " + Number(size - whole) + " one by one."));
+            foreach (char c in outer)
+            {
+                if (c != block)
+                {
+                    OpenLoop(c);
+                    continue;
+                }
+                _w.WriteLine("for (nint " + Index(c) + " = 0; " + Index(c) + " < " + Size(c) + "; " + Index(c) + " += " + rows + ")");
+                _w.WriteLine("{");
+                _w.Indent++;
+            }
+            string i = Index(lane);
+            var acc = Enumerable.Range(0, rows).Select(r => Local(rows == 1 ? "vacc" : "vacc" + r)).ToList();
+            _w.WriteLine("for (nint " + i + " = 0; " + i + " < " + Number(whole) + "; " + i + " += " + lanes + ")");
+            _w.WriteLine("{");
+            _w.Indent++;
+            _w.WriteLine(V + "<" + T + "> " + string.Join(", ", acc.Select(a => a + " = " + V + "<" + T + ">.Zero")) + ";");
+            foreach (char c in summed) OpenLoop(c);
+            var inputs = step.Right < 0 ? new[] { step.Left } : new[] { step.Left, step.Right };
+            var shared = new Dictionary<int, string>();
+            foreach (int t in inputs)
+            {
+                if (rows == 1 || _plan.LabelsOf(t).IndexOf(block) >= 0) continue;
+                shared[t] = Local("lanes#" + t, "lanes_" + _plan.TensorName(t));
+                _w.WriteLine("var " + shared[t] + " = " + VectorElement(t, lane) + "; // the same for every row");
+            }
+            for (int r = 0; r < rows; r++)
+            {
+                _row = (block, r);
+                var v = inputs.Select(t => shared.TryGetValue(t, out var name) ? name : VectorElement(t, lane)).ToList();
+                _w.WriteLine(v.Count == 1 ? acc[r] + " += " + v[0] + ";" : acc[r] + " = " + V + ".FusedMultiplyAdd(" + v[0] + ", " + v[1] + ", " + acc[r] + ");");
+            }
+            foreach (char _ in summed) CloseLoop();
+            for (int r = 0; r < rows; r++)
+            {
+                _row = (block, r);
+                _w.WriteLine(V + ".StoreUnsafe(" + acc[r] + ", ref " + TensorRef(id) + ", (nuint)(" + Offset(id) + "));");
+            }
+            _row = ('\0', 0);
+            _w.Indent--;
+            _w.WriteLine("}");
+            if (whole < size)
+            {
+                _w.WriteLine("for (nint " + i + " = " + Number(whole) + "; " + i + " < " + Size(lane) + "; " + i + "++)");
+                _w.WriteLine("{");
+                _w.Indent++;
+                WriteSum(k);
+                _w.Indent--;
+                _w.WriteLine("}");
+            }
+            foreach (char _ in outer) CloseLoop();
+        }
+
+        /// <summary>A vector of lanes of <paramref name="tensor"/> along <paramref name="lane"/>: loaded where it has the label, else one element broadcast.</summary>
+        private string VectorElement(int tensor, char lane)
+        {
+            const string V = "global::System.Runtime.Intrinsics.Vector512";
+            return _plan.LabelsOf(tensor).IndexOf(lane) >= 0
+                ? V + ".LoadUnsafe(ref " + TensorRef(tensor) + ", (nuint)(" + Offset(tensor) + "))"
+                : V + ".Create(" + Element(tensor) + ")";
+        }
+        internal static string ReturnComment(bool intermediates) =>
+            (intermediates ? "intermediates back to the pool, " : string.Empty) + "the binding back to this thread's cache";
 
         private void WriteStep(int k, string binding)
         {
@@ -141,17 +347,40 @@ namespace EinsumGen.Generator
         {
             var step = _plan.Steps[k];
             int id = _plan.OperandCount + k;
-            string summed = _plan.SummedLabels(k);
             var tensors = step.Right < 0 ? new[] { step.Left, id } : new[] { step.Left, step.Right, id };
-            _w.WriteLine("{");
-            _w.Indent++;
-            foreach (int t in tensors)
+            // Each step in a block of its own, so that its accumulator's name cannot clash with another step's (with no
+            // result loops, it would sit right in the method's scope). The binding-free path declares no strides.
+            bool block = !_dense || step.ResultLabels.Length == 0;
+            if (block)
             {
-                var labels = _plan.LabelsOf(t);
-                if (labels.Length == 0) continue;
-                _w.WriteLine("nint " + string.Join(", ", labels.Select(c => Stride(t, c) + " = " + binding + ".Stride(" + t + ", '" + c + "')")) + ";");
+                _w.WriteLine("{");
+                _w.Indent++;
+            }
+            if (!_dense)
+            {
+                foreach (int t in tensors)
+                {
+                    var labels = _plan.LabelsOf(t);
+                    if (labels.Length == 0) continue;
+                    _w.WriteLine("nint " + string.Join(", ", labels.Select(c => Stride(t, c) + " = " + binding + ".Stride(" + t + ", '" + c + "')")) + ";");
+                }
             }
             foreach (char c in step.ResultLabels) OpenLoop(c);
+            WriteSum(k);
+            foreach (char _ in step.ResultLabels) CloseLoop();
+            if (block)
+            {
+                _w.Indent--;
+                _w.WriteLine("}");
+            }
+        }
+
+        /// <summary>One result element of step <paramref name="k"/>: the sum over its summed labels, written once.</summary>
+        private void WriteSum(int k)
+        {
+            var step = _plan.Steps[k];
+            int id = _plan.OperandCount + k;
+            string summed = _plan.SummedLabels(k);
             string acc = Local("acc");
             _w.WriteLine(_body.ElementType + " " + acc + " = 0;");
             foreach (char c in summed) OpenLoop(c);
@@ -159,9 +388,6 @@ namespace EinsumGen.Generator
             _w.WriteLine(acc + " += " + product + ";");
             foreach (char _ in summed) CloseLoop();
             _w.WriteLine(Element(id) + " = " + acc + ";");
-            foreach (char _ in step.ResultLabels) CloseLoop();
-            _w.Indent--;
-            _w.WriteLine("}");
         }
 
         private void OpenLoop(char c)
@@ -182,10 +408,25 @@ namespace EinsumGen.Generator
         {
             var labels = _plan.LabelsOf(tensor);
             if (labels.Length == 0) return TensorRef(tensor);
-            return Unsafe + ".Add(ref " + TensorRef(tensor) + ", " + string.Join(" + ", labels.Select(c => Index(c) + " * " + Stride(tensor, c))) + ")";
+            return Unsafe + ".Add(ref " + TensorRef(tensor) + ", " + Offset(tensor) + ")";
         }
 
-        private string TensorRef(int tensor) => Local("ref#" + tensor, "ref_" + _plan.TensorName(tensor));
+        /// <summary>The element offset at the current indices: by the binding's strides, or by constant dense strides on the binding-free path.</summary>
+        private string Offset(int tensor)
+        {
+            var labels = _plan.LabelsOf(tensor);
+            if (!_dense) return string.Join(" + ", labels.Select(c => Index(c) + " * " + Stride(tensor, c)));
+            var terms = labels.Select(c => (c, stride: _plan.DenseStride(tensor, c))).Where(p => p.stride != 0 && _plan.Sizes[p.c] != 1)
+                .Select(p => p.stride == 1 ? RowIndex(p.c) : RowIndex(p.c) + " * " + Number(p.stride)).ToList();
+            return terms.Count == 0 ? "0" : string.Join(" + ", terms);
+        }
+
+        private string RowIndex(char label) =>
+            label == _row.Label && _row.Offset > 0 ? "(" + Index(label) + " + " + _row.Offset + ")" : Index(label);
+
+        private string TensorRef(int tensor) => _dense
+            ? Local("dense#" + tensor, "dense_" + _plan.TensorName(tensor))
+            : Local("ref#" + tensor, "ref_" + _plan.TensorName(tensor));
 
         private string Stride(int tensor, char label) => Local("stride#" + tensor + label, "stride_" + _plan.TensorName(tensor) + "_" + label);
 

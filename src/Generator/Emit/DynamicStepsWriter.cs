@@ -28,7 +28,7 @@ namespace EinsumGen.Generator
                 ".RightOf(" + k + ")" + args + "), ref " + pick + "(" + plan.OperandCount + " + " + k + args + "));");
             w.Indent--;
             w.WriteLine("}");
-            w.WriteLine(binding + ".Release<" + T + ">(); // intermediates back to the pool");
+            w.WriteLine(binding + ".Return<" + T + ">(); // " + BodyWriter.ReturnComment(true));
             WritePick(w, plan, T, pick, "output", "operand");
         }
 
@@ -60,7 +60,7 @@ namespace EinsumGen.Generator
                 "), ref " + pick + "(" + right + gradientArgs + "), " + accumulate + ");");
             w.Indent--;
             w.WriteLine("}");
-            w.WriteLine(binding + ".Release<" + T + ">(); // intermediates back to the pool");
+            w.WriteLine(binding + ".Return<" + T + ">(); // " + BodyWriter.ReturnComment(true));
             WritePick(w, plan, T, pick, "output", "operand");
         }
 

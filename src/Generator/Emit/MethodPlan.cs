@@ -117,6 +117,80 @@ namespace EinsumGen.Generator
             return true;
         }
 
+        /// <summary>Intermediate elements the binding-free path may keep on the stack, all steps together.</summary>
+        public const long MaxStackElements = 2048;
+
+        /// <summary>
+        /// True when the forward method can run without a binding for views of exactly the declared shapes, dense and
+        /// row-major: every step is tiny (so every size is declared and the order final) and the intermediates fit on the stack.
+        /// </summary>
+        public bool RunsWithoutBinding
+        {
+            get
+            {
+                if (UsesGenericKernel || !IsOrderFinal) return false;
+                long stack = 0;
+                for (int k = 0; k < Steps.Count; k++)
+                {
+                    if (!IsTiny(k)) return false;
+                    if (OperandCount + k != OutputId) stack += DenseLength(OperandCount + k);
+                }
+                return stack <= MaxStackElements;
+            }
+        }
+
+        /// <summary>The declared lengths of operand <paramref name="tensor"/>'s dimensions, or of the output's when it is <see cref="OutputId"/>.</summary>
+        public long[] DeclaredShape(int tensor)
+        {
+            var term = tensor == OutputId ? Expression.Output : Expression.Inputs[tensor];
+            return term.Labels.Select(c => Sizes[c]).ToArray();
+        }
+
+        /// <summary>Elements of a tensor laid out densely (declared sizes).</summary>
+        public long DenseLength(int tensor)
+        {
+            long length = 1;
+            foreach (char c in tensor < OperandCount || tensor == OutputId ? new string(Term(tensor).Labels.ToArray()) : LabelsOf(tensor)) length *= Sizes[c];
+            return length;
+        }
+
+        /// <summary>
+        /// The stride of <paramref name="label"/> in <paramref name="tensor"/> when every view is dense and row-major with the
+        /// declared sizes: an operand or the output by its term (a repeated label adds its dimensions' strides, the
+        /// diagonal), an intermediate by its result labels.
+        /// </summary>
+        public long DenseStride(int tensor, char label)
+        {
+            var labels = tensor < OperandCount || tensor == OutputId ? Term(tensor).Labels : (IReadOnlyList<char>)LabelsOf(tensor).ToList();
+            long stride = 1, sum = 0;
+            for (int d = labels.Count - 1; d >= 0; d--)
+            {
+                if (labels[d] == label) sum += stride;
+                stride *= Sizes[labels[d]];
+            }
+            return sum;
+        }
+
+        /// <summary>
+        /// The result label that step <paramref name="k"/> can run in SIMD lanes on the binding-free path, or '\0': the
+        /// label of unit stride in the result, with unit stride (or absent, a broadcast) in each input, at least
+        /// <paramref name="lanes"/> long.
+        /// </summary>
+        public char VectorLabel(int k, int lanes)
+        {
+            var step = Steps[k];
+            int id = OperandCount + k;
+            foreach (char c in step.ResultLabels)
+            {
+                if (DenseStride(id, c) != 1 || Sizes[c] < lanes) continue;
+                bool ok = DenseStride(step.Left, c) is 0 or 1 && (step.Right < 0 || DenseStride(step.Right, c) is 0 or 1);
+                return ok ? c : '\0';
+            }
+            return '\0';
+        }
+
+        private EinsumTerm Term(int tensor) => tensor == OutputId ? Expression.Output : Expression.Inputs[tensor];
+
         /// <summary>How step <paramref name="k"/> runs, and why, for the remarks.</summary>
         public string KernelOf(int k) =>
             IsTiny(k) ? "unrolled loops" : Steps[k].Right < 0 ? "strided reduce" : "GEMM kernel";

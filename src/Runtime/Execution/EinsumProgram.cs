@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using EinsumGen.Planning;
 using System.ComponentModel;
 using System.Globalization;
@@ -26,6 +27,11 @@ namespace EinsumGen.Runtime
         private readonly ConcurrentDictionary<string, IReadOnlyList<ProgramStep>> _plans = new ConcurrentDictionary<string, IReadOnlyList<ProgramStep>>();
 
         private readonly bool _plannedForActualSizes;
+
+        // Layouts of recent call shapes, replaced as a whole on every change so that readers need no lock.
+        private readonly object _layoutGate = new object();
+        private BindingLayout[] _layouts = Array.Empty<BindingLayout>();
+        private int _nextLayout;
 
         private EinsumProgram(EinsumExpression expression, IReadOnlyList<ProgramStep> steps, Dictionary<char, long> declared, string[] operandNames, string outputName,
             bool plannedForActualSizes = false)
@@ -77,6 +83,43 @@ namespace EinsumGen.Runtime
                 ? path.Steps.Select(st => new ProgramStep(st.Left, st.Right, st.ResultLabels)).ToArray()
                 : Steps;
             return _plans.GetOrAdd(key, chosen);
+        }
+
+        /// <summary>Call layouts kept per program (distinct shapes and strides); the oldest is replaced when full.</summary>
+        public const int MaxCachedLayouts = 16;
+
+        /// <summary>The layout of an earlier call with exactly these shapes and strides (<paramref name="key"/>), or null.</summary>
+        internal BindingLayout? FindLayout(ReadOnlySpan<nint> key, int hash)
+        {
+            foreach (var layout in Volatile.Read(ref _layouts))
+            {
+                if (layout.Hash == hash && key.SequenceEqual(layout.Key)) return layout;
+            }
+            return null;
+        }
+
+        /// <summary>Keeps <paramref name="layout"/> for later calls with its key (thread-safe, bounded by <see cref="MaxCachedLayouts"/>).</summary>
+        internal void AddLayout(BindingLayout layout)
+        {
+            lock (_layoutGate)
+            {
+                var current = _layouts;
+                if (FindLayout(layout.Key, layout.Hash) is not null) return; // another thread got there first
+                BindingLayout[] next;
+                if (current.Length < MaxCachedLayouts)
+                {
+                    next = new BindingLayout[current.Length + 1];
+                    current.CopyTo(next, 0);
+                    next[current.Length] = layout;
+                }
+                else
+                {
+                    next = (BindingLayout[])current.Clone();
+                    next[_nextLayout] = layout;
+                    _nextLayout = (_nextLayout + 1) % MaxCachedLayouts;
+                }
+                Volatile.Write(ref _layouts, next);
+            }
         }
 
         /// <summary>

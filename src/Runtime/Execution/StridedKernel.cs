@@ -1,3 +1,4 @@
+using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
@@ -17,7 +18,7 @@ namespace EinsumGen.Runtime
             {
                 if (sizes[d] == 0 && d < kept) return; // empty result: nothing to write
             }
-            var index = new nint[n];
+            Span<nint> index = n <= 64 ? stackalloc nint[64].Slice(0, n) : new nint[n]; // stackalloc is zeroed here (no SkipLocalsInit)
             nint lo = 0, ro = 0, oo = 0;
             while (true)
             {

@@ -51,6 +51,18 @@ public class SnapshotTests
         }
         """);
 
+    [Fact]
+    public void DeclaredTinySteps() => Verify(nameof(DeclaredTinySteps), Usings + """
+        public static partial class Tiny
+        {
+            [Einsum("mn,nk->mk", Sizes = "m=16,n=16,k=16")]
+            public static partial void MatMul16(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, TensorSpan<float> c);
+
+            [Einsum("i,ij,j->", Sizes = "i=3,j=4")]
+            public static partial double Bilinear(ReadOnlyTensorSpan<double> x, ReadOnlyTensorSpan<double> a, ReadOnlyTensorSpan<double> y);
+        }
+        """);
+
     private static void Verify(string test, string source)
     {
         var result = GeneratorHarness.Run(source);

@@ -26,8 +26,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static partial void BatchedMatMul(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b, global::System.Numerics.Tensors.TensorSpan<double> c)
         {
-            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_BatchedMatMul.Program);
+            // Bind the operands: every rank, size and declared size is checked here, before any element is read. The binding
+            // comes from this thread's cache, and the layout from the program's cache of recent shapes: no allocation.
+            var binding = global::EinsumGen.Runtime.EinsumBinding.Rent(global::EinsumGen.Generated.EinsumProgram_BatchedMatMul.Program);
             binding.Operand(0, a.Lengths, a.Strides);
             binding.Operand(1, b.Lengths, b.Strides);
             binding.Output(c.Lengths, c.Strides);
@@ -42,6 +43,7 @@ namespace Demo
 
             // Step 1 of 1: c[...,i,k] = Σ_j a[...,i,j] · b[...,j,k]
             binding.ExecuteStep(0, ref ref_a, ref ref_b, ref ref_c);
+            binding.Return<double>(); // the binding back to this thread's cache
         }
 
         /// <summary>
@@ -52,8 +54,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static void BatchedMatMulBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> cGradient, global::System.Numerics.Tensors.TensorSpan<double> aGradient, global::System.Numerics.Tensors.TensorSpan<double> bGradient, global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
         {
-            // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_BatchedMatMul.Program);
+            // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers
+            // (a binding from this thread's cache, a layout from the program's cache of recent shapes: no allocation).
+            var binding = global::EinsumGen.Runtime.EinsumBinding.Rent(global::EinsumGen.Generated.EinsumProgram_BatchedMatMul.Program);
             binding.Operand(0, a.Lengths, a.Strides);
             binding.Operand(1, b.Lengths, b.Strides);
             binding.Output(cGradient.Lengths, cGradient.Strides);
@@ -84,6 +87,7 @@ namespace Demo
             // Back through step 1: c[...,i,k] = Σ_j a[...,i,j] · b[...,j,k]
             if (binding.Requires(0)) binding.ExecuteStepGradient(0, true, ref ref_cGradient, ref ref_b, ref ref_aGradient, accumulate);
             if (binding.Requires(1)) binding.ExecuteStepGradient(0, false, ref ref_cGradient, ref ref_a, ref ref_bGradient, accumulate);
+            binding.Return<double>(); // the binding back to this thread's cache
         }
 
         /// <summary>
@@ -105,9 +109,13 @@ namespace Demo
                 }
                 else
                 {
-                    var term = new global::System.Numerics.Tensors.TensorSpan<double>(new double[cTangent.FlattenedLength], cTangent.Lengths);
+                    // Another term: computed into pooled scratch of the output's shape, then added.
+                    int count = checked((int)cTangent.FlattenedLength);
+                    var scratch = global::System.Buffers.ArrayPool<double>.Shared.Rent(count);
+                    var term = new global::System.Numerics.Tensors.TensorSpan<double>(new global::System.Span<double>(scratch, 0, count), cTangent.Lengths);
                     BatchedMatMul(aTangent, b, term);
                     global::System.Numerics.Tensors.Tensor.Add<double>(cTangent, term, cTangent);
+                    global::System.Buffers.ArrayPool<double>.Shared.Return(scratch);
                 }
             }
             if (bTangent.Rank != 0)
@@ -120,9 +128,13 @@ namespace Demo
                 }
                 else
                 {
-                    var term = new global::System.Numerics.Tensors.TensorSpan<double>(new double[cTangent.FlattenedLength], cTangent.Lengths);
+                    // Another term: computed into pooled scratch of the output's shape, then added.
+                    int count = checked((int)cTangent.FlattenedLength);
+                    var scratch = global::System.Buffers.ArrayPool<double>.Shared.Rent(count);
+                    var term = new global::System.Numerics.Tensors.TensorSpan<double>(new global::System.Span<double>(scratch, 0, count), cTangent.Lengths);
                     BatchedMatMul(a, bTangent, term);
                     global::System.Numerics.Tensors.Tensor.Add<double>(cTangent, term, cTangent);
+                    global::System.Buffers.ArrayPool<double>.Shared.Return(scratch);
                 }
             }
             if (!written) cTangent.Clear();

@@ -26,8 +26,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static partial double Trace(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a)
         {
-            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Trace.Program);
+            // Bind the operands: every rank, size and declared size is checked here, before any element is read. The binding
+            // comes from this thread's cache, and the layout from the program's cache of recent shapes: no allocation.
+            var binding = global::EinsumGen.Runtime.EinsumBinding.Rent(global::EinsumGen.Generated.EinsumProgram_Trace.Program);
             binding.Operand(0, a.Lengths, a.Strides);
             binding.ScalarOutput();
             binding.Complete();
@@ -39,6 +40,7 @@ namespace Demo
 
             // Step 1 of 1: result = Σ_i a[i]
             binding.ExecuteStep(0, ref ref_a, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), ref ref_result);
+            binding.Return<double>(); // the binding back to this thread's cache
 
             return result;
         }
@@ -51,8 +53,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static void TraceBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, double resultGradient, global::System.Numerics.Tensors.TensorSpan<double> aGradient, global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
         {
-            // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Trace.Program);
+            // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers
+            // (a binding from this thread's cache, a layout from the program's cache of recent shapes: no allocation).
+            var binding = global::EinsumGen.Runtime.EinsumBinding.Rent(global::EinsumGen.Generated.EinsumProgram_Trace.Program);
             binding.Operand(0, a.Lengths, a.Strides);
             binding.ScalarOutput();
             if (aGradient.Rank != 0) binding.Gradient(0, aGradient.Lengths, aGradient.Strides);
@@ -71,6 +74,7 @@ namespace Demo
 
             // Back through step 1: result = Σ_i a[i]
             if (binding.Requires(0)) binding.ExecuteStepGradient(0, true, ref ref_resultGradient, ref global::System.Runtime.CompilerServices.Unsafe.NullRef<double>(), ref ref_aGradient, accumulate);
+            binding.Return<double>(); // the binding back to this thread's cache
         }
 
         /// <summary>

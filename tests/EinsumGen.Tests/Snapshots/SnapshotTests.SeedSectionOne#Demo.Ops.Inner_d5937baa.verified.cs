@@ -26,8 +26,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static partial double Inner(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b)
         {
-            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Inner.Program);
+            // Bind the operands: every rank, size and declared size is checked here, before any element is read. The binding
+            // comes from this thread's cache, and the layout from the program's cache of recent shapes: no allocation.
+            var binding = global::EinsumGen.Runtime.EinsumBinding.Rent(global::EinsumGen.Generated.EinsumProgram_Inner.Program);
             binding.Operand(0, a.Lengths, a.Strides);
             binding.Operand(1, b.Lengths, b.Strides);
             binding.ScalarOutput();
@@ -41,6 +42,7 @@ namespace Demo
 
             // Step 1 of 1: result = Σ_n a[n] · b[n]
             binding.ExecuteStep(0, ref ref_a, ref ref_b, ref ref_result);
+            binding.Return<double>(); // the binding back to this thread's cache
 
             return result;
         }
@@ -53,8 +55,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static void InnerBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b, double resultGradient, global::System.Numerics.Tensors.TensorSpan<double> aGradient, global::System.Numerics.Tensors.TensorSpan<double> bGradient, global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
         {
-            // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Inner.Program);
+            // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers
+            // (a binding from this thread's cache, a layout from the program's cache of recent shapes: no allocation).
+            var binding = global::EinsumGen.Runtime.EinsumBinding.Rent(global::EinsumGen.Generated.EinsumProgram_Inner.Program);
             binding.Operand(0, a.Lengths, a.Strides);
             binding.Operand(1, b.Lengths, b.Strides);
             binding.ScalarOutput();
@@ -83,6 +86,7 @@ namespace Demo
             // Back through step 1: result = Σ_n a[n] · b[n]
             if (binding.Requires(0)) binding.ExecuteStepGradient(0, true, ref ref_resultGradient, ref ref_b, ref ref_aGradient, accumulate);
             if (binding.Requires(1)) binding.ExecuteStepGradient(0, false, ref ref_resultGradient, ref ref_a, ref ref_bGradient, accumulate);
+            binding.Return<double>(); // the binding back to this thread's cache
         }
 
         /// <summary>

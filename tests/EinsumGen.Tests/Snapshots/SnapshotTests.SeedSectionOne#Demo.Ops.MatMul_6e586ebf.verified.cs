@@ -26,8 +26,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static partial void MatMul(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, global::System.Numerics.Tensors.TensorSpan<float> c)
         {
-            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_MatMul.Program);
+            // Bind the operands: every rank, size and declared size is checked here, before any element is read. The binding
+            // comes from this thread's cache, and the layout from the program's cache of recent shapes: no allocation.
+            var binding = global::EinsumGen.Runtime.EinsumBinding.Rent(global::EinsumGen.Generated.EinsumProgram_MatMul.Program);
             binding.Operand(0, a.Lengths, a.Strides);
             binding.Operand(1, b.Lengths, b.Strides);
             binding.Output(c.Lengths, c.Strides);
@@ -42,6 +43,7 @@ namespace Demo
 
             // Step 1 of 1: c[m,k] = Σ_n a[m,n] · b[n,k]
             binding.ExecuteStep(0, ref ref_a, ref ref_b, ref ref_c);
+            binding.Return<float>(); // the binding back to this thread's cache
         }
 
         /// <summary>
@@ -52,8 +54,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static void MatMulBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> cGradient, global::System.Numerics.Tensors.TensorSpan<float> aGradient, global::System.Numerics.Tensors.TensorSpan<float> bGradient, global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
         {
-            // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_MatMul.Program);
+            // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers
+            // (a binding from this thread's cache, a layout from the program's cache of recent shapes: no allocation).
+            var binding = global::EinsumGen.Runtime.EinsumBinding.Rent(global::EinsumGen.Generated.EinsumProgram_MatMul.Program);
             binding.Operand(0, a.Lengths, a.Strides);
             binding.Operand(1, b.Lengths, b.Strides);
             binding.Output(cGradient.Lengths, cGradient.Strides);
@@ -84,6 +87,7 @@ namespace Demo
             // Back through step 1: c[m,k] = Σ_n a[m,n] · b[n,k]
             if (binding.Requires(0)) binding.ExecuteStepGradient(0, true, ref ref_cGradient, ref ref_b, ref ref_aGradient, accumulate);
             if (binding.Requires(1)) binding.ExecuteStepGradient(0, false, ref ref_cGradient, ref ref_a, ref ref_bGradient, accumulate);
+            binding.Return<float>(); // the binding back to this thread's cache
         }
 
         /// <summary>
@@ -105,9 +109,13 @@ namespace Demo
                 }
                 else
                 {
-                    var term = new global::System.Numerics.Tensors.TensorSpan<float>(new float[cTangent.FlattenedLength], cTangent.Lengths);
+                    // Another term: computed into pooled scratch of the output's shape, then added.
+                    int count = checked((int)cTangent.FlattenedLength);
+                    var scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(count);
+                    var term = new global::System.Numerics.Tensors.TensorSpan<float>(new global::System.Span<float>(scratch, 0, count), cTangent.Lengths);
                     MatMul(aTangent, b, term);
                     global::System.Numerics.Tensors.Tensor.Add<float>(cTangent, term, cTangent);
+                    global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
                 }
             }
             if (bTangent.Rank != 0)
@@ -120,9 +128,13 @@ namespace Demo
                 }
                 else
                 {
-                    var term = new global::System.Numerics.Tensors.TensorSpan<float>(new float[cTangent.FlattenedLength], cTangent.Lengths);
+                    // Another term: computed into pooled scratch of the output's shape, then added.
+                    int count = checked((int)cTangent.FlattenedLength);
+                    var scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(count);
+                    var term = new global::System.Numerics.Tensors.TensorSpan<float>(new global::System.Span<float>(scratch, 0, count), cTangent.Lengths);
                     MatMul(a, bTangent, term);
                     global::System.Numerics.Tensors.Tensor.Add<float>(cTangent, term, cTangent);
+                    global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
                 }
             }
             if (!written) cTangent.Clear();

@@ -26,8 +26,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static partial void Scale(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, float s, global::System.Numerics.Tensors.TensorSpan<float> y)
         {
-            // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Scale.Program);
+            // Bind the operands: every rank, size and declared size is checked here, before any element is read. The binding
+            // comes from this thread's cache, and the layout from the program's cache of recent shapes: no allocation.
+            var binding = global::EinsumGen.Runtime.EinsumBinding.Rent(global::EinsumGen.Generated.EinsumProgram_Scale.Program);
             binding.Operand(0, x.Lengths, x.Strides);
             binding.ScalarOperand(1);
             binding.Output(y.Lengths, y.Strides);
@@ -41,6 +42,7 @@ namespace Demo
 
             // Step 1 of 1: y[a] = x[a] · s
             binding.ExecuteStep(0, ref ref_x, ref ref_s, ref ref_y);
+            binding.Return<float>(); // the binding back to this thread's cache
         }
 
         /// <summary>
@@ -51,8 +53,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static void ScaleBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, float s, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> yGradient, global::System.Numerics.Tensors.TensorSpan<float> xGradient, global::System.Numerics.Tensors.TensorSpan<float> sGradient, global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
         {
-            // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers.
-            var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Scale.Program);
+            // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers
+            // (a binding from this thread's cache, a layout from the program's cache of recent shapes: no allocation).
+            var binding = global::EinsumGen.Runtime.EinsumBinding.Rent(global::EinsumGen.Generated.EinsumProgram_Scale.Program);
             binding.Operand(0, x.Lengths, x.Strides);
             binding.ScalarOperand(1);
             binding.Output(yGradient.Lengths, yGradient.Strides);
@@ -80,6 +83,7 @@ namespace Demo
             // Back through step 1: y[a] = x[a] · s
             if (binding.Requires(0)) binding.ExecuteStepGradient(0, true, ref ref_yGradient, ref ref_s, ref ref_xGradient, accumulate);
             if (binding.Requires(1)) binding.ExecuteStepGradient(0, false, ref ref_yGradient, ref ref_x, ref ref_sGradient, accumulate);
+            binding.Return<float>(); // the binding back to this thread's cache
         }
 
         /// <summary>
@@ -101,9 +105,13 @@ namespace Demo
                 }
                 else
                 {
-                    var term = new global::System.Numerics.Tensors.TensorSpan<float>(new float[yTangent.FlattenedLength], yTangent.Lengths);
+                    // Another term: computed into pooled scratch of the output's shape, then added.
+                    int count = checked((int)yTangent.FlattenedLength);
+                    var scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(count);
+                    var term = new global::System.Numerics.Tensors.TensorSpan<float>(new global::System.Span<float>(scratch, 0, count), yTangent.Lengths);
                     Scale(xTangent, s, term);
                     global::System.Numerics.Tensors.Tensor.Add<float>(yTangent, term, yTangent);
+                    global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
                 }
             }
             if (sTangent != 0)
@@ -115,9 +123,13 @@ namespace Demo
                 }
                 else
                 {
-                    var term = new global::System.Numerics.Tensors.TensorSpan<float>(new float[yTangent.FlattenedLength], yTangent.Lengths);
+                    // Another term: computed into pooled scratch of the output's shape, then added.
+                    int count = checked((int)yTangent.FlattenedLength);
+                    var scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(count);
+                    var term = new global::System.Numerics.Tensors.TensorSpan<float>(new global::System.Span<float>(scratch, 0, count), yTangent.Lengths);
                     Scale(x, sTangent, term);
                     global::System.Numerics.Tensors.Tensor.Add<float>(yTangent, term, yTangent);
+                    global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
                 }
             }
             if (!written) yTangent.Clear();

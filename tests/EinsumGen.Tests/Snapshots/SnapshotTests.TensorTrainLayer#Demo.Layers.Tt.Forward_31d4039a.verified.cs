@@ -34,8 +34,9 @@ namespace Demo
             [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
             public static partial void Forward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w1, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w2, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w3, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w4, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
             {
-                // Bind the operands: every rank, size and declared size is checked here, before any element is read.
-                var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Forward.Program);
+                // Bind the operands: every rank, size and declared size is checked here, before any element is read. The binding
+                // comes from this thread's cache, and the layout from the program's cache of recent shapes: no allocation.
+                var binding = global::EinsumGen.Runtime.EinsumBinding.Rent(global::EinsumGen.Generated.EinsumProgram_Forward.Program);
                 binding.Operand(0, w1.Lengths, w1.Strides);
                 binding.Operand(1, w2.Lengths, w2.Strides);
                 binding.Operand(2, w3.Lengths, w3.Strides);
@@ -71,7 +72,7 @@ namespace Demo
 
                 // Step 4 of 4: y[n,e,f,g,h] = Σ_a,b,c,d t3[a,b,c,d,e,f,g,h] · x[n,a,b,c,d]
                 binding.ExecuteStep(3, ref ref_t3, ref ref_x, ref ref_y);
-                binding.Release<float>(); // intermediates back to the pool
+                binding.Return<float>(); // intermediates back to the pool, the binding back to this thread's cache
             }
 
             /// <summary>
@@ -82,8 +83,9 @@ namespace Demo
             [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
             public static void ForwardBackward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w1, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w2, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w3, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w4, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> yGradient, global::System.Numerics.Tensors.TensorSpan<float> w1Gradient, global::System.Numerics.Tensors.TensorSpan<float> w2Gradient, global::System.Numerics.Tensors.TensorSpan<float> w3Gradient, global::System.Numerics.Tensors.TensorSpan<float> w4Gradient, global::System.Numerics.Tensors.TensorSpan<float> xGradient, global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
             {
-                // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers.
-                var binding = new global::EinsumGen.Runtime.EinsumBinding(global::EinsumGen.Generated.EinsumProgram_Forward.Program);
+                // Bind the forward shapes, with the output gradient in the result's place, and the requested gradient buffers
+                // (a binding from this thread's cache, a layout from the program's cache of recent shapes: no allocation).
+                var binding = global::EinsumGen.Runtime.EinsumBinding.Rent(global::EinsumGen.Generated.EinsumProgram_Forward.Program);
                 binding.Operand(0, w1.Lengths, w1.Strides);
                 binding.Operand(1, w2.Lengths, w2.Strides);
                 binding.Operand(2, w3.Lengths, w3.Strides);
@@ -182,7 +184,7 @@ namespace Demo
                 // Back through step 1: t1[j,a,b,e,f] = Σ_i w1[a,e,i] · w2[b,f,i,j]
                 if (binding.Requires(0)) binding.ExecuteStepGradient(0, true, ref ref_dt1, ref ref_w2, ref ref_w1Gradient, accumulate);
                 if (binding.Requires(1)) binding.ExecuteStepGradient(0, false, ref ref_dt1, ref ref_w1, ref ref_w2Gradient, accumulate);
-                binding.Release<float>(); // intermediates back to the pool
+                binding.Return<float>(); // intermediates back to the pool, the binding back to this thread's cache
             }
 
             /// <summary>
@@ -204,9 +206,13 @@ namespace Demo
                     }
                     else
                     {
-                        var term = new global::System.Numerics.Tensors.TensorSpan<float>(new float[yTangent.FlattenedLength], yTangent.Lengths);
+                        // Another term: computed into pooled scratch of the output's shape, then added.
+                        int count = checked((int)yTangent.FlattenedLength);
+                        var scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(count);
+                        var term = new global::System.Numerics.Tensors.TensorSpan<float>(new global::System.Span<float>(scratch, 0, count), yTangent.Lengths);
                         Forward(w1Tangent, w2, w3, w4, x, term);
                         global::System.Numerics.Tensors.Tensor.Add<float>(yTangent, term, yTangent);
+                        global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
                     }
                 }
                 if (w2Tangent.Rank != 0)
@@ -219,9 +225,13 @@ namespace Demo
                     }
                     else
                     {
-                        var term = new global::System.Numerics.Tensors.TensorSpan<float>(new float[yTangent.FlattenedLength], yTangent.Lengths);
+                        // Another term: computed into pooled scratch of the output's shape, then added.
+                        int count = checked((int)yTangent.FlattenedLength);
+                        var scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(count);
+                        var term = new global::System.Numerics.Tensors.TensorSpan<float>(new global::System.Span<float>(scratch, 0, count), yTangent.Lengths);
                         Forward(w1, w2Tangent, w3, w4, x, term);
                         global::System.Numerics.Tensors.Tensor.Add<float>(yTangent, term, yTangent);
+                        global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
                     }
                 }
                 if (w3Tangent.Rank != 0)
@@ -234,9 +244,13 @@ namespace Demo
                     }
                     else
                     {
-                        var term = new global::System.Numerics.Tensors.TensorSpan<float>(new float[yTangent.FlattenedLength], yTangent.Lengths);
+                        // Another term: computed into pooled scratch of the output's shape, then added.
+                        int count = checked((int)yTangent.FlattenedLength);
+                        var scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(count);
+                        var term = new global::System.Numerics.Tensors.TensorSpan<float>(new global::System.Span<float>(scratch, 0, count), yTangent.Lengths);
                         Forward(w1, w2, w3Tangent, w4, x, term);
                         global::System.Numerics.Tensors.Tensor.Add<float>(yTangent, term, yTangent);
+                        global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
                     }
                 }
                 if (w4Tangent.Rank != 0)
@@ -249,9 +263,13 @@ namespace Demo
                     }
                     else
                     {
-                        var term = new global::System.Numerics.Tensors.TensorSpan<float>(new float[yTangent.FlattenedLength], yTangent.Lengths);
+                        // Another term: computed into pooled scratch of the output's shape, then added.
+                        int count = checked((int)yTangent.FlattenedLength);
+                        var scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(count);
+                        var term = new global::System.Numerics.Tensors.TensorSpan<float>(new global::System.Span<float>(scratch, 0, count), yTangent.Lengths);
                         Forward(w1, w2, w3, w4Tangent, x, term);
                         global::System.Numerics.Tensors.Tensor.Add<float>(yTangent, term, yTangent);
+                        global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
                     }
                 }
                 if (xTangent.Rank != 0)
@@ -264,9 +282,13 @@ namespace Demo
                     }
                     else
                     {
-                        var term = new global::System.Numerics.Tensors.TensorSpan<float>(new float[yTangent.FlattenedLength], yTangent.Lengths);
+                        // Another term: computed into pooled scratch of the output's shape, then added.
+                        int count = checked((int)yTangent.FlattenedLength);
+                        var scratch = global::System.Buffers.ArrayPool<float>.Shared.Rent(count);
+                        var term = new global::System.Numerics.Tensors.TensorSpan<float>(new global::System.Span<float>(scratch, 0, count), yTangent.Lengths);
                         Forward(w1, w2, w3, w4, xTangent, term);
                         global::System.Numerics.Tensors.Tensor.Add<float>(yTangent, term, yTangent);
+                        global::System.Buffers.ArrayPool<float>.Shared.Return(scratch);
                     }
                 }
                 if (!written) yTangent.Clear();
