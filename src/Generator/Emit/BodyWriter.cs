@@ -77,22 +77,8 @@ namespace EinsumGen.Generator
             _w.WriteLineNoTabs(string.Empty);
 
             _w.WriteLine("// Element references (a scalar operand is read through a reference to its parameter).");
-            for (int i = 0; i < operands.Count; i++)
-            {
-                var o = operands[i];
-                string source = o.Kind == BodyOperandKind.Scalar ? "in " + o.Name : "in " + o.Name + ".GetPinnableReference()";
-                _w.WriteLine("ref " + T + " " + TensorRef(i) + " = ref " + Unsafe + ".AsRef(" + source + ");");
-            }
             string result = Local("result");
-            if (output is null)
-            {
-                _w.WriteLine(T + " " + result + " = 0;");
-                _w.WriteLine("ref " + T + " " + TensorRef(_plan.OutputId) + " = ref " + result + ";");
-            }
-            else
-            {
-                _w.WriteLine("ref " + T + " " + TensorRef(_plan.OutputId) + " = ref " + output + ".GetPinnableReference();");
-            }
+            WriteElementReferences(operands, output, result);
             if (!_plan.IsOrderFinal)
             {
                 _w.WriteLineNoTabs(string.Empty);
@@ -174,22 +160,8 @@ namespace EinsumGen.Generator
             _w.WriteLine("{");
             _w.Indent++;
             _dense = true;
-            for (int i = 0; i < operands.Count; i++)
-            {
-                var o = operands[i];
-                string source = o.Kind == BodyOperandKind.Scalar ? "in " + o.Name : "in " + o.Name + ".GetPinnableReference()";
-                _w.WriteLine("ref " + T + " " + TensorRef(i) + " = ref " + Unsafe + ".AsRef(" + source + ");");
-            }
             string value = Local("denseResult");
-            if (output is null)
-            {
-                _w.WriteLine(T + " " + value + " = 0;");
-                _w.WriteLine("ref " + T + " " + TensorRef(_plan.OutputId) + " = ref " + value + ";");
-            }
-            else
-            {
-                _w.WriteLine("ref " + T + " " + TensorRef(_plan.OutputId) + " = ref " + output + ".GetPinnableReference();");
-            }
+            WriteElementReferences(operands, output, value);
             for (int k = 0; k < _plan.Steps.Count; k++)
             {
                 int id = _plan.OperandCount + k;
@@ -433,5 +405,29 @@ namespace EinsumGen.Generator
         private string Size(char label) => Local("size_" + label);
 
         private string Index(char label) => Local("i_" + label);
+
+        /// <summary>
+        /// A ref local per operand (a scalar operand through a reference to its parameter) and one for the output, or for
+        /// <paramref name="scalarResult"/> (a local the method returns) when the result is a scalar.
+        /// </summary>
+        private void WriteElementReferences(IReadOnlyList<BodyOperand> operands, string? output, string scalarResult)
+        {
+            string T = _body.ElementType;
+            for (int i = 0; i < operands.Count; i++)
+            {
+                var o = operands[i];
+                string source = o.Kind == BodyOperandKind.Scalar ? "in " + o.Name : "in " + o.Name + ".GetPinnableReference()";
+                _w.WriteLine("ref " + T + " " + TensorRef(i) + " = ref " + Unsafe + ".AsRef(" + source + ");");
+            }
+            if (output is null)
+            {
+                _w.WriteLine(T + " " + scalarResult + " = 0;");
+                _w.WriteLine("ref " + T + " " + TensorRef(_plan.OutputId) + " = ref " + scalarResult + ";");
+            }
+            else
+            {
+                _w.WriteLine("ref " + T + " " + TensorRef(_plan.OutputId) + " = ref " + output + ".GetPinnableReference();");
+            }
+        }
     }
 }
