@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 
@@ -62,20 +61,7 @@ namespace EinsumGen.Benchmarks
         }
 
         /// <summary>Median ns per call over 31 samples of <see cref="CallsPerSample"/> calls, after 2 s of warm-up (tiered JIT).</summary>
-        private static double NsPerCall(Action batch)
-        {
-            var warmup = Stopwatch.StartNew();
-            while (warmup.ElapsedMilliseconds < 2000) batch();
-            var times = new double[31];
-            for (int i = 0; i < times.Length; i++)
-            {
-                long start = Stopwatch.GetTimestamp();
-                batch();
-                times[i] = Stopwatch.GetElapsedTime(start).TotalNanoseconds / CallsPerSample;
-            }
-            Array.Sort(times);
-            return times[times.Length / 2];
-        }
+        private static double NsPerCall(Action batch) => Timing.MedianSeconds(batch, 31) * 1e9 / CallsPerSample;
 
         /// <summary>Bytes allocated per call on every thread, over 20 calls after warm-up (kernels may use a second thread).</summary>
         private static double BytesPerCall(Action call)

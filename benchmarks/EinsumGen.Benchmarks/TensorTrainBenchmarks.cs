@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
@@ -79,20 +78,7 @@ namespace EinsumGen.Benchmarks
                 $"(backward/forward {backward / forward:0.00}x), training step {step:0.000} ms, 10,000 epochs ≈ {step * 10:0.0} s"));
         }
 
-        private static double Median(Action action)
-        {
-            // Warm up past tiered compilation (tier-1 code arrives after ~30 calls and a background compile).
-            var warmup = Stopwatch.StartNew();
-            while (warmup.ElapsedMilliseconds < 2000) action();
-            var times = new double[101];
-            for (int i = 0; i < times.Length; i++)
-            {
-                long start = Stopwatch.GetTimestamp();
-                action();
-                times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            }
-            Array.Sort(times);
-            return times[times.Length / 2];
-        }
+        /// <summary>Median milliseconds over 101 runs.</summary>
+        private static double Median(Action action) => Timing.MedianSeconds(action, 101) * 1e3;
     }
 }
