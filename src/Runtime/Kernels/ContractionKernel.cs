@@ -132,8 +132,15 @@ namespace EinsumGen.Runtime.Kernels
                     ParallelJob<T> job = new() { Args = g };
                     job.Split = ChooseSplit(&g, threads);
                     // Batch entries are independent: share them in small parts so that a late worker costs little.
-                    // M or N parts each pack the whole other operand, so those are split once per thread.
-                    int parts = job.Split == SplitKind.Batch ? Math.Min(g.Batch, 8 * threads) : threads;
+                    // Packed M or N parts each pack the whole other operand, so those are split once per thread; direct
+                    // ones pack nothing and are shared in small parts too.
+                    int parts = job.Split switch
+                    {
+                        SplitKind.Batch => Math.Min(g.Batch, 8 * threads),
+                        SplitKind.M when g.Mode == GemmMode.Direct => Math.Min(g.M / DirectMSplitUnit, 4 * threads),
+                        SplitKind.N when g.Mode == GemmMode.Direct => Math.Min(g.N / DirectNSplitUnit, 4 * threads),
+                        _ => threads,
+                    };
                     if (job.Split != SplitKind.None && KernelThreads.TryRun(&RunPart<T>, &job, parts, threads)) return;
                 }
                 Execute(&g, new GemmRange(0, g.Batch, 0, g.M, 0, g.N));
@@ -170,7 +177,7 @@ namespace EinsumGen.Runtime.Kernels
         private static unsafe SplitKind ChooseSplit<T>(GemmArgs<T>* g, int threads) where T : unmanaged, INumberBase<T>
         {
             if (g->Batch >= 4 * threads || (g->Batch >= threads && g->Batch % threads == 0)) return SplitKind.Batch;
-            bool canM = g->M >= 2 * MSplitUnit, canN = g->N >= 2 * NSplitUnit;
+            bool canM = g->M >= 2 * MSplitUnit(g), canN = g->N >= 2 * NSplitUnit(g);
             if (canM && canN && g->Mode == GemmMode.Packed)
             {
                 // Splitting M makes every thread pack all of B; splitting N, all of A. Duplicate the cheaper packing
@@ -185,8 +192,16 @@ namespace EinsumGen.Runtime.Kernels
             return SplitKind.None;
         }
 
-        private const int MSplitUnit = 48;  // a multiple of every MR (12, 6)
-        private const int NSplitUnit = 64;  // a multiple of every NR
+        private const int PackedMSplitUnit = 48;  // a multiple of every MR (12, 6)
+        private const int PackedNSplitUnit = 64;  // a multiple of every NR
+        private const int DirectMSplitUnit = 8;   // the direct loop's row block
+        private const int DirectNSplitUnit = 32;  // two Vector512 of float: the direct loop's widest column block
+
+        private static unsafe int MSplitUnit<T>(GemmArgs<T>* g) where T : unmanaged, INumberBase<T> =>
+            g->Mode == GemmMode.Packed ? PackedMSplitUnit : DirectMSplitUnit;
+
+        private static unsafe int NSplitUnit<T>(GemmArgs<T>* g) where T : unmanaged, INumberBase<T> =>
+            g->Mode == GemmMode.Packed ? PackedNSplitUnit : DirectNSplitUnit;
 
         private static unsafe void RunPart<T>(void* state, int part, int parts) where T : unmanaged, INumberBase<T>
         {
@@ -200,10 +215,10 @@ namespace EinsumGen.Runtime.Kernels
                     r.B1 = (int)((long)g->Batch * (part + 1) / parts);
                     break;
                 case SplitKind.M:
-                    (r.M0, r.M1) = Share(g->M, MSplitUnit, part, parts);
+                    (r.M0, r.M1) = Share(g->M, MSplitUnit(g), part, parts);
                     break;
                 case SplitKind.N:
-                    (r.N0, r.N1) = Share(g->N, NSplitUnit, part, parts);
+                    (r.N0, r.N1) = Share(g->N, NSplitUnit(g), part, parts);
                     break;
             }
             if (r.B0 < r.B1 && r.M0 < r.M1 && r.N0 < r.N1) Execute(g, r);

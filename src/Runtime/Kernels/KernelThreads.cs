@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 
@@ -30,6 +31,9 @@ namespace EinsumGen.Runtime.Kernels
         private static long s_claim;
 
         [ThreadStatic] private static bool t_isWorker;
+
+        /// <summary>How long an idle worker polls for the next call before it blocks (0.25 ms).</summary>
+        private static readonly long SpinTicks = Stopwatch.Frequency / 4000;
 
         /// <summary>Dedicated workers available (0 on a single core).</summary>
         public static int WorkerCount => Environment.ProcessorCount - 1;
@@ -138,10 +142,18 @@ namespace EinsumGen.Runtime.Kernels
             private void Loop()
             {
                 t_isWorker = true;
+                long seen = 0;
                 while (true)
                 {
+                    // Poll for the next call a little before blocking: a training step alternates split calls with short
+                    // serial stretches, and waking a blocked thread costs tens of microseconds on a VM — long enough for
+                    // the caller to claim every part itself. Each Signal releases the semaphore once and each turn of this
+                    // loop waits once, so the count never runs ahead.
+                    long deadline = Stopwatch.GetTimestamp() + SpinTicks;
+                    while (Volatile.Read(ref _generation) == seen && Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(16);
                     _go.Wait();
-                    RunParts(Volatile.Read(ref _generation));
+                    seen = Volatile.Read(ref _generation);
+                    RunParts(seen);
                 }
             }
         }
