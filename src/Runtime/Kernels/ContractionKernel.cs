@@ -171,7 +171,19 @@ namespace EinsumGen.Runtime.Kernels
             bool nvec = g->ColBUnit && g->ColCUnit;
             bool mvec = g->RowAUnit && g->RowCUnit;
             bool kdot = g->KAUnit && g->KBUnit;
-            if (nvec && g->N >= 4) g->Direct = DirectKind.AlongN;
+            // A long factor whose unit stride runs along M, read by the along-N loop one strided element at a time (K
+            // strided too), while N is at most one register block: compute Cᵀ with vectors along that unit stride instead,
+            // streaming the long factor once, and write C through its tables (∂W = Σ_n x[n,k]·∂y[n,o] of a layer).
+            if (g->RowAUnit && !g->RowCUnit && !g->KAUnit && g->N <= 16 && g->M >= 64)
+            {
+                g->Transpose();
+                g->Direct = DirectKind.AlongNStridedC;
+            }
+            else if (g->ColBUnit && !g->ColCUnit && !g->KBUnit && g->M <= 16 && g->N >= 64)
+            {
+                g->Direct = DirectKind.AlongNStridedC;
+            }
+            else if (nvec && g->N >= 4) g->Direct = DirectKind.AlongN;
             else if (mvec && g->M >= 4) { g->Transpose(); g->Direct = DirectKind.AlongN; }
             else if (kdot && g->K >= 4) g->Direct = DirectKind.AlongK;
             else if (nvec) g->Direct = DirectKind.AlongN;
@@ -283,8 +295,11 @@ namespace EinsumGen.Runtime.Kernels
     /// <summary>Which tier runs a GEMM: packed panels (BLIS), or the direct loop for small or skinny problems.</summary>
     internal enum GemmMode { Auto, Packed, Direct }
 
-    /// <summary>Which direct loop runs: vectorized along N (unit-stride columns), along K (dot products), or scalar.</summary>
-    internal enum DirectKind { AlongN, AlongK, Scalar }
+    /// <summary>
+    /// Which direct loop runs: vectorized along N (unit-stride columns of B and C), along N with C written through its tables
+    /// (unit-stride columns of B only, at most 16 rows), along K (dot products), or scalar.
+    /// </summary>
+    internal enum DirectKind { AlongN, AlongNStridedC, AlongK, Scalar }
 
     /// <summary>A sub-range of a problem (one thread's share).</summary>
     internal struct GemmRange

@@ -12,12 +12,27 @@ namespace EinsumGen.Runtime.Kernels
     /// load); the column range is covered by the widest vectors first, then narrower ones, then scalars. Along K: dot
     /// products of unit-stride A rows and B columns (4 rows share each B load). Otherwise a scalar loop over the tables.
     /// </summary>
-    internal static unsafe class DirectGemm
+    internal static unsafe partial class DirectGemm
     {
+        private static long s_stridedCRuns;
+
+        /// <summary>Thread parts that ran <see cref="DirectKind.AlongNStridedC"/> so far (tests check that the tier is taken).</summary>
+        internal static long StridedCRuns => System.Threading.Interlocked.Read(ref s_stridedCRuns);
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run<T>(GemmArgs<T>* g, GemmRange r) where T : unmanaged, INumberBase<T>
         {
             KernelPath path = g->Path;
+            if (g->Direct == DirectKind.AlongNStridedC)
+            {
+                System.Threading.Interlocked.Increment(ref s_stridedCRuns);
+                int jc = r.N0;
+                if (path == KernelPath.Vector512) jc = AlongNStridedC<T, Vector512<T>, Simd512<T>>(g, r, jc);
+                if (path <= KernelPath.Vector256) jc = AlongNStridedC<T, Vector256<T>, Simd256<T>>(g, r, jc);
+                if (path <= KernelPath.Vector128) jc = AlongNStridedC<T, Vector128<T>, Simd128<T>>(g, r, jc);
+                AlongNStridedC<T, T, SimdScalar<T>>(g, r, jc);
+                return;
+            }
             if (g->Direct == DirectKind.AlongN)
             {
                 // Widest vectors first over the column range; each width loops over the batch itself (no per-entry dispatch).

@@ -126,6 +126,34 @@ namespace EinsumGen.Tests.Kernels
             }
         }
 
+        /// <summary>
+        /// Weight-gradient shapes (∂W[k,o] = Σ_n x[n,k]·∂y[n,o]): a long factor unit-stride along its free group, at most 16
+        /// columns, C's long group strided; both orientations, around the 16-row block and the vector tails, split or not.
+        /// They run the along-N loop that writes C through its tables, and match the oracle.
+        /// </summary>
+        [Theory]
+        [InlineData("Vector512")]
+        [InlineData("Vector256")]
+        [InlineData("Vector128")]
+        [InlineData("Scalar")]
+        public void Weight_gradient_shapes_write_a_strided_C(string pathName) => OnPlainThread(() =>
+        {
+            KernelPath path = P(pathName);
+            var rng = new Random(43 + (int)path);
+            int[] ks = { 7, 16, 33, 256 }; // K = 1 or one column would make the strides unit: other loops take those
+            long before = DirectGemm.StridedCRuns;
+            for (int i = 0; i < 16; i++)
+            {
+                int small = rng.Next(2, 17), large = 64 + rng.Next(0, 200), k = ks[rng.Next(ks.Length)], threads = 1 + i % 2;
+                var g = i % 4 < 2
+                    ? GemmCase.Create(rng, 1, large, small, k, Layout.Transposed, Layout.Contiguous, Layout.Contiguous)
+                    : GemmCase.Create(rng, 1, small, large, k, Layout.Contiguous, Layout.Contiguous, Layout.Transposed);
+                if (i % 2 == 0) g.Check<float>(rng, path, GemmMode.Direct, threads);
+                else g.Check<double>(rng, path, GemmMode.Direct, threads);
+            }
+            Assert.True(DirectGemm.StridedCRuns >= before + 16, "the strided-C loop did not run for every case");
+        });
+
         [Fact]
         public void Paths_under_test_report_hardware()
         {

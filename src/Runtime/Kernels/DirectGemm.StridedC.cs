@@ -1,0 +1,106 @@
+// Written by a script: the register block is spelled out so that the JIT keeps every accumulator in a register.
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace EinsumGen.Runtime.Kernels
+{
+    internal static unsafe partial class DirectGemm
+    {
+        /// <summary>
+        /// Along N with C's columns strided (a weight gradient ∂W[k,o] = Σ_n x[n,k]·∂y[n,o] computed as ∂Wᵀ, vectors along
+        /// x's unit-stride k): blocks of 16 rows × one vector, so that the long factor B is streamed exactly once; each
+        /// block's accumulators go through a small tile into C's tables. Columns j0.. in whole vectors; returns where it stopped.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static int AlongNStridedC<T, TV, TS>(GemmArgs<T>* g, GemmRange r, int j0)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int W = TS.Count;
+            int jEnd = j0 + (r.N1 - j0) / W * W;
+            if (jEnd == j0) return j0;
+            T* tile = stackalloc T[16 * W];
+            for (int bi = r.B0; bi < r.B1; bi++)
+            {
+                T* A = g->A + g->BatchA[bi];
+                T* B = g->B + g->BatchB[bi];
+                T* C = g->C + g->BatchC[bi];
+                for (int j = j0; j < jEnd; j += W)
+                {
+                    for (int m = r.M0; m < r.M1; m += 16)
+                    {
+                        int rows = System.Math.Min(16, r.M1 - m);
+                        RowsN16Tile<T, TV, TS>(A, B, g, m, r.M1 - 1, j, tile);
+                        ScatterTile(tile, W, C + g->ColC[j], g->RowC + m, g->ColC + j, rows);
+                    }
+                }
+            }
+            return jEnd;
+        }
+
+        /// <summary>Writes rows × <paramref name="width"/> tile elements through C's tables (columns relative to <paramref name="c"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void ScatterTile<T>(T* tile, int width, T* c, nint* rowC, nint* colC, int rows) where T : unmanaged
+        {
+            nint col0 = colC[0];
+            for (int i = 0; i < rows; i++)
+            {
+                T* row = c + rowC[i] - col0;
+                T* t = tile + (nint)i * width;
+                for (int l = 0; l < width; l++) row[colC[l]] = t[l];
+            }
+        }
+
+        /// <summary>Rows m..m+15 (rows past <paramref name="mLast"/> repeat it and are not stored), one vector of columns at j, into <paramref name="tile"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void RowsN16Tile<T, TV, TS>(T* A, T* B, GemmArgs<T>* g, int m, int mLast, int j, T* tile)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int W = TS.Count, K = g->K;
+            nint* kA = g->KA; nint* kB = g->KB; nint* rowA = g->RowA;
+            T* bj = B + g->ColB[0] + j;
+            T* a0 = A + rowA[m];
+            T* a1 = A + rowA[System.Math.Min(m + 1, mLast)];
+            T* a2 = A + rowA[System.Math.Min(m + 2, mLast)];
+            T* a3 = A + rowA[System.Math.Min(m + 3, mLast)];
+            T* a4 = A + rowA[System.Math.Min(m + 4, mLast)];
+            T* a5 = A + rowA[System.Math.Min(m + 5, mLast)];
+            T* a6 = A + rowA[System.Math.Min(m + 6, mLast)];
+            T* a7 = A + rowA[System.Math.Min(m + 7, mLast)];
+            T* a8 = A + rowA[System.Math.Min(m + 8, mLast)];
+            T* a9 = A + rowA[System.Math.Min(m + 9, mLast)];
+            T* a10 = A + rowA[System.Math.Min(m + 10, mLast)];
+            T* a11 = A + rowA[System.Math.Min(m + 11, mLast)];
+            T* a12 = A + rowA[System.Math.Min(m + 12, mLast)];
+            T* a13 = A + rowA[System.Math.Min(m + 13, mLast)];
+            T* a14 = A + rowA[System.Math.Min(m + 14, mLast)];
+            T* a15 = A + rowA[System.Math.Min(m + 15, mLast)];
+            TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero, s4 = TS.Zero, s5 = TS.Zero, s6 = TS.Zero, s7 = TS.Zero;
+            TV s8 = TS.Zero, s9 = TS.Zero, s10 = TS.Zero, s11 = TS.Zero, s12 = TS.Zero, s13 = TS.Zero, s14 = TS.Zero, s15 = TS.Zero;
+            for (int p = 0; p < K; p++)
+            {
+                nint ka = kA[p];
+                TV u = TS.Load(bj + kB[p]);
+                s0 = TS.Fma(TS.Broadcast(a0 + ka), u, s0);
+                s1 = TS.Fma(TS.Broadcast(a1 + ka), u, s1);
+                s2 = TS.Fma(TS.Broadcast(a2 + ka), u, s2);
+                s3 = TS.Fma(TS.Broadcast(a3 + ka), u, s3);
+                s4 = TS.Fma(TS.Broadcast(a4 + ka), u, s4);
+                s5 = TS.Fma(TS.Broadcast(a5 + ka), u, s5);
+                s6 = TS.Fma(TS.Broadcast(a6 + ka), u, s6);
+                s7 = TS.Fma(TS.Broadcast(a7 + ka), u, s7);
+                s8 = TS.Fma(TS.Broadcast(a8 + ka), u, s8);
+                s9 = TS.Fma(TS.Broadcast(a9 + ka), u, s9);
+                s10 = TS.Fma(TS.Broadcast(a10 + ka), u, s10);
+                s11 = TS.Fma(TS.Broadcast(a11 + ka), u, s11);
+                s12 = TS.Fma(TS.Broadcast(a12 + ka), u, s12);
+                s13 = TS.Fma(TS.Broadcast(a13 + ka), u, s13);
+                s14 = TS.Fma(TS.Broadcast(a14 + ka), u, s14);
+                s15 = TS.Fma(TS.Broadcast(a15 + ka), u, s15);
+            }
+            TS.Store(tile, s0); TS.Store(tile + W, s1); TS.Store(tile + 2 * W, s2); TS.Store(tile + 3 * W, s3);
+            TS.Store(tile + 4 * W, s4); TS.Store(tile + 5 * W, s5); TS.Store(tile + 6 * W, s6); TS.Store(tile + 7 * W, s7);
+            TS.Store(tile + 8 * W, s8); TS.Store(tile + 9 * W, s9); TS.Store(tile + 10 * W, s10); TS.Store(tile + 11 * W, s11);
+            TS.Store(tile + 12 * W, s12); TS.Store(tile + 13 * W, s13); TS.Store(tile + 14 * W, s14); TS.Store(tile + 15 * W, s15);
+        }
+    }
+}
