@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace EinsumGen.Runtime.Kernels
@@ -173,6 +174,11 @@ namespace EinsumGen.Runtime.Kernels
         public static void Scatter<T>(T* tile, int ld, T* c, nint* rowC, nint* colC, int mr, int nr, bool accumulate)
             where T : unmanaged, INumberBase<T>
         {
+            if (Vector128.IsHardwareAccelerated && HasRuns(colC, nr, Vector128<T>.Count))
+            {
+                ScatterRuns(tile, ld, c, rowC, colC, mr, nr, accumulate);
+                return;
+            }
             for (int i = 0; i < mr; i++)
             {
                 T* row = c + rowC[i];
@@ -181,6 +187,34 @@ namespace EinsumGen.Runtime.Kernels
                     for (int j = 0; j < nr; j++) row[colC[j]] += t[j];
                 else
                     for (int j = 0; j < nr; j++) row[colC[j]] = t[j];
+            }
+        }
+
+        /// <summary>
+        /// Whether the offsets come in contiguous runs of <paramref name="run"/> (e.g. C[a,b,c,d,e,f,g,h] written as rows
+        /// (a,b,e,f) × columns (c,d,g,h): runs of four along g,h), so a tile row can be moved a 16-byte vector at a time.
+        /// </summary>
+        internal static bool HasRuns(nint* colC, int nr, int run)
+        {
+            if (nr % run != 0) return false;
+            for (int j = 0; j < nr; j += run)
+                for (int l = 1; l < run; l++)
+                    if (colC[j + l] != colC[j] + l) return false;
+            return true;
+        }
+
+        private static void ScatterRuns<T>(T* tile, int ld, T* c, nint* rowC, nint* colC, int mr, int nr, bool accumulate)
+            where T : unmanaged, INumberBase<T>
+        {
+            int run = Vector128<T>.Count;
+            for (int i = 0; i < mr; i++)
+            {
+                T* row = c + rowC[i];
+                T* t = tile + (nint)i * ld;
+                if (accumulate)
+                    for (int j = 0; j < nr; j += run) (Vector128.Load(row + colC[j]) + Vector128.Load(t + j)).Store(row + colC[j]);
+                else
+                    for (int j = 0; j < nr; j += run) Vector128.Load(t + j).Store(row + colC[j]);
             }
         }
     }

@@ -74,6 +74,17 @@ namespace EinsumGen.Runtime.Kernels
                     }
                     if (lanes < w) ZeroLanes(panel, kc, w, lanes);
                 }
+                else if (lanes == w && Vector128.IsHardwareAccelerated && KernelCommon.HasRuns(f, w, Vector128<T>.Count))
+                {
+                    // Lanes come in contiguous runs (a free group ending in small labels, e.g. (c,d,g,h)): a vector per run.
+                    int run = Vector128<T>.Count;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        T* s = src + ks[p];
+                        T* d = panel + (nint)p * w;
+                        for (int l = 0; l < w; l += run) Vector128.Load(s + f[l]).Store(d + l);
+                    }
+                }
                 else
                 {
                     for (int p = 0; p < kc; p++)
