@@ -109,8 +109,13 @@ namespace EinsumGen.Runtime.Kernels
                 g.RowCUnit = OffsetTable.IsAffine(problem.RowC, out s) && s == 1 || m == 1;
                 g.ColBUnit = OffsetTable.IsAffine(problem.ColB, out s) && s == 1 || n == 1;
                 g.ColCUnit = OffsetTable.IsAffine(problem.ColC, out s) && s == 1 || n == 1;
-                g.KAUnit = OffsetTable.IsAffine(problem.KA, out s) && s == 1 || k == 1;
-                g.KBUnit = OffsetTable.IsAffine(problem.KB, out s) && s == 1 || k == 1;
+                bool kaAffine = OffsetTable.IsAffine(problem.KA, out nint ka);
+                bool kbAffine = OffsetTable.IsAffine(problem.KB, out nint kb);
+                g.KAUnit = kaAffine && ka == 1 || k == 1;
+                g.KBUnit = kbAffine && kb == 1 || k == 1;
+                g.KAffine = kaAffine && kbAffine;
+                g.KStrideA = ka;
+                g.KStrideB = kb;
 
                 if (mode == GemmMode.Auto) mode = ChooseMode(&g);
                 g.Mode = mode;
@@ -319,6 +324,9 @@ namespace EinsumGen.Runtime.Kernels
         public nint* BatchA, BatchB, BatchC, RowA, RowC, ColB, ColC, KA, KB;
         public int Batch, M, N, K;
         public bool RowAUnit, RowCUnit, ColBUnit, ColCUnit, KAUnit, KBUnit;
+        /// <summary>Both K tables are affine: the direct loops step pointers by <see cref="KStrideA"/> and <see cref="KStrideB"/> instead of reading the tables.</summary>
+        public bool KAffine;
+        public nint KStrideA, KStrideB;
         public KernelPath Path;
         public GemmMode Mode;
         public DirectKind Direct;
@@ -331,6 +339,7 @@ namespace EinsumGen.Runtime.Kernels
             u = RowA; RowA = ColB; ColB = u;
             u = RowC; RowC = ColC; ColC = u;
             u = KA; KA = KB; KB = u;
+            (KStrideA, KStrideB) = (KStrideB, KStrideA);
             (M, N) = (N, M);
             (RowAUnit, ColBUnit) = (ColBUnit, RowAUnit);
             (RowCUnit, ColCUnit) = (ColCUnit, RowCUnit);

@@ -29,7 +29,8 @@ namespace EinsumGen.Runtime.Kernels
                     for (int m = r.M0; m < r.M1; m += 16)
                     {
                         int rows = System.Math.Min(16, r.M1 - m);
-                        RowsN16Tile<T, TV, TS>(A, B, g, m, r.M1 - 1, j, tile);
+                        if (rows == 16 && g->KAffine && g->RowAUnit) RowsN16TileDense<T, TV, TS>(A, B, g, m, j, tile);
+                        else RowsN16Tile<T, TV, TS>(A, B, g, m, r.M1 - 1, j, tile);
                         ScatterTile(tile, W, C + g->ColC[j], g->RowC + m, g->ColC + j, rows);
                     }
                 }
@@ -76,26 +77,93 @@ namespace EinsumGen.Runtime.Kernels
             T* a15 = A + rowA[System.Math.Min(m + 15, mLast)];
             TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero, s4 = TS.Zero, s5 = TS.Zero, s6 = TS.Zero, s7 = TS.Zero;
             TV s8 = TS.Zero, s9 = TS.Zero, s10 = TS.Zero, s11 = TS.Zero, s12 = TS.Zero, s13 = TS.Zero, s14 = TS.Zero, s15 = TS.Zero;
-            for (int p = 0; p < K; p++)
+            if (g->KAffine)
             {
-                nint ka = kA[p];
-                TV u = TS.Load(bj + kB[p]);
-                s0 = TS.Fma(TS.Broadcast(a0 + ka), u, s0);
-                s1 = TS.Fma(TS.Broadcast(a1 + ka), u, s1);
-                s2 = TS.Fma(TS.Broadcast(a2 + ka), u, s2);
-                s3 = TS.Fma(TS.Broadcast(a3 + ka), u, s3);
-                s4 = TS.Fma(TS.Broadcast(a4 + ka), u, s4);
-                s5 = TS.Fma(TS.Broadcast(a5 + ka), u, s5);
-                s6 = TS.Fma(TS.Broadcast(a6 + ka), u, s6);
-                s7 = TS.Fma(TS.Broadcast(a7 + ka), u, s7);
-                s8 = TS.Fma(TS.Broadcast(a8 + ka), u, s8);
-                s9 = TS.Fma(TS.Broadcast(a9 + ka), u, s9);
-                s10 = TS.Fma(TS.Broadcast(a10 + ka), u, s10);
-                s11 = TS.Fma(TS.Broadcast(a11 + ka), u, s11);
-                s12 = TS.Fma(TS.Broadcast(a12 + ka), u, s12);
-                s13 = TS.Fma(TS.Broadcast(a13 + ka), u, s13);
-                s14 = TS.Fma(TS.Broadcast(a14 + ka), u, s14);
-                s15 = TS.Fma(TS.Broadcast(a15 + ka), u, s15);
+                nint sa = g->KStrideA, sb = g->KStrideB, ka = kA[0];
+                T* bp = bj + kB[0];
+                for (int p = 0; p < K; p++, ka += sa, bp += sb)
+                {
+                    TV u = TS.Load(bp);
+                    s0 = TS.Fma(TS.Broadcast(a0 + ka), u, s0);
+                    s1 = TS.Fma(TS.Broadcast(a1 + ka), u, s1);
+                    s2 = TS.Fma(TS.Broadcast(a2 + ka), u, s2);
+                    s3 = TS.Fma(TS.Broadcast(a3 + ka), u, s3);
+                    s4 = TS.Fma(TS.Broadcast(a4 + ka), u, s4);
+                    s5 = TS.Fma(TS.Broadcast(a5 + ka), u, s5);
+                    s6 = TS.Fma(TS.Broadcast(a6 + ka), u, s6);
+                    s7 = TS.Fma(TS.Broadcast(a7 + ka), u, s7);
+                    s8 = TS.Fma(TS.Broadcast(a8 + ka), u, s8);
+                    s9 = TS.Fma(TS.Broadcast(a9 + ka), u, s9);
+                    s10 = TS.Fma(TS.Broadcast(a10 + ka), u, s10);
+                    s11 = TS.Fma(TS.Broadcast(a11 + ka), u, s11);
+                    s12 = TS.Fma(TS.Broadcast(a12 + ka), u, s12);
+                    s13 = TS.Fma(TS.Broadcast(a13 + ka), u, s13);
+                    s14 = TS.Fma(TS.Broadcast(a14 + ka), u, s14);
+                    s15 = TS.Fma(TS.Broadcast(a15 + ka), u, s15);
+                }
+            }
+            else
+            {
+                for (int p = 0; p < K; p++)
+                {
+                    nint ka = kA[p];
+                    TV u = TS.Load(bj + kB[p]);
+                    s0 = TS.Fma(TS.Broadcast(a0 + ka), u, s0);
+                    s1 = TS.Fma(TS.Broadcast(a1 + ka), u, s1);
+                    s2 = TS.Fma(TS.Broadcast(a2 + ka), u, s2);
+                    s3 = TS.Fma(TS.Broadcast(a3 + ka), u, s3);
+                    s4 = TS.Fma(TS.Broadcast(a4 + ka), u, s4);
+                    s5 = TS.Fma(TS.Broadcast(a5 + ka), u, s5);
+                    s6 = TS.Fma(TS.Broadcast(a6 + ka), u, s6);
+                    s7 = TS.Fma(TS.Broadcast(a7 + ka), u, s7);
+                    s8 = TS.Fma(TS.Broadcast(a8 + ka), u, s8);
+                    s9 = TS.Fma(TS.Broadcast(a9 + ka), u, s9);
+                    s10 = TS.Fma(TS.Broadcast(a10 + ka), u, s10);
+                    s11 = TS.Fma(TS.Broadcast(a11 + ka), u, s11);
+                    s12 = TS.Fma(TS.Broadcast(a12 + ka), u, s12);
+                    s13 = TS.Fma(TS.Broadcast(a13 + ka), u, s13);
+                    s14 = TS.Fma(TS.Broadcast(a14 + ka), u, s14);
+                    s15 = TS.Fma(TS.Broadcast(a15 + ka), u, s15);
+                }
+            }
+            TS.Store(tile, s0); TS.Store(tile + W, s1); TS.Store(tile + 2 * W, s2); TS.Store(tile + 3 * W, s3);
+            TS.Store(tile + 4 * W, s4); TS.Store(tile + 5 * W, s5); TS.Store(tile + 6 * W, s6); TS.Store(tile + 7 * W, s7);
+            TS.Store(tile + 8 * W, s8); TS.Store(tile + 9 * W, s9); TS.Store(tile + 10 * W, s10); TS.Store(tile + 11 * W, s11);
+            TS.Store(tile + 12 * W, s12); TS.Store(tile + 13 * W, s13); TS.Store(tile + 14 * W, s14); TS.Store(tile + 15 * W, s15);
+        }
+        /// <summary>
+        /// <see cref="RowsN16Tile{T, TV, TS}"/> for 16 whole rows that are contiguous in A (∂y's outputs) with affine K: every
+        /// broadcast addresses one pointer plus a constant, so the loop needs two pointers rather than sixteen (no spills).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void RowsN16TileDense<T, TV, TS>(T* A, T* B, GemmArgs<T>* g, int m, int j, T* tile)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int W = TS.Count, K = g->K;
+            nint sa = g->KStrideA, sb = g->KStrideB;
+            T* ap = A + g->RowA[m] + g->KA[0];
+            T* bp = B + g->ColB[0] + j + g->KB[0];
+            TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero, s4 = TS.Zero, s5 = TS.Zero, s6 = TS.Zero, s7 = TS.Zero;
+            TV s8 = TS.Zero, s9 = TS.Zero, s10 = TS.Zero, s11 = TS.Zero, s12 = TS.Zero, s13 = TS.Zero, s14 = TS.Zero, s15 = TS.Zero;
+            for (int p = 0; p < K; p++, ap += sa, bp += sb)
+            {
+                TV u = TS.Load(bp);
+                s0 = TS.Fma(TS.Broadcast(ap + 0), u, s0);
+                s1 = TS.Fma(TS.Broadcast(ap + 1), u, s1);
+                s2 = TS.Fma(TS.Broadcast(ap + 2), u, s2);
+                s3 = TS.Fma(TS.Broadcast(ap + 3), u, s3);
+                s4 = TS.Fma(TS.Broadcast(ap + 4), u, s4);
+                s5 = TS.Fma(TS.Broadcast(ap + 5), u, s5);
+                s6 = TS.Fma(TS.Broadcast(ap + 6), u, s6);
+                s7 = TS.Fma(TS.Broadcast(ap + 7), u, s7);
+                s8 = TS.Fma(TS.Broadcast(ap + 8), u, s8);
+                s9 = TS.Fma(TS.Broadcast(ap + 9), u, s9);
+                s10 = TS.Fma(TS.Broadcast(ap + 10), u, s10);
+                s11 = TS.Fma(TS.Broadcast(ap + 11), u, s11);
+                s12 = TS.Fma(TS.Broadcast(ap + 12), u, s12);
+                s13 = TS.Fma(TS.Broadcast(ap + 13), u, s13);
+                s14 = TS.Fma(TS.Broadcast(ap + 14), u, s14);
+                s15 = TS.Fma(TS.Broadcast(ap + 15), u, s15);
             }
             TS.Store(tile, s0); TS.Store(tile + W, s1); TS.Store(tile + 2 * W, s2); TS.Store(tile + 3 * W, s3);
             TS.Store(tile + 4 * W, s4); TS.Store(tile + 5 * W, s5); TS.Store(tile + 6 * W, s6); TS.Store(tile + 7 * W, s7);

@@ -160,18 +160,39 @@ namespace EinsumGen.Runtime.Kernels
             {
                 TV s0 = TS.Zero; TV s1 = TS.Zero; TV s2 = TS.Zero; TV s3 = TS.Zero; TV s4 = TS.Zero; TV s5 = TS.Zero; TV s6 = TS.Zero; TV s7 = TS.Zero;
                 T* bj = bc + j;
-                for (int p = 0; p < K; p++)
+                if (g->KAffine)
                 {
-                    nint ka = kA[p];
-                    TV bv = TS.Load(bj + kB[p]);
-                    s0 = TS.Fma(TS.Broadcast(a0 + ka), bv, s0);
-                    s1 = TS.Fma(TS.Broadcast(a1 + ka), bv, s1);
-                    s2 = TS.Fma(TS.Broadcast(a2 + ka), bv, s2);
-                    s3 = TS.Fma(TS.Broadcast(a3 + ka), bv, s3);
-                    s4 = TS.Fma(TS.Broadcast(a4 + ka), bv, s4);
-                    s5 = TS.Fma(TS.Broadcast(a5 + ka), bv, s5);
-                    s6 = TS.Fma(TS.Broadcast(a6 + ka), bv, s6);
-                    s7 = TS.Fma(TS.Broadcast(a7 + ka), bv, s7);
+                    // Affine K (the common case): step pointers instead of reading two tables per iteration.
+                    nint sa = g->KStrideA, sb = g->KStrideB, ka = kA[0];
+                    T* bp = bj + kB[0];
+                    for (int p = 0; p < K; p++, ka += sa, bp += sb)
+                    {
+                        TV bv = TS.Load(bp);
+                        s0 = TS.Fma(TS.Broadcast(a0 + ka), bv, s0);
+                        s1 = TS.Fma(TS.Broadcast(a1 + ka), bv, s1);
+                        s2 = TS.Fma(TS.Broadcast(a2 + ka), bv, s2);
+                        s3 = TS.Fma(TS.Broadcast(a3 + ka), bv, s3);
+                        s4 = TS.Fma(TS.Broadcast(a4 + ka), bv, s4);
+                        s5 = TS.Fma(TS.Broadcast(a5 + ka), bv, s5);
+                        s6 = TS.Fma(TS.Broadcast(a6 + ka), bv, s6);
+                        s7 = TS.Fma(TS.Broadcast(a7 + ka), bv, s7);
+                    }
+                }
+                else
+                {
+                    for (int p = 0; p < K; p++)
+                    {
+                        nint ka = kA[p];
+                        TV bv = TS.Load(bj + kB[p]);
+                        s0 = TS.Fma(TS.Broadcast(a0 + ka), bv, s0);
+                        s1 = TS.Fma(TS.Broadcast(a1 + ka), bv, s1);
+                        s2 = TS.Fma(TS.Broadcast(a2 + ka), bv, s2);
+                        s3 = TS.Fma(TS.Broadcast(a3 + ka), bv, s3);
+                        s4 = TS.Fma(TS.Broadcast(a4 + ka), bv, s4);
+                        s5 = TS.Fma(TS.Broadcast(a5 + ka), bv, s5);
+                        s6 = TS.Fma(TS.Broadcast(a6 + ka), bv, s6);
+                        s7 = TS.Fma(TS.Broadcast(a7 + ka), bv, s7);
+                    }
                 }
                 TS.Store(cc + g->RowC[m + 0] + j, s0);
                 TS.Store(cc + g->RowC[m + 1] + j, s1);
@@ -202,19 +223,39 @@ namespace EinsumGen.Runtime.Kernels
             T* a7 = A + g->RowA[m + 7];
             TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero, s4 = TS.Zero, s5 = TS.Zero, s6 = TS.Zero, s7 = TS.Zero;
             TV t0 = TS.Zero, t1 = TS.Zero, t2 = TS.Zero, t3 = TS.Zero, t4 = TS.Zero, t5 = TS.Zero, t6 = TS.Zero, t7 = TS.Zero;
-            for (int p = 0; p < K; p++)
+            if (g->KAffine)
             {
-                nint ka = kA[p];
-                T* bp = bj + kB[p];
-                TV u = TS.Load(bp), v = TS.Load(bp + W);
-                TV x = TS.Broadcast(a0 + ka); s0 = TS.Fma(x, u, s0); t0 = TS.Fma(x, v, t0);
-                x = TS.Broadcast(a1 + ka); s1 = TS.Fma(x, u, s1); t1 = TS.Fma(x, v, t1);
-                x = TS.Broadcast(a2 + ka); s2 = TS.Fma(x, u, s2); t2 = TS.Fma(x, v, t2);
-                x = TS.Broadcast(a3 + ka); s3 = TS.Fma(x, u, s3); t3 = TS.Fma(x, v, t3);
-                x = TS.Broadcast(a4 + ka); s4 = TS.Fma(x, u, s4); t4 = TS.Fma(x, v, t4);
-                x = TS.Broadcast(a5 + ka); s5 = TS.Fma(x, u, s5); t5 = TS.Fma(x, v, t5);
-                x = TS.Broadcast(a6 + ka); s6 = TS.Fma(x, u, s6); t6 = TS.Fma(x, v, t6);
-                x = TS.Broadcast(a7 + ka); s7 = TS.Fma(x, u, s7); t7 = TS.Fma(x, v, t7);
+                nint sa = g->KStrideA, sb = g->KStrideB, ka = kA[0];
+                T* bp = bj + kB[0];
+                for (int p = 0; p < K; p++, ka += sa, bp += sb)
+                {
+                    TV u = TS.Load(bp), v = TS.Load(bp + W);
+                    TV x = TS.Broadcast(a0 + ka); s0 = TS.Fma(x, u, s0); t0 = TS.Fma(x, v, t0);
+                    x = TS.Broadcast(a1 + ka); s1 = TS.Fma(x, u, s1); t1 = TS.Fma(x, v, t1);
+                    x = TS.Broadcast(a2 + ka); s2 = TS.Fma(x, u, s2); t2 = TS.Fma(x, v, t2);
+                    x = TS.Broadcast(a3 + ka); s3 = TS.Fma(x, u, s3); t3 = TS.Fma(x, v, t3);
+                    x = TS.Broadcast(a4 + ka); s4 = TS.Fma(x, u, s4); t4 = TS.Fma(x, v, t4);
+                    x = TS.Broadcast(a5 + ka); s5 = TS.Fma(x, u, s5); t5 = TS.Fma(x, v, t5);
+                    x = TS.Broadcast(a6 + ka); s6 = TS.Fma(x, u, s6); t6 = TS.Fma(x, v, t6);
+                    x = TS.Broadcast(a7 + ka); s7 = TS.Fma(x, u, s7); t7 = TS.Fma(x, v, t7);
+                }
+            }
+            else
+            {
+                for (int p = 0; p < K; p++)
+                {
+                    nint ka = kA[p];
+                    T* bp = bj + kB[p];
+                    TV u = TS.Load(bp), v = TS.Load(bp + W);
+                    TV x = TS.Broadcast(a0 + ka); s0 = TS.Fma(x, u, s0); t0 = TS.Fma(x, v, t0);
+                    x = TS.Broadcast(a1 + ka); s1 = TS.Fma(x, u, s1); t1 = TS.Fma(x, v, t1);
+                    x = TS.Broadcast(a2 + ka); s2 = TS.Fma(x, u, s2); t2 = TS.Fma(x, v, t2);
+                    x = TS.Broadcast(a3 + ka); s3 = TS.Fma(x, u, s3); t3 = TS.Fma(x, v, t3);
+                    x = TS.Broadcast(a4 + ka); s4 = TS.Fma(x, u, s4); t4 = TS.Fma(x, v, t4);
+                    x = TS.Broadcast(a5 + ka); s5 = TS.Fma(x, u, s5); t5 = TS.Fma(x, v, t5);
+                    x = TS.Broadcast(a6 + ka); s6 = TS.Fma(x, u, s6); t6 = TS.Fma(x, v, t6);
+                    x = TS.Broadcast(a7 + ka); s7 = TS.Fma(x, u, s7); t7 = TS.Fma(x, v, t7);
+                }
             }
             T* cc = C + g->ColC[0] + j;
             T* c;
@@ -241,11 +282,15 @@ namespace EinsumGen.Runtime.Kernels
             {
                 TV s0 = TS.Zero;
                 T* bj = bc + j;
-                for (int p = 0; p < K; p++)
+                if (g->KAffine)
                 {
-                    nint ka = kA[p];
-                    TV bv = TS.Load(bj + kB[p]);
-                    s0 = TS.Fma(TS.Broadcast(a0 + ka), bv, s0);
+                    nint sa = g->KStrideA, sb = g->KStrideB, ka = kA[0];
+                    T* bp = bj + kB[0];
+                    for (int p = 0; p < K; p++, ka += sa, bp += sb) s0 = TS.Fma(TS.Broadcast(a0 + ka), TS.Load(bp), s0);
+                }
+                else
+                {
+                    for (int p = 0; p < K; p++) s0 = TS.Fma(TS.Broadcast(a0 + kA[p]), TS.Load(bj + kB[p]), s0);
                 }
                 TS.Store(cc + g->RowC[m + 0] + j, s0);
             }
