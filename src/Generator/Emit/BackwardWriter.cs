@@ -157,7 +157,8 @@ namespace EinsumGen.Generator
             if (last > 0)
             {
                 w.WriteLineNoTabs(string.Empty);
-                w.WriteLine("// Recompute the forward intermediates, and make room for their gradients where a requested gradient lies below.");
+                w.WriteLine("// Recompute the forward intermediates that a requested gradient reads, and make room for the gradients of those");
+                w.WriteLine("// with a requested gradient below.");
             }
             for (int k = 0; k < last; k++)
             {
@@ -167,7 +168,7 @@ namespace EinsumGen.Generator
                 refs[id] = names.Local("ref_" + name);
                 gradientRefs[id] = names.Local("ref_d" + name);
                 w.WriteLine("ref " + T + " " + refs[id] + " = ref " + ArrayRef + "(" + binding + ".Intermediate<" + T + ">(" + k + "));");
-                w.WriteLine(binding + ".ExecuteStep(" + k + ", ref " + refs[step.Left] + ", ref " + Right(step.Right, refs, T) + ", ref " + refs[id] + "); // " + plan.Describe(k));
+                w.WriteLine("if (" + binding + ".Needs(" + id + ")) " + binding + ".ExecuteStep(" + k + ", ref " + refs[step.Left] + ", ref " + Right(step.Right, refs, T) + ", ref " + refs[id] + "); // " + plan.Describe(k));
                 w.WriteLine("ref " + T + " " + gradientRefs[id] + " = ref " + ArrayRef + "(" + binding + ".Requires(" + id + ") ? " + binding +
                     ".Intermediate<" + T + ">(" + k + ", gradient: true) : global::System.Array.Empty<" + T + ">());");
             }

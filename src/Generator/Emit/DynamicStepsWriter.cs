@@ -45,8 +45,9 @@ namespace EinsumGen.Generator
             w.WriteLine("for (int " + k + " = 0; " + k + " < " + last + "; " + k + "++)");
             w.WriteLine("{");
             w.Indent++;
-            w.WriteLine(binding + ".ExecuteStep(" + k + ", ref " + pick + "(" + binding + ".LeftOf(" + k + ")" + valueArgs + "), ref " + pick + "(" + binding +
-                ".RightOf(" + k + ")" + valueArgs + "), ref " + pick + "(" + plan.OperandCount + " + " + k + valueArgs + "));");
+            w.WriteLine("if (" + binding + ".Needs(" + plan.OperandCount + " + " + k + ")) " + binding + ".ExecuteStep(" + k + ", ref " + pick + "(" + binding +
+                ".LeftOf(" + k + ")" + valueArgs + "), ref " + pick + "(" + binding + ".RightOf(" + k + ")" + valueArgs + "), ref " + pick + "(" +
+                plan.OperandCount + " + " + k + valueArgs + "));");
             w.Indent--;
             w.WriteLine("}");
             w.WriteLine("for (int " + k + " = " + last + "; " + k + " >= 0; " + k + "--)");

@@ -52,7 +52,8 @@ namespace EinsumGen.Generator
             long recompute = 0, sweep = 0;
             for (int k = 0; k < last; k++) recompute += plan.Steps[k].Flops;
             w.WriteLine("/// <para>" + Xml(method.Name + "Backward walks this plan backwards, sharing every intermediate between the gradients: it recomputes " +
-                (last == 0 ? "nothing" : "steps 1–" + last.ToString(CultureInfo.InvariantCulture) + " (" + Number(recompute) + " FLOPs)") +
+                (last == 0 ? "nothing" : (last == 1 ? "step 1" : "steps 1–" + last.ToString(CultureInfo.InvariantCulture)) + " (" + Number(recompute) +
+                " FLOPs), skipping those whose results no requested gradient reads") +
                 ", then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; " + method.Name +
                 "Jvp sums the einsum with each operand's tangent in turn.") + "</para>");
             w.WriteLine("/// <code>");

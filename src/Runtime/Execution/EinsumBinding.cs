@@ -157,6 +157,26 @@ namespace EinsumGen.Runtime
             return Requires(step.Left) || (step.Right >= 0 && Requires(step.Right));
         }
 
+        /// <summary>
+        /// Whether a backward pass reads the value of intermediate <paramref name="tensor"/>: the step that consumes it needs
+        /// it for its other operand's gradient, or the consuming step's own result is needed in turn. When only weights'
+        /// gradients are requested, the intermediate that multiplies the data (the tensor train's W = t1·t2) is not, and its
+        /// recomputation is skipped.
+        /// </summary>
+        public bool Needs(int tensor)
+        {
+            int n = _program.OperandCount;
+            var steps = Layout.Steps;
+            int last = steps.Count - 1;
+            for (int s = 0; s <= last; s++)
+            {
+                var step = steps[s];
+                if (step.Left == tensor) return (step.Right >= 0 && Requires(step.Right)) || (s < last && Needs(n + s));
+                if (step.Right == tensor) return Requires(step.Left) || (s < last && Needs(n + s));
+            }
+            return false;
+        }
+
         /// <summary>Throws when the output's memory overlaps operand <paramref name="index"/>'s.</summary>
         public void CheckOverlap<T>(ref readonly T output, ref readonly T operand, int index)
         {

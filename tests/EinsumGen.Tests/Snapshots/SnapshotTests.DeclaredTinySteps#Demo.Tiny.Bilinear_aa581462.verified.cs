@@ -18,7 +18,7 @@ namespace Demo
         /// </code>
         /// <para>Naive single loop nest: 36 FLOPs; planned (optimal): 30 FLOPs; speed-up 1.2x; largest intermediate 3 elements.</para>
         /// <para>Kernels: a step of at most 4,096 multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, which folds each operand's strides (transposed, sliced, broadcast views) into its packing.</para>
-        /// <para>BilinearBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes steps 1–1 (24 FLOPs), then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; BilinearJvp sums the einsum with each operand's tangent in turn.</para>
+        /// <para>BilinearBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes step 1 (24 FLOPs), skipping those whose results no requested gradient reads, then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; BilinearJvp sums the einsum with each operand's tangent in turn.</para>
         /// <code>
         /// back through step 2: from ∂result to ∂x, ∂t1                12 FLOPs
         /// back through step 1: from ∂t1 to ∂a, ∂y                     48 FLOPs
@@ -167,9 +167,10 @@ namespace Demo
             ref double ref_yGradient = ref yGradient.GetPinnableReference();
             ref double ref_resultGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in resultGradient);
 
-            // Recompute the forward intermediates, and make room for their gradients where a requested gradient lies below.
+            // Recompute the forward intermediates that a requested gradient reads, and make room for the gradients of those
+            // with a requested gradient below.
             ref double ref_t1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<double>(0));
-            binding.ExecuteStep(0, ref ref_a, ref ref_y, ref ref_t1); // t1[i] = Σ_j a[i,j] · y[j]
+            if (binding.Needs(3)) binding.ExecuteStep(0, ref ref_a, ref ref_y, ref ref_t1); // t1[i] = Σ_j a[i,j] · y[j]
             ref double ref_dt1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Requires(3) ? binding.Intermediate<double>(0, gradient: true) : global::System.Array.Empty<double>());
 
             // Back through step 2: result = Σ_i x[i] · t1[i]

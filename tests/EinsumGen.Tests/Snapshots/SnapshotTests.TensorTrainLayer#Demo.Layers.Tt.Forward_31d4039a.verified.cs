@@ -22,7 +22,7 @@ namespace Demo
             /// </code>
             /// <para>Naive single loop nest: 42,949,672,960 FLOPs; planned (optimal): 34,668,544 FLOPs; speed-up 1238.9x; largest intermediate 65,536 elements.</para>
             /// <para>Kernels: a step of at most 4,096 multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, which folds each operand's strides (transposed, sliced, broadcast views) into its packing.</para>
-            /// <para>ForwardBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes steps 1–3 (1,114,112 FLOPs), then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; ForwardJvp sums the einsum with each operand's tangent in turn.</para>
+            /// <para>ForwardBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes steps 1–3 (1,114,112 FLOPs), skipping those whose results no requested gradient reads, then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; ForwardJvp sums the einsum with each operand's tangent in turn.</para>
             /// <code>
             /// back through step 4: from ∂y to ∂t3, ∂x                     67,108,864 FLOPs
             /// back through step 3: from ∂t3 to ∂t1, ∂t2                   2,097,152 FLOPs
@@ -158,15 +158,16 @@ namespace Demo
                 ref float ref_xGradient = ref xGradient.GetPinnableReference();
                 ref float ref_yGradient = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in yGradient.GetPinnableReference());
 
-                // Recompute the forward intermediates, and make room for their gradients where a requested gradient lies below.
+                // Recompute the forward intermediates that a requested gradient reads, and make room for the gradients of those
+                // with a requested gradient below.
                 ref float ref_t1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<float>(0));
-                binding.ExecuteStep(0, ref ref_w1, ref ref_w2, ref ref_t1); // t1[j,a,b,e,f] = Σ_i w1[a,e,i] · w2[b,f,i,j]
+                if (binding.Needs(5)) binding.ExecuteStep(0, ref ref_w1, ref ref_w2, ref ref_t1); // t1[j,a,b,e,f] = Σ_i w1[a,e,i] · w2[b,f,i,j]
                 ref float ref_dt1 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Requires(5) ? binding.Intermediate<float>(0, gradient: true) : global::System.Array.Empty<float>());
                 ref float ref_t2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<float>(1));
-                binding.ExecuteStep(1, ref ref_w3, ref ref_w4, ref ref_t2); // t2[j,c,d,g,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
+                if (binding.Needs(6)) binding.ExecuteStep(1, ref ref_w3, ref ref_w4, ref ref_t2); // t2[j,c,d,g,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
                 ref float ref_dt2 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Requires(6) ? binding.Intermediate<float>(1, gradient: true) : global::System.Array.Empty<float>());
                 ref float ref_t3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Intermediate<float>(2));
-                binding.ExecuteStep(2, ref ref_t1, ref ref_t2, ref ref_t3); // t3[a,b,c,d,e,f,g,h] = Σ_j t1[j,a,b,e,f] · t2[j,c,d,g,h]
+                if (binding.Needs(7)) binding.ExecuteStep(2, ref ref_t1, ref ref_t2, ref ref_t3); // t3[a,b,c,d,e,f,g,h] = Σ_j t1[j,a,b,e,f] · t2[j,c,d,g,h]
                 ref float ref_dt3 = ref global::System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(binding.Requires(7) ? binding.Intermediate<float>(2, gradient: true) : global::System.Array.Empty<float>());
 
                 // Back through step 4: y[n,e,f,g,h] = Σ_a,b,c,d t3[a,b,c,d,e,f,g,h] · x[n,a,b,c,d]
