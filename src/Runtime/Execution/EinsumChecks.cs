@@ -17,23 +17,6 @@ namespace EinsumGen.Runtime
                 bufferName);
         }
 
-        /// <summary>
-        /// True when a view has exactly the lengths <paramref name="shape"/> and is dense and row-major (any stride on a
-        /// dimension of length 1): the case that generated code runs with constant strides, without a binding.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] // lets the JIT fold the constant shape into the caller
-        public static bool IsDense(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides, scoped ReadOnlySpan<int> shape)
-        {
-            if (lengths.Length != shape.Length || strides.Length != shape.Length) return false;
-            nint stride = 1;
-            for (int d = shape.Length - 1; d >= 0; d--)
-            {
-                if (lengths[d] != shape[d] || (shape[d] != 1 && strides[d] != stride)) return false;
-                stride *= shape[d];
-            }
-            return true;
-        }
-
         /// <summary>True when the <paramref name="firstCount"/> elements from <paramref name="first"/> and the <paramref name="secondCount"/> from <paramref name="second"/> share none.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static bool Disjoint<T>(ref readonly T first, nint firstCount, ref readonly T second, nint secondCount) =>

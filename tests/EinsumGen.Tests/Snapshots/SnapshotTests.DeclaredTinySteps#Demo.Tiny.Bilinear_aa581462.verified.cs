@@ -35,9 +35,9 @@ namespace Demo
             // The usual call, with views of exactly the declared shapes, dense and row-major, and an output apart from the
             // operands, runs right here with constant bounds and strides. Any other call goes on to the binding below, which
             // checks it (with the same errors) and reads its strides.
-            if (global::EinsumGen.Runtime.EinsumChecks.IsDense(x.Lengths, x.Strides, new int[] { 3 })
-                && global::EinsumGen.Runtime.EinsumChecks.IsDense(a.Lengths, a.Strides, new int[] { 3, 4 })
-                && global::EinsumGen.Runtime.EinsumChecks.IsDense(y.Lengths, y.Strides, new int[] { 4 }))
+            if ((x.Rank == 1 && x.Lengths[0] == 3 && x.Strides[0] == 1)
+                && (a.Rank == 2 && a.Lengths[0] == 3 && a.Lengths[1] == 4 && a.Strides[0] == 4 && a.Strides[1] == 1)
+                && (y.Rank == 1 && y.Lengths[0] == 4 && y.Strides[0] == 1))
             {
                 ref double dense_x = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in x.GetPinnableReference());
                 ref double dense_a = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in a.GetPinnableReference());
