@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -6,7 +7,7 @@ using System.Threading;
 
 namespace EinsumGen.KernelBenchmarks
 {
-    /// <summary>This machine's limits, measured: FMA throughput and copy bandwidth.</summary>
+    /// <summary>This machine's limits, measured: FMA throughput, and copy, read and write bandwidth.</summary>
     public static class Probes
     {
         /// <summary>Peak float32 GFLOP/s on <paramref name="threads"/> threads: 24 independent FMA chains of the widest vector.</summary>
@@ -81,6 +82,75 @@ namespace EinsumGen.KernelBenchmarks
                 best = Math.Max(best, 2.0 * n * sizeof(float) / s / 1e9);
             }
             return best;
+        }
+
+        /// <summary>
+        /// Read bandwidth in GB/s: vector sums over <paramref name="bytes"/> split over <paramref name="threads"/> threads,
+        /// warm (the footprint of the workload it is compared with, so both see the same caches); each thread times itself
+        /// after a common start, and the slowest sets the figure.
+        /// </summary>
+        public static double ReadGBps(int threads, long bytes)
+        {
+            int n = (int)(bytes / sizeof(float));
+            var src = new float[n];
+            src.AsSpan().Fill(1);
+            var sums = new float[threads * 16];
+            double best = 0;
+            for (int rep = 0; rep < 10; rep++)
+                best = Math.Max(best, bytes / TimedOnThreads(threads, t =>
+                {
+                    int lo = (int)((long)n * t / threads), hi = (int)((long)n * (t + 1) / threads);
+                    sums[t * 16] = SumStream(src.AsSpan(lo, hi - lo));
+                }) / 1e9);
+            Sink = sums[0];
+            return best;
+        }
+
+        /// <summary>Four independent Vector512 sums: as many loads in flight as the core allows, nothing else.</summary>
+        private static float SumStream(ReadOnlySpan<float> x)
+        {
+            ref float r = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
+            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            nuint i = 0, n = (nuint)x.Length - (nuint)x.Length % 64;
+            for (; i < n; i += 64)
+            {
+                s0 += Vector512.LoadUnsafe(ref r, i);
+                s1 += Vector512.LoadUnsafe(ref r, i + 16);
+                s2 += Vector512.LoadUnsafe(ref r, i + 32);
+                s3 += Vector512.LoadUnsafe(ref r, i + 48);
+            }
+            float sum = Vector512.Sum(s0 + s1 + s2 + s3);
+            for (; i < (nuint)x.Length; i++) sum += x[(int)i];
+            return sum;
+        }
+
+        /// <summary>Write bandwidth in GB/s: fills of <paramref name="bytes"/> split over <paramref name="threads"/> threads, warm, timed as <see cref="ReadGBps"/>.</summary>
+        public static double WriteGBps(int threads, long bytes)
+        {
+            int n = (int)(bytes / sizeof(float));
+            var dst = new float[n];
+            dst.AsSpan().Fill(0);
+            double best = 0;
+            for (int rep = 0; rep < 10; rep++)
+                best = Math.Max(best, bytes / TimedOnThreads(threads, t =>
+                {
+                    int lo = (int)((long)n * t / threads), hi = (int)((long)n * (t + 1) / threads);
+                    dst.AsSpan(lo, hi - lo).Fill(rep);
+                }) / 1e9);
+            return best;
+        }
+
+        /// <summary>Seconds the slowest of <paramref name="threads"/> threads takes for its part, after a common start.</summary>
+        private static double TimedOnThreads(int threads, Action<int> body)
+        {
+            var seconds = new double[threads];
+            RunOnThreads(threads, t =>
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                body(t);
+                seconds[t] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+            });
+            return seconds.Max();
         }
 
         private static void RunOnThreads(int threads, Action<int> body)

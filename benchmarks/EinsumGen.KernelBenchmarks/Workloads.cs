@@ -118,6 +118,17 @@ namespace EinsumGen.KernelBenchmarks
             RowC = Affine(s, 1),
         };
 
+        /// <summary>n,m->nm (outer product): M=n, N=m, an empty K group (one entry, offset 0).</summary>
+        public static Workload Outer(int s) => new()
+        {
+            Name = $"n,m->nm {s}",
+            Flops = (double)s * s,
+            A = Random(s, 11), B = Random(s, 12), C = Zeros(s * s),
+            RowA = Affine(s, 1), KA = Affine(1, 0),
+            KB = Affine(1, 0), ColB = Affine(s, 1),
+            RowC = Affine(s, s), ColC = Affine(s, 1),
+        };
+
         /// <summary>
         /// The tensor-train layer's big step, y[n,e,f,g,h] = Σ_abcd W[..]·x[n,a,b,c,d] (n=256, a..d=8, e..h=2), with the
         /// combined cores W laid out as the planner lays out that intermediate, [a,b,c,d,e,f,g,h] (<paramref name="planned"/>), or
