@@ -47,12 +47,12 @@ namespace Demo
                 // Step 1 of 1: c[m,k] = Σ_n a[m,n] · b[n,k]
                 if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
                 {
-                    // 16 lanes of k at a time, 16 rows of m at once.
-                    for (nint i_m = 0; i_m < size_m; i_m += 16)
+                    // 16 lanes of k at a time, 8 rows of m at once.
+                    for (nint i_m = 0; i_m < size_m; i_m += 8)
                     {
                         for (nint i_k = 0; i_k < 16; i_k += 16)
                         {
-                            global::System.Runtime.Intrinsics.Vector512<float> vacc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc8 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc9 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc10 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc11 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc12 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc13 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc14 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc15 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
+                            global::System.Runtime.Intrinsics.Vector512<float> vacc0 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc1 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc2 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc3 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc4 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc5 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc6 = global::System.Runtime.Intrinsics.Vector512<float>.Zero, vacc7 = global::System.Runtime.Intrinsics.Vector512<float>.Zero;
                             for (nint i_n = 0; i_n < size_n; i_n++)
                             {
                                 var lanes_b = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref dense_b, (nuint)(i_n * 16 + i_k)); // the same for every row
@@ -64,14 +64,6 @@ namespace Demo
                                 vacc5 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dense_a, (i_m + 5) * 16 + i_n)), lanes_b, vacc5);
                                 vacc6 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dense_a, (i_m + 6) * 16 + i_n)), lanes_b, vacc6);
                                 vacc7 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dense_a, (i_m + 7) * 16 + i_n)), lanes_b, vacc7);
-                                vacc8 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dense_a, (i_m + 8) * 16 + i_n)), lanes_b, vacc8);
-                                vacc9 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dense_a, (i_m + 9) * 16 + i_n)), lanes_b, vacc9);
-                                vacc10 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dense_a, (i_m + 10) * 16 + i_n)), lanes_b, vacc10);
-                                vacc11 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dense_a, (i_m + 11) * 16 + i_n)), lanes_b, vacc11);
-                                vacc12 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dense_a, (i_m + 12) * 16 + i_n)), lanes_b, vacc12);
-                                vacc13 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dense_a, (i_m + 13) * 16 + i_n)), lanes_b, vacc13);
-                                vacc14 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dense_a, (i_m + 14) * 16 + i_n)), lanes_b, vacc14);
-                                vacc15 = global::System.Runtime.Intrinsics.Vector512.FusedMultiplyAdd(global::System.Runtime.Intrinsics.Vector512.Create(global::System.Runtime.CompilerServices.Unsafe.Add(ref dense_a, (i_m + 15) * 16 + i_n)), lanes_b, vacc15);
                             }
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(vacc0, ref dense_c, (nuint)(i_m * 16 + i_k));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(vacc1, ref dense_c, (nuint)((i_m + 1) * 16 + i_k));
@@ -81,14 +73,6 @@ namespace Demo
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(vacc5, ref dense_c, (nuint)((i_m + 5) * 16 + i_k));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(vacc6, ref dense_c, (nuint)((i_m + 6) * 16 + i_k));
                             global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(vacc7, ref dense_c, (nuint)((i_m + 7) * 16 + i_k));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(vacc8, ref dense_c, (nuint)((i_m + 8) * 16 + i_k));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(vacc9, ref dense_c, (nuint)((i_m + 9) * 16 + i_k));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(vacc10, ref dense_c, (nuint)((i_m + 10) * 16 + i_k));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(vacc11, ref dense_c, (nuint)((i_m + 11) * 16 + i_k));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(vacc12, ref dense_c, (nuint)((i_m + 12) * 16 + i_k));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(vacc13, ref dense_c, (nuint)((i_m + 13) * 16 + i_k));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(vacc14, ref dense_c, (nuint)((i_m + 14) * 16 + i_k));
-                            global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(vacc15, ref dense_c, (nuint)((i_m + 15) * 16 + i_k));
                         }
                     }
                 }
