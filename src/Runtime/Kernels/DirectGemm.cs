@@ -80,11 +80,23 @@ namespace EinsumGen.Runtime.Kernels
                 T* B = g->B + g->BatchB[bi];
                 T* C = g->C + g->BatchC[bi];
                 if (r.M1 - r.M0 >= 16) PrefetchStrip(B + g->ColB[0] + j0, g->KB, g->K, (jEnd - j0) * sizeof(T));
-                for (int j = j0; j < jPair; j += 2 * W)
+                if ((long)g->K * (jPair - j0) * sizeof(T) <= 32 * 1024)
                 {
+                    // All of B's columns fit L1 (a short K: an outer product, a rank-few update): rows outside, so that
+                    // C is written row after row rather than in strips a row apart (n,m->nm at 4096²: 3.2 → 1.2 ms).
                     int mp = r.M0;
-                    for (; mp + 8 <= r.M1; mp += 8) RowsN8x2<T, TV, TS>(A, B, C, g, mp, j);
-                    for (; mp < r.M1; mp++) RowsN1<T, TV, TS>(A, B, C, g, mp, j, j + 2 * W);
+                    for (; mp + 8 <= r.M1; mp += 8)
+                        for (int j = j0; j < jPair; j += 2 * W) RowsN8x2<T, TV, TS>(A, B, C, g, mp, j);
+                    for (; mp < r.M1; mp++) RowsN1<T, TV, TS>(A, B, C, g, mp, j0, jPair);
+                }
+                else
+                {
+                    for (int j = j0; j < jPair; j += 2 * W)
+                    {
+                        int mp = r.M0;
+                        for (; mp + 8 <= r.M1; mp += 8) RowsN8x2<T, TV, TS>(A, B, C, g, mp, j);
+                        for (; mp < r.M1; mp++) RowsN1<T, TV, TS>(A, B, C, g, mp, j, j + 2 * W);
+                    }
                 }
                 if (jPair == jEnd) continue;
                 int m = r.M0;
