@@ -79,7 +79,7 @@ namespace EinsumGen.Runtime.Kernels
                 T* A = g->A + g->BatchA[bi];
                 T* B = g->B + g->BatchB[bi];
                 T* C = g->C + g->BatchC[bi];
-                if (r.M1 - r.M0 >= 16) PrefetchStrip(B + g->ColB[0] + j0, g->KB, g->K, (jEnd - j0) * sizeof(T));
+                if (r.M1 - r.M0 >= 16) TouchStrip(B + g->ColB[0] + j0, g->KB, g->K, (jEnd - j0) * sizeof(T));
                 if ((long)g->K * (jPair - j0) * sizeof(T) <= 32 * 1024)
                 {
                     // All of B's columns fit L1 (a short K: an outer product, a rank-few update): rows outside, so that
@@ -109,11 +109,12 @@ namespace EinsumGen.Runtime.Kernels
         [System.ThreadStatic] private static int t_sink;
 
         /// <summary>
-        /// Asks for a B strip that every row block will read (rows <paramref name="kB"/>, <paramref name="bytes"/> each) all
-        /// at once, so its cache lines arrive in parallel: when another core has just written B (the previous step's
-        /// result), demand misses fetch it line by line from that core's cache, which measured ~2x the whole step's time.
+        /// Reads one element of every cache line of a B strip that every row block will read (rows <paramref name="kB"/>,
+        /// <paramref name="bytes"/> each), up front, so the lines arrive in parallel: when another core has just written B
+        /// (the previous step's result), the loop's own misses fetch it line by line from that core's cache, which measured
+        /// ~2x the whole step's time (software prefetches of the same lines measured no gain).
         /// </summary>
-        private static void PrefetchStrip<T>(T* b, nint* kB, int k, int bytes) where T : unmanaged
+        private static void TouchStrip<T>(T* b, nint* kB, int k, int bytes) where T : unmanaged
         {
             if ((long)k * bytes < 16 * 1024) return;
             int sink = 0;
