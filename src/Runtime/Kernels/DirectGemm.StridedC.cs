@@ -9,7 +9,8 @@ namespace EinsumGen.Runtime.Kernels
         /// <summary>
         /// Along N with C's columns strided (a weight gradient ∂W[k,o] = Σ_n x[n,k]·∂y[n,o] computed as ∂Wᵀ, vectors along
         /// x's unit-stride k): blocks of 16 rows × one vector, so that the long factor B is streamed exactly once; each
-        /// block's accumulators go through a small tile into C's tables. Columns j0.. in whole vectors; returns where it stopped.
+        /// block's accumulators go through a small tile into C's tables (<see cref="KernelCommon.Scatter{T}"/>, which moves
+        /// contiguous runs a vector at a time). Columns j0.. in whole vectors; returns where it stopped.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static int AlongNStridedC<T, TV, TS>(GemmArgs<T>* g, GemmRange r, int j0)
@@ -31,24 +32,11 @@ namespace EinsumGen.Runtime.Kernels
                         int rows = System.Math.Min(16, r.M1 - m);
                         if (rows == 16 && g->KAffine && g->RowAUnit) RowsN16TileDense<T, TV, TS>(A, B, g, m, j, tile);
                         else RowsN16Tile<T, TV, TS>(A, B, g, m, r.M1 - 1, j, tile);
-                        ScatterTile(tile, W, C + g->ColC[j], g->RowC + m, g->ColC + j, rows);
+                        KernelCommon.Scatter(tile, W, C, g->RowC + m, g->ColC + j, rows, W, accumulate: false);
                     }
                 }
             }
             return jEnd;
-        }
-
-        /// <summary>Writes rows × <paramref name="width"/> tile elements through C's tables (columns relative to <paramref name="c"/>).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void ScatterTile<T>(T* tile, int width, T* c, nint* rowC, nint* colC, int rows) where T : unmanaged
-        {
-            nint col0 = colC[0];
-            for (int i = 0; i < rows; i++)
-            {
-                T* row = c + rowC[i] - col0;
-                T* t = tile + (nint)i * width;
-                for (int l = 0; l < width; l++) row[colC[l]] = t[l];
-            }
         }
 
         /// <summary>Rows m..m+15 (rows past <paramref name="mLast"/> repeat it and are not stored), one vector of columns at j, into <paramref name="tile"/>.</summary>
