@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace EinsumGen.Training
 {
@@ -56,7 +57,12 @@ namespace EinsumGen.Training
             int n = prediction.Length;
             T scale = T.CreateTruncating(2.0 / n);
             double sum = 0;
-            for (int i = 0; i < n; i++)
+            int i = 0;
+            // A training step's loss: vectors of T, squares summed in double vectors (a scalar double sum is one long
+            // chain of dependent adds: 4,096 outputs measured 11 µs, a tenth of the step's serial time).
+            if (typeof(T) == typeof(float)) i = SumFloatVectors(prediction, target, gradient, float.CreateTruncating(scale), ref sum);
+            else if (typeof(T) == typeof(double)) i = SumDoubleVectors(prediction, target, gradient, double.CreateTruncating(scale), ref sum);
+            for (; i < n; i++)
             {
                 T p = prediction[i], t = target[i];
                 double d = double.CreateTruncating(p) - double.CreateTruncating(t);
@@ -64,6 +70,53 @@ namespace EinsumGen.Training
                 gradient[i] = (p - t) * scale;
             }
             return T.CreateTruncating(sum / n);
+        }
+
+        /// <summary>The float vectors of <see cref="MeanSquaredErrorWithGradient{T}"/>; returns where the scalar tail starts.</summary>
+        private static int SumFloatVectors<T>(ReadOnlySpan<T> prediction, ReadOnlySpan<T> target, Span<T> gradient, float scale, ref double sum) where T : unmanaged
+        {
+            var p = MemoryMarshal.Cast<T, float>(prediction);
+            var t = MemoryMarshal.Cast<T, float>(target);
+            var g = MemoryMarshal.Cast<T, float>(gradient);
+            int w = Vector<float>.Count, i = 0;
+            if (!Vector.IsHardwareAccelerated) return 0;
+            Vector<double> s0 = Vector<double>.Zero, s1 = Vector<double>.Zero;
+            var vs = new Vector<float>(scale);
+            for (; i + w <= p.Length; i += w)
+            {
+                var vp = new Vector<float>(p.Slice(i));
+                var vt = new Vector<float>(t.Slice(i));
+                Vector.Widen(vp, out var pLow, out var pHigh);
+                Vector.Widen(vt, out var tLow, out var tHigh);
+                Vector<double> dLow = pLow - tLow, dHigh = pHigh - tHigh;
+                s0 += dLow * dLow;
+                s1 += dHigh * dHigh;
+                ((vp - vt) * vs).CopyTo(g.Slice(i)); // after both reads: the gradient may alias either input
+            }
+            sum += Vector.Sum(s0 + s1);
+            return i;
+        }
+
+        /// <summary>The double vectors of <see cref="MeanSquaredErrorWithGradient{T}"/>; returns where the scalar tail starts.</summary>
+        private static int SumDoubleVectors<T>(ReadOnlySpan<T> prediction, ReadOnlySpan<T> target, Span<T> gradient, double scale, ref double sum) where T : unmanaged
+        {
+            var p = MemoryMarshal.Cast<T, double>(prediction);
+            var t = MemoryMarshal.Cast<T, double>(target);
+            var g = MemoryMarshal.Cast<T, double>(gradient);
+            int w = Vector<double>.Count, i = 0;
+            if (!Vector.IsHardwareAccelerated) return 0;
+            Vector<double> s0 = Vector<double>.Zero;
+            var vs = new Vector<double>(scale);
+            for (; i + w <= p.Length; i += w)
+            {
+                var vp = new Vector<double>(p.Slice(i));
+                var vt = new Vector<double>(t.Slice(i));
+                var d = vp - vt;
+                s0 += d * d;
+                (d * vs).CopyTo(g.Slice(i));
+            }
+            sum += Vector.Sum(s0);
+            return i;
         }
 
         internal static void CheckLengths(int prediction, int target, int gradient)

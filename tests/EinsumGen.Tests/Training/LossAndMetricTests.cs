@@ -31,6 +31,36 @@ namespace EinsumGen.Tests.Training
         }
 
         [Fact]
+        public void LossWithGradientAgreesWithTheSeparateFunctionsAtEveryLength()
+        {
+            // Lengths around the vector widths (the vector loop, its scalar tail), float and double, the gradient written
+            // over the prediction it reads: the loss as the one-loop MeanSquaredError (summed in another order, so to a
+            // relative 1e-12), the gradient exactly as MeanSquaredErrorGradient.
+            var r = new SeededRandom(11);
+            for (int n = 1; n <= 70; n++)
+            {
+                var pred = new double[n];
+                var target = new double[n];
+                r.FillNormal<double>(pred);
+                r.FillNormal<double>(target);
+                var expected = new double[n];
+                Losses.MeanSquaredErrorGradient<double>(pred, target, expected);
+                double loss = Losses.MeanSquaredError<double>(pred, target);
+                var aliased = (double[])pred.Clone();
+                Assert.Equal(loss, Losses.MeanSquaredErrorWithGradient<double>(aliased, target, aliased), loss * 1e-12);
+                Assert.Equal(expected, aliased);
+
+                float[] fp = Array.ConvertAll(pred, v => (float)v), ft = Array.ConvertAll(target, v => (float)v);
+                var fExpected = new float[n];
+                Losses.MeanSquaredErrorGradient<float>(fp, ft, fExpected);
+                float fLoss = Losses.MeanSquaredError<float>(fp, ft);
+                var fGradient = new float[n];
+                Assert.Equal(fLoss, Losses.MeanSquaredErrorWithGradient<float>(fp, ft, fGradient), fLoss * 1e-6f);
+                Assert.Equal(fExpected, fGradient);
+            }
+        }
+
+        [Fact]
         public void GradientMatchesFiniteDifferences()
         {
             var r = new SeededRandom(4);
