@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 using BenchmarkDotNet.Attributes;
@@ -66,19 +68,54 @@ namespace EinsumGen.Benchmarks
         public void TrainingStep() => _state.TrainingStep();
     }
 
-    /// <summary>A quick harness: median of repeated timings, printed with the backward/forward ratio from the same run.</summary>
+    /// <summary>
+    /// A quick harness: median of repeated timings, printed with the backward/forward ratio from the same run, and each
+    /// time against the same call with every step run whole (no slicing over the cores), interleaved round by round.
+    /// </summary>
     public static class TensorTrainRatios
     {
         public static void Print()
         {
             var state = new TensorTrainState();
-            double forward = Median(state.Forward), backward = Median(state.Backward), step = Median(state.TrainingStep);
+            var (forward, forwardWhole) = Compare(state.Forward);
+            var (backward, backwardWhole) = Compare(state.Backward);
+            var (step, stepWhole) = Compare(state.TrainingStep);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"tensor-train layer (n=256, float32, {Environment.ProcessorCount} cores): forward {forward:0.000} ms, backward {backward:0.000} ms " +
                 $"(backward/forward {backward / forward:0.00}x), training step {step:0.000} ms, 10,000 epochs ≈ {step * 10:0.0} s"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  steps run whole instead of sliced over the cores: forward {forwardWhole:0.000} ms (sliced/whole {forward / forwardWhole:0.00}), " +
+                $"backward {backwardWhole:0.000} ms ({backward / backwardWhole:0.00}), training step {stepWhole:0.000} ms ({step / stepWhole:0.00})"));
         }
 
-        /// <summary>Median milliseconds over 101 runs.</summary>
-        private static double Median(Action action) => Timing.MedianSeconds(action, 101) * 1e3;
+        /// <summary>Median milliseconds with slicing on and off: 15 rounds of 9 runs each way, alternating, after warm-up.</summary>
+        private static (double Sliced, double Whole) Compare(Action action)
+        {
+            var times = new[] { new List<double>(), new List<double>() };
+            try
+            {
+                Timing.MedianSeconds(action, 1);
+                for (int round = 0; round < 15; round++)
+                {
+                    for (int mode = 0; mode < 2; mode++)
+                    {
+                        EinsumGen.Runtime.SlicedStep.Enabled = mode == 0;
+                        action();
+                        for (int i = 0; i < 9; i++)
+                        {
+                            long start = Stopwatch.GetTimestamp();
+                            action();
+                            times[mode].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                EinsumGen.Runtime.SlicedStep.Enabled = true;
+            }
+            foreach (var list in times) list.Sort();
+            return (times[0][times[0].Count / 2], times[1][times[1].Count / 2]);
+        }
     }
 }

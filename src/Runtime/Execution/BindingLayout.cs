@@ -71,6 +71,7 @@ namespace EinsumGen.Runtime
                 _leftGradient[k] = GradientCall(k, left: true);
                 if (Steps[k].Right >= 0) _rightGradient[k] = GradientCall(k, left: false);
             }
+            SliceKey = StepSlicing.Choose(_forward, _leftGradient, _rightGradient);
         }
 
         /// <summary>The call's key in the program's cache (see <see cref="EinsumBinding"/>); set once, before the layout is shared.</summary>
@@ -79,6 +80,9 @@ namespace EinsumGen.Runtime
         public int Hash { get; set; }
 
         public IReadOnlyList<ProgramStep> Steps { get; }
+
+        /// <summary>The key of the label the large steps are sliced along over the cores (<see cref="StepSlicing"/>); -1 for none.</summary>
+        public int SliceKey { get; }
 
         public long Size(int label) => _size[label];
 
@@ -284,19 +288,20 @@ namespace EinsumGen.Runtime
         private StepCall Call(List<int> kept, List<int> summed, int firstId, int secondId, long[] resultStrides)
         {
             int n = kept.Count + summed.Count;
+            var keys = new int[n];
             var sizes = new nint[n];
             var s1 = new nint[n];
             var s2 = new nint[n];
             var so = new nint[n];
             for (int d = 0; d < n; d++)
             {
-                int key = d < kept.Count ? kept[d] : summed[d - kept.Count];
+                int key = keys[d] = d < kept.Count ? kept[d] : summed[d - kept.Count];
                 sizes[d] = (nint)SizeOf(key);
                 s1[d] = (nint)_tensorStrides[firstId][key];
                 s2[d] = secondId < 0 ? 0 : (nint)_tensorStrides[secondId][key];
                 so[d] = d < kept.Count ? (nint)resultStrides[key] : 0;
             }
-            return new StepCall(kept.Count, sizes, s1, s2, secondId >= 0, so);
+            return new StepCall(kept.Count, keys, sizes, s1, s2, secondId >= 0, so);
         }
 
         private int OutputDim(EinsumTerm term, int k) => term.HasEllipsis && k >= term.EllipsisIndex ? k + _ellipsis.Length : k;

@@ -9,7 +9,7 @@ namespace EinsumGen.Runtime
         public void ExecuteStep<T>(int step, ref T left, ref T right, ref T result) where T : unmanaged, INumberBase<T>
         {
             var call = Layout.Forward(step);
-            StepKernel.Contract(call.Kept, call.Sizes, ref left, call.FirstStrides, ref right, call.SecondStrides, call.HasSecond, ref result, call.ResultStrides, accumulate: false);
+            SlicedStep.Contract(call, ref left, ref right, ref result, accumulate: false);
         }
 
         /// <summary>
@@ -23,8 +23,7 @@ namespace EinsumGen.Runtime
         {
             var call = Layout.Gradient(step, left) ?? throw new InvalidOperationException("No gradient buffer was registered for that operand.");
             bool leaf = (left ? Layout.Steps[step].Left : Layout.Steps[step].Right) < _program.OperandCount;
-            StepKernel.Contract(call.Kept, call.Sizes, ref resultGradient, call.FirstStrides, ref other, call.SecondStrides, call.HasSecond, ref target, call.ResultStrides,
-                leaf && accumulate);
+            SlicedStep.Contract(call, ref resultGradient, ref other, ref target, leaf && accumulate);
         }
     }
 }

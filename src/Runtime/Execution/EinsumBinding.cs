@@ -108,6 +108,13 @@ namespace EinsumGen.Runtime
         /// <summary>True when this call runs the order planned at build time (always, when every size is declared).</summary>
         public bool UsesBuildTimePlan => ReferenceEquals(Layout.Steps, _program.Steps);
 
+        /// <summary>The label this call's large steps are sliced along over the cores ('\0' for none; tests and diagnostics).</summary>
+        internal char SliceLabel => Layout.SliceKey is int key and > 0 and < BindingLayout.EllipsisKey ? (char)key : '\0';
+
+        /// <summary>Whether step <paramref name="step"/> runs sliced (forward), or its gradient into the left or right input does.</summary>
+        internal bool IsSliced(int step, bool? gradientLeft = null) =>
+            (gradientLeft is bool left ? Layout.Gradient(step, left) : Layout.Forward(step)) is { SliceDim: >= 0 };
+
         /// <summary>How many pairwise (or unary) steps this call runs.</summary>
         public int StepCount => Layout.Steps.Count;
 

@@ -7,17 +7,22 @@ namespace EinsumGen.Runtime
     /// </summary>
     internal sealed class StepCall
     {
-        public StepCall(int kept, nint[] sizes, nint[] firstStrides, nint[] secondStrides, bool hasSecond, nint[] resultStrides)
+        public StepCall(int kept, int[] keys, nint[] sizes, nint[] firstStrides, nint[] secondStrides, bool hasSecond, nint[] resultStrides, int sliceDim = -1)
         {
             Kept = kept;
+            Keys = keys;
             Sizes = sizes;
             FirstStrides = firstStrides;
             SecondStrides = secondStrides;
             HasSecond = hasSecond;
             ResultStrides = resultStrides;
+            SliceDim = sliceDim;
         }
 
         public int Kept { get; }
+
+        /// <summary>Each dimension's key in the layout (a label's char code, or an ellipsis dimension's key).</summary>
+        public int[] Keys { get; }
 
         public nint[] Sizes { get; }
 
@@ -28,5 +33,25 @@ namespace EinsumGen.Runtime
         public bool HasSecond { get; }
 
         public nint[] ResultStrides { get; }
+
+        /// <summary>
+        /// The dimension this call is sliced along over the cores (<see cref="SlicedStep"/>), the same label in every sliced
+        /// step of the layout; -1 when the call runs whole (its kernel may still split it on its own).
+        /// </summary>
+        public int SliceDim { get; }
+
+        /// <summary>Multiply-adds of the call: the product of its sizes.</summary>
+        public double MultiplyAdds
+        {
+            get
+            {
+                double product = 1;
+                foreach (nint size in Sizes) product *= size;
+                return product;
+            }
+        }
+
+        /// <summary>This call sliced along dimension <paramref name="dim"/>.</summary>
+        public StepCall WithSlice(int dim) => new(Kept, Keys, Sizes, FirstStrides, SecondStrides, HasSecond, ResultStrides, dim);
     }
 }

@@ -13,8 +13,8 @@ namespace EinsumGen.Runtime
     {
         private enum Group { Batch, M, N, K, None }
 
-        public static void Contract<T>(int kept, nint[] sizes, ref T first, nint[] firstStrides, ref T second, nint[] secondStrides, bool hasSecond,
-            ref T result, nint[] resultStrides, bool accumulate) where T : unmanaged, INumberBase<T>
+        public static void Contract<T>(int kept, ReadOnlySpan<nint> sizes, ref T first, ReadOnlySpan<nint> firstStrides, ref T second, ReadOnlySpan<nint> secondStrides,
+            bool hasSecond, ref T result, ReadOnlySpan<nint> resultStrides, bool accumulate) where T : unmanaged, INumberBase<T>
         {
             if (!hasSecond || accumulate)
             {
@@ -48,7 +48,7 @@ namespace EinsumGen.Runtime
         }
 
         /// <summary>Fills one offset table from the dimensions in group <paramref name="g"/>; returns its length.</summary>
-        private static int Build(ReadOnlySpan<Group> group, nint[] sizes, Span<nint> scratch, ref nint[] table, Group g, nint[] strides)
+        private static int Build(ReadOnlySpan<Group> group, ReadOnlySpan<nint> sizes, Span<nint> scratch, ref nint[] table, Group g, ReadOnlySpan<nint> strides)
         {
             int n = sizes.Length, count = 0;
             var groupSizes = scratch.Slice(0, n);

@@ -10,7 +10,8 @@ namespace EinsumGen.Runtime
     /// </summary>
     internal static class StridedKernel
     {
-        public static void Contract<T>(int kept, nint[] sizes, ref T left, nint[] leftStrides, ref T right, nint[] rightStrides, bool hasRight, ref T result, nint[] resultStrides, bool accumulate)
+        public static void Contract<T>(int kept, ReadOnlySpan<nint> sizes, ref T left, ReadOnlySpan<nint> leftStrides, ref T right, ReadOnlySpan<nint> rightStrides, bool hasRight,
+            ref T result, ReadOnlySpan<nint> resultStrides, bool accumulate)
             where T : unmanaged, INumberBase<T>
         {
             int n = sizes.Length;

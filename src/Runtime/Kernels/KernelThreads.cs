@@ -10,8 +10,10 @@ namespace EinsumGen.Runtime.Kernels
     /// into parts. Parts are claimed from a shared counter, the caller included, so a worker that the OS is slow to
     /// schedule (a busy, shared machine) costs nothing: the caller runs the parts no one has claimed yet and only waits
     /// for parts already running. Allocation-free per call: the job is a function pointer plus a pointer to state on the
-    /// caller's stack (valid while the caller waits, and a part can only be claimed while the caller waits). One call at
-    /// a time owns the pool; a concurrent caller runs alone. An idle worker polls for 0.25 ms before it blocks, so the
+    /// caller's stack (valid while the caller waits, and a part can only be claimed while the caller waits). A pinned call
+    /// (<see cref="TryRun"/>'s <c>pinned</c>) gives part p to thread p first — the caller is thread 0 — so that calls sliced
+    /// the same way find their data where they left it; a thread done with its own part takes any part still unclaimed.
+    /// One call at a time owns the pool; a concurrent caller runs alone. An idle worker polls for 0.25 ms before it blocks, so the
     /// split calls of a training step, a few serial microseconds apart, find it awake.
     /// </summary>
     internal static unsafe class KernelThreads
@@ -28,6 +30,9 @@ namespace EinsumGen.Runtime.Kernels
         private static int s_parts;
         private static int s_completed;
         private static Exception? s_error;
+        private static bool s_pinned;
+        /// <summary>Per part of a pinned call: generation &lt;&lt; 1, plus 1 once claimed.</summary>
+        private static readonly long[] s_taken = new long[WorkerCount + 1];
         /// <summary>(generation &lt;&lt; 32) | next unclaimed part.</summary>
         private static long s_claim;
 
@@ -44,9 +49,10 @@ namespace EinsumGen.Runtime.Kernels
 
         /// <summary>
         /// Runs job(state, part, parts) for part = 0..parts-1 on the calling thread and up to threads − 1 workers. Returns
-        /// false without running anything when the pool is taken, the caller is a worker, or there is nothing to share.
+        /// false without running anything when the pool is taken, the caller is a worker, or there is nothing to share. With
+        /// <paramref name="pinned"/>, part p goes to thread p first (parts must not exceed threads).
         /// </summary>
-        public static bool TryRun(delegate* managed<void*, int, int, void> job, void* state, int parts, int threads)
+        public static bool TryRun(delegate* managed<void*, int, int, void> job, void* state, int parts, int threads, bool pinned = false)
         {
             threads = Math.Min(threads, WorkerCount + 1);
             if (parts < 2 || threads < 2 || t_isWorker) return false;
@@ -60,10 +66,15 @@ namespace EinsumGen.Runtime.Kernels
                 s_completed = 0;
                 s_error = null;
                 long generation = (Volatile.Read(ref s_claim) >> 32) + 1;
+                s_pinned = pinned && parts <= s_taken.Length;
+                if (s_pinned)
+                {
+                    for (int p = 0; p < parts; p++) s_taken[p] = generation << 1;
+                }
                 Volatile.Write(ref s_claim, generation << 32); // publishes the fields above
                 for (int i = 0; i < threads - 1; i++) workers[i].Signal(generation);
 
-                RunParts(generation);
+                RunParts(generation, 0);
 
                 // Only parts that workers have claimed can still be running: spin briefly, then block.
                 SpinWait spin = default;
@@ -88,9 +99,17 @@ namespace EinsumGen.Runtime.Kernels
             }
         }
 
-        /// <summary>Claims and runs parts of <paramref name="generation"/> until none is left (or the call is over).</summary>
-        private static void RunParts(long generation)
+        /// <summary>Claims and runs parts of <paramref name="generation"/> until none is left (or the call is over); <paramref name="self"/> is the thread's number (the caller's is 0).</summary>
+        private static void RunParts(long generation, int self)
         {
+            if (Volatile.Read(ref s_claim) >> 32 != generation) return;
+            if (s_pinned)
+            {
+                int parts = s_parts;
+                if (self < parts) TryRunPinned(generation, self);
+                for (int p = 0; p < parts; p++) TryRunPinned(generation, p);
+                return;
+            }
             while (true)
             {
                 long word = Volatile.Read(ref s_claim);
@@ -100,12 +119,25 @@ namespace EinsumGen.Runtime.Kernels
                 if (part >= parts) return;
                 if (Interlocked.CompareExchange(ref s_claim, word + 1, word) != word) continue;
                 // Claimed: the caller cannot return before this part completes, so the job and state are valid.
-                try { s_job(s_state, part, parts); }
-                catch (Exception e) { s_error = e; }
-                if (Interlocked.Increment(ref s_completed) == parts)
-                {
-                    lock (s_doneLock) Monitor.PulseAll(s_doneLock);
-                }
+                RunClaimed(part, parts);
+            }
+        }
+
+        /// <summary>Runs part <paramref name="part"/> of a pinned call unless another thread has claimed it.</summary>
+        private static void TryRunPinned(long generation, int part)
+        {
+            // The expected value carries the generation: a worker still holding an older call's number claims nothing.
+            if (Interlocked.CompareExchange(ref s_taken[part], (generation << 1) | 1, generation << 1) != generation << 1) return;
+            RunClaimed(part, s_parts);
+        }
+
+        private static void RunClaimed(int part, int parts)
+        {
+            try { s_job(s_state, part, parts); }
+            catch (Exception e) { s_error = e; }
+            if (Interlocked.Increment(ref s_completed) == parts)
+            {
+                lock (s_doneLock) Monitor.PulseAll(s_doneLock);
             }
         }
 
@@ -126,10 +158,12 @@ namespace EinsumGen.Runtime.Kernels
         private sealed class Worker
         {
             private readonly SemaphoreSlim _go = new(0);
+            private readonly int _index;
             private long _generation;
 
             public Worker(int index)
             {
+                _index = index;
                 var thread = new Thread(Loop, 256 * 1024) { IsBackground = true, Name = $"EinsumGen kernel worker {index + 1}" };
                 thread.Start();
             }
@@ -154,7 +188,7 @@ namespace EinsumGen.Runtime.Kernels
                     while (Volatile.Read(ref _generation) == seen && Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(16);
                     _go.Wait();
                     seen = Volatile.Read(ref _generation);
-                    RunParts(seen);
+                    RunParts(seen, _index + 1);
                 }
             }
         }

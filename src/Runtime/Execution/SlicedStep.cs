@@ -1,0 +1,179 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+using EinsumGen.Runtime.Kernels;
+
+namespace EinsumGen.Runtime
+{
+    /// <summary>
+    /// Runs a step, sliced over the cores along the dimension its layout chose (<see cref="StepSlicing"/>): part p takes
+    /// the p-th contiguous range of that label, on the calling thread for part 0 and on a kernel worker for the others, in
+    /// every sliced step alike, so each core finds its slice of an intermediate in its own cache. Where the label is kept
+    /// in the result, the parts write disjoint parts of it; where it is summed, part 0 writes the result and every other
+    /// part a partial result of its own, added in afterwards. Steps without a slice run whole.
+    /// </summary>
+    internal static unsafe class SlicedStep
+    {
+        /// <summary>False runs every step whole (benchmarks compare the two in one process).</summary>
+        internal static bool Enabled = true;
+
+        private static long s_calls;
+
+        /// <summary>Steps that ran sliced so far (tests).</summary>
+        internal static long Calls => Volatile.Read(ref s_calls);
+
+        public static void Contract<T>(StepCall call, ref T first, ref T second, ref T result, bool accumulate) where T : unmanaged, INumberBase<T>
+        {
+            int dim = call.SliceDim;
+            if (dim >= 0 && Enabled)
+            {
+                int threads = Math.Min(ContractionKernel.MaxDegreeOfParallelism, KernelThreads.WorkerCount + 1);
+                int parts = (int)Math.Min(threads, call.Sizes[dim]);
+                if (parts > 1 && !Thread.CurrentThread.IsThreadPoolThread && TryRun(call, ref first, ref second, ref result, accumulate, parts)) return;
+            }
+            StepKernel.Contract(call.Kept, call.Sizes, ref first, call.FirstStrides, ref second, call.SecondStrides, call.HasSecond,
+                ref result, call.ResultStrides, accumulate);
+        }
+
+        private static bool TryRun<T>(StepCall call, ref T first, ref T second, ref T result, bool accumulate, int parts) where T : unmanaged, INumberBase<T>
+        {
+            int rank = call.Sizes.Length, kept = call.Kept;
+            // A partial result is dense over the kept dimensions (row-major), with stride 0 along the summed ones.
+            Span<nint> partialStrides = stackalloc nint[rank];
+            partialStrides.Clear();
+            nint length = 1;
+            for (int d = kept - 1; d >= 0; d--)
+            {
+                partialStrides[d] = length;
+                length *= call.Sizes[d];
+            }
+            nint* partials = stackalloc nint[parts];
+            fixed (T* pFirst = &first)
+            fixed (T* pSecond = &second)
+            fixed (T* pResult = &result)
+            fixed (nint* sizes = call.Sizes)
+            fixed (nint* firstStrides = call.FirstStrides)
+            fixed (nint* secondStrides = call.SecondStrides)
+            fixed (nint* resultStrides = call.ResultStrides)
+            fixed (nint* pPartialStrides = partialStrides)
+            {
+                var job = new Job<T>
+                {
+                    First = pFirst, Second = pSecond, Result = pResult,
+                    Sizes = sizes, FirstStrides = firstStrides, SecondStrides = secondStrides, ResultStrides = resultStrides,
+                    PartialStrides = pPartialStrides, Partials = partials, PartialLength = length,
+                    Rank = rank, Kept = kept, Dim = call.SliceDim, HasSecond = call.HasSecond, Accumulate = accumulate,
+                };
+                if (!KernelThreads.TryRun(&RunPart<T>, &job, parts, parts, pinned: true)) return false;
+                Interlocked.Increment(ref s_calls);
+                if (call.SliceDim >= kept && length > 0)
+                {
+                    for (int p = 1; p < parts; p++) AddInto(pResult, resultStrides, (T*)partials[p], pPartialStrides, sizes, kept);
+                }
+            }
+            return true;
+        }
+
+        private static void RunPart<T>(void* state, int part, int parts) where T : unmanaged, INumberBase<T>
+        {
+            var job = (Job<T>*)state;
+            int rank = job->Rank, d = job->Dim, kept = job->Kept;
+            nint total = job->Sizes[d];
+            nint lo = total * part / parts, hi = total * (part + 1) / parts;
+            Span<nint> sizes = stackalloc nint[rank];
+            new ReadOnlySpan<nint>(job->Sizes, rank).CopyTo(sizes);
+            sizes[d] = hi - lo;
+            ref T first = ref Unsafe.AsRef<T>(job->First + lo * job->FirstStrides[d]);
+            ref T second = ref Unsafe.AsRef<T>(job->Second + lo * job->SecondStrides[d]);
+            var firstStrides = new ReadOnlySpan<nint>(job->FirstStrides, rank);
+            var secondStrides = new ReadOnlySpan<nint>(job->SecondStrides, rank);
+            if (d < kept || part == 0)
+            {
+                T* result = job->Result + (d < kept ? lo * job->ResultStrides[d] : 0);
+                StepKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, job->HasSecond,
+                    ref Unsafe.AsRef<T>(result), new ReadOnlySpan<nint>(job->ResultStrides, rank), job->Accumulate);
+                return;
+            }
+            T* partial = PartialBuffer<T>.ForCurrentThread(job->PartialLength);
+            job->Partials[part] = (nint)partial;
+            StepKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, job->HasSecond,
+                ref Unsafe.AsRef<T>(partial), new ReadOnlySpan<nint>(job->PartialStrides, rank), accumulate: false);
+        }
+
+        /// <summary>target[i] += source[i] over <paramref name="rank"/> dimensions, each tensor with its own strides.</summary>
+        private static void AddInto<T>(T* target, nint* targetStrides, T* source, nint* sourceStrides, nint* sizes, int rank) where T : unmanaged, INumberBase<T>
+        {
+            // Merge dimensions that are contiguous in both, so that a dense result is one long run.
+            Span<nint> n = stackalloc nint[rank + 1], ts = stackalloc nint[rank + 1], ss = stackalloc nint[rank + 1];
+            int dims = 0;
+            n[0] = 1; ts[0] = 1; ss[0] = 1;
+            for (int d = rank - 1; d >= 0; d--)
+            {
+                if (sizes[d] == 1) continue;
+                if (dims > 0 && targetStrides[d] == ts[dims - 1] * n[dims - 1] && sourceStrides[d] == ss[dims - 1] * n[dims - 1])
+                {
+                    n[dims - 1] *= sizes[d];
+                    continue;
+                }
+                (n[dims], ts[dims], ss[dims]) = (sizes[d], targetStrides[d], sourceStrides[d]);
+                dims++;
+            }
+            if (dims == 0) (n[0], ts[0], ss[0], dims) = (1, 1, 1, 1);
+            // dims are innermost first now; walk the outer ones with an odometer.
+            Span<nint> index = stackalloc nint[dims];
+            index.Clear();
+            nint inner = n[0], to = 0, so = 0;
+            while (true)
+            {
+                if (ts[0] == 1 && ss[0] == 1)
+                {
+                    var run = new Span<T>(target + to, checked((int)inner));
+                    TensorPrimitives.Add<T>(run, new ReadOnlySpan<T>(source + so, (int)inner), run);
+                }
+                else
+                {
+                    for (nint i = 0; i < inner; i++) target[to + i * ts[0]] += source[so + i * ss[0]];
+                }
+                int o = 1;
+                for (; o < dims; o++)
+                {
+                    to += ts[o];
+                    so += ss[o];
+                    if (++index[o] < n[o]) break;
+                    to -= ts[o] * n[o];
+                    so -= ss[o] * n[o];
+                    index[o] = 0;
+                }
+                if (o >= dims) return;
+            }
+        }
+
+        /// <summary>One thread's buffer for partial results: pinned (another thread adds it in), reused, grown as needed.</summary>
+        private static class PartialBuffer<T> where T : unmanaged
+        {
+            [ThreadStatic] private static T[]? t_buffer;
+
+            public static T* ForCurrentThread(nint length)
+            {
+                var buffer = t_buffer;
+                if (buffer is null || buffer.Length < length)
+                {
+                    buffer = t_buffer = GC.AllocateUninitializedArray<T>(checked((int)Math.Max(length, 2L * (buffer?.Length ?? 0))), pinned: true);
+                }
+                return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+            }
+        }
+
+        private struct Job<T> where T : unmanaged
+        {
+            public T* First, Second, Result;
+            public nint* Sizes, FirstStrides, SecondStrides, ResultStrides, PartialStrides, Partials;
+            public nint PartialLength;
+            public int Rank, Kept, Dim;
+            public bool HasSecond, Accumulate;
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System;
+using EinsumGen.Runtime.Kernels;
+
+namespace EinsumGen.Runtime
+{
+    /// <summary>
+    /// Chooses one label to slice a layout's large steps along, so that each core works on the same slice of it in every
+    /// step (as opt_einsum's and cotengra's slicing, but over the cores). A step's own split keeps a step's work balanced
+    /// but not its data in place: in the tensor train, W = t1·t2 written by one core was read whole by both in y = x·W, and
+    /// its lines travelled between the cores on every step. Sliced along a, each core computes the rows of W it then
+    /// multiplies (y's halves are partial sums, added at the end), and the backward pass keeps the same halves of ∂W.
+    /// </summary>
+    internal static class StepSlicing
+    {
+        /// <summary>A step with fewer multiply-adds stays whole: slicing it would save less than a fork-join costs (~2 µs).</summary>
+        internal const double MinMultiplyAdds = 1 << 17;
+
+        /// <summary>
+        /// A partial result per core (the label summed in that step) must be this many times smaller than the step's
+        /// multiply-adds: its extra write and addition are then a small share of the step.
+        /// </summary>
+        private const double PartialRatio = 32;
+
+        /// <summary>
+        /// Marks the calls to slice (in place): the steps with the chosen label, when at least two large steps share one.
+        /// Returns the label's key, or -1 when every step runs whole.
+        /// </summary>
+        public static int Choose(StepCall[] forward, StepCall?[] left, StepCall?[] right)
+        {
+            int best = -1, bestCount = 0;
+            double bestScore = 0, bestSize = 0, bestStride = 0;
+            // Scores count multiply-adds in tenths, summed exactly (whole numbers far below 2^53), so that two labels
+            // sliced in the same steps tie exactly and the later rules decide.
+            foreach (int key in CandidateKeys(forward, left, right))
+            {
+                int count = 0;
+                double score = 0, size = 0, stride = 0;
+                Visit(forward, left, right, call =>
+                {
+                    int d = SliceableDim(call, key);
+                    if (d < 0) return;
+                    count++;
+                    // A slice kept in the result needs no addition afterwards: prefer it when otherwise equal.
+                    score += d < call.Kept ? 10 * call.MultiplyAdds : 9 * call.MultiplyAdds;
+                    size = call.Sizes[d];
+                    stride = Math.Max(stride, Math.Max(Math.Abs((double)call.FirstStrides[d]), Math.Abs((double)call.SecondStrides[d])));
+                });
+                // More sliced steps keep more data in place; then more work; then a finer split; then the outermost label,
+                // whose slices are the longest contiguous runs.
+                bool better = count > bestCount || (count == bestCount && (score > bestScore || (score == bestScore &&
+                    (size > bestSize || (size == bestSize && stride > bestStride)))));
+                if (count >= 2 && 2 * score >= 10 * ContractionKernel.ParallelFlops && better)
+                {
+                    (best, bestCount, bestScore, bestSize, bestStride) = (key, count, score, size, stride);
+                }
+            }
+            if (best < 0) return -1;
+            Mark(forward, best);
+            Mark(left, best);
+            Mark(right, best);
+            return best;
+        }
+
+        /// <summary>The dimension of <paramref name="call"/> holding <paramref name="key"/> when the call is large enough to slice along it; else -1.</summary>
+        private static int SliceableDim(StepCall call, int key)
+        {
+            if (!call.HasSecond || call.MultiplyAdds < MinMultiplyAdds) return -1;
+            int d = Array.IndexOf(call.Keys, key);
+            if (d < 0 || call.Sizes[d] < 2) return -1;
+            if (CutsRun(call, call.FirstStrides, d) || CutsRun(call, call.SecondStrides, d) || CutsRun(call, call.ResultStrides, d)) return -1;
+            if (d >= call.Kept)
+            {
+                double kept = 1;
+                for (int i = 0; i < call.Kept; i++) kept *= call.Sizes[i];
+                if (kept * PartialRatio > call.MultiplyAdds) return -1;
+            }
+            return d;
+        }
+
+        /// <summary>
+        /// Whether slicing along <paramref name="d"/> would leave a tensor's innermost contiguous run (the one its kernel
+        /// streams with vectors) shorter than <see cref="MinRun"/> elements: in the tensor train, slicing e would halve the
+        /// 16 outputs of y = x·W that fill one vector.
+        /// </summary>
+        private static bool CutsRun(StepCall call, nint[] strides, int d)
+        {
+            int parts = (int)Math.Min(Environment.ProcessorCount, call.Sizes[d]);
+            nint run = 1;
+            for (bool extended = true; extended;)
+            {
+                extended = false;
+                for (int i = 0; i < strides.Length; i++)
+                {
+                    if (strides[i] != run || call.Sizes[i] < 2) continue;
+                    if (i == d) return run * (call.Sizes[d] / parts) < MinRun;
+                    run *= call.Sizes[i];
+                    extended = true;
+                    break;
+                }
+            }
+            return false;
+        }
+
+        /// <summary>The shortest contiguous run a slice may leave (one Vector512 of float).</summary>
+        private const int MinRun = 16;
+
+        private static System.Collections.Generic.HashSet<int> CandidateKeys(StepCall[] forward, StepCall?[] left, StepCall?[] right)
+        {
+            var keys = new System.Collections.Generic.HashSet<int>();
+            Visit(forward, left, right, call =>
+            {
+                if (call.HasSecond && call.MultiplyAdds >= MinMultiplyAdds) keys.UnionWith(call.Keys);
+            });
+            return keys;
+        }
+
+        private static void Visit(StepCall[] forward, StepCall?[] left, StepCall?[] right, Action<StepCall> visit)
+        {
+            foreach (var call in forward) visit(call);
+            foreach (var call in left) if (call is not null) visit(call);
+            foreach (var call in right) if (call is not null) visit(call);
+        }
+
+        private static void Mark(StepCall?[] calls, int key)
+        {
+            for (int i = 0; i < calls.Length; i++)
+            {
+                if (calls[i] is not { } call) continue;
+                int d = SliceableDim(call, key);
+                if (d >= 0) calls[i] = call.WithSlice(d);
+            }
+        }
+    }
+}
