@@ -43,13 +43,7 @@ namespace EinsumGen.Runtime
             int rank = call.Sizes.Length, kept = call.Kept;
             // A partial result is dense over the kept dimensions (row-major), with stride 0 along the summed ones.
             Span<nint> partialStrides = stackalloc nint[rank];
-            partialStrides.Clear();
-            nint length = 1;
-            for (int d = kept - 1; d >= 0; d--)
-            {
-                partialStrides[d] = length;
-                length *= call.Sizes[d];
-            }
+            nint length = StridedAdd.DenseStrides(call.Sizes, kept, partialStrides);
             nint* partials = stackalloc nint[parts];
             fixed (T* pFirst = &first)
             fixed (T* pSecond = &second)
@@ -71,7 +65,7 @@ namespace EinsumGen.Runtime
                 Interlocked.Increment(ref s_calls);
                 if (call.SliceDim >= kept && length > 0)
                 {
-                    for (int p = 1; p < parts; p++) AddInto(pResult, resultStrides, (T*)partials[p], pPartialStrides, sizes, kept);
+                    for (int p = 1; p < parts; p++) StridedAdd.Into(pResult, resultStrides, (T*)partials[p], pPartialStrides, sizes, kept);
                 }
             }
             return true;
@@ -101,54 +95,6 @@ namespace EinsumGen.Runtime
             job->Partials[part] = (nint)partial;
             StepKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, job->HasSecond,
                 ref Unsafe.AsRef<T>(partial), new ReadOnlySpan<nint>(job->PartialStrides, rank), accumulate: false);
-        }
-
-        /// <summary>target[i] += source[i] over <paramref name="rank"/> dimensions, each tensor with its own strides.</summary>
-        private static void AddInto<T>(T* target, nint* targetStrides, T* source, nint* sourceStrides, nint* sizes, int rank) where T : unmanaged, INumberBase<T>
-        {
-            // Merge dimensions that are contiguous in both, so that a dense result is one long run.
-            Span<nint> n = stackalloc nint[rank + 1], ts = stackalloc nint[rank + 1], ss = stackalloc nint[rank + 1];
-            int dims = 0;
-            n[0] = 1; ts[0] = 1; ss[0] = 1;
-            for (int d = rank - 1; d >= 0; d--)
-            {
-                if (sizes[d] == 1) continue;
-                if (dims > 0 && targetStrides[d] == ts[dims - 1] * n[dims - 1] && sourceStrides[d] == ss[dims - 1] * n[dims - 1])
-                {
-                    n[dims - 1] *= sizes[d];
-                    continue;
-                }
-                (n[dims], ts[dims], ss[dims]) = (sizes[d], targetStrides[d], sourceStrides[d]);
-                dims++;
-            }
-            if (dims == 0) (n[0], ts[0], ss[0], dims) = (1, 1, 1, 1);
-            // dims are innermost first now; walk the outer ones with an odometer.
-            Span<nint> index = stackalloc nint[dims];
-            index.Clear();
-            nint inner = n[0], to = 0, so = 0;
-            while (true)
-            {
-                if (ts[0] == 1 && ss[0] == 1)
-                {
-                    var run = new Span<T>(target + to, checked((int)inner));
-                    TensorPrimitives.Add<T>(run, new ReadOnlySpan<T>(source + so, (int)inner), run);
-                }
-                else
-                {
-                    for (nint i = 0; i < inner; i++) target[to + i * ts[0]] += source[so + i * ss[0]];
-                }
-                int o = 1;
-                for (; o < dims; o++)
-                {
-                    to += ts[o];
-                    so += ss[o];
-                    if (++index[o] < n[o]) break;
-                    to -= ts[o] * n[o];
-                    so -= ss[o] * n[o];
-                    index[o] = 0;
-                }
-                if (o >= dims) return;
-            }
         }
 
         /// <summary>One thread's buffer for partial results: pinned (another thread adds it in), reused, grown as needed.</summary>

@@ -41,15 +41,7 @@ namespace EinsumGen.Runtime
         public int SliceDim { get; }
 
         /// <summary>Multiply-adds of the call: the product of its sizes.</summary>
-        public double MultiplyAdds
-        {
-            get
-            {
-                double product = 1;
-                foreach (nint size in Sizes) product *= size;
-                return product;
-            }
-        }
+        public double MultiplyAdds => StepKernel.MultiplyAdds(Sizes);
 
         /// <summary>This call sliced along dimension <paramref name="dim"/>.</summary>
         public StepCall WithSlice(int dim) => new(Kept, Keys, Sizes, FirstStrides, SecondStrides, HasSecond, ResultStrides, dim);

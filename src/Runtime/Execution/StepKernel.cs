@@ -16,9 +16,21 @@ namespace EinsumGen.Runtime
         public static void Contract<T>(int kept, ReadOnlySpan<nint> sizes, ref T first, ReadOnlySpan<nint> firstStrides, ref T second, ReadOnlySpan<nint> secondStrides,
             bool hasSecond, ref T result, ReadOnlySpan<nint> resultStrides, bool accumulate) where T : unmanaged, INumberBase<T>
         {
-            if (!hasSecond || accumulate)
+            if (!hasSecond || (accumulate && MultiplyAdds(sizes) < AccumulateThroughScratch))
             {
                 StridedKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, hasSecond, ref result, resultStrides, accumulate);
+                return;
+            }
+            if (accumulate)
+            {
+                // The GEMM kernel overwrites its result: compute into dense pooled scratch, then add it in.
+                Span<nint> denseStrides = stackalloc nint[sizes.Length];
+                nint length = StridedAdd.DenseStrides(sizes, kept, denseStrides);
+                var sums = System.Buffers.ArrayPool<T>.Shared.Rent(checked((int)length));
+                Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, hasSecond,
+                    ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(sums), denseStrides, accumulate: false);
+                if (length > 0) AddScratch(ref result, resultStrides, sums, denseStrides, sizes, kept);
+                System.Buffers.ArrayPool<T>.Shared.Return(sums);
                 return;
             }
 
@@ -45,6 +57,33 @@ namespace EinsumGen.Runtime
                 t.RowA.AsSpan(0, m), t.RowC.AsSpan(0, m), t.ColB.AsSpan(0, columns), t.ColC.AsSpan(0, columns),
                 t.KA.AsSpan(0, depth), t.KB.AsSpan(0, depth));
             ContractionKernel.Gemm(in problem, ref first, ref second, ref result);
+        }
+
+        /// <summary>
+        /// An accumulating step with at least this many multiply-adds runs on the GEMM kernel into scratch and is added in;
+        /// smaller ones run on the strided kernel, which adds as it goes.
+        /// </summary>
+        internal const double AccumulateThroughScratch = 1 << 14;
+
+        /// <summary>Multiply-adds of a step over <paramref name="sizes"/>: their product.</summary>
+        internal static double MultiplyAdds(ReadOnlySpan<nint> sizes)
+        {
+            double product = 1;
+            foreach (nint size in sizes) product *= size;
+            return product;
+        }
+
+        private static unsafe void AddScratch<T>(ref T result, ReadOnlySpan<nint> resultStrides, T[] scratch, ReadOnlySpan<nint> scratchStrides, ReadOnlySpan<nint> sizes, int kept)
+            where T : unmanaged, INumberBase<T>
+        {
+            fixed (T* target = &result)
+            fixed (T* source = scratch)
+            fixed (nint* targetStrides = resultStrides)
+            fixed (nint* sourceStrides = scratchStrides)
+            fixed (nint* pSizes = sizes)
+            {
+                StridedAdd.Into(target, targetStrides, source, sourceStrides, pSizes, kept);
+            }
         }
 
         /// <summary>Fills one offset table from the dimensions in group <paramref name="g"/>; returns its length.</summary>

@@ -17,7 +17,7 @@ namespace Demo
         /// 2     6              1            Gemm           unrolled loops   result = Σ_i x[i] · t1[i]
         /// </code>
         /// <para>Naive single loop nest: 36 FLOPs; planned (optimal): 30 FLOPs; speed-up 1.2x; largest intermediate 3 elements.</para>
-        /// <para>Kernels: a step of at most 4,096 multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, which folds each operand's strides (transposed, sliced, broadcast views) into its packing.</para>
+        /// <para>Kernels: a step of at most 4,096 multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, which folds each operand's strides (transposed, sliced, broadcast views) into its packing. Large steps that share a label run sliced along it over the cores (chosen at run time), each core keeping its slice of the intermediates from step to step.</para>
         /// <para>BilinearBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes step 1 (24 FLOPs), skipping those whose results no requested gradient reads, then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; BilinearJvp sums the einsum with each operand's tangent in turn.</para>
         /// <code>
         /// back through step 2: from ∂result to ∂x, ∂t1                12 FLOPs

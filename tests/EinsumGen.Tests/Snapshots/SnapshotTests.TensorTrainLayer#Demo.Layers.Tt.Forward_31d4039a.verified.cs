@@ -21,7 +21,7 @@ namespace Demo
             /// 4     33,554,432     4,096        Gemm           GEMM kernel      y[n,e,f,g,h] = Σ_a,b,c,d t3[a,b,c,d,e,f,g,h] · x[n,a,b,c,d]
             /// </code>
             /// <para>Naive single loop nest: 42,949,672,960 FLOPs; planned (optimal): 34,668,544 FLOPs; speed-up 1238.9x; largest intermediate 65,536 elements.</para>
-            /// <para>Kernels: a step of at most 4,096 multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, which folds each operand's strides (transposed, sliced, broadcast views) into its packing.</para>
+            /// <para>Kernels: a step of at most 4,096 multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, which folds each operand's strides (transposed, sliced, broadcast views) into its packing. Large steps that share a label run sliced along it over the cores (chosen at run time), each core keeping its slice of the intermediates from step to step.</para>
             /// <para>ForwardBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes steps 1–3 (1,114,112 FLOPs), skipping those whose results no requested gradient reads, then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; ForwardJvp sums the einsum with each operand's tangent in turn.</para>
             /// <code>
             /// back through step 4: from ∂y to ∂t3, ∂x                     67,108,864 FLOPs
