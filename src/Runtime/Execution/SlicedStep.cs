@@ -20,6 +20,9 @@ namespace EinsumGen.Runtime
         /// <summary>False runs every step whole (benchmarks compare the two in one process).</summary>
         internal static bool Enabled = true;
 
+        /// <summary>Tests: this many parts instead of one per core (more parts than threads: threads then run several each).</summary>
+        internal static int? ForcedParts;
+
         private static long s_calls;
 
         /// <summary>Steps that ran sliced so far (tests).</summary>
@@ -31,8 +34,8 @@ namespace EinsumGen.Runtime
             if (dim >= 0 && Enabled)
             {
                 int threads = Math.Min(ContractionKernel.MaxDegreeOfParallelism, KernelThreads.WorkerCount + 1);
-                int parts = (int)Math.Min(threads, call.Sizes[dim]);
-                if (parts > 1 && !Thread.CurrentThread.IsThreadPoolThread && TryRun(call, ref first, ref second, ref result, accumulate, parts)) return;
+                int parts = (int)Math.Min(ForcedParts ?? threads, call.Sizes[dim]);
+                if (parts > 1 && threads > 1 && !Thread.CurrentThread.IsThreadPoolThread && TryRun(call, ref first, ref second, ref result, accumulate, parts)) return;
             }
             StepKernel.Contract(call.Kept, call.Sizes, ref first, call.FirstStrides, ref second, call.SecondStrides, call.HasSecond,
                 ref result, call.ResultStrides, accumulate);
@@ -44,7 +47,24 @@ namespace EinsumGen.Runtime
             // A partial result is dense over the kept dimensions (row-major), with stride 0 along the summed ones.
             Span<nint> partialStrides = stackalloc nint[rank];
             nint length = StridedAdd.DenseStrides(call.Sizes, kept, partialStrides);
-            nint* partials = stackalloc nint[parts];
+            // Parts 1.. of a summed slice each write a partial result of their own (a thread may run several parts).
+            T[] partials = call.SliceDim >= kept && length > 0
+                ? System.Buffers.ArrayPool<T>.Shared.Rent(checked((int)(length * (parts - 1))))
+                : Array.Empty<T>();
+            try
+            {
+                return TryRun(call, ref first, ref second, ref result, accumulate, parts, partials, partialStrides, length);
+            }
+            finally
+            {
+                if (partials.Length > 0) System.Buffers.ArrayPool<T>.Shared.Return(partials);
+            }
+        }
+
+        private static bool TryRun<T>(StepCall call, ref T first, ref T second, ref T result, bool accumulate, int parts, T[] partials,
+            Span<nint> partialStrides, nint length) where T : unmanaged, INumberBase<T>
+        {
+            int rank = call.Sizes.Length, kept = call.Kept;
             fixed (T* pFirst = &first)
             fixed (T* pSecond = &second)
             fixed (T* pResult = &result)
@@ -53,19 +73,20 @@ namespace EinsumGen.Runtime
             fixed (nint* secondStrides = call.SecondStrides)
             fixed (nint* resultStrides = call.ResultStrides)
             fixed (nint* pPartialStrides = partialStrides)
+            fixed (T* pPartials = partials)
             {
                 var job = new Job<T>
                 {
                     First = pFirst, Second = pSecond, Result = pResult,
                     Sizes = sizes, FirstStrides = firstStrides, SecondStrides = secondStrides, ResultStrides = resultStrides,
-                    PartialStrides = pPartialStrides, Partials = partials, PartialLength = length,
+                    PartialStrides = pPartialStrides, Partials = pPartials, PartialLength = length,
                     Rank = rank, Kept = kept, Dim = call.SliceDim, HasSecond = call.HasSecond, Accumulate = accumulate,
                 };
                 if (!KernelThreads.TryRun(&RunPart<T>, &job, parts, parts, pinned: true)) return false;
                 Interlocked.Increment(ref s_calls);
                 if (call.SliceDim >= kept && length > 0)
                 {
-                    for (int p = 1; p < parts; p++) StridedAdd.Into(pResult, resultStrides, (T*)partials[p], pPartialStrides, sizes, kept);
+                    for (int p = 1; p < parts; p++) StridedAdd.Into(pResult, resultStrides, pPartials + (p - 1) * length, pPartialStrides, sizes, kept);
                 }
             }
             return true;
@@ -91,32 +112,15 @@ namespace EinsumGen.Runtime
                     ref Unsafe.AsRef<T>(result), new ReadOnlySpan<nint>(job->ResultStrides, rank), job->Accumulate);
                 return;
             }
-            T* partial = PartialBuffer<T>.ForCurrentThread(job->PartialLength);
-            job->Partials[part] = (nint)partial;
+            T* partial = job->Partials + (part - 1) * job->PartialLength;
             StepKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, job->HasSecond,
                 ref Unsafe.AsRef<T>(partial), new ReadOnlySpan<nint>(job->PartialStrides, rank), accumulate: false);
         }
 
-        /// <summary>One thread's buffer for partial results: pinned (another thread adds it in), reused, grown as needed.</summary>
-        private static class PartialBuffer<T> where T : unmanaged
-        {
-            [ThreadStatic] private static T[]? t_buffer;
-
-            public static T* ForCurrentThread(nint length)
-            {
-                var buffer = t_buffer;
-                if (buffer is null || buffer.Length < length)
-                {
-                    buffer = t_buffer = GC.AllocateUninitializedArray<T>(checked((int)Math.Max(length, 2L * (buffer?.Length ?? 0))), pinned: true);
-                }
-                return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
-            }
-        }
-
         private struct Job<T> where T : unmanaged
         {
-            public T* First, Second, Result;
-            public nint* Sizes, FirstStrides, SecondStrides, ResultStrides, PartialStrides, Partials;
+            public T* First, Second, Result, Partials;
+            public nint* Sizes, FirstStrides, SecondStrides, ResultStrides, PartialStrides;
             public nint PartialLength;
             public int Rank, Kept, Dim;
             public bool HasSecond, Accumulate;

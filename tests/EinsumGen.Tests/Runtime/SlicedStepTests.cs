@@ -81,6 +81,22 @@ public class SlicedStepTests
         AssertForward<double>((w1, w2, w3, w4, x, y) => SlicedMethods.TtD(w1, w2, w3, w4, x, y));
     }
 
+    [Fact]
+    public void MorePartsThanThreadsEachKeepTheirOwnPartialSums()
+    {
+        // Four slices of a on two threads: a thread runs several parts, each summed part with a partial result of its own.
+        SlicedStep.ForcedParts = 4;
+        try
+        {
+            TensorTrainForwardIntoStridedOutputMatchesWhole();
+            TensorTrainGradientsMatchWhole(GradientMode.Overwrite);
+        }
+        finally
+        {
+            SlicedStep.ForcedParts = null;
+        }
+    }
+
     [Theory]
     [InlineData(GradientMode.Overwrite)]
     [InlineData(GradientMode.Accumulate)]
