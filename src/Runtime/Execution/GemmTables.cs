@@ -4,19 +4,68 @@ namespace EinsumGen.Runtime
 {
     /// <summary>
     /// Offset tables of one batched GEMM-like step (TBLIS's scatter vectors): A[b,m,k] lives at BatchA[b] + RowA[m] + KA[k],
-    /// B[b,k,n] at BatchB[b] + KB[k] + ColB[n], C[b,m,n] at BatchC[b] + RowC[m] + ColC[n]. Arrays only grow: one instance
-    /// per thread serves every call without allocating; the lengths in use are the ones <see cref="Fill"/> returned.
+    /// B[b,k,n] at BatchB[b] + KB[k] + ColB[n], C[b,m,n] at BatchC[b] + RowC[m] + ColC[n]. Every dimension falls in a
+    /// group — batch (in both factors, or broadcast in neither), M (first factor only), N (second only) or K (summed). Arrays
+    /// only grow: one instance per thread serves every call without allocating; a layout's step keeps instances of its own,
+    /// filled once (<see cref="StepCall.Tables"/>), since the tables depend on sizes and strides alone.
     /// </summary>
     internal sealed class GemmTables
     {
+        private enum Group { Batch, M, N, K, None }
+
         [ThreadStatic] private static GemmTables? t_current;
 
         public nint[] BatchA = Array.Empty<nint>(), BatchB = Array.Empty<nint>(), BatchC = Array.Empty<nint>();
         public nint[] RowA = Array.Empty<nint>(), RowC = Array.Empty<nint>();
         public nint[] ColB = Array.Empty<nint>(), ColC = Array.Empty<nint>();
         public nint[] KA = Array.Empty<nint>(), KB = Array.Empty<nint>();
+        private int _batch, _m, _n, _k;
 
         public static GemmTables ForCurrentThread => t_current ??= new GemmTables();
+
+        /// <summary>The tables as the kernel reads them (the lengths in use).</summary>
+        public Kernels.GemmProblem Problem => new(
+            BatchA.AsSpan(0, _batch), BatchB.AsSpan(0, _batch), BatchC.AsSpan(0, _batch),
+            RowA.AsSpan(0, _m), RowC.AsSpan(0, _m), ColB.AsSpan(0, _n), ColC.AsSpan(0, _n),
+            KA.AsSpan(0, _k), KB.AsSpan(0, _k));
+
+        /// <summary>Fills every table of the step result[kept] = Σ first · second over <paramref name="sizes"/>; returns this instance.</summary>
+        public GemmTables Fill(int kept, ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> firstStrides, ReadOnlySpan<nint> secondStrides, ReadOnlySpan<nint> resultStrides)
+        {
+            int n = sizes.Length;
+            Span<Group> group = stackalloc Group[n];
+            for (int d = 0; d < n; d++)
+            {
+                bool a = firstStrides[d] != 0, b = secondStrides[d] != 0;
+                group[d] = sizes[d] == 1 ? Group.None : d >= kept ? Group.K : a == b ? Group.Batch : a ? Group.M : Group.N;
+            }
+            Span<nint> scratch = stackalloc nint[2 * n];
+            _batch = Build(group, sizes, scratch, ref BatchA, Group.Batch, firstStrides);
+            Build(group, sizes, scratch, ref BatchB, Group.Batch, secondStrides);
+            Build(group, sizes, scratch, ref BatchC, Group.Batch, resultStrides);
+            _m = Build(group, sizes, scratch, ref RowA, Group.M, firstStrides);
+            Build(group, sizes, scratch, ref RowC, Group.M, resultStrides);
+            _n = Build(group, sizes, scratch, ref ColB, Group.N, secondStrides);
+            Build(group, sizes, scratch, ref ColC, Group.N, resultStrides);
+            _k = Build(group, sizes, scratch, ref KA, Group.K, firstStrides);
+            Build(group, sizes, scratch, ref KB, Group.K, secondStrides);
+            return this;
+        }
+
+        /// <summary>Fills one offset table from the dimensions in group <paramref name="g"/>; returns its length.</summary>
+        private static int Build(ReadOnlySpan<Group> group, ReadOnlySpan<nint> sizes, Span<nint> scratch, ref nint[] table, Group g, ReadOnlySpan<nint> strides)
+        {
+            int n = sizes.Length, count = 0;
+            var groupSizes = scratch.Slice(0, n);
+            var groupStrides = scratch.Slice(n, n);
+            for (int d = 0; d < n; d++)
+            {
+                if (group[d] != g) continue;
+                groupSizes[count] = sizes[d];
+                groupStrides[count++] = strides[d];
+            }
+            return Fill(ref table, groupSizes.Slice(0, count), groupStrides.Slice(0, count));
+        }
 
         /// <summary>Fills <paramref name="table"/> (grown if needed) with a group's offsets (see <see cref="Kernels.OffsetTable"/>); returns the length.</summary>
         public static int Fill(ref nint[] table, ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> strides)

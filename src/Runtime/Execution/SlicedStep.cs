@@ -15,6 +15,9 @@ namespace EinsumGen.Runtime
     /// in the result, the parts write disjoint parts of it; where it is summed, part 0 writes the result and every other
     /// part a partial result of its own, added in afterwards. Steps without a slice run whole.
     /// </summary>
+    // Pointers to the job, a struct holding one managed reference (the tables): it lives on the calling thread's stack
+    // while the parts run, so that reference stays reported to the GC there.
+#pragma warning disable CS8500
     internal static unsafe class SlicedStep
     {
         /// <summary>False runs every step whole (benchmarks compare the two in one process).</summary>
@@ -38,7 +41,7 @@ namespace EinsumGen.Runtime
                 if (parts > 1 && threads > 1 && !Thread.CurrentThread.IsThreadPoolThread && TryRun(call, ref first, ref second, ref result, accumulate, parts)) return;
             }
             StepKernel.Contract(call.Kept, call.Sizes, ref first, call.FirstStrides, ref second, call.SecondStrides, call.HasSecond,
-                ref result, call.ResultStrides, accumulate);
+                ref result, call.ResultStrides, accumulate, call.HasSecond && !accumulate ? call.Tables(0, 1, call.Sizes, call.ResultStrides) : null);
         }
 
         private static bool TryRun<T>(StepCall call, ref T first, ref T second, ref T result, bool accumulate, int parts) where T : unmanaged, INumberBase<T>
@@ -64,7 +67,19 @@ namespace EinsumGen.Runtime
         private static bool TryRun<T>(StepCall call, ref T first, ref T second, ref T result, bool accumulate, int parts, T[] partials,
             Span<nint> partialStrides, nint length) where T : unmanaged, INumberBase<T>
         {
-            int rank = call.Sizes.Length, kept = call.Kept;
+            int rank = call.Sizes.Length, kept = call.Kept, dim = call.SliceDim;
+            // Each part's tables, kept by the call (filled on its first run, here on the calling thread).
+            var tables = new GemmTables?[parts];
+            if (call.HasSecond && !accumulate)
+            {
+                Span<nint> partSizes = stackalloc nint[rank];
+                for (int p = 0; p < parts; p++)
+                {
+                    call.Sizes.CopyTo(partSizes);
+                    partSizes[dim] = call.Sizes[dim] * (p + 1) / parts - call.Sizes[dim] * p / parts;
+                    tables[p] = call.Tables(p, parts, partSizes, dim >= kept && p > 0 ? partialStrides : call.ResultStrides);
+                }
+            }
             fixed (T* pFirst = &first)
             fixed (T* pSecond = &second)
             fixed (T* pResult = &result)
@@ -80,7 +95,7 @@ namespace EinsumGen.Runtime
                     First = pFirst, Second = pSecond, Result = pResult,
                     Sizes = sizes, FirstStrides = firstStrides, SecondStrides = secondStrides, ResultStrides = resultStrides,
                     PartialStrides = pPartialStrides, Partials = pPartials, PartialLength = length,
-                    Rank = rank, Kept = kept, Dim = call.SliceDim, HasSecond = call.HasSecond, Accumulate = accumulate,
+                    Rank = rank, Kept = kept, Dim = dim, HasSecond = call.HasSecond, Accumulate = accumulate, Tables = tables,
                 };
                 if (!KernelThreads.TryRun(&RunPart<T>, &job, parts, parts, pinned: true)) return false;
                 Interlocked.Increment(ref s_calls);
@@ -109,21 +124,23 @@ namespace EinsumGen.Runtime
             {
                 T* result = job->Result + (d < kept ? lo * job->ResultStrides[d] : 0);
                 StepKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, job->HasSecond,
-                    ref Unsafe.AsRef<T>(result), new ReadOnlySpan<nint>(job->ResultStrides, rank), job->Accumulate);
+                    ref Unsafe.AsRef<T>(result), new ReadOnlySpan<nint>(job->ResultStrides, rank), job->Accumulate, job->Tables[part]);
                 return;
             }
             T* partial = job->Partials + (part - 1) * job->PartialLength;
             StepKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, job->HasSecond,
-                ref Unsafe.AsRef<T>(partial), new ReadOnlySpan<nint>(job->PartialStrides, rank), accumulate: false);
+                ref Unsafe.AsRef<T>(partial), new ReadOnlySpan<nint>(job->PartialStrides, rank), accumulate: false, job->Tables[part]);
         }
 
         private struct Job<T> where T : unmanaged
         {
+            public GemmTables?[] Tables;
             public T* First, Second, Result, Partials;
             public nint* Sizes, FirstStrides, SecondStrides, ResultStrides, PartialStrides;
             public nint PartialLength;
             public int Rank, Kept, Dim;
             public bool HasSecond, Accumulate;
         }
+#pragma warning restore CS8500
     }
 }
