@@ -41,7 +41,7 @@ namespace EinsumGen.Runtime
                 if (parts > 1 && threads > 1 && !Thread.CurrentThread.IsThreadPoolThread && TryRun(call, ref first, ref second, ref result, accumulate, parts)) return;
             }
             StepKernel.Contract(call.Kept, call.Sizes, ref first, call.FirstStrides, ref second, call.SecondStrides, call.HasSecond,
-                ref result, call.ResultStrides, accumulate, call.HasSecond && !accumulate ? call.Tables(0, 1, call.Sizes, call.ResultStrides) : null);
+                ref result, call.ResultStrides, accumulate, call.HasSecond && !accumulate ? call.Tables : null);
         }
 
         private static bool TryRun<T>(StepCall call, ref T first, ref T second, ref T result, bool accumulate, int parts) where T : unmanaged, INumberBase<T>
@@ -68,18 +68,6 @@ namespace EinsumGen.Runtime
             Span<nint> partialStrides, nint length) where T : unmanaged, INumberBase<T>
         {
             int rank = call.Sizes.Length, kept = call.Kept, dim = call.SliceDim;
-            // Each part's tables, kept by the call (filled on its first run, here on the calling thread).
-            var tables = new GemmTables?[parts];
-            if (call.HasSecond && !accumulate)
-            {
-                Span<nint> partSizes = stackalloc nint[rank];
-                for (int p = 0; p < parts; p++)
-                {
-                    call.Sizes.CopyTo(partSizes);
-                    partSizes[dim] = call.Sizes[dim] * (p + 1) / parts - call.Sizes[dim] * p / parts;
-                    tables[p] = call.Tables(p, parts, partSizes, dim >= kept && p > 0 ? partialStrides : call.ResultStrides);
-                }
-            }
             fixed (T* pFirst = &first)
             fixed (T* pSecond = &second)
             fixed (T* pResult = &result)
@@ -95,7 +83,8 @@ namespace EinsumGen.Runtime
                     First = pFirst, Second = pSecond, Result = pResult,
                     Sizes = sizes, FirstStrides = firstStrides, SecondStrides = secondStrides, ResultStrides = resultStrides,
                     PartialStrides = pPartialStrides, Partials = pPartials, PartialLength = length,
-                    Rank = rank, Kept = kept, Dim = dim, HasSecond = call.HasSecond, Accumulate = accumulate, Tables = tables,
+                    Rank = rank, Kept = kept, Dim = dim, HasSecond = call.HasSecond, Accumulate = accumulate,
+                    Tables = call.HasSecond && !accumulate ? call.PartTables(parts) : null,
                 };
                 if (!KernelThreads.TryRun(&RunPart<T>, &job, parts, parts, pinned: true)) return false;
                 Interlocked.Increment(ref s_calls);
@@ -111,8 +100,7 @@ namespace EinsumGen.Runtime
         {
             var job = (Job<T>*)state;
             int rank = job->Rank, d = job->Dim, kept = job->Kept;
-            nint total = job->Sizes[d];
-            nint lo = total * part / parts, hi = total * (part + 1) / parts;
+            var (lo, hi) = StepCall.PartRange(job->Sizes[d], part, parts);
             Span<nint> sizes = stackalloc nint[rank];
             new ReadOnlySpan<nint>(job->Sizes, rank).CopyTo(sizes);
             sizes[d] = hi - lo;
@@ -124,17 +112,17 @@ namespace EinsumGen.Runtime
             {
                 T* result = job->Result + (d < kept ? lo * job->ResultStrides[d] : 0);
                 StepKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, job->HasSecond,
-                    ref Unsafe.AsRef<T>(result), new ReadOnlySpan<nint>(job->ResultStrides, rank), job->Accumulate, job->Tables[part]);
+                    ref Unsafe.AsRef<T>(result), new ReadOnlySpan<nint>(job->ResultStrides, rank), job->Accumulate, job->Tables?[part]);
                 return;
             }
             T* partial = job->Partials + (part - 1) * job->PartialLength;
             StepKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, job->HasSecond,
-                ref Unsafe.AsRef<T>(partial), new ReadOnlySpan<nint>(job->PartialStrides, rank), accumulate: false, job->Tables[part]);
+                ref Unsafe.AsRef<T>(partial), new ReadOnlySpan<nint>(job->PartialStrides, rank), accumulate: false, job->Tables?[part]);
         }
 
         private struct Job<T> where T : unmanaged
         {
-            public GemmTables?[] Tables;
+            public GemmTables[]? Tables;
             public T* First, Second, Result, Partials;
             public nint* Sizes, FirstStrides, SecondStrides, ResultStrides, PartialStrides;
             public nint PartialLength;

@@ -47,26 +47,46 @@ namespace EinsumGen.Runtime
         public double MultiplyAdds => StepKernel.MultiplyAdds(Sizes);
 
         private GemmTables? _whole;
-        private GemmTables?[]? _parts;
+        private GemmTables[]? _parts;
 
         /// <summary>
-        /// The offset tables of part <paramref name="part"/> of <paramref name="parts"/> (1: the whole call), with the part's
-        /// <paramref name="sizes"/> and the result written through <paramref name="resultStrides"/> — filled on first use and
-        /// kept, since they depend on sizes and strides alone (for the tensor train: ~20 µs of each training step). Thread-safe.
+        /// The offset tables of the whole call, filled on first use and kept: they depend on sizes and strides alone (for
+        /// the tensor train, filling them on every call cost ~20 µs of each training step). Thread-safe.
         /// </summary>
-        public GemmTables Tables(int part, int parts, ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> resultStrides)
+        public GemmTables Tables
         {
-            if (parts <= 1) return _whole ?? Publish(ref _whole, sizes, resultStrides);
-            var array = _parts;
-            if (array is null || array.Length != parts) _parts = array = new GemmTables?[parts];
-            return array[part] ?? Publish(ref array[part], sizes, resultStrides);
+            get
+            {
+                if (_whole is { } tables) return tables;
+                tables = new GemmTables().Fill(Kept, Sizes, FirstStrides, SecondStrides, ResultStrides);
+                return Interlocked.CompareExchange(ref _whole, tables, null) ?? tables;
+            }
         }
 
-        private GemmTables Publish(ref GemmTables? slot, ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> resultStrides)
+        /// <summary>
+        /// The tables of each part of a run sliced <paramref name="parts"/> ways along <see cref="SliceDim"/>: the part's range
+        /// of the label, and for parts 1.. of a summed label a dense partial result (<see cref="StridedAdd.DenseStrides"/>).
+        /// Filled on first use and kept for that number of parts. Thread-safe.
+        /// </summary>
+        public GemmTables[] PartTables(int parts)
         {
-            var tables = new GemmTables().Fill(Kept, sizes, FirstStrides, SecondStrides, resultStrides);
-            return Interlocked.CompareExchange(ref slot, tables, null) ?? tables;
+            var tables = _parts;
+            if (tables is not null && tables.Length == parts) return tables;
+            tables = new GemmTables[parts];
+            Span<nint> sizes = stackalloc nint[Sizes.Length], partial = stackalloc nint[Sizes.Length];
+            StridedAdd.DenseStrides(Sizes, Kept, partial);
+            for (int p = 0; p < parts; p++)
+            {
+                Sizes.CopyTo(sizes);
+                var (lo, hi) = PartRange(Sizes[SliceDim], p, parts);
+                sizes[SliceDim] = hi - lo;
+                tables[p] = new GemmTables().Fill(Kept, sizes, FirstStrides, SecondStrides, SliceDim >= Kept && p > 0 ? partial : ResultStrides);
+            }
+            return _parts = tables;
         }
+
+        /// <summary>The range of a label of size <paramref name="total"/> that part <paramref name="part"/> of <paramref name="parts"/> covers.</summary>
+        public static (nint Lo, nint Hi) PartRange(nint total, int part, int parts) => (total * part / parts, total * (part + 1) / parts);
 
         /// <summary>This call sliced along dimension <paramref name="dim"/>.</summary>
         public StepCall WithSlice(int dim) => new(Kept, Keys, Sizes, FirstStrides, SecondStrides, HasSecond, ResultStrides, dim);

@@ -6,15 +6,6 @@ using static EinsumGen.Tests.Runtime.RuntimeTestUtil;
 
 namespace EinsumGen.Tests.Runtime;
 
-public static partial class AccumulateMethods
-{
-    [Einsum("mn,nk->mk")]
-    public static partial void MatMulF(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, TensorSpan<float> c);
-
-    [Einsum("mn,nk->mk")]
-    public static partial void MatMulD(ReadOnlyTensorSpan<double> a, ReadOnlyTensorSpan<double> b, TensorSpan<double> c);
-}
-
 /// <summary>
 /// Accumulated gradients of steps large enough for the GEMM kernel (which overwrites its result) go through dense scratch
 /// that is then added in: into a transposed, padded view, the elements outside the view untouched.
@@ -26,8 +17,8 @@ public class AccumulateTests
     [InlineData(40, 33, 37)] // 48,840 multiply-adds per gradient: GEMM into scratch, then added
     public void AccumulatedGradientsAddToStridedBuffers(int m, int n, int k)
     {
-        Check<float>(m, n, k, (a, b, dy, da, db, mode) => AccumulateMethods.MatMulFBackward(a, b, dy, da, db, mode));
-        Check<double>(m, n, k, (a, b, dy, da, db, mode) => AccumulateMethods.MatMulDBackward(a, b, dy, da, db, mode));
+        Check<float>(m, n, k, (a, b, dy, da, db, mode) => StridedMethods.MatMulFBackward(a, b, dy, da, db, mode));
+        Check<double>(m, n, k, (a, b, dy, da, db, mode) => StridedMethods.MatMulDBackward(a, b, dy, da, db, mode));
     }
 
     private delegate void Backward<T>(ReadOnlyTensorSpan<T> a, ReadOnlyTensorSpan<T> b, ReadOnlyTensorSpan<T> dy, TensorSpan<T> da, TensorSpan<T> db, GradientMode mode);

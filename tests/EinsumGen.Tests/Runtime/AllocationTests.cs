@@ -39,7 +39,8 @@ public sealed class AllocationCollection
 
 /// <summary>
 /// Generated methods allocate nothing per call in steady state: after a few warm-up calls, 20 more allocate 0 bytes on the
-/// calling thread and (about) 0 on all threads together, which also covers the kernel's second thread (best of 10 rounds). Each case then
+/// calling thread and (about) 0 on all threads together, which also covers the kernel's second thread where a call splits
+/// (from a plain thread: <see cref="TensorTrainStepSlicedOverTheCores"/>; best of 10 rounds). Each case then
 /// checks its result (the tensor train against the run-time evaluator: the naive oracle would take minutes there), and <see cref="TheProbeSeesOneSmallAllocation"/> checks the probe itself.
 /// </summary>
 [Collection(nameof(AllocationCollection))]
@@ -137,6 +138,23 @@ public class AllocationTests
         {
             ContractionKernel.MaxDegreeOfParallelism = degree;
         }
+    }
+
+    [Fact]
+    public void TensorTrainStepSlicedOverTheCores()
+    {
+        // From a plain thread (xunit's pool threads never split a call): the large steps run sliced over the cores, their
+        // partial sums in pooled buffers and their tables kept by the layout.
+        var d = new TtData();
+        long before = EinsumGen.Runtime.SlicedStep.Calls;
+        Kernels.ContractionKernelTests.OnPlainThread(() => AssertNoAllocation("TT forward and backward, sliced", () =>
+        {
+            AllocationMethods.TtDeclared(new(d.W1, Core1), new(d.W2, Core2), new(d.W3, Core2), new(d.W4, Core1), new(d.X, Input), new TensorSpan<float>(d.Y, Output));
+            AllocationMethods.TtDeclaredBackward(new(d.W1, Core1), new(d.W2, Core2), new(d.W3, Core2), new(d.W4, Core1), new(d.X, Input),
+                new ReadOnlyTensorSpan<float>(d.Dy, Output), new TensorSpan<float>(d.G1, Core1), new TensorSpan<float>(d.G2, Core2),
+                new TensorSpan<float>(d.G3, Core2), new TensorSpan<float>(d.G4, Core1), default);
+        }));
+        Assert.True(EinsumGen.Runtime.SlicedStep.Calls > before || Environment.ProcessorCount == 1, "no step ran sliced");
     }
 
     [Fact]
