@@ -114,6 +114,7 @@ namespace EinsumGen.Runtime.Kernels
         /// (the previous step's result), the loop's own misses fetch it line by line from that core's cache, which measured
         /// ~2x the whole step's time (software prefetches of the same lines measured no gain).
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void TouchStrip<T>(T* b, nint* kB, int k, int bytes) where T : unmanaged
         {
             if ((long)k * bytes < 16 * 1024) return;
@@ -153,7 +154,9 @@ namespace EinsumGen.Runtime.Kernels
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        // Too large to be inlined into its caller: compiled fully optimized at first call, since its unoptimized (tier-0)
+        // code, a call per vector operation, ran the tensor train's largest step for the first ~100 epochs of a training run.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void RowsN8<T, TV, TS>(T* A, T* B, T* C, GemmArgs<T>* g, int m, int j0, int j1)
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {

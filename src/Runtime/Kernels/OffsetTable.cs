@@ -63,6 +63,7 @@ namespace EinsumGen.Runtime.Kernels
         }
 
         /// <summary>Whether <paramref name="table"/> is affine relative to its first entry: <c>table[i] = table[0] + i·s</c>; returns s.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         internal static bool IsAffine(ReadOnlySpan<nint> table, out nint stride)
         {
             stride = table.Length > 1 ? table[1] - table[0] : 0;

@@ -194,6 +194,7 @@ namespace EinsumGen.Runtime.Kernels
         /// Whether the offsets come in contiguous runs of <paramref name="run"/> (e.g. C[a,b,c,d,e,f,g,h] written as rows
         /// (a,b,e,f) × columns (c,d,g,h): runs of four along g,h), so a tile row can be moved a 16-byte vector at a time.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static bool HasRuns(nint* colC, int nr, int run)
         {
             if (nr % run != 0) return false;
@@ -203,6 +204,7 @@ namespace EinsumGen.Runtime.Kernels
             return true;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void ScatterRuns<T>(T* tile, int ld, T* c, nint* rowC, nint* colC, int mr, int nr, bool accumulate)
             where T : unmanaged, INumberBase<T>
         {

@@ -114,6 +114,8 @@ namespace EinsumGen.Training
         /// <param name="weightDecay">L2 penalty added to the gradient; 0 for none.</param>
         /// <exception cref="ArgumentException">The spans' lengths differ.</exception>
         /// <exception cref="ArgumentOutOfRangeException"><paramref name="step"/> is not positive.</exception>
+        // Compiled optimized at first call: as tier-0 code (a call per vector operation) it slowed a training run's first few hundred epochs.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public static void UpdateInPlace(Span<T> parameter, ReadOnlySpan<T> gradient, Span<T> firstMoment, Span<T> secondMoment,
             long step, double learningRate, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8, double weightDecay = 0)
         {
