@@ -15,6 +15,9 @@ namespace EinsumGen.Runtime
         /// <summary>A step with fewer multiply-adds stays whole: slicing it would save less than a fork-join costs (~2 µs).</summary>
         internal const double MinMultiplyAdds = 1 << 17;
 
+        /// <summary>Tests: slice every step that can be sliced, however small (the size and layout rules off; correctness rules stay).</summary>
+        internal static bool SliceEverything;
+
         /// <summary>
         /// A partial result per core (the label summed in that step) must be this many times smaller than the step's
         /// multiply-adds: its extra write and addition are then a small share of the step.
@@ -49,7 +52,7 @@ namespace EinsumGen.Runtime
                 // whose slices are the longest contiguous runs.
                 bool better = count > bestCount || (count == bestCount && (score > bestScore || (score == bestScore &&
                     (size > bestSize || (size == bestSize && stride > bestStride)))));
-                if (count >= 2 && 2 * score >= 10 * ContractionKernel.ParallelFlops && better)
+                if ((SliceEverything ? count >= 1 : count >= 2 && 2 * score >= 10 * ContractionKernel.ParallelFlops) && better)
                 {
                     (best, bestCount, bestScore, bestSize, bestStride) = (key, count, score, size, stride);
                 }
@@ -64,9 +67,11 @@ namespace EinsumGen.Runtime
         /// <summary>The dimension of <paramref name="call"/> holding <paramref name="key"/> when the call is large enough to slice along it; else -1.</summary>
         private static int SliceableDim(StepCall call, int key)
         {
-            if (!call.HasSecond || call.MultiplyAdds < MinMultiplyAdds) return -1;
+            if (!call.HasSecond) return -1;
             int d = Array.IndexOf(call.Keys, key);
             if (d < 0 || call.Sizes[d] < 2) return -1;
+            if (SliceEverything) return d;
+            if (call.MultiplyAdds < MinMultiplyAdds) return -1;
             if (CutsRun(call, call.FirstStrides, d) || CutsRun(call, call.SecondStrides, d) || CutsRun(call, call.ResultStrides, d)) return -1;
             if (d >= call.Kept)
             {
@@ -109,7 +114,7 @@ namespace EinsumGen.Runtime
             var keys = new System.Collections.Generic.HashSet<int>();
             Visit(forward, left, right, call =>
             {
-                if (call.HasSecond && call.MultiplyAdds >= MinMultiplyAdds) keys.UnionWith(call.Keys);
+                if (call.HasSecond && (SliceEverything || call.MultiplyAdds >= MinMultiplyAdds)) keys.UnionWith(call.Keys);
             });
             return keys;
         }
