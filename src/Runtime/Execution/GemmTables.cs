@@ -20,14 +20,22 @@ namespace EinsumGen.Runtime
         public nint[] ColB = Array.Empty<nint>(), ColC = Array.Empty<nint>();
         public nint[] KA = Array.Empty<nint>(), KB = Array.Empty<nint>();
         private int _batch, _m, _n, _k;
+        private Kernels.TableFacts? _facts;
 
         public static GemmTables ForCurrentThread => t_current ??= new GemmTables();
 
-        /// <summary>The tables as the kernel reads them (the lengths in use).</summary>
+        /// <summary>The tables as the kernel reads them (the lengths in use), with their affine facts when <see cref="Keep"/> computed them.</summary>
         public Kernels.GemmProblem Problem => new(
             BatchA.AsSpan(0, _batch), BatchB.AsSpan(0, _batch), BatchC.AsSpan(0, _batch),
             RowA.AsSpan(0, _m), RowC.AsSpan(0, _m), ColB.AsSpan(0, _n), ColC.AsSpan(0, _n),
-            KA.AsSpan(0, _k), KB.AsSpan(0, _k));
+            KA.AsSpan(0, _k), KB.AsSpan(0, _k)) { Facts = _facts };
+
+        /// <summary>Computes the tables' affine facts once, for tables a layout keeps (<see cref="StepCall.Tables"/>); returns this instance.</summary>
+        public GemmTables Keep()
+        {
+            _facts = new Kernels.TableFacts(Problem);
+            return this;
+        }
 
         /// <summary>Fills every table of the step result[kept] = Σ first · second over <paramref name="sizes"/>; returns this instance.</summary>
         public GemmTables Fill(int kept, ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> firstStrides, ReadOnlySpan<nint> secondStrides, ReadOnlySpan<nint> resultStrides)
@@ -49,6 +57,7 @@ namespace EinsumGen.Runtime
             Build(group, sizes, scratch, ref ColC, Group.N, resultStrides);
             _k = Build(group, sizes, scratch, ref KA, Group.K, firstStrides);
             Build(group, sizes, scratch, ref KB, Group.K, secondStrides);
+            _facts = null;
             return this;
         }
 

@@ -58,7 +58,7 @@ namespace EinsumGen.Runtime
             get
             {
                 if (_whole is { } tables) return tables;
-                tables = new GemmTables().Fill(Kept, Sizes, FirstStrides, SecondStrides, ResultStrides);
+                tables = new GemmTables().Fill(Kept, Sizes, FirstStrides, SecondStrides, ResultStrides).Keep();
                 return Interlocked.CompareExchange(ref _whole, tables, null) ?? tables;
             }
         }
@@ -80,7 +80,7 @@ namespace EinsumGen.Runtime
                 Sizes.CopyTo(sizes);
                 var (lo, hi) = PartRange(Sizes[SliceDim], p, parts);
                 sizes[SliceDim] = hi - lo;
-                tables[p] = new GemmTables().Fill(Kept, sizes, FirstStrides, SecondStrides, SliceDim >= Kept && p > 0 ? partial : ResultStrides);
+                tables[p] = new GemmTables().Fill(Kept, sizes, FirstStrides, SecondStrides, SliceDim >= Kept && p > 0 ? partial : ResultStrides).Keep();
             }
             return _parts = tables;
         }

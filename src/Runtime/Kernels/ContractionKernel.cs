@@ -105,17 +105,17 @@ namespace EinsumGen.Runtime.Kernels
                     ZeroC(&g);
                     return;
                 }
-                g.RowAUnit = OffsetTable.IsAffine(problem.RowA, out nint s) && s == 1 || m == 1;
-                g.RowCUnit = OffsetTable.IsAffine(problem.RowC, out s) && s == 1 || m == 1;
-                g.ColBUnit = OffsetTable.IsAffine(problem.ColB, out s) && s == 1 || n == 1;
-                g.ColCUnit = OffsetTable.IsAffine(problem.ColC, out s) && s == 1 || n == 1;
-                bool kaAffine = OffsetTable.IsAffine(problem.KA, out nint ka);
-                bool kbAffine = OffsetTable.IsAffine(problem.KB, out nint kb);
-                g.KAUnit = kaAffine && ka == 1 || k == 1;
-                g.KBUnit = kbAffine && kb == 1 || k == 1;
-                g.KAffine = kaAffine && kbAffine;
-                g.KStrideA = ka;
-                g.KStrideB = kb;
+                // Kept tables come with their facts (a walk over every table otherwise: ~2 µs for the tensor train's big steps).
+                TableFacts f = problem.Facts ?? new TableFacts(problem);
+                g.RowAUnit = f.RowA && f.RowAStride == 1 || m == 1;
+                g.RowCUnit = f.RowC && f.RowCStride == 1 || m == 1;
+                g.ColBUnit = f.ColB && f.ColBStride == 1 || n == 1;
+                g.ColCUnit = f.ColC && f.ColCStride == 1 || n == 1;
+                g.KAUnit = f.KA && f.KAStride == 1 || k == 1;
+                g.KBUnit = f.KB && f.KBStride == 1 || k == 1;
+                g.KAffine = f.KA && f.KB;
+                g.KStrideA = f.KAStride;
+                g.KStrideB = f.KBStride;
 
                 if (mode == GemmMode.Auto) mode = ChooseMode(&g);
                 g.Mode = mode;

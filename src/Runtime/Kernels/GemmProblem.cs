@@ -77,5 +77,25 @@ namespace EinsumGen.Runtime.Kernels
 
         /// <summary>Multiply-adds of the step: batch · M · N · K (FLOPs are twice this).</summary>
         public long MultiplyAdds => (long)BatchCount * M * N * K;
+
+        /// <summary>The tables' affine facts when their owner computed them once (a layout's kept tables); else null.</summary>
+        internal TableFacts? Facts { get; init; }
+    }
+
+    /// <summary>Which of a problem's tables are affine (offset i = offset 0 + i·stride), with their strides.</summary>
+    internal readonly struct TableFacts
+    {
+        public readonly bool RowA, RowC, ColB, ColC, KA, KB;
+        public readonly nint RowAStride, RowCStride, ColBStride, ColCStride, KAStride, KBStride;
+
+        public TableFacts(in GemmProblem p)
+        {
+            RowA = OffsetTable.IsAffine(p.RowA, out RowAStride);
+            RowC = OffsetTable.IsAffine(p.RowC, out RowCStride);
+            ColB = OffsetTable.IsAffine(p.ColB, out ColBStride);
+            ColC = OffsetTable.IsAffine(p.ColC, out ColCStride);
+            KA = OffsetTable.IsAffine(p.KA, out KAStride);
+            KB = OffsetTable.IsAffine(p.KB, out KBStride);
+        }
     }
 }
