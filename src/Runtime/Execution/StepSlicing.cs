@@ -30,10 +30,9 @@ namespace EinsumGen.Runtime
         /// </summary>
         public static int Choose(StepCall[] forward, StepCall?[] left, StepCall?[] right)
         {
-            int best = -1, bestCount = 0;
+            int best = -1;
             double bestScore = 0, bestSize = 0, bestStride = 0;
-            // Scores count multiply-adds in tenths, summed exactly (whole numbers far below 2^53), so that two labels
-            // sliced in the same steps tie exactly and the later rules decide.
+            // Scores count multiply-adds in tenths (a slice summed in a step counts 9 for the addition it adds).
             foreach (int key in CandidateKeys(forward, left, right))
             {
                 int count = 0;
@@ -48,13 +47,14 @@ namespace EinsumGen.Runtime
                     size = call.Sizes[d];
                     stride = Math.Max(stride, Math.Max(Math.Abs((double)call.FirstStrides[d]), Math.Abs((double)call.SecondStrides[d])));
                 });
-                // More sliced steps keep more data in place; then more work; then a finer split; then the outermost label,
-                // whose slices are the longest contiguous runs.
-                bool better = count > bestCount || (count == bestCount && (score > bestScore || (score == bestScore &&
-                    (size > bestSize || (size == bestSize && stride > bestStride)))));
-                if ((SliceEverything ? count >= 1 : count >= 2 && 2 * score >= 10 * ContractionKernel.ParallelFlops) && better)
+                // The most work sliced keeps the most data in place; where two labels slice about the same work (within
+                // 1%: they differ only in small steps), the outermost wins, whose slices are the longest contiguous runs
+                // (the tensor train's a: halves of x's rows, where b would leave runs of 256), then the finer split.
+                bool tie = Math.Abs(score - bestScore) <= 0.01 * Math.Max(score, bestScore);
+                bool better = tie ? stride > bestStride || (stride == bestStride && size > bestSize) : score > bestScore;
+                if ((SliceEverything ? count >= 1 : count >= 2 && 2 * score >= 10 * ContractionKernel.ParallelFlops) && (best < 0 || better))
                 {
-                    (best, bestCount, bestScore, bestSize, bestStride) = (key, count, score, size, stride);
+                    (best, bestScore, bestSize, bestStride) = (key, score, size, stride);
                 }
             }
             if (best < 0) return -1;
