@@ -36,7 +36,9 @@ public static class Experiment
         float[] g1 = new float[w1.Length], g2 = new float[w2.Length], g3 = new float[w3.Length], g4 = new float[w4.Length];
         var x = Tensor.Create(data.X, [s, m, m, m, m]);
         var y = Tensor.Create(data.Y, [s, n, n, n, n]);
-        var yHat = Tensor.CreateFromShape<float>([s, n, n, n, n]);
+        // The prediction tensor wraps the array the loss reads: no copy per epoch (FlattenTo cost 27 µs, 7% of an epoch).
+        var predicted = new float[(long)s * o.Outputs];
+        var yHat = Tensor.Create(predicted, [s, n, n, n, n]);
         var yGradient = new float[yHat.FlattenedLength];
         var dy = Tensor.Create(yGradient, [s, n, n, n, n]);
         nint[] shape1 = [m, n, r], shape2 = [m, n, r, r], shape4 = [m, n, r];
@@ -45,7 +47,6 @@ public static class Experiment
             : new Adam<float>(o.LearningRate, w1, w2, w3, w4);
 
         var losses = new float[o.Epochs];
-        var predicted = new float[yHat.FlattenedLength];
         clock.Restart();
         for (int epoch = 0; epoch < o.Epochs; epoch++)
         {
@@ -54,7 +55,6 @@ public static class Experiment
             var c3 = new ReadOnlyTensorSpan<float>(w3, shape2);
             var c4 = new ReadOnlyTensorSpan<float>(w4, shape4);
             Forward(o, c1, c2, c3, c4, x, yHat);
-            yHat.FlattenTo(predicted);
             float loss = Losses.MeanSquaredErrorWithGradient<float>(predicted, data.Y, yGradient);
             var d1 = new TensorSpan<float>(g1, shape1);
             var d2 = new TensorSpan<float>(g2, shape2);
@@ -70,7 +70,6 @@ public static class Experiment
 
         Forward(o, new ReadOnlyTensorSpan<float>(w1, shape1), new ReadOnlyTensorSpan<float>(w2, shape2),
             new ReadOnlyTensorSpan<float>(w3, shape2), new ReadOnlyTensorSpan<float>(w4, shape4), x, yHat);
-        yHat.FlattenTo(predicted);
         return new ExperimentResult(
             Metrics.MeanSquaredError<float>(data.Y, predicted), Metrics.R2Score<float>(data.Y, predicted),
             Metrics.MeanSquaredError<float>(data.Y, fullPrediction), Metrics.R2Score<float>(data.Y, fullPrediction),
