@@ -22,6 +22,12 @@ namespace EinsumGen.Runtime
         private int _batch, _m, _n, _k;
         private Kernels.TableFacts? _facts;
 
+        // The step's dimensions as last filled, for the lane-block tier's plan (made on demand per element size).
+        private nint[] _sizes = Array.Empty<nint>(), _firstStrides = Array.Empty<nint>(), _secondStrides = Array.Empty<nint>(), _resultStrides = Array.Empty<nint>();
+        private int _rank, _kept;
+        private LaneBlockPlan? _floatLanes, _doubleLanes;
+        private bool _lanesKept, _floatLanesFilled, _doubleLanesFilled;
+
         public static GemmTables ForCurrentThread => t_current ??= new GemmTables();
 
         /// <summary>The tables as the kernel reads them (the lengths in use), with their affine facts when <see cref="Keep"/> computed them.</summary>
@@ -34,8 +40,34 @@ namespace EinsumGen.Runtime
         public GemmTables Keep()
         {
             _facts = new Kernels.TableFacts(Problem);
+            // Kept tables are shared by every thread: plan the lane-block tier now, for both element types, so that
+            // readers only ever see finished plans.
+            _floatLanes = FillLanes(new LaneBlockPlan(), sizeof(float));
+            _doubleLanes = FillLanes(new LaneBlockPlan(), sizeof(double));
+            _lanesKept = true;
             return this;
         }
+
+        /// <summary>
+        /// The lane-block tier's plan for elements of <paramref name="elementSize"/> bytes on the widest vector path, or
+        /// null when the step does not run on it (<see cref="LaneBlockPlan"/>).
+        /// </summary>
+        public LaneBlockPlan? LanePlan(int elementSize)
+        {
+            bool single = elementSize == sizeof(float);
+            if (!_lanesKept && !(single ? _floatLanesFilled : _doubleLanesFilled))
+            {
+                // This thread's tables: fill the plan it reuses for every call.
+                if (single) { FillLanes(_floatLanes ??= new LaneBlockPlan(), elementSize); _floatLanesFilled = true; }
+                else { FillLanes(_doubleLanes ??= new LaneBlockPlan(), elementSize); _doubleLanesFilled = true; }
+            }
+            var plan = single ? _floatLanes : _doubleLanes;
+            return plan is { Applies: true } ? plan : null;
+        }
+
+        private LaneBlockPlan FillLanes(LaneBlockPlan plan, int elementSize) => plan.Fill(_kept,
+            _sizes.AsSpan(0, _rank), _firstStrides.AsSpan(0, _rank), _secondStrides.AsSpan(0, _rank), _resultStrides.AsSpan(0, _rank),
+            elementSize, Kernels.ContractionKernel.BestPath);
 
         /// <summary>Fills every table of the step result[kept] = Σ first · second over <paramref name="sizes"/>; returns this instance.</summary>
         public GemmTables Fill(int kept, ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> firstStrides, ReadOnlySpan<nint> secondStrides, ReadOnlySpan<nint> resultStrides)
@@ -58,7 +90,21 @@ namespace EinsumGen.Runtime
             _k = Build(group, sizes, scratch, ref KA, Group.K, firstStrides);
             Build(group, sizes, scratch, ref KB, Group.K, secondStrides);
             _facts = null;
+            Remember(kept, sizes, firstStrides, secondStrides, resultStrides);
             return this;
+        }
+
+        private void Remember(int kept, ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> firstStrides, ReadOnlySpan<nint> secondStrides, ReadOnlySpan<nint> resultStrides)
+        {
+            int n = sizes.Length;
+            if (_sizes.Length < n)
+            {
+                _sizes = new nint[n]; _firstStrides = new nint[n]; _secondStrides = new nint[n]; _resultStrides = new nint[n];
+            }
+            sizes.CopyTo(_sizes); firstStrides.CopyTo(_firstStrides); secondStrides.CopyTo(_secondStrides); resultStrides.CopyTo(_resultStrides);
+            _rank = n;
+            _kept = kept;
+            _floatLanesFilled = _doubleLanesFilled = _lanesKept = false;
         }
 
         /// <summary>Fills one offset table from the dimensions in group <paramref name="g"/>; returns its length.</summary>

@@ -7,7 +7,8 @@ namespace EinsumGen.Runtime
     /// <summary>
     /// Runs one pairwise step. Every dimension falls in a GEMM group — batch (in both factors, or broadcast in neither), M
     /// (first factor only), N (second only) or K (summed) — whose offset tables fold any permutation, slice or broadcast
-    /// into the packing of <see cref="ContractionKernel"/>. Unary steps and accumulating writes use the generic strided kernel.
+    /// into the packing of <see cref="ContractionKernel"/>, or, where a vector's worth of contiguous elements mixes labels of
+    /// several groups, the lane-block tier (<see cref="LaneBlockPlan"/>). Unary steps and accumulating writes use the generic strided kernel.
     /// </summary>
     internal static class StepKernel
     {
@@ -34,6 +35,11 @@ namespace EinsumGen.Runtime
 
             // A layout's call keeps its tables (they depend on sizes and strides alone); others fill this thread's.
             var t = tables ?? GemmTables.ForCurrentThread.Fill(kept, sizes, firstStrides, secondStrides, resultStrides);
+            if (LaneBlockPlan.Enabled && t.LanePlan(System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) is { } lanes)
+            {
+                LaneBlockKernel.Run(lanes, ref first, ref second, ref result);
+                return;
+            }
             var problem = t.Problem;
             ContractionKernel.Gemm(in problem, ref first, ref second, ref result);
         }

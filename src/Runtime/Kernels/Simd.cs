@@ -25,6 +25,8 @@ namespace EinsumGen.Runtime.Kernels
         static abstract TV Add(TV a, TV b);
         /// <summary>Sum of the lanes.</summary>
         static abstract T Sum(TV v);
+        /// <summary>Lane i = lane indices[i] of v; the indices are int for 4-byte elements, long for 8-byte ones.</summary>
+        static abstract TV Shuffle(TV v, void* indices);
     }
 
     internal unsafe struct Simd512<T> : ISimd<T, Vector512<T>> where T : unmanaged, INumberBase<T>
@@ -37,6 +39,13 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Broadcast(T* p) => Vector512.Create(*p);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector512<T> v) => Vector512.Sum(v);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<T> Shuffle(Vector512<T> v, void* indices)
+        {
+            if (typeof(T) == typeof(float)) return Vector512.Shuffle(v.AsSingle(), Vector512.Load((int*)indices)).As<float, T>();
+            if (typeof(T) == typeof(double)) return Vector512.Shuffle(v.AsDouble(), Vector512.Load((long*)indices)).As<double, T>();
+            throw new System.NotSupportedException();
+        }
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<T> Fma(Vector512<T> a, Vector512<T> b, Vector512<T> c)
         {
@@ -57,6 +66,13 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector256<T> v) => Vector256.Sum(v);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<T> Shuffle(Vector256<T> v, void* indices)
+        {
+            if (typeof(T) == typeof(float)) return Vector256.Shuffle(v.AsSingle(), Vector256.Load((int*)indices)).As<float, T>();
+            if (typeof(T) == typeof(double)) return Vector256.Shuffle(v.AsDouble(), Vector256.Load((long*)indices)).As<double, T>();
+            throw new System.NotSupportedException();
+        }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<T> Fma(Vector256<T> a, Vector256<T> b, Vector256<T> c)
         {
             if (typeof(T) == typeof(float)) return Vector256.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>();
@@ -75,6 +91,13 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Broadcast(T* p) => Vector128.Create(*p);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector128<T> v) => Vector128.Sum(v);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<T> Shuffle(Vector128<T> v, void* indices)
+        {
+            if (typeof(T) == typeof(float)) return Vector128.Shuffle(v.AsSingle(), Vector128.Load((int*)indices)).As<float, T>();
+            if (typeof(T) == typeof(double)) return Vector128.Shuffle(v.AsDouble(), Vector128.Load((long*)indices)).As<double, T>();
+            throw new System.NotSupportedException();
+        }
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<T> Fma(Vector128<T> a, Vector128<T> b, Vector128<T> c)
         {
@@ -95,6 +118,7 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Broadcast(T* p) => *p;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Add(T a, T b) => a + b;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(T v) => v;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Shuffle(T v, void* indices) => v;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Fma(T a, T b, T c) => a * b + c;
     }
 }
