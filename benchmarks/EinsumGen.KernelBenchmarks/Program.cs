@@ -144,6 +144,22 @@ namespace EinsumGen.KernelBenchmarks
                 double moved = 3.0 * bt.A.Length * sizeof(float);
                 Console.WriteLine($"{bt.Name,-34} {all,7} {Fmt(t.median),12} {Fmt(t.best),12} {moved / t.median / 1e9,7:F1} GB/s moved (A, B read; C written) = {100 * moved / t.median / 1e9 / bw,5:F1}% of the copy probe");
             }
+            if (filter.Length == 0 || filter.Contains("lanes"))
+            {
+                // The lane-block tier against the GEMM kernel on the same steps, alternating, one core.
+                foreach (var step in LaneStep.TensorTrain())
+                {
+                    for (int rep = 0; rep < 2; rep++)
+                    {
+                        foreach (bool lanes in new[] { false, true })
+                        {
+                            EinsumGen.Runtime.LaneBlockPlan.Enabled = lanes;
+                            Report($"{step.Name} {(lanes ? "lanes" : "GEMM")}", 1, step.Flops, Time(step.Run, 0.3));
+                        }
+                    }
+                }
+                EinsumGen.Runtime.LaneBlockPlan.Enabled = true;
+            }
             if (filter.Length == 0 || filter.Contains("naive"))
             {
                 var w = Workload.MatMul(256);

@@ -1,0 +1,59 @@
+using System;
+using System.Linq;
+using EinsumGen.Runtime;
+
+namespace EinsumGen.KernelBenchmarks
+{
+    /// <summary>
+    /// A pairwise step as a layout's call describes it (result labels first, then summed ones; dense row-major tensors),
+    /// run through the runtime's step kernel with its tables kept, so that the lane-block tier and the GEMM kernel can be
+    /// timed on the same step by switching <see cref="LaneBlockPlan.Enabled"/>.
+    /// </summary>
+    internal sealed class LaneStep
+    {
+        private int _kept;
+        private nint[] _sizes = Array.Empty<nint>();
+        private readonly nint[][] _strides = new nint[3][];
+        private readonly float[][] _data = new float[3][];
+        private GemmTables _tables = new();
+
+        public string Name { get; private init; } = "";
+
+        /// <summary>2 · the product of all sizes.</summary>
+        public double Flops { get; private set; }
+
+        /// <summary>The tensor train's W = t1·t2 and its two gradients at the seed's sizes (n = 256, rank 8).</summary>
+        public static LaneStep[] TensorTrain() =>
+        [
+            Create("tt W = t1·t2 (jabef,jcdgh)", "jabef,jcdgh->abcdefgh"),
+            Create("tt ∂t1 (abcdefgh,jcdgh)", "abcdefgh,jcdgh->jabef"),
+            Create("tt ∂t2 (abcdefgh,jabef)", "abcdefgh,jabef->jcdgh"),
+        ];
+
+        private static LaneStep Create(string name, string spec)
+        {
+            nint SizeOf(char label) => label is 'e' or 'f' or 'g' or 'h' ? 2 : 8;
+            var parts = spec.Split("->");
+            var operands = parts[0].Split(',');
+            string[] tensors = { operands[0], operands[1], parts[1] };
+            string labels = new(parts[1].Concat(parts[0].Where(char.IsLetter)).Distinct().ToArray());
+            var step = new LaneStep { Name = name, _kept = parts[1].Length, _sizes = labels.Select(SizeOf).ToArray() };
+            step.Flops = 2 * step._sizes.Aggregate(1.0, (p, s) => p * s);
+            var random = new Random(5);
+            for (int t = 0; t < 3; t++)
+            {
+                string own = tensors[t];
+                var strides = new nint[own.Length];
+                nint stride = 1;
+                for (int i = own.Length - 1; i >= 0; i--) { strides[i] = stride; stride *= SizeOf(own[i]); }
+                step._data[t] = Enumerable.Range(0, (int)stride).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+                step._strides[t] = labels.Select(l => own.IndexOf(l) is var i and >= 0 ? strides[i] : 0).ToArray();
+            }
+            step._tables = new GemmTables().Fill(step._kept, step._sizes, step._strides[0], step._strides[1], step._strides[2]).Keep();
+            return step;
+        }
+
+        public void Run() => StepKernel.Contract(_kept, _sizes, ref _data[0][0], _strides[0], ref _data[1][0], _strides[1], hasSecond: true,
+            ref _data[2][0], _strides[2], accumulate: false, _tables);
+    }
+}
