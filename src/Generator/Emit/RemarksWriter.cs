@@ -40,7 +40,8 @@ namespace EinsumGen.Generator
                 "x; largest intermediate " + Number(plan.Path.LargestIntermediate) + " elements.") + "</para>");
             w.WriteLine("/// <para>" + Xml("Kernels: a step of at most " + MethodPlan.TinyStep.ToString("N0", CultureInfo.InvariantCulture) +
                 " multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, " +
-                "which folds each operand's strides (transposed, sliced, broadcast views) into its packing." +
+                "which folds each operand's strides (transposed, sliced, broadcast views) into its packing, or, where a vector's worth of contiguous " +
+                "elements mixes labels of both operands or summed ones, on its lane-block tier (a GEMM of lane vectors; chosen at run time for the vector width)." +
                 (plan.Path.Steps.Count > 1
                     ? " Large steps that share a label run sliced along it over the cores (chosen at run time), each core keeping its slice of the intermediates from step to step."
                     : string.Empty)) + "</para>");

@@ -16,7 +16,7 @@ namespace Demo
         /// 1     32             1            Reduction      strided reduce   result = Σ_i a[i]
         /// </code>
         /// <para>Naive single loop nest: 32 FLOPs; planned (single operand): 32 FLOPs; speed-up 1x; largest intermediate 1 elements.</para>
-        /// <para>Kernels: a step of at most 4,096 multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, which folds each operand's strides (transposed, sliced, broadcast views) into its packing.</para>
+        /// <para>Kernels: a step of at most 4,096 multiply-adds whose sizes are all declared is a loop nest with constant bounds; any other runs on the runtime's GEMM-like kernel, which folds each operand's strides (transposed, sliced, broadcast views) into its packing, or, where a vector's worth of contiguous elements mixes labels of both operands or summed ones, on its lane-block tier (a GEMM of lane vectors; chosen at run time for the vector width).</para>
         /// <para>TraceBackward walks this plan backwards, sharing every intermediate between the gradients: it recomputes nothing, then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; TraceJvp sums the einsum with each operand's tangent in turn.</para>
         /// <code>
         /// back through step 1: from ∂result to ∂a                     32 FLOPs
