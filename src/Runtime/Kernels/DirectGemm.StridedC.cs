@@ -20,6 +20,8 @@ namespace EinsumGen.Runtime.Kernels
             int jEnd = j0 + (r.N1 - j0) / W * W;
             if (jEnd == j0) return j0;
             T* tile = stackalloc T[16 * W];
+            // A full 16 × 16 float tile whose 16 rows are contiguous in C goes out transposed, a vector per column.
+            bool transposed = typeof(T) == typeof(float) && W == 16 && g->RowCUnit && TileTranspose.IsSupported;
             for (int bi = r.B0; bi < r.B1; bi++)
             {
                 T* A = g->A + g->BatchA[bi];
@@ -32,7 +34,8 @@ namespace EinsumGen.Runtime.Kernels
                         int rows = System.Math.Min(16, r.M1 - m);
                         if (rows == 16 && g->KAffine && g->RowAUnit) RowsN16TileDense<T, TV, TS>(A, B, g, m, j, tile);
                         else RowsN16Tile<T, TV, TS>(A, B, g, m, r.M1 - 1, j, tile);
-                        KernelCommon.Scatter(tile, W, C, g->RowC + m, g->ColC + j, rows, W, accumulate: false);
+                        if (rows == 16 && transposed) TileTranspose.Store16((float*)tile, (float*)(C + g->RowC[m]), g->ColC + j);
+                        else KernelCommon.Scatter(tile, W, C, g->RowC + m, g->ColC + j, rows, W, accumulate: false);
                     }
                 }
             }

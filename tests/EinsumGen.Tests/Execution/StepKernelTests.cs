@@ -60,6 +60,19 @@ public class StepKernelTests
         Check<double>("aejk,jkcg->cage", new[] { p, 2, 3, r }, new[] { 3, r, q, 2 }, 3 * r);
     }
 
+    [Theory]
+    [InlineData(33, 100, 16)]
+    [InlineData(64, 67, 32)]
+    [InlineData(9, 130, 48)]
+    public void WeightGradientShapes(int n, int k, int o)
+    {
+        // ∂W[k,o] = Σ_n x[n,k]·∂y[n,o]: computed as ∂Wᵀ (vectors along x's k), full 16 × 16 float tiles stored transposed.
+        Check<float>("nk,no->ko", new[] { n, k }, new[] { n, o }, n);
+        Check<double>("nk,no->ko", new[] { n, k }, new[] { n, o }, n);
+        // The tensor train's, with its labels: o = (e,f,g,h), k = (a,b,c,d).
+        Check<float>("nabcd,nefgh->abcdefgh", new[] { n, 4, 4, 4, 2 }, new[] { n, 2, 2, 2, 2 }, n);
+    }
+
     [Fact]
     public void StridedAndBroadcastViews()
     {

@@ -1,0 +1,106 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace EinsumGen.Runtime.Kernels
+{
+    /// <summary>
+    /// Stores a 16 × 16 float tile transposed, a whole vector per row of the result: where a kernel computes Cᵀ in
+    /// registers (∂W = Σ_n x[n,k]·∂y[n,o] as 16 rows of o × 16 lanes of k) and C's 16 o's are contiguous, each k's
+    /// 16 values go out as one 64-byte store instead of 16 scattered scalar ones.
+    /// </summary>
+    internal static unsafe class TileTranspose
+    {
+        /// <summary>Whether <see cref="Store16"/> runs here (AVX-512F's two-source permutes).</summary>
+        public static bool IsSupported => Avx512F.IsSupported;
+
+        // Four stages swap the off-diagonal blocks of 8, 4, 2, then 1: rows i and i + b exchange the lanes whose bit b differs.
+        private static readonly Vector512<int> Low8 = Indices(8, high: false), High8 = Indices(8, high: true);
+        private static readonly Vector512<int> Low4 = Indices(4, high: false), High4 = Indices(4, high: true);
+        private static readonly Vector512<int> Low2 = Indices(2, high: false), High2 = Indices(2, high: true);
+        private static readonly Vector512<int> Low1 = Indices(1, high: false), High1 = Indices(1, high: true);
+
+        /// <summary>
+        /// Row i of <paramref name="tile"/> (16 floats at tile + 16·i) holds C[o = i, k = lane]; writes C[k, 0..15] as one
+        /// vector at <c>c + columns[k]</c> for each of the 16 k.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Store16(float* tile, float* c, nint* columns)
+        {
+            Vector512<float> r0 = Vector512.Load(tile + 0);
+            Vector512<float> r1 = Vector512.Load(tile + 16);
+            Vector512<float> r2 = Vector512.Load(tile + 32);
+            Vector512<float> r3 = Vector512.Load(tile + 48);
+            Vector512<float> r4 = Vector512.Load(tile + 64);
+            Vector512<float> r5 = Vector512.Load(tile + 80);
+            Vector512<float> r6 = Vector512.Load(tile + 96);
+            Vector512<float> r7 = Vector512.Load(tile + 112);
+            Vector512<float> r8 = Vector512.Load(tile + 128);
+            Vector512<float> r9 = Vector512.Load(tile + 144);
+            Vector512<float> r10 = Vector512.Load(tile + 160);
+            Vector512<float> r11 = Vector512.Load(tile + 176);
+            Vector512<float> r12 = Vector512.Load(tile + 192);
+            Vector512<float> r13 = Vector512.Load(tile + 208);
+            Vector512<float> r14 = Vector512.Load(tile + 224);
+            Vector512<float> r15 = Vector512.Load(tile + 240);
+            Vector512<float> t, u;
+            t = Avx512F.PermuteVar16x32x2(r0, Low8, r8); u = Avx512F.PermuteVar16x32x2(r0, High8, r8); r0 = t; r8 = u;
+            t = Avx512F.PermuteVar16x32x2(r1, Low8, r9); u = Avx512F.PermuteVar16x32x2(r1, High8, r9); r1 = t; r9 = u;
+            t = Avx512F.PermuteVar16x32x2(r2, Low8, r10); u = Avx512F.PermuteVar16x32x2(r2, High8, r10); r2 = t; r10 = u;
+            t = Avx512F.PermuteVar16x32x2(r3, Low8, r11); u = Avx512F.PermuteVar16x32x2(r3, High8, r11); r3 = t; r11 = u;
+            t = Avx512F.PermuteVar16x32x2(r4, Low8, r12); u = Avx512F.PermuteVar16x32x2(r4, High8, r12); r4 = t; r12 = u;
+            t = Avx512F.PermuteVar16x32x2(r5, Low8, r13); u = Avx512F.PermuteVar16x32x2(r5, High8, r13); r5 = t; r13 = u;
+            t = Avx512F.PermuteVar16x32x2(r6, Low8, r14); u = Avx512F.PermuteVar16x32x2(r6, High8, r14); r6 = t; r14 = u;
+            t = Avx512F.PermuteVar16x32x2(r7, Low8, r15); u = Avx512F.PermuteVar16x32x2(r7, High8, r15); r7 = t; r15 = u;
+            t = Avx512F.PermuteVar16x32x2(r0, Low4, r4); u = Avx512F.PermuteVar16x32x2(r0, High4, r4); r0 = t; r4 = u;
+            t = Avx512F.PermuteVar16x32x2(r1, Low4, r5); u = Avx512F.PermuteVar16x32x2(r1, High4, r5); r1 = t; r5 = u;
+            t = Avx512F.PermuteVar16x32x2(r2, Low4, r6); u = Avx512F.PermuteVar16x32x2(r2, High4, r6); r2 = t; r6 = u;
+            t = Avx512F.PermuteVar16x32x2(r3, Low4, r7); u = Avx512F.PermuteVar16x32x2(r3, High4, r7); r3 = t; r7 = u;
+            t = Avx512F.PermuteVar16x32x2(r8, Low4, r12); u = Avx512F.PermuteVar16x32x2(r8, High4, r12); r8 = t; r12 = u;
+            t = Avx512F.PermuteVar16x32x2(r9, Low4, r13); u = Avx512F.PermuteVar16x32x2(r9, High4, r13); r9 = t; r13 = u;
+            t = Avx512F.PermuteVar16x32x2(r10, Low4, r14); u = Avx512F.PermuteVar16x32x2(r10, High4, r14); r10 = t; r14 = u;
+            t = Avx512F.PermuteVar16x32x2(r11, Low4, r15); u = Avx512F.PermuteVar16x32x2(r11, High4, r15); r11 = t; r15 = u;
+            t = Avx512F.PermuteVar16x32x2(r0, Low2, r2); u = Avx512F.PermuteVar16x32x2(r0, High2, r2); r0 = t; r2 = u;
+            t = Avx512F.PermuteVar16x32x2(r1, Low2, r3); u = Avx512F.PermuteVar16x32x2(r1, High2, r3); r1 = t; r3 = u;
+            t = Avx512F.PermuteVar16x32x2(r4, Low2, r6); u = Avx512F.PermuteVar16x32x2(r4, High2, r6); r4 = t; r6 = u;
+            t = Avx512F.PermuteVar16x32x2(r5, Low2, r7); u = Avx512F.PermuteVar16x32x2(r5, High2, r7); r5 = t; r7 = u;
+            t = Avx512F.PermuteVar16x32x2(r8, Low2, r10); u = Avx512F.PermuteVar16x32x2(r8, High2, r10); r8 = t; r10 = u;
+            t = Avx512F.PermuteVar16x32x2(r9, Low2, r11); u = Avx512F.PermuteVar16x32x2(r9, High2, r11); r9 = t; r11 = u;
+            t = Avx512F.PermuteVar16x32x2(r12, Low2, r14); u = Avx512F.PermuteVar16x32x2(r12, High2, r14); r12 = t; r14 = u;
+            t = Avx512F.PermuteVar16x32x2(r13, Low2, r15); u = Avx512F.PermuteVar16x32x2(r13, High2, r15); r13 = t; r15 = u;
+            t = Avx512F.PermuteVar16x32x2(r0, Low1, r1); u = Avx512F.PermuteVar16x32x2(r0, High1, r1); r0 = t; r1 = u;
+            t = Avx512F.PermuteVar16x32x2(r2, Low1, r3); u = Avx512F.PermuteVar16x32x2(r2, High1, r3); r2 = t; r3 = u;
+            t = Avx512F.PermuteVar16x32x2(r4, Low1, r5); u = Avx512F.PermuteVar16x32x2(r4, High1, r5); r4 = t; r5 = u;
+            t = Avx512F.PermuteVar16x32x2(r6, Low1, r7); u = Avx512F.PermuteVar16x32x2(r6, High1, r7); r6 = t; r7 = u;
+            t = Avx512F.PermuteVar16x32x2(r8, Low1, r9); u = Avx512F.PermuteVar16x32x2(r8, High1, r9); r8 = t; r9 = u;
+            t = Avx512F.PermuteVar16x32x2(r10, Low1, r11); u = Avx512F.PermuteVar16x32x2(r10, High1, r11); r10 = t; r11 = u;
+            t = Avx512F.PermuteVar16x32x2(r12, Low1, r13); u = Avx512F.PermuteVar16x32x2(r12, High1, r13); r12 = t; r13 = u;
+            t = Avx512F.PermuteVar16x32x2(r14, Low1, r15); u = Avx512F.PermuteVar16x32x2(r14, High1, r15); r14 = t; r15 = u;
+            r0.Store(c + columns[0]);
+            r1.Store(c + columns[1]);
+            r2.Store(c + columns[2]);
+            r3.Store(c + columns[3]);
+            r4.Store(c + columns[4]);
+            r5.Store(c + columns[5]);
+            r6.Store(c + columns[6]);
+            r7.Store(c + columns[7]);
+            r8.Store(c + columns[8]);
+            r9.Store(c + columns[9]);
+            r10.Store(c + columns[10]);
+            r11.Store(c + columns[11]);
+            r12.Store(c + columns[12]);
+            r13.Store(c + columns[13]);
+            r14.Store(c + columns[14]);
+            r15.Store(c + columns[15]);
+        }
+
+        /// <summary>Lane j of row i (low) or i + b (high) after swapping the b-blocks: low keeps lanes with bit b clear and takes the other row's lane j − b; high takes row i's lane j + b and keeps its own with bit b set.</summary>
+        private static Vector512<int> Indices(int b, bool high)
+        {
+            var lanes = new int[16];
+            for (int j = 0; j < 16; j++)
+                lanes[j] = (j & b) == 0 ? (high ? j + b : j) : (high ? 16 + j : 16 + j - b);
+            return Vector512.Create(lanes);
+        }
+    }
+}
