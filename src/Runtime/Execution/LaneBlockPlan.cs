@@ -25,8 +25,8 @@ namespace EinsumGen.Runtime
         /// <summary>False leaves every step to the GEMM kernel (benchmarks compare the two in one process).</summary>
         internal static bool Enabled = true;
 
-        /// <summary>At most this many lanes (a Vector512 of float).</summary>
-        private const int MaxLanes = 16;
+        /// <summary>At most this many lanes (a Vector512 of float); also the stride of <see cref="ReduceRotations"/>' rows.</summary>
+        public const int MaxLanes = 16;
 
         /// <summary>Expanded operands beyond this many bytes (per batch entry) fall back to the GEMM kernel: they should stay in L2.</summary>
         private const long MaxExpandedBytes = 512 * 1024;

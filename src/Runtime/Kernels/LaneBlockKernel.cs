@@ -74,12 +74,12 @@ namespace EinsumGen.Runtime.Kernels
                     WindowA = plan.Window[swap ? 1 : 0], WindowB = plan.Window[swap ? 0 : 1],
                     EndA = swap ? endSecond : endFirst, EndB = swap ? endFirst : endSecond,
                     ReduceOrder = wide ? reduceOrderLong : reduceOrder, ReduceRotations = wide ? reduceRotationsLong : reduceRotations,
-                    ReduceSteps = plan.ReduceSteps, RotationBytes = plan.ReduceRotations.Length / 4 * (wide ? sizeof(long) : sizeof(int)),
+                    ReduceSteps = plan.ReduceSteps, RotationBytes = LaneBlockPlan.MaxLanes * (wide ? sizeof(long) : sizeof(int)),
                     WindowStartA = windowStart[swap ? 1 : 0], WindowStartB = windowStart[swap ? 0 : 1],
                     ShuffleA = swap ? shuffleSecond : shuffleFirst, ShuffleB = swap ? shuffleFirst : shuffleSecond,
                     GroupOffsets = groupOffsets, ExpandedK = expandedK,
                     Batch = p.BatchCount, M = swap ? p.N : p.M, N = swap ? p.M : p.N, K = p.K, Groups = plan.Groups,
-                    ExpandA = plan.BlockIn == LaneBlockPlan.Holder.Result, StoreWhole = plan.BlockIn == LaneBlockPlan.Holder.Result,
+                    ResultHoldsBlock = plan.BlockIn == LaneBlockPlan.Holder.Result,
                 };
                 int threads = Math.Min(ContractionKernel.MaxDegreeOfParallelism, KernelThreads.WorkerCount + 1);
                 double flops = 2.0 * job.Batch * job.M * job.N * job.K * TS.Count;
@@ -115,8 +115,9 @@ namespace EinsumGen.Runtime.Kernels
             nint aPanel = (nint)k * tileRows * lanes, bPanel = (nint)k * Columns * lanes;
             var workspace = KernelWorkspace.ForCurrentThread;
             T* expandedB = workspace.PackB<T>(columnPanels * bPanel);
-            T* expandedA = job->ExpandA ? workspace.PackA<T>(rowPanels * aPanel) : null;
-            nint* kA = job->ExpandA ? job->ExpandedK : job->KA;
+            // With the block in the result, both operands are expanded (else A holds it and is read in place).
+            T* expandedA = job->ResultHoldsBlock ? workspace.PackA<T>(rowPanels * aPanel) : null;
+            nint* kA = job->ResultHoldsBlock ? job->ExpandedK : job->KA;
             T* sums = stackalloc T[lanes];
 
             for (int batch = b0; batch < b1; batch++)
@@ -269,7 +270,7 @@ namespace EinsumGen.Runtime.Kernels
         private static void Write<T, TV, TS>(Job<T>* job, T* at, TV sum, T* scratch)
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
-            if (job->StoreWhole)
+            if (job->ResultHoldsBlock)
             {
                 TS.Store(at, sum);
                 return;
@@ -292,7 +293,7 @@ namespace EinsumGen.Runtime.Kernels
             public int WindowA, WindowB;
             public nint* BatchA, BatchB, BatchC, RowA, RowC, ColB, ColC, KA, KB, LaneA, LaneB, GroupOffsets, ExpandedK;
             public int Batch, M, N, K, Groups;
-            public bool ExpandA, StoreWhole, SplitBatch;
+            public bool ResultHoldsBlock, SplitBatch;
         }
     }
 }
