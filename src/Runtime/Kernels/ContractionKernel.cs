@@ -194,6 +194,7 @@ namespace EinsumGen.Runtime.Kernels
             else if (nvec) g->Direct = DirectKind.AlongN;
             else if (mvec) { g->Transpose(); g->Direct = DirectKind.AlongN; }
             else g->Direct = DirectKind.Scalar;
+            if (g->Direct == DirectKind.AlongN && DirectGemm.QuadFits(g)) g->Direct = DirectKind.AlongNQuad;
         }
 
         private static unsafe SplitKind ChooseSplit<T>(GemmArgs<T>* g, int threads) where T : unmanaged, INumberBase<T>
@@ -304,7 +305,7 @@ namespace EinsumGen.Runtime.Kernels
     /// Which direct loop runs: vectorized along N (unit-stride columns of B and C), along N with C written through its tables
     /// (unit-stride columns of B only, at most 16 rows), along K (dot products), or scalar.
     /// </summary>
-    internal enum DirectKind { AlongN, AlongNStridedC, AlongK, Scalar }
+    internal enum DirectKind { AlongN, AlongNStridedC, AlongNQuad, AlongK, Scalar }
 
     /// <summary>A sub-range of a problem (one thread's share).</summary>
     internal struct GemmRange

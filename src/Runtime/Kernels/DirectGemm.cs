@@ -33,6 +33,11 @@ namespace EinsumGen.Runtime.Kernels
                 AlongNStridedC<T, T, SimdScalar<T>>(g, r, jc);
                 return;
             }
+            if (g->Direct == DirectKind.AlongNQuad)
+            {
+                AlongNQuad(g, r);
+                return;
+            }
             if (g->Direct == DirectKind.AlongN)
             {
                 // Widest vectors first over the column range; each width loops over the batch itself (no per-entry dispatch).

@@ -154,6 +154,41 @@ namespace EinsumGen.Tests.Kernels
             Assert.True(DirectGemm.StridedCRuns >= before + 16, "the strided-C loop did not run for every case");
         });
 
+        /// <summary>
+        /// Layer shapes (y[n,o] = Σ_k x[n,k]·W[k,o] with one 512-bit vector of outputs): A unit-stride along K, N = 16 floats
+        /// or 8 doubles, rows around the 6-row block, B's rows contiguous or padded, C's rows padded, split over two threads
+        /// or not. With AVX-512 they run the quad-broadcast loop (packed B, 128-bit broadcasts of A); either way they match.
+        /// </summary>
+        [Fact]
+        public void Layer_shapes_run_the_quad_broadcast_loop() => OnPlainThread(() =>
+        {
+            var rng = new Random(59);
+            long before = DirectGemm.QuadRuns;
+            int cases = 0;
+            for (int i = 0; i < 16; i++)
+            {
+                int m = DirectGemm.QuadMinRows + rng.Next(0, 60), k = 4 * rng.Next(16, 150), threads = 1 + i % 2;
+                Layout lb = i % 3 == 0 ? Layout.Contiguous : Layout.Sliced, lc = i % 4 == 0 ? Layout.Contiguous : Layout.Sliced;
+                bool single = i % 2 == 0;
+                var g = GemmCase.Create(rng, 1 + i % 3 / 2, m, single ? 16 : 8, k, Layout.Contiguous, lb, lc);
+                if (single) g.Check<float>(rng, KernelPath.Vector512, GemmMode.Direct, threads);
+                else g.Check<double>(rng, KernelPath.Vector512, GemmMode.Direct, threads);
+                // A sliced operand may split a group into two padded labels: then its table is not a plain stride.
+                if (Affine(g.KB) && Affine(g.ColB, 1) && Affine(g.ColC, 1)) cases++;
+            }
+            bool hardware = System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.X86.Avx512DQ.IsSupported;
+            Assert.True(cases >= 8, $"only {cases} cases fit the loop");
+            if (hardware) Assert.True(DirectGemm.QuadRuns >= before + cases, "the quad-broadcast loop did not run for every case");
+            else Assert.Equal(before, DirectGemm.QuadRuns);
+        });
+
+        private static bool Affine(nint[] table, nint? stride = null)
+        {
+            nint s = stride ?? (table.Length > 1 ? table[1] - table[0] : 0);
+            for (int i = 1; i < table.Length; i++) if (table[i] - table[i - 1] != s) return false;
+            return true;
+        }
+
         [Fact]
         public void Paths_under_test_report_hardware()
         {
