@@ -108,6 +108,19 @@ namespace EinsumGen.KernelBenchmarks
                         Report($"{w.Name} {mode}", all, w.Flops, Time(() => w.Run(KernelPath.Auto, mode, all), 0.3));
                     }
             }
+            if (filter.Contains("quad"))
+            {
+                // The tensor train's y = x·W on the quad-broadcast loop and on the plain along-N loop, alternating.
+                var w = Workload.TtForward(true);
+                for (int rep = 0; rep < 3; rep++)
+                    foreach (bool on in new[] { true, false })
+                    {
+                        DirectGemm.QuadEnabled = on;
+                        Report($"{w.Name} quad={on}", 1, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1), 0.3));
+                        Report($"{w.Name} quad={on}", all, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, all), 0.3));
+                    }
+                DirectGemm.QuadEnabled = true;
+            }
             if (filter.Contains("prefetch"))
             {
                 foreach (var w in new[] { Workload.Mnk(), Workload.MatMul(1024), Workload.Transposed(1024) })
