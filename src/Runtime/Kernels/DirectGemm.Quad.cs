@@ -56,17 +56,17 @@ namespace EinsumGen.Runtime.Kernels
                 for (int m = r.M0; m < r.M1; m += 6)
                 {
                     T* a0 = A + rowA[m];
-                    T* a1 = A + rowA[System.Math.Min(m + 1, last)];
-                    T* a2 = A + rowA[System.Math.Min(m + 2, last)];
-                    T* a3 = A + rowA[System.Math.Min(m + 3, last)];
-                    T* a4 = A + rowA[System.Math.Min(m + 4, last)];
-                    T* a5 = A + rowA[System.Math.Min(m + 5, last)];
+                    T* a1 = ClampedRow(A, rowA, m + 1, last);
+                    T* a2 = ClampedRow(A, rowA, m + 2, last);
+                    T* a3 = ClampedRow(A, rowA, m + 3, last);
+                    T* a4 = ClampedRow(A, rowA, m + 4, last);
+                    T* a5 = ClampedRow(A, rowA, m + 5, last);
                     T* c0 = C + rowC[m];
-                    T* c1 = m + 1 <= last ? C + rowC[m + 1] : null;
-                    T* c2 = m + 2 <= last ? C + rowC[m + 2] : null;
-                    T* c3 = m + 3 <= last ? C + rowC[m + 3] : null;
-                    T* c4 = m + 4 <= last ? C + rowC[m + 4] : null;
-                    T* c5 = m + 5 <= last ? C + rowC[m + 5] : null;
+                    T* c1 = RowOrNull(C, rowC, m + 1, last);
+                    T* c2 = RowOrNull(C, rowC, m + 2, last);
+                    T* c3 = RowOrNull(C, rowC, m + 3, last);
+                    T* c4 = RowOrNull(C, rowC, m + 4, last);
+                    T* c5 = RowOrNull(C, rowC, m + 5, last);
                     if (typeof(T) == typeof(float))
                         QuadRows6((float*)a0, (float*)a1, (float*)a2, (float*)a3, (float*)a4, (float*)a5, (float*)packed, k,
                             (float*)c0, (float*)c1, (float*)c2, (float*)c3, (float*)c4, (float*)c5);

@@ -42,6 +42,14 @@ namespace EinsumGen.Runtime.Kernels
             return jEnd;
         }
 
+        /// <summary>Row <paramref name="i"/> of a register block, or the last row where the block runs past it (a short block repeats its last row).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static T* ClampedRow<T>(T* origin, nint* rows, int i, int last) where T : unmanaged => origin + rows[System.Math.Min(i, last)];
+
+        /// <summary>Row <paramref name="i"/>'s start, or null past the last row (a short block does not store those).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static T* RowOrNull<T>(T* origin, nint* rows, int i, int last) where T : unmanaged => i <= last ? origin + rows[i] : null;
+
         /// <summary>Rows m..m+15 (rows past <paramref name="mLast"/> repeat it and are not stored), one vector of columns at j, into <paramref name="tile"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void RowsN16Tile<T, TV, TS>(T* A, T* B, GemmArgs<T>* g, int m, int mLast, int j, T* tile)
@@ -51,21 +59,21 @@ namespace EinsumGen.Runtime.Kernels
             nint* kA = g->KA; nint* kB = g->KB; nint* rowA = g->RowA;
             T* bj = B + g->ColB[0] + j;
             T* a0 = A + rowA[m];
-            T* a1 = A + rowA[System.Math.Min(m + 1, mLast)];
-            T* a2 = A + rowA[System.Math.Min(m + 2, mLast)];
-            T* a3 = A + rowA[System.Math.Min(m + 3, mLast)];
-            T* a4 = A + rowA[System.Math.Min(m + 4, mLast)];
-            T* a5 = A + rowA[System.Math.Min(m + 5, mLast)];
-            T* a6 = A + rowA[System.Math.Min(m + 6, mLast)];
-            T* a7 = A + rowA[System.Math.Min(m + 7, mLast)];
-            T* a8 = A + rowA[System.Math.Min(m + 8, mLast)];
-            T* a9 = A + rowA[System.Math.Min(m + 9, mLast)];
-            T* a10 = A + rowA[System.Math.Min(m + 10, mLast)];
-            T* a11 = A + rowA[System.Math.Min(m + 11, mLast)];
-            T* a12 = A + rowA[System.Math.Min(m + 12, mLast)];
-            T* a13 = A + rowA[System.Math.Min(m + 13, mLast)];
-            T* a14 = A + rowA[System.Math.Min(m + 14, mLast)];
-            T* a15 = A + rowA[System.Math.Min(m + 15, mLast)];
+            T* a1 = ClampedRow(A, rowA, m + 1, mLast);
+            T* a2 = ClampedRow(A, rowA, m + 2, mLast);
+            T* a3 = ClampedRow(A, rowA, m + 3, mLast);
+            T* a4 = ClampedRow(A, rowA, m + 4, mLast);
+            T* a5 = ClampedRow(A, rowA, m + 5, mLast);
+            T* a6 = ClampedRow(A, rowA, m + 6, mLast);
+            T* a7 = ClampedRow(A, rowA, m + 7, mLast);
+            T* a8 = ClampedRow(A, rowA, m + 8, mLast);
+            T* a9 = ClampedRow(A, rowA, m + 9, mLast);
+            T* a10 = ClampedRow(A, rowA, m + 10, mLast);
+            T* a11 = ClampedRow(A, rowA, m + 11, mLast);
+            T* a12 = ClampedRow(A, rowA, m + 12, mLast);
+            T* a13 = ClampedRow(A, rowA, m + 13, mLast);
+            T* a14 = ClampedRow(A, rowA, m + 14, mLast);
+            T* a15 = ClampedRow(A, rowA, m + 15, mLast);
             TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero, s4 = TS.Zero, s5 = TS.Zero, s6 = TS.Zero, s7 = TS.Zero;
             TV s8 = TS.Zero, s9 = TS.Zero, s10 = TS.Zero, s11 = TS.Zero, s12 = TS.Zero, s13 = TS.Zero, s14 = TS.Zero, s15 = TS.Zero;
             if (g->KAffine)
