@@ -57,7 +57,7 @@ namespace EinsumGen.Generator
             for (int k = 0; k < last; k++) recompute += plan.Steps[k].Flops;
             w.WriteLine("/// <para>" + Xml(method.Name + "Backward walks this plan backwards, sharing every intermediate between the gradients: it recomputes " +
                 (last == 0 ? "nothing" : (last == 1 ? "step 1" : "steps 1–" + last.ToString(CultureInfo.InvariantCulture)) + " (" + Number(recompute) +
-                " FLOPs), skipping those whose results no requested gradient reads") +
+                " FLOPs), skipping those whose results no requested gradient reads and copying back, instead, a step of two small operands that are bitwise unchanged since this thread's last call (a forward call, then its backward)") +
                 ", then each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, each as costly as the step; " + method.Name +
                 "Jvp sums the einsum with each operand's tangent in turn.") + "</para>");
             w.WriteLine("/// <code>");

@@ -9,6 +9,7 @@ namespace EinsumGen.Runtime
         public void ExecuteStep<T>(int step, ref T left, ref T right, ref T result) where T : unmanaged, INumberBase<T>
         {
             var call = Layout.Forward(step);
+            if (TryRunRemembered(step, call, ref left, ref right, ref result)) return;
             SlicedStep.Contract(call, ref left, ref right, ref result, accumulate: false);
         }
 
