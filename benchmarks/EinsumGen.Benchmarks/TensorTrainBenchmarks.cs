@@ -70,29 +70,39 @@ namespace EinsumGen.Benchmarks
 
     /// <summary>
     /// A quick harness: median of repeated timings, printed with the backward/forward ratio from the same run, and each
-    /// time against the same call with every step run whole (no slicing over the cores), interleaved round by round.
+    /// time against the same call with every step run whole (no slicing over the cores), interleaved round by round; then the
+    /// quad-broadcast loop and the backward's reuse of leaf steps, each against the same call without it.
     /// </summary>
     public static class TensorTrainRatios
     {
         public static void Print()
         {
             var state = new TensorTrainState();
-            var (forward, forwardWhole) = Compare(state.Forward);
-            var (backward, backwardWhole) = Compare(state.Backward);
-            var (step, stepWhole) = Compare(state.TrainingStep);
+            Action<bool> slicing = on => EinsumGen.Runtime.SlicedStep.Enabled = on;
+            var (forward, forwardWhole) = Compare(state.Forward, slicing);
+            var (backward, backwardWhole) = Compare(state.Backward, slicing);
+            var (step, stepWhole) = Compare(state.TrainingStep, slicing);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"tensor-train layer (n=256, float32, {Environment.ProcessorCount} cores): forward {forward:0.000} ms, backward {backward:0.000} ms " +
                 $"(backward/forward {backward / forward:0.00}x), training step {step:0.000} ms, 10,000 epochs ≈ {step * 10:0.0} s"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  steps run whole instead of sliced over the cores: forward {forwardWhole:0.000} ms (sliced/whole {forward / forwardWhole:0.00}), " +
                 $"backward {backwardWhole:0.000} ms ({backward / backwardWhole:0.00}), training step {stepWhole:0.000} ms ({step / stepWhole:0.00})"));
+            // Same-run comparisons of two later tiers, each switched off alone (the other tiers on).
+            var (quadForward, plainForward) = Compare(state.Forward, on => EinsumGen.Runtime.Kernels.DirectGemm.QuadEnabled = on);
+            var (quadStep, plainStep) = Compare(state.TrainingStep, on => EinsumGen.Runtime.Kernels.DirectGemm.QuadEnabled = on);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  without the quad-broadcast loop: forward {plainForward:0.000} ms (with/without {quadForward / plainForward:0.00}), training step {plainStep:0.000} ms ({quadStep / plainStep:0.00})"));
+            var (reuseStep, recomputeStep) = Compare(state.TrainingStep, on => EinsumGen.Runtime.EinsumBinding.ReuseEnabled = on);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  recomputing the forward's leaf steps in the backward: training step {recomputeStep:0.000} ms (reuse/recompute {reuseStep / recomputeStep:0.00})"));
         }
 
         /// <summary>
-        /// Median milliseconds with slicing on and off: 15 rounds of 41 timed runs each way, alternating, each round after 5
+        /// Median milliseconds with a switch on and off: 15 rounds of 41 timed runs each way, alternating, each round after 5
         /// untimed runs (switching leaves the data where the other mode put it: the first calls after a switch pay for that).
         /// </summary>
-        private static (double Sliced, double Whole) Compare(Action action)
+        private static (double On, double Off) Compare(Action action, Action<bool> setSwitch)
         {
             var times = new[] { new List<double>(), new List<double>() };
             try
@@ -102,7 +112,7 @@ namespace EinsumGen.Benchmarks
                 {
                     for (int mode = 0; mode < 2; mode++)
                     {
-                        EinsumGen.Runtime.SlicedStep.Enabled = mode == 0;
+                        setSwitch(mode == 0);
                         for (int i = 0; i < 5; i++) action();
                         for (int i = 0; i < 41; i++)
                         {
@@ -115,7 +125,7 @@ namespace EinsumGen.Benchmarks
             }
             finally
             {
-                EinsumGen.Runtime.SlicedStep.Enabled = true;
+                setSwitch(true);
             }
             foreach (var list in times) list.Sort();
             return (times[0][times[0].Count / 2], times[1][times[1].Count / 2]);
