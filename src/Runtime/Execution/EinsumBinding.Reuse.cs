@@ -71,7 +71,6 @@ namespace EinsumGen.Runtime
             public bool Matches<T>(StepCall call, ReadOnlySpan<T> left, ReadOnlySpan<T> right) where T : unmanaged =>
                 _call is not null && _left is T[] savedLeft && _right is T[] savedRight
                 && (ReferenceEquals(_call, call) || SameCall(_call, call))
-                && savedLeft.Length == left.Length && savedRight.Length == right.Length
                 && MemoryMarshal.AsBytes(left).SequenceEqual(MemoryMarshal.AsBytes(savedLeft.AsSpan()))
                 && MemoryMarshal.AsBytes(right).SequenceEqual(MemoryMarshal.AsBytes(savedRight.AsSpan()));
 
