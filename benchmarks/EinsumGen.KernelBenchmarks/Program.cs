@@ -121,6 +121,18 @@ namespace EinsumGen.KernelBenchmarks
                     }
                 DirectGemm.QuadEnabled = true;
             }
+            if (filter.Contains("packprefetch"))
+            {
+                // Packing with and without its software prefetch a few rows ahead, alternating (operands from memory, then cached).
+                foreach (var w in new[] { Workload.Mnk(), Workload.Plain(256, 256, 8192), Workload.Plain(1024, 1024, 256) })
+                    for (int rep = 0; rep < 3; rep++)
+                        foreach (bool on in new[] { true, false })
+                        {
+                            Packing.PrefetchAhead = on;
+                            Report($"{w.Name} packprefetch={on}", 1, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1), 0.3));
+                        }
+                Packing.PrefetchAhead = true;
+            }
             if (filter.Contains("prefetch"))
             {
                 foreach (var w in new[] { Workload.Mnk(), Workload.MatMul(1024), Workload.Transposed(1024) })

@@ -14,7 +14,7 @@ namespace EinsumGen.Runtime.Kernels
     /// direct (unpacked) register-blocked loop instead; large ones are split over the cores.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public static class ContractionKernel
+    public static partial class ContractionKernel
     {
         private static int s_maxDegreeOfParallelism = Environment.ProcessorCount;
 
@@ -146,7 +146,12 @@ namespace EinsumGen.Runtime.Kernels
                         SplitKind.N when g.Mode == GemmMode.Direct => Math.Min(g.N / DirectNSplitUnit, 4 * threads),
                         _ => threads,
                     };
-                    if (job.Split != SplitKind.None && KernelThreads.TryRun(&RunPart<T>, &job, parts, threads)) return;
+                    if (job.Split == SplitKind.K) parts = Math.Min(threads, MaxKParts);
+                    if (job.Split != SplitKind.None && KernelThreads.TryRun(&RunPart<T>, &job, parts, threads))
+                    {
+                        if (job.Split == SplitKind.K) AddPartials(&job, parts);
+                        return;
+                    }
                 }
                 Execute(&g, new GemmRange(0, g.Batch, 0, g.M, 0, g.N));
             }
@@ -200,6 +205,7 @@ namespace EinsumGen.Runtime.Kernels
         private static unsafe SplitKind ChooseSplit<T>(GemmArgs<T>* g, int threads) where T : unmanaged, INumberBase<T>
         {
             if (g->Batch >= 4 * threads || (g->Batch >= threads && g->Batch % threads == 0)) return SplitKind.Batch;
+            if (SplitsK(g, threads)) return SplitKind.K;
             bool canM = g->M >= 2 * MSplitUnit(g), canN = g->N >= 2 * NSplitUnit(g);
             if (canM && canN && g->Mode == GemmMode.Packed)
             {
@@ -243,6 +249,9 @@ namespace EinsumGen.Runtime.Kernels
                 case SplitKind.N:
                     (r.N0, r.N1) = Share(g->N, NSplitUnit(g), part, parts);
                     break;
+                case SplitKind.K:
+                    RunKPart(job, part, parts);
+                    return;
             }
             if (r.B0 < r.B1 && r.M0 < r.M1 && r.N0 < r.N1) Execute(g, r);
         }
@@ -286,12 +295,14 @@ namespace EinsumGen.Runtime.Kernels
             }
         }
 
-        private enum SplitKind { None, Batch, M, N }
+        private enum SplitKind { None, Batch, M, N, K }
 
         private unsafe struct ParallelJob<T> where T : unmanaged, INumberBase<T>
         {
             public GemmArgs<T> Args;
             public SplitKind Split;
+            /// <summary>Of a K split: where part p (≥ 1) left its partial C, dense M × N.</summary>
+            public fixed long Partials[MaxKParts];
         }
     }
 

@@ -22,6 +22,8 @@ namespace EinsumGen.Runtime.Kernels
         private Buffer _packA;
         private Buffer _packB;
         private Buffer _tile;
+        private Buffer _partial;
+        private Buffer _partialTables;
         private nint[] _offsets = Array.Empty<nint>();
 
         /// <summary>The calling thread's workspace (created on first use).</summary>
@@ -42,11 +44,23 @@ namespace EinsumGen.Runtime.Kernels
         }
 
         /// <summary>Bytes currently held by this workspace.</summary>
-        public long CapacityBytes => _packA.Capacity + _packB.Capacity + _tile.Capacity + (long)_offsets.Length * IntPtr.Size;
+        public long CapacityBytes => _packA.Capacity + _packB.Capacity + _tile.Capacity + _partial.Capacity + _partialTables.Capacity + (long)_offsets.Length * IntPtr.Size;
 
         internal unsafe T* PackA<T>(nint elements) where T : unmanaged => (T*)_packA.Get(elements * sizeof(T));
         internal unsafe T* PackB<T>(nint elements) where T : unmanaged => (T*)_packB.Get(elements * sizeof(T));
         internal unsafe T* Tile<T>(nint elements) where T : unmanaged => (T*)_tile.Get(elements * sizeof(T));
+        /// <summary>Partial results of a split contraction (valid until this thread's next request).</summary>
+        internal unsafe T* Partial<T>(nint elements) where T : unmanaged => (T*)_partial.Get(elements * sizeof(T));
+
+        /// <summary>Offset tables of a dense m × n partial result: rows i·n, then columns j, then a single 0 (its batch entry).</summary>
+        internal unsafe nint* PartialTables(int m, int n)
+        {
+            nint* t = (nint*)_partialTables.Get((nint)(m + n + 1) * sizeof(nint));
+            for (int i = 0; i < m; i++) t[i] = (nint)i * n;
+            for (int j = 0; j < n; j++) t[m + j] = j;
+            t[m + n] = 0;
+            return t;
+        }
 
         private unsafe struct Buffer
         {

@@ -13,6 +13,12 @@ namespace EinsumGen.Runtime.Kernels
     internal static unsafe class Packing
     {
         /// <summary>
+        /// Whether packing prefetches its source a few rows ahead of its reads (measured on Zen 5, mnk,mkr->nr on one core,
+        /// operands streamed from memory: 72.7% → 75.5% of peak; cache-resident 1024³ unchanged). A switch so the benchmarks
+        /// can re-measure it.
+        /// </summary>
+        internal static bool PrefetchAhead = true;
+        /// <summary>
         /// A block (rows × kc) into panels of <paramref name="mrStep"/> rows: panel q holds rows q·MR.., laid out
         /// [kc][MR]. Element (i, p) is read at <c>src + rows[i] + ks[p]</c>.
         /// </summary>
@@ -36,32 +42,46 @@ namespace EinsumGen.Runtime.Kernels
         private static void Pack<T>(T* src, nint* free, int count, nint* ks, int kc, int w, bool freeUnit, bool ksUnit, T* dst)
             where T : unmanaged, INumberBase<T>
         {
+            if (freeUnit)
+            {
+                // Lanes are contiguous in memory: copy rows of the panels. Full panels go row by row of the source (one
+                // contiguous run of count elements per p, streamed in order), each run cut into w-wide pieces.
+                int full = count / w;
+                T* s0 = src + free[0];
+                for (int p = 0; p < kc; p++)
+                {
+                    byte* s = (byte*)(s0 + ks[p]);
+                    byte* d = (byte*)(dst + (nint)p * w);
+                    if (PrefetchAhead && p + 4 < kc && Sse.IsSupported)
+                    {
+                        // Four rows ahead: a source streamed from memory outruns the hardware prefetchers otherwise.
+                        byte* ahead = (byte*)(s0 + ks[p + 4]);
+                        for (int b = 0; b < full * w * sizeof(T); b += 64) Sse.Prefetch0(ahead + b);
+                    }
+                    for (int q = 0; q < full; q++) CopyBytes(s + (nint)q * w * sizeof(T), d + (nint)q * w * kc * sizeof(T), w * sizeof(T));
+                }
+                int q0 = full * w;
+                if (q0 < count)
+                {
+                    int lanes = count - q0;
+                    T* panel = dst + (nint)q0 * kc;
+                    for (int p = 0; p < kc; p++)
+                    {
+                        T* s = s0 + q0 + ks[p];
+                        T* d = panel + (nint)p * w;
+                        int l = 0;
+                        for (; l < lanes; l++) d[l] = s[l];
+                        for (; l < w; l++) d[l] = T.Zero;
+                    }
+                }
+                return;
+            }
             for (int q0 = 0; q0 < count; q0 += w)
             {
                 int lanes = count - q0 < w ? count - q0 : w;
                 T* panel = dst + (nint)q0 * kc;
                 nint* f = free + q0;
-                if (freeUnit)
-                {
-                    // Lanes are contiguous in memory: copy rows of the panel.
-                    T* s0 = src + f[0];
-                    if (lanes == w)
-                    {
-                        for (int p = 0; p < kc; p++) CopyLanes(s0 + ks[p], panel + (nint)p * w, w);
-                    }
-                    else
-                    {
-                        for (int p = 0; p < kc; p++)
-                        {
-                            T* s = s0 + ks[p];
-                            T* d = panel + (nint)p * w;
-                            int l = 0;
-                            for (; l < lanes; l++) d[l] = s[l];
-                            for (; l < w; l++) d[l] = T.Zero;
-                        }
-                    }
-                }
-                else if (ksUnit || (kc > 1 && ks[1] - ks[0] == 1))
+                if (ksUnit || (kc > 1 && ks[1] - ks[0] == 1))
                 {
                     // Each lane is contiguous along p (within runs of the table, e.g. a K group of two labels):
                     // a transposing copy, one run at a time.
@@ -146,6 +166,16 @@ namespace EinsumGen.Runtime.Kernels
             float* s12 = lanes > 12 ? src + f[12] : null, s13 = lanes > 13 ? src + f[13] : null, s14 = lanes > 14 ? src + f[14] : null, s15 = lanes > 15 ? src + f[15] : null;
             for (int p = 0; p < run; p += 16)
             {
+                if (PrefetchAhead && p + 64 < run)
+                {
+                    // Four lines ahead on each of the 16 rows: more streams than the hardware prefetchers follow.
+                    int a = p + 64;
+                    Sse.Prefetch0(s0 + a);
+                    if (s1 != null) Sse.Prefetch0(s1 + a); if (s2 != null) Sse.Prefetch0(s2 + a); if (s3 != null) Sse.Prefetch0(s3 + a);
+                    if (s4 != null) Sse.Prefetch0(s4 + a); if (s5 != null) Sse.Prefetch0(s5 + a); if (s6 != null) Sse.Prefetch0(s6 + a); if (s7 != null) Sse.Prefetch0(s7 + a);
+                    if (s8 != null) Sse.Prefetch0(s8 + a); if (s9 != null) Sse.Prefetch0(s9 + a); if (s10 != null) Sse.Prefetch0(s10 + a); if (s11 != null) Sse.Prefetch0(s11 + a);
+                    if (s12 != null) Sse.Prefetch0(s12 + a); if (s13 != null) Sse.Prefetch0(s13 + a); if (s14 != null) Sse.Prefetch0(s14 + a); if (s15 != null) Sse.Prefetch0(s15 + a);
+                }
                 Vector512<float> r0 = Vector512.Load(s0 + p);
                 Vector512<float> r1 = s1 != null ? Vector512.Load(s1 + p) : default, r2 = s2 != null ? Vector512.Load(s2 + p) : default, r3 = s3 != null ? Vector512.Load(s3 + p) : default;
                 Vector512<float> r4 = s4 != null ? Vector512.Load(s4 + p) : default, r5 = s5 != null ? Vector512.Load(s5 + p) : default, r6 = s6 != null ? Vector512.Load(s6 + p) : default, r7 = s7 != null ? Vector512.Load(s7 + p) : default;
@@ -207,11 +237,19 @@ namespace EinsumGen.Runtime.Kernels
             }
         }
 
+        /// <summary>Copies a short run (a panel row: 48 or 128 bytes, a JIT-time constant per micro-kernel) with the widest vectors that fit.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void CopyLanes<T>(T* s, T* d, int w) where T : unmanaged
+        private static void CopyBytes(byte* s, byte* d, int bytes)
         {
-            // w is a JIT-time constant per micro-kernel (12 or 2·vector width): a short block copy.
-            Unsafe.CopyBlockUnaligned(d, s, (uint)(w * sizeof(T)));
+            int i = 0;
+            if (Vector512.IsHardwareAccelerated)
+                for (; i + 64 <= bytes; i += 64) Vector512.Load(s + i).Store(d + i);
+            if (Vector256.IsHardwareAccelerated)
+                for (; i + 32 <= bytes; i += 32) Vector256.Load(s + i).Store(d + i);
+            if (Vector128.IsHardwareAccelerated)
+                for (; i + 16 <= bytes; i += 16) Vector128.Load(s + i).Store(d + i);
+            for (; i + 8 <= bytes; i += 8) *(long*)(d + i) = *(long*)(s + i);
+            for (; i < bytes; i++) d[i] = s[i];
         }
     }
 }

@@ -217,6 +217,40 @@ namespace EinsumGen.Tests.Kernels
         });
 
         [Fact]
+        public void Long_contractions_split_along_k_and_add_the_partial_results()
+        {
+            if (Environment.ProcessorCount < 2) return;
+            // K long against M and N (mnk,mkr->nr's shape, scaled down): each thread takes a share of K, the second into
+            // a partial C that the caller adds. Odd sizes, K not a multiple of the slice, C through strided and transposed
+            // tables, float and double.
+            var cases = new (GemmCase g, bool dbl)[]
+            {
+                (GemmCase.Create(new Random(21), 1, 37, 45, 2100, Layout.Contiguous, Layout.Contiguous, Layout.Contiguous), false),
+                (GemmCase.Create(new Random(22), 1, 61, 20, 1500, Layout.Transposed, Layout.Strided, Layout.Transposed), true),
+                (GemmCase.Create(new Random(23), 1, 100, 90, 1283, Layout.Mixed, Layout.Contiguous, Layout.Strided), false),
+            };
+            lock (SplitGate)
+            {
+                foreach (var (g, dbl) in cases)
+                {
+                    // Unless another test holds the worker pool at that moment (then the call runs alone: retry).
+                    bool split = false;
+                    for (int attempt = 0; attempt < 20 && !split; attempt++)
+                    {
+                        long before = ContractionKernel.KSplitCalls;
+                        OnPlainThread(() =>
+                        {
+                            if (dbl) g.Check<double>(new Random(attempt), KernelPath.Auto, GemmMode.Packed, 2);
+                            else g.Check<float>(new Random(attempt), KernelPath.Auto, GemmMode.Packed, 2);
+                        });
+                        split = ContractionKernel.KSplitCalls > before;
+                    }
+                    Assert.True(split);
+                }
+            }
+        }
+
+        [Fact]
         public void Repeated_split_calls_stay_correct() => OnPlainThread(() =>
         {
             // Many back-to-back split calls: parts are claimed by whichever thread gets there first.
