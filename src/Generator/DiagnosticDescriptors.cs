@@ -52,12 +52,14 @@ namespace EinsumGen.Generator
         public static readonly DiagnosticDescriptor LargeIntermediate = new DiagnosticDescriptor("EG0022", "Large intermediate",
             "With the declared sizes, step {0} of '{1}' builds an intermediate of {2} elements, over the {3}-element limit; declare other sizes or split the einsum",
             Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "eg0022");
+        public static readonly DiagnosticDescriptor OutParameter = Error("EG0023", "Operand passed as ref or out",
+            "Parameter '{0}' is declared ref or out; pass operands and the output by value, in or ref readonly (the output view is written through, never assigned)");
 
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
             InvalidCharacter, MalformedEllipsis, MultipleArrows, OutputLabelNotInInputs, OutputLabelRepeated, OperandCountMismatch,
             MethodNotStatic, MethodNotPartial, TypeNotPartial, UnsupportedParameterType, MixedElementTypes, OutputParameterExpected,
             ScalarOutputExpected, ScalarParameterWithLabels, TensorForEmptyTerm, SizesMalformed, SizesUnknownLabel, GenericMethod,
-            SpecNotConstant, InternalError, PlannedSpeedup, LargeIntermediate);
+            SpecNotConstant, InternalError, PlannedSpeedup, LargeIntermediate, OutParameter);
 
         public static DiagnosticDescriptor ById(string id) => s_byId[id];
 

@@ -105,6 +105,11 @@ namespace EinsumGen.Generator
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameterType, location, p.Name, p.Type.ToDisplayString()));
                     continue;
                 }
+                if (p.RefKind is RefKind.Out or RefKind.Ref)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutParameter, location, p.Name));
+                    continue;
+                }
                 Classify(p.Type, out var pe);
                 if (pe != element) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MixedElementTypes, location, p.Name, pe ?? "?", element ?? "?"));
             }
@@ -155,11 +160,12 @@ namespace EinsumGen.Generator
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TensorForEmptyTerm,
                         LocationInfo.From(parameters[i].Locations.FirstOrDefault()) ?? nameLocation, parameters[i].Name, element));
                 }
-                operands.Add(new OperandParameter(Escape(parameters[i].Name), scalar));
+                operands.Add(new OperandParameter(Escape(parameters[i].Name), scalar, ByReference(parameters[i])));
             }
             if (diagnostics.Count > before) return null;
 
-            var output = scalarOutput ? null : new OperandParameter(Escape(parameters[parameters.Length - 1].Name), false);
+            var last = parameters[parameters.Length - 1];
+            var output = scalarOutput ? null : new OperandParameter(Escape(last.Name), false, ByReference(last));
             return new EinsumMethod(
                 HierarchyInfo.From(method.ContainingType),
                 method.Name,
@@ -171,6 +177,8 @@ namespace EinsumGen.Generator
                 output,
                 syntax.ParameterList.Parameters.Select((p, i) => Declaration(p, parameters[i])).ToEquatableArray());
         }
+
+        private static bool ByReference(IParameterSymbol p) => p.RefKind is RefKind.In or RefKind.RefReadOnlyParameter;
 
         private static string Declaration(ParameterSyntax syntax, IParameterSymbol symbol)
         {

@@ -243,7 +243,7 @@ namespace EinsumGen.Generator
             else w.WriteLine("bool " + written + " = false;");
             for (int i = 0; i < method.Operands.Count; i++)
             {
-                var args = method.Operands.Select((o, j) => j == i ? names.Tangents[i] : o.Name).ToList();
+                var args = method.Operands.Select((o, j) => (o.ByReference ? "in " : string.Empty) + (j == i ? names.Tangents[i] : o.Name)).ToList();
                 string present = method.Operands[i].IsScalar ? names.Tangents[i] + " != 0" : names.Tangents[i] + ".Rank != 0";
                 w.WriteLine("if (" + present + ")");
                 w.WriteLine("{");
@@ -258,11 +258,11 @@ namespace EinsumGen.Generator
                 }
                 else
                 {
-                    string y = names.OutputTangent;
+                    string y = names.OutputTangent, byReference = method.Output.ByReference ? "in " : string.Empty;
                     w.WriteLine("if (!" + written + ")");
                     w.WriteLine("{");
                     w.Indent++;
-                    w.WriteLine(method.Name + "(" + string.Join(", ", args.Concat(new[] { y })) + ");");
+                    w.WriteLine(method.Name + "(" + string.Join(", ", args.Concat(new[] { byReference + y })) + ");");
                     w.WriteLine(written + " = true;");
                     w.Indent--;
                     w.WriteLine("}");
@@ -273,7 +273,7 @@ namespace EinsumGen.Generator
                     w.WriteLine("int " + count + " = checked((int)" + y + ".FlattenedLength);");
                     w.WriteLine("var " + scratch + " = global::System.Buffers.ArrayPool<" + T + ">.Shared.Rent(" + count + ");");
                     w.WriteLine("var " + term + " = new global::System.Numerics.Tensors.TensorSpan<" + T + ">(new global::System.Span<" + T + ">(" + scratch + ", 0, " + count + "), " + y + ".Lengths);");
-                    w.WriteLine(method.Name + "(" + string.Join(", ", args.Concat(new[] { term })) + ");");
+                    w.WriteLine(method.Name + "(" + string.Join(", ", args.Concat(new[] { byReference + term })) + ");");
                     w.WriteLine("global::System.Numerics.Tensors.Tensor.Add<" + T + ">(" + y + ", " + term + ", " + y + ");");
                     w.WriteLine("global::System.Buffers.ArrayPool<" + T + ">.Shared.Return(" + scratch + ");");
                     w.Indent--;

@@ -27,8 +27,11 @@ namespace EinsumGen.Generator.Models
         }
     }
 
-    /// <summary>One parameter as the emitter needs it: the escaped name, and whether it is a rank-0 <c>T</c>.</summary>
-    internal sealed record OperandParameter(string Name, bool IsScalar);
+    /// <summary>
+    /// One parameter as the emitter needs it: the escaped name, whether it is a rank-0 <c>T</c>, and whether it is passed
+    /// by reference (<c>in</c> or <c>ref readonly</c>: generated calls then pass it with <c>in</c>).
+    /// </summary>
+    internal sealed record OperandParameter(string Name, bool IsScalar, bool ByReference);
 
     /// <summary>The result of looking at one method: a model to emit, or none, plus its diagnostics.</summary>
     internal sealed record MethodResult(EinsumMethod? Method, EquatableArray<DiagnosticInfo> Diagnostics);

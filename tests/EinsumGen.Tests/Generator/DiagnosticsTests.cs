@@ -52,6 +52,8 @@ public class DiagnosticsTests
     [InlineData("EG0016", "[Einsum(\"ab->a\", Sizes = \"a=2,[|a=3|]\")] static partial void F(" + R + " a, " + W + " y);")]
     [InlineData("EG0017", "[Einsum(\"ab->a\", Sizes = \"a=8, [|z|]=2\")] static partial void F(" + R + " a, " + W + " y);")]
     [InlineData("EG0018", "[Einsum(\"i->i\")] static partial void [|F|]<T>(" + R + " a, " + W + " y);")]
+    [InlineData("EG0023", "[Einsum(\"i->i\")] static partial void F(" + R + " a, out " + W + " [|y|]);")]
+    [InlineData("EG0023", "[Einsum(\"i,->i\")] static partial void F(" + R + " a, ref float [|s|], " + W + " y);")]
     public void ReportsExactlyOneDiagnosticAtTheMarkedSpan(string id, string member)
     {
         var (source, span) = Markup(Header + "    " + member + "\n}\n");

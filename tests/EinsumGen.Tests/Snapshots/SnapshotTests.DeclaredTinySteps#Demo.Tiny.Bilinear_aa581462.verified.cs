@@ -35,9 +35,9 @@ namespace Demo
             // The usual call, with views of exactly the declared shapes, dense and row-major, and an output apart from the
             // operands, runs right here with constant bounds and strides. Any other call goes on to the binding below, which
             // checks it (with the same errors) and reads its strides.
-            if ((x.Rank == 1 && x.Lengths[0] == 3 && x.Strides[0] == 1)
-                && (a.Rank == 2 && a.Lengths[0] == 3 && a.Lengths[1] == 4 && a.Strides[0] == 4 && a.Strides[1] == 1)
-                && (y.Rank == 1 && y.Lengths[0] == 4 && y.Strides[0] == 1))
+            if ((x.IsDense && x.Lengths is [3])
+                && (a.IsDense && a.Lengths is [3, 4])
+                && (y.IsDense && y.Lengths is [4]))
             {
                 ref double dense_x = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in x.GetPinnableReference());
                 ref double dense_a = ref global::System.Runtime.CompilerServices.Unsafe.AsRef(in a.GetPinnableReference());

@@ -34,9 +34,9 @@ namespace Demo
             // The usual call, with views of exactly the declared shapes, dense and row-major, and an output apart from the
             // operands, runs right here with constant bounds and strides. Any other call goes on to the binding below, which
             // checks it (with the same errors) and reads its strides.
-            if ((a.Rank == 2 && a.Lengths[0] == 16 && a.Lengths[1] == 16 && a.Strides[0] == 16 && a.Strides[1] == 1)
-                && (b.Rank == 2 && b.Lengths[0] == 16 && b.Lengths[1] == 16 && b.Strides[0] == 16 && b.Strides[1] == 1)
-                && (c.Rank == 2 && c.Lengths[0] == 16 && c.Lengths[1] == 16 && c.Strides[0] == 16 && c.Strides[1] == 1)
+            if ((a.IsDense && a.Lengths is [16, 16])
+                && (b.IsDense && b.Lengths is [16, 16])
+                && (c.IsDense && c.Lengths is [16, 16])
                 && global::EinsumGen.Runtime.EinsumChecks.Disjoint(in c.GetPinnableReference(), 256, in a.GetPinnableReference(), 256)
                 && global::EinsumGen.Runtime.EinsumChecks.Disjoint(in c.GetPinnableReference(), 256, in b.GetPinnableReference(), 256))
             {
