@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace EinsumGen.Training
 {
@@ -75,6 +76,7 @@ namespace EinsumGen.Training
         /// <param name="seed">The seed of the random stream.</param>
         /// <returns>X, Y and the coefficients, row-major.</returns>
         /// <exception cref="ArgumentOutOfRangeException">A size or the noise is out of range.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static RegressionData<T> MakeRegression<T>(int nSamples, int nFeatures, int nInformative = 10, int nTargets = 1,
             double bias = 0, double noise = 0, bool shuffle = true, ulong seed = 0) where T : unmanaged, IFloatingPointIeee754<T>
         {
@@ -122,6 +124,7 @@ namespace EinsumGen.Training
             return new RegressionData<T>(x, y, coef, nSamples, nFeatures, nTargets, informative);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static T[] PermuteRows<T>(T[] data, int[] order, int width)
         {
             var result = new T[data.Length];

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace EinsumGen.Training
 {
@@ -55,6 +56,7 @@ namespace EinsumGen.Training
         /// <param name="yPred">The predictions, of the same length.</param>
         /// <returns>The mean squared error (NaN when empty).</returns>
         /// <exception cref="ArgumentException">The lengths differ.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static double MeanSquaredError<T>(ReadOnlySpan<T> yTrue, ReadOnlySpan<T> yPred) where T : unmanaged, IFloatingPointIeee754<T>
         {
             Losses.CheckLengths(yPred.Length, yTrue.Length, -1);
@@ -67,6 +69,7 @@ namespace EinsumGen.Training
             return sum / yTrue.Length;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static double R2Column<T>(ReadOnlySpan<T> yTrue, ReadOnlySpan<T> yPred, int offset, int stride, int rows) where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (rows < 2) return double.NaN;

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace EinsumGen.Training
 {
@@ -34,6 +35,7 @@ namespace EinsumGen.Training
         /// <param name="means">Receives the column means; length <paramref name="columns"/>.</param>
         /// <param name="standardDeviations">Receives the column standard deviations (ddof = 0); length <paramref name="columns"/>.</param>
         /// <exception cref="ArgumentException">A length does not fit, or there are no rows.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void StandardizeColumns<T>(Span<T> data, int columns, Span<double> means, Span<double> standardDeviations)
             where T : unmanaged, IFloatingPointIeee754<T>
         {

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace EinsumGen.Training
 {
@@ -33,6 +34,7 @@ namespace EinsumGen.Training
         public ulong Seed { get; }
 
         /// <summary>The next 64 raw bits of xoshiro256**.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public ulong NextUInt64()
         {
             ulong result = BitOperations.RotateLeft(_s1 * 5, 7) * 9;
@@ -71,6 +73,7 @@ namespace EinsumGen.Training
         /// A standard normal deviate (mean 0, variance 1) by Marsaglia's polar method: each accepted pair yields two
         /// independent deviates; the second is cached and returned by the next call.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public double NextNormal()
         {
             if (_hasSpare)
@@ -94,6 +97,7 @@ namespace EinsumGen.Training
         /// <summary>Fills <paramref name="destination"/> with standard normal deviates (<see cref="NextNormal"/>, rounded to <typeparamref name="T"/>).</summary>
         /// <typeparam name="T">float or double (any IEEE type).</typeparam>
         /// <param name="destination">The span to overwrite, in order.</param>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void FillNormal<T>(Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
         {
             for (int i = 0; i < destination.Length; i++) destination[i] = T.CreateTruncating(NextNormal());
@@ -109,6 +113,7 @@ namespace EinsumGen.Training
         /// <param name="low">The inclusive lower bound.</param>
         /// <param name="high">The exclusive upper bound; must be greater than <paramref name="low"/>.</param>
         /// <exception cref="ArgumentException"><paramref name="high"/> is not greater than <paramref name="low"/>.</exception>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void FillUniform<T>(Span<T> destination, T low, T high) where T : unmanaged, IFloatingPointIeee754<T>
         {
             if (!(high > low)) throw new ArgumentException($"high ({high}) must be greater than low ({low}).", nameof(high));
@@ -124,6 +129,7 @@ namespace EinsumGen.Training
         /// <summary>Shuffles <paramref name="items"/> in place (Fisher–Yates, from the last element down, with <see cref="NextInt32"/>).</summary>
         /// <typeparam name="TItem">The element type.</typeparam>
         /// <param name="items">The span to permute.</param>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Shuffle<TItem>(Span<TItem> items)
         {
             for (int i = items.Length - 1; i > 0; i--)
@@ -168,6 +174,7 @@ namespace EinsumGen.Training
         private const double Lg7 = 1.479819860511658591e-01;
 
         /// <summary>Natural logarithm, fdlibm's <c>__ieee754_log</c> (error below 1 ulp).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static double Log(double x)
         {
             long bits = BitConverter.DoubleToInt64Bits(x);
