@@ -18,6 +18,7 @@ namespace EinsumGen.Runtime.Kernels
         /// can re-measure it.
         /// </summary>
         internal static bool PrefetchAhead = true;
+
         /// <summary>
         /// A block (rows × kc) into panels of <paramref name="mrStep"/> rows: panel q holds rows q·MR.., laid out
         /// [kc][MR]. Element (i, p) is read at <c>src + rows[i] + ks[p]</c>.
