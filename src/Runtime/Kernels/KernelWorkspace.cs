@@ -56,8 +56,8 @@ namespace EinsumGen.Runtime.Kernels
         internal unsafe nint* PartialTables(int m, int n)
         {
             nint* t = (nint*)_partialTables.Get((nint)(m + n + 1) * sizeof(nint));
-            for (int i = 0; i < m; i++) t[i] = (nint)i * n;
-            for (int j = 0; j < n; j++) t[m + j] = j;
+            OffsetTable.Fill([m], [n], new Span<nint>(t, m), out _);
+            OffsetTable.Fill([n], [1], new Span<nint>(t + m, n), out _);
             t[m + n] = 0;
             return t;
         }

@@ -205,7 +205,7 @@ namespace EinsumGen.Training
         private static nint[] Affine(int count, int stride)
         {
             var table = new nint[count];
-            for (int i = 0; i < count; i++) table[i] = (nint)i * stride;
+            OffsetTable.Fill([count], [stride], table, out _);
             return table;
         }
 
