@@ -93,6 +93,10 @@ namespace EinsumGen.Benchmarks
             var (quadStep, plainStep) = Compare(state.TrainingStep, on => EinsumGen.Runtime.Kernels.DirectGemm.QuadEnabled = on);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  without the quad-broadcast loop: forward {plainForward:0.000} ms (with/without {quadForward / plainForward:0.00}), training step {plainStep:0.000} ms ({quadStep / plainStep:0.00})"));
+            var (wideBackward, narrowBackward) = Compare(state.Backward, on => EinsumGen.Runtime.Kernels.DirectGemm.WideStrips = on);
+            var (wideStep, narrowStep) = Compare(state.TrainingStep, on => EinsumGen.Runtime.Kernels.DirectGemm.WideStrips = on);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  ∂W in 16 × 1-vector blocks instead of three-vector strips: backward {narrowBackward:0.000} ms (wide/narrow {wideBackward / narrowBackward:0.00}), training step {narrowStep:0.000} ms ({wideStep / narrowStep:0.00})"));
             var (reuseStep, recomputeStep) = Compare(state.TrainingStep, on => EinsumGen.Runtime.EinsumBinding.ReuseEnabled = on);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  recomputing the forward's leaf steps in the backward: training step {recomputeStep:0.000} ms (reuse/recompute {reuseStep / recomputeStep:0.00})"));

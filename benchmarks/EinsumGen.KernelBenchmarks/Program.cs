@@ -144,6 +144,26 @@ namespace EinsumGen.KernelBenchmarks
                         }
                 PackedGemm.EnablePrefetch = true;
             }
+            if (filter.Contains("strips"))
+            {
+                // ∂W = Σ_n x[n,k]·∂y[n,o] with 16 outputs: three-vector strips against 16 × 1-vector blocks, alternating, with
+                // x in L2 (512 columns) and from L3 (4096), then the tensor train's own ∂W on one core and two.
+                foreach (int kc in new[] { 512, 4096, 512, 4096 })
+                    foreach (bool on in new[] { true, false })
+                    {
+                        DirectGemm.WideStrips = on;
+                        var w = Workload.WeightGradient(256, kc);
+                        Report(w.Name + " wide=" + on, 1, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1), 0.3));
+                    }
+                foreach (bool on in new[] { true, false, true, false })
+                {
+                    DirectGemm.WideStrips = on;
+                    var w = Workload.TtWeightGradient(true);
+                    Report(w.Name + " wide=" + on, 1, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1), 0.3));
+                    Report(w.Name + " wide=" + on, 2, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 2), 0.3));
+                }
+                DirectGemm.WideStrips = true;
+            }
             if (filter.Length == 0 || filter.Contains("paths"))
             {
                 var w = Workload.MatMul(512);

@@ -163,6 +163,17 @@ namespace EinsumGen.KernelBenchmarks
             };
         }
 
+        /// <summary>A plain weight gradient with 16 outputs, C[k,o] = Σ_n x[n,k]·∂y[n,o], x of <paramref name="n"/> × <paramref name="kc"/>.</summary>
+        public static Workload WeightGradient(int n, int kc) => new Workload
+        {
+            Name = $"dW n={n} k={kc}",
+            Flops = 2.0 * n * kc * 16,
+            A = Random(n * 16, 23), B = Random(n * kc, 24), C = Zeros(kc * 16),
+            RowA = Affine(16, 1), KA = Affine(n, 16),
+            KB = Affine(n, kc), ColB = Affine(kc, 1),
+            RowC = Affine(16, 1), ColC = Affine(kc, 16),
+        };
+
         private static (nint[] k, nint[] f) TtStrides(bool planned) => planned
             ? (new nint[] { 8192, 1024, 128, 16 }, new nint[] { 8, 4, 2, 1 })
             : (new nint[] { 8192, 512, 32, 2 }, new nint[] { 4096, 256, 16, 1 });

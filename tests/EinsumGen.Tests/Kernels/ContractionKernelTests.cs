@@ -155,6 +155,33 @@ namespace EinsumGen.Tests.Kernels
         });
 
         /// <summary>
+        /// Weight gradients with 16 outputs, ∂y dense: C's long group in strips of three vectors (two 8-row × 3-vector blocks)
+        /// and the vector and scalar tails after them, around the strip width, K short or long, split over two threads or
+        /// not, float and double. The strips must run, and match the oracle.
+        /// </summary>
+        [Theory]
+        [InlineData("Vector512")]
+        [InlineData("Vector256")]
+        [InlineData("Scalar")]
+        public void Weight_gradients_with_sixteen_outputs_run_wide_strips(string pathName) => OnPlainThread(() =>
+        {
+            KernelPath path = P(pathName);
+            var rng = new Random(47 + (int)path);
+            long before = DirectGemm.WideStripRuns;
+            int[] larges = { 64, 95, 96, 97, 143, 144, 150, 200, 241 };
+            for (int i = 0; i < 12; i++)
+            {
+                int large = larges[rng.Next(larges.Length)], k = i % 3 == 0 ? 300 : 2 + rng.Next(40), threads = 1 + i % 2;
+                var g = i % 4 < 2
+                    ? GemmCase.Create(rng, 1, large, 16, k, Layout.Transposed, Layout.Contiguous, Layout.Contiguous)
+                    : GemmCase.Create(rng, 1, 16, large, k, Layout.Contiguous, Layout.Contiguous, Layout.Transposed);
+                if (i % 2 == 0) g.Check<float>(rng, path, GemmMode.Direct, threads);
+                else g.Check<double>(rng, path, GemmMode.Direct, threads);
+            }
+            Assert.True(DirectGemm.WideStripRuns > before, "no three-vector strip ran");
+        });
+
+        /// <summary>
         /// Layer shapes (y[n,o] = Σ_k x[n,k]·W[k,o] with one 512-bit vector of outputs): A unit-stride along K, N = 16 floats
         /// or 8 doubles, rows around the 6-row block, B's rows contiguous or padded, C's rows padded, split over two threads
         /// or not. With AVX-512 they run the quad-broadcast loop (packed B, 128-bit broadcasts of A); either way they match.
