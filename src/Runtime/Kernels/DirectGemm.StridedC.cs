@@ -223,7 +223,9 @@ namespace EinsumGen.Runtime.Kernels
         /// <paramref name="prefetchNext"/>: ask L2 for the next three vectors of each B row (the next strip's), a column walk
         /// across pages that the hardware prefetchers do not follow.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        // Too large for the JIT to inline: compiled optimized at its first call, or its first calls would run tier-0 code that
+        // calls every vector operation (the tensor train's first few hundred epochs).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Rows8N3Dense<T, TV, TS>(T* A, T* B, GemmArgs<T>* g, int m, int j, T* tile, bool prefetchNext)
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
