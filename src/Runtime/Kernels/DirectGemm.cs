@@ -26,11 +26,13 @@ namespace EinsumGen.Runtime.Kernels
             if (g->Direct == DirectKind.AlongNStridedC)
             {
                 System.Threading.Interlocked.Increment(ref s_stridedCRuns);
+                // Widest vectors first; a narrower width runs only for columns left over, so that a call whose columns fill
+                // whole vectors never compiles the narrower instantiations (each a large method; JIT time at start-up).
                 int jc = r.N0;
                 if (path == KernelPath.Vector512) jc = AlongNStridedC<T, Vector512<T>, Simd512<T>>(g, r, jc);
-                if (path <= KernelPath.Vector256) jc = AlongNStridedC<T, Vector256<T>, Simd256<T>>(g, r, jc);
-                if (path <= KernelPath.Vector128) jc = AlongNStridedC<T, Vector128<T>, Simd128<T>>(g, r, jc);
-                AlongNStridedC<T, T, SimdScalar<T>>(g, r, jc);
+                if (path <= KernelPath.Vector256 && jc < r.N1) jc = AlongNStridedC<T, Vector256<T>, Simd256<T>>(g, r, jc);
+                if (path <= KernelPath.Vector128 && jc < r.N1) jc = AlongNStridedC<T, Vector128<T>, Simd128<T>>(g, r, jc);
+                if (jc < r.N1) AlongNStridedC<T, T, SimdScalar<T>>(g, r, jc);
                 return;
             }
             if (g->Direct == DirectKind.AlongNQuad)
@@ -43,9 +45,9 @@ namespace EinsumGen.Runtime.Kernels
                 // Widest vectors first over the column range; each width loops over the batch itself (no per-entry dispatch).
                 int j = r.N0;
                 if (path == KernelPath.Vector512) j = AlongN<T, Vector512<T>, Simd512<T>>(g, r, j);
-                if (path <= KernelPath.Vector256) j = AlongN<T, Vector256<T>, Simd256<T>>(g, r, j);
-                if (path <= KernelPath.Vector128) j = AlongN<T, Vector128<T>, Simd128<T>>(g, r, j);
-                AlongN<T, T, SimdScalar<T>>(g, r, j);
+                if (path <= KernelPath.Vector256 && j < r.N1) j = AlongN<T, Vector256<T>, Simd256<T>>(g, r, j);
+                if (path <= KernelPath.Vector128 && j < r.N1) j = AlongN<T, Vector128<T>, Simd128<T>>(g, r, j);
+                if (j < r.N1) AlongN<T, T, SimdScalar<T>>(g, r, j);
                 return;
             }
             for (int bi = r.B0; bi < r.B1; bi++)
