@@ -13,7 +13,9 @@ namespace EinsumGen
     /// <summary>
     /// Einsum for specs known only at run time, with the same notation, semantics and errors as <see cref="EinsumAttribute"/>.
     /// System.Numerics.Tensors has no rank-0 tensor: a scalar operand is a one-element tensor of rank 1, and a scalar
-    /// result comes back as a tensor of shape [1].
+    /// result comes back as a tensor of shape [1]. Any numeric element type works, as in NumPy: float and double run on the
+    /// SIMD kernels; integers (which wrap on overflow, as NumPy's fixed-width integers do), Half, Complex and decimal run
+    /// the same plan on scalar loops in the type's own arithmetic.
     /// </summary>
     public static class Einsum
     {
@@ -125,8 +127,10 @@ namespace EinsumGen
         }
 
         /// <summary>
-        /// The reference evaluator: one loop over every label at once, products and sums accumulated in double, elements
-        /// read through the tensors' own indexers. Slow by design; the oracle of EinsumGen's tests.
+        /// The reference evaluator: one loop over every label at once, elements read through the tensors' own indexers,
+        /// products and sums accumulated in double for float, double and Half (so that it is more accurate than what it
+        /// checks) and in T's own arithmetic for every other numeric type (integers wrap as NumPy's do; Complex keeps its
+        /// imaginary part). Slow by design; the oracle of EinsumGen's tests.
         /// </summary>
         public static Tensor<T> EvaluateNaive<T>(string spec, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
@@ -138,18 +142,28 @@ namespace EinsumGen
             for (int d = 0; d < labels.Length; d++) extent[d] = sizes[labels[d]];
             for (int j = 0; j < rank; j++) extent[labels.Length + j] = ellipsisShape[j];
 
-            var sums = new double[output.FlattenedLength];
+            bool inDouble = typeof(T) == typeof(float) || typeof(T) == typeof(double) || typeof(T) == typeof(Half);
+            var wide = inDouble ? new double[output.FlattenedLength] : null;
+            var exact = inDouble ? null : new T[output.FlattenedLength];
+            if (exact is not null) Array.Fill(exact, T.Zero);
             var value = new long[dims];
             bool empty = Array.IndexOf(extent, 0L) >= 0;
             var outIndex = new nint[Math.Max(1, output.Rank)];
             while (!empty)
             {
-                double product = 1;
-                for (int i = 0; i < operands.Length; i++)
+                long at = FlatOutputIndex(expression.Output, labels, value, rank, extent, outIndex, output);
+                if (wide is not null)
                 {
-                    product *= double.CreateChecked(Read(operands[i], expression.Inputs[i], labels, value, rank));
+                    double product = 1;
+                    for (int i = 0; i < operands.Length; i++) product *= double.CreateChecked(Read(operands[i], expression.Inputs[i], labels, value, rank));
+                    wide[at] += product;
                 }
-                sums[FlatOutputIndex(expression.Output, labels, value, rank, extent, outIndex, output)] += product;
+                else
+                {
+                    T product = T.One;
+                    for (int i = 0; i < operands.Length; i++) product *= Read(operands[i], expression.Inputs[i], labels, value, rank);
+                    exact![at] += product;
+                }
                 int d = dims - 1;
                 for (; d >= 0; d--)
                 {
@@ -161,7 +175,7 @@ namespace EinsumGen
 
             // Write the sums in output order (row-major over the output's own dimensions).
             var index = new nint[output.Rank];
-            for (long f = 0; f < sums.Length; f++)
+            for (long f = 0; f < output.FlattenedLength; f++)
             {
                 long rest = f;
                 for (int d = output.Rank - 1; d >= 0; d--)
@@ -169,17 +183,13 @@ namespace EinsumGen
                     index[d] = (nint)(rest % output.Lengths[d]);
                     rest /= output.Lengths[d];
                 }
-                output[index] = T.CreateChecked(sums[f]);
+                output[index] = wide is not null ? T.CreateChecked(wide[f]) : exact![f];
             }
             return output;
         }
 
         private static EinsumExpression Prepare<T>(string spec, Tensor<T>[] operands, out Dictionary<char, long> sizes, out long[] ellipsisShape)
         {
-            if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
-            {
-                throw new NotSupportedException($"Einsum supports float and double, not {typeof(T).Name}.");
-            }
             ArgumentNullException.ThrowIfNull(spec);
             ArgumentNullException.ThrowIfNull(operands);
             var expression = EinsumParser.Parse(spec);

@@ -36,7 +36,7 @@ public static class TestData
         Xunit.Assert.Equal(expected.Lengths.ToArray(), actual.Lengths.ToArray());
         var e = Flatten(expected);
         var a = Flatten(actual);
-        double eps = typeof(T) == typeof(float) ? 1.2e-7 : 2.3e-16;
+        double eps = typeof(T) == typeof(float) ? 1.2e-7 : typeof(T) == typeof(Half) ? 9.8e-4 : 2.3e-16;
         for (int i = 0; i < e.Length; i++)
         {
             double tol = 4 * eps * Math.Max(1, terms) * Math.Max(1, Math.Abs(e[i]));

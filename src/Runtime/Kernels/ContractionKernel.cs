@@ -62,9 +62,11 @@ namespace EinsumGen.Runtime.Kernels
         /// <param name="a">Base element of A (offset 0 of its tables).</param>
         /// <param name="b">Base element of B.</param>
         /// <param name="c">Base element of C.</param>
-        /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
         public static void Gemm<T>(in GemmProblem problem, ref T a, ref T b, ref T c) where T : unmanaged, INumberBase<T>
             => Gemm(problem, ref a, ref b, ref c, KernelPath.Auto, GemmMode.Auto, MaxDegreeOfParallelism);
+
+        /// <summary>Whether T runs on the SIMD kernels (float and double); other numeric types run on scalar loops.</summary>
+        internal static bool IsSimdElement<T>() => typeof(T) == typeof(float) || typeof(T) == typeof(double);
 
         /// <summary>
         /// <see cref="Gemm{T}(in GemmProblem, ref T, ref T, ref T)"/> with the micro-kernel path, the tier and the thread
@@ -73,10 +75,14 @@ namespace EinsumGen.Runtime.Kernels
         internal static unsafe void Gemm<T>(in GemmProblem problem, ref T a, ref T b, ref T c, KernelPath path, GemmMode mode, int maxThreads)
             where T : unmanaged, INumberBase<T>
         {
-            if (typeof(T) != typeof(float) && typeof(T) != typeof(double))
-                throw new NotSupportedException($"The contraction kernels support float and double, not {typeof(T).Name}.");
             int batch = problem.BatchCount, m = problem.M, n = problem.N, k = problem.K;
             if (batch == 0 || m == 0 || n == 0) return;
+            if (!IsSimdElement<T>())
+            {
+                // Integers, Half, Complex, decimal…: the direct loops in T's own arithmetic, one element at a time.
+                path = KernelPath.Scalar;
+                mode = GemmMode.Direct;
+            }
             if (path == KernelPath.Auto) path = BestPath;
 
             fixed (T* pa = &a)

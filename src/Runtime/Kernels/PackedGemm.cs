@@ -174,7 +174,7 @@ namespace EinsumGen.Runtime.Kernels
         public static void Scatter<T>(T* tile, int ld, T* c, nint* rowC, nint* colC, int mr, int nr, bool accumulate)
             where T : unmanaged, INumberBase<T>
         {
-            if (Vector128.IsHardwareAccelerated && HasRuns(colC, nr, Vector128<T>.Count))
+            if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && HasRuns(colC, nr, Vector128<T>.Count))
             {
                 ScatterRuns(tile, ld, c, rowC, colC, mr, nr, accumulate);
                 return;

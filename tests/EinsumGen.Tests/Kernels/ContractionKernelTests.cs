@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading.Tasks;
 using EinsumGen.Runtime.Kernels;
 using Xunit;
@@ -405,12 +406,24 @@ namespace EinsumGen.Tests.Kernels
                 }
         }
 
-        [Fact]
-        public void Unsupported_element_type_throws()
+        /// <summary>
+        /// Other numeric types run the direct loops in their own arithmetic, whatever path and tier a caller forces: a 5×3
+        /// int matrix times a 3×4 one, against the triple loop.
+        /// </summary>
+        [Theory]
+        [InlineData("Vector512", "Packed", 2)]
+        [InlineData("Vector256", "Direct", 1)]
+        [InlineData("Scalar", "Auto", 2)]
+        public void Other_element_types_run_scalar_loops(string pathName, string modeName, int threads)
         {
-            nint[] one = { 0 };
-            int a = 1, b = 2, c = 0;
-            Assert.Throws<NotSupportedException>(() => ContractionKernel.Gemm(new GemmProblem(one, one, one, one, one, one, one, one, one), ref a, ref b, ref c));
+            static nint[] Affine(int n, int stride) => Enumerable.Range(0, n).Select(i => (nint)(i * stride)).ToArray();
+            int[] a = Enumerable.Range(0, 15).Select(i => i % 7 - 3).ToArray(), b = Enumerable.Range(0, 12).Select(i => i % 5 - 2).ToArray();
+            var c = new int[20];
+            var problem = new GemmProblem(Affine(1, 0), Affine(1, 0), Affine(1, 0), Affine(5, 3), Affine(5, 4), Affine(4, 1), Affine(4, 1), Affine(3, 1), Affine(3, 4));
+            ContractionKernel.Gemm(problem, ref a[0], ref b[0], ref c[0], P(pathName), Enum.Parse<GemmMode>(modeName), threads);
+            for (int i = 0; i < 5; i++)
+                for (int j = 0; j < 4; j++)
+                    Assert.Equal(Enumerable.Range(0, 3).Sum(p => a[i * 3 + p] * b[p * 4 + j]), c[i * 4 + j]);
         }
 
         [Fact]

@@ -51,6 +51,7 @@ public class RandomSpecTests
             TestData.AssertClose(Einsum.EvaluateNaive(spec, floats), Einsum.Evaluate(spec, floats), Terms(operands), context + " (float)");
 
             CheckGradients(spec, operands, expected, context);
+            CheckOtherElementTypes(spec, operands, expected, context);
         }
         // Most random cases are valid: the test exercises evaluation, not only the errors.
         Assert.True(evaluated >= 7, $"only {evaluated} of 10 cases from seed {firstSeed} were valid");
@@ -77,6 +78,40 @@ public class RandomSpecTests
                 Assert.True(change == gradient[j], $"{context}: ∂/∂operand {i} element {j} is {gradient[j]}, expected {change}");
             }
         }
+    }
+
+    /// <summary>
+    /// The same case in long (whose result and gradients must equal the double ones: small integers, exact either way), in
+    /// Complex with imaginary parts (against the oracle, which sums Complex in its own arithmetic) and in Half.
+    /// </summary>
+    private static void CheckOtherElementTypes(string spec, Tensor<double>[] operands, Tensor<double> expected, string context)
+    {
+        var longs = operands.Select(t => Convert(t, v => (long)v)).ToArray();
+        Assert.Equal(TestData.Flatten(expected), Flatten(Einsum.Evaluate(spec, longs)).Select(v => (double)v));
+        var g = Tensor.Create(Enumerable.Range(0, (int)expected.FlattenedLength).Select(i => (long)(i * 7 % 5 - 2)).ToArray(), expected.Lengths.ToArray());
+        var longGradients = Einsum.Backward(spec, g, longs);
+        var doubleGradients = Einsum.Backward(spec, Tensor.Create(Flatten(g).Select(v => (double)v).ToArray(), g.Lengths.ToArray()), operands);
+        for (int i = 0; i < operands.Length; i++)
+        {
+            Assert.True(TestData.Flatten(doubleGradients[i]).SequenceEqual(Flatten(longGradients[i]).Select(v => (double)v)), $"{context}: long gradient {i}");
+        }
+
+        int salt = 0;
+        var complexes = operands.Select(t => Convert(t, v => new Complex(v, (salt++ % 5) - 2))).ToArray();
+        Assert.Equal(Flatten(Einsum.EvaluateNaive(spec, complexes)), Flatten(Einsum.Evaluate(spec, complexes)));
+
+        var halves = operands.Select(t => Convert(t, v => (Half)v)).ToArray();
+        TestData.AssertClose(Einsum.EvaluateNaive(spec, halves), Einsum.Evaluate(spec, halves), Terms(operands), context + " (Half)");
+    }
+
+    private static Tensor<TOut> Convert<TOut>(Tensor<double> t, Func<double, TOut> convert) =>
+        Tensor.Create(TestData.Flatten(t).Select(convert).ToArray(), t.Lengths.ToArray());
+
+    private static T[] Flatten<T>(Tensor<T> t)
+    {
+        var values = new T[t.FlattenedLength];
+        t.FlattenTo(values);
+        return values;
     }
 
     private static double Pairing(Tensor<double> t, double[] weights)
