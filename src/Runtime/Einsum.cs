@@ -38,6 +38,33 @@ namespace EinsumGen
         }
 
         /// <summary>
+        /// NumPy's <c>einsum(..., out=output)</c>: evaluates <paramref name="spec"/> into <paramref name="output"/> (any strided
+        /// view of the result's shape, a one-element tensor for a scalar result), overwriting it. Its shape is checked, and
+        /// that it shares no memory with an operand, before anything is written.
+        /// </summary>
+        public static void EvaluateInto<T>(string spec, Tensor<T> output, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
+        {
+            ArgumentNullException.ThrowIfNull(output);
+            var expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
+            var expected = OutputLengths(expression.Output, sizes, ellipsisShape);
+            bool scalar = expected.Length == 0;
+            if (scalar ? output.FlattenedLength != 1 : !output.Lengths.SequenceEqual(expected))
+            {
+                throw new ArgumentException(
+                    $"The output has shape [{string.Join(", ", output.Lengths.ToArray())}], but '{spec}' produces [{string.Join(", ", expected)}] for these operands.",
+                    nameof(output));
+            }
+            var program = Plan(expression, sizes, ellipsisShape, OperandNames(operands.Length), nameof(output));
+            var binding = new EinsumBinding(program);
+            BindOperands(binding, expression, operands);
+            if (scalar) binding.ScalarOutput();
+            else binding.Output(output.Lengths, output.Strides);
+            binding.Complete();
+            for (int i = 0; i < operands.Length; i++) binding.CheckOverlap(in First(output), in First(operands[i]), i);
+            Run(program, binding, operands, output);
+        }
+
+        /// <summary>
         /// Reverse mode: the gradient of a scalar loss with respect to every operand, given the gradient
         /// <paramref name="outputGradient"/> with respect to the result of <c>Evaluate(spec, operands)</c> (shape of that
         /// result; a one-element tensor for a scalar result). Each gradient is itself an einsum, planned on its own; it sums
