@@ -26,7 +26,12 @@ namespace Demo
         /// </code>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-        public static partial double Bilinear(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> y)
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static partial double Bilinear(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> x, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> y) => BilinearCore(in x, in a, in y);
+
+        /// <summary>The body of <c>Bilinear</c>, taking every view by reference.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        private static double BilinearCore(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> x, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> y)
         {
             // Declared sizes: constant loop bounds.
             const int size_i = 3;

@@ -24,7 +24,12 @@ namespace Demo
         /// </code>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-        public static partial void MatMul16(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, global::System.Numerics.Tensors.TensorSpan<float> c)
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static partial void MatMul16(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, global::System.Numerics.Tensors.TensorSpan<float> c) => MatMul16Core(in a, in b, in c);
+
+        /// <summary>The body of <c>MatMul16</c>, taking every view by reference.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        private static void MatMul16Core(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> a, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, in global::System.Numerics.Tensors.TensorSpan<float> c)
         {
             // Declared sizes: constant loop bounds.
             const int size_k = 16;

@@ -24,7 +24,12 @@ namespace Demo
         /// </code>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-        public static partial void BatchedMatMul(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b, global::System.Numerics.Tensors.TensorSpan<double> c)
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static partial void BatchedMatMul(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b, global::System.Numerics.Tensors.TensorSpan<double> c) => BatchedMatMulCore(in a, in b, in c);
+
+        /// <summary>The body of <c>BatchedMatMul</c>, taking every view by reference.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        private static void BatchedMatMulCore(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b, in global::System.Numerics.Tensors.TensorSpan<double> c)
         {
             // Bind the operands: every rank, size and declared size is checked here, before any element is read. The binding
             // comes from this thread's cache, and the layout from the program's cache of recent shapes: no allocation.

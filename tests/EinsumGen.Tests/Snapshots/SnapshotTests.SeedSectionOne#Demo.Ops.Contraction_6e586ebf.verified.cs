@@ -24,7 +24,12 @@ namespace Demo
         /// </code>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-        internal static partial void Contraction(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, global::System.Numerics.Tensors.TensorSpan<float> c)
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        internal static partial void Contraction(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, global::System.Numerics.Tensors.TensorSpan<float> c) => ContractionCore(in a, in b, in c);
+
+        /// <summary>The body of <c>Contraction</c>, taking every view by reference.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        private static void ContractionCore(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> a, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> b, in global::System.Numerics.Tensors.TensorSpan<float> c)
         {
             // Bind the operands: every rank, size and declared size is checked here, before any element is read. The binding
             // comes from this thread's cache, and the layout from the program's cache of recent shapes: no allocation.

@@ -24,7 +24,12 @@ namespace Demo
         /// </code>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-        public static partial double Inner(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b)
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static partial double Inner(global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b) => InnerCore(in a, in b);
+
+        /// <summary>The body of <c>Inner</c>, taking every view by reference.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        private static double InnerCore(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> a, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<double> b)
         {
             // Bind the operands: every rank, size and declared size is checked here, before any element is read. The binding
             // comes from this thread's cache, and the layout from the program's cache of recent shapes: no allocation.

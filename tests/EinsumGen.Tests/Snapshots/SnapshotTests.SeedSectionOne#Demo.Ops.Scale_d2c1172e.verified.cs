@@ -24,7 +24,12 @@ namespace Demo
         /// </code>
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-        public static partial void Scale(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, float s, global::System.Numerics.Tensors.TensorSpan<float> y)
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public static partial void Scale(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, float s, global::System.Numerics.Tensors.TensorSpan<float> y) => ScaleCore(in x, in s, in y);
+
+        /// <summary>The body of <c>Scale</c>, taking every view by reference.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        private static void ScaleCore(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in float s, in global::System.Numerics.Tensors.TensorSpan<float> y)
         {
             // Bind the operands: every rank, size and declared size is checked here, before any element is read. The binding
             // comes from this thread's cache, and the layout from the program's cache of recent shapes: no allocation.

@@ -32,7 +32,12 @@ namespace Demo
             /// </code>
             /// </remarks>
             [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
-            public static partial void Forward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w1, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w2, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w3, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w4, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y)
+            [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+            public static partial void Forward(global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w1, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w2, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w3, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w4, global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, global::System.Numerics.Tensors.TensorSpan<float> y) => ForwardCore(in w1, in w2, in w3, in w4, in x, in y);
+
+            /// <summary>The body of <c>Forward</c>, taking every view by reference.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+            private static void ForwardCore(in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w1, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w2, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w3, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> w4, in global::System.Numerics.Tensors.ReadOnlyTensorSpan<float> x, in global::System.Numerics.Tensors.TensorSpan<float> y)
             {
                 // Bind the operands: every rank, size and declared size is checked here, before any element is read. The binding
                 // comes from this thread's cache, and the layout from the program's cache of recent shapes: no allocation.
