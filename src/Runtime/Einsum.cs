@@ -30,8 +30,7 @@ namespace EinsumGen
             var binding = new EinsumBinding(program);
             BindOperands(binding, expression, operands);
             var output = CreateOutput<T>(expression.Output, sizes, ellipsisShape, out bool scalar);
-            if (scalar) binding.ScalarOutput();
-            else binding.Output(output.Lengths, output.Strides);
+            BindOutput(binding, output, scalar);
             binding.Complete();
             Run(program, binding, operands, output);
             return output;
@@ -46,19 +45,11 @@ namespace EinsumGen
         {
             ArgumentNullException.ThrowIfNull(output);
             var expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
-            var expected = OutputLengths(expression.Output, sizes, ellipsisShape);
-            bool scalar = expected.Length == 0;
-            if (scalar ? output.FlattenedLength != 1 : !output.Lengths.SequenceEqual(expected))
-            {
-                throw new ArgumentException(
-                    $"The output has shape [{string.Join(", ", output.Lengths.ToArray())}], but '{spec}' produces [{string.Join(", ", expected)}] for these operands.",
-                    nameof(output));
-            }
+            bool scalar = CheckResultShape(output, OutputLengths(expression.Output, sizes, ellipsisShape), spec, "output", nameof(output));
             var program = Plan(expression, sizes, ellipsisShape, OperandNames(operands.Length), nameof(output));
             var binding = new EinsumBinding(program);
             BindOperands(binding, expression, operands);
-            if (scalar) binding.ScalarOutput();
-            else binding.Output(output.Lengths, output.Strides);
+            BindOutput(binding, output, scalar);
             binding.Complete();
             for (int i = 0; i < operands.Length; i++) binding.CheckOverlap(in First(output), in First(operands[i]), i);
             Run(program, binding, operands, output);
@@ -75,19 +66,11 @@ namespace EinsumGen
         {
             ArgumentNullException.ThrowIfNull(outputGradient);
             var forward = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
-            var expected = OutputLengths(forward.Output, sizes, ellipsisShape);
-            bool scalarResult = expected.Length == 0;
-            if (scalarResult ? outputGradient.FlattenedLength != 1 : !outputGradient.Lengths.SequenceEqual(expected))
-            {
-                throw new ArgumentException(
-                    $"The output gradient has shape [{string.Join(", ", outputGradient.Lengths.ToArray())}], but '{spec}' produces [{string.Join(", ", expected)}] for these operands.",
-                    nameof(outputGradient));
-            }
+            bool scalarResult = CheckResultShape(outputGradient, OutputLengths(forward.Output, sizes, ellipsisShape), spec, "output gradient", nameof(outputGradient));
             var program = Plan(forward, sizes, ellipsisShape, OperandNames(operands.Length), nameof(outputGradient));
             var binding = new EinsumBinding(program);
             BindOperands(binding, forward, operands);
-            if (scalarResult) binding.ScalarOutput();
-            else binding.Output(outputGradient.Lengths, outputGradient.Strides);
+            BindOutput(binding, outputGradient, scalarResult);
             var gradients = new Tensor<T>[operands.Length];
             for (int i = 0; i < operands.Length; i++)
             {
@@ -242,6 +225,29 @@ namespace EinsumGen
                 if (IsScalarArgument(expression.Inputs[i], operands[i])) binding.ScalarOperand(i);
                 else binding.Operand(i, operands[i].Lengths, operands[i].Strides);
             }
+        }
+
+        /// <summary>
+        /// Throws unless <paramref name="given"/> (the <paramref name="what"/>) has the result's shape, one element for a
+        /// scalar result; returns whether the result is a scalar.
+        /// </summary>
+        private static bool CheckResultShape<T>(Tensor<T> given, nint[] expected, string spec, string what, string parameter)
+        {
+            bool scalar = expected.Length == 0;
+            if (scalar ? given.FlattenedLength != 1 : !given.Lengths.SequenceEqual(expected))
+            {
+                throw new ArgumentException(
+                    $"The {what} has shape [{string.Join(", ", given.Lengths.ToArray())}], but '{spec}' produces [{string.Join(", ", expected)}] for these operands.",
+                    parameter);
+            }
+            return scalar;
+        }
+
+        /// <summary>Binds the tensor in the result's place (a scalar result binds no shape).</summary>
+        private static void BindOutput<T>(EinsumBinding binding, Tensor<T> output, bool scalar)
+        {
+            if (scalar) binding.ScalarOutput();
+            else binding.Output(output.Lengths, output.Strides);
         }
 
         /// <summary>A one-element tensor stands for a scalar where the term names nothing.</summary>
