@@ -44,12 +44,7 @@ namespace EinsumGen
         public static void EvaluateInto<T>(string spec, Tensor<T> output, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
             ArgumentNullException.ThrowIfNull(output);
-            var expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
-            bool scalar = CheckResultShape(output, OutputLengths(expression.Output, sizes, ellipsisShape), spec, "output", nameof(output));
-            var program = Plan(expression, sizes, ellipsisShape, OperandNames(operands.Length), nameof(output));
-            var binding = new EinsumBinding(program);
-            BindOperands(binding, expression, operands);
-            BindOutput(binding, output, scalar);
+            var binding = BindWithResult(spec, operands, output, "output", nameof(output), out var program, out _);
             binding.Complete();
             for (int i = 0; i < operands.Length; i++) binding.CheckOverlap(in First(output), in First(operands[i]), i);
             Run(program, binding, operands, output);
@@ -65,12 +60,7 @@ namespace EinsumGen
         public static Tensor<T>[] Backward<T>(string spec, Tensor<T> outputGradient, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
             ArgumentNullException.ThrowIfNull(outputGradient);
-            var forward = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
-            bool scalarResult = CheckResultShape(outputGradient, OutputLengths(forward.Output, sizes, ellipsisShape), spec, "output gradient", nameof(outputGradient));
-            var program = Plan(forward, sizes, ellipsisShape, OperandNames(operands.Length), nameof(outputGradient));
-            var binding = new EinsumBinding(program);
-            BindOperands(binding, forward, operands);
-            BindOutput(binding, outputGradient, scalarResult);
+            var binding = BindWithResult(spec, operands, outputGradient, "output gradient", nameof(outputGradient), out var program, out var forward);
             var gradients = new Tensor<T>[operands.Length];
             for (int i = 0; i < operands.Length; i++)
             {
@@ -225,6 +215,23 @@ namespace EinsumGen
                 if (IsScalarArgument(expression.Inputs[i], operands[i])) binding.ScalarOperand(i);
                 else binding.Operand(i, operands[i].Lengths, operands[i].Strides);
             }
+        }
+
+        /// <summary>
+        /// Parses and checks <paramref name="spec"/> against <paramref name="operands"/>, checks that <paramref name="result"/>
+        /// (the <paramref name="what"/>) has the result's shape, plans, and binds the operands with <paramref name="result"/>
+        /// in the result's place. The binding is not completed: gradient buffers may still be registered.
+        /// </summary>
+        private static EinsumBinding BindWithResult<T>(string spec, Tensor<T>[] operands, Tensor<T> result, string what, string parameter,
+            out EinsumProgram program, out EinsumExpression expression) where T : unmanaged, INumberBase<T>
+        {
+            expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
+            bool scalar = CheckResultShape(result, OutputLengths(expression.Output, sizes, ellipsisShape), spec, what, parameter);
+            program = Plan(expression, sizes, ellipsisShape, OperandNames(operands.Length), parameter);
+            var binding = new EinsumBinding(program);
+            BindOperands(binding, expression, operands);
+            BindOutput(binding, result, scalar);
+            return binding;
         }
 
         /// <summary>

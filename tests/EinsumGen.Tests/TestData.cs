@@ -47,10 +47,15 @@ public static class TestData
         }
     }
 
-    public static double[] Flatten<T>(Tensor<T> t) where T : INumberBase<T>
+    /// <summary>The elements of any view in row-major order, in their own type.</summary>
+    public static T[] Elements<T>(Tensor<T> t)
     {
         var values = new T[t.FlattenedLength];
         t.FlattenTo(values);
-        return values.Select(v => double.CreateChecked(v)).ToArray();
+        return values;
     }
+
+    /// <summary>The elements of any view in row-major order, as doubles.</summary>
+    public static double[] Flatten<T>(Tensor<T> t) where T : INumberBase<T> =>
+        Elements(t).Select(v => double.CreateChecked(v)).ToArray();
 }

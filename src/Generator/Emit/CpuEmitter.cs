@@ -85,7 +85,7 @@ namespace EinsumGen.Generator
         private static bool TakesViewsByValue(EinsumMethod method) =>
             method.Operands.Any(o => !o.ByReference) || method.Output is { ByReference: false };
 
-        private static System.Collections.Generic.IEnumerable<string> ParameterNames(EinsumMethod method) =>
+        private static IEnumerable<string> ParameterNames(EinsumMethod method) =>
             method.Operands.Select(o => o.Name).Concat(method.Output is null ? Enumerable.Empty<string>() : new[] { method.Output.Name });
 
         /// <summary>A parameter declaration as <c>in</c> (kept as it is when already <c>in</c> or <c>ref readonly</c>).</summary>
@@ -101,7 +101,7 @@ namespace EinsumGen.Generator
             new ProgramBody(plan, method.ElementType,
                 method.Operands.Select(o => new BodyOperand(o.Name, o.IsScalar ? BodyOperandKind.Scalar : BodyOperandKind.Tensor)).ToList(),
                 method.Output?.Name,
-                method.Operands.Select(o => o.Name).Concat(method.Output is null ? Enumerable.Empty<string>() : new[] { method.Output.Name }));
+                ParameterNames(method));
 
         /// <summary>The runtime program (parsed spec + this plan), built once on first call.</summary>
         private static void WriteHolder(IndentedTextWriter w, MethodPlan plan, EinsumMethod method)

@@ -19,21 +19,14 @@ public class ElementTypeTests
         return Tensor.Create(Enumerable.Range(0, count).Select(value).ToArray(), shape);
     }
 
-    private static T[] Values<T>(Tensor<T> t)
-    {
-        var values = new T[t.FlattenedLength];
-        t.FlattenTo(values);
-        return values;
-    }
-
     [Fact]
     public void Small_integers_wrap_as_numpy_int8_and_uint8_do()
     {
         // np.einsum('i->', np.ones(300, np.int8)) == 44; np.einsum('ij,jk->ik', ...) in uint8 wraps modulo 256.
-        Assert.Equal((sbyte)44, Values(Einsum.Evaluate("i->", Make(_ => (sbyte)1, 300)))[0]);
+        Assert.Equal((sbyte)44, TestData.Elements(Einsum.Evaluate("i->", Make(_ => (sbyte)1, 300)))[0]);
         var a = Make(i => (byte)(i * 37 % 251), 7, 9);
         var b = Make(i => (byte)(i * 53 % 241), 9, 5);
-        var c = Values(Einsum.Evaluate("ij,jk->ik", a, b));
+        var c = TestData.Elements(Einsum.Evaluate("ij,jk->ik", a, b));
         for (int i = 0; i < 7; i++)
         {
             for (int k = 0; k < 5; k++)
@@ -50,10 +43,10 @@ public class ElementTypeTests
     {
         var a = Make(i => i % 13 - 6, 200, 150);
         var b = Make(i => i % 11 - 5, 150, 100);
-        Assert.Equal(Values(Einsum.EvaluateNaive("ij,jk->ik", a, b)), Values(Einsum.Evaluate("ij,jk->ik", a, b)));
+        Assert.Equal(TestData.Elements(Einsum.EvaluateNaive("ij,jk->ik", a, b)), TestData.Elements(Einsum.Evaluate("ij,jk->ik", a, b)));
         var x = Make(i => (long)(i % 7), 6, 5, 4);
         var y = Make(i => (long)(i % 5), 5, 6, 3);
-        Assert.Equal(Values(Einsum.EvaluateNaive("ijk,jil->kl", x, y)), Values(Einsum.Evaluate("ijk,jil->kl", x, y)));
+        Assert.Equal(TestData.Elements(Einsum.EvaluateNaive("ijk,jil->kl", x, y)), TestData.Elements(Einsum.Evaluate("ijk,jil->kl", x, y)));
     }
 
     [Fact]
@@ -62,10 +55,10 @@ public class ElementTypeTests
         // 2⁴⁰·3 + (2⁵³ + 1): a double sum would lose the last unit.
         var a = Tensor.Create(new long[] { 1L << 40, 1 }, [2]);
         var b = Tensor.Create(new long[] { 3, (1L << 53) + 1 }, [2]);
-        Assert.Equal((1L << 40) * 3 + (1L << 53) + 1, Values(Einsum.Evaluate("i,i->", a, b))[0]);
-        Assert.Equal((1L << 40) * 3 + (1L << 53) + 1, Values(Einsum.EvaluateNaive("i,i->", a, b))[0]);
-        Assert.Equal(1.0m, Values(Einsum.Evaluate("i->", Make(_ => 0.1m, 10)))[0]);
-        Assert.Equal(ulong.MaxValue, Values(Einsum.Evaluate("i,->", Tensor.Create(new ulong[] { ulong.MaxValue }, [1]), Tensor.Create(new ulong[] { 1 }, [1])))[0]);
+        Assert.Equal((1L << 40) * 3 + (1L << 53) + 1, TestData.Elements(Einsum.Evaluate("i,i->", a, b))[0]);
+        Assert.Equal((1L << 40) * 3 + (1L << 53) + 1, TestData.Elements(Einsum.EvaluateNaive("i,i->", a, b))[0]);
+        Assert.Equal(1.0m, TestData.Elements(Einsum.Evaluate("i->", Make(_ => 0.1m, 10)))[0]);
+        Assert.Equal(ulong.MaxValue, TestData.Elements(Einsum.Evaluate("i,->", Tensor.Create(new ulong[] { ulong.MaxValue }, [1]), Tensor.Create(new ulong[] { 1 }, [1])))[0]);
     }
 
     [Fact]
@@ -73,9 +66,9 @@ public class ElementTypeTests
     {
         var a = Make(i => new Complex(i % 3 - 1, i % 4 - 2), 4, 6);
         var b = Make(i => new Complex(i % 5 - 2, 1 - i % 2), 6, 3);
-        var c = Values(Einsum.Evaluate("ij,jk->ik", a, b));
-        var av = Values(a);
-        var bv = Values(b);
+        var c = TestData.Elements(Einsum.Evaluate("ij,jk->ik", a, b));
+        var av = TestData.Elements(a);
+        var bv = TestData.Elements(b);
         for (int i = 0; i < 4; i++)
         {
             for (int k = 0; k < 3; k++)
@@ -86,7 +79,7 @@ public class ElementTypeTests
             }
         }
         // The trace of a Hermitian-looking product and a diagonal, through the same plan.
-        Assert.Equal(Values(Einsum.EvaluateNaive("ij,ji->", a, Make(i => new Complex(i, -i), 6, 4))), Values(Einsum.Evaluate("ij,ji->", a, Make(i => new Complex(i, -i), 6, 4))));
+        Assert.Equal(TestData.Elements(Einsum.EvaluateNaive("ij,ji->", a, Make(i => new Complex(i, -i), 6, 4))), TestData.Elements(Einsum.Evaluate("ij,ji->", a, Make(i => new Complex(i, -i), 6, 4))));
     }
 
     [Fact]
@@ -97,8 +90,8 @@ public class ElementTypeTests
         var b = Make(i => i % 7 - 3, 4, 2);
         var g = Make(i => i % 3 - 1, 3, 2);
         var grads = Einsum.Backward("ij,jk->ik", g, a, b);
-        Assert.Equal(Values(Einsum.Evaluate("ik,jk->ij", g, b)), Values(grads[0]));
-        Assert.Equal(Values(Einsum.Evaluate("ij,ik->jk", a, g)), Values(grads[1]));
+        Assert.Equal(TestData.Elements(Einsum.Evaluate("ik,jk->ij", g, b)), TestData.Elements(grads[0]));
+        Assert.Equal(TestData.Elements(Einsum.Evaluate("ij,ik->jk", a, g)), TestData.Elements(grads[1]));
     }
 
     [Fact]
@@ -106,6 +99,6 @@ public class ElementTypeTests
     {
         var a = Make(i => (Half)(i % 5), 5, 8);
         var b = Make(i => (Half)(i % 3), 8, 6);
-        Assert.Equal(Values(Einsum.EvaluateNaive("ij,jk->ik", a, b)), Values(Einsum.Evaluate("ij,jk->ik", a, b)));
+        Assert.Equal(TestData.Elements(Einsum.EvaluateNaive("ij,jk->ik", a, b)), TestData.Elements(Einsum.Evaluate("ij,jk->ik", a, b)));
     }
 }

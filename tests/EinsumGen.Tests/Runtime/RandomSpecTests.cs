@@ -66,7 +66,7 @@ public class RandomSpecTests
         for (int i = 0; i < operands.Length; i++)
         {
             Assert.True(operands[i].Lengths.SequenceEqual(gradients[i].Lengths), $"{context}: gradient {i} shape");
-            var values = Dense(operands[i]);
+            var values = TestData.Flatten(operands[i]);
             var gradient = TestData.Flatten(gradients[i]);
             for (int j = 0; j < values.Length; j++)
             {
@@ -87,18 +87,18 @@ public class RandomSpecTests
     private static void CheckOtherElementTypes(string spec, Tensor<double>[] operands, Tensor<double> expected, string context)
     {
         var longs = operands.Select(t => Convert(t, v => (long)v)).ToArray();
-        Assert.Equal(TestData.Flatten(expected), Flatten(Einsum.Evaluate(spec, longs)).Select(v => (double)v));
+        Assert.Equal(TestData.Flatten(expected), TestData.Elements(Einsum.Evaluate(spec, longs)).Select(v => (double)v));
         var g = Tensor.Create(Enumerable.Range(0, (int)expected.FlattenedLength).Select(i => (long)(i * 7 % 5 - 2)).ToArray(), expected.Lengths.ToArray());
         var longGradients = Einsum.Backward(spec, g, longs);
-        var doubleGradients = Einsum.Backward(spec, Tensor.Create(Flatten(g).Select(v => (double)v).ToArray(), g.Lengths.ToArray()), operands);
+        var doubleGradients = Einsum.Backward(spec, Tensor.Create(TestData.Elements(g).Select(v => (double)v).ToArray(), g.Lengths.ToArray()), operands);
         for (int i = 0; i < operands.Length; i++)
         {
-            Assert.True(TestData.Flatten(doubleGradients[i]).SequenceEqual(Flatten(longGradients[i]).Select(v => (double)v)), $"{context}: long gradient {i}");
+            Assert.True(TestData.Flatten(doubleGradients[i]).SequenceEqual(TestData.Elements(longGradients[i]).Select(v => (double)v)), $"{context}: long gradient {i}");
         }
 
         int salt = 0;
         var complexes = operands.Select(t => Convert(t, v => new Complex(v, (salt++ % 5) - 2))).ToArray();
-        Assert.Equal(Flatten(Einsum.EvaluateNaive(spec, complexes)), Flatten(Einsum.Evaluate(spec, complexes)));
+        Assert.Equal(TestData.Elements(Einsum.EvaluateNaive(spec, complexes)), TestData.Elements(Einsum.Evaluate(spec, complexes)));
 
         var halves = operands.Select(t => Convert(t, v => (Half)v)).ToArray();
         TestData.AssertClose(Einsum.EvaluateNaive(spec, halves), Einsum.Evaluate(spec, halves), Terms(operands), context + " (Half)");
@@ -106,13 +106,6 @@ public class RandomSpecTests
 
     private static Tensor<TOut> Convert<TOut>(Tensor<double> t, Func<double, TOut> convert) =>
         Tensor.Create(TestData.Flatten(t).Select(convert).ToArray(), t.Lengths.ToArray());
-
-    private static T[] Flatten<T>(Tensor<T> t)
-    {
-        var values = new T[t.FlattenedLength];
-        t.FlattenTo(values);
-        return values;
-    }
 
     private static double Pairing(Tensor<double> t, double[] weights)
     {
@@ -195,9 +188,7 @@ public class RandomSpecTests
         Math.Max(1, operands.Aggregate(1L, (p, t) => p * Math.Max(1, t.FlattenedLength)));
 
     private static Tensor<float> ToFloat(Tensor<double> t) =>
-        Tensor.Create(Dense(t).Select(v => (float)v).ToArray(), t.Lengths.ToArray());
-
-    private static double[] Dense(Tensor<double> t) => TestData.Flatten(t);
+        Tensor.Create(TestData.Flatten(t).Select(v => (float)v).ToArray(), t.Lengths.ToArray());
 
     private static string Shapes(Tensor<double>[] operands) =>
         string.Join(" ", operands.Select(t => "[" + string.Join(",", t.Lengths.ToArray()) + "]"));
