@@ -5,8 +5,10 @@ using Microsoft.CodeAnalysis;
 namespace EinsumGen.Generator
 {
     /// <summary>
-    /// Implements every <c>[Einsum]</c> partial method: parse (Roslyn → value model, with diagnostics) → plan → emit.
-    /// This file holds only the pipeline; see <see cref="MethodParser"/> and <see cref="CpuEmitter"/>.
+    /// Implements every <c>[Einsum]</c> partial method: parse (Roslyn → value model, with diagnostics) → plan → emit, each
+    /// once, in tracked incremental steps.
+    /// This file holds only the pipeline; see <see cref="MethodParser"/>,
+    /// <see cref="MethodPlanner"/> and <see cref="CpuEmitter"/>.
     /// </summary>
     [Generator(LanguageNames.CSharp)]
     public sealed class EinsumGenerator : IIncrementalGenerator
@@ -17,14 +19,20 @@ namespace EinsumGen.Generator
         /// <inheritdoc />
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
-            var results = context.SyntaxProvider
+            // Stage 1: Roslyn → a value model of each method, with the diagnostics of its declaration and spec.
+            var parsed = context.SyntaxProvider
                 .ForAttributeWithMetadataName(
                     AttributeName,
                     static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax,
                     static (ctx, ct) => MethodParser.Parse(ctx, ct))
                 .WithTrackingName(TrackingNames.Methods);
 
-            var diagnostics = results
+            // Stage 2: the contraction order, planned once per method (cached while the method is unchanged).
+            var plans = parsed
+                .Select(static (r, ct) => MethodPlanner.Plan(r, ct))
+                .WithTrackingName(TrackingNames.Plans);
+
+            var diagnostics = plans
                 .Select(static (r, _) => r.Diagnostics)
                 .WithTrackingName(TrackingNames.Diagnostics);
             context.RegisterSourceOutput(diagnostics, static (spc, list) =>
@@ -32,20 +40,21 @@ namespace EinsumGen.Generator
                 foreach (var d in list) spc.ReportDiagnostic(d.ToDiagnostic());
             });
 
-            var methods = results
-                .Where(static r => r.Method is not null)
-                .Select(static (r, _) => r.Method!)
+            // Stage 3: emit. The model holds no location, so an edit elsewhere in the file re-emits nothing.
+            var methods = plans
+                .Where(static r => r.Planned is not null)
+                .Select(static (r, _) => r.Planned!)
                 .WithTrackingName(TrackingNames.Models);
-            context.RegisterSourceOutput(methods, static (spc, method) =>
+            context.RegisterSourceOutput(methods, static (spc, planned) =>
             {
                 // Emission is pure and has no expected failures; a bug must still not drop every method's output (CS8785).
                 try
                 {
-                    spc.AddSource(method.HintName, CpuEmitter.Emit(method));
+                    spc.AddSource(planned.Method.HintName, CpuEmitter.Emit(planned));
                 }
                 catch (Exception ex)
                 {
-                    spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, null, method.Name, ex.GetType().Name + ": " + ex.Message));
+                    spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, null, planned.Method.Name, ex.GetType().Name + ": " + ex.Message));
                 }
             });
         }
@@ -56,6 +65,9 @@ namespace EinsumGen.Generator
     {
         /// <summary>The per-method parse step.</summary>
         public const string Methods = nameof(Methods);
+
+        /// <summary>The per-method planning step.</summary>
+        public const string Plans = nameof(Plans);
 
         /// <summary>The diagnostics of each method.</summary>
         public const string Diagnostics = nameof(Diagnostics);

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using EinsumGen.Generator.Models;
 using EinsumGen.Notation;
+using EinsumGen.Runtime;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -51,11 +52,10 @@ namespace EinsumGen.Generator
 
             var model = ReadSignature(method, syntax, expression!, spec, sizes, specLocator, nameLocation, diagnostics);
             if (diagnostics.Count > 0 || model is null) return Fail(diagnostics);
-            PlanDiagnostics.Add(model, specLocator.Whole(), diagnostics);
-            return new MethodResult(model, diagnostics.ToEquatableArray());
+            return new MethodResult(model, specLocator.Whole(), diagnostics.ToEquatableArray());
         }
 
-        private static MethodResult Fail(List<DiagnosticInfo> diagnostics) => new MethodResult(null, diagnostics.ToEquatableArray());
+        private static MethodResult Fail(List<DiagnosticInfo> diagnostics) => new MethodResult(null, null, diagnostics.ToEquatableArray());
 
         private static void CheckDeclaration(IMethodSymbol method, MethodDeclarationSyntax syntax, LocationInfo nameLocation, List<DiagnosticInfo> diagnostics)
         {
@@ -166,13 +166,16 @@ namespace EinsumGen.Generator
 
             var last = parameters[parameters.Length - 1];
             var output = scalarOutput ? null : new OperandParameter(Escape(last.Name), false, ByReference(last));
+            SizesParser.TryParse(sizes, out var declared, out _, out _, out _);
             return new EinsumMethod(
                 HierarchyInfo.From(method.ContainingType),
                 method.Name,
                 string.Join(" ", syntax.Modifiers.Select(m => m.Text)),
                 element,
                 spec,
-                sizes,
+                expression.Inputs.Select((t, i) => ProgramTerm.From(parameters[i].Name, t)).ToEquatableArray(),
+                ProgramTerm.From(output is null ? "result" : last.Name, expression.Output),
+                declared.OrderBy(kv => kv.Key).Select(kv => new DeclaredSize(kv.Key, kv.Value)).ToEquatableArray(),
                 operands.ToEquatableArray(),
                 output,
                 syntax.ParameterList.Parameters.Select((p, i) => Declaration(p, parameters[i])).ToEquatableArray());

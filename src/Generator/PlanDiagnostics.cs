@@ -11,21 +11,21 @@ namespace EinsumGen.Generator
         /// <summary>Intermediates above this many elements (1 GiB of float) draw EG0022 when their sizes are all declared.</summary>
         public const long IntermediateLimit = 1L << 28;
 
-        public static void Add(EinsumMethod method, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+        public static void Add(PlannedMethod plan, LocationInfo? location, List<DiagnosticInfo> diagnostics)
         {
-            var plan = MethodPlan.Create(method);
-            var path = plan.Path;
-            if (plan.OperandCount >= 3 && path.TotalFlops > 0 && path.NaiveFlops >= 10 * path.TotalFlops)
+            var method = plan.Method;
+            var steps = plan.Steps;
+            if (method.Terms.Count >= 3 && plan.TotalFlops > 0 && plan.NaiveFlops >= 10 * plan.TotalFlops)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PlannedSpeedup, location, method.Spec,
-                    Invariant(plan.Steps.Count), Invariant(path.TotalFlops), Invariant(path.NaiveFlops),
-                    ((double)path.NaiveFlops / path.TotalFlops).ToString("0", CultureInfo.InvariantCulture)));
+                    Invariant(steps.Count), Invariant(plan.TotalFlops), Invariant(plan.NaiveFlops),
+                    ((double)plan.NaiveFlops / plan.TotalFlops).ToString("0", CultureInfo.InvariantCulture)));
             }
-            for (int k = 0; k < plan.Steps.Count - 1; k++)
+            var declared = new HashSet<char>(method.Declared.Select(d => d.Label));
+            for (int k = 0; k < steps.Count - 1; k++)
             {
-                var step = plan.Steps[k];
-                bool allDeclared = step.ResultLabels.All(c => plan.Declared.Contains(c));
-                if (!allDeclared || step.ResultSize <= IntermediateLimit) continue;
+                var step = steps[k];
+                if (!step.ResultLabels.All(declared.Contains) || step.ResultSize <= IntermediateLimit) continue;
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LargeIntermediate, location,
                     Invariant(k + 1), method.Spec, Invariant(step.ResultSize), Invariant(IntermediateLimit)));
             }

@@ -27,12 +27,9 @@ namespace EinsumGen
         {
             var expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
             var program = Plan(expression, sizes, ellipsisShape, OperandNames(operands.Length), "result");
-            var binding = new EinsumBinding(program);
-            BindOperands(binding, expression, operands);
             var output = CreateOutput<T>(expression.Output, sizes, ellipsisShape, out bool scalar);
-            BindOutput(binding, output, scalar);
-            binding.Complete();
-            Run(program, binding, operands, output);
+            var views = new TensorViews<T>(expression, operands, output, scalar, extras: null);
+            ProgramRunner.Forward<T, TensorViews<T>>(program, ref views);
             return output;
         }
 
@@ -44,10 +41,9 @@ namespace EinsumGen
         public static void EvaluateInto<T>(string spec, Tensor<T> output, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
             ArgumentNullException.ThrowIfNull(output);
-            var binding = BindWithResult(spec, operands, output, "output", nameof(output), out var program, out _);
-            binding.Complete();
-            for (int i = 0; i < operands.Length; i++) binding.CheckOverlap(in First(output), in First(operands[i]), i);
-            Run(program, binding, operands, output);
+            var program = PlanWithResult(spec, operands, output, "output", nameof(output), out var expression, out bool scalar);
+            var views = new TensorViews<T>(expression, operands, output, scalar, extras: null);
+            ProgramRunner.Forward<T, TensorViews<T>>(program, ref views);
         }
 
         /// <summary>
@@ -60,44 +56,16 @@ namespace EinsumGen
         public static Tensor<T>[] Backward<T>(string spec, Tensor<T> outputGradient, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
             ArgumentNullException.ThrowIfNull(outputGradient);
-            var binding = BindWithResult(spec, operands, outputGradient, "output gradient", nameof(outputGradient), out var program, out var forward);
+            var program = PlanWithResult(spec, operands, outputGradient, "output gradient", nameof(outputGradient), out var expression, out bool scalarResult);
             var gradients = new Tensor<T>[operands.Length];
             for (int i = 0; i < operands.Length; i++)
             {
-                bool scalar = IsScalarArgument(forward.Inputs[i], operands[i]);
+                bool scalar = IsScalarArgument(expression.Inputs[i], operands[i]);
                 gradients[i] = Tensor.CreateFromShape<T>(scalar ? new nint[] { 1 } : operands[i].Lengths.ToArray());
-                if (scalar) binding.Gradient(i, default, default);
-                else binding.Gradient(i, gradients[i].Lengths, gradients[i].Strides);
             }
-            binding.Complete();
-
-            // Recompute the forward intermediates, then walk the plan backwards: each step's gradient is two pairwise einsums.
-            var steps = program.Steps;
-            int n = operands.Length, last = steps.Count - 1;
-            for (int k = 0; k < last; k++)
-            {
-                binding.ExecuteStep(k, ref RefOf(steps[k].Left), ref RightOf(steps[k]), ref MemoryMarshal.GetArrayDataReference(binding.Intermediate<T>(k)));
-            }
-            for (int k = last; k >= 0; k--)
-            {
-                ref T resultGradient = ref k == last ? ref First(outputGradient) : ref MemoryMarshal.GetArrayDataReference(binding.Intermediate<T>(k, gradient: true));
-                var step = steps[k];
-                if (binding.Requires(step.Left))
-                {
-                    binding.ExecuteStepGradient(k, true, ref resultGradient, ref RightOf(step), ref GradientOf(step.Left), accumulate: false);
-                }
-                if (step.Right >= 0 && binding.Requires(step.Right))
-                {
-                    binding.ExecuteStepGradient(k, false, ref resultGradient, ref RefOf(step.Left), ref GradientOf(step.Right), accumulate: false);
-                }
-            }
-            binding.Release<T>();
+            var views = new TensorViews<T>(expression, operands, outputGradient, scalarResult, gradients);
+            ProgramRunner.Backward<T, TensorViews<T>>(program, ref views, GradientMode.Overwrite);
             return gradients;
-
-            ref T RefOf(int id) => ref id < n ? ref First(operands[id]) : ref MemoryMarshal.GetArrayDataReference(binding.Intermediate<T>(id - n));
-            ref T RightOf(ProgramStep step) => ref step.Right < 0 ? ref System.Runtime.CompilerServices.Unsafe.NullRef<T>() : ref RefOf(step.Right);
-            ref T GradientOf(int id) =>
-                ref id < n ? ref First(gradients[id]) : ref MemoryMarshal.GetArrayDataReference(binding.Intermediate<T>(id - n, gradient: true));
         }
 
         /// <summary>Plans <paramref name="expression"/> on actual sizes and wraps it as a program.</summary>
@@ -106,24 +74,8 @@ namespace EinsumGen
             var planSizes = PlannerSizes(sizes, ellipsisShape);
             var path = ContractionPlanner.Plan(expression.PlannerInputs(), expression.PlannerOutput(), planSizes);
             var steps = new List<ProgramStep>();
-            foreach (var s in path.Steps) steps.Add(new ProgramStep(s.Left, s.Right, s.ResultLabels));
+            foreach (var s in path.Steps) steps.Add(ProgramStep.From(s));
             return EinsumProgram.Create(expression, steps, names, outputName);
-        }
-
-        /// <summary>Runs a bound program's steps; intermediates live in fresh arrays, the last step writes <paramref name="output"/>.</summary>
-        private static void Run<T>(EinsumProgram program, EinsumBinding binding, Tensor<T>[] operands, Tensor<T> output) where T : unmanaged, INumberBase<T>
-        {
-            var steps = program.Steps;
-            for (int k = 0; k < steps.Count; k++)
-            {
-                bool last = k == steps.Count - 1;
-                ref T result = ref last ? ref First(output) : ref MemoryMarshal.GetArrayDataReference(binding.Intermediate<T>(k));
-                ref T right = ref steps[k].Right < 0 ? ref System.Runtime.CompilerServices.Unsafe.NullRef<T>() : ref RefOf(steps[k].Right);
-                binding.ExecuteStep(k, ref RefOf(steps[k].Left), ref right, ref result);
-            }
-            binding.Release<T>();
-
-            ref T RefOf(int id) => ref id < operands.Length ? ref First(operands[id]) : ref MemoryMarshal.GetArrayDataReference(binding.Intermediate<T>(id - operands.Length));
         }
 
         /// <summary>
@@ -208,30 +160,16 @@ namespace EinsumGen
             return expression;
         }
 
-        private static void BindOperands<T>(EinsumBinding binding, EinsumExpression expression, Tensor<T>[] operands)
-        {
-            for (int i = 0; i < operands.Length; i++)
-            {
-                if (IsScalarArgument(expression.Inputs[i], operands[i])) binding.ScalarOperand(i);
-                else binding.Operand(i, operands[i].Lengths, operands[i].Strides);
-            }
-        }
-
         /// <summary>
         /// Parses and checks <paramref name="spec"/> against <paramref name="operands"/>, checks that <paramref name="result"/>
-        /// (the <paramref name="what"/>) has the result's shape, plans, and binds the operands with <paramref name="result"/>
-        /// in the result's place. The binding is not completed: gradient buffers may still be registered.
+        /// (the <paramref name="what"/>) has the result's shape, and plans for these shapes.
         /// </summary>
-        private static EinsumBinding BindWithResult<T>(string spec, Tensor<T>[] operands, Tensor<T> result, string what, string parameter,
-            out EinsumProgram program, out EinsumExpression expression) where T : unmanaged, INumberBase<T>
+        private static EinsumProgram PlanWithResult<T>(string spec, Tensor<T>[] operands, Tensor<T> result, string what, string parameter,
+            out EinsumExpression expression, out bool scalar) where T : unmanaged, INumberBase<T>
         {
             expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
-            bool scalar = CheckResultShape(result, OutputLengths(expression.Output, sizes, ellipsisShape), spec, what, parameter);
-            program = Plan(expression, sizes, ellipsisShape, OperandNames(operands.Length), parameter);
-            var binding = new EinsumBinding(program);
-            BindOperands(binding, expression, operands);
-            BindOutput(binding, result, scalar);
-            return binding;
+            scalar = CheckResultShape(result, OutputLengths(expression.Output, sizes, ellipsisShape), spec, what, parameter);
+            return Plan(expression, sizes, ellipsisShape, OperandNames(operands.Length), parameter);
         }
 
         /// <summary>
@@ -250,15 +188,8 @@ namespace EinsumGen
             return scalar;
         }
 
-        /// <summary>Binds the tensor in the result's place (a scalar result binds no shape).</summary>
-        private static void BindOutput<T>(EinsumBinding binding, Tensor<T> output, bool scalar)
-        {
-            if (scalar) binding.ScalarOutput();
-            else binding.Output(output.Lengths, output.Strides);
-        }
-
         /// <summary>A one-element tensor stands for a scalar where the term names nothing.</summary>
-        private static bool IsScalarArgument<T>(EinsumTerm term, Tensor<T> t) => term.IsScalar && t.Rank <= 1 && t.FlattenedLength == 1;
+        internal static bool IsScalarArgument<T>(EinsumTerm term, Tensor<T> t) => term.IsScalar && t.Rank <= 1 && t.FlattenedLength == 1;
 
         private static Tensor<T> CreateOutput<T>(EinsumTerm term, Dictionary<char, long> sizes, long[] ellipsisShape, out bool scalar)
         {
@@ -328,7 +259,7 @@ namespace EinsumGen
         }
 
         /// <summary>The view's first element. (Tensor.GetPinnableReference gives the start of the backing array, not of the view.)</summary>
-        private static ref T First<T>(Tensor<T> t) => ref t.AsTensorSpan().GetPinnableReference();
+        internal static ref T First<T>(Tensor<T> t) => ref t.AsTensorSpan().GetPinnableReference();
 
         private static string[] OperandNames(int n)
         {

@@ -5,6 +5,7 @@ using System.Text;
 using EinsumGen.Generator.Models;
 using EinsumGen.Notation;
 using EinsumGen.Planning;
+using EinsumGen.Runtime;
 
 namespace EinsumGen.Generator
 {
@@ -18,19 +19,22 @@ namespace EinsumGen.Generator
         private readonly IReadOnlyList<string> _operandNames;
         private readonly string _outputName;
 
-        private MethodPlan(string name, IReadOnlyList<string> operandNames, string outputName, EinsumExpression expression,
-            Dictionary<char, long> sizes, HashSet<char> declared, ContractionPath path)
+        public MethodPlan(PlannedMethod planned)
         {
-            Name = name;
-            _operandNames = operandNames;
-            _outputName = outputName;
-            Expression = expression;
-            Sizes = sizes;
-            Declared = declared;
-            Path = path;
+            Planned = planned;
+            var method = planned.Method;
+            Name = method.Name;
+            _operandNames = method.Operands.Select(o => o.Name.TrimStart('@')).ToList();
+            _outputName = method.Output?.Name.TrimStart('@') ?? "result";
+            Expression = MethodPlanner.Expression(method);
+            Sizes = planned.PlanSizes.ToDictionary(d => d.Label, d => d.Size);
+            Declared = new HashSet<char>(method.Declared.Select(d => d.Label));
+            Steps = planned.Steps.ToList();
         }
 
-        /// <summary>The generated method this program implements (for the holder class's name).</summary>
+        public PlannedMethod Planned { get; }
+
+        /// <summary>The generated method this program implements.</summary>
         public string Name { get; }
 
         public EinsumExpression Expression { get; }
@@ -41,9 +45,7 @@ namespace EinsumGen.Generator
         /// <summary>The labels whose sizes were declared.</summary>
         public HashSet<char> Declared { get; }
 
-        public ContractionPath Path { get; }
-
-        public IReadOnlyList<ContractionStep> Steps => Path.Steps;
+        public IReadOnlyList<PlannedStep> Steps { get; }
 
         public int OperandCount => Expression.Inputs.Count;
 
@@ -52,37 +54,11 @@ namespace EinsumGen.Generator
         /// <summary>True when '...' leaves ranks to run time, so steps run on the runtime's generic strided kernel.</summary>
         public bool UsesGenericKernel => Expression.AnyEllipsis;
 
-        /// <summary>
-        /// True when the build-time order is the order of every call: two operands or fewer (one order exists), or every
-        /// size declared. Otherwise the runtime may re-plan for the sizes of a call.
-        /// </summary>
-        public bool IsOrderFinal => OperandCount < 3 || (!Expression.AnyEllipsis && Labels.All(Declared.Contains));
+        /// <summary>True when the build-time order is the order of every call (the runtime's rule: <see cref="ProgramOrder"/>).</summary>
+        public bool IsOrderFinal => ProgramOrder.IsFinal(Expression, Declared.Contains);
 
         /// <summary>Every label, in ordinal order.</summary>
         public string Labels => Expression.AllLabels();
-
-        /// <summary>The plan as the runtime program reads it: "left,right>labels;...".</summary>
-        public string StepsText => string.Join(";", Steps.Select(s => s.Left.ToString(CultureInfo.InvariantCulture) + "," + s.Right.ToString(CultureInfo.InvariantCulture) + ">" + s.ResultLabels));
-
-        /// <summary>The file-local class that holds the runtime program.</summary>
-        public string HolderName => "EinsumProgram_" + Name;
-
-        /// <summary>The plan of the forward method itself.</summary>
-        public static MethodPlan Create(EinsumMethod method) =>
-            Create(method.Name, method.Spec, method.Sizes, method.Operands.Select(o => o.Name.TrimStart('@')).ToList(),
-                method.Output?.Name.TrimStart('@') ?? "result");
-
-        /// <summary>Plans <paramref name="spec"/> on the declared sizes (others assumed).</summary>
-        public static MethodPlan Create(string name, string spec, string? sizesText, IReadOnlyList<string> operandNames, string outputName)
-        {
-            var expression = EinsumParser.Parse(spec);
-            SizesParser.TryParse(sizesText, out var declared, out _, out _, out _);
-            var sizes = new Dictionary<char, long>();
-            foreach (char c in expression.AllLabels()) sizes[c] = declared.TryGetValue(c, out long n) ? n : GeneratorInfo.AssumedSize;
-            sizes[EinsumExpression.EllipsisLabel] = GeneratorInfo.AssumedSize;
-            var path = ContractionPlanner.Plan(expression.PlannerInputs(), expression.PlannerOutput(), sizes);
-            return new MethodPlan(name, operandNames, outputName, expression, sizes, new HashSet<char>(declared.Keys), path);
-        }
 
         /// <summary>The labels a tensor is indexed by (an operand's distinct labels, or a step's result labels).</summary>
         public string LabelsOf(int tensor)

@@ -23,7 +23,7 @@ namespace EinsumGen.Generator.Models
             var types = new List<TypeInfo>();
             for (var t = type; t is not null; t = t.ContainingType)
             {
-                types.Insert(0, new TypeInfo(t.MetadataName.Replace('`', '_'), Keyword(t), t.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat.WithGenericsOptions(SymbolDisplayGenericsOptions.IncludeTypeParameters))));
+                types.Insert(0, new TypeInfo(t.MetadataName, Keyword(t), t.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat.WithGenericsOptions(SymbolDisplayGenericsOptions.IncludeTypeParameters))));
             }
             var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
             return new HierarchyInfo(ns, types.ToEquatableArray());
@@ -39,6 +39,10 @@ namespace EinsumGen.Generator.Models
         };
     }
 
-    /// <summary>One containing type: its metadata name, its declaration keyword and its name with type parameters.</summary>
-    internal sealed record TypeInfo(string MetadataName, string Keyword, string DisplayName);
+    /// <summary>One containing type: its metadata name as it is (e.g. "A`1"), its declaration keyword and its name with type parameters.</summary>
+    internal sealed record TypeInfo(string RawName, string Keyword, string DisplayName)
+    {
+        /// <summary>The metadata name; the hint name flattens its unsafe characters and hashes the raw one.</summary>
+        public string MetadataName => RawName;
+    }
 }

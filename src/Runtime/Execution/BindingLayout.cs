@@ -51,7 +51,7 @@ namespace EinsumGen.Runtime
             CheckOutput(outLengths);
             CheckDeclaredSizes();
             Steps = program.Steps;
-            if (!program.IsFullyDeclared)
+            if (!program.IsOrderFinal)
             {
                 var planSizes = new Dictionary<char, long>(sizes) { [EinsumProgram.EllipsisLabel] = _ellipsis.Aggregate(1L, (a, b) => a * b) };
                 Steps = program.StepsFor(planSizes);
@@ -236,9 +236,7 @@ namespace EinsumGen.Runtime
         {
             var s = Steps[step];
             int resultId = _program.OperandCount + step;
-            var kept = Keys(s.ResultLabels);
-            var operands = s.Right < 0 ? new[] { s.Left } : new[] { s.Left, s.Right };
-            return Call(kept, Summed(kept, operands), s.Left, s.Right, _tensorStrides[resultId]);
+            return Call(Keys(s.ResultLabels), Keys(s.SummedLabels), s.Left, s.Right, _tensorStrides[resultId]);
         }
 
         /// <summary>

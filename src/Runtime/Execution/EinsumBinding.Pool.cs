@@ -2,7 +2,7 @@ using System;
 
 namespace EinsumGen.Runtime
 {
-    public sealed partial class EinsumBinding
+    internal sealed partial class EinsumBinding
     {
         /// <summary>Free bindings kept per thread: one per einsum call that may be in progress at once on a thread (nested calls).</summary>
         private const int MaxFreePerThread = 8;

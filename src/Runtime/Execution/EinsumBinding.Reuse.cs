@@ -6,7 +6,7 @@ using System.Threading;
 
 namespace EinsumGen.Runtime
 {
-    public sealed partial class EinsumBinding
+    internal sealed partial class EinsumBinding
     {
         /// <summary>False recomputes every step (same-run comparisons in benchmarks).</summary>
         internal static bool ReuseEnabled = true;

@@ -3,14 +3,14 @@ using System.Numerics;
 
 namespace EinsumGen.Runtime
 {
-    public sealed partial class EinsumBinding
+    internal sealed partial class EinsumBinding
     {
-        /// <summary>Runs step <paramref name="step"/> with the generic strided kernel (used where no specialized loop nest is emitted).</summary>
-        public void ExecuteStep<T>(int step, ref T left, ref T right, ref T result) where T : unmanaged, INumberBase<T>
+        /// <summary>Runs step <paramref name="step"/> into <paramref name="result"/>, overwriting it or, with <paramref name="accumulate"/>, adding to it.</summary>
+        public void ExecuteStep<T>(int step, ref T left, ref T right, ref T result, bool accumulate = false) where T : unmanaged, INumberBase<T>
         {
             var call = Layout.Forward(step);
-            if (TryRunRemembered(step, call, ref left, ref right, ref result)) return;
-            SlicedStep.Contract(call, ref left, ref right, ref result, accumulate: false);
+            if (!accumulate && TryRunRemembered(step, call, ref left, ref right, ref result)) return;
+            SlicedStep.Contract(call, ref left, ref right, ref result, accumulate);
         }
 
         /// <summary>

@@ -1,5 +1,4 @@
 using System;
-using System.ComponentModel;
 using System.Runtime.InteropServices;
 
 namespace EinsumGen.Runtime
@@ -12,8 +11,7 @@ namespace EinsumGen.Runtime
     /// from a per-thread cache with <see cref="Rent"/> and gives it back with <see cref="Return{T}"/>, so that a call in
     /// steady state allocates nothing.
     /// </summary>
-    [EditorBrowsable(EditorBrowsableState.Never)]
-    public sealed partial class EinsumBinding
+    internal sealed partial class EinsumBinding
     {
         private EinsumProgram _program;
         private ShapeSlot[] _operands = Array.Empty<ShapeSlot>();
@@ -115,6 +113,9 @@ namespace EinsumGen.Runtime
         internal bool IsSliced(int step, bool? gradientLeft = null) =>
             (gradientLeft is bool left ? Layout.Gradient(step, left) : Layout.Forward(step)) is { SliceDim: >= 0 };
 
+        /// <summary>The program this binding serves.</summary>
+        public EinsumProgram Program => _program;
+
         /// <summary>How many pairwise (or unary) steps this call runs.</summary>
         public int StepCount => Layout.Steps.Count;
 
@@ -184,23 +185,5 @@ namespace EinsumGen.Runtime
             return false;
         }
 
-        /// <summary>Throws when the output's memory overlaps operand <paramref name="index"/>'s.</summary>
-        public void CheckOverlap<T>(ref readonly T output, ref readonly T operand, int index)
-        {
-            var read = _operands[index];
-            if (!Overlap.Overlaps(in output, _output.Lengths, _output.Strides, in operand, read.Lengths, read.Strides)) return;
-            throw Overlap.Error(_program.OutputName, Name(index));
-        }
-
-        /// <summary>Throws when operand <paramref name="gradientOf"/>'s gradient buffer overlaps operand <paramref name="index"/>, or the output gradient when <paramref name="index"/> is -1.</summary>
-        public void CheckGradientOverlap<T>(ref readonly T gradient, int gradientOf, ref readonly T operand, int index)
-        {
-            var written = _gradients[gradientOf];
-            var read = index < 0 ? _output : _operands[index];
-            if (!Overlap.Overlaps(in gradient, written.Lengths, written.Strides, in operand, read.Lengths, read.Strides)) return;
-            throw Overlap.Error("gradient of " + Name(gradientOf), index < 0 ? "output gradient" : Name(index));
-        }
-
-        private string Name(int i) => _program.OperandNames[i];
     }
 }

@@ -4,12 +4,12 @@ using System.Runtime.CompilerServices;
 
 namespace EinsumGen.Runtime
 {
-    /// <summary>Checks that generated backward and forward-mode methods make on buffers that mirror an operand.</summary>
+    /// <summary>Checks on buffers that mirror an operand, and the disjointness test of generated binding-free paths.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     public static class EinsumChecks
     {
         /// <summary>Throws unless <paramref name="buffer"/> has exactly <paramref name="operand"/>'s shape.</summary>
-        public static void SameShape(scoped ReadOnlySpan<nint> buffer, scoped ReadOnlySpan<nint> operand, string bufferName, string operandName)
+        internal static void SameShape(scoped ReadOnlySpan<nint> buffer, scoped ReadOnlySpan<nint> operand, string bufferName, string operandName)
         {
             if (buffer.SequenceEqual(operand)) return;
             throw new ArgumentException(
@@ -23,7 +23,7 @@ namespace EinsumGen.Runtime
             !Overlap.Overlaps(in first, firstCount, in second, secondCount);
 
         /// <summary>Throws unless a buffer for a rank-0 operand holds exactly one element.</summary>
-        public static void OneElement(nint flattenedLength, string bufferName)
+        internal static void OneElement(nint flattenedLength, string bufferName)
         {
             if (flattenedLength == 1) return;
             throw new ArgumentException($"'{bufferName}' belongs to a rank-0 operand and must hold exactly one element, not {flattenedLength}.", bufferName);

@@ -27,7 +27,7 @@ namespace EinsumGen.Runtime
             new ArgumentException($"'{writtenName}' overlaps '{readName}' in memory; einsum writes a fresh result and needs a separate buffer.", writtenName);
 
         /// <summary>Elements from the first to one past the last element of a view; 0 when it has none.</summary>
-        private static long Extent(ReadOnlySpan<nint> lengths, ReadOnlySpan<nint> strides)
+        internal static long Extent(ReadOnlySpan<nint> lengths, ReadOnlySpan<nint> strides)
         {
             long extent = 1;
             for (int d = 0; d < lengths.Length; d++)

@@ -63,6 +63,41 @@ public class SnapshotTests
         }
         """);
 
+    /// <summary>Three operands with sizes left to run time: the order may be re-planned per call, in the runtime's one sweep.</summary>
+    [Fact]
+    public void DynamicOrder() => Verify(nameof(DynamicOrder), Usings + """
+        public static partial class Chains
+        {
+            [Einsum("ij,jk,kl->il")]
+            public static partial void Chain(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, ReadOnlyTensorSpan<float> c, TensorSpan<float> d);
+        }
+        """);
+
+    /// <summary>Generated lines stay short enough to read: no line over 160 characters in any snapshot.</summary>
+    [Fact]
+    public void GeneratedLinesAreShort()
+    {
+        var source = Usings + """
+            public static partial class Layers
+            {
+                [Einsum("aei, bfij, cgjk, dhk, nabcd -> nefgh", Sizes = "a=8,b=8,c=8,d=8,e=2,f=2,g=2,h=2,i=8,j=8,k=8,n=256")]
+                public static partial void Forward(ReadOnlyTensorSpan<float> w1, ReadOnlyTensorSpan<float> w2, ReadOnlyTensorSpan<float> w3,
+                    ReadOnlyTensorSpan<float> w4, ReadOnlyTensorSpan<float> x, TensorSpan<float> y);
+
+                [Einsum("i,ij,j->", Sizes = "i=3,j=4")]
+                public static partial double Bilinear(ReadOnlyTensorSpan<double> x, ReadOnlyTensorSpan<double> a, ReadOnlyTensorSpan<double> y);
+            }
+            """;
+        var result = GeneratorHarness.Run(source);
+        foreach (var (hint, text) in result.Sources)
+        {
+            var lines = text.Split('\n');
+            var longest = lines.OrderByDescending(l => l.Length).First();
+            Assert.True(longest.Length <= 160, $"{hint}: a line of {longest.Length} characters: {longest}");
+            if (hint.Contains("Forward")) Assert.True(lines.Length <= 200, $"{hint}: {lines.Length} lines");
+        }
+    }
+
     private static void Verify(string test, string source)
     {
         var result = GeneratorHarness.Run(source);

@@ -14,7 +14,7 @@ namespace EinsumGen.Tests.Planning;
 public class RuntimeReplanTests
 {
     // Build-time order for the chain: (x0·x1) then ·x2, as the planner picks it for equal sizes.
-    private static EinsumProgram Chain() => EinsumProgram.Create("ij,jk,kl->il", null, "0,1>ik;3,2>il", new[] { "a", "b", "c" }, "out");
+    private static EinsumProgram Chain() => TestPrograms.Create("ij,jk,kl->il", null, "0,1>ik;3,2>il", new[] { "a", "b", "c" }, "out");
 
     private static EinsumBinding Bind(EinsumProgram program, int i, int j, int k, int l)
     {

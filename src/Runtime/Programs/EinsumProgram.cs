@@ -26,25 +26,41 @@ namespace EinsumGen.Runtime
         private readonly Dictionary<char, long> _declared;
         private readonly ConcurrentDictionary<string, IReadOnlyList<ProgramStep>> _plans = new ConcurrentDictionary<string, IReadOnlyList<ProgramStep>>();
 
-        private readonly bool _plannedForActualSizes;
-
         // Layouts of recent call shapes, replaced as a whole on every change so that readers need no lock.
         private readonly object _layoutGate = new object();
         private BindingLayout[] _layouts = Array.Empty<BindingLayout>();
         private int _nextLayout;
 
+        /// <summary>
+        /// The program of a method compiled at build time: its spec (for messages), its terms, the sizes it declares, and
+        /// the steps planned for them, all as the generator wrote them.
+        /// </summary>
+        public EinsumProgram(string spec, ProgramTerm[] operands, ProgramTerm output, DeclaredSize[] declared, ProgramStep[] steps)
+            : this(ProgramTerm.ToExpression(spec, operands, output), steps, Declared(declared), Names(operands), output.Name)
+        {
+        }
+
         private EinsumProgram(EinsumExpression expression, IReadOnlyList<ProgramStep> steps, Dictionary<char, long> declared, string[] operandNames, string outputName,
             bool plannedForActualSizes = false)
         {
-            _plannedForActualSizes = plannedForActualSizes;
             Expression = expression;
             Steps = steps;
             _declared = declared;
             OperandNames = operandNames;
             OutputName = outputName;
+            IsOrderFinal = plannedForActualSizes || ProgramOrder.IsFinal(expression, declared.ContainsKey);
+            _repeated = expression.Inputs.Select(t => t.Labels.Count != t.DistinctLabels().Length).ToArray();
         }
 
+        private readonly bool[] _repeated;
+
         internal EinsumExpression Expression { get; }
+
+        /// <summary>Whether operand <paramref name="operand"/> is rank 0 (a value, not a view).</summary>
+        internal bool IsScalarOperand(int operand) => Expression.Inputs[operand].IsScalar;
+
+        /// <summary>Whether operand <paramref name="operand"/> repeats a label (its gradient is written on a diagonal only).</summary>
+        internal bool HasRepeatedLabels(int operand) => _repeated[operand];
 
         internal IReadOnlyList<ProgramStep> Steps { get; }
 
@@ -63,8 +79,8 @@ namespace EinsumGen.Runtime
 
         internal bool TryGetDeclaredSize(char label, out long size) => _declared.TryGetValue(label, out size);
 
-        /// <summary>True when every size is fixed at build time, so that the build-time plan is the plan.</summary>
-        internal bool IsFullyDeclared => !Expression.AnyEllipsis && Expression.AllLabels().All(_declared.ContainsKey);
+        /// <summary>True when the planned order is the order of every call (<see cref="ProgramOrder.IsFinal"/>, or planned for the call's own sizes).</summary>
+        internal bool IsOrderFinal { get; }
 
         /// <summary>
         /// The order to run for these sizes: the build-time plan, unless the sizes were not all declared and a plan made
@@ -72,7 +88,7 @@ namespace EinsumGen.Runtime
         /// </summary>
         internal IReadOnlyList<ProgramStep> StepsFor(IReadOnlyDictionary<char, long> sizes)
         {
-            if (IsFullyDeclared || _plannedForActualSizes || Expression.Inputs.Count < 3) return Steps; // two operands: one order exists
+            if (IsOrderFinal) return Steps;
             string key = string.Join(",", sizes.OrderBy(kv => kv.Key).Select(kv => kv.Key + "=" + kv.Value.ToString(CultureInfo.InvariantCulture)));
             if (_plans.TryGetValue(key, out var cached)) return cached;
             if (_plans.Count >= MaxCachedPlans) _plans.Clear();
@@ -80,7 +96,7 @@ namespace EinsumGen.Runtime
             long buildTimeCost = PathBuilder.Pairwise(Expression.PlannerInputs(), Expression.PlannerOutput(), sizes,
                 Steps.Select(st => st.Left).ToList(), Steps.Select(st => st.Right).ToList(), naive: 0, strategy: string.Empty).TotalFlops;
             IReadOnlyList<ProgramStep> chosen = path.TotalFlops < buildTimeCost
-                ? path.Steps.Select(st => new ProgramStep(st.Left, st.Right, st.ResultLabels)).ToArray()
+                ? path.Steps.Select(ProgramStep.From).ToArray()
                 : Steps;
             return _plans.GetOrAdd(key, chosen);
         }
@@ -122,35 +138,17 @@ namespace EinsumGen.Runtime
             }
         }
 
-        /// <summary>
-        /// Creates a program. <paramref name="steps"/> lists pairwise steps as <c>"left,right>labels"</c> separated by ';'
-        /// (tensor ids as in <see cref="OutputId"/>; right is -1 for a unary step; <see cref="EllipsisLabel"/> stands for the
-        /// ellipsis dimensions). <paramref name="sizes"/> is the attribute's <c>Sizes</c> text or null.
-        /// </summary>
-        public static EinsumProgram Create(string spec, string? sizes, string steps, string[] operandNames, string outputName) =>
-            new EinsumProgram(EinsumParser.Parse(spec), ParseSteps(steps), SizesParser.Parse(sizes), operandNames, outputName);
-
         /// <summary>Creates a program whose order comes from the planner, for specs known only at run time.</summary>
         internal static EinsumProgram Create(EinsumExpression expression, IReadOnlyList<ProgramStep> steps, string[] operandNames, string outputName) =>
             new EinsumProgram(expression, steps, new Dictionary<char, long>(), operandNames, outputName, plannedForActualSizes: true);
 
-        private static ProgramStep[] ParseSteps(string text)
+        private static Dictionary<char, long> Declared(DeclaredSize[] declared)
         {
-            var parts = text.Split(';');
-            var steps = new ProgramStep[parts.Length];
-            for (int k = 0; k < parts.Length; k++)
-            {
-                int gt = parts[k].IndexOf('>');
-                var ids = parts[k].Substring(0, gt).Split(',');
-                steps[k] = new ProgramStep(
-                    int.Parse(ids[0], CultureInfo.InvariantCulture),
-                    int.Parse(ids[1], CultureInfo.InvariantCulture),
-                    parts[k].Substring(gt + 1));
-            }
-            return steps;
+            var sizes = new Dictionary<char, long>();
+            foreach (var d in declared) sizes[d.Label] = d.Size;
+            return sizes;
         }
-    }
 
-    /// <summary>One pairwise (or unary, Right = -1) step: which tensors it reads and which labels its result keeps.</summary>
-    internal readonly record struct ProgramStep(int Left, int Right, string ResultLabels);
+        private static string[] Names(ProgramTerm[] operands) => Array.ConvertAll(operands, o => o.Name);
+    }
 }

@@ -1,0 +1,73 @@
+using System.CodeDom.Compiler;
+using System.Globalization;
+using System.Linq;
+using EinsumGen.Generator.Models;
+using EinsumGen.Runtime;
+
+namespace EinsumGen.Generator
+{
+    /// <summary>
+    /// Writes the file-local types behind a method: the program (its terms, declared sizes and planned steps as typed
+    /// data, built once on first call) and the <c>ref struct</c> that hands a call's views to the runtime by slot.
+    /// </summary>
+    internal static class ProgramWriter
+    {
+        public static void Write(IndentedTextWriter w, EinsumMethod method, MethodPlan plan, GeneratedNames names)
+        {
+            CpuEmitter.Open(w, "namespace EinsumGen.Generated");
+            w.WriteLine("/// <summary>The plan in the remarks of <c>" + method.Name + "</c>, as the runtime runs it.</summary>");
+            CpuEmitter.Open(w, "file static class " + names.ProgramType);
+            w.WriteLine("internal static readonly " + Aliases.Runtime + "EinsumProgram Value = new(");
+            w.Indent++;
+            w.WriteLine(CpuEmitter.Literal(method.Spec) + ",");
+            CpuEmitter.WriteList(w, "[", method.Terms.Select(Term).ToList(), "],");
+            w.WriteLine(Term(method.OutputTerm) + ",");
+            CpuEmitter.WriteList(w, "[", method.Declared.Select(d => "new(" + Char(d.Label) + ", " + Number(d.Size) + ")").ToList(), "],");
+            CpuEmitter.WriteList(w, "[", plan.Steps.Select(s => Step(s.Step)).ToList(), "]);");
+            w.Indent--;
+            CpuEmitter.Close(w);
+            w.WriteLineNoTabs(string.Empty);
+            WriteViews(w, method, names);
+            CpuEmitter.Close(w);
+        }
+
+        /// <summary>
+        /// The slots the runtime reads (<c>IEinsumViews</c>): operands, the result (the output, its gradient or its
+        /// tangent), then each operand's gradient or tangent. Forward, backward and forward mode share the one type.
+        /// </summary>
+        private static void WriteViews(IndentedTextWriter w, EinsumMethod method, GeneratedNames names)
+        {
+            int n = method.Operands.Count;
+            string view = Aliases.Runtime + "EinsumView<" + method.ElementType + ">";
+            w.WriteLine("/// <summary>The views of one call of <c>" + method.Name + "</c>, its backward pass or its forward mode, by slot.</summary>");
+            CpuEmitter.Open(w, "file ref struct " + names.ViewsType + " : " + Aliases.Runtime + "IEinsumViews<" + method.ElementType + ">");
+            var operands = Enumerable.Range(0, n).Select(i => "Operand" + i).ToList();
+            var extras = Enumerable.Range(0, n).Select(i => "Extra" + i).ToList();
+            CpuEmitter.WriteList(w, "public " + view + " ", operands.Concat(new[] { "Result" }).ToList(), ";");
+            CpuEmitter.WriteList(w, "public " + view + " ", extras, ";");
+            w.WriteLineNoTabs(string.Empty);
+            w.WriteLine("public readonly " + view + " this[int slot] => slot switch");
+            w.WriteLine("{");
+            w.Indent++;
+            var fields = operands.Concat(new[] { "Result" }).Concat(extras).ToList();
+            for (int i = 0; i < fields.Count; i += 6)
+            {
+                w.WriteLine(string.Join(" ", fields.Skip(i).Take(6).Select((f, j) => Number(i + j) + " => " + f + ",")));
+            }
+            w.WriteLine("_ => default,");
+            w.Indent--;
+            w.WriteLine("};");
+            CpuEmitter.Close(w);
+        }
+
+        private static string Term(ProgramTerm t) =>
+            "new(" + CpuEmitter.Literal(t.Name) + ", " + CpuEmitter.Literal(t.Labels) + (t.EllipsisIndex >= 0 ? ", " + Number(t.EllipsisIndex) : string.Empty) + ")";
+
+        private static string Step(ProgramStep s) =>
+            "new(" + Number(s.Left) + ", " + Number(s.Right) + ", " + CpuEmitter.Literal(s.ResultLabels) + ", " + CpuEmitter.Literal(s.SummedLabels) + ")";
+
+        private static string Char(char c) => "'" + (c == '\'' || c == '\\' ? "\\" + c : c.ToString()) + "'";
+
+        private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+    }
+}
