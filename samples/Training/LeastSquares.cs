@@ -1,7 +1,6 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
-using EinsumGen.Runtime.Kernels;
 using System.Runtime.CompilerServices;
 
 namespace EinsumGen.Training
@@ -80,7 +79,7 @@ namespace EinsumGen.Training
     /// (which calls LAPACK's SVD-based <c>gelsd</c> and so returns the minimum-norm solution when the problem is
     /// underdetermined), computed in double through a Cholesky factorization of the smaller Gram matrix.
     /// </summary>
-    public static class LeastSquares
+    public static partial class LeastSquares
     {
         /// <summary>
         /// Fits y ≈ x · W + b by least squares with the minimum-norm W, as sklearn's <c>LinearRegression</c>
@@ -141,7 +140,7 @@ namespace EinsumGen.Training
             {
                 // Sample Gram matrix G = Xc Xcᵀ (n × n); A = G⁺ yc; W = Xcᵀ A.
                 var g = new double[n * n];
-                Product(xc, Affine(n, p), Affine(p, 1), xc, Affine(p, 1), Affine(n, p), g, Affine(n, n), Affine(n, 1));
+                RowGram(Matrix(xc, n, p), Matrix(xc, n, p), Matrix(g, n, n));
                 Symmetrize(g, n);
                 if (fitIntercept && n > 1)
                 {
@@ -154,15 +153,15 @@ namespace EinsumGen.Training
                 var a = (double[])yc.Clone();
                 rank = SolvePsd(g, n, a, t);
                 if (fitIntercept && n > 1) rank--;
-                Product(xc, Affine(p, 1), Affine(n, p), a, Affine(n, t), Affine(t, 1), w, Affine(p, t), Affine(t, 1));
+                TransposedProduct(Matrix(xc, n, p), Matrix(a, n, t), Matrix(w, p, t));
             }
             else
             {
                 // Feature Gram matrix G = Xcᵀ Xc (p × p); W = G⁺ (Xcᵀ yc).
                 var g = new double[p * p];
-                Product(xc, Affine(p, 1), Affine(n, p), xc, Affine(n, p), Affine(p, 1), g, Affine(p, p), Affine(p, 1));
+                TransposedProduct(Matrix(xc, n, p), Matrix(xc, n, p), Matrix(g, p, p));
                 Symmetrize(g, p);
-                Product(xc, Affine(p, 1), Affine(n, p), yc, Affine(n, t), Affine(t, 1), w, Affine(p, t), Affine(t, 1));
+                TransposedProduct(Matrix(xc, n, p), Matrix(yc, n, t), Matrix(w, p, t));
                 rank = SolvePsd(g, p, w, t);
             }
 
@@ -188,25 +187,6 @@ namespace EinsumGen.Training
         {
             ArgumentNullException.ThrowIfNull(model);
             model.Predict(x, y);
-        }
-
-        /// <summary>
-        /// C[i,j] = Σ_k A[i,k]·B[k,j] over offset tables, on EinsumGen's own contraction kernel (the Gram matrices and
-        /// products here are GEMMs: 256 × 256 × 4096 for the seed's data, ~10× faster than a dot product per entry).
-        /// </summary>
-        private static void Product(double[] a, nint[] rowA, nint[] kA, double[] b, nint[] kB, nint[] colB, double[] c, nint[] rowC, nint[] colC)
-        {
-            nint[] single = [0];
-            var problem = new GemmProblem(single, single, single, rowA, rowC, colB, colC, kA, kB);
-            ContractionKernel.Gemm(problem, ref a[0], ref b[0], ref c[0]);
-        }
-
-        /// <summary>The offsets 0, stride, 2·stride, … of <paramref name="count"/> entries.</summary>
-        private static nint[] Affine(int count, int stride)
-        {
-            var table = new nint[count];
-            OffsetTable.Fill([count], [stride], table, out _);
-            return table;
         }
 
         /// <summary>Copies the lower triangle onto the upper one, so that the factorization sees an exactly symmetric matrix.</summary>
