@@ -54,12 +54,14 @@ namespace EinsumGen.Generator
             Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "eg0022");
         public static readonly DiagnosticDescriptor OutParameter = Error("EG0023", "Operand passed as ref or out",
             "Parameter '{0}' is declared ref or out; pass operands and the output by value, in or ref readonly (the output view is written through, never assigned)");
+        public static readonly DiagnosticDescriptor FileLocalType = Error("EG0024", "Einsum method in a file-local type",
+            "Type '{0}' is declared 'file', so no other file can complete its partial methods; declare it internal (or wider) to carry [Einsum] methods");
 
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
             InvalidCharacter, MalformedEllipsis, MultipleArrows, OutputLabelNotInInputs, OutputLabelRepeated, OperandCountMismatch,
             MethodNotStatic, MethodNotPartial, TypeNotPartial, UnsupportedParameterType, MixedElementTypes, OutputParameterExpected,
             ScalarOutputExpected, ScalarParameterWithLabels, TensorForEmptyTerm, SizesMalformed, SizesUnknownLabel, GenericMethod,
-            SpecNotConstant, InternalError, PlannedSpeedup, LargeIntermediate, OutParameter);
+            SpecNotConstant, InternalError, PlannedSpeedup, LargeIntermediate, OutParameter, FileLocalType);
 
         public static DiagnosticDescriptor ById(string id) => s_byId[id];
 

@@ -68,6 +68,12 @@ namespace EinsumGen.Generator
             if (method.IsGenericMethod) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericMethod, nameLocation, method.Name));
             for (var type = method.ContainingType; type is not null; type = type.ContainingType)
             {
+                if (type.IsFileLocal)
+                {
+                    var at = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FileLocalType,
+                        at is null ? nameLocation : LocationInfo.From(at.SyntaxTree, at.Identifier.Span), type.Name));
+                }
                 foreach (var reference in type.DeclaringSyntaxReferences)
                 {
                     if (reference.GetSyntax() is TypeDeclarationSyntax declaration && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
