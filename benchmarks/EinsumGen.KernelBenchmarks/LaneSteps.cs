@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using EinsumGen.Runtime;
+using EinsumGen.Runtime.Kernels;
 
 namespace EinsumGen.KernelBenchmarks
 {

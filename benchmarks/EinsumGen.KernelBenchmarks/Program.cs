@@ -198,12 +198,12 @@ namespace EinsumGen.KernelBenchmarks
                     {
                         foreach (bool lanes in new[] { false, true })
                         {
-                            EinsumGen.Runtime.LaneBlockPlan.Enabled = lanes;
+                            LaneBlockPlan.Enabled = lanes;
                             Report($"{step.Name} {(lanes ? "lanes" : "GEMM")}", 1, step.Flops, Time(step.Run, 0.3));
                         }
                     }
                 }
-                EinsumGen.Runtime.LaneBlockPlan.Enabled = true;
+                LaneBlockPlan.Enabled = true;
             }
             if (filter.Length == 0 || filter.Contains("naive"))
             {

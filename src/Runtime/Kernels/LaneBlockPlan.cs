@@ -1,7 +1,6 @@
 using System;
-using EinsumGen.Runtime.Kernels;
 
-namespace EinsumGen.Runtime
+namespace EinsumGen.Runtime.Kernels
 {
     /// <summary>
     /// The lane-block tier of a pairwise step: one vector's worth of elements that lie contiguous in one tensor (the
