@@ -14,12 +14,6 @@ namespace EinsumGen.Runtime.Kernels
     /// </summary>
     internal static unsafe class PackedGemm
     {
-        /// <summary>Target depth of a K slice, in elements.</summary>
-        internal const int KC = 256;
-        /// <summary>Target bytes of a packed A block (half of a 1 MiB L2).</summary>
-        internal const int ABlockBytes = 384 * 1024;
-        /// <summary>Target width of a column block, in elements.</summary>
-        internal const int NC = 2048;
         /// <summary>Elements after the last panel that vector packing may overwrite (see Packing.Transpose16).</summary>
         internal const int PackSlack = 16;
         /// <summary>
@@ -34,12 +28,13 @@ namespace EinsumGen.Runtime.Kernels
         {
             int MR = TK.MR, NR = TK.NR;
             int K = g->K;
+            KernelContext context = KernelContext.For(g->Path);
             // Balanced blocking: equal slices rather than full slices plus a sliver.
-            int kc = Balanced(K, KC, 1);
+            int kc = Balanced(K, context.KC, 1);
             int mLen = r.M1 - r.M0, nLen = r.N1 - r.N0;
-            int mcTarget = Math.Max(MR, ABlockBytes / (kc * sizeof(T)) / MR * MR);
+            int mcTarget = Math.Max(MR, context.ABlockBytes / (kc * sizeof(T)) / MR * MR);
             int mc = Balanced(mLen, mcTarget, MR);
-            int nc = Balanced(nLen, NC, NR);
+            int nc = Balanced(nLen, context.NC, NR);
 
             KernelWorkspace ws = KernelWorkspace.ForCurrentThread;
             T* packA = ws.PackA<T>((nint)RoundUp(Math.Min(mc, mLen), MR) * kc + PackSlack);
