@@ -35,7 +35,7 @@ namespace EinsumGen.Runtime
 
             // A layout's call keeps its tables (they depend on sizes and strides alone); others fill this thread's.
             var t = tables ?? GemmTables.ForCurrentThread.Fill(kept, sizes, firstStrides, secondStrides, resultStrides);
-            if (LaneBlockPlan.Enabled && ContractionKernel.IsSimdElement<T>() && t.LanePlan(System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) is { } lanes)
+            if (KernelOptions.Current.LaneBlocks && ContractionKernel.IsSimdElement<T>() && t.LanePlan(System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) is { } lanes)
             {
                 LaneBlockKernel.Run(lanes, ref first, ref second, ref result);
                 return;

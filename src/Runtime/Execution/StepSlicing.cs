@@ -12,9 +12,6 @@ namespace EinsumGen.Runtime
     /// </summary>
     internal static class StepSlicing
     {
-        /// <summary>Tests: slice every step that can be sliced, however small (the size and layout rules off; correctness rules stay).</summary>
-        internal static bool SliceEverything;
-
         /// <summary>
         /// Marks the calls to slice (in place): the steps with the chosen label, when at least two large steps share one.
         /// Returns the label's key, or -1 when every step runs whole.
@@ -23,6 +20,7 @@ namespace EinsumGen.Runtime
         {
             int best = -1;
             double bestScore = 0, bestSize = 0, bestStride = 0;
+            bool everything = KernelOptions.Current.SliceEverything;
             // Scores count multiply-adds in tenths (a slice summed in a step counts 9 for the addition it adds).
             foreach (int key in CandidateKeys(forward, left, right))
             {
@@ -43,7 +41,7 @@ namespace EinsumGen.Runtime
                 // (the tensor train's a: halves of x's rows, where b would leave runs of 256), then the finer split.
                 bool tie = Math.Abs(score - bestScore) <= 0.01 * Math.Max(score, bestScore);
                 bool better = tie ? stride > bestStride || (stride == bestStride && size > bestSize) : score > bestScore;
-                if ((SliceEverything ? count >= 1 : count >= 2 && 2 * score >= 10 * KernelContext.Current.ParallelFlops) && (best < 0 || better))
+                if ((everything ? count >= 1 : count >= 2 && 2 * score >= 10 * KernelContext.Current.ParallelFlops) && (best < 0 || better))
                 {
                     (best, bestScore, bestSize, bestStride) = (key, score, size, stride);
                 }
@@ -61,7 +59,7 @@ namespace EinsumGen.Runtime
             if (!call.HasSecond) return -1;
             int d = Array.IndexOf(call.Keys, key);
             if (d < 0 || call.Sizes[d] < 2) return -1;
-            if (SliceEverything) return d;
+            if (KernelOptions.Current.SliceEverything) return d;
             if (call.MultiplyAdds < KernelContext.Current.SliceMinMultiplyAdds) return -1;
             if (CutsRun(call, call.FirstStrides, d) || CutsRun(call, call.SecondStrides, d) || CutsRun(call, call.ResultStrides, d)) return -1;
             if (d >= call.Kept)
@@ -102,7 +100,7 @@ namespace EinsumGen.Runtime
             var keys = new System.Collections.Generic.HashSet<int>();
             Visit(forward, left, right, call =>
             {
-                if (call.HasSecond && (SliceEverything || call.MultiplyAdds >= KernelContext.Current.SliceMinMultiplyAdds)) keys.UnionWith(call.Keys);
+                if (call.HasSecond && (KernelOptions.Current.SliceEverything || call.MultiplyAdds >= KernelContext.Current.SliceMinMultiplyAdds)) keys.UnionWith(call.Keys);
             });
             return keys;
         }

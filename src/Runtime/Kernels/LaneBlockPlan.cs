@@ -21,9 +21,6 @@ namespace EinsumGen.Runtime.Kernels
         /// <summary>Which tensor holds the block (read in place); the operands that do not are expanded.</summary>
         public enum Holder { Result, First, Second }
 
-        /// <summary>False leaves every step to the GEMM kernel (benchmarks compare the two in one process).</summary>
-        internal static bool Enabled = true;
-
         /// <summary>At most this many lanes (a Vector512 of float); also the stride of <see cref="ReduceRotations"/>' rows.</summary>
         public const int MaxLanes = 16;
 
