@@ -78,7 +78,7 @@ namespace EinsumGen.Benchmarks
         public static void Print()
         {
             var state = new TensorTrainState();
-            Action<bool> slicing = on => EinsumGen.Runtime.SlicedStep.Enabled = on;
+            Action<bool> slicing = on => EinsumGen.Runtime.Kernels.KernelOptions.Current.SlicedSteps = on;
             var (forward, forwardWhole) = Compare(state.Forward, slicing);
             var (backward, backwardWhole) = Compare(state.Backward, slicing);
             var (step, stepWhole) = Compare(state.TrainingStep, slicing);
@@ -89,15 +89,15 @@ namespace EinsumGen.Benchmarks
                 $"  steps run whole instead of sliced over the cores: forward {forwardWhole:0.000} ms (sliced/whole {forward / forwardWhole:0.00}), " +
                 $"backward {backwardWhole:0.000} ms ({backward / backwardWhole:0.00}), training step {stepWhole:0.000} ms ({step / stepWhole:0.00})"));
             // Same-run comparisons of two later tiers, each switched off alone (the other tiers on).
-            var (quadForward, plainForward) = Compare(state.Forward, on => EinsumGen.Runtime.Kernels.DirectGemm.QuadEnabled = on);
-            var (quadStep, plainStep) = Compare(state.TrainingStep, on => EinsumGen.Runtime.Kernels.DirectGemm.QuadEnabled = on);
+            var (quadForward, plainForward) = Compare(state.Forward, on => EinsumGen.Runtime.Kernels.KernelOptions.Current.QuadLoop = on);
+            var (quadStep, plainStep) = Compare(state.TrainingStep, on => EinsumGen.Runtime.Kernels.KernelOptions.Current.QuadLoop = on);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  without the quad-broadcast loop: forward {plainForward:0.000} ms (with/without {quadForward / plainForward:0.00}), training step {plainStep:0.000} ms ({quadStep / plainStep:0.00})"));
-            var (wideBackward, narrowBackward) = Compare(state.Backward, on => EinsumGen.Runtime.Kernels.DirectGemm.WideStrips = on);
-            var (wideStep, narrowStep) = Compare(state.TrainingStep, on => EinsumGen.Runtime.Kernels.DirectGemm.WideStrips = on);
+            var (wideBackward, narrowBackward) = Compare(state.Backward, on => EinsumGen.Runtime.Kernels.KernelOptions.Current.WideStrips = on);
+            var (wideStep, narrowStep) = Compare(state.TrainingStep, on => EinsumGen.Runtime.Kernels.KernelOptions.Current.WideStrips = on);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  ∂W in 16 × 1-vector blocks instead of three-vector strips: backward {narrowBackward:0.000} ms (wide/narrow {wideBackward / narrowBackward:0.00}), training step {narrowStep:0.000} ms ({wideStep / narrowStep:0.00})"));
-            var (reuseStep, recomputeStep) = Compare(state.TrainingStep, on => EinsumGen.Runtime.EinsumBinding.ReuseEnabled = on);
+            var (reuseStep, recomputeStep) = Compare(state.TrainingStep, on => EinsumGen.Runtime.Kernels.KernelOptions.Current.StepReuse = on);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  recomputing the forward's leaf steps in the backward: training step {recomputeStep:0.000} ms (reuse/recompute {reuseStep / recomputeStep:0.00})"));
         }

@@ -1,13 +1,14 @@
 using System;
 using System.Linq;
 using EinsumGen.Runtime;
+using EinsumGen.Runtime.Kernels;
 
 namespace EinsumGen.KernelBenchmarks
 {
     /// <summary>
     /// A pairwise step as a layout's call describes it (result labels first, then summed ones; dense row-major tensors),
     /// run through the runtime's step kernel with its tables kept, so that the lane-block tier and the GEMM kernel can be
-    /// timed on the same step by switching <see cref="LaneBlockPlan.Enabled"/>.
+    /// timed on the same step by switching <see cref="KernelOptions.LaneBlocks"/>.
     /// </summary>
     internal sealed class LaneStep
     {

@@ -115,11 +115,11 @@ namespace EinsumGen.KernelBenchmarks
                 for (int rep = 0; rep < 3; rep++)
                     foreach (bool on in new[] { true, false })
                     {
-                        DirectGemm.QuadEnabled = on;
+                        KernelOptions.Current.QuadLoop = on;
                         Report($"{w.Name} quad={on}", 1, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1), 0.3));
                         Report($"{w.Name} quad={on}", all, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, all), 0.3));
                     }
-                DirectGemm.QuadEnabled = true;
+                KernelOptions.Current.Reset();
             }
             if (filter.Contains("packprefetch"))
             {
@@ -128,10 +128,10 @@ namespace EinsumGen.KernelBenchmarks
                     for (int rep = 0; rep < 3; rep++)
                         foreach (bool on in new[] { true, false })
                         {
-                            Packing.PrefetchAhead = on;
+                            KernelOptions.Current.PackingPrefetch = on;
                             Report($"{w.Name} packprefetch={on}", 1, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1), 0.3));
                         }
-                Packing.PrefetchAhead = true;
+                KernelOptions.Current.Reset();
             }
             if (filter.Contains("prefetch"))
             {
@@ -139,10 +139,10 @@ namespace EinsumGen.KernelBenchmarks
                     for (int rep = 0; rep < 3; rep++)
                         foreach (bool on in new[] { true, false })
                         {
-                            PackedGemm.EnablePrefetch = on;
+                            KernelOptions.Current.PackedPrefetch = on;
                             Report($"{w.Name} prefetch={on}", 1, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1), 0.3));
                         }
-                PackedGemm.EnablePrefetch = true;
+                KernelOptions.Current.Reset();
             }
             if (filter.Contains("strips"))
             {
@@ -151,18 +151,18 @@ namespace EinsumGen.KernelBenchmarks
                 foreach (int kc in new[] { 512, 4096, 512, 4096 })
                     foreach (bool on in new[] { true, false })
                     {
-                        DirectGemm.WideStrips = on;
+                        KernelOptions.Current.WideStrips = on;
                         var w = Workload.WeightGradient(256, kc);
                         Report(w.Name + " wide=" + on, 1, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1), 0.3));
                     }
                 foreach (bool on in new[] { true, false, true, false })
                 {
-                    DirectGemm.WideStrips = on;
+                    KernelOptions.Current.WideStrips = on;
                     var w = Workload.TtWeightGradient(true);
                     Report(w.Name + " wide=" + on, 1, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1), 0.3));
                     Report(w.Name + " wide=" + on, 2, w.Flops, Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 2), 0.3));
                 }
-                DirectGemm.WideStrips = true;
+                KernelOptions.Current.Reset();
             }
             if (filter.Length == 0 || filter.Contains("paths"))
             {
@@ -198,12 +198,12 @@ namespace EinsumGen.KernelBenchmarks
                     {
                         foreach (bool lanes in new[] { false, true })
                         {
-                            EinsumGen.Runtime.LaneBlockPlan.Enabled = lanes;
+                            KernelOptions.Current.LaneBlocks = lanes;
                             Report($"{step.Name} {(lanes ? "lanes" : "GEMM")}", 1, step.Flops, Time(step.Run, 0.3));
                         }
                     }
                 }
-                EinsumGen.Runtime.LaneBlockPlan.Enabled = true;
+                KernelOptions.Current.Reset();
             }
             if (filter.Length == 0 || filter.Contains("naive"))
             {

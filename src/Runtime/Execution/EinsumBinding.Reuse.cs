@@ -8,9 +8,6 @@ namespace EinsumGen.Runtime
 {
     internal sealed partial class EinsumBinding
     {
-        /// <summary>False recomputes every step (same-run comparisons in benchmarks).</summary>
-        internal static bool ReuseEnabled = true;
-
         private static long s_reusedSteps;
 
         /// <summary>Steps whose result was copied from an earlier call instead of recomputed, so far (tests).</summary>
@@ -30,7 +27,7 @@ namespace EinsumGen.Runtime
             var s = Layout.Steps[step];
             int operands = _program.OperandCount;
             // The result must be an intermediate: a method's output is the caller's to keep, and a plain call would pay the copies.
-            if (!ReuseEnabled || step == Layout.Steps.Count - 1 || !call.HasSecond || call.SliceDim >= 0 || s.Left >= operands || s.Right >= operands) return false;
+            if (!Kernels.KernelOptions.Current.StepReuse || step == Layout.Steps.Count - 1 || !call.HasSecond || call.SliceDim >= 0 || s.Left >= operands || s.Right >= operands) return false;
             long leftExtent = Extent(call.Sizes, call.FirstStrides), rightExtent = Extent(call.Sizes, call.SecondStrides);
             long resultExtent = Extent(call.Sizes.AsSpan(0, call.Kept), call.ResultStrides);
             if (leftExtent + rightExtent > MaxRememberedInputs || call.MultiplyAdds < 4.0 * (leftExtent + rightExtent + resultExtent)) return false;

@@ -20,12 +20,6 @@ namespace EinsumGen.Runtime
 #pragma warning disable CS8500
     internal static unsafe class SlicedStep
     {
-        /// <summary>False runs every step whole (benchmarks compare the two in one process).</summary>
-        internal static bool Enabled = true;
-
-        /// <summary>Tests: this many parts instead of one per core (more parts than threads: threads then run several each).</summary>
-        internal static int? ForcedParts;
-
         private static long s_calls;
 
         /// <summary>Steps that ran sliced so far (tests).</summary>
@@ -34,10 +28,10 @@ namespace EinsumGen.Runtime
         public static void Contract<T>(StepCall call, ref T first, ref T second, ref T result, bool accumulate) where T : unmanaged, INumberBase<T>
         {
             int dim = call.SliceDim;
-            if (dim >= 0 && Enabled)
+            if (dim >= 0 && KernelOptions.Current.SlicedSteps)
             {
                 int threads = Math.Min(ContractionKernel.MaxDegreeOfParallelism, KernelThreads.WorkerCount + 1);
-                int parts = (int)Math.Min(ForcedParts ?? threads, call.Sizes[dim]);
+                int parts = (int)Math.Min(KernelOptions.Current.SliceParts ?? threads, call.Sizes[dim]);
                 if (parts > 1 && threads > 1 && !Thread.CurrentThread.IsThreadPoolThread && TryRun(call, ref first, ref second, ref result, accumulate, parts)) return;
             }
             StepKernel.Contract(call.Kept, call.Sizes, ref first, call.FirstStrides, ref second, call.SecondStrides, call.HasSecond,

@@ -1,5 +1,6 @@
 using System;
 using System.Threading;
+using EinsumGen.Runtime.Kernels;
 
 namespace EinsumGen.Runtime
 {

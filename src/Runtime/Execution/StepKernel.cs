@@ -15,7 +15,7 @@ namespace EinsumGen.Runtime
         public static void Contract<T>(int kept, ReadOnlySpan<nint> sizes, ref T first, ReadOnlySpan<nint> firstStrides, ref T second, ReadOnlySpan<nint> secondStrides,
             bool hasSecond, ref T result, ReadOnlySpan<nint> resultStrides, bool accumulate, GemmTables? tables = null) where T : unmanaged, INumberBase<T>
         {
-            if (!hasSecond || (accumulate && MultiplyAdds(sizes) < AccumulateThroughScratch))
+            if (!hasSecond || (accumulate && MultiplyAdds(sizes) < KernelContext.Current.AccumulateThroughScratch))
             {
                 StridedKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, hasSecond, ref result, resultStrides, accumulate);
                 return;
@@ -35,7 +35,7 @@ namespace EinsumGen.Runtime
 
             // A layout's call keeps its tables (they depend on sizes and strides alone); others fill this thread's.
             var t = tables ?? GemmTables.ForCurrentThread.Fill(kept, sizes, firstStrides, secondStrides, resultStrides);
-            if (LaneBlockPlan.Enabled && ContractionKernel.IsSimdElement<T>() && t.LanePlan(System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) is { } lanes)
+            if (KernelOptions.Current.LaneBlocks && ContractionKernel.IsSimdElement<T>() && t.LanePlan(System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) is { } lanes)
             {
                 LaneBlockKernel.Run(lanes, ref first, ref second, ref result);
                 return;
@@ -43,12 +43,6 @@ namespace EinsumGen.Runtime
             var problem = t.Problem;
             ContractionKernel.Gemm(in problem, ref first, ref second, ref result);
         }
-
-        /// <summary>
-        /// An accumulating step with at least this many multiply-adds runs on the GEMM kernel into scratch and is added in;
-        /// smaller ones run on the strided kernel, which adds as it goes.
-        /// </summary>
-        internal const double AccumulateThroughScratch = 1 << 14;
 
         /// <summary>Multiply-adds of a step over <paramref name="sizes"/>: their product.</summary>
         internal static double MultiplyAdds(ReadOnlySpan<nint> sizes)

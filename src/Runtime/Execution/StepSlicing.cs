@@ -12,18 +12,6 @@ namespace EinsumGen.Runtime
     /// </summary>
     internal static class StepSlicing
     {
-        /// <summary>A step with fewer multiply-adds stays whole: slicing it would save less than a fork-join costs (~2 µs).</summary>
-        internal const double MinMultiplyAdds = 1 << 17;
-
-        /// <summary>Tests: slice every step that can be sliced, however small (the size and layout rules off; correctness rules stay).</summary>
-        internal static bool SliceEverything;
-
-        /// <summary>
-        /// A partial result per core (the label summed in that step) must be this many times smaller than the step's
-        /// multiply-adds: its extra write and addition are then a small share of the step.
-        /// </summary>
-        private const double PartialRatio = 32;
-
         /// <summary>
         /// Marks the calls to slice (in place): the steps with the chosen label, when at least two large steps share one.
         /// Returns the label's key, or -1 when every step runs whole.
@@ -32,6 +20,7 @@ namespace EinsumGen.Runtime
         {
             int best = -1;
             double bestScore = 0, bestSize = 0, bestStride = 0;
+            bool everything = KernelOptions.Current.SliceEverything;
             // Scores count multiply-adds in tenths (a slice summed in a step counts 9 for the addition it adds).
             foreach (int key in CandidateKeys(forward, left, right))
             {
@@ -52,7 +41,7 @@ namespace EinsumGen.Runtime
                 // (the tensor train's a: halves of x's rows, where b would leave runs of 256), then the finer split.
                 bool tie = Math.Abs(score - bestScore) <= 0.01 * Math.Max(score, bestScore);
                 bool better = tie ? stride > bestStride || (stride == bestStride && size > bestSize) : score > bestScore;
-                if ((SliceEverything ? count >= 1 : count >= 2 && 2 * score >= 10 * ContractionKernel.ParallelFlops) && (best < 0 || better))
+                if ((everything ? count >= 1 : count >= 2 && 2 * score >= 10 * KernelContext.Current.ParallelFlops) && (best < 0 || better))
                 {
                     (best, bestScore, bestSize, bestStride) = (key, score, size, stride);
                 }
@@ -70,21 +59,21 @@ namespace EinsumGen.Runtime
             if (!call.HasSecond) return -1;
             int d = Array.IndexOf(call.Keys, key);
             if (d < 0 || call.Sizes[d] < 2) return -1;
-            if (SliceEverything) return d;
-            if (call.MultiplyAdds < MinMultiplyAdds) return -1;
+            if (KernelOptions.Current.SliceEverything) return d;
+            if (call.MultiplyAdds < KernelContext.Current.SliceMinMultiplyAdds) return -1;
             if (CutsRun(call, call.FirstStrides, d) || CutsRun(call, call.SecondStrides, d) || CutsRun(call, call.ResultStrides, d)) return -1;
             if (d >= call.Kept)
             {
                 double kept = 1;
                 for (int i = 0; i < call.Kept; i++) kept *= call.Sizes[i];
-                if (kept * PartialRatio > call.MultiplyAdds) return -1;
+                if (kept * KernelContext.Current.SlicePartialRatio > call.MultiplyAdds) return -1;
             }
             return d;
         }
 
         /// <summary>
         /// Whether slicing along <paramref name="d"/> would leave a tensor's innermost contiguous run (the one its kernel
-        /// streams with vectors) shorter than <see cref="MinRun"/> elements: in the tensor train, slicing e would halve the
+        /// streams with vectors) shorter than <see cref="KernelContext.SliceMinRun"/> elements: in the tensor train, slicing e would halve the
         /// 16 outputs of y = x·W that fill one vector.
         /// </summary>
         private static bool CutsRun(StepCall call, nint[] strides, int d)
@@ -97,7 +86,7 @@ namespace EinsumGen.Runtime
                 for (int i = 0; i < strides.Length; i++)
                 {
                     if (strides[i] != run || call.Sizes[i] < 2) continue;
-                    if (i == d) return run * (call.Sizes[d] / parts) < MinRun;
+                    if (i == d) return run * (call.Sizes[d] / parts) < KernelContext.Current.SliceMinRun;
                     run *= call.Sizes[i];
                     extended = true;
                     break;
@@ -106,15 +95,12 @@ namespace EinsumGen.Runtime
             return false;
         }
 
-        /// <summary>The shortest contiguous run a slice may leave (one Vector512 of float).</summary>
-        private const int MinRun = 16;
-
         private static System.Collections.Generic.HashSet<int> CandidateKeys(StepCall[] forward, StepCall?[] left, StepCall?[] right)
         {
             var keys = new System.Collections.Generic.HashSet<int>();
             Visit(forward, left, right, call =>
             {
-                if (call.HasSecond && (SliceEverything || call.MultiplyAdds >= MinMultiplyAdds)) keys.UnionWith(call.Keys);
+                if (call.HasSecond && (KernelOptions.Current.SliceEverything || call.MultiplyAdds >= KernelContext.Current.SliceMinMultiplyAdds)) keys.UnionWith(call.Keys);
             });
             return keys;
         }

@@ -6,8 +6,8 @@ namespace EinsumGen.Runtime.Kernels
 {
     public static partial class ContractionKernel
     {
-        /// <summary>The most parts a K split makes (each part past the first holds a partial C).</summary>
-        private const int MaxKParts = 8;
+        /// <summary>Room for partial Cs in a job: a K split makes at most this many parts, whatever <see cref="KernelContext.KSplitMaxParts"/> asks.</summary>
+        internal const int KPartsCapacity = 8;
 
         private static long s_kSplitCalls;
 
@@ -20,16 +20,16 @@ namespace EinsumGen.Runtime.Kernels
         /// operand, K·min(M, N) elements read again from memory per extra thread; splitting K has each thread pack only its
         /// share of both, at the price of a partial C per extra thread (M·N written, then added into C by the caller).
         /// </summary>
-        private static unsafe bool SplitsK<T>(GemmArgs<T>* g, int threads) where T : unmanaged, INumberBase<T> =>
+        private static unsafe bool SplitsK<T>(GemmArgs<T>* g, int threads, KernelContext context) where T : unmanaged, INumberBase<T> =>
             g->Mode == GemmMode.Packed && g->Batch == 1
-            && g->K >= 2 * PackedGemm.KC * threads
-            && (long)g->K > 4L * Math.Max(g->M, g->N);
+            && g->K >= context.KSplitMinSlicesPerThread * context.KC * threads
+            && (long)g->K > (long)context.KSplitMinAspect * Math.Max(g->M, g->N);
 
         /// <summary>Part <paramref name="part"/> of a K split: its share of K, into C (part 0) or into a partial C in the running thread's workspace.</summary>
         private static unsafe void RunKPart<T>(ParallelJob<T>* job, int part, int parts) where T : unmanaged, INumberBase<T>
         {
             GemmArgs<T> sub = job->Args;
-            (int k0, int k1) = Share(sub.K, PackedGemm.KC, part, parts);
+            (int k0, int k1) = Share(sub.K, KernelContext.For(sub.Path).KC, part, parts);
             sub.KA += k0;
             sub.KB += k0;
             sub.K = k1 - k0;

@@ -33,9 +33,6 @@ namespace EinsumGen.Runtime.Kernels
             }
         }
 
-        /// <summary>A call is split over threads only above this many FLOPs (2·batch·M·N·K).</summary>
-        internal const double ParallelFlops = 2e6;
-
         /// <summary>The widest path the hardware runs.</summary>
         internal static readonly KernelPath BestPath =
             Vector512.IsHardwareAccelerated ? KernelPath.Vector512 :
@@ -84,6 +81,7 @@ namespace EinsumGen.Runtime.Kernels
                 mode = GemmMode.Direct;
             }
             if (path == KernelPath.Auto) path = BestPath;
+            KernelContext context = KernelContext.For(path);
 
             fixed (T* pa = &a)
             fixed (T* pb = &b)
@@ -123,7 +121,7 @@ namespace EinsumGen.Runtime.Kernels
                 g.KStrideA = f.KAStride;
                 g.KStrideB = f.KBStride;
 
-                if (mode == GemmMode.Auto) mode = ChooseMode(&g);
+                if (mode == GemmMode.Auto) mode = ChooseMode(&g, context);
                 g.Mode = mode;
                 if (mode == GemmMode.Packed)
                 {
@@ -132,27 +130,27 @@ namespace EinsumGen.Runtime.Kernels
                 }
                 else
                 {
-                    ChooseDirect(&g);
+                    ChooseDirect(&g, context);
                 }
 
                 int threads = Math.Min(maxThreads, KernelThreads.WorkerCount + 1);
                 double flops = 2.0 * batch * m * n * k;
-                if (threads > 1 && (flops < ParallelFlops || Thread.CurrentThread.IsThreadPoolThread)) threads = 1;
+                if (threads > 1 && (flops < context.ParallelFlops || Thread.CurrentThread.IsThreadPoolThread)) threads = 1;
                 if (threads > 1)
                 {
                     ParallelJob<T> job = new() { Args = g };
-                    job.Split = ChooseSplit(&g, threads);
+                    job.Split = ChooseSplit(&g, threads, context);
                     // Batch entries are independent: share them in small parts so that a late worker costs little.
                     // Packed M or N parts each pack the whole other operand, so those are split once per thread; direct
                     // ones pack nothing and are shared in small parts too.
                     int parts = job.Split switch
                     {
-                        SplitKind.Batch => Math.Min(g.Batch, 8 * threads),
-                        SplitKind.M when g.Mode == GemmMode.Direct => Math.Min(g.M / DirectMSplitUnit, 4 * threads),
-                        SplitKind.N when g.Mode == GemmMode.Direct => Math.Min(g.N / DirectNSplitUnit, 4 * threads),
+                        SplitKind.Batch => Math.Min(g.Batch, context.BatchPartsPerThread * threads),
+                        SplitKind.M when g.Mode == GemmMode.Direct => Math.Min(g.M / context.DirectMSplitUnit, context.DirectPartsPerThread * threads),
+                        SplitKind.N when g.Mode == GemmMode.Direct => Math.Min(g.N / context.DirectNSplitUnit, context.DirectPartsPerThread * threads),
                         _ => threads,
                     };
-                    if (job.Split == SplitKind.K) parts = Math.Min(threads, MaxKParts);
+                    if (job.Split == SplitKind.K) parts = Math.Min(threads, Math.Min(context.KSplitMaxParts, KPartsCapacity));
                     if (job.Split != SplitKind.None && KernelThreads.TryRun(&RunPart<T>, &job, parts, threads))
                     {
                         if (job.Split == SplitKind.K) AddPartials(&job, parts);
@@ -163,7 +161,7 @@ namespace EinsumGen.Runtime.Kernels
             }
         }
 
-        private static unsafe GemmMode ChooseMode<T>(GemmArgs<T>* g) where T : unmanaged, INumberBase<T>
+        private static unsafe GemmMode ChooseMode<T>(GemmArgs<T>* g, KernelContext context) where T : unmanaged, INumberBase<T>
         {
             long mnk = (long)g->M * g->N * g->K;
             // Skinny (a free group of at most 16, e.g. a layer applied to a batch): packing would copy the long factor to
@@ -171,18 +169,19 @@ namespace EinsumGen.Runtime.Kernels
             // along a unit-stride free group of both the factor and C (measured on Zen 5, 256×16×4096 float: 56% of peak
             // direct, 29% packed; dot products along K instead measured slower than packing inside a real layer).
             bool vectorDirect = (g->ColBUnit && g->ColCUnit) || (g->RowAUnit && g->RowCUnit);
-            if (vectorDirect && mnk >= 32 * 32 * 32 && Math.Min(g->M, g->N) <= 16) return GemmMode.Direct;
+            if (vectorDirect && mnk >= context.SkinnyMinMultiplyAdds && Math.Min(g->M, g->N) <= context.SkinnyMaxSide) return GemmMode.Direct;
             // No unit-stride pair for a vector loop (every group scattered, e.g. t[j,a,b,e,f] = Σ_i w1[a,e,i]·w2[b,f,i,j]):
             // the direct loop would be scalar with three table reads per multiply-add; packing gathers each operand once
             // into dense panels instead (measured 16×128×8 float: 9.7 µs scalar).
-            bool kdot = g->KAUnit && g->KBUnit && g->K >= 4;
-            if (!vectorDirect && !kdot && g->M >= 4 && g->N >= 4 && mnk >= 16 * 16 * 16) return GemmMode.Packed;
+            bool kdot = g->KAUnit && g->KBUnit && g->K >= context.DirectMinRun;
+            if (!vectorDirect && !kdot && g->M >= context.GatherMinSide && g->N >= context.GatherMinSide && mnk >= context.GatherMinMultiplyAdds) return GemmMode.Packed;
             // Packing costs O(MK + KN) per batch entry and pays off once each packed element feeds enough FMAs: measured
             // on Zen 5 (float, square), the direct loop wins up to ~48³ and ties at 64³; packing wins from ~96³ on.
-            return g->M >= 8 && g->N >= 8 && g->K >= 8 && mnk >= 56 * 56 * 56 ? GemmMode.Packed : GemmMode.Direct;
+            int side = context.PackedMinSide;
+            return g->M >= side && g->N >= side && g->K >= side && mnk >= context.PackedMinMultiplyAdds ? GemmMode.Packed : GemmMode.Direct;
         }
 
-        private static unsafe void ChooseDirect<T>(GemmArgs<T>* g) where T : unmanaged, INumberBase<T>
+        private static unsafe void ChooseDirect<T>(GemmArgs<T>* g, KernelContext context) where T : unmanaged, INumberBase<T>
         {
             bool nvec = g->ColBUnit && g->ColCUnit;
             bool mvec = g->RowAUnit && g->RowCUnit;
@@ -190,29 +189,30 @@ namespace EinsumGen.Runtime.Kernels
             // A long factor whose unit stride runs along M, read by the along-N loop one strided element at a time (K
             // strided too), while N is at most one register block: compute Cᵀ with vectors along that unit stride instead,
             // streaming the long factor once, and write C through its tables (∂W = Σ_n x[n,k]·∂y[n,o] of a layer).
-            if (g->RowAUnit && !g->RowCUnit && !g->KAUnit && g->N <= 16 && g->M >= 64)
+            int run = context.DirectMinRun, side = context.StridedCMaxSide, length = context.StridedCMinLong;
+            if (g->RowAUnit && !g->RowCUnit && !g->KAUnit && g->N <= side && g->M >= length)
             {
                 g->Transpose();
                 g->Direct = DirectKind.AlongNStridedC;
             }
-            else if (g->ColBUnit && !g->ColCUnit && !g->KBUnit && g->M <= 16 && g->N >= 64)
+            else if (g->ColBUnit && !g->ColCUnit && !g->KBUnit && g->M <= side && g->N >= length)
             {
                 g->Direct = DirectKind.AlongNStridedC;
             }
-            else if (nvec && g->N >= 4) g->Direct = DirectKind.AlongN;
-            else if (mvec && g->M >= 4) { g->Transpose(); g->Direct = DirectKind.AlongN; }
-            else if (kdot && g->K >= 4) g->Direct = DirectKind.AlongK;
+            else if (nvec && g->N >= run) g->Direct = DirectKind.AlongN;
+            else if (mvec && g->M >= run) { g->Transpose(); g->Direct = DirectKind.AlongN; }
+            else if (kdot && g->K >= run) g->Direct = DirectKind.AlongK;
             else if (nvec) g->Direct = DirectKind.AlongN;
             else if (mvec) { g->Transpose(); g->Direct = DirectKind.AlongN; }
             else g->Direct = DirectKind.Scalar;
-            if (g->Direct == DirectKind.AlongN && DirectGemm.QuadFits(g)) g->Direct = DirectKind.AlongNQuad;
+            if (g->Direct == DirectKind.AlongN && DirectGemm.QuadFits(g, context)) g->Direct = DirectKind.AlongNQuad;
         }
 
-        private static unsafe SplitKind ChooseSplit<T>(GemmArgs<T>* g, int threads) where T : unmanaged, INumberBase<T>
+        private static unsafe SplitKind ChooseSplit<T>(GemmArgs<T>* g, int threads, KernelContext context) where T : unmanaged, INumberBase<T>
         {
             if (g->Batch >= 4 * threads || (g->Batch >= threads && g->Batch % threads == 0)) return SplitKind.Batch;
-            if (SplitsK(g, threads)) return SplitKind.K;
-            bool canM = g->M >= 2 * MSplitUnit(g), canN = g->N >= 2 * NSplitUnit(g);
+            if (SplitsK(g, threads, context)) return SplitKind.K;
+            bool canM = g->M >= 2 * MSplitUnit(g, context), canN = g->N >= 2 * NSplitUnit(g, context);
             if (canM && canN && g->Mode == GemmMode.Packed)
             {
                 // Splitting M makes every thread pack all of B; splitting N, all of A. Duplicate the cheaper packing
@@ -227,16 +227,11 @@ namespace EinsumGen.Runtime.Kernels
             return SplitKind.None;
         }
 
-        private const int PackedMSplitUnit = 48;  // a multiple of every MR (12, 6)
-        private const int PackedNSplitUnit = 64;  // a multiple of every NR
-        private const int DirectMSplitUnit = 8;   // the direct loop's row block
-        private const int DirectNSplitUnit = 32;  // two Vector512 of float: the direct loop's widest column block
+        private static unsafe int MSplitUnit<T>(GemmArgs<T>* g, KernelContext context) where T : unmanaged, INumberBase<T> =>
+            g->Mode == GemmMode.Packed ? context.PackedMSplitUnit : context.DirectMSplitUnit;
 
-        private static unsafe int MSplitUnit<T>(GemmArgs<T>* g) where T : unmanaged, INumberBase<T> =>
-            g->Mode == GemmMode.Packed ? PackedMSplitUnit : DirectMSplitUnit;
-
-        private static unsafe int NSplitUnit<T>(GemmArgs<T>* g) where T : unmanaged, INumberBase<T> =>
-            g->Mode == GemmMode.Packed ? PackedNSplitUnit : DirectNSplitUnit;
+        private static unsafe int NSplitUnit<T>(GemmArgs<T>* g, KernelContext context) where T : unmanaged, INumberBase<T> =>
+            g->Mode == GemmMode.Packed ? context.PackedNSplitUnit : context.DirectNSplitUnit;
 
         private static unsafe void RunPart<T>(void* state, int part, int parts) where T : unmanaged, INumberBase<T>
         {
@@ -250,10 +245,10 @@ namespace EinsumGen.Runtime.Kernels
                     r.B1 = (int)((long)g->Batch * (part + 1) / parts);
                     break;
                 case SplitKind.M:
-                    (r.M0, r.M1) = Share(g->M, MSplitUnit(g), part, parts);
+                    (r.M0, r.M1) = Share(g->M, MSplitUnit(g, KernelContext.For(g->Path)), part, parts);
                     break;
                 case SplitKind.N:
-                    (r.N0, r.N1) = Share(g->N, NSplitUnit(g), part, parts);
+                    (r.N0, r.N1) = Share(g->N, NSplitUnit(g, KernelContext.For(g->Path)), part, parts);
                     break;
                 case SplitKind.K:
                     RunKPart(job, part, parts);
@@ -308,7 +303,7 @@ namespace EinsumGen.Runtime.Kernels
             public GemmArgs<T> Args;
             public SplitKind Split;
             /// <summary>Of a K split: where part p (≥ 1) left its partial C, dense M × N.</summary>
-            public fixed long Partials[MaxKParts];
+            public fixed long Partials[KPartsCapacity];
         }
     }
 

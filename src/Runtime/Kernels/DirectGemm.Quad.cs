@@ -12,22 +12,17 @@ namespace EinsumGen.Runtime.Kernels
     {
         /// <summary>
         /// Whether <see cref="DirectKind.AlongNQuad"/> fits: N is exactly one 512-bit vector, A's rows run unit-stride along K
-        /// (both K tables affine) in whole 16-byte chunks, and enough rows read the packed B to repay packing it.
+        /// (both K tables affine) in whole 16-byte chunks, and enough rows read the packed B to repay packing it
+        /// (<see cref="KernelContext.QuadMinRows"/>, <see cref="KernelContext.QuadMinK"/>).
         /// </summary>
-        internal static bool QuadFits<T>(GemmArgs<T>* g) where T : unmanaged, INumberBase<T> =>
-            QuadEnabled && Avx512F.IsSupported && (typeof(T) == typeof(float) || Avx512DQ.IsSupported) && g->Path == KernelPath.Vector512 && g->N == Vector512<T>.Count && g->ColBUnit && g->ColCUnit
-            && g->KAffine && g->KStrideA == 1 && g->K % (16 / sizeof(T)) == 0 && g->K >= 64 && g->M >= QuadMinRows;
+        internal static bool QuadFits<T>(GemmArgs<T>* g, KernelContext context) where T : unmanaged, INumberBase<T> =>
+            KernelOptions.Current.QuadLoop && Avx512F.IsSupported && (typeof(T) == typeof(float) || Avx512DQ.IsSupported) && g->Path == KernelPath.Vector512 && g->N == Vector512<T>.Count && g->ColBUnit && g->ColCUnit
+            && g->KAffine && g->KStrideA == 1 && g->K % (16 / sizeof(T)) == 0 && g->K >= context.QuadMinK && g->M >= context.QuadMinRows;
 
         private static long s_quadRuns;
 
         /// <summary>Thread parts that ran <see cref="DirectKind.AlongNQuad"/> so far (tests check that the tier is taken).</summary>
         internal static long QuadRuns => System.Threading.Interlocked.Read(ref s_quadRuns);
-
-        /// <summary>False leaves these problems to <see cref="RowsN8{T, TV, TS}"/> (same-run comparisons in benchmarks and tests).</summary>
-        internal static bool QuadEnabled = true;
-
-        /// <summary>Rows below which packing B costs more than the quad loop saves over <see cref="RowsN8{T, TV, TS}"/>.</summary>
-        internal const int QuadMinRows = 24;
 
         /// <summary>
         /// Along N where N is one 512-bit vector (a layer's y[n,o] = Σ_k x[n,k]·W[k,o] with 16 float outputs): the plain loop

@@ -21,14 +21,14 @@ namespace EinsumGen.Runtime.Kernels
             if (jEnd == j0) return j0;
             // Three 16-row × 1-vector blocks, one after another (block v: columns j + v·W).
             T* tile = stackalloc T[3 * 16 * W];
-            bool dense = g->KAffine && g->RowAUnit;
+            bool dense = g->KAffine && g->RowAUnit, wide = dense && KernelOptions.Current.WideStrips;
             for (int bi = r.B0; bi < r.B1; bi++)
             {
                 T* A = g->A + g->BatchA[bi];
                 T* B = g->B + g->BatchB[bi];
                 T* C = g->C + g->BatchC[bi];
                 int j = j0;
-                for (; WideStrips && dense && j + 3 * W <= jEnd; j += 3 * W)
+                for (; wide && j + 3 * W <= jEnd; j += 3 * W)
                 {
                     for (int m = r.M0; m < r.M1; m += 16)
                     {
@@ -52,9 +52,6 @@ namespace EinsumGen.Runtime.Kernels
             }
             return jEnd;
         }
-
-        /// <summary>Switch for <see cref="Rows8N3Dense{T, TV, TS}"/> (benchmarks compare it with the 16 × 1 block alone).</summary>
-        internal static bool WideStrips = true;
 
         private static long s_wideStrips;
 

@@ -81,13 +81,15 @@ namespace EinsumGen.Runtime.Kernels
             // Two vectors of columns per 8-row block where there are 8 rows (10 loads feed 16 FMAs); column blocks outside
             // the row blocks, so that a tall B's column strip stays in L1 while every row block reads it.
             int jPair = r.M1 - r.M0 >= 8 ? j0 + (jEnd - j0) / (2 * W) * (2 * W) : j0;
+            KernelContext context = KernelContext.For(g->Path);
+            int l1Bytes = context.DirectL1Bytes, touchBytes = context.TouchStripMinBytes;
             for (int bi = r.B0; bi < r.B1; bi++)
             {
                 T* A = g->A + g->BatchA[bi];
                 T* B = g->B + g->BatchB[bi];
                 T* C = g->C + g->BatchC[bi];
-                if (r.M1 - r.M0 >= 16) TouchStrip(B + g->ColB[0] + j0, g->KB, g->K, (jEnd - j0) * sizeof(T));
-                if ((long)g->K * (jPair - j0) * sizeof(T) <= 32 * 1024)
+                if (r.M1 - r.M0 >= 16) TouchStrip(B + g->ColB[0] + j0, g->KB, g->K, (jEnd - j0) * sizeof(T), touchBytes);
+                if ((long)g->K * (jPair - j0) * sizeof(T) <= l1Bytes)
                 {
                     // All of B's columns fit L1 (a short K: an outer product, a rank-few update): rows outside, so that
                     // C is written row after row rather than in strips a row apart (n,m->nm at 4096²: 3.2 → 1.2 ms).
@@ -119,12 +121,13 @@ namespace EinsumGen.Runtime.Kernels
         /// Reads one element of every cache line of a B strip that every row block will read (rows <paramref name="kB"/>,
         /// <paramref name="bytes"/> each), up front, so the lines arrive in parallel: when another core has just written B
         /// (the previous step's result), the loop's own misses fetch it line by line from that core's cache, which measured
-        /// ~2x the whole step's time (software prefetches of the same lines measured no gain).
+        /// ~2x the whole step's time (software prefetches of the same lines measured no gain). Strips under
+        /// <paramref name="minBytes"/> in all are left alone.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void TouchStrip<T>(T* b, nint* kB, int k, int bytes) where T : unmanaged
+        private static void TouchStrip<T>(T* b, nint* kB, int k, int bytes, int minBytes) where T : unmanaged
         {
-            if ((long)k * bytes < 16 * 1024) return;
+            if ((long)k * bytes < minBytes) return;
             int sink = 0;
             for (int p = 0; p < k; p++)
             {

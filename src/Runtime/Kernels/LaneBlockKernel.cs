@@ -81,13 +81,14 @@ namespace EinsumGen.Runtime.Kernels
                     Batch = p.BatchCount, M = swap ? p.N : p.M, N = swap ? p.M : p.N, K = p.K, Groups = plan.Groups,
                     ResultHoldsBlock = plan.BlockIn == LaneBlockPlan.Holder.Result,
                 };
+                var context = KernelContext.For(plan.Path);
                 int threads = Math.Min(ContractionKernel.MaxDegreeOfParallelism, KernelThreads.WorkerCount + 1);
                 double flops = 2.0 * job.Batch * job.M * job.N * job.K * TS.Count;
-                if (threads > 1 && flops >= ContractionKernel.ParallelFlops && !Thread.CurrentThread.IsThreadPoolThread)
+                if (threads > 1 && flops >= context.ParallelFlops && !Thread.CurrentThread.IsThreadPoolThread)
                 {
                     // Batch entries, else rows of C: each part expands its own rows of A (and all of B).
                     job.SplitBatch = job.Batch >= threads;
-                    int parts = job.SplitBatch ? Math.Min(job.Batch, 4 * threads) : Math.Min(job.M, threads);
+                    int parts = job.SplitBatch ? Math.Min(job.Batch, context.DirectPartsPerThread * threads) : Math.Min(job.M, threads);
                     if (KernelThreads.TryRun(&RunPart<T, TV, TS>, &job, parts, threads)) return;
                 }
                 Execute<T, TV, TS>(&job, 0, job.Batch, 0, job.M);
@@ -110,6 +111,7 @@ namespace EinsumGen.Runtime.Kernels
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             int lanes = TS.Count, k = job->K, n = job->N;
+            // KernelContext.LaneTileRows of the path (the plan's PanelRows), as a JIT-time constant so that the other tile drops out.
             int tileRows = typeof(TV) == typeof(Vector512<T>) ? 2 : 1;
             int rowPanels = (m1 - m0 + tileRows - 1) / tileRows, columnPanels = (n + Columns - 1) / Columns;
             nint aPanel = (nint)k * tileRows * lanes, bPanel = (nint)k * Columns * lanes;

@@ -14,19 +14,8 @@ namespace EinsumGen.Runtime.Kernels
     /// </summary>
     internal static unsafe class PackedGemm
     {
-        /// <summary>Target depth of a K slice, in elements.</summary>
-        internal const int KC = 256;
-        /// <summary>Target bytes of a packed A block (half of a 1 MiB L2).</summary>
-        internal const int ABlockBytes = 384 * 1024;
-        /// <summary>Target width of a column block, in elements.</summary>
-        internal const int NC = 2048;
         /// <summary>Elements after the last panel that vector packing may overwrite (see Packing.Transpose16).</summary>
         internal const int PackSlack = 16;
-        /// <summary>
-        /// Whether the blocks prefetch the next packing's source. Off: measured no gain on the target machine (the hardware
-        /// prefetchers already follow the packing streams); kept so the benchmarks can re-measure it.
-        /// </summary>
-        internal static bool EnablePrefetch;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run<T, TK>(GemmArgs<T>* g, GemmRange r)
@@ -34,12 +23,14 @@ namespace EinsumGen.Runtime.Kernels
         {
             int MR = TK.MR, NR = TK.NR;
             int K = g->K;
+            KernelContext context = KernelContext.For(g->Path);
+            bool prefetch = KernelOptions.Current.PackedPrefetch;
             // Balanced blocking: equal slices rather than full slices plus a sliver.
-            int kc = Balanced(K, KC, 1);
+            int kc = Balanced(K, context.KC, 1);
             int mLen = r.M1 - r.M0, nLen = r.N1 - r.N0;
-            int mcTarget = Math.Max(MR, ABlockBytes / (kc * sizeof(T)) / MR * MR);
+            int mcTarget = Math.Max(MR, context.ABlockBytes / (kc * sizeof(T)) / MR * MR);
             int mc = Balanced(mLen, mcTarget, MR);
-            int nc = Balanced(nLen, NC, NR);
+            int nc = Balanced(nLen, context.NC, NR);
 
             KernelWorkspace ws = KernelWorkspace.ForCurrentThread;
             T* packA = ws.PackA<T>((nint)RoundUp(Math.Min(mc, mLen), MR) * kc + PackSlack);
@@ -69,7 +60,7 @@ namespace EinsumGen.Runtime.Kernels
                             // While this block computes, prefetch into L2 what the next packing will read (so that
                             // streaming operands from memory overlaps the FMAs): the next A block, or the next slice of B and A.
                             Prefetcher pf = default;
-                            if (!EnablePrefetch) { }
+                            if (!prefetch) { }
                             else if (ic + mc < r.M1)
                                 pf.SetA((byte*)A, g->RowA + ic + mc, Math.Min(mc, r.M1 - ic - mc), g->KA + pc, kcur, sizeof(T));
                             else if (pc + kc < K)

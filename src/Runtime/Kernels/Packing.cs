@@ -13,13 +13,6 @@ namespace EinsumGen.Runtime.Kernels
     internal static unsafe class Packing
     {
         /// <summary>
-        /// Whether packing prefetches its source a few rows ahead of its reads (measured on Zen 5, mnk,mkr->nr on one core,
-        /// operands streamed from memory: 72.7% → 75.5% of peak; cache-resident 1024³ unchanged). A switch so the benchmarks
-        /// can re-measure it.
-        /// </summary>
-        internal static bool PrefetchAhead = true;
-
-        /// <summary>
         /// A block (rows × kc) into panels of <paramref name="mrStep"/> rows: panel q holds rows q·MR.., laid out
         /// [kc][MR]. Element (i, p) is read at <c>src + rows[i] + ks[p]</c>.
         /// </summary>
@@ -49,11 +42,12 @@ namespace EinsumGen.Runtime.Kernels
                 // contiguous run of count elements per p, streamed in order), each run cut into w-wide pieces.
                 int full = count / w;
                 T* s0 = src + free[0];
+                bool prefetch = KernelOptions.Current.PackingPrefetch;
                 for (int p = 0; p < kc; p++)
                 {
                     byte* s = (byte*)(s0 + ks[p]);
                     byte* d = (byte*)(dst + (nint)p * w);
-                    if (PrefetchAhead && p + 4 < kc && Sse.IsSupported)
+                    if (prefetch && p + 4 < kc && Sse.IsSupported)
                     {
                         // Four rows ahead: a source streamed from memory outruns the hardware prefetchers otherwise.
                         byte* ahead = (byte*)(s0 + ks[p + 4]);
@@ -165,9 +159,10 @@ namespace EinsumGen.Runtime.Kernels
             float* s4 = lanes > 4 ? src + f[4] : null, s5 = lanes > 5 ? src + f[5] : null, s6 = lanes > 6 ? src + f[6] : null, s7 = lanes > 7 ? src + f[7] : null;
             float* s8 = lanes > 8 ? src + f[8] : null, s9 = lanes > 9 ? src + f[9] : null, s10 = lanes > 10 ? src + f[10] : null, s11 = lanes > 11 ? src + f[11] : null;
             float* s12 = lanes > 12 ? src + f[12] : null, s13 = lanes > 13 ? src + f[13] : null, s14 = lanes > 14 ? src + f[14] : null, s15 = lanes > 15 ? src + f[15] : null;
+            bool prefetch = KernelOptions.Current.PackingPrefetch;
             for (int p = 0; p < run; p += 16)
             {
-                if (PrefetchAhead && p + 64 < run)
+                if (prefetch && p + 64 < run)
                 {
                     // Four lines ahead on each of the 16 rows: more streams than the hardware prefetchers follow.
                     int a = p + 64;

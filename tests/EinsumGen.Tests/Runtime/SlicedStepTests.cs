@@ -3,6 +3,7 @@ using System.Linq;
 using System.Numerics;
 using System.Numerics.Tensors;
 using EinsumGen.Runtime;
+using EinsumGen.Runtime.Kernels;
 using Xunit;
 using static EinsumGen.Tests.Runtime.RuntimeTestUtil;
 
@@ -85,7 +86,7 @@ public class SlicedStepTests
     public void MorePartsThanThreadsEachKeepTheirOwnPartialSums()
     {
         // Four slices of a on two threads: a thread runs several parts, each summed part with a partial result of its own.
-        SlicedStep.ForcedParts = 4;
+        KernelOptions.Current.SliceParts = 4;
         try
         {
             TensorTrainForwardIntoStridedOutputMatchesWhole();
@@ -93,7 +94,7 @@ public class SlicedStepTests
         }
         finally
         {
-            SlicedStep.ForcedParts = null;
+            KernelOptions.Current.SliceParts = null;
         }
     }
 
@@ -111,8 +112,8 @@ public class SlicedStepTests
     {
         // Every step that can be sliced is, in three uneven parts (two threads run them): ellipses, broadcasting,
         // diagonals, scalars and every layout of the corpus, forward against the naive oracle, gradients against whole.
-        StepSlicing.SliceEverything = true;
-        SlicedStep.ForcedParts = 3;
+        KernelOptions.Current.SliceEverything = true;
+        KernelOptions.Current.SliceParts = 3;
         long before = SlicedStep.Calls;
         try
         {
@@ -128,18 +129,18 @@ public class SlicedStepTests
                 if (expected.Rank == 0 || outputGradient.FlattenedLength != expected.FlattenedLength) outputGradient = TestData.Random<double>(null, 77);
                 Tensor<double>[] sliced = null!, whole = null!;
                 Kernels.ContractionKernelTests.OnPlainThread(() => sliced = Einsum.Backward(c.Spec, outputGradient, operands));
-                SlicedStep.Enabled = false;
+                KernelOptions.Current.SlicedSteps = false;
                 Kernels.ContractionKernelTests.OnPlainThread(() => whole = Einsum.Backward(c.Spec, outputGradient, operands));
-                SlicedStep.Enabled = true;
+                KernelOptions.Current.SlicedSteps = true;
                 for (int i = 0; i < operands.Length; i++)
                     TestData.AssertClose(whole[i], sliced[i], Corpus.CorpusTests.TermCount(c), $"{c}: gradient {i} sliced");
             }
         }
         finally
         {
-            StepSlicing.SliceEverything = false;
-            SlicedStep.ForcedParts = null;
-            SlicedStep.Enabled = true;
+            KernelOptions.Current.SliceEverything = false;
+            KernelOptions.Current.SliceParts = null;
+            KernelOptions.Current.SlicedSteps = true;
         }
         Assert.True(SlicedStep.Calls > before || Environment.ProcessorCount == 1, "no step ran sliced");
     }
@@ -199,9 +200,9 @@ public class SlicedStepTests
     {
         try
         {
-            SlicedStep.Enabled = false;
+            KernelOptions.Current.SlicedSteps = false;
             Kernels.ContractionKernelTests.OnPlainThread(whole);
-            SlicedStep.Enabled = true;
+            KernelOptions.Current.SlicedSteps = true;
             for (int attempt = 0; ; attempt++)
             {
                 long before = SlicedStep.Calls;
@@ -212,7 +213,7 @@ public class SlicedStepTests
         }
         finally
         {
-            SlicedStep.Enabled = true;
+            KernelOptions.Current.SlicedSteps = true;
         }
     }
 

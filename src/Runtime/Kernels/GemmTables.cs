@@ -1,13 +1,14 @@
 using System;
 
-namespace EinsumGen.Runtime
+namespace EinsumGen.Runtime.Kernels
 {
     /// <summary>
     /// Offset tables of one batched GEMM-like step (TBLIS's scatter vectors): A[b,m,k] lives at BatchA[b] + RowA[m] + KA[k],
     /// B[b,k,n] at BatchB[b] + KB[k] + ColB[n], C[b,m,n] at BatchC[b] + RowC[m] + ColC[n]. Every dimension falls in a
     /// group — batch (in both factors, or broadcast in neither), M (first factor only), N (second only) or K (summed). Arrays
-    /// only grow: one instance per thread serves every call without allocating; a layout's step keeps instances of its own,
-    /// filled once (<see cref="StepCall.Tables"/>), since the tables depend on sizes and strides alone.
+    /// only grow: one instance per thread serves every call without allocating; a caller that runs the same step again keeps
+    /// instances of its own, filled once and made read-only with <see cref="Keep"/>, since the tables depend on sizes and
+    /// strides alone.
     /// </summary>
     internal sealed class GemmTables
     {
@@ -20,7 +21,7 @@ namespace EinsumGen.Runtime
         public nint[] ColB = Array.Empty<nint>(), ColC = Array.Empty<nint>();
         public nint[] KA = Array.Empty<nint>(), KB = Array.Empty<nint>();
         private int _batch, _m, _n, _k;
-        private Kernels.TableFacts? _facts;
+        private TableFacts? _facts;
 
         // The step's dimensions as last filled, for the lane-block tier's plan (made on demand per element size).
         private nint[] _sizes = Array.Empty<nint>(), _firstStrides = Array.Empty<nint>(), _secondStrides = Array.Empty<nint>(), _resultStrides = Array.Empty<nint>();
@@ -31,15 +32,15 @@ namespace EinsumGen.Runtime
         public static GemmTables ForCurrentThread => t_current ??= new GemmTables();
 
         /// <summary>The tables as the kernel reads them (the lengths in use), with their affine facts when <see cref="Keep"/> computed them.</summary>
-        public Kernels.GemmProblem Problem => new(
+        public GemmProblem Problem => new(
             BatchA.AsSpan(0, _batch), BatchB.AsSpan(0, _batch), BatchC.AsSpan(0, _batch),
             RowA.AsSpan(0, _m), RowC.AsSpan(0, _m), ColB.AsSpan(0, _n), ColC.AsSpan(0, _n),
             KA.AsSpan(0, _k), KB.AsSpan(0, _k)) { Facts = _facts };
 
-        /// <summary>Computes the tables' affine facts once, for tables a layout keeps (<see cref="StepCall.Tables"/>); returns this instance.</summary>
+        /// <summary>Computes the tables' affine facts once, for tables a caller keeps and shares between threads; returns this instance.</summary>
         public GemmTables Keep()
         {
-            _facts = new Kernels.TableFacts(Problem);
+            _facts = new TableFacts(Problem);
             // Kept tables are shared by every thread: plan the lane-block tier now, for both element types, so that
             // readers only ever see finished plans.
             _floatLanes = FillLanes(new LaneBlockPlan(), sizeof(float));
@@ -67,7 +68,7 @@ namespace EinsumGen.Runtime
 
         private LaneBlockPlan FillLanes(LaneBlockPlan plan, int elementSize) => plan.Fill(_kept,
             _sizes.AsSpan(0, _rank), _firstStrides.AsSpan(0, _rank), _secondStrides.AsSpan(0, _rank), _resultStrides.AsSpan(0, _rank),
-            elementSize, Kernels.ContractionKernel.BestPath);
+            elementSize, ContractionKernel.BestPath);
 
         /// <summary>Fills every table of the step result[kept] = Σ first · second over <paramref name="sizes"/>; returns this instance.</summary>
         public GemmTables Fill(int kept, ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> firstStrides, ReadOnlySpan<nint> secondStrides, ReadOnlySpan<nint> resultStrides)
@@ -122,13 +123,13 @@ namespace EinsumGen.Runtime
             return Fill(ref table, groupSizes.Slice(0, count), groupStrides.Slice(0, count));
         }
 
-        /// <summary>Fills <paramref name="table"/> (grown if needed) with a group's offsets (see <see cref="Kernels.OffsetTable"/>); returns the length.</summary>
+        /// <summary>Fills <paramref name="table"/> (grown if needed) with a group's offsets (see <see cref="OffsetTable"/>); returns the length.</summary>
         public static int Fill(ref nint[] table, ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> strides)
         {
             long count = 1;
             foreach (nint size in sizes) count *= size;
             if (table.Length < count) table = new nint[Math.Max(count, 2L * table.Length)];
-            Kernels.OffsetTable.Fill(sizes, strides, table.AsSpan(0, (int)count), out _);
+            OffsetTable.Fill(sizes, strides, table.AsSpan(0, (int)count), out _);
             return (int)count;
         }
     }

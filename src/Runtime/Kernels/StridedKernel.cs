@@ -2,7 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 
-namespace EinsumGen.Runtime
+namespace EinsumGen.Runtime.Kernels
 {
     /// <summary>
     /// The generic pairwise contraction: result[kept] = Σ_summed left · right over a runtime list of dimensions. The

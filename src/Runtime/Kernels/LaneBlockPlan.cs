@@ -1,7 +1,6 @@
 using System;
-using EinsumGen.Runtime.Kernels;
 
-namespace EinsumGen.Runtime
+namespace EinsumGen.Runtime.Kernels
 {
     /// <summary>
     /// The lane-block tier of a pairwise step: one vector's worth of elements that lie contiguous in one tensor (the
@@ -22,14 +21,8 @@ namespace EinsumGen.Runtime
         /// <summary>Which tensor holds the block (read in place); the operands that do not are expanded.</summary>
         public enum Holder { Result, First, Second }
 
-        /// <summary>False leaves every step to the GEMM kernel (benchmarks compare the two in one process).</summary>
-        internal static bool Enabled = true;
-
         /// <summary>At most this many lanes (a Vector512 of float); also the stride of <see cref="ReduceRotations"/>' rows.</summary>
         public const int MaxLanes = 16;
-
-        /// <summary>Expanded operands beyond this many bytes (per batch entry) fall back to the GEMM kernel: they should stay in L2.</summary>
-        private const long MaxExpandedBytes = 512 * 1024;
 
         /// <summary>Whether the step runs on this tier (the other members are meaningful only then).</summary>
         public bool Applies { get; private set; }
@@ -96,10 +89,8 @@ namespace EinsumGen.Runtime
         /// <summary>The lanes ordered by group, <c>Lanes / Groups</c> per group.</summary>
         public readonly int[] LaneOrder = new int[MaxLanes];
 
-        /// <summary>
-        /// Rows of C one register tile computes: two with Vector512 (32 registers hold 2×8 accumulators), else one (16).
-        /// </summary>
-        public int PanelRows => Path == KernelPath.Vector512 ? 2 : 1;
+        /// <summary>Rows of C one register tile computes (<see cref="KernelContext.LaneTileRows"/> of <see cref="Path"/>).</summary>
+        public int PanelRows => KernelContext.For(Path).LaneTileRows;
 
         /// <summary>K offsets within an expanded panel of <see cref="PanelRows"/> rows, k·rows·lanes (panels lie [k][row], dense).</summary>
         public nint[] ExpandedK = Array.Empty<nint>();
@@ -230,11 +221,12 @@ namespace EinsumGen.Runtime
             var p = Outer.Problem;
             long m = p.M, n = p.N, k = p.K;
 
-            // Worth it: expanded vectors reused at least 8 times each and small enough for L2; summed lanes reduced (a
-            // scalar pass over the vector) only after several multiply-adds into it.
+            // Worth it: expanded vectors reused enough and small enough for L2; summed lanes reduced (a scalar pass over
+            // the vector) only after several multiply-adds into it.
+            var context = KernelContext.For(Path);
             long expanded = (ExpandFirst ? m * k : 0) + (ExpandSecond ? n * k : 0);
-            if (m * n * k < 8 * expanded || expanded * lanes * elementSize > MaxExpandedBytes) return false;
-            if (Groups < lanes && k < 4) return false;
+            if (m * n * k < context.LaneMinReuse * expanded || expanded * lanes * elementSize > context.LaneMaxExpandedBytes) return false;
+            if (Groups < lanes && k < context.LaneMinSummedK) return false;
             if (ExpandedK.Length < k) ExpandedK = new nint[Math.Max(k, 2L * ExpandedK.Length)];
             for (int i = 0; i < k; i++) ExpandedK[i] = (nint)i * PanelRows * lanes;
             return true;

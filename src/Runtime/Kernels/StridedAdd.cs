@@ -2,7 +2,7 @@ using System;
 using System.Numerics;
 using System.Numerics.Tensors;
 
-namespace EinsumGen.Runtime
+namespace EinsumGen.Runtime.Kernels
 {
     /// <summary>Adds one strided tensor into another of the same sizes: partial results of sliced steps, accumulated gradients.</summary>
     internal static unsafe class StridedAdd

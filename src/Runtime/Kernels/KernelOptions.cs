@@ -1,0 +1,71 @@
+namespace EinsumGen.Runtime.Kernels
+{
+    /// <summary>
+    /// The switches that turn a tier or an optimization of the kernels and the step execution off, for same-run A/B
+    /// comparisons in benchmarks and for tests only: production code never changes them, and the defaults are the
+    /// measured best. One process-wide instance (<see cref="Current"/>); the kernels read a switch once per call, never
+    /// per element, so flipping one between calls takes effect at the next call.
+    /// </summary>
+    internal sealed class KernelOptions
+    {
+        /// <summary>The switches every call reads.</summary>
+        public static KernelOptions Current { get; } = new();
+
+        /// <summary>
+        /// Whether steps whose vector's worth of contiguous elements mixes GEMM groups run on the lane-block tier
+        /// (<see cref="LaneBlockPlan"/>); false leaves every step to the GEMM kernel.
+        /// </summary>
+        public bool LaneBlocks { get; set; } = true;
+
+        /// <summary>
+        /// Whether a binding copies back a small step's result when its inputs are bitwise unchanged since the last call
+        /// (a forward call, then its backward); false recomputes every step.
+        /// </summary>
+        public bool StepReuse { get; set; } = true;
+
+        /// <summary>Whether steps a layout chose to slice over the cores run sliced; false runs every step whole.</summary>
+        public bool SlicedSteps { get; set; } = true;
+
+        /// <summary>Tests: slice every step that can be sliced, however small (the size and layout rules off; correctness rules stay).</summary>
+        public bool SliceEverything { get; set; }
+
+        /// <summary>Tests: this many parts per sliced step instead of one per core (more parts than threads: threads then run several each).</summary>
+        public int? SliceParts { get; set; }
+
+        /// <summary>
+        /// Whether the direct tier runs its quad-broadcast loop where N is one 512-bit vector (<see cref="DirectKind.AlongNQuad"/>);
+        /// false leaves those problems to the plain 8-row loop.
+        /// </summary>
+        public bool QuadLoop { get; set; } = true;
+
+        /// <summary>Whether a strided-C direct problem runs 16-row strips three vectors wide; false runs 16 × 1-vector blocks alone.</summary>
+        public bool WideStrips { get; set; } = true;
+
+        /// <summary>
+        /// Whether the packed tier's blocks prefetch the next packing's source into L2. Off: it measured no gain on the
+        /// target machine (the hardware prefetchers already follow the packing streams).
+        /// </summary>
+        public bool PackedPrefetch { get; set; }
+
+        /// <summary>
+        /// Whether packing prefetches its source a few rows ahead of its reads (on Zen 5, mnk,mkr->nr on one core, operands
+        /// streamed from memory: 72.7% → 75.5% of peak; cache-resident 1024³ unchanged).
+        /// </summary>
+        public bool PackingPrefetch { get; set; } = true;
+
+        /// <summary>Restores every switch to its default (benchmarks and tests, after flipping some).</summary>
+        public void Reset()
+        {
+            var defaults = new KernelOptions();
+            LaneBlocks = defaults.LaneBlocks;
+            StepReuse = defaults.StepReuse;
+            SlicedSteps = defaults.SlicedSteps;
+            SliceEverything = defaults.SliceEverything;
+            SliceParts = defaults.SliceParts;
+            QuadLoop = defaults.QuadLoop;
+            WideStrips = defaults.WideStrips;
+            PackedPrefetch = defaults.PackedPrefetch;
+            PackingPrefetch = defaults.PackingPrefetch;
+        }
+    }
+}
