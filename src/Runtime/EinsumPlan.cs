@@ -147,7 +147,7 @@ namespace EinsumGen
                 var remaining = new List<string>();
                 foreach (int id in live) remaining.Add(Show(tensors[id]));
                 steps.Add(new EinsumPlanStep(k, operands, n + k, string.Join(",", terms) + "->" + Show(s.ResultLabels), Show(s.ResultLabels),
-                    s.SummedLabels.Replace(EllipsisLabel.ToString(), "..."), s.Flops, s.ResultSize, (EinsumStepKind)(int)s.Kind, scaling,
+                    s.SummedLabels.Replace(EllipsisLabel.ToString(), "..."), s.Flops, s.ResultSize, s.Kind, scaling,
                     string.Join(",", remaining) + "->" + Show(output)));
             }
             string all = "";

@@ -18,7 +18,7 @@ namespace EinsumGen.Generator.Models
         string Strategy);
 
     /// <summary>One planned step: what the runtime program carries, plus its cost for the remarks.</summary>
-    internal sealed record PlannedStep(ProgramStep Step, long Flops, long ResultSize, StepKind Kind)
+    internal sealed record PlannedStep(ProgramStep Step, long Flops, long ResultSize, EinsumStepKind Kind)
     {
         public int Left => Step.Left;
 

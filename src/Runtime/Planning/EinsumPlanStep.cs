@@ -2,28 +2,6 @@ using System.Collections.Generic;
 
 namespace EinsumGen
 {
-    /// <summary>The kernel shape of one plan step.</summary>
-    public enum EinsumStepKind
-    {
-        /// <summary>Sums labels shared by both operands and keeps no shared label: a matrix product (or matrix-vector, dot).</summary>
-        Gemm,
-
-        /// <summary>Sums shared labels and also keeps some shared labels as a batch: a batched matrix product.</summary>
-        Batched,
-
-        /// <summary>A single operand summed over some labels.</summary>
-        Reduction,
-
-        /// <summary>Shares labels but sums none of them (a Hadamard product), or copies a single operand.</summary>
-        Elementwise,
-
-        /// <summary>A single operand with its labels permuted.</summary>
-        Transpose,
-
-        /// <summary>The operands share no label.</summary>
-        OuterProduct,
-    }
-
     /// <summary>One contraction of a plan: two tensors (or one, for a single-operand einsum) into a new one.</summary>
     public sealed class EinsumPlanStep
     {

@@ -5,7 +5,7 @@ namespace EinsumGen.Planning
     /// </summary>
     internal sealed class ContractionStep
     {
-        public ContractionStep(int left, int right, string resultLabels, string summedLabels, long flops, long resultSize, StepKind kind)
+        public ContractionStep(int left, int right, string resultLabels, string summedLabels, long flops, long resultSize, EinsumStepKind kind)
         {
             Left = left;
             Right = right;
@@ -37,7 +37,7 @@ namespace EinsumGen.Planning
         /// <summary>Elements of the result.</summary>
         public long ResultSize { get; }
 
-        public StepKind Kind { get; }
+        public EinsumStepKind Kind { get; }
 
         public bool IsUnary => Right < 0;
     }

@@ -14,7 +14,7 @@ namespace EinsumGen.Planning
             string summed = Without(input, output);
             long flops = Product(input, sizes);
             if (summed.Length > 0) flops = Saturating.Mul(flops, 2);
-            StepKind kind = summed.Length > 0 ? StepKind.Reduction : input == output ? StepKind.Elementwise : StepKind.Transpose;
+            EinsumStepKind kind = summed.Length > 0 ? EinsumStepKind.Reduction : input == output ? EinsumStepKind.Elementwise : EinsumStepKind.Transpose;
             var step = new ContractionStep(0, -1, output, summed, flops, Product(output, sizes), kind);
             return new ContractionPath(new[] { step }, naive, strategy);
         }
@@ -56,8 +56,8 @@ namespace EinsumGen.Planning
 
                 long flops = Product(a + Without(b, a), sizes);
                 if (summed.Length > 0) flops = Saturating.Mul(flops, 2);
-                StepKind kind = sharedSum ? (batch.Length > 0 ? StepKind.Batched : StepKind.Gemm)
-                    : sharedAny ? StepKind.Elementwise : StepKind.OuterProduct;
+                EinsumStepKind kind = sharedSum ? (batch.Length > 0 ? EinsumStepKind.Batched : EinsumStepKind.Gemm)
+                    : sharedAny ? EinsumStepKind.Elementwise : EinsumStepKind.OuterProduct;
                 steps.Add(new ContractionStep(left[k], right[k], result, summed.ToString(), flops, Product(result, sizes), kind));
             }
             LayOutIntermediates(inputs, steps);

