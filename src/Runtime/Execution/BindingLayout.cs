@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using EinsumGen.Notation;
+using EinsumGen.Planning;
 
 namespace EinsumGen.Runtime
 {
@@ -170,11 +171,25 @@ namespace EinsumGen.Runtime
                 for (int d = dims.Count - 1; d >= 0; d--)
                 {
                     result[dims[d]] = stride;
-                    stride *= SizeOf(dims[d]);
+                    stride = Saturating.Mul(stride, SizeOf(dims[d]));
                 }
+                if (stride > Array.MaxLength) throw TooLarge(k, dims, stride);
                 intermediateLengths[k] = stride;
             }
             return tensorStrides;
+        }
+
+        /// <summary>
+        /// The error for an intermediate no array can hold, thrown before anything is allocated: it names the step, its
+        /// labels and their sizes, so that a user can see which contraction to split or declare differently.
+        /// </summary>
+        private ArgumentException TooLarge(int step, List<int> dims, long elements)
+        {
+            var sizes = string.Join(", ", dims.Select(key => (key < EllipsisKey ? ((char)key).ToString() : "...") + "=" + SizeOf(key).ToString(CultureInfo.InvariantCulture)));
+            string count = elements == long.MaxValue ? "more than 2^63" : elements.ToString("N0", CultureInfo.InvariantCulture);
+            return new ArgumentException(
+                $"'{_program.Spec}': step {step + 1} of the plan makes an intermediate of {count} elements ({sizes}), more than an array can hold " +
+                $"({Array.MaxLength.ToString("N0", CultureInfo.InvariantCulture)}); these sizes need a smaller contraction.", _program.OperandNames.Length > 0 ? _program.OperandNames[0] : _program.OutputName);
         }
 
         /// <summary>
