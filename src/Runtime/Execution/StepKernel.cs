@@ -15,7 +15,7 @@ namespace EinsumGen.Runtime
         public static void Contract<T>(int kept, ReadOnlySpan<nint> sizes, ref T first, ReadOnlySpan<nint> firstStrides, ref T second, ReadOnlySpan<nint> secondStrides,
             bool hasSecond, ref T result, ReadOnlySpan<nint> resultStrides, bool accumulate, GemmTables? tables = null) where T : unmanaged, INumberBase<T>
         {
-            if (!hasSecond || (accumulate && MultiplyAdds(sizes) < KernelContext.Current.AccumulateThroughScratch))
+            if (Dispatch.KernelDispatch.RunsStrided(hasSecond, accumulate, accumulate ? MultiplyAdds(sizes) : 0, KernelContext.Current.Dispatch))
             {
                 StridedKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, hasSecond, ref result, resultStrides, accumulate);
                 return;

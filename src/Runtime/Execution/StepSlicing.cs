@@ -41,7 +41,7 @@ namespace EinsumGen.Runtime
                 // (the tensor train's a: halves of x's rows, where b would leave runs of 256), then the finer split.
                 bool tie = Math.Abs(score - bestScore) <= 0.01 * Math.Max(score, bestScore);
                 bool better = tie ? stride > bestStride || (stride == bestStride && size > bestSize) : score > bestScore;
-                if ((everything ? count >= 1 : count >= 2 && 2 * score >= 10 * KernelContext.Current.ParallelFlops) && (best < 0 || better))
+                if ((everything ? count >= 1 : count >= 2 && 2 * score >= 10 * KernelContext.Current.Dispatch.ParallelFlops) && (best < 0 || better))
                 {
                     (best, bestScore, bestSize, bestStride) = (key, score, size, stride);
                 }

@@ -22,8 +22,8 @@ namespace EinsumGen.Runtime.Kernels
         /// </summary>
         private static unsafe bool SplitsK<T>(GemmArgs<T>* g, int threads, KernelContext context) where T : unmanaged, INumberBase<T> =>
             g->Mode == GemmMode.Packed && g->Batch == 1
-            && g->K >= context.KSplitMinSlicesPerThread * context.KC * threads
-            && (long)g->K > (long)context.KSplitMinAspect * Math.Max(g->M, g->N);
+            && g->K >= context.Dispatch.KSplitMinSlicesPerThread * context.KC * threads
+            && (long)g->K > (long)context.Dispatch.KSplitMinAspect * Math.Max(g->M, g->N);
 
         /// <summary>Part <paramref name="part"/> of a K split: its share of K, into C (part 0) or into a partial C in the running thread's workspace.</summary>
         private static unsafe void RunKPart<T>(ParallelJob<T>* job, int part, int parts) where T : unmanaged, INumberBase<T>

@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Threading;
+using EinsumGen.Dispatch;
 
 namespace EinsumGen.Runtime.Kernels
 {
@@ -32,6 +33,15 @@ namespace EinsumGen.Runtime.Kernels
                 Volatile.Write(ref s_maxDegreeOfParallelism, value);
             }
         }
+
+        [ThreadStatic] private static (DispatchedKernel, bool, DispatchedSplit)? t_lastRun;
+
+        /// <summary>
+        /// Tests: the kernel, transposition and split of this thread's last GEMM call while
+        /// <see cref="KernelOptions.RecordChoices"/> is on (the tests reset it to tell a step that never reached the GEMM
+        /// kernel); <see cref="KernelDispatch"/> must name the same.
+        /// </summary>
+        internal static (DispatchedKernel Kernel, bool Transposed, DispatchedSplit Split)? LastRun { get => t_lastRun; set => t_lastRun = value; }
 
         /// <summary>The widest path the hardware runs.</summary>
         internal static readonly KernelPath BestPath =
@@ -135,19 +145,21 @@ namespace EinsumGen.Runtime.Kernels
 
                 int threads = Math.Min(maxThreads, KernelThreads.WorkerCount + 1);
                 double flops = 2.0 * batch * m * n * k;
-                if (threads > 1 && (flops < context.ParallelFlops || Thread.CurrentThread.IsThreadPoolThread)) threads = 1;
+                if (threads > 1 && (flops < context.Dispatch.ParallelFlops || Thread.CurrentThread.IsThreadPoolThread)) threads = 1;
+                SplitKind split = threads > 1 ? ChooseSplit(&g, threads, context) : SplitKind.None;
+                if (KernelOptions.Current.RecordChoices) t_lastRun = Ran(&g, split);
                 if (threads > 1)
                 {
                     ParallelJob<T> job = new() { Args = g };
-                    job.Split = ChooseSplit(&g, threads, context);
+                    job.Split = split;
                     // Batch entries are independent: share them in small parts so that a late worker costs little.
                     // Packed M or N parts each pack the whole other operand, so those are split once per thread; direct
                     // ones pack nothing and are shared in small parts too.
                     int parts = job.Split switch
                     {
                         SplitKind.Batch => Math.Min(g.Batch, context.BatchPartsPerThread * threads),
-                        SplitKind.M when g.Mode == GemmMode.Direct => Math.Min(g.M / context.DirectMSplitUnit, context.DirectPartsPerThread * threads),
-                        SplitKind.N when g.Mode == GemmMode.Direct => Math.Min(g.N / context.DirectNSplitUnit, context.DirectPartsPerThread * threads),
+                        SplitKind.M when g.Mode == GemmMode.Direct => Math.Min(g.M / context.Dispatch.DirectMSplitUnit, context.DirectPartsPerThread * threads),
+                        SplitKind.N when g.Mode == GemmMode.Direct => Math.Min(g.N / context.Dispatch.DirectNSplitUnit, context.DirectPartsPerThread * threads),
                         _ => threads,
                     };
                     if (job.Split == SplitKind.K) parts = Math.Min(threads, Math.Min(context.KSplitMaxParts, KPartsCapacity));
@@ -169,16 +181,16 @@ namespace EinsumGen.Runtime.Kernels
             // along a unit-stride free group of both the factor and C (measured on Zen 5, 256×16×4096 float: 56% of peak
             // direct, 29% packed; dot products along K instead measured slower than packing inside a real layer).
             bool vectorDirect = (g->ColBUnit && g->ColCUnit) || (g->RowAUnit && g->RowCUnit);
-            if (vectorDirect && mnk >= context.SkinnyMinMultiplyAdds && Math.Min(g->M, g->N) <= context.SkinnyMaxSide) return GemmMode.Direct;
+            if (vectorDirect && mnk >= context.Dispatch.SkinnyMinMultiplyAdds && Math.Min(g->M, g->N) <= context.Dispatch.SkinnyMaxSide) return GemmMode.Direct;
             // No unit-stride pair for a vector loop (every group scattered, e.g. t[j,a,b,e,f] = Σ_i w1[a,e,i]·w2[b,f,i,j]):
             // the direct loop would be scalar with three table reads per multiply-add; packing gathers each operand once
             // into dense panels instead (measured 16×128×8 float: 9.7 µs scalar).
-            bool kdot = g->KAUnit && g->KBUnit && g->K >= context.DirectMinRun;
-            if (!vectorDirect && !kdot && g->M >= context.GatherMinSide && g->N >= context.GatherMinSide && mnk >= context.GatherMinMultiplyAdds) return GemmMode.Packed;
+            bool kdot = g->KAUnit && g->KBUnit && g->K >= context.Dispatch.DirectMinRun;
+            if (!vectorDirect && !kdot && g->M >= context.Dispatch.GatherMinSide && g->N >= context.Dispatch.GatherMinSide && mnk >= context.Dispatch.GatherMinMultiplyAdds) return GemmMode.Packed;
             // Packing costs O(MK + KN) per batch entry and pays off once each packed element feeds enough FMAs: measured
             // on Zen 5 (float, square), the direct loop wins up to ~48³ and ties at 64³; packing wins from ~96³ on.
-            int side = context.PackedMinSide;
-            return g->M >= side && g->N >= side && g->K >= side && mnk >= context.PackedMinMultiplyAdds ? GemmMode.Packed : GemmMode.Direct;
+            int side = context.Dispatch.PackedMinSide;
+            return g->M >= side && g->N >= side && g->K >= side && mnk >= context.Dispatch.PackedMinMultiplyAdds ? GemmMode.Packed : GemmMode.Direct;
         }
 
         private static unsafe void ChooseDirect<T>(GemmArgs<T>* g, KernelContext context) where T : unmanaged, INumberBase<T>
@@ -189,7 +201,7 @@ namespace EinsumGen.Runtime.Kernels
             // A long factor whose unit stride runs along M, read by the along-N loop one strided element at a time (K
             // strided too), while N is at most one register block: compute Cᵀ with vectors along that unit stride instead,
             // streaming the long factor once, and write C through its tables (∂W = Σ_n x[n,k]·∂y[n,o] of a layer).
-            int run = context.DirectMinRun, side = context.StridedCMaxSide, length = context.StridedCMinLong;
+            int run = context.Dispatch.DirectMinRun, side = context.Dispatch.StridedCMaxSide, length = context.Dispatch.StridedCMinLong;
             if (g->RowAUnit && !g->RowCUnit && !g->KAUnit && g->N <= side && g->M >= length)
             {
                 g->Transpose();
@@ -206,6 +218,20 @@ namespace EinsumGen.Runtime.Kernels
             else if (mvec) { g->Transpose(); g->Direct = DirectKind.AlongN; }
             else g->Direct = DirectKind.Scalar;
             if (g->Direct == DirectKind.AlongN && DirectGemm.QuadFits(g, context)) g->Direct = DirectKind.AlongNQuad;
+        }
+
+        /// <summary>What a bound problem runs, in the dispatcher's terms.</summary>
+        private static unsafe (DispatchedKernel, bool, DispatchedSplit) Ran<T>(GemmArgs<T>* g, SplitKind split) where T : unmanaged, INumberBase<T>
+        {
+            var kernel = g->Mode == GemmMode.Packed ? DispatchedKernel.Packed : g->Direct switch
+            {
+                DirectKind.AlongN => DispatchedKernel.DirectAlongN,
+                DirectKind.AlongNQuad => DispatchedKernel.DirectAlongNQuad,
+                DirectKind.AlongNStridedC => DispatchedKernel.DirectAlongNStridedC,
+                DirectKind.AlongK => DispatchedKernel.DirectAlongK,
+                _ => DispatchedKernel.DirectScalar,
+            };
+            return (kernel, g->Transposed, (DispatchedSplit)split);
         }
 
         private static unsafe SplitKind ChooseSplit<T>(GemmArgs<T>* g, int threads, KernelContext context) where T : unmanaged, INumberBase<T>
@@ -228,10 +254,10 @@ namespace EinsumGen.Runtime.Kernels
         }
 
         private static unsafe int MSplitUnit<T>(GemmArgs<T>* g, KernelContext context) where T : unmanaged, INumberBase<T> =>
-            g->Mode == GemmMode.Packed ? context.PackedMSplitUnit : context.DirectMSplitUnit;
+            g->Mode == GemmMode.Packed ? context.Dispatch.PackedMSplitUnit : context.Dispatch.DirectMSplitUnit;
 
         private static unsafe int NSplitUnit<T>(GemmArgs<T>* g, KernelContext context) where T : unmanaged, INumberBase<T> =>
-            g->Mode == GemmMode.Packed ? context.PackedNSplitUnit : context.DirectNSplitUnit;
+            g->Mode == GemmMode.Packed ? context.Dispatch.PackedNSplitUnit : context.Dispatch.DirectNSplitUnit;
 
         private static unsafe void RunPart<T>(void* state, int part, int parts) where T : unmanaged, INumberBase<T>
         {
@@ -296,6 +322,7 @@ namespace EinsumGen.Runtime.Kernels
             }
         }
 
+        // The same order as DispatchedSplit (Ran casts one to the other).
         private enum SplitKind { None, Batch, M, N, K }
 
         private unsafe struct ParallelJob<T> where T : unmanaged, INumberBase<T>
@@ -343,10 +370,13 @@ namespace EinsumGen.Runtime.Kernels
         public KernelPath Path;
         public GemmMode Mode;
         public DirectKind Direct;
+        /// <summary>Whether <see cref="Transpose"/> ran an odd number of times.</summary>
+        public bool Transposed;
 
         /// <summary>Computes Cᵀ = Bᵀ·Aᵀ instead: swaps the operands and the M and N groups.</summary>
         public void Transpose()
         {
+            Transposed = !Transposed;
             T* t = A; A = B; B = t;
             nint* u = BatchA; BatchA = BatchB; BatchB = u;
             u = RowA; RowA = ColB; ColB = u;

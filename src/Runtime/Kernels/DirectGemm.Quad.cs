@@ -13,11 +13,11 @@ namespace EinsumGen.Runtime.Kernels
         /// <summary>
         /// Whether <see cref="DirectKind.AlongNQuad"/> fits: N is exactly one 512-bit vector, A's rows run unit-stride along K
         /// (both K tables affine) in whole 16-byte chunks, and enough rows read the packed B to repay packing it
-        /// (<see cref="KernelContext.QuadMinRows"/>, <see cref="KernelContext.QuadMinK"/>).
+        /// (<see cref="EinsumGen.Dispatch.DispatchLimits.QuadMinRows"/>, <see cref="EinsumGen.Dispatch.DispatchLimits.QuadMinK"/>).
         /// </summary>
         internal static bool QuadFits<T>(GemmArgs<T>* g, KernelContext context) where T : unmanaged, INumberBase<T> =>
             KernelOptions.Current.QuadLoop && Avx512F.IsSupported && (typeof(T) == typeof(float) || Avx512DQ.IsSupported) && g->Path == KernelPath.Vector512 && g->N == Vector512<T>.Count && g->ColBUnit && g->ColCUnit
-            && g->KAffine && g->KStrideA == 1 && g->K % (16 / sizeof(T)) == 0 && g->K >= context.QuadMinK && g->M >= context.QuadMinRows;
+            && g->KAffine && g->KStrideA == 1 && g->K % (16 / sizeof(T)) == 0 && g->K >= context.Dispatch.QuadMinK && g->M >= context.Dispatch.QuadMinRows;
 
         private static long s_quadRuns;
 

@@ -1,11 +1,12 @@
-using System;
+using EinsumGen.Dispatch;
 
 namespace EinsumGen.Runtime.Kernels
 {
     /// <summary>
     /// The block sizes and thresholds of the kernels for one instruction set, as BLIS's per-architecture contexts: one
     /// instance per <see cref="KernelPath"/>, <see cref="Current"/> chosen once from the hardware. The kernels read an
-    /// instance once per call (never per element), so a value is a field here rather than a constant.
+    /// instance once per call (never per element), so a value is a field here rather than a constant. The thresholds
+    /// that choose a kernel live in <see cref="Dispatch"/>, shared with the generator's dispatcher.
     /// </summary>
     /// <remarks>
     /// The values were measured on Zen 5 with AVX-512 (<see cref="Vector512"/>). The narrower sets share them except where
@@ -42,13 +43,13 @@ namespace EinsumGen.Runtime.Kernels
         /// <summary>The instruction set these values are for.</summary>
         public KernelPath Path { get; init; }
 
-        // Threads.
-
         /// <summary>
-        /// A call is split over threads only above this many FLOPs (2·batch·M·N·K): a fork-join costs ~2 µs, a few
-        /// percent of a 2 MFLOP step at the cores' rate.
+        /// The thresholds that choose a step's kernel, tier, loop and split (<see cref="KernelDispatch"/>): shared with the
+        /// generator, so they live beside the dispatcher.
         /// </summary>
-        public double ParallelFlops { get; init; } = 2e6;
+        public DispatchLimits Dispatch { get; init; } = DispatchLimits.Measured;
+
+        // Threads.
 
         /// <summary>
         /// A batch split makes up to this many parts per thread: batch entries are independent, so small parts let the
@@ -64,8 +65,8 @@ namespace EinsumGen.Runtime.Kernels
 
         // The packed (BLIS) tier.
 
-        /// <summary>Target depth of a K slice, in elements: a KC × NR panel of B stays in L1 while the micro-kernel uses it.</summary>
-        public int KC { get; init; } = 256;
+        /// <summary>Target depth of a K slice (KC), in elements (<see cref="DispatchLimits.KC"/>: a K split cuts whole slices).</summary>
+        public int KC => Dispatch.KC;
 
         /// <summary>Target bytes of a packed A block (MC × KC): half of a 1 MiB L2, the other half for B's panels and C.</summary>
         public int ABlockBytes { get; init; } = 384 * 1024;
@@ -79,59 +80,7 @@ namespace EinsumGen.Runtime.Kernels
         /// </summary>
         public int MicroKernelRows { get; init; }
 
-        // Choosing the tier.
-
-        /// <summary>
-        /// A skinny problem (a free group of at most <see cref="SkinnyMaxSide"/>) with at least this many multiply-adds
-        /// runs direct, vectors along its unit-stride free group: packing would copy the long factor to feed a micro-kernel
-        /// mostly idle on so few rows (256×16×4096 float: 56% of peak direct, 29% packed).
-        /// </summary>
-        public long SkinnyMinMultiplyAdds { get; init; } = 32 * 32 * 32;
-
-        /// <inheritdoc cref="SkinnyMinMultiplyAdds"/>
-        public int SkinnyMaxSide { get; init; } = 16;
-
-        /// <summary>
-        /// A problem with no unit-stride pair for a vector loop is packed (each operand gathered once into dense panels)
-        /// from this many multiply-adds, with M and N at least <see cref="GatherMinSide"/>: the direct loop would be
-        /// scalar with three table reads per multiply-add (16×128×8 float: 9.7 µs scalar).
-        /// </summary>
-        public long GatherMinMultiplyAdds { get; init; } = 16 * 16 * 16;
-
-        /// <inheritdoc cref="GatherMinMultiplyAdds"/>
-        public int GatherMinSide { get; init; } = 4;
-
-        /// <summary>
-        /// Otherwise a problem is packed from this many multiply-adds, each side at least <see cref="PackedMinSide"/>:
-        /// packing costs O(MK + KN) per batch entry; the direct loop wins up to ~48³, ties at 64³, loses from ~96³.
-        /// </summary>
-        public long PackedMinMultiplyAdds { get; init; } = 56 * 56 * 56;
-
-        /// <inheritdoc cref="PackedMinMultiplyAdds"/>
-        public int PackedMinSide { get; init; } = 8;
-
-        /// <summary>
-        /// The direct loops prefer a unit-stride run (along N, M, or dot products along K) at least this long; shorter
-        /// runs leave most lanes of a vector idle, so another direction is tried first.
-        /// </summary>
-        public int DirectMinRun { get; init; } = 4;
-
         // The direct tier.
-
-        /// <summary>
-        /// Along N with C written through its tables (a weight gradient): chosen when the short free group has at most
-        /// this many entries and the long one at least <see cref="StridedCMinLong"/>, so one pass streams the long factor.
-        /// </summary>
-        public int StridedCMaxSide { get; init; } = 16;
-
-        /// <inheritdoc cref="StridedCMaxSide"/>
-        public int StridedCMinLong { get; init; } = 64;
-
-        /// <summary>Rows below which packing B for the quad loop costs more than it saves over the plain 8-row loop.</summary>
-        public int QuadMinRows { get; init; } = 24;
-
-        /// <summary>K below which the quad loop's in-group sums at the end outweigh its cheaper broadcasts.</summary>
-        public int QuadMinK { get; init; } = 64;
 
         /// <summary>
         /// When B's columns of a strip fit this many bytes (L1 data cache), the direct loop walks rows outside, so that C
@@ -147,34 +96,11 @@ namespace EinsumGen.Runtime.Kernels
 
         // Splitting a call over threads.
 
-        /// <summary>Packed M parts are multiples of this many rows: a multiple of every <see cref="MicroKernelRows"/> (12, 6).</summary>
-        public int PackedMSplitUnit { get; init; } = 48;
-
-        /// <summary>Packed N parts are multiples of this many columns: a multiple of every NR.</summary>
-        public int PackedNSplitUnit { get; init; } = 64;
-
-        /// <summary>Direct M parts are multiples of this many rows: the direct loop's row block.</summary>
-        public int DirectMSplitUnit { get; init; } = 8;
-
-        /// <summary>Direct N parts are multiples of this many columns: two Vector512 of float, the widest column block.</summary>
-        public int DirectNSplitUnit { get; init; } = 32;
-
         /// <summary>
         /// A K split makes at most this many parts: each part past the first writes a partial C that the caller adds, so
         /// more parts cost more than the bandwidth they save.
         /// </summary>
         public int KSplitMaxParts { get; init; } = 8;
-
-        /// <summary>
-        /// K is split only when it holds at least this many <see cref="KC"/> slices per thread (each part packs whole slices).
-        /// </summary>
-        public int KSplitMinSlicesPerThread { get; init; } = 2;
-
-        /// <summary>
-        /// K is split only when it is more than this many times the longer free group: then re-packing a whole operand per
-        /// thread (an M or N split) reads more than the partial Cs write.
-        /// </summary>
-        public int KSplitMinAspect { get; init; } = 4;
 
         // The lane-block tier.
 
@@ -197,12 +123,6 @@ namespace EinsumGen.Runtime.Kernels
         public int LaneTileRows { get; init; }
 
         // Steps (read by the execution layer).
-
-        /// <summary>
-        /// An accumulating step with at least this many multiply-adds runs on the GEMM kernel into scratch and is added in;
-        /// smaller ones run on the strided kernel, which adds as it goes.
-        /// </summary>
-        public double AccumulateThroughScratch { get; init; } = 1 << 14;
 
         /// <summary>A step with fewer multiply-adds stays whole: slicing it over the cores would save less than a fork-join costs (~2 µs).</summary>
         public double SliceMinMultiplyAdds { get; init; } = 1 << 17;

@@ -53,6 +53,9 @@ namespace EinsumGen.Runtime.Kernels
         /// </summary>
         public bool PackingPrefetch { get; set; } = true;
 
+        /// <summary>Tests: each GEMM call leaves what it runs in <see cref="ContractionKernel.LastRun"/> (on its thread).</summary>
+        public bool RecordChoices { get; set; }
+
         /// <summary>Restores every switch to its default (benchmarks and tests, after flipping some).</summary>
         public void Reset()
         {
@@ -66,6 +69,7 @@ namespace EinsumGen.Runtime.Kernels
             WideStrips = defaults.WideStrips;
             PackedPrefetch = defaults.PackedPrefetch;
             PackingPrefetch = defaults.PackingPrefetch;
+            RecordChoices = defaults.RecordChoices;
         }
     }
 }

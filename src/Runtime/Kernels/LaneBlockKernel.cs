@@ -84,7 +84,7 @@ namespace EinsumGen.Runtime.Kernels
                 var context = KernelContext.For(plan.Path);
                 int threads = Math.Min(ContractionKernel.MaxDegreeOfParallelism, KernelThreads.WorkerCount + 1);
                 double flops = 2.0 * job.Batch * job.M * job.N * job.K * TS.Count;
-                if (threads > 1 && flops >= context.ParallelFlops && !Thread.CurrentThread.IsThreadPoolThread)
+                if (threads > 1 && flops >= context.Dispatch.ParallelFlops && !Thread.CurrentThread.IsThreadPoolThread)
                 {
                     // Batch entries, else rows of C: each part expands its own rows of A (and all of B).
                     job.SplitBatch = job.Batch >= threads;

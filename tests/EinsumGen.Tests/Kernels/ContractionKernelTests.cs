@@ -195,7 +195,7 @@ namespace EinsumGen.Tests.Kernels
             int cases = 0;
             for (int i = 0; i < 16; i++)
             {
-                int m = KernelContext.Vector512.QuadMinRows + rng.Next(0, 60), k = 4 * rng.Next(16, 150), threads = 1 + i % 2;
+                int m = KernelContext.Vector512.Dispatch.QuadMinRows + rng.Next(0, 60), k = 4 * rng.Next(16, 150), threads = 1 + i % 2;
                 Layout lb = i % 3 == 0 ? Layout.Contiguous : Layout.Sliced, lc = i % 4 == 0 ? Layout.Contiguous : Layout.Sliced;
                 bool single = i % 2 == 0;
                 var g = GemmCase.Create(rng, 1 + i % 3 / 2, m, single ? 16 : 8, k, Layout.Contiguous, lb, lc);

@@ -31,9 +31,9 @@ namespace EinsumGen.Tests.Kernels
         {
             foreach (var context in new[] { KernelContext.Vector512, KernelContext.Vector256, KernelContext.Vector128, KernelContext.Scalar })
             {
-                Assert.Equal(0, context.PackedMSplitUnit % context.MicroKernelRows);
+                Assert.Equal(0, context.Dispatch.PackedMSplitUnit % context.MicroKernelRows);
                 int floatLanes = LaneBlockPlan.LanesOf(context.Path, sizeof(float));
-                Assert.Equal(0, context.PackedNSplitUnit % (2 * System.Math.Max(floatLanes, 1)));
+                Assert.Equal(0, context.Dispatch.PackedNSplitUnit % (2 * System.Math.Max(floatLanes, 1)));
                 Assert.InRange(context.KSplitMaxParts, 1, ContractionKernel.KPartsCapacity);
             }
         }

@@ -1,0 +1,108 @@
+namespace EinsumGen.Dispatch
+{
+    internal static partial class KernelDispatch
+    {
+        /// <summary>
+        /// Whether a step runs on the strided loops instead of the GEMM kernel: a unary step, or an accumulating one too
+        /// small to repay computing into scratch and adding it in.
+        /// </summary>
+        public static bool RunsStrided(bool hasSecond, bool accumulate, double multiplyAdds, DispatchLimits limits) =>
+            !hasSecond || (accumulate && multiplyAdds < limits.AccumulateThroughScratch);
+
+        /// <summary>
+        /// The kernel of the step result[kept] = Σ first · second over <paramref name="sizes"/>: the first
+        /// <paramref name="kept"/> dimensions index the result, the rest are summed; each tensor's stride per dimension
+        /// (0 where it lacks the label), in elements. <paramref name="laneBlock"/>: whether the lane-block tier planned
+        /// the step (the runtime's <c>LaneBlockPlan</c>; it is tried before the GEMM kernel). <paramref name="vectorBytes"/>:
+        /// the widest vectors (64, 32, 16; the element size without any); <paramref name="quadAvailable"/>: whether the
+        /// quad-broadcast loop exists there; <paramref name="threads"/>: threads a call may use.
+        /// </summary>
+        public static KernelChoice ChooseStep(long[] sizes, long[] firstStrides, long[] secondStrides, long[] resultStrides, int kept,
+            bool hasSecond, bool accumulate, bool laneBlock, int elementSize, int vectorBytes, bool quadAvailable, int threads, DispatchLimits limits)
+        {
+            double multiplyAdds = 1;
+            foreach (long size in sizes) multiplyAdds *= size;
+            if (RunsStrided(hasSecond, accumulate, multiplyAdds, limits))
+                return new KernelChoice(DispatchedKernel.Strided, hasSecond ? DispatchReason.SmallAccumulating : DispatchReason.Unary);
+            KernelChoice choice = laneBlock
+                ? new KernelChoice(DispatchedKernel.LaneBlock, DispatchReason.MixedLanes)
+                : ChooseGemm(Facts(sizes, firstStrides, secondStrides, resultStrides, kept, elementSize, vectorBytes, quadAvailable), limits, threads);
+            return accumulate ? choice.WithScratch() : choice;
+        }
+
+        /// <summary>
+        /// The GEMM facts of a step from its dimensions: each falls in a group, batch (in both factors, or broadcast in
+        /// neither), M (first factor only), N (second only) or K (summed); dimensions of size 1 in none. A group's table of
+        /// a tensor is row-major over its dimensions in step order, so it is affine when each dimension's stride is the
+        /// product of the inner ones' stride and sizes.
+        /// </summary>
+        public static GemmFacts Facts(long[] sizes, long[] firstStrides, long[] secondStrides, long[] resultStrides, int kept,
+            int elementSize, int vectorBytes, bool quadAvailable)
+        {
+            var f = new GemmFacts
+            {
+                Batch = GroupSize(sizes, firstStrides, secondStrides, kept, Group.Batch),
+                M = GroupSize(sizes, firstStrides, secondStrides, kept, Group.M),
+                N = GroupSize(sizes, firstStrides, secondStrides, kept, Group.N),
+                K = GroupSize(sizes, firstStrides, secondStrides, kept, Group.K),
+                ElementSize = elementSize,
+                VectorBytes = vectorBytes,
+                QuadAvailable = quadAvailable,
+            };
+            f.RowAUnit = Unit(sizes, firstStrides, secondStrides, kept, Group.M, firstStrides, f.M);
+            f.RowCUnit = Unit(sizes, firstStrides, secondStrides, kept, Group.M, resultStrides, f.M);
+            f.ColBUnit = Unit(sizes, firstStrides, secondStrides, kept, Group.N, secondStrides, f.N);
+            f.ColCUnit = Unit(sizes, firstStrides, secondStrides, kept, Group.N, resultStrides, f.N);
+            f.KAUnit = Unit(sizes, firstStrides, secondStrides, kept, Group.K, firstStrides, f.K);
+            f.KBUnit = Unit(sizes, firstStrides, secondStrides, kept, Group.K, secondStrides, f.K);
+            bool ka = Affine(sizes, firstStrides, secondStrides, kept, Group.K, firstStrides, out long strideA);
+            bool kb = Affine(sizes, firstStrides, secondStrides, kept, Group.K, secondStrides, out long strideB);
+            f.KAffine = ka && kb;
+            f.KStrideA = strideA;
+            f.KStrideB = strideB;
+            return f;
+        }
+
+        private enum Group { Batch, M, N, K, None }
+
+        private static Group GroupOf(long[] sizes, long[] firstStrides, long[] secondStrides, int kept, int d)
+        {
+            bool a = firstStrides[d] != 0, b = secondStrides[d] != 0;
+            return sizes[d] == 1 ? Group.None : d >= kept ? Group.K : a == b ? Group.Batch : a ? Group.M : Group.N;
+        }
+
+        private static int GroupSize(long[] sizes, long[] firstStrides, long[] secondStrides, int kept, Group g)
+        {
+            long count = 1;
+            for (int d = 0; d < sizes.Length; d++)
+            {
+                if (GroupOf(sizes, firstStrides, secondStrides, kept, d) == g) count *= sizes[d];
+            }
+            return checked((int)count);
+        }
+
+        /// <summary>A group's table in one tensor is affine with stride 1, or has a single entry.</summary>
+        private static bool Unit(long[] sizes, long[] firstStrides, long[] secondStrides, int kept, Group g, long[] strides, int length) =>
+            length == 1 || (Affine(sizes, firstStrides, secondStrides, kept, g, strides, out long stride) && stride == 1);
+
+        /// <summary>Whether a group's table in one tensor is affine (entry i = i·stride); stride 0 for fewer than two entries.</summary>
+        private static bool Affine(long[] sizes, long[] firstStrides, long[] secondStrides, int kept, Group g, long[] strides, out long stride)
+        {
+            long filled = 1, step = 0;
+            stride = 0;
+            for (int d = 0; d < sizes.Length; d++)
+            {
+                if (sizes[d] == 0 && GroupOf(sizes, firstStrides, secondStrides, kept, d) == g) return true; // an empty table
+            }
+            for (int d = sizes.Length - 1; d >= 0; d--)
+            {
+                if (GroupOf(sizes, firstStrides, secondStrides, kept, d) != g) continue;
+                if (filled == 1) step = strides[d];
+                else if (strides[d] != step * filled) return false;
+                filled *= sizes[d];
+            }
+            stride = filled > 1 ? step : 0;
+            return true;
+        }
+    }
+}
