@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using EinsumGen.Dispatch;
 using EinsumGen.Notation;
 using EinsumGen.Planning;
 
@@ -128,6 +129,8 @@ namespace EinsumGen
             for (int i = 0; i < n; i++) live.Add(i);
             var steps = new List<EinsumPlanStep>();
             int optimizedScaling = 0;
+            long ellipsisTotal = 1;
+            foreach (long d in ellipsisShape) ellipsisTotal *= d;
             for (int k = 0; k < path.Steps.Count; k++)
             {
                 var s = path.Steps[k];
@@ -146,9 +149,11 @@ namespace EinsumGen
                 if (scaling > optimizedScaling) optimizedScaling = scaling;
                 var remaining = new List<string>();
                 foreach (int id in live) remaining.Add(Show(tensors[id]));
+                var kernel = KernelDispatch.ChooseDense(tensors[s.Left], s.IsUnary ? null : tensors[s.Right], s.ResultLabels, s.SummedLabels,
+                    c => c == EllipsisLabel ? ellipsisTotal : sizes[c], elementSize: 4);
                 steps.Add(new EinsumPlanStep(k, operands, n + k, string.Join(",", terms) + "->" + Show(s.ResultLabels), Show(s.ResultLabels),
                     s.SummedLabels.Replace(EllipsisLabel.ToString(), "..."), s.Flops, s.ResultSize, s.Kind, scaling,
-                    string.Join(",", remaining) + "->" + Show(output)));
+                    string.Join(",", remaining) + "->" + Show(output), KernelDispatch.Name(kernel)));
             }
             string all = "";
             foreach (string t in inputs) all += PathBuilder.Without(t, all);

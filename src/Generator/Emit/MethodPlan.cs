@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text;
 using EinsumGen.Generator.Models;
 using EinsumGen.Notation;
+using EinsumGen.Dispatch;
 using EinsumGen.Planning;
 using EinsumGen.Runtime;
 
@@ -167,9 +168,18 @@ namespace EinsumGen.Generator
 
         private EinsumTerm Term(int tensor) => tensor == OutputId ? Expression.Output : Expression.Inputs[tensor];
 
-        /// <summary>How step <paramref name="k"/> runs, and why, for the remarks.</summary>
-        public string KernelOf(int k) =>
-            IsTiny(k) ? "unrolled loops" : Steps[k].Right < 0 ? "strided reduce" : "GEMM kernel";
+        /// <summary>
+        /// How step <paramref name="k"/> runs, for the remarks: a loop nest on the binding-free path, else the kernel the
+        /// runtime's dispatcher picks for dense views of the planned sizes (<see cref="KernelDispatch.ChooseDense"/>).
+        /// </summary>
+        public string KernelOf(int k)
+        {
+            if (RunsWithoutBinding) return "loop nest";
+            var step = Steps[k];
+            var choice = KernelDispatch.ChooseDense(LabelsOf(step.Left), step.Right < 0 ? null : LabelsOf(step.Right), step.ResultLabels,
+                step.SummedLabels, c => Sizes[c], Planned.Method.ElementType == "double" ? 8 : 4);
+            return KernelDispatch.Name(choice);
+        }
 
         /// <summary>The labels step <paramref name="k"/> sums away, in order of appearance.</summary>
         public string SummedLabels(int k)

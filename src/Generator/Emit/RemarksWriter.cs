@@ -21,7 +21,7 @@ namespace EinsumGen.Generator
             w.WriteLine("/// </code>");
             Paragraph(w, Xml(SizesLine(plan)));
             w.WriteLine("/// <code>");
-            w.WriteLine("/// step  FLOPs          result size  kind           kernel           contraction");
+            w.WriteLine("/// step  FLOPs          result size  kind           kernel               contraction");
             for (int k = 0; k < plan.Steps.Count; k++)
             {
                 var s = plan.Steps[k];
@@ -30,10 +30,15 @@ namespace EinsumGen.Generator
                     Number(s.Flops).PadRight(15) +
                     Number(s.ResultSize).PadRight(13) +
                     s.Kind.ToString().PadRight(15) +
-                    plan.KernelOf(k).PadRight(17) +
+                    plan.KernelOf(k).PadRight(21) +
                     plan.Describe(k)));
             }
             w.WriteLine("/// </code>");
+            if (!plan.RunsWithoutBinding)
+            {
+                Paragraph(w, "Kernels as the runtime picks them for dense views of these sizes on one thread with 512-bit vectors; a call " +
+                    "decides again for its own strides, vector width and cores, and may run a step on the lane-block tier instead.");
+            }
             double speedup = planned.TotalFlops == 0 ? 1 : (double)planned.NaiveFlops / planned.TotalFlops;
             Paragraph(w, Xml(
                 "Naive single loop nest: " + Number(planned.NaiveFlops) + " FLOPs; planned (" + planned.Strategy + "): " +

@@ -25,14 +25,14 @@ namespace EinsumGen
             Line(sb, "Theoretical speedup", plan.Speedup.ToString("N3", Invariant));
             Line(sb, "Largest intermediate", Scientific(plan.LargestIntermediate) + " elements");
 
-            var rows = new List<string[]> { new[] { "scaling", "kind", "flops", "size", "current", "remaining" } };
+            var rows = new List<string[]> { new[] { "scaling", "kind", "flops", "size", "current", "remaining", "kernel" } };
             foreach (var s in plan.Steps)
             {
-                rows.Add(new[] { s.Scaling.ToString(Invariant), KindName(s.Kind), Scientific(s.Flops), Scientific(s.ResultSize), s.Einsum, s.Remaining });
+                rows.Add(new[] { s.Scaling.ToString(Invariant), KindName(s.Kind), Scientific(s.Flops), Scientific(s.ResultSize), s.Einsum, s.Remaining, s.Kernel });
             }
-            var widths = new int[6];
-            foreach (var r in rows) for (int c = 0; c < 6; c++) widths[c] = Math.Max(widths[c], r[c].Length);
-            int total = widths.Sum() + 2 * 5;
+            var widths = new int[7];
+            foreach (var r in rows) for (int c = 0; c < 7; c++) widths[c] = Math.Max(widths[c], r[c].Length);
+            int total = widths.Sum() + 2 * 6;
             string rule = new string('-', Math.Max(total, 40));
             sb.AppendLine(rule);
             for (int i = 0; i < rows.Count; i++)
@@ -43,7 +43,8 @@ namespace EinsumGen
                   .Append(r[2].PadLeft(widths[2])).Append("  ")
                   .Append(r[3].PadLeft(widths[3])).Append("  ")
                   .Append(r[4].PadRight(widths[4])).Append("  ")
-                  .Append(r[5]).AppendLine();
+                  .Append(r[5].PadRight(widths[5])).Append("  ")
+                  .Append(r[6]).AppendLine();
                 if (i == 0) sb.AppendLine(rule);
             }
             return sb.ToString();

@@ -6,8 +6,9 @@ namespace EinsumGen
     public sealed class EinsumPlanStep
     {
         internal EinsumPlanStep(int index, IReadOnlyList<int> operands, int resultId, string einsum, string resultLabels, string summedLabels,
-            long flops, long resultSize, EinsumStepKind kind, int scaling, string remaining)
+            long flops, long resultSize, EinsumStepKind kind, int scaling, string remaining, string kernel)
         {
+            Kernel = kernel;
             Index = index;
             Operands = operands;
             ResultId = resultId;
@@ -50,6 +51,13 @@ namespace EinsumGen
 
         /// <summary>Which kernel shape the step needs.</summary>
         public EinsumStepKind Kind { get; }
+
+        /// <summary>
+        /// The kernel the runtime picks for the step with dense float views on one thread with 512-bit vectors (e.g.
+        /// "packed GEMM", "direct, along N"); the same name the remarks of generated code give. A call decides again for its
+        /// own strides, vector width and cores.
+        /// </summary>
+        public string Kernel { get; }
 
         /// <summary>How many dimensions the step loops over: its FLOPs grow as size^Scaling.</summary>
         public int Scaling { get; }

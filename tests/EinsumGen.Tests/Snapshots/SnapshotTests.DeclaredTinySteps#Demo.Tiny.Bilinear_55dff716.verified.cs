@@ -21,9 +21,9 @@ namespace Demo
         /// </code>
         /// <para>Contraction order, planned at build time with declared sizes i=3, j=4:</para>
         /// <code>
-        /// step  FLOPs          result size  kind           kernel           contraction
-        /// 1     24             3            Gemm           unrolled loops   t1[i] = Σ_j a[i,j] · y[j]
-        /// 2     6              1            Gemm           unrolled loops   result = Σ_i x[i] · t1[i]
+        /// step  FLOPs          result size  kind           kernel               contraction
+        /// 1     24             3            Gemm           loop nest            t1[i] = Σ_j a[i,j] · y[j]
+        /// 2     6              1            Gemm           loop nest            result = Σ_i x[i] · t1[i]
         /// </code>
         /// <para>Naive single loop nest: 36 FLOPs; planned (optimal): 30 FLOPs; speed-up 1.2x; largest intermediate 3 elements. How each kernel is
         /// chosen, and how to read this plan: docs/plans.md in the EinsumGen repository.</para>

@@ -21,8 +21,8 @@ namespace Demo
         /// </code>
         /// <para>Contraction order, planned at build time with declared sizes k=16, m=16, n=16:</para>
         /// <code>
-        /// step  FLOPs          result size  kind           kernel           contraction
-        /// 1     8,192          256          Gemm           unrolled loops   c[m,k] = Σ_n a[m,n] · b[n,k]
+        /// step  FLOPs          result size  kind           kernel               contraction
+        /// 1     8,192          256          Gemm           loop nest            c[m,k] = Σ_n a[m,n] · b[n,k]
         /// </code>
         /// <para>Naive single loop nest: 8,192 FLOPs; planned (optimal): 8,192 FLOPs; speed-up 1x; largest intermediate 256 elements. How each kernel
         /// is chosen, and how to read this plan: docs/plans.md in the EinsumGen repository.</para>

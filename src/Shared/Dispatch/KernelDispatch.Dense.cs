@@ -1,0 +1,55 @@
+using System;
+
+namespace EinsumGen.Dispatch
+{
+    internal static partial class KernelDispatch
+    {
+        /// <summary>
+        /// The kernel of a step whose tensors are dense and row-major over their labels, on one thread with 512-bit vectors:
+        /// what the remarks of generated code and <c>EinsumPlan</c> name for a step. <paramref name="right"/> is null for a
+        /// unary step; <paramref name="size"/> gives each label's size ('.' the ellipsis dimensions together). Whether the
+        /// lane-block tier takes the step is decided per call, from the call's strides, and is not named here.
+        /// </summary>
+        public static KernelChoice ChooseDense(string left, string? right, string result, string summed, Func<char, long> size, int elementSize)
+        {
+            string all = result + summed;
+            var sizes = new long[all.Length];
+            var first = new long[all.Length];
+            var second = new long[all.Length];
+            var output = new long[all.Length];
+            for (int d = 0; d < all.Length; d++)
+            {
+                sizes[d] = size(all[d]);
+                first[d] = RowMajorStride(left, all[d], size);
+                second[d] = right is null ? 0 : RowMajorStride(right, all[d], size);
+                output[d] = d < result.Length ? RowMajorStride(result, all[d], size) : 0;
+            }
+            return ChooseStep(sizes, first, second, output, result.Length, right is not null, accumulate: false, laneBlock: false,
+                elementSize, vectorBytes: 64, quadAvailable: true, threads: 1, DispatchLimits.Measured);
+        }
+
+        /// <summary>A kernel's name for a table column, e.g. "packed GEMM" or "direct, along N".</summary>
+        public static string Name(KernelChoice choice) => (choice.Kernel switch
+        {
+            DispatchedKernel.Strided => "strided loops",
+            DispatchedKernel.LaneBlock => "lane blocks",
+            DispatchedKernel.Packed => "packed GEMM",
+            DispatchedKernel.DirectAlongN => "direct, along N",
+            DispatchedKernel.DirectAlongNQuad => "direct, quad",
+            DispatchedKernel.DirectAlongNStridedC => "direct, strided C",
+            DispatchedKernel.DirectAlongK => "direct, dots",
+            _ => "direct, scalar",
+        }) + (choice.Transposed ? " (Cᵀ)" : string.Empty);
+
+        private static long RowMajorStride(string labels, char label, Func<char, long> size)
+        {
+            long stride = 1, sum = 0;
+            for (int d = labels.Length - 1; d >= 0; d--)
+            {
+                if (labels[d] == label) sum += stride;
+                stride *= size(labels[d]);
+            }
+            return sum;
+        }
+    }
+}
