@@ -35,7 +35,8 @@ namespace EinsumGen.Tests.Kernels
         /// <summary>
         /// One thread runs K-split products and checks each; another waits for a split call to end and calls the pool at
         /// once, with parts that, like a K-split part, write their running thread's partial buffer — so its worker writes
-        /// while the first call still adds its partials. Each call's sums must hold.
+        /// while the first call still adds its partials. Each call's sums must hold. A race, so a detector by chance: on a
+        /// busy 2-core VM it caught the old placement in 2 runs of about 15, when the worker was scheduled at the time.
         /// </summary>
         [Fact]
         public void PartialsOfAKSplitBelongToItsCallUntilAdded()

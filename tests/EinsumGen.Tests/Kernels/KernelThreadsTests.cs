@@ -88,7 +88,7 @@ namespace EinsumGen.Tests.Kernels
         /// process died (exit 134). Two threads each alternate such calls for 2 s, in opposite order, so that an unpinned
         /// call follows a pinned one both from the same thread (the caller is on a core while its worker comes late, the
         /// likely interleaving on a 2-core machine) and from the other; every part must run exactly once per call. Against
-        /// the old pool this crashed the test host 6 times in 6, 0.2–2 s in, on a 2-core VM.
+        /// the old pool this test crashed the test host in 4 runs of 5 on a 2-core VM, each within its 2 s.
         /// </summary>
         [Fact]
         public void PinnedAndUnpinnedCallsFromTwoThreadsRunEveryPartOncePerCall() => PinnedAndUnpinnedFromTwoThreads(seconds: 2);
