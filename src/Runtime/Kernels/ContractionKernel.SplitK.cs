@@ -25,7 +25,19 @@ namespace EinsumGen.Runtime.Kernels
             && g->K >= context.Dispatch.KSplitMinSlicesPerThread * context.KC * threads
             && (long)g->K > (long)context.Dispatch.KSplitMinAspect * Math.Max(g->M, g->N);
 
-        /// <summary>Part <paramref name="part"/> of a K split: its share of K, into C (part 0) or into a partial C in the running thread's workspace.</summary>
+        /// <summary>
+        /// Before a K split: the partial C of every part past the first, dense M × N, and their offset tables, all in the
+        /// calling thread's workspace. The caller adds them into C after the pool has let go of the call, when a worker
+        /// may already run the next call's parts: a partial in the worker's own workspace could be overwritten by then.
+        /// </summary>
+        private static unsafe void PreparePartials<T>(ParallelJob<T>* job, int parts) where T : unmanaged, INumberBase<T>
+        {
+            KernelWorkspace ws = KernelWorkspace.ForCurrentThread;
+            job->Partials = ws.Partial<T>((nint)(parts - 1) * job->Args.M * job->Args.N);
+            job->PartialTables = ws.PartialTables(job->Args.M, job->Args.N);
+        }
+
+        /// <summary>Part <paramref name="part"/> of a K split: its share of K, into C (part 0) or into its partial C (<see cref="PreparePartials"/>).</summary>
         private static unsafe void RunKPart<T>(ParallelJob<T>* job, int part, int parts) where T : unmanaged, INumberBase<T>
         {
             GemmArgs<T> sub = job->Args;
@@ -35,17 +47,14 @@ namespace EinsumGen.Runtime.Kernels
             sub.K = k1 - k0;
             if (part > 0)
             {
-                // Every part asks for the same size, so a thread that runs two parts never regrows (and loses) the first.
-                KernelWorkspace ws = KernelWorkspace.ForCurrentThread;
-                T* partial = ws.Partial<T>((nint)(parts - 1) * sub.M * sub.N) + (nint)(part - 1) * sub.M * sub.N;
-                nint* tables = ws.PartialTables(sub.M, sub.N);
+                T* partial = job->Partials + (nint)(part - 1) * sub.M * sub.N;
+                nint* tables = job->PartialTables;
                 sub.C = partial;
                 sub.BatchC = tables + sub.M + sub.N;
                 sub.RowC = tables;
                 sub.ColC = tables + sub.M;
                 sub.RowCUnit = sub.M == 1;
                 sub.ColCUnit = true;
-                job->Partials[part] = (long)partial;
                 if (sub.K == 0)
                 {
                     new Span<T>(partial, sub.M * sub.N).Clear();
@@ -69,7 +78,7 @@ namespace EinsumGen.Runtime.Kernels
             int m = g->M, n = g->N;
             for (int part = 1; part < parts; part++)
             {
-                T* partial = (T*)job->Partials[part];
+                T* partial = job->Partials + (nint)(part - 1) * m * n;
                 for (int i = 0; i < m; i++)
                 {
                     T* row = c + g->RowC[i];

@@ -162,7 +162,11 @@ namespace EinsumGen.Runtime.Kernels
                         SplitKind.N when g.Mode == GemmMode.Direct => Math.Min(g.N / context.Dispatch.DirectNSplitUnit, context.DirectPartsPerThread * threads),
                         _ => threads,
                     };
-                    if (job.Split == SplitKind.K) parts = Math.Min(threads, Math.Min(context.KSplitMaxParts, KPartsCapacity));
+                    if (job.Split == SplitKind.K)
+                    {
+                        parts = Math.Min(threads, Math.Min(context.KSplitMaxParts, KPartsCapacity));
+                        PreparePartials(&job, parts);
+                    }
                     if (job.Split != SplitKind.None && KernelThreads.TryRun(&RunPart<T>, &job, parts, threads))
                     {
                         if (job.Split == SplitKind.K) AddPartials(&job, parts);
@@ -329,8 +333,10 @@ namespace EinsumGen.Runtime.Kernels
         {
             public GemmArgs<T> Args;
             public SplitKind Split;
-            /// <summary>Of a K split: where part p (≥ 1) left its partial C, dense M × N.</summary>
-            public fixed long Partials[KPartsCapacity];
+            /// <summary>Of a K split: the partial C of parts 1.., each dense M × N, in the calling thread's workspace.</summary>
+            public T* Partials;
+            /// <summary>Of a K split: the partials' offset tables (rows, then columns, then a 0 for the batch entry).</summary>
+            public nint* PartialTables;
         }
     }
 

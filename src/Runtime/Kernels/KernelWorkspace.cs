@@ -49,7 +49,7 @@ namespace EinsumGen.Runtime.Kernels
         internal unsafe T* PackA<T>(nint elements) where T : unmanaged => (T*)_packA.Get(elements * sizeof(T));
         internal unsafe T* PackB<T>(nint elements) where T : unmanaged => (T*)_packB.Get(elements * sizeof(T));
         internal unsafe T* Tile<T>(nint elements) where T : unmanaged => (T*)_tile.Get(elements * sizeof(T));
-        /// <summary>Partial results of a split contraction (valid until this thread's next request).</summary>
+        /// <summary>Partial results of a split contraction, requested by its calling thread (valid until this thread's next request).</summary>
         internal unsafe T* Partial<T>(nint elements) where T : unmanaged => (T*)_partial.Get(elements * sizeof(T));
 
         /// <summary>Offset tables of a dense m × n partial result: rows i·n, then columns j, then a single 0 (its batch entry).</summary>
