@@ -160,7 +160,7 @@ namespace EinsumGen.Generator
             var step = _plan.Steps[k];
             int id = _plan.OperandCount + k;
             string T = _method.ElementType, V = Aliases.Intrinsics + "Vector512";
-            string summed = _plan.SummedLabels(k);
+            string summed = _plan.Steps[k].SummedLabels;
             long size = _plan.Sizes[lane], whole = size - size % lanes;
             var outer = step.ResultLabels.Where(c => c != lane).ToList();
             // Up to 8 rows (16 measured no faster through a generated 16³ call).
@@ -266,7 +266,7 @@ namespace EinsumGen.Generator
         {
             var step = _plan.Steps[k];
             int id = _plan.OperandCount + k;
-            string summed = _plan.SummedLabels(k);
+            string summed = _plan.Steps[k].SummedLabels;
             string acc = Local("acc");
             _w.WriteLine(_method.ElementType + " " + acc + " = 0;");
             foreach (char c in summed) OpenLoop(c);

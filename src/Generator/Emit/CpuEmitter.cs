@@ -70,15 +70,34 @@ namespace EinsumGen.Generator
                 WriteSignature(w, method.Modifiers + " " + returnType + " " + method.Name, declarations, string.Empty);
             }
             Open(w, null);
-            if (dense)
+            if (!dense)
             {
-                new BodyWriter(w, plan, method, names.Taken).WriteDensePath();
-                w.WriteLineNoTabs(string.Empty);
+                WriteForwardRun(w, method, names);
+                Close(w);
+                return;
             }
+            new BodyWriter(w, plan, method, names.Taken).WriteDensePath();
+            w.WriteLineNoTabs(string.Empty);
+            string call = names.Strided + "(" + string.Join(", ", ParameterNames(method).Select(n => "in " + n)) + ");";
+            w.WriteLine(method.Output is null ? "return " + call : call);
+            Close(w);
+
+            // The runtime's path in a method of its own: its views would otherwise be zeroed on every call, the dense ones too.
+            w.WriteLineNoTabs(string.Empty);
+            w.WriteLine("/// <summary><c>" + method.Name + "</c> for views of any strides and shapes, on the runtime.</summary>");
+            w.WriteLine(GeneratedCode);
+            w.WriteLine("[CompilerServices::MethodImpl(CompilerServices::MethodImplOptions.NoInlining)]");
+            WriteSignature(w, "private static " + returnType + " " + names.Strided, declarations.Select(ByReferenceDeclaration).ToList(), string.Empty);
+            Open(w, null);
+            WriteForwardRun(w, method, names);
+            Close(w);
+        }
+
+        private static void WriteForwardRun(IndentedTextWriter w, EinsumMethod method, GeneratedNames names)
+        {
             var slots = method.Operands.Select(o => o.IsScalar ? ScalarView(o) : "new(in " + o.Name + ")").ToList();
             WriteRun(w, method, names, slots, method.Output is null ? null : "new(in " + method.Output.Name + ")",
                 new string[0], "Forward", string.Empty);
-            Close(w);
         }
 
         /// <summary>

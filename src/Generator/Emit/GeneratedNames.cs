@@ -25,6 +25,7 @@ namespace EinsumGen.Generator
             Views = Fresh("views");
             Result = Fresh("result");
             Core = method.Name + "Core";
+            Strided = method.Name + "Strided";
             ViewsType = method.Name + "Views";
             ProgramType = method.Name + "Program";
         }
@@ -47,6 +48,9 @@ namespace EinsumGen.Generator
 
         /// <summary>The method that takes every view by reference, behind an inlined forwarder.</summary>
         public string Core { get; }
+
+        /// <summary>The method that runs a call with a binding-free path on the runtime when its views do not fit that path.</summary>
+        public string Strided { get; }
 
         /// <summary>The file-local <c>ref struct</c> of a call's views.</summary>
         public string ViewsType { get; }

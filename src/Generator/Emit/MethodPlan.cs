@@ -181,19 +181,6 @@ namespace EinsumGen.Generator
             return KernelDispatch.Name(choice);
         }
 
-        /// <summary>The labels step <paramref name="k"/> sums away, in order of appearance.</summary>
-        public string SummedLabels(int k)
-        {
-            var step = Steps[k];
-            string all = LabelsOf(step.Left) + (step.Right < 0 ? string.Empty : LabelsOf(step.Right));
-            var sb = new StringBuilder();
-            foreach (char c in all)
-            {
-                if (step.ResultLabels.IndexOf(c) < 0 && sb.ToString().IndexOf(c) < 0) sb.Append(c);
-            }
-            return sb.ToString();
-        }
-
         /// <summary>A readable name: the parameter's, the output's, or t1, t2, ... for intermediates.</summary>
         public string TensorName(int tensor)
         {
@@ -207,7 +194,7 @@ namespace EinsumGen.Generator
         {
             var step = Steps[k];
             int id = OperandCount + k;
-            string summed = SummedLabels(k);
+            string summed = Steps[k].SummedLabels;
             string sum = summed.Length == 0 ? string.Empty : "Σ_" + Join(summed) + " ";
             string right = step.Right < 0 ? string.Empty : " · " + Indexed(step.Right);
             return Indexed(id) + " = " + sum + Indexed(step.Left) + right;

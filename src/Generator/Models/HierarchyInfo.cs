@@ -6,14 +6,14 @@ namespace EinsumGen.Generator.Models
     /// <summary>The namespace and the chain of containing types, reopened as partial around the generated method.</summary>
     internal sealed record HierarchyInfo(string Namespace, EquatableArray<TypeInfo> Types)
     {
-        /// <summary>A stable, file-name-safe name for hint names, e.g. "Demo.Outer.Inner".</summary>
+        /// <summary>The namespace and the types' metadata names, e.g. "Demo.Outer.Inner`1" (hint names make it file-name-safe).</summary>
         public string MetadataName
         {
             get
             {
                 var parts = new List<string>();
                 if (Namespace.Length > 0) parts.Add(Namespace);
-                foreach (var t in Types) parts.Add(t.MetadataName);
+                foreach (var t in Types) parts.Add(t.RawName);
                 return string.Join(".", parts);
             }
         }
@@ -39,10 +39,9 @@ namespace EinsumGen.Generator.Models
         };
     }
 
-    /// <summary>One containing type: its metadata name as it is (e.g. "A`1"), its declaration keyword and its name with type parameters.</summary>
-    internal sealed record TypeInfo(string RawName, string Keyword, string DisplayName)
-    {
-        /// <summary>The metadata name; the hint name flattens its unsafe characters and hashes the raw one.</summary>
-        public string MetadataName => RawName;
-    }
+    /// <summary>
+    /// One containing type: its metadata name as it is (e.g. "A`1"; the hint name flattens its unsafe characters and hashes
+    /// it whole), its declaration keyword and its name with type parameters.
+    /// </summary>
+    internal sealed record TypeInfo(string RawName, string Keyword, string DisplayName);
 }

@@ -35,18 +35,12 @@ namespace EinsumGen.Runtime
             _layout = null;
         }
 
-        /// <summary>Records operand <paramref name="index"/> as a scalar (rank 0).</summary>
-        public void ScalarOperand(int index) => Operand(index, default, default);
-
         /// <summary>Records the output's shape (or, for a backward pass, the output gradient's).</summary>
         public void Output(scoped ReadOnlySpan<nint> lengths, scoped ReadOnlySpan<nint> strides)
         {
             _output.Set(lengths, strides);
             _layout = null;
         }
-
-        /// <summary>Records a scalar output (the method returns it).</summary>
-        public void ScalarOutput() => Output(default, default);
 
         /// <summary>
         /// Requests the gradient of operand <paramref name="index"/> into a buffer of the operand's shape (for a rank-0
@@ -127,9 +121,6 @@ namespace EinsumGen.Runtime
 
         /// <summary>The size of <paramref name="label"/> in this call.</summary>
         public nint Size(char label) => (nint)Layout.Size(label);
-
-        /// <summary>The stride (in elements) of <paramref name="label"/> in tensor <paramref name="tensor"/>; 0 where it is absent or broadcast.</summary>
-        public nint Stride(int tensor, char label) => (nint)Layout.Stride(tensor, label);
 
         /// <summary>Elements of the intermediate produced by step <paramref name="step"/>.</summary>
         public int IntermediateLength(int step) => checked((int)Layout.IntermediateLength(step));

@@ -88,6 +88,15 @@ namespace Demo
                 return denseResult;
             }
 
+            return BilinearStrided(in x, in a, in y);
+        }
+
+        /// <summary><c>Bilinear</c> for views of any strides and shapes, on the runtime.</summary>
+        [CodeDom::GeneratedCode("EinsumGen", "{version}")]
+        [CompilerServices::MethodImpl(CompilerServices::MethodImplOptions.NoInlining)]
+        private static double BilinearStrided(
+            in Tensors::ReadOnlyTensorSpan<double> x, in Tensors::ReadOnlyTensorSpan<double> a, in Tensors::ReadOnlyTensorSpan<double> y)
+        {
             double result = 0;
             var views = new Generated::BilinearViews { Operand0 = new(in x), Operand1 = new(in a), Operand2 = new(in y), Result = new(ref result) };
             Runtime::ProgramRunner.Forward<double, Generated::BilinearViews>(Generated::BilinearProgram.Value, ref views);

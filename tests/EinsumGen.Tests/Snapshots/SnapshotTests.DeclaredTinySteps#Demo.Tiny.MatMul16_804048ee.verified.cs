@@ -127,6 +127,15 @@ namespace Demo
                 return;
             }
 
+            MatMul16Strided(in a, in b, in c);
+        }
+
+        /// <summary><c>MatMul16</c> for views of any strides and shapes, on the runtime.</summary>
+        [CodeDom::GeneratedCode("EinsumGen", "{version}")]
+        [CompilerServices::MethodImpl(CompilerServices::MethodImplOptions.NoInlining)]
+        private static void MatMul16Strided(
+            in Tensors::ReadOnlyTensorSpan<float> a, in Tensors::ReadOnlyTensorSpan<float> b, in Tensors::TensorSpan<float> c)
+        {
             var views = new Generated::MatMul16Views { Operand0 = new(in a), Operand1 = new(in b), Result = new(in c) };
             Runtime::ProgramRunner.Forward<float, Generated::MatMul16Views>(Generated::MatMul16Program.Value, ref views);
         }
