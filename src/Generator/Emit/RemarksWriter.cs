@@ -90,6 +90,7 @@ namespace EinsumGen.Generator
                     (plan.Expression.AnyEllipsis ? (assumed.Count > 0 ? " and " : string.Empty) + "the '...' dimensions" : string.Empty) +
                     " (declare Sizes to plan on real sizes)";
             }
+            if (!plan.IsOrderFinal) text += "; a call whose sizes differ re-plans for them when that is cheaper (once per shape)";
             return text + ":";
         }
 

@@ -19,7 +19,8 @@ namespace Demo
         /// <code>
         /// d[i,l] = Σ_j,k a[i,j] · b[j,k] · c[k,l]
         /// </code>
-        /// <para>Contraction order, planned at build time assuming size 16 for i, j, k, l (declare Sizes to plan on real sizes):</para>
+        /// <para>Contraction order, planned at build time assuming size 16 for i, j, k, l (declare Sizes to plan on real sizes); a call whose sizes
+        /// differ re-plans for them when that is cheaper (once per shape):</para>
         /// <code>
         /// step  FLOPs          result size  kind           kernel               contraction
         /// 1     8,192          256          Gemm           packed GEMM (Cᵀ)     t1[k,i] = Σ_j a[i,j] · b[j,k]
