@@ -37,7 +37,7 @@ namespace EinsumGen.Generator
             if (!plan.RunsWithoutBinding)
             {
                 Paragraph(w, "Kernels as the runtime picks them for dense views of these sizes on one thread with 512-bit vectors; a call " +
-                    "decides again for its own strides, vector width and cores, and may run a step on the lane-block tier instead.");
+                    "decides again for its own strides, vector width and cores.");
             }
             double speedup = planned.TotalFlops == 0 ? 1 : (double)planned.NaiveFlops / planned.TotalFlops;
             Paragraph(w, Xml(

@@ -102,19 +102,7 @@ namespace EinsumGen.Runtime.Kernels
         /// </summary>
         public int KSplitMaxParts { get; init; } = 8;
 
-        // The lane-block tier.
-
-        /// <summary>Expanded operands beyond this many bytes (per batch entry) fall back to the GEMM kernel: they should stay in L2.</summary>
-        public long LaneMaxExpandedBytes { get; init; } = 512 * 1024;
-
-        /// <summary>Each expanded lane vector must feed at least this many multiply-adds to repay expanding it.</summary>
-        public int LaneMinReuse { get; init; } = 8;
-
-        /// <summary>
-        /// With summed lanes (reduced by shuffles when the result is written), K must be at least this long, so the
-        /// reduction is a small share of the multiply-adds into each vector.
-        /// </summary>
-        public int LaneMinSummedK { get; init; } = 4;
+        // The lane-block tier (the thresholds that choose it are in Dispatch, shared with the generator).
 
         /// <summary>
         /// Rows of C one lane-block register tile computes: two with 32 registers (2 × 8 accumulators), else one. The

@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Threading;
+using EinsumGen.Dispatch;
 
 namespace EinsumGen.Runtime.Kernels
 {
@@ -34,7 +35,7 @@ namespace EinsumGen.Runtime.Kernels
         {
             var p = plan.Outer.Problem;
             // Cᵀ = Bᵀ·Aᵀ when the second operand holds the block: A is then always the one read in place (or expanded too).
-            bool swap = plan.BlockIn == LaneBlockPlan.Holder.Second;
+            bool swap = plan.BlockIn == LaneBlockHolder.Second;
             fixed (T* pFirst = &first)
             fixed (T* pSecond = &second)
             fixed (T* c = &result)
@@ -79,7 +80,7 @@ namespace EinsumGen.Runtime.Kernels
                     ShuffleA = swap ? shuffleSecond : shuffleFirst, ShuffleB = swap ? shuffleFirst : shuffleSecond,
                     GroupOffsets = groupOffsets, ExpandedK = expandedK,
                     Batch = p.BatchCount, M = swap ? p.N : p.M, N = swap ? p.M : p.N, K = p.K, Groups = plan.Groups,
-                    ResultHoldsBlock = plan.BlockIn == LaneBlockPlan.Holder.Result,
+                    ResultHoldsBlock = plan.BlockIn == LaneBlockHolder.Result,
                 };
                 var context = KernelContext.For(plan.Path);
                 int threads = Math.Min(ContractionKernel.MaxDegreeOfParallelism, KernelThreads.WorkerCount + 1);

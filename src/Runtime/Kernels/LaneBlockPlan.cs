@@ -1,4 +1,5 @@
 using System;
+using EinsumGen.Dispatch;
 
 namespace EinsumGen.Runtime.Kernels
 {
@@ -14,21 +15,19 @@ namespace EinsumGen.Runtime.Kernels
     /// <remarks>
     /// Chosen only where the block spans at least two groups (otherwise the GEMM kernel already runs vectors along it),
     /// where the expanded operands fit in L2 and are reused enough, and where summed lanes are reduced after enough
-    /// multiply-adds. Instances only grow: a per-thread one serves every call without allocating.
+    /// multiply-adds: <see cref="LaneBlockDispatch"/> decides, a pure function the generator's remarks read too. Instances
+    /// only grow: a per-thread one serves every call without allocating.
     /// </remarks>
     internal sealed class LaneBlockPlan
     {
-        /// <summary>Which tensor holds the block (read in place); the operands that do not are expanded.</summary>
-        public enum Holder { Result, First, Second }
-
         /// <summary>At most this many lanes (a Vector512 of float); also the stride of <see cref="ReduceRotations"/>' rows.</summary>
-        public const int MaxLanes = 16;
+        public const int MaxLanes = LaneBlockDispatch.MaxLanes;
 
         /// <summary>Whether the step runs on this tier (the other members are meaningful only then).</summary>
         public bool Applies { get; private set; }
 
         /// <summary>The tensor holding the block.</summary>
-        public Holder BlockIn { get; private set; }
+        public LaneBlockHolder BlockIn { get; private set; }
 
         /// <summary>The vector width the plan was made for.</summary>
         public KernelPath Path { get; private set; }
@@ -89,6 +88,9 @@ namespace EinsumGen.Runtime.Kernels
         /// <summary>The lanes ordered by group, <c>Lanes / Groups</c> per group.</summary>
         public readonly int[] LaneOrder = new int[MaxLanes];
 
+        // The step's sizes and strides as the dispatcher reads them (grown only, so that a per-thread plan never allocates).
+        private long[] _sizes = Array.Empty<long>(), _firstStrides = Array.Empty<long>(), _secondStrides = Array.Empty<long>(), _resultStrides = Array.Empty<long>();
+
         /// <summary>Rows of C one register tile computes (<see cref="KernelContext.LaneTileRows"/> of <see cref="Path"/>).</summary>
         public int PanelRows => KernelContext.For(Path).LaneTileRows;
 
@@ -96,10 +98,10 @@ namespace EinsumGen.Runtime.Kernels
         public nint[] ExpandedK = Array.Empty<nint>();
 
         /// <summary>Whether the first (second) operand is expanded rather than read in place.</summary>
-        public bool ExpandFirst => BlockIn != Holder.First;
+        public bool ExpandFirst => BlockIn != LaneBlockHolder.First;
 
         /// <inheritdoc cref="ExpandFirst"/>
-        public bool ExpandSecond => BlockIn != Holder.Second;
+        public bool ExpandSecond => BlockIn != LaneBlockHolder.Second;
 
         /// <summary>Lanes of a vector on <paramref name="path"/> for elements of <paramref name="elementSize"/> bytes (0 for the scalar path).</summary>
         public static int LanesOf(KernelPath path, int elementSize) => path switch
@@ -113,75 +115,39 @@ namespace EinsumGen.Runtime.Kernels
         /// <summary>
         /// Plans the step result[kept] = Σ first·second over <paramref name="sizes"/> (strides per dimension, 0 where a
         /// tensor lacks the label) for vectors of <paramref name="path"/>; sets <see cref="Applies"/>. Returns this instance.
+        /// Whether the tier takes the step is <see cref="LaneBlockDispatch"/>'s decision (the generator names the tier from
+        /// it too); the tables are built only for the steps it takes.
         /// </summary>
         public LaneBlockPlan Fill(int kept, ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> firstStrides, ReadOnlySpan<nint> secondStrides,
             ReadOnlySpan<nint> resultStrides, int elementSize, KernelPath path)
         {
             Applies = false;
-            int lanes = LanesOf(path, elementSize), rank = sizes.Length;
-            if (lanes < 2 || lanes > MaxLanes || rank > 64) return this;
-            foreach (nint size in sizes) if (size == 0) return this;
-            Path = path;
-
-            // The result first (vectors stored whole), then the larger operand (streamed in place).
-            long firstLength = Extent(sizes, firstStrides), secondLength = Extent(sizes, secondStrides);
-            Span<Holder> order = [Holder.Result, firstLength >= secondLength ? Holder.First : Holder.Second,
-                                  firstLength >= secondLength ? Holder.Second : Holder.First];
-            foreach (Holder holder in order)
+            int rank = sizes.Length;
+            if (rank > 64) return this;
+            // The dispatcher reads plain arrays (it is compiled into the generator too): copy into arrays that only grow.
+            if (_sizes.Length < rank)
             {
-                var strides = holder switch { Holder.Result => resultStrides, Holder.First => firstStrides, _ => secondStrides };
-                if (!FindBlock(sizes, strides, lanes, out ulong block) || !SpansGroups(block, kept, sizes, firstStrides, secondStrides)) continue;
-                BlockIn = holder;
-                if (TryLayOut(kept, sizes, firstStrides, secondStrides, resultStrides, block, lanes, elementSize))
-                {
-                    Applies = true;
-                    return this;
-                }
+                _sizes = new long[rank]; _firstStrides = new long[rank]; _secondStrides = new long[rank]; _resultStrides = new long[rank];
             }
+            for (int d = 0; d < rank; d++)
+            {
+                _sizes[d] = sizes[d]; _firstStrides[d] = firstStrides[d]; _secondStrides[d] = secondStrides[d]; _resultStrides[d] = resultStrides[d];
+            }
+            var choice = LaneBlockDispatch.Choose(_sizes, _firstStrides, _secondStrides, _resultStrides, rank, kept, elementSize,
+                LanesOf(path, 1), KernelContext.For(path).Dispatch);
+            if (!choice.Applies) return this;
+            Path = path;
+            BlockIn = choice.BlockIn;
+            LayOut(kept, sizes, firstStrides, secondStrides, resultStrides, choice.Block, choice.Lanes);
+            Applies = true;
             return this;
         }
 
-        /// <summary>
-        /// The innermost labels of a tensor, dense from stride 1, whose sizes multiply to exactly <paramref name="lanes"/>;
-        /// false when its innermost run is shorter, or a label crosses the vector's end.
-        /// </summary>
-        private static bool FindBlock(ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> strides, int lanes, out ulong block)
-        {
-            block = 0;
-            nint expected = 1;
-            while (expected < lanes)
-            {
-                int next = -1;
-                for (int d = 0; d < sizes.Length; d++)
-                {
-                    if (sizes[d] > 1 && strides[d] == expected && (block & (1UL << d)) == 0) { next = d; break; }
-                }
-                if (next < 0) return false;
-                block |= 1UL << next;
-                expected *= sizes[next];
-            }
-            return expected == lanes;
-        }
-
-        /// <summary>Whether the block's labels fall in at least two GEMM groups (else the GEMM kernel vectorizes along it).</summary>
-        private static bool SpansGroups(ulong block, int kept, ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> firstStrides, ReadOnlySpan<nint> secondStrides)
-        {
-            int groups = 0;
-            for (int d = 0; d < sizes.Length; d++)
-            {
-                if ((block & (1UL << d)) == 0) continue;
-                bool a = firstStrides[d] != 0, b = secondStrides[d] != 0;
-                int g = d >= kept ? 1 : a == b ? 2 : a ? 4 : 8;
-                groups |= g;
-            }
-            return (groups & (groups - 1)) != 0;
-        }
-
-        private bool TryLayOut(int kept, ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> firstStrides, ReadOnlySpan<nint> secondStrides,
-            ReadOnlySpan<nint> resultStrides, ulong block, int lanes, int elementSize)
+        private void LayOut(int kept, ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> firstStrides, ReadOnlySpan<nint> secondStrides,
+            ReadOnlySpan<nint> resultStrides, ulong block, int lanes)
         {
             // The block's labels, innermost first in the holder's order (their order within a lane index).
-            var holderStrides = BlockIn switch { Holder.Result => resultStrides, Holder.First => firstStrides, _ => secondStrides };
+            var holderStrides = BlockIn switch { LaneBlockHolder.Result => resultStrides, LaneBlockHolder.First => firstStrides, _ => secondStrides };
             Span<int> blockDims = stackalloc int[MaxLanes];
             int count = 0;
             for (nint expected = 1; expected < lanes; expected *= sizes[blockDims[count - 1]])
@@ -218,18 +184,9 @@ namespace EinsumGen.Runtime.Kernels
             sizes.CopyTo(outerSizes);
             for (int i = 0; i < count; i++) outerSizes[blockDims[i]] = 1;
             Outer.Fill(kept, outerSizes, firstStrides, secondStrides, resultStrides);
-            var p = Outer.Problem;
-            long m = p.M, n = p.N, k = p.K;
-
-            // Worth it: expanded vectors reused enough and small enough for L2; summed lanes reduced (a scalar pass over
-            // the vector) only after several multiply-adds into it.
-            var context = KernelContext.For(Path);
-            long expanded = (ExpandFirst ? m * k : 0) + (ExpandSecond ? n * k : 0);
-            if (m * n * k < context.LaneMinReuse * expanded || expanded * lanes * elementSize > context.LaneMaxExpandedBytes) return false;
-            if (Groups < lanes && k < context.LaneMinSummedK) return false;
+            long k = Outer.Problem.K;
             if (ExpandedK.Length < k) ExpandedK = new nint[Math.Max(k, 2L * ExpandedK.Length)];
             for (int i = 0; i < k; i++) ExpandedK[i] = (nint)i * PanelRows * lanes;
-            return true;
         }
 
         private void SetWindow(int operand, nint[] offsets, int lanes)
@@ -288,14 +245,6 @@ namespace EinsumGen.Runtime.Kernels
                 last += (sizes[d] - 1) * strides[d];
             }
             return last + 1;
-        }
-
-        /// <summary>Elements a tensor spans (the product of the sizes of its labels), to prefer streaming the larger operand.</summary>
-        private static long Extent(ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> strides)
-        {
-            long extent = 1;
-            for (int d = 0; d < sizes.Length; d++) if (strides[d] != 0) extent *= sizes[d];
-            return extent;
         }
     }
 }

@@ -95,5 +95,20 @@ namespace EinsumGen.Dispatch
         /// thread (an M or N split) reads more than the partial Cs write.
         /// </summary>
         public int KSplitMinAspect { get; init; } = 4;
+
+        /// <summary>
+        /// The lane-block tier (<see cref="LaneBlockDispatch"/>) leaves a step to the GEMM kernel when its expanded
+        /// operands exceed this many bytes (per batch entry): they should stay in L2.
+        /// </summary>
+        public long LaneMaxExpandedBytes { get; init; } = 512 * 1024;
+
+        /// <summary>Each expanded lane vector must feed at least this many multiply-adds to repay expanding it.</summary>
+        public int LaneMinReuse { get; init; } = 8;
+
+        /// <summary>
+        /// With summed lanes (reduced by shuffles when the result is written), K must be at least this long, so the
+        /// reduction is a small share of the multiply-adds into each vector.
+        /// </summary>
+        public int LaneMinSummedK { get; init; } = 4;
     }
 }

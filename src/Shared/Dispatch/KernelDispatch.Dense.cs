@@ -7,8 +7,8 @@ namespace EinsumGen.Dispatch
         /// <summary>
         /// The kernel of a step whose tensors are dense and row-major over their labels, on one thread with 512-bit vectors:
         /// what the remarks of generated code and <c>EinsumPlan</c> name for a step. <paramref name="right"/> is null for a
-        /// unary step; <paramref name="size"/> gives each label's size ('.' the ellipsis dimensions together). Whether the
-        /// lane-block tier takes the step is decided per call, from the call's strides, and is not named here.
+        /// unary step; <paramref name="size"/> gives each label's size ('.' the ellipsis dimensions together). The lane-block
+        /// tier is named where it takes the step (<see cref="LaneBlockDispatch"/>, the runtime's own decision).
         /// </summary>
         public static KernelChoice ChooseDense(string left, string? right, string result, string summed, Func<char, long> size, int elementSize)
         {
@@ -24,8 +24,10 @@ namespace EinsumGen.Dispatch
                 second[d] = right is null ? 0 : RowMajorStride(right, all[d], size);
                 output[d] = d < result.Length ? RowMajorStride(result, all[d], size) : 0;
             }
-            return ChooseStep(sizes, first, second, output, result.Length, right is not null, accumulate: false, laneBlock: false,
-                elementSize, vectorBytes: 64, quadAvailable: true, threads: 1, DispatchLimits.Measured);
+            var limits = DispatchLimits.Measured;
+            bool laneBlock = right is not null && LaneBlockDispatch.Applies(sizes, first, second, output, result.Length, elementSize, vectorBytes: 64, limits);
+            return ChooseStep(sizes, first, second, output, result.Length, right is not null, accumulate: false, laneBlock,
+                elementSize, vectorBytes: 64, quadAvailable: true, threads: 1, limits);
         }
 
         /// <summary>A kernel's name for a table column, e.g. "packed GEMM" or "direct, along N".</summary>

@@ -12,8 +12,9 @@ namespace EinsumGen.Dispatch
         /// <summary>
         /// The kernel of the step result[kept] = Σ first · second over <paramref name="sizes"/>: the first
         /// <paramref name="kept"/> dimensions index the result, the rest are summed; each tensor's stride per dimension
-        /// (0 where it lacks the label), in elements. <paramref name="laneBlock"/>: whether the lane-block tier planned
-        /// the step (the runtime's <c>LaneBlockPlan</c>; it is tried before the GEMM kernel). <paramref name="vectorBytes"/>:
+        /// (0 where it lacks the label), in elements. <paramref name="laneBlock"/>: whether the lane-block tier takes
+        /// the step (<see cref="LaneBlockDispatch"/>, which the runtime's <c>LaneBlockPlan</c> follows where the tier is
+        /// switched on; it is tried before the GEMM kernel). <paramref name="vectorBytes"/>:
         /// the widest vectors (64, 32, 16; the element size without any); <paramref name="quadAvailable"/>: whether the
         /// quad-broadcast loop exists there; <paramref name="threads"/>: threads a call may use.
         /// </summary>

@@ -160,7 +160,8 @@ namespace EinsumGen.Dispatch
     /// The runtime's GEMM kernel keeps its own copy of these rules, inlined into its hot path over its bound tables (a
     /// call through here measured ~20 ns more per small GEMM); both read the same <see cref="DispatchLimits"/>, and
     /// KernelDispatchTests checks on tuned and random steps that the run takes the kernel, transposition and split named
-    /// here. The step-level rule, <see cref="RunsStrided"/>, the runtime calls directly.
+    /// here. The step-level rule, <see cref="RunsStrided"/>, and the lane-block tier's decision,
+    /// <see cref="LaneBlockDispatch"/>, the runtime calls directly.
     /// </remarks>
     internal static partial class KernelDispatch
     {

@@ -1,6 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using EinsumGen.Planning;
+using EinsumGen.Runtime;
+using EinsumGen.Runtime.Kernels;
 using Xunit;
 
 namespace EinsumGen.Tests.Planning
@@ -29,6 +32,63 @@ namespace EinsumGen.Tests.Planning
             Assert.Equal(8, last.ResultId);
             Assert.Equal(2, last.Operands.Count);
             Assert.Equal("nefgh->nefgh", last.Remaining);
+        }
+
+        [Fact]
+        public void TensorTrainsThirdStepNamesTheKernelTheRuntimeTakes()
+        {
+            // t3[a,b,c,d,e,f,g,h] = Σ_j t1·t2: its 16 contiguous e,f,g,h mix t1's e,f with t2's g,h, so on 512-bit vectors
+            // the runtime takes the lane-block tier for dense views, and the plan's kernel column says so.
+            var step = TensorTrain().Steps.Single(s => s.ResultLabels.Length == 8);
+            Assert.Equal("lane blocks", step.Kernel);
+            Assert.True(RuntimeTakesLaneBlocks(step), "the runtime takes the GEMM kernel for " + step.Einsum);
+        }
+
+        /// <summary>
+        /// Whether the runtime runs a step of the tensor-train plan on the lane-block tier for dense float views on 512-bit
+        /// vectors: on such hardware, a run that never reaches the GEMM kernel (its recorded choice stays empty); elsewhere,
+        /// the tier's plan for Vector512, which decides the same whatever the hardware.
+        /// </summary>
+        private static bool RuntimeTakesLaneBlocks(EinsumPlanStep step)
+        {
+            var size = new Dictionary<char, int>
+            {
+                ['a'] = 8, ['b'] = 8, ['c'] = 8, ['d'] = 8, ['e'] = 2, ['f'] = 2, ['g'] = 2, ['h'] = 2, ['i'] = 8, ['j'] = 8, ['k'] = 8, ['n'] = 256,
+            };
+            var parts = step.Einsum.Split("->");
+            var operands = parts[0].Split(',');
+            string labels = step.ResultLabels + step.SummedLabels;
+            nint[] Strides(string own)
+            {
+                var strides = new nint[labels.Length];
+                nint stride = 1;
+                for (int i = own.Length - 1; i >= 0; i--)
+                {
+                    strides[labels.IndexOf(own[i])] = stride;
+                    stride *= size[own[i]];
+                }
+                return strides;
+            }
+            nint[] sizes = labels.Select(l => (nint)size[l]).ToArray(), first = Strides(operands[0]), second = Strides(operands[1]), result = Strides(parts[1]);
+            int kept = step.ResultLabels.Length;
+            if (ContractionKernel.BestPath != KernelPath.Vector512)
+            {
+                return new LaneBlockPlan().Fill(kept, sizes, first, second, result, sizeof(float), KernelPath.Vector512).Applies;
+            }
+            int Length(string own) => own.Aggregate(1, (p, l) => p * size[l]);
+            float[] a = new float[Length(operands[0])], b = new float[Length(operands[1])], c = new float[Length(parts[1])];
+            var options = KernelOptions.Current;
+            options.RecordChoices = true;
+            try
+            {
+                ContractionKernel.LastRun = null;
+                StepKernel.Contract(kept, sizes, ref a[0], first, ref b[0], second, hasSecond: true, ref c[0], result, accumulate: false);
+                return options.LaneBlocks && ContractionKernel.LastRun is null;
+            }
+            finally
+            {
+                options.RecordChoices = false;
+            }
         }
 
         [Fact]

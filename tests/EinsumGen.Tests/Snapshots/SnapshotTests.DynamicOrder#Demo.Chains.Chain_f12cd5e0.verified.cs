@@ -27,7 +27,7 @@ namespace Demo
         /// 2     8,192          256          Gemm           direct, along N      d[i,l] = Σ_k t1[k,i] · c[k,l]
         /// </code>
         /// <para>Kernels as the runtime picks them for dense views of these sizes on one thread with 512-bit vectors; a call decides again for its
-        /// own strides, vector width and cores, and may run a step on the lane-block tier instead.</para>
+        /// own strides, vector width and cores.</para>
         /// <para>Naive single loop nest: 196,608 FLOPs; planned (optimal): 16,384 FLOPs; speed-up 12x; largest intermediate 256 elements. How each
         /// kernel is chosen, and how to read this plan: docs/plans.md in the EinsumGen repository.</para>
         /// <para>ChainBackward recomputes step 1 (8,192 FLOPs; only what a requested gradient reads), then walks the plan backwards: each step C =

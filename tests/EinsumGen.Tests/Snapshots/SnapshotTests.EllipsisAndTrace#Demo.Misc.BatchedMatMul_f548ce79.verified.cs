@@ -26,7 +26,7 @@ namespace Demo
         /// 1     131,072        4,096        Batched        direct, along N      c[...,i,k] = Σ_j a[...,i,j] · b[...,j,k]
         /// </code>
         /// <para>Kernels as the runtime picks them for dense views of these sizes on one thread with 512-bit vectors; a call decides again for its
-        /// own strides, vector width and cores, and may run a step on the lane-block tier instead.</para>
+        /// own strides, vector width and cores.</para>
         /// <para>Naive single loop nest: 131,072 FLOPs; planned (optimal): 131,072 FLOPs; speed-up 1x; largest intermediate 4,096 elements. How each
         /// kernel is chosen, and how to read this plan: docs/plans.md in the EinsumGen repository.</para>
         /// <para>BatchedMatMulBackward recomputes nothing, then walks the plan backwards: each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L.

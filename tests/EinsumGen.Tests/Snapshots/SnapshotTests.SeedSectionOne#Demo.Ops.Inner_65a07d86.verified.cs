@@ -25,7 +25,7 @@ namespace Demo
         /// 1     32             1            Gemm           direct, dots         result = Σ_n a[n] · b[n]
         /// </code>
         /// <para>Kernels as the runtime picks them for dense views of these sizes on one thread with 512-bit vectors; a call decides again for its
-        /// own strides, vector width and cores, and may run a step on the lane-block tier instead.</para>
+        /// own strides, vector width and cores.</para>
         /// <para>Naive single loop nest: 32 FLOPs; planned (optimal): 32 FLOPs; speed-up 1x; largest intermediate 1 elements. How each kernel is
         /// chosen, and how to read this plan: docs/plans.md in the EinsumGen repository.</para>
         /// <para>InnerBackward recomputes nothing, then walks the plan backwards: each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L. InnerJvp sums

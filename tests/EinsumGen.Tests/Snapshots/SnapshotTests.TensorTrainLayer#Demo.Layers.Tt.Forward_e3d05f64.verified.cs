@@ -27,11 +27,11 @@ namespace Demo
             /// step  FLOPs          result size  kind           kernel               contraction
             /// 1     32,768         2,048        Gemm           packed GEMM          t1[j,a,b,e,f] = Σ_i w1[a,e,i] · w2[b,f,i,j]
             /// 2     32,768         2,048        Gemm           direct, dots         t2[j,c,d,g,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
-            /// 3     1,048,576      65,536       Gemm           packed GEMM          t3[a,b,c,d,e,f,g,h] = Σ_j t1[j,a,b,e,f] · t2[j,c,d,g,h]
+            /// 3     1,048,576      65,536       Gemm           lane blocks          t3[a,b,c,d,e,f,g,h] = Σ_j t1[j,a,b,e,f] · t2[j,c,d,g,h]
             /// 4     33,554,432     4,096        Gemm           direct, quad (Cᵀ)    y[n,e,f,g,h] = Σ_a,b,c,d t3[a,b,c,d,e,f,g,h] · x[n,a,b,c,d]
             /// </code>
             /// <para>Kernels as the runtime picks them for dense views of these sizes on one thread with 512-bit vectors; a call decides again for
-            /// its own strides, vector width and cores, and may run a step on the lane-block tier instead.</para>
+            /// its own strides, vector width and cores.</para>
             /// <para>Naive single loop nest: 42,949,672,960 FLOPs; planned (optimal): 34,668,544 FLOPs; speed-up 1238.9x; largest intermediate 65,536
             /// elements. How each kernel is chosen, and how to read this plan: docs/plans.md in the EinsumGen repository.</para>
             /// <para>ForwardBackward recomputes steps 1–3 (1,114,112 FLOPs; only what a requested gradient reads), then walks the plan backwards:
