@@ -13,6 +13,7 @@ namespace EinsumGen.Tests.Kernels
     /// kernel worker's — and were read after the pool had been released, while that worker might already run the next
     /// call's part and write its own partial over them (wrong sums; had the buffer grown meanwhile, a read of freed memory).
     /// </summary>
+    [Collection(nameof(ThreadPoolCollection))]
     public unsafe class KSplitConcurrencyTests
     {
         private const string MatMul = "mk,kn->mn";

@@ -32,6 +32,7 @@ namespace EinsumGen.Tests.Kernels
     /// contracted index; steps sliced over the cores) and small ones that never split, every result checked. Only one
     /// call at a time holds the pool; the others run whole, so this checks the hand-offs between calls of every kind.
     /// </summary>
+    [Collection(nameof(ThreadPoolCollection))]
     public class KernelThreadsStressTests
     {
         /// <summary>One kind of call: runs it and checks the result against a reference computed before the threads start.</summary>

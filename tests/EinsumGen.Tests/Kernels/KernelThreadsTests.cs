@@ -11,6 +11,7 @@ namespace EinsumGen.Tests.Kernels
     /// The kernel pool (<see cref="KernelThreads"/>) under concurrent callers: every part of a call runs exactly once, for
     /// that call, with that call's part count, whatever other callers do meanwhile; a part's exception reaches its caller.
     /// </summary>
+    [Collection(nameof(ThreadPoolCollection))]
     public unsafe class KernelThreadsTests
     {
         /// <summary>What a counting job writes: one counter per part, and how often it saw a part or part count not its call's.</summary>
