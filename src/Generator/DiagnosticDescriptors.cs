@@ -54,6 +54,8 @@ namespace EinsumGen.Generator
             Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "eg0022");
         public static readonly DiagnosticDescriptor OutParameter = Error("EG0023", "Operand passed as ref or out",
             "Parameter '{0}' is declared ref or out; pass operands and the output by value, in or ref readonly (the output view is written through, never assigned)");
+        public static readonly DiagnosticDescriptor GeneratedNameTaken = Error("EG0025", "Generated member name already taken",
+            "This type already has a member named '{0}', which EinsumGen generates for [Einsum] method '{1}' (its reverse or forward mode); rename one of them");
         public static readonly DiagnosticDescriptor FileLocalType = Error("EG0024", "Einsum method in a file-local type",
             "Type '{0}' is declared 'file', so no other file can complete its partial methods; declare it internal (or wider) to carry [Einsum] methods");
 
@@ -61,7 +63,7 @@ namespace EinsumGen.Generator
             InvalidCharacter, MalformedEllipsis, MultipleArrows, OutputLabelNotInInputs, OutputLabelRepeated, OperandCountMismatch,
             MethodNotStatic, MethodNotPartial, TypeNotPartial, UnsupportedParameterType, MixedElementTypes, OutputParameterExpected,
             ScalarOutputExpected, ScalarParameterWithLabels, TensorForEmptyTerm, SizesMalformed, SizesUnknownLabel, GenericMethod,
-            SpecNotConstant, InternalError, PlannedSpeedup, LargeIntermediate, OutParameter, FileLocalType);
+            SpecNotConstant, InternalError, PlannedSpeedup, LargeIntermediate, OutParameter, FileLocalType, GeneratedNameTaken);
 
         public static DiagnosticDescriptor ById(string id) => s_byId[id];
 

@@ -40,6 +40,7 @@ namespace EinsumGen.Generator
             }
 
             CheckDeclaration(method, syntax, nameLocation, diagnostics);
+            CheckGeneratedNames(method, diagnostics);
 
             if (!EinsumParser.TryParse(spec, out var expression, out var error))
             {
@@ -81,6 +82,23 @@ namespace EinsumGen.Generator
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeNotPartial,
                             LocationInfo.From(declaration.SyntaxTree, declaration.Identifier.Span), type.Name));
                     }
+                }
+            }
+        }
+
+        /// <summary>
+        /// The generated reverse and forward modes are public API named after the method: a member of the containing type
+        /// that already has one of those names would collide inside the generated file (CS0111), so it is an error here,
+        /// on that member.
+        /// </summary>
+        private static void CheckGeneratedNames(IMethodSymbol method, List<DiagnosticInfo> diagnostics)
+        {
+            foreach (string suffix in new[] { "Backward", "Jvp" })
+            {
+                foreach (var member in method.ContainingType.GetMembers(method.Name + suffix))
+                {
+                    var location = LocationInfo.From(member.Locations.FirstOrDefault());
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedNameTaken, location, member.Name, method.Name));
                 }
             }
         }
@@ -184,7 +202,10 @@ namespace EinsumGen.Generator
                 declared.OrderBy(kv => kv.Key).Select(kv => new DeclaredSize(kv.Key, kv.Value)).ToEquatableArray(),
                 operands.ToEquatableArray(),
                 output,
-                syntax.ParameterList.Parameters.Select((p, i) => Declaration(p, parameters[i])).ToEquatableArray());
+                syntax.ParameterList.Parameters.Select((p, i) => Declaration(p, parameters[i])).ToEquatableArray(),
+                method.IsExtensionMethod,
+                method.ContainingType.GetMembers().Select(m => m.Name).Where(n => n != method.Name && n.StartsWith(method.Name, System.StringComparison.Ordinal))
+                    .Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToEquatableArray());
         }
 
         private static bool ByReference(IParameterSymbol p) => p.RefKind is RefKind.In or RefKind.RefReadOnlyParameter;

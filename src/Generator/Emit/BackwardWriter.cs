@@ -21,7 +21,7 @@ namespace EinsumGen.Generator
             parameters.Add(Aliases.EinsumGen + "GradientMode " + names.Mode + " = " + Aliases.EinsumGen + "GradientMode.Overwrite");
 
             w.WriteLine("/// <summary>");
-            w.WriteLine("/// Reverse mode of <see cref=\"" + method.Name + "\"/>: given <paramref name=\"" + names.OutputGradient + "\"/> (the loss's gradient with");
+            w.WriteLine("/// Reverse mode of <see cref=\"" + method.Identifier + "\"/>: given <paramref name=\"" + names.OutputGradient + "\"/> (the loss's gradient with");
             w.WriteLine("/// respect to its result), writes the gradient with respect to each operand whose buffer is not <c>default</c>, with");
             w.WriteLine("/// that operand's shape (one element for a rank-0 operand). <paramref name=\"" + names.Mode + "\"/> overwrites or adds into the buffers.");
             w.WriteLine("/// </summary>");
@@ -47,7 +47,7 @@ namespace EinsumGen.Generator
             if (method.Output is not null) parameters.Add(Aliases.Tensors + "TensorSpan<" + T + "> " + names.OutputTangent);
 
             w.WriteLine("/// <summary>");
-            w.WriteLine("/// Forward mode of <see cref=\"" + method.Name + "\"/>: the directional derivative of its result along the operand tangents,");
+            w.WriteLine("/// Forward mode of <see cref=\"" + method.Identifier + "\"/>: the directional derivative of its result along the operand tangents,");
             w.WriteLine("/// the sum over operands of the einsum with that operand replaced by its tangent. A tangent left <c>default</c> (or 0");
             w.WriteLine("/// for a rank-0 operand) counts as zero.");
             w.WriteLine("/// </summary>");

@@ -51,6 +51,8 @@ namespace EinsumGen.Generator
             w.WriteLine(GeneratedCode);
             string returnType = method.Output is null ? method.ElementType : "void";
             var declarations = method.ParameterDeclarations.Select(Aliases.Declaration).ToList();
+            var signature = new List<string>(declarations);
+            if (method.IsExtension) signature[0] = "this " + signature[0];
             bool dense = plan.RunsWithoutBinding && (method.Output is not null || method.Operands.Any(o => !o.IsScalar));
             if (dense && TakesViewsByValue(method))
             {
@@ -58,7 +60,7 @@ namespace EinsumGen.Generator
                 // three 120-byte TensorSpan structs (~15 ns, a quarter of a 16×16×16 product).
                 string core = names.Core;
                 w.WriteLine("[CompilerServices::MethodImpl(CompilerServices::MethodImplOptions.AggressiveInlining)]");
-                WriteSignature(w, method.Modifiers + " " + returnType + " " + method.Name, declarations,
+                WriteSignature(w, method.Modifiers + " " + returnType + " " + method.Identifier, signature,
                     " => " + core + "(" + string.Join(", ", ParameterNames(method).Select(n => "in " + n)) + ");");
                 w.WriteLineNoTabs(string.Empty);
                 w.WriteLine("/// <summary>The body of <c>" + method.Name + "</c>, taking every view by reference.</summary>");
@@ -67,7 +69,7 @@ namespace EinsumGen.Generator
             }
             else
             {
-                WriteSignature(w, method.Modifiers + " " + returnType + " " + method.Name, declarations, string.Empty);
+                WriteSignature(w, method.Modifiers + " " + returnType + " " + method.Identifier, signature, string.Empty);
             }
             Open(w, null);
             if (!dense)

@@ -24,8 +24,9 @@ namespace EinsumGen.Generator
             Mode = Fresh("mode");
             Views = Fresh("views");
             Result = Fresh("result");
-            Core = method.Name + "Core";
-            Strided = method.Name + "Strided";
+            var members = new HashSet<string>(method.MemberNames);
+            Core = FreshMember(members, method.Name + "Core");
+            Strided = FreshMember(members, method.Name + "Strided");
             ViewsType = method.Name + "Views";
             ProgramType = method.Name + "Program";
         }
@@ -60,6 +61,13 @@ namespace EinsumGen.Generator
 
         /// <summary>Every name taken so far (locals of other writers avoid them).</summary>
         public IEnumerable<string> Taken => _taken;
+
+        /// <summary>A private helper's name that no member of the containing type (nor another helper) has.</summary>
+        private static string FreshMember(HashSet<string> members, string name)
+        {
+            while (!members.Add(name)) name += "_";
+            return name;
+        }
 
         private string Fresh(string name)
         {

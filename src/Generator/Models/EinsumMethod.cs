@@ -6,7 +6,8 @@ namespace EinsumGen.Generator.Models
     /// <summary>
     /// What the generator knows of one [Einsum] method: values only, equal when the method is unchanged. The spec is
     /// parsed once, here: <see cref="Terms"/> and <see cref="OutputTerm"/> are the parsed terms (the output resolved when it
-    /// was implied), <see cref="Declared"/> the parsed <c>Sizes</c>.
+    /// was implied), <see cref="Declared"/> the parsed <c>Sizes</c>. <see cref="MemberNames"/>: the containing type's other
+    /// members whose names start with the method's, which generated helpers must not take.
     /// </summary>
     internal sealed record EinsumMethod(
         HierarchyInfo Hierarchy,
@@ -19,8 +20,14 @@ namespace EinsumGen.Generator.Models
         EquatableArray<DeclaredSize> Declared,
         EquatableArray<OperandParameter> Operands,
         OperandParameter? Output,
-        EquatableArray<string> ParameterDeclarations)
+        EquatableArray<string> ParameterDeclarations,
+        bool IsExtension,
+        EquatableArray<string> MemberNames)
     {
+        /// <summary>The method's name as a C# identifier (a keyword escaped with '@').</summary>
+        public string Identifier =>
+            Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(Name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + Name : Name;
+
         /// <summary>
         /// Unique per method and valid by construction: a readable prefix of safe characters, then a hash of the exact
         /// containing types (generic arity and file-local names included, which the prefix flattens) and of the parameter

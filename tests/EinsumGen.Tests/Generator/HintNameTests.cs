@@ -65,4 +65,49 @@ public class HintNameTests
             public static new partial float Sum(ReadOnlyTensorSpan<float> a);
         }
         """, methods: 1);
+
+    [Fact]
+    public void AKeywordNamedMethodAnExtensionMethodAndANewlineInSizesGetCode() => AssertCompilesClean("""
+        public static partial class Ops
+        {
+            [Einsum("i,i->i")]
+            public static partial void @class(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, TensorSpan<float> c);
+
+            [Einsum("i->")]
+            public static partial float Total(this ReadOnlyTensorSpan<float> a);
+
+            [Einsum("ij,jk->ik", Sizes = "i=2,\nj=3")]
+            public static partial void Product(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, TensorSpan<float> c);
+        }
+        """, methods: 3);
+
+    [Fact]
+    public void UserMethodsNamedLikeTheGeneratedHelpersStayTheUsers() => AssertCompilesClean("""
+        public static partial class Ops
+        {
+            [Einsum("mn,nk->mk", Sizes = "m=4,n=4,k=4")]
+            public static partial void Mul(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, TensorSpan<float> c);
+
+            private static void MulCore(in ReadOnlyTensorSpan<float> a, in ReadOnlyTensorSpan<float> b, in TensorSpan<float> c) { }
+            private static void MulStrided(in ReadOnlyTensorSpan<float> a, in ReadOnlyTensorSpan<float> b, in TensorSpan<float> c) { }
+        }
+        """, methods: 1);
+
+    [Fact]
+    public void AUserMethodNamedLikeTheBackwardIsALocatedError()
+    {
+        var source = Usings + """
+            public static partial class Ops
+            {
+                [Einsum("mn,nk->mk")]
+                public static partial void Mul(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, TensorSpan<float> c);
+
+                public static void MulBackward() { }
+            }
+            """;
+        var result = GeneratorHarness.Run(source);
+        var error = Assert.Single(result.GeneratorDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("EG0025", error.Id);
+        Assert.Equal("MulBackward", source.Substring(error.Location.SourceSpan.Start, error.Location.SourceSpan.Length));
+    }
 }
