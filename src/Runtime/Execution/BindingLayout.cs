@@ -49,6 +49,12 @@ namespace EinsumGen.Runtime
             foreach (var kv in sizes) _size[kv.Key] = kv.Value;
             if (!output.IsBound) throw new InvalidOperationException("The output was not bound.");
             nint[] outLengths = output.LengthsArray(), outStrides = output.StridesArray();
+            if (IsOneElementForRankZero(outLengths))
+            {
+                // A '...' output that comes out rank 0: a one-element view holds it, as EvaluateInto's output does.
+                outLengths = Array.Empty<nint>();
+                outStrides = Array.Empty<nint>();
+            }
             CheckOutput(outLengths);
             CheckDeclaredSizes();
             Steps = program.Steps;
@@ -116,6 +122,13 @@ namespace EinsumGen.Runtime
                 if (_program.Expression.Inputs[i].Labels.Contains(c)) return Name(i);
             }
             return _program.OutputName;
+        }
+
+        /// <summary>Whether the output term has '...', this call makes it rank 0, and the view given holds one element.</summary>
+        private bool IsOneElementForRankZero(nint[] outLengths)
+        {
+            var term = _program.Expression.Output;
+            return term.HasEllipsis && term.Labels.Count == 0 && _ellipsis.Length == 0 && outLengths.Length == 1 && outLengths[0] == 1;
         }
 
         private void CheckOutput(nint[] outLengths)

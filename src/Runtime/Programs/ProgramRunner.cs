@@ -44,6 +44,7 @@ namespace EinsumGen.Runtime
             var binding = EinsumBinding.Rent(program);
             BindOperands<T, TViews>(binding, ref views, substitute: -1);
             var resultGradient = views[n];
+            RequirePresent(program, resultGradient, new ViewName(program, ViewRole.Gradient, -1));
             binding.Output(resultGradient.Lengths, resultGradient.Strides);
             for (int i = 0; i < n; i++)
             {
@@ -117,6 +118,7 @@ namespace EinsumGen.Runtime
             int n = program.OperandCount;
             var result = views[n];
             var resultName = new ViewName(program, ViewRole.Tangent, -1);
+            RequirePresent(program, result, resultName);
             CheckWritten(result, resultName);
             for (int i = 0; i < n; i++)
             {
@@ -151,6 +153,7 @@ namespace EinsumGen.Runtime
             var binding = EinsumBinding.Rent(program);
             BindOperands<T, TViews>(binding, ref views, substitute);
             var result = views[n];
+            RequirePresent(program, result, new ViewName(program, ViewRole.Output, -1));
             binding.Output(result.Lengths, result.Strides);
             binding.Complete();
             if (check)
@@ -205,6 +208,14 @@ namespace EinsumGen.Runtime
 
         private static ref T Intermediate<T>(EinsumBinding binding, int step, bool gradient) =>
             ref MemoryMarshal.GetArrayDataReference(binding.Intermediate<T>(step, gradient));
+
+        /// <summary>The result's view (the output, its gradient or its tangent) must be given: a <c>default</c> one has nowhere to go.</summary>
+        private static void RequirePresent<T>(EinsumProgram program, EinsumView<T> view, ViewName name)
+        {
+            if (view.IsPresent) return;
+            string text = name.ToString();
+            throw new ArgumentException($"'{text}' is a default (empty) view; '{program.Spec}' needs a tensor there.", text);
+        }
 
         /// <summary>
         /// A written view must not repeat an element (a stride of 0 along a dimension longer than 1): each would be written

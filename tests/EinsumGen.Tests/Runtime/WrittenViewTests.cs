@@ -14,6 +14,9 @@ public static partial class WrittenViewMethods
 
     [Einsum("...,...->...")]
     public static partial void Multiply(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, TensorSpan<float> c);
+
+    [Einsum("ij...,ij...->...")]
+    public static partial void Inner(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, TensorSpan<float> c);
 }
 
 /// <summary>
@@ -110,5 +113,32 @@ public class WrittenViewTests
         ex = Assert.ThrowsAny<ArgumentException>(() => WrittenViewMethods.Multiply(default,
             new ReadOnlyTensorSpan<float>(Filled(4), [4]), new TensorSpan<float>(c, [4])));
         Assert.Equal("a", ex.ParamName);
+    }
+
+    [Fact]
+    public void ARankZeroEllipsisResultLandsInAOneElementView()
+    {
+        var a = Filled(6);
+        var b = Filled(6, 2);
+        var c = new float[1];
+        WrittenViewMethods.Inner(new ReadOnlyTensorSpan<float>(a, [2, 3]), new ReadOnlyTensorSpan<float>(b, [2, 3]), new TensorSpan<float>(c, [1]));
+        float expected = 0;
+        for (int i = 0; i < 6; i++) expected += a[i] * b[i];
+        Assert.Equal(expected, c[0]);
+
+        var ex = Assert.ThrowsAny<ArgumentException>(() =>
+            WrittenViewMethods.Inner(new ReadOnlyTensorSpan<float>(a, [2, 3]), new ReadOnlyTensorSpan<float>(b, [2, 3]), default));
+        Assert.Equal("c", ex.ParamName);
+        ex = Assert.ThrowsAny<ArgumentException>(() => WrittenViewMethods.InnerJvp(new ReadOnlyTensorSpan<float>(a, [2, 3]),
+            new ReadOnlyTensorSpan<float>(b, [2, 3]), default, default, default));
+        Assert.Equal("tangent of c", ex.ParamName);
+        ex = Assert.ThrowsAny<ArgumentException>(() => WrittenViewMethods.InnerBackward(new ReadOnlyTensorSpan<float>(a, [2, 3]),
+            new ReadOnlyTensorSpan<float>(b, [2, 3]), default, new TensorSpan<float>(new float[6], [2, 3]), default));
+        Assert.Equal("gradient of c", ex.ParamName);
+
+        // With a batch dimension the result has rank 1 and a one-element view of it is an ordinary output.
+        var batched = new float[2];
+        WrittenViewMethods.Inner(new ReadOnlyTensorSpan<float>(a, [1, 3, 2]), new ReadOnlyTensorSpan<float>(b, [1, 3, 2]), new TensorSpan<float>(batched, [2]));
+        Assert.Equal(a[0] * b[0] + a[2] * b[2] + a[4] * b[4], batched[0]);
     }
 }
