@@ -144,7 +144,7 @@ namespace EinsumGen.Generator
                 bool returnsElement = method.ReturnType.ToDisplayString() == element;
                 if (!returnsElement || kinds.Contains(ParameterKind.Tensor))
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ScalarOutputExpected, nameLocation, spec, method.Name, element ?? "float"));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ScalarOutputExpected, nameLocation, SpecQuote.Of(spec), method.Name, element ?? "float"));
                     return null;
                 }
             }
@@ -155,7 +155,7 @@ namespace EinsumGen.Generator
                 if (!method.ReturnsVoid || !lastIsOutput || misplaced >= 0)
                 {
                     var at = misplaced >= 0 ? LocationInfo.From(parameters[misplaced].Locations.FirstOrDefault()) ?? nameLocation : nameLocation;
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputParameterExpected, at, spec, method.Name));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputParameterExpected, at, SpecQuote.Of(spec), method.Name));
                     return null;
                 }
                 operandCount--;
@@ -165,7 +165,7 @@ namespace EinsumGen.Generator
             if (operandCount != expression.Inputs.Count)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OperandCountMismatch, specLocator.Whole(),
-                    spec, expression.Inputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), method.Name,
+                    SpecQuote.Of(spec), expression.Inputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), method.Name,
                     operandCount.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 return null;
             }
@@ -250,7 +250,7 @@ namespace EinsumGen.Generator
             {
                 if (all.IndexOf(label) >= 0) continue;
                 int at = IndexOfLabel(sizes, label);
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizesUnknownLabel, locator.At(at, 1), label.ToString(), expression.Text));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizesUnknownLabel, locator.At(at, 1), label.ToString(), SpecQuote.Of(expression.Text)));
             }
         }
 

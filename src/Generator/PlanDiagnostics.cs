@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using EinsumGen.Generator.Models;
+using EinsumGen.Notation;
 
 namespace EinsumGen.Generator
 {
@@ -17,7 +18,7 @@ namespace EinsumGen.Generator
             var steps = plan.Steps;
             if (method.Terms.Count >= 3 && plan.TotalFlops > 0 && plan.NaiveFlops >= 10 * plan.TotalFlops)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PlannedSpeedup, location, method.Spec,
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PlannedSpeedup, location, SpecQuote.Of(method.Spec),
                     Invariant(steps.Count), Invariant(plan.TotalFlops), Invariant(plan.NaiveFlops),
                     ((double)plan.NaiveFlops / plan.TotalFlops).ToString("0", CultureInfo.InvariantCulture)));
             }
@@ -27,7 +28,7 @@ namespace EinsumGen.Generator
                 var step = steps[k];
                 if (!step.ResultLabels.All(declared.Contains) || step.ResultSize <= IntermediateLimit) continue;
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LargeIntermediate, location,
-                    Invariant(k + 1), method.Spec, Invariant(step.ResultSize), Invariant(IntermediateLimit)));
+                    Invariant(k + 1), SpecQuote.Of(method.Spec), Invariant(step.ResultSize), Invariant(IntermediateLimit)));
             }
         }
 

@@ -147,7 +147,7 @@ namespace EinsumGen
             var expression = EinsumParser.Parse(spec);
             if (operands.Length != expression.Inputs.Count)
             {
-                throw new ArgumentException($"'{spec}' has {expression.Inputs.Count} operand term(s), but {operands.Length} operand(s) were given.", nameof(operands));
+                throw new ArgumentException($"'{SpecQuote.Of(spec)}' has {expression.Inputs.Count} operand term(s), but {operands.Length} operand(s) were given.", nameof(operands));
             }
             var shapes = new List<long[]?>();
             for (int i = 0; i < operands.Length; i++)
@@ -182,7 +182,7 @@ namespace EinsumGen
             if (scalar ? given.FlattenedLength != 1 : !given.Lengths.SequenceEqual(expected))
             {
                 throw new ArgumentException(
-                    $"The {what} has shape [{string.Join(", ", given.Lengths.ToArray())}], but '{spec}' produces [{string.Join(", ", expected)}] for these operands.",
+                    $"The {what} has shape [{string.Join(", ", given.Lengths.ToArray())}], but '{SpecQuote.Of(spec)}' produces [{string.Join(", ", expected)}] for these operands.",
                     parameter);
             }
             return scalar;

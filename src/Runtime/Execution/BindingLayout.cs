@@ -140,7 +140,7 @@ namespace EinsumGen.Runtime
             int expected = term.Labels.Count + (term.HasEllipsis ? _ellipsis.Length : 0);
             if (rank != expected)
             {
-                throw new ArgumentException($"Output '{name}' has rank {rank}, but '{_program.Spec}' produces rank {expected}.", name);
+                throw new ArgumentException($"Output '{name}' has rank {rank}, but '{SpecQuote.Of(_program.Spec)}' produces rank {expected}.", name);
             }
             for (int k = 0; k < term.Labels.Count; k++)
             {
@@ -201,7 +201,7 @@ namespace EinsumGen.Runtime
             var sizes = string.Join(", ", dims.Select(key => (key < EllipsisKey ? ((char)key).ToString() : "...") + "=" + SizeOf(key).ToString(CultureInfo.InvariantCulture)));
             string count = elements == long.MaxValue ? "more than 2^63" : elements.ToString("N0", CultureInfo.InvariantCulture);
             return new ArgumentException(
-                $"'{_program.Spec}': step {step + 1} of the plan makes an intermediate of {count} elements ({sizes}), more than an array can hold " +
+                $"'{SpecQuote.Of(_program.Spec)}': step {step + 1} of the plan makes an intermediate of {count} elements ({sizes}), more than an array can hold " +
                 $"({Array.MaxLength.ToString("N0", CultureInfo.InvariantCulture)}); these sizes need a smaller contraction.", _program.OperandNames.Length > 0 ? _program.OperandNames[0] : _program.OutputName);
         }
 

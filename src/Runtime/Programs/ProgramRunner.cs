@@ -5,6 +5,8 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
+using EinsumGen.Notation;
+
 namespace EinsumGen.Runtime
 {
     /// <summary>
@@ -181,7 +183,7 @@ namespace EinsumGen.Runtime
                 var view = views[i == substitute ? n + 1 + i : i];
                 if (!view.IsPresent)
                 {
-                    throw new ArgumentException($"Operand '{program.OperandNames[i]}' is a default (empty) view; '{program.Spec}' needs a tensor there.",
+                    throw new ArgumentException($"Operand '{program.OperandNames[i]}' is a default (empty) view; '{SpecQuote.Of(program.Spec)}' needs a tensor there.",
                         program.OperandNames[i]);
                 }
                 binding.Operand(i, view.Lengths, view.Strides);
@@ -214,7 +216,7 @@ namespace EinsumGen.Runtime
         {
             if (view.IsPresent) return;
             string text = name.ToString();
-            throw new ArgumentException($"'{text}' is a default (empty) view; '{program.Spec}' needs a tensor there.", text);
+            throw new ArgumentException($"'{text}' is a default (empty) view; '{SpecQuote.Of(program.Spec)}' needs a tensor there.", text);
         }
 
         /// <summary>

@@ -84,7 +84,7 @@ namespace EinsumGen.Notation
         {
             if (TryParse(text, out var expression, out var error)) return expression!;
             throw new System.ArgumentException(
-                "Invalid einsum spec '" + text + "': " + error!.Message + " (at character " + error.Start.ToString(CultureInfo.InvariantCulture) + ").",
+                "Invalid einsum spec '" + SpecQuote.Around(text, error!.Start) + "': " + error!.Message + " (at character " + error.Start.ToString(CultureInfo.InvariantCulture) + ").",
                 "spec");
         }
 

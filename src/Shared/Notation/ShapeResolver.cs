@@ -32,7 +32,7 @@ namespace EinsumGen.Notation
             if (shapes == null) throw new ArgumentNullException(nameof(shapes));
             if (shapes.Count != e.Inputs.Count)
             {
-                throw new ArgumentException("'" + e.Text + "' has " + Str(e.Inputs.Count) + " operand term(s), but " + Str(shapes.Count) + " shape(s) were given.", nameof(shapes));
+                throw new ArgumentException("'" + SpecQuote.Of(e.Text) + "' has " + Str(e.Inputs.Count) + " operand term(s), but " + Str(shapes.Count) + " shape(s) were given.", nameof(shapes));
             }
 
             ellipsisRank = 0;
@@ -113,7 +113,7 @@ namespace EinsumGen.Notation
         {
             if (ellipsisRank == 0 || e.Output.HasEllipsis) return;
             throw new ArgumentException("The operands' '...' covers " + Str(ellipsisRank) + " dimension(s), but the output term '" + e.Output +
-                "' of '" + e.Text + "' has no '...' to receive them.", paramName);
+                "' of '" + SpecQuote.Of(e.Text) + "' has no '...' to receive them.", paramName);
         }
 
         private static string Str(long v) => v.ToString(CultureInfo.InvariantCulture);
