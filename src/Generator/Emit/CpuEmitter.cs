@@ -99,7 +99,7 @@ namespace EinsumGen.Generator
         {
             var slots = method.Operands.Select(o => o.IsScalar ? ScalarView(o) : "new(in " + o.Name + ")").ToList();
             WriteRun(w, method, names, slots, method.Output is null ? null : "new(in " + method.Output.Name + ")",
-                new string[0], "Forward", string.Empty);
+                System.Array.Empty<string>(), "Forward", string.Empty);
         }
 
         /// <summary>

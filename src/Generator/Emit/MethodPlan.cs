@@ -138,14 +138,8 @@ namespace EinsumGen.Generator
         /// </summary>
         public long DenseStride(int tensor, char label)
         {
-            var labels = tensor < OperandCount || tensor == OutputId ? Term(tensor).Labels : (IReadOnlyList<char>)LabelsOf(tensor).ToList();
-            long stride = 1, sum = 0;
-            for (int d = labels.Count - 1; d >= 0; d--)
-            {
-                if (labels[d] == label) sum += stride;
-                stride *= Sizes[labels[d]];
-            }
-            return sum;
+            string labels = tensor < OperandCount || tensor == OutputId ? new string(Term(tensor).Labels.ToArray()) : LabelsOf(tensor);
+            return KernelDispatch.RowMajorStride(labels, label, c => Sizes[c]);
         }
 
         /// <summary>

@@ -69,9 +69,9 @@ namespace EinsumGen.Runtime
                 var gradient = views[n + 1 + i];
                 if (!gradient.IsPresent) continue;
                 var name = new ViewName(program, ViewRole.Gradient, i);
-                CheckWritten(gradient, name);
-                for (int j = 0; j < n; j++) CheckApart(gradient, views[j], name, new ViewName(program, ViewRole.Operand, j));
-                CheckApart(gradient, resultGradient, name, new ViewName(program, ViewRole.Gradient, -1));
+                long extent = CheckWritten(gradient, name);
+                for (int j = 0; j < n; j++) CheckApart(gradient, extent, views[j], name, new ViewName(program, ViewRole.Operand, j));
+                CheckApart(gradient, extent, resultGradient, name, new ViewName(program, ViewRole.Gradient, -1));
             }
             bool accumulate = mode == GradientMode.Accumulate;
             for (int i = 0; i < n && !accumulate; i++)
@@ -121,7 +121,7 @@ namespace EinsumGen.Runtime
             var result = views[n];
             var resultName = new ViewName(program, ViewRole.Tangent, -1);
             RequirePresent(program, result, resultName);
-            CheckWritten(result, resultName);
+            long extent = CheckWritten(result, resultName);
             for (int i = 0; i < n; i++)
             {
                 var tangent = views[n + 1 + i];
@@ -129,8 +129,8 @@ namespace EinsumGen.Runtime
                 {
                     EinsumChecks.SameShape(tangent.Lengths, views[i].Lengths, new ViewName(program, ViewRole.Tangent, i), new ViewName(program, ViewRole.Operand, i));
                 }
-                CheckApart(result, views[i], resultName, new ViewName(program, ViewRole.Operand, i));
-                CheckApart(result, tangent, resultName, new ViewName(program, ViewRole.Tangent, i));
+                CheckApart(result, extent, views[i], resultName, new ViewName(program, ViewRole.Operand, i));
+                CheckApart(result, extent, tangent, resultName, new ViewName(program, ViewRole.Tangent, i));
             }
             bool written = false;
             for (int i = 0; i < n; i++)
@@ -160,8 +160,9 @@ namespace EinsumGen.Runtime
             binding.Complete();
             if (check)
             {
-                CheckWritten(result, new ViewName(program, ViewRole.Output, -1));
-                for (int i = 0; i < n; i++) CheckApart(result, views[i], new ViewName(program, ViewRole.Output, -1), new ViewName(program, ViewRole.Operand, i));
+                var name = new ViewName(program, ViewRole.Output, -1);
+                long extent = CheckWritten(result, name);
+                for (int i = 0; i < n; i++) CheckApart(result, extent, views[i], name, new ViewName(program, ViewRole.Operand, i));
             }
             int last = binding.StepCount - 1;
             for (int k = 0; k <= last; k++)
@@ -221,11 +222,12 @@ namespace EinsumGen.Runtime
 
         /// <summary>
         /// A written view must not repeat an element (a stride of 0 along a dimension longer than 1): each would be written
-        /// many times, and only the last write would stay.
+        /// many times, and only the last write would stay. Returns the view's extent, for the overlap checks that follow.
         /// </summary>
-        private static void CheckWritten<T>(EinsumView<T> view, ViewName name)
+        private static long CheckWritten<T>(EinsumView<T> view, ViewName name)
         {
-            if (view.Extent == 0) return;
+            long extent = view.Extent;
+            if (extent == 0) return 0;
             for (int d = 0; d < view.Lengths.Length; d++)
             {
                 if (view.Strides[d] != 0 || view.Lengths[d] <= 1) continue;
@@ -234,13 +236,17 @@ namespace EinsumGen.Runtime
                     $"'{text}' is written, but its dimension {d} (length {view.Lengths[d]}) has stride 0, so its elements alias each other; pass a view " +
                     "whose elements are distinct.", text);
             }
+            return extent;
         }
 
-        /// <summary>Throws when <paramref name="written"/> shares memory with <paramref name="read"/> (absent views share none).</summary>
-        private static void CheckApart<T>(EinsumView<T> written, EinsumView<T> read, ViewName writtenName, ViewName readName)
+        /// <summary>
+        /// Throws when <paramref name="written"/> (<paramref name="writtenExtent"/> elements from its first) shares memory
+        /// with <paramref name="read"/> (absent views share none).
+        /// </summary>
+        private static void CheckApart<T>(EinsumView<T> written, long writtenExtent, EinsumView<T> read, ViewName writtenName, ViewName readName)
         {
             if (!written.IsPresent || !read.IsPresent) return;
-            if (Overlap.Overlaps(in written.Data, written.Extent, in read.Data, read.Extent)) throw Overlap.Error(writtenName.ToString(), readName.ToString());
+            if (Overlap.Overlaps(in written.Data, writtenExtent, in read.Data, read.Extent)) throw Overlap.Error(writtenName.ToString(), readName.ToString());
         }
 
         /// <summary>Zeroes every element of a view (a value: itself).</summary>

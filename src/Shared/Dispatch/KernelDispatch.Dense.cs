@@ -43,7 +43,11 @@ namespace EinsumGen.Dispatch
             _ => "direct, scalar",
         }) + (choice.Transposed ? " (Cᵀ)" : string.Empty);
 
-        private static long RowMajorStride(string labels, char label, Func<char, long> size)
+        /// <summary>
+        /// The stride of <paramref name="label"/> in a dense row-major tensor over <paramref name="labels"/> (a repeated label
+        /// adds its dimensions' strides, the diagonal; 0 where the label is absent).
+        /// </summary>
+        public static long RowMajorStride(string labels, char label, Func<char, long> size)
         {
             long stride = 1, sum = 0;
             for (int d = labels.Length - 1; d >= 0; d--)

@@ -98,17 +98,7 @@ namespace EinsumGen.Tests.Kernels
             var parts = spec.Split("->");
             var operands = parts[0].Split(',');
             string labels = new string(parts[1].Concat(parts[0].Where(char.IsLetter)).Distinct().ToArray());
-            long[] Strides(string own)
-            {
-                var strides = new long[labels.Length];
-                long stride = 1;
-                for (int i = own.Length - 1; i >= 0; i--)
-                {
-                    strides[labels.IndexOf(own[i])] = stride;
-                    stride *= size[own[i]];
-                }
-                return strides;
-            }
+            long[] Strides(string own) => labels.Select(l => KernelDispatch.RowMajorStride(own, l, c => size[c])).ToArray();
             return new Step($"{spec} ({sizeText})", labels.Select(l => size[l]).ToArray(), Strides(operands[0]), Strides(operands[1]),
                 Strides(parts[1]), parts[1].Length);
         }

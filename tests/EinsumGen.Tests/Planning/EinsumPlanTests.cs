@@ -4,6 +4,7 @@ using System.Linq;
 using EinsumGen.Planning;
 using EinsumGen.Runtime;
 using EinsumGen.Runtime.Kernels;
+using EinsumGen.Dispatch;
 using Xunit;
 
 namespace EinsumGen.Tests.Planning
@@ -58,17 +59,7 @@ namespace EinsumGen.Tests.Planning
             var parts = step.Einsum.Split("->");
             var operands = parts[0].Split(',');
             string labels = step.ResultLabels + step.SummedLabels;
-            nint[] Strides(string own)
-            {
-                var strides = new nint[labels.Length];
-                nint stride = 1;
-                for (int i = own.Length - 1; i >= 0; i--)
-                {
-                    strides[labels.IndexOf(own[i])] = stride;
-                    stride *= size[own[i]];
-                }
-                return strides;
-            }
+            nint[] Strides(string own) => labels.Select(l => (nint)KernelDispatch.RowMajorStride(own, l, c => size[c])).ToArray();
             nint[] sizes = labels.Select(l => (nint)size[l]).ToArray(), first = Strides(operands[0]), second = Strides(operands[1]), result = Strides(parts[1]);
             int kept = step.ResultLabels.Length;
             if (ContractionKernel.BestPath != KernelPath.Vector512)
