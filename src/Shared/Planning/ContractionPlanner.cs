@@ -31,19 +31,23 @@ namespace EinsumGen.Planning
             var right = new List<int>();
             string name;
             var space = LabelSpace.TryCreate(ops, output, sizes);
-            if (options.Strategy == PlanStrategy.LeftToRight)
+            if (space == null)
+            {
+                GenericGreedy.Run(ops, output, sizes, left, right);
+                name = "greedy (over 64 label groups, memory limit ignored)";
+            }
+            else if (options.Strategy == PlanStrategy.LeftToRight)
             {
                 for (int k = 0; k < n - 1; k++)
                 {
                     left.Add(k == 0 ? 0 : n + k - 1);
                     right.Add(k + 1);
                 }
+                var chain = MaskPlan.Evaluate(space.Operands, space.Output, space, left, right);
+                var reduced = new LeafReductions(space.Operands, space.Output, space, long.MaxValue).Apply(chain, space);
+                left = reduced.Left;
+                right = reduced.Right;
                 name = "left-to-right";
-            }
-            else if (space == null)
-            {
-                GenericGreedy.Run(ops, output, sizes, left, right);
-                name = "greedy (over 64 label groups, memory limit ignored)";
             }
             else
             {
@@ -60,29 +64,67 @@ namespace EinsumGen.Planning
             return PathBuilder.Pairwise(ops, output, sizes, left, right, naive, name);
         }
 
+        /// <summary>
+        /// The best order the strategy finds, single-operand reductions included (<see cref="LeafReductions"/>): the exact
+        /// search weighs them in every split; the others search both the operands as given and the operands reduced, then
+        /// reduce each operand where that lowers the cost of the step that reads it, and keep the cheaper.
+        /// </summary>
         private static MaskPlan? Search(LabelSpace space, PlanStrategy strategy, long limit, out string name)
         {
             int n = space.Operands.Length;
+            var reductions = new LeafReductions(space.Operands, space.Output, space, limit);
             switch (strategy)
             {
                 case PlanStrategy.Greedy:
                     name = "greedy";
-                    return GreedyOptimizer.Run(space.Operands, space.Output, space, limit);
+                    return BothWays(space, reductions, ops => GreedyOptimizer.Run(ops, space.Output, space, limit));
                 case PlanStrategy.Hybrid:
-                    return Hybrid(space, limit, out name);
+                    return Hybrid(space, reductions, limit, out name);
                 default:
                     int exact = strategy == PlanStrategy.Optimal ? SubsetOptimizer.MaxPieces : AutoExactLimit;
-                    if (n > exact) return Hybrid(space, limit, out name);
+                    if (n > exact) return Hybrid(space, reductions, limit, out name);
                     name = "optimal";
-                    return SubsetOptimizer.Solve(space.Operands, space.Output, space, limit, rootExempt: true, allowOuter: true);
+                    var plan = SubsetOptimizer.Solve(space.Operands, space.Output, space, limit, rootExempt: true, allowOuter: true,
+                        reductions.Any ? reductions : null);
+                    return plan == null ? null : reductions.Apply(plan, space);
             }
         }
 
-        private static MaskPlan? Hybrid(LabelSpace space, long limit, out string name)
+        private static MaskPlan? Hybrid(LabelSpace space, LeafReductions reductions, long limit, out string name)
         {
-            var plan = HybridSearch.Run(space, limit, out string source);
-            name = "hybrid (" + source + ")";
+            string source = "hybrid", reducedSource = "hybrid";
+            var plan = BothWays(space, reductions, ops =>
+            {
+                bool asGiven = ReferenceEquals(ops, space.Operands);
+                var found = HybridSearch.Run(space, ops, limit, out string s);
+                if (asGiven) source = s;
+                else reducedSource = s;
+                return found;
+            }, out bool fromReduced);
+            name = "hybrid (" + (fromReduced ? reducedSource + ", on summed operands" : source) + ")";
             return plan;
+        }
+
+        private static MaskPlan? BothWays(LabelSpace space, LeafReductions reductions, Func<ulong[], MaskPlan?> search) =>
+            BothWays(space, reductions, search, out _);
+
+        /// <summary>
+        /// Runs <paramref name="search"/> on the operands as given and, when some can be reduced, on the reduced operands
+        /// too (a tree over them is a tree over the operands with the same intermediates); each tree gets its reductions,
+        /// and the cheaper wins.
+        /// </summary>
+        private static MaskPlan? BothWays(LabelSpace space, LeafReductions reductions, Func<ulong[], MaskPlan?> search, out bool fromReduced)
+        {
+            fromReduced = false;
+            var plain = search(space.Operands);
+            var best = plain == null ? null : reductions.Apply(plain, space);
+            if (!reductions.Any) return best;
+            var tree = search(reductions.Reduced);
+            if (tree == null) return best;
+            var candidate = reductions.Apply(MaskPlan.Evaluate(space.Operands, space.Output, space, tree.Left, tree.Right), space);
+            if (!candidate.IsBetterThan(best)) return best;
+            fromReduced = true;
+            return candidate;
         }
 
         /// <summary>One loop nest over every label: all sizes times (max(1, n-1) + 1 if any label is summed).</summary>

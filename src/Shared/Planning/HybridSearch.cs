@@ -14,9 +14,12 @@ namespace EinsumGen.Planning
         private const int MaxConnectedPairs = 400000;
         private const int Refined = 3;
 
-        public static MaskPlan? Run(LabelSpace space, long limit, out string source)
+        /// <param name="space">The label sizes.</param>
+        /// <param name="ops">The leaves' masks: the operands, or the operands with their single labels summed.</param>
+        /// <param name="limit">Largest intermediate allowed.</param>
+        /// <param name="source">Which candidate won, for reports.</param>
+        public static MaskPlan? Run(LabelSpace space, ulong[] ops, long limit, out string source)
         {
-            ulong[] ops = space.Operands;
             ulong output = space.Output;
             int n = ops.Length;
             var pool = new List<KeyValuePair<string, MaskPlan>>();

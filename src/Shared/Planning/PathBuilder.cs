@@ -14,11 +14,14 @@ namespace EinsumGen.Planning
             string summed = Without(input, output);
             long flops = Product(input, sizes);
             if (summed.Length > 0) flops = Saturating.Mul(flops, 2);
-            EinsumStepKind kind = summed.Length > 0 ? EinsumStepKind.Reduction : input == output ? EinsumStepKind.Elementwise : EinsumStepKind.Transpose;
-            var step = new ContractionStep(0, -1, output, summed, flops, Product(output, sizes), kind);
+            var step = new ContractionStep(0, -1, output, summed, flops, Product(output, sizes), UnaryKind(input, output, summed.Length > 0));
             return new ContractionPath(new[] { step }, naive, strategy);
         }
 
+        /// <summary>
+        /// The steps of an order: <paramref name="left"/>[k] with <paramref name="right"/>[k], or, where that is -1, a unary
+        /// step that sums the labels of <paramref name="left"/>[k] that nothing after it needs.
+        /// </summary>
         public static ContractionPath Pairwise(IReadOnlyList<string> inputs, string output, IReadOnlyDictionary<char, long> sizes,
             IReadOnlyList<int> left, IReadOnlyList<int> right, long naive, string strategy)
         {
@@ -28,7 +31,8 @@ namespace EinsumGen.Planning
             var steps = new List<ContractionStep>(left.Count);
             for (int k = 0; k < left.Count; k++)
             {
-                string a = tensors[left[k]], b = tensors[right[k]];
+                bool unary = right[k] < 0;
+                string a = tensors[left[k]], b = unary ? string.Empty : tensors[right[k]];
                 Count(live, a, -1);
                 Count(live, b, -1);
                 bool last = k == left.Count - 1;
@@ -56,13 +60,17 @@ namespace EinsumGen.Planning
 
                 long flops = Product(a + Without(b, a), sizes);
                 if (summed.Length > 0) flops = Saturating.Mul(flops, 2);
-                EinsumStepKind kind = sharedSum ? (batch.Length > 0 ? EinsumStepKind.Batched : EinsumStepKind.Gemm)
+                EinsumStepKind kind = unary ? UnaryKind(a, result, summed.Length > 0)
+                    : sharedSum ? (batch.Length > 0 ? EinsumStepKind.Batched : EinsumStepKind.Gemm)
                     : sharedAny ? EinsumStepKind.Elementwise : EinsumStepKind.OuterProduct;
                 steps.Add(new ContractionStep(left[k], right[k], result, summed.ToString(), flops, Product(result, sizes), kind));
             }
             LayOutIntermediates(inputs, steps);
             return new ContractionPath(steps, naive, strategy);
         }
+
+        private static EinsumStepKind UnaryKind(string input, string result, bool sums) =>
+            sums ? EinsumStepKind.Reduction : input == result ? EinsumStepKind.Elementwise : EinsumStepKind.Transpose;
 
         /// <summary>
         /// Orders each intermediate's labels for the step that reads it: labels kept in both of that step's operands (batch)

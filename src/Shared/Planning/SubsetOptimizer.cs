@@ -15,8 +15,13 @@ namespace EinsumGen.Planning
         /// <param name="limit">Largest size allowed for a step result.</param>
         /// <param name="rootExempt">True when the root's result is the einsum output, which the limit does not bind.</param>
         /// <param name="allowOuter">False to forbid steps whose operands share no label.</param>
+        /// <param name="reductions">
+        /// When the pieces are the operands: their single-operand reductions, each chosen where it lowers the cost of the
+        /// step that reads the operand (the returned tree is pairwise; <see cref="LeafReductions.Apply"/> adds the unary steps).
+        /// </param>
         /// <returns>The best plan over the pieces, or null when none respects the limit.</returns>
-        public static MaskPlan? Solve(ulong[] pieces, ulong outside, LabelSpace space, long limit, bool rootExempt, bool allowOuter)
+        public static MaskPlan? Solve(ulong[] pieces, ulong outside, LabelSpace space, long limit, bool rootExempt, bool allowOuter,
+            LeafReductions? reductions = null)
         {
             int m = pieces.Length;
             int full = (1 << m) - 1;
@@ -57,7 +62,9 @@ namespace EinsumGen.Planning
                     long baseCost = Saturating.Add(ca, cb);
                     if (baseCost > best) continue;
                     if (!allowOuter && (labels[a] & labels[b]) == 0) continue;
-                    long total = Saturating.Add(baseCost, space.PairFlops(keep[a], keep[b], keep[s]));
+                    long pair = reductions == null ? space.PairFlops(keep[a], keep[b], keep[s])
+                        : reductions.PairCost(Leaf(a), keep[a], Leaf(b), keep[b], keep[s], space, out _, out _);
+                    long total = Saturating.Add(baseCost, pair);
                     long big = largest[a] > largest[b] ? largest[a] : largest[b];
                     if (size[s] > big) big = size[s];
                     if (!found || total < best || (total == best && big < bestLargest))
@@ -80,6 +87,9 @@ namespace EinsumGen.Planning
             Build(full, plan, split, keep, size, space);
             return plan;
         }
+
+        /// <summary>The piece a one-piece set holds, or -1 for a larger set.</summary>
+        private static int Leaf(int set) => (set & (set - 1)) == 0 ? Bits.Lowest((ulong)set) : -1;
 
         private static int Build(int s, MaskPlan plan, int[] split, ulong[] keep, long[] size, LabelSpace space)
         {

@@ -13,6 +13,18 @@ namespace EinsumGen.Runtime
     /// <param name="SummedLabels">The labels the step sums away.</param>
     readonly partial record struct ProgramStep(int Left, int Right, string ResultLabels, string SummedLabels)
     {
+        /// <summary>
+        /// A unary step: result[<paramref name="resultLabels"/>] = Σ_<paramref name="summedLabels"/> of tensor
+        /// <paramref name="operand"/> alone (a single-operand einsum, or labels summed out of one operand before it meets another).
+        /// </summary>
+        /// <param name="operand">The tensor the step reads.</param>
+        /// <param name="resultLabels">The result's labels in layout order.</param>
+        /// <param name="summedLabels">The labels the step sums away.</param>
+        public ProgramStep(int operand, string resultLabels, string summedLabels)
+            : this(operand, -1, resultLabels, summedLabels)
+        {
+        }
+
         /// <summary>The program's view of a planner step.</summary>
         internal static ProgramStep From(ContractionStep step) => new ProgramStep(step.Left, step.Right, step.ResultLabels, step.SummedLabels);
 

@@ -44,24 +44,35 @@ namespace EinsumGen.Tests.Planning
                 Assert.Equal(output, path.Steps[0].ResultLabels);
                 return;
             }
-            Assert.Equal(n - 1, path.Steps.Count);
+            int unary = path.Steps.Count(s => s.IsUnary);
+            Assert.Equal(n - 1 + unary, path.Steps.Count);
             long total = 0, largest = 0;
             for (int k = 0; k < path.Steps.Count; k++)
             {
                 var s = path.Steps[k];
                 Assert.InRange(s.Left, 0, n + k - 1);
-                Assert.InRange(s.Right, 0, n + k - 1);
-                Assert.NotEqual(s.Left, s.Right);
                 Assert.False(used[s.Left], "tensor " + s.Left + " used twice");
-                Assert.False(used[s.Right], "tensor " + s.Right + " used twice");
-                used[s.Left] = used[s.Right] = true;
-                string a = tensors[s.Left], b = tensors[s.Right];
+                used[s.Left] = true;
+                if (s.IsUnary)
+                {
+                    Assert.True(s.Left < n, "a unary step reads an operand");
+                    Assert.NotEqual(k, path.Steps.Count - 1);
+                }
+                else
+                {
+                    Assert.InRange(s.Right, 0, n + k - 1);
+                    Assert.NotEqual(s.Left, s.Right);
+                    Assert.False(used[s.Right], "tensor " + s.Right + " used twice");
+                    used[s.Right] = true;
+                }
+                string a = tensors[s.Left], b = s.IsUnary ? "" : tensors[s.Right];
                 var union = (a + b).Distinct().ToList();
                 var others = new HashSet<char>();
                 for (int id = 0; id < n + k; id++) if (!used[id]) foreach (char c in tensors[id]) others.Add(c);
                 var kept = union.Where(c => output.IndexOf(c) >= 0 || others.Contains(c)).ToList();
                 Assert.Equal(kept.OrderBy(c => c), s.ResultLabels.OrderBy(c => c));
                 Assert.Equal(union.Where(c => !kept.Contains(c)).OrderBy(c => c), s.SummedLabels.OrderBy(c => c));
+                if (s.IsUnary) Assert.NotEmpty(s.SummedLabels);
                 long product = union.Aggregate(1L, (p, c) => Saturating.Mul(p, sizes[c]));
                 long expected = kept.Count < union.Count ? Saturating.Mul(product, 2) : product;
                 Assert.Equal(expected, s.Flops);
