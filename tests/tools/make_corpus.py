@@ -71,6 +71,12 @@ CASES = [
     ("Outer4", "ab,cd->abcd", [[2, 3], [2, 2]]),
     ("Contract3D", "abc,cd->abd", [[2, 3, 4], [4, 5]]),
     ("Bilinear", "i,ij,j->", [[3], [3, 4], [4]]),
+    # labels of one operand summed first, by a unary step (issue 18)
+    ("SumFirstChain", "abc,cd,de->ae", [[2, 6, 2], [2, 2], [2, 2]]),
+    ("TraceFirstChain", "iijk,kl,lm->jm", [[4, 4, 2, 2], [2, 2], [2, 2]]),
+    ("SumFirstPair", "abc,cd->d", [[3, 4, 2], [2, 5]]),
+    ("SumToScalarFirst", "ab,c->c", [[3, 4], [5]]),
+    ("SumBothFirst", "abx,xcd->", [[3, 4, 2], [2, 3, 5]]),
     ("EmptyDim", "ij,jk->ik", [[2, 0], [0, 3]]),
     ("EmptyOutput", "ij,jk->ik", [[0, 2], [2, 3]]),
 ]

@@ -209,7 +209,9 @@ namespace EinsumGen.Generator
             return lhs + " = " + sum + string.Join(" · ", factors);
         }
 
-        private string Indexed(int tensor) => TensorName(tensor) + Bracket(LabelsOf(tensor).Replace(".", "..."));
+        /// <summary>A tensor with its indices: an operand as its term reads (repeats, '...' in place), an intermediate by its layout.</summary>
+        private string Indexed(int tensor) =>
+            TensorName(tensor) + Bracket(tensor < OperandCount ? Expression.Inputs[tensor].ToString() : LabelsOf(tensor).Replace(".", "..."));
 
         private static string Bracket(string labels) => labels.Length == 0 ? string.Empty : "[" + Join(labels.Replace("...", ".")).Replace(".", "...") + "]";
 

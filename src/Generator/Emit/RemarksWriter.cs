@@ -58,7 +58,9 @@ namespace EinsumGen.Generator
             Paragraph(w, Xml(method.Name + "Backward recomputes " +
                 (last == 0 ? "nothing" : (last == 1 ? "step 1" : "steps 1–" + last.ToString(CultureInfo.InvariantCulture)) + " (" + Number(recompute) +
                 " FLOPs; only what a requested gradient reads)") + ", then walks the plan backwards: each step C = L·R gives ∂L = Σ ∂C·R and " +
-                "∂R = Σ ∂C·L. " + method.Name + "Jvp sums the einsum with each operand's tangent in turn."));
+                "∂R = Σ ∂C·L" + (plan.Steps.Any(st => st.Right < 0)
+                    ? "; a unary step C = Σ L gives ∂L = ∂C broadcast over what it summed (onto the diagonal of a repeated label)"
+                    : string.Empty) + ". " + method.Name + "Jvp sums the einsum with each operand's tangent in turn."));
             w.WriteLine("/// <code>");
             for (int k = last; k >= 0; k--)
             {

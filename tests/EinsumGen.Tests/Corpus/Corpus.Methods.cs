@@ -235,6 +235,26 @@ public static partial class CorpusMethods
     public static partial float BilinearF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2);
     [Einsum("i,ij,j->")]
     public static partial double BilinearD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2);
+    [Einsum("abc,cd,de->ae")]
+    public static partial void SumFirstChainF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2, TensorSpan<float> y);
+    [Einsum("abc,cd,de->ae")]
+    public static partial void SumFirstChainD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2, TensorSpan<double> y);
+    [Einsum("iijk,kl,lm->jm")]
+    public static partial void TraceFirstChainF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2, TensorSpan<float> y);
+    [Einsum("iijk,kl,lm->jm")]
+    public static partial void TraceFirstChainD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2, TensorSpan<double> y);
+    [Einsum("abc,cd->d")]
+    public static partial void SumFirstPairF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("abc,cd->d")]
+    public static partial void SumFirstPairD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("ab,c->c")]
+    public static partial void SumToScalarFirstF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("ab,c->c")]
+    public static partial void SumToScalarFirstD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("abx,xcd->")]
+    public static partial float SumBothFirstF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1);
+    [Einsum("abx,xcd->")]
+    public static partial double SumBothFirstD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1);
     [Einsum("ij,jk->ik")]
     public static partial void EmptyDimF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
     [Einsum("ij,jk->ik")]
@@ -427,6 +447,26 @@ public static partial class CorpusMethods
     public static partial float BilinearSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2);
     [Einsum("i,ij,j->", Sizes = "i=3,j=4")]
     public static partial double BilinearSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2);
+    [Einsum("abc,cd,de->ae", Sizes = "a=2,b=6,c=2,d=2,e=2")]
+    public static partial void SumFirstChainSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2, TensorSpan<float> y);
+    [Einsum("abc,cd,de->ae", Sizes = "a=2,b=6,c=2,d=2,e=2")]
+    public static partial void SumFirstChainSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2, TensorSpan<double> y);
+    [Einsum("iijk,kl,lm->jm", Sizes = "i=4,j=2,k=2,l=2,m=2")]
+    public static partial void TraceFirstChainSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, ReadOnlyTensorSpan<float> x2, TensorSpan<float> y);
+    [Einsum("iijk,kl,lm->jm", Sizes = "i=4,j=2,k=2,l=2,m=2")]
+    public static partial void TraceFirstChainSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, ReadOnlyTensorSpan<double> x2, TensorSpan<double> y);
+    [Einsum("abc,cd->d", Sizes = "a=3,b=4,c=2,d=5")]
+    public static partial void SumFirstPairSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("abc,cd->d", Sizes = "a=3,b=4,c=2,d=5")]
+    public static partial void SumFirstPairSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("ab,c->c", Sizes = "a=3,b=4,c=5")]
+    public static partial void SumToScalarFirstSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
+    [Einsum("ab,c->c", Sizes = "a=3,b=4,c=5")]
+    public static partial void SumToScalarFirstSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("abx,xcd->", Sizes = "a=3,b=4,c=3,d=5,x=2")]
+    public static partial float SumBothFirstSizedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1);
+    [Einsum("abx,xcd->", Sizes = "a=3,b=4,c=3,d=5,x=2")]
+    public static partial double SumBothFirstSizedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1);
 
     /// <summary>Every corpus case: its spec, operand shapes (null: rank 0) and how to call its float and double methods.</summary>
     public static IReadOnlyList<CorpusCase> Cases { get; } = new CorpusCase[]
@@ -716,6 +756,31 @@ public static partial class CorpusMethods
             (x, y) => BilinearD(x[0], x[1], x[2]),
             (x, gy, g, mode) => BilinearDBackward(x[0], x[1], x[2], Scalar(gy), Span(g[0]), Span(g[1]), Span(g[2]), mode),
             (x, t, y) => BilinearDJvp(x[0], x[1], x[2], t[0], t[1], t[2])),
+        new("SumFirstChain", "abc,cd,de->ae", new int[]?[] { new[] { 2, 6, 2 }, new[] { 2, 2 }, new[] { 2, 2 } },
+            (x, y) => { SumFirstChainF(x[0], x[1], x[2], y); return default; },
+            (x, y) => { SumFirstChainD(x[0], x[1], x[2], y); return default; },
+            (x, gy, g, mode) => SumFirstChainDBackward(x[0], x[1], x[2], gy, Span(g[0]), Span(g[1]), Span(g[2]), mode),
+            (x, t, y) => { SumFirstChainDJvp(x[0], x[1], x[2], t[0], t[1], t[2], y); return default; }),
+        new("TraceFirstChain", "iijk,kl,lm->jm", new int[]?[] { new[] { 4, 4, 2, 2 }, new[] { 2, 2 }, new[] { 2, 2 } },
+            (x, y) => { TraceFirstChainF(x[0], x[1], x[2], y); return default; },
+            (x, y) => { TraceFirstChainD(x[0], x[1], x[2], y); return default; },
+            (x, gy, g, mode) => TraceFirstChainDBackward(x[0], x[1], x[2], gy, Span(g[0]), Span(g[1]), Span(g[2]), mode),
+            (x, t, y) => { TraceFirstChainDJvp(x[0], x[1], x[2], t[0], t[1], t[2], y); return default; }),
+        new("SumFirstPair", "abc,cd->d", new int[]?[] { new[] { 3, 4, 2 }, new[] { 2, 5 } },
+            (x, y) => { SumFirstPairF(x[0], x[1], y); return default; },
+            (x, y) => { SumFirstPairD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => SumFirstPairDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { SumFirstPairDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("SumToScalarFirst", "ab,c->c", new int[]?[] { new[] { 3, 4 }, new[] { 5 } },
+            (x, y) => { SumToScalarFirstF(x[0], x[1], y); return default; },
+            (x, y) => { SumToScalarFirstD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => SumToScalarFirstDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { SumToScalarFirstDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("SumBothFirst", "abx,xcd->", new int[]?[] { new[] { 3, 4, 2 }, new[] { 2, 3, 5 } },
+            (x, y) => SumBothFirstF(x[0], x[1]),
+            (x, y) => SumBothFirstD(x[0], x[1]),
+            (x, gy, g, mode) => SumBothFirstDBackward(x[0], x[1], Scalar(gy), Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => SumBothFirstDJvp(x[0], x[1], t[0], t[1])),
         new("EmptyDim", "ij,jk->ik", new int[]?[] { new[] { 2, 0 }, new[] { 0, 3 } },
             (x, y) => { EmptyDimF(x[0], x[1], y); return default; },
             (x, y) => { EmptyDimD(x[0], x[1], y); return default; },
@@ -956,5 +1021,30 @@ public static partial class CorpusMethods
             (x, y) => BilinearSizedD(x[0], x[1], x[2]),
             (x, gy, g, mode) => BilinearSizedDBackward(x[0], x[1], x[2], Scalar(gy), Span(g[0]), Span(g[1]), Span(g[2]), mode),
             (x, t, y) => BilinearSizedDJvp(x[0], x[1], x[2], t[0], t[1], t[2])),
+        new("SumFirstChainSized", "abc,cd,de->ae", new int[]?[] { new[] { 2, 6, 2 }, new[] { 2, 2 }, new[] { 2, 2 } },
+            (x, y) => { SumFirstChainSizedF(x[0], x[1], x[2], y); return default; },
+            (x, y) => { SumFirstChainSizedD(x[0], x[1], x[2], y); return default; },
+            (x, gy, g, mode) => SumFirstChainSizedDBackward(x[0], x[1], x[2], gy, Span(g[0]), Span(g[1]), Span(g[2]), mode),
+            (x, t, y) => { SumFirstChainSizedDJvp(x[0], x[1], x[2], t[0], t[1], t[2], y); return default; }),
+        new("TraceFirstChainSized", "iijk,kl,lm->jm", new int[]?[] { new[] { 4, 4, 2, 2 }, new[] { 2, 2 }, new[] { 2, 2 } },
+            (x, y) => { TraceFirstChainSizedF(x[0], x[1], x[2], y); return default; },
+            (x, y) => { TraceFirstChainSizedD(x[0], x[1], x[2], y); return default; },
+            (x, gy, g, mode) => TraceFirstChainSizedDBackward(x[0], x[1], x[2], gy, Span(g[0]), Span(g[1]), Span(g[2]), mode),
+            (x, t, y) => { TraceFirstChainSizedDJvp(x[0], x[1], x[2], t[0], t[1], t[2], y); return default; }),
+        new("SumFirstPairSized", "abc,cd->d", new int[]?[] { new[] { 3, 4, 2 }, new[] { 2, 5 } },
+            (x, y) => { SumFirstPairSizedF(x[0], x[1], y); return default; },
+            (x, y) => { SumFirstPairSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => SumFirstPairSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { SumFirstPairSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("SumToScalarFirstSized", "ab,c->c", new int[]?[] { new[] { 3, 4 }, new[] { 5 } },
+            (x, y) => { SumToScalarFirstSizedF(x[0], x[1], y); return default; },
+            (x, y) => { SumToScalarFirstSizedD(x[0], x[1], y); return default; },
+            (x, gy, g, mode) => SumToScalarFirstSizedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => { SumToScalarFirstSizedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("SumBothFirstSized", "abx,xcd->", new int[]?[] { new[] { 3, 4, 2 }, new[] { 2, 3, 5 } },
+            (x, y) => SumBothFirstSizedF(x[0], x[1]),
+            (x, y) => SumBothFirstSizedD(x[0], x[1]),
+            (x, gy, g, mode) => SumBothFirstSizedDBackward(x[0], x[1], Scalar(gy), Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => SumBothFirstSizedDJvp(x[0], x[1], t[0], t[1])),
     };
 }

@@ -73,6 +73,19 @@ public class SnapshotTests
         }
         """);
 
+    /// <summary>Labels of one operand summed first by a unary step (issue 18), planned on assumed and on declared sizes.</summary>
+    [Fact]
+    public void SingleOperandSums() => Verify(nameof(SingleOperandSums), Usings + """
+        public static partial class Sums
+        {
+            [Einsum("abc,cd,de->ae")]
+            public static partial void SumFirst(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, ReadOnlyTensorSpan<float> c, TensorSpan<float> d);
+
+            [Einsum("iijk,kl,lm->jm", Sizes = "i=4,j=2,k=2,l=2,m=2")]
+            public static partial void TraceFirst(ReadOnlyTensorSpan<double> a, ReadOnlyTensorSpan<double> b, ReadOnlyTensorSpan<double> c, TensorSpan<double> d);
+        }
+        """);
+
     /// <summary>Generated lines stay short enough to read: no line over 160 characters in any snapshot.</summary>
     [Fact]
     public void GeneratedLinesAreShort()

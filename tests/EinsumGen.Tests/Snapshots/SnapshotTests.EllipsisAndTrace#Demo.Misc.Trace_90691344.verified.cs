@@ -22,14 +22,15 @@ namespace Demo
         /// <para>Contraction order, planned at build time assuming size 16 for i (declare Sizes to plan on real sizes):</para>
         /// <code>
         /// step  FLOPs          result size  kind           kernel               contraction
-        /// 1     32             1            Reduction      strided loops        result = Σ_i a[i]
+        /// 1     32             1            Reduction      strided loops        result = Σ_i a[i,i]
         /// </code>
         /// <para>Kernels as the runtime picks them for dense views of these sizes on one thread with 512-bit vectors; a call decides again for its
         /// own strides, vector width and cores.</para>
         /// <para>Naive single loop nest: 32 FLOPs; planned (single operand): 32 FLOPs; speed-up 1x; largest intermediate 1 elements. How each kernel
         /// is chosen, and how to read this plan: docs/plans.md in the EinsumGen repository.</para>
-        /// <para>TraceBackward recomputes nothing, then walks the plan backwards: each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L. TraceJvp sums
-        /// the einsum with each operand's tangent in turn.</para>
+        /// <para>TraceBackward recomputes nothing, then walks the plan backwards: each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L; a unary step C
+        /// = Σ L gives ∂L = ∂C broadcast over what it summed (onto the diagonal of a repeated label). TraceJvp sums the einsum with each operand's
+        /// tangent in turn.</para>
         /// <code>
         /// back through step 1: from ∂result to ∂a                     32 FLOPs
         /// all gradients: 32 FLOPs, 1x the forward pass (less when some are not requested)
@@ -84,7 +85,7 @@ namespace EinsumGen.Generated
             [new("a", "ii")],
             new("result", ""),
             [],
-            [new(0, -1, "", "i")]);
+            [new(0, "", "i")]);
     }
 
     /// <summary>The views of one call of <c>Trace</c>, its backward pass or its forward mode, by slot.</summary>
