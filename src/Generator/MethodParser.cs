@@ -109,7 +109,6 @@ namespace EinsumGen.Generator
             int before = diagnostics.Count;
             var parameters = method.Parameters;
             var kinds = parameters.Select(p => Classify(p.Type, out _)).ToList();
-            bool scalarOutput = expression.Output.IsScalar;
             int operandCount = parameters.Length;
 
             // The element type: from the output, else the first operand that has one.
@@ -139,6 +138,10 @@ namespace EinsumGen.Generator
             }
             if (diagnostics.Count > before) return null;
 
+            // A '...' output with no label of its own is rank 0 when the method returns T and takes no output: the ellipsis
+            // then covers no dimension (NumPy's np.einsum('...i,...i', a, b) on vectors), and each call checks that it does.
+            bool scalarOutput = expression.Output.IsScalar || (expression.Output.Labels.Count == 0 && expression.Output.HasEllipsis
+                && element is not null && method.ReturnType.ToDisplayString() == element && !kinds.Contains(ParameterKind.Tensor));
             if (scalarOutput)
             {
                 bool returnsElement = method.ReturnType.ToDisplayString() == element;

@@ -49,6 +49,11 @@ CASES = [
     ("EllipsisMiddle", "i...j->ji...", [[2, 3, 4, 5]]),
     ("SizeOneBroadcast", "ij,ij->ij", [[1, 3], [2, 3]]),
     ("SizeOneContracted", "ij,jk->ik", [[3, 1], [4, 5]]),
+    # '...' covering no dimension, the result a scalar the method returns (issue 18; see SCALAR_ELLIPSIS)
+    ("ScalarEllipsisInner", "...i,...i", [[5], [5]]),
+    ("ScalarEllipsisValues", "...,...", [None, None]),
+    ("ScalarEllipsisSum", "...i->...", [[4]]),
+    ("ScalarEllipsisScaledSum", "...,i...->...", [None, [4]]),
     # scalars
     ("Scale", "a,->a", [[4], None]),
     ("ScalarProduct", ",->", [None, None]),
@@ -83,6 +88,9 @@ CASES = [
 
 TYPES = [("F", "float"), ("D", "double")]
 
+# Cases whose '...' output covers no dimension: their methods return T, as a scalar spec's do.
+SCALAR_ELLIPSIS = {"ScalarEllipsisInner", "ScalarEllipsisValues", "ScalarEllipsisSum", "ScalarEllipsisScaledSum"}
+
 
 def declared_sizes(spec, shapes):
     """Sizes = "..." for a case without ellipsis: each label's size (the largest where size-1 dimensions broadcast)."""
@@ -113,7 +121,9 @@ def term_of(spec, i):
     return inputs[i]
 
 
-def is_scalar_output(spec):
+def is_scalar_output(spec, name=""):
+    if name in SCALAR_ELLIPSIS:
+        return True
     s = spec.replace(" ", "")
     if "->" in s:
         return s.split("->")[1] == ""
@@ -128,7 +138,7 @@ def method(name, spec, shapes, suffix, t, sizes=None):
     for i, shape in enumerate(shapes):
         pname = "x%d" % i
         params.append(("%s %s" % (t, pname)) if shape is None else ("ReadOnlyTensorSpan<%s> %s" % (t, pname)))
-    scalar = is_scalar_output(spec)
+    scalar = is_scalar_output(spec, name)
     if not scalar:
         params.append("TensorSpan<%s> y" % t)
     ret = t if scalar else "void"
@@ -140,7 +150,7 @@ def runner(name, spec, shapes, suffix, t):
     args = []
     for i, shape in enumerate(shapes):
         args.append("Scalar(x[%d])" % i if shape is None else "x[%d]" % i)
-    if is_scalar_output(spec):
+    if is_scalar_output(spec, name):
         return "(x, y) => %s%s(%s)" % (name, suffix, ", ".join(args))
     return "(x, y) => { %s%s(%s); return default; }" % (name, suffix, ", ".join(args + ["y"]))
 
@@ -148,7 +158,7 @@ def runner(name, spec, shapes, suffix, t):
 def backward_runner(name, spec, shapes):
     """(operands, output gradient, gradient buffers, mode) -> calls the generated double Backward."""
     args = ["Scalar(x[%d])" % i if shape is None else "x[%d]" % i for i, shape in enumerate(shapes)]
-    gy = "Scalar(gy)" if is_scalar_output(spec) else "gy"
+    gy = "Scalar(gy)" if is_scalar_output(spec, name) else "gy"
     grads = ["Span(g[%d])" % i for i in range(len(shapes))]
     return "(x, gy, g, mode) => %sDBackward(%s)" % (name, ", ".join(args + [gy] + grads + ["mode"]))
 
@@ -157,7 +167,7 @@ def jvp_runner(name, spec, shapes):
     """(operands, tangents, output tangent) -> calls the generated double Jvp; returns the scalar result or default."""
     args = ["Scalar(x[%d])" % i if shape is None else "x[%d]" % i for i, shape in enumerate(shapes)]
     tangents = ["Scalar(t[%d])" % i if shape is None else "t[%d]" % i for i, shape in enumerate(shapes)]
-    if is_scalar_output(spec):
+    if is_scalar_output(spec, name):
         return "(x, t, y) => %sDJvp(%s)" % (name, ", ".join(args + tangents))
     return "(x, t, y) => { %sDJvp(%s); return default; }" % (name, ", ".join(args + tangents + ["y"]))
 
@@ -179,10 +189,11 @@ def main():
     out.append("\n    /// <summary>Every corpus case: its spec, operand shapes (null: rank 0) and how to call its float and double methods.</summary>\n")
     out.append("    public static IReadOnlyList<CorpusCase> Cases { get; } = new CorpusCase[]\n    {\n")
     for name, spec, shapes, _ in cases:
-        out.append('        new("%s", "%s", new int[]?[] { %s },\n            %s,\n            %s,\n            %s,\n            %s),\n' % (
+        out.append('        new("%s", "%s", new int[]?[] { %s },\n            %s,\n            %s,\n            %s,\n            %s%s),\n' % (
             name, spec, ", ".join(shape_literal(s) for s in shapes),
             runner(name, spec, shapes, "F", "float"), runner(name, spec, shapes, "D", "double"),
-            backward_runner(name, spec, shapes), jvp_runner(name, spec, shapes)))
+            backward_runner(name, spec, shapes), jvp_runner(name, spec, shapes),
+            ",\n            ReturnsScalar: true" if name in SCALAR_ELLIPSIS else ""))
     out.append("    };\n}\n")
     with open(os.path.join(root, "Corpus.Methods.cs"), "w") as f:
         f.write("".join(out))

@@ -55,6 +55,7 @@ namespace EinsumGen.Runtime
                 outLengths = Array.Empty<nint>();
                 outStrides = Array.Empty<nint>();
             }
+            CheckScalarEllipsis(outLengths, lengths);
             CheckOutput(outLengths);
             CheckDeclaredSizes();
             Steps = program.Steps;
@@ -129,6 +130,27 @@ namespace EinsumGen.Runtime
         {
             var term = _program.Expression.Output;
             return term.HasEllipsis && term.Labels.Count == 0 && _ellipsis.Length == 0 && outLengths.Length == 1 && outLengths[0] == 1;
+        }
+
+        /// <summary>
+        /// A rank-0 result for a '...' output with no label of its own (a method that returns T, NumPy's
+        /// np.einsum('...i,...i', a, b) on vectors) binds '...' to no dimension: an operand whose '...' covers some is the
+        /// one at fault, and the message names it.
+        /// </summary>
+        private void CheckScalarEllipsis(nint[] outLengths, nint[][] lengths)
+        {
+            var output = _program.Expression.Output;
+            if (!output.HasEllipsis || output.Labels.Count != 0 || outLengths.Length != 0 || _ellipsis.Length == 0) return;
+            for (int i = 0; i < _program.OperandCount; i++)
+            {
+                var term = _program.Expression.Inputs[i];
+                int covered = term.HasEllipsis ? lengths[i].Length - term.Labels.Count : 0;
+                if (covered <= 0) continue;
+                throw new ArgumentException(
+                    $"Operand '{Name(i)}' has rank {lengths[i].Length}, so '...' in its term '{term}' covers {covered} dimension(s) " +
+                    $"[{string.Join(", ", lengths[i].Take(term.EllipsisIndex + covered).Skip(term.EllipsisIndex))}]; but the result " +
+                    $"'{_program.OutputName}' of '{SpecQuote.Of(_program.Spec)}' is a scalar, so '...' must cover none: pass rank {term.Labels.Count}.", Name(i));
+            }
         }
 
         private void CheckOutput(nint[] outLengths)

@@ -52,8 +52,9 @@ namespace EinsumGen.Runtime
             {
                 var gradient = views[n + 1 + i];
                 if (!gradient.IsPresent) continue;
-                if (program.IsScalarOperand(i))
+                if (program.IsScalarOperand(i) || views[i].Lengths.Length == 0)
                 {
+                    // A rank-0 operand (an empty term, or a '...' term covering no dimension): its gradient is one element.
                     nint count = Count(gradient.Lengths);
                     if (count != 1) EinsumChecks.OneElement(count, new ViewName(program, ViewRole.Gradient, i));
                     binding.Gradient(i, default, default);

@@ -155,6 +155,22 @@ public static partial class CorpusMethods
     public static partial void SizeOneContractedF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1, TensorSpan<float> y);
     [Einsum("ij,jk->ik")]
     public static partial void SizeOneContractedD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1, TensorSpan<double> y);
+    [Einsum("...i,...i")]
+    public static partial float ScalarEllipsisInnerF(ReadOnlyTensorSpan<float> x0, ReadOnlyTensorSpan<float> x1);
+    [Einsum("...i,...i")]
+    public static partial double ScalarEllipsisInnerD(ReadOnlyTensorSpan<double> x0, ReadOnlyTensorSpan<double> x1);
+    [Einsum("...,...")]
+    public static partial float ScalarEllipsisValuesF(float x0, float x1);
+    [Einsum("...,...")]
+    public static partial double ScalarEllipsisValuesD(double x0, double x1);
+    [Einsum("...i->...")]
+    public static partial float ScalarEllipsisSumF(ReadOnlyTensorSpan<float> x0);
+    [Einsum("...i->...")]
+    public static partial double ScalarEllipsisSumD(ReadOnlyTensorSpan<double> x0);
+    [Einsum("...,i...->...")]
+    public static partial float ScalarEllipsisScaledSumF(float x0, ReadOnlyTensorSpan<float> x1);
+    [Einsum("...,i...->...")]
+    public static partial double ScalarEllipsisScaledSumD(double x0, ReadOnlyTensorSpan<double> x1);
     [Einsum("a,->a")]
     public static partial void ScaleF(ReadOnlyTensorSpan<float> x0, float x1, TensorSpan<float> y);
     [Einsum("a,->a")]
@@ -656,6 +672,30 @@ public static partial class CorpusMethods
             (x, y) => { SizeOneContractedD(x[0], x[1], y); return default; },
             (x, gy, g, mode) => SizeOneContractedDBackward(x[0], x[1], gy, Span(g[0]), Span(g[1]), mode),
             (x, t, y) => { SizeOneContractedDJvp(x[0], x[1], t[0], t[1], y); return default; }),
+        new("ScalarEllipsisInner", "...i,...i", new int[]?[] { new[] { 5 }, new[] { 5 } },
+            (x, y) => ScalarEllipsisInnerF(x[0], x[1]),
+            (x, y) => ScalarEllipsisInnerD(x[0], x[1]),
+            (x, gy, g, mode) => ScalarEllipsisInnerDBackward(x[0], x[1], Scalar(gy), Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => ScalarEllipsisInnerDJvp(x[0], x[1], t[0], t[1]),
+            ReturnsScalar: true),
+        new("ScalarEllipsisValues", "...,...", new int[]?[] { null, null },
+            (x, y) => ScalarEllipsisValuesF(Scalar(x[0]), Scalar(x[1])),
+            (x, y) => ScalarEllipsisValuesD(Scalar(x[0]), Scalar(x[1])),
+            (x, gy, g, mode) => ScalarEllipsisValuesDBackward(Scalar(x[0]), Scalar(x[1]), Scalar(gy), Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => ScalarEllipsisValuesDJvp(Scalar(x[0]), Scalar(x[1]), Scalar(t[0]), Scalar(t[1])),
+            ReturnsScalar: true),
+        new("ScalarEllipsisSum", "...i->...", new int[]?[] { new[] { 4 } },
+            (x, y) => ScalarEllipsisSumF(x[0]),
+            (x, y) => ScalarEllipsisSumD(x[0]),
+            (x, gy, g, mode) => ScalarEllipsisSumDBackward(x[0], Scalar(gy), Span(g[0]), mode),
+            (x, t, y) => ScalarEllipsisSumDJvp(x[0], t[0]),
+            ReturnsScalar: true),
+        new("ScalarEllipsisScaledSum", "...,i...->...", new int[]?[] { null, new[] { 4 } },
+            (x, y) => ScalarEllipsisScaledSumF(Scalar(x[0]), x[1]),
+            (x, y) => ScalarEllipsisScaledSumD(Scalar(x[0]), x[1]),
+            (x, gy, g, mode) => ScalarEllipsisScaledSumDBackward(Scalar(x[0]), x[1], Scalar(gy), Span(g[0]), Span(g[1]), mode),
+            (x, t, y) => ScalarEllipsisScaledSumDJvp(Scalar(x[0]), x[1], Scalar(t[0]), t[1]),
+            ReturnsScalar: true),
         new("Scale", "a,->a", new int[]?[] { new[] { 4 }, null },
             (x, y) => { ScaleF(x[0], Scalar(x[1]), y); return default; },
             (x, y) => { ScaleD(x[0], Scalar(x[1]), y); return default; },

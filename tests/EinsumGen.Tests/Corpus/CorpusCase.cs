@@ -12,9 +12,12 @@ public delegate void BackwardRunner(Tensor<double>[] operands, Tensor<double> ou
 /// <summary>Calls a generated double Jvp: operands, tangents, the output tangent to overwrite; returns a scalar result or default.</summary>
 public delegate double JvpRunner(Tensor<double>[] operands, Tensor<double>[] tangents, Tensor<double> outputTangent);
 
-/// <summary>One corpus entry: a spec, its operand shapes (null for a rank-0 operand) and its generated methods.</summary>
+/// <summary>
+/// One corpus entry: a spec, its operand shapes (null for a rank-0 operand) and its generated methods;
+/// <see cref="ReturnsScalar"/> marks a '...' output declared as a returned T (the ellipsis covering no dimension).
+/// </summary>
 public sealed record CorpusCase(string Name, string Spec, int[]?[] Shapes, CorpusRunner<float> RunFloat, CorpusRunner<double> RunDouble,
-    BackwardRunner Backward, JvpRunner Jvp)
+    BackwardRunner Backward, JvpRunner Jvp, bool ReturnsScalar = false)
 {
     public override string ToString() => Name + " '" + Spec + "'";
 }

@@ -145,8 +145,7 @@ public class GradientTests
         return y.Zip(g, (a, b) => a * b).Sum();
     }
 
-    private static bool IsScalarSpec(CorpusCase c) => c.Spec.Replace(" ", "").EndsWith("->") ||
-        (!c.Spec.Contains("->") && !c.Spec.Contains("...") && c.Spec.Replace(" ", "").Replace(",", "").GroupBy(ch => ch).All(g => g.Count() > 1));
+    private static bool IsScalarSpec(CorpusCase c) => CorpusTests.IsScalarResult(c);
 
     /// <summary>Products summed into L: one per assignment of every label (and ellipsis dimension).</summary>
     private static long TotalTerms(CorpusCase c) => CorpusTests.TermCount(c);
