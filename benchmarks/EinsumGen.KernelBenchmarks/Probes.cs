@@ -10,26 +10,41 @@ namespace EinsumGen.KernelBenchmarks
     /// <summary>This machine's limits, measured: FMA throughput, and copy, read and write bandwidth.</summary>
     public static class Probes
     {
-        /// <summary>Peak float32 GFLOP/s on <paramref name="threads"/> threads: 24 independent FMA chains of the widest vector.</summary>
-        public static double PeakGflops(int threads, double seconds = 0.5)
+        /// <summary>
+        /// Peak float32 GFLOP/s on <paramref name="threads"/> threads: 12 independent FMA chains of the widest vector, the same
+        /// loop for one core and for several. The threads are started, pinned one per core (Linux) and spinning before any
+        /// timing; each round releases them together, each thread times its own loop, and the slowest thread sets the
+        /// round's figure; the best of the rounds is kept (the machine is shared, and its quiet moments show the hardware's
+        /// limit). The loop is compiled fully optimized from its first call, so no round runs tier-0 code.
+        /// </summary>
+        public static double PeakGflops(int threads, int rounds = 12)
         {
+            const long Iterations = 4_000_000L;
+            FmaLoop(1000); // compiled now, not inside a timed round
+            using var crew = new SpinningCrew(threads);
             double best = 0;
-            // Many short runs, keep the best: the machine is shared, and the quiet moments show the hardware's limit.
-            for (int rep = 0; rep < 12; rep++)
+            for (int round = 0; round < rounds; round++)
             {
-                long iterations = 15_000_000L;
-                double[] flops = new double[threads];
-                var sw = Stopwatch.StartNew();
-                RunOnThreads(threads, t => flops[t] = FmaLoop(iterations));
-                double s = sw.Elapsed.TotalSeconds;
-                double total = 0;
-                foreach (double f in flops) total += f;
-                best = Math.Max(best, total / s / 1e9);
+                var seconds = crew.Run(_ => FmaLoop(Iterations));
+                best = Math.Max(best, threads * FlopsPerCall(Iterations) / seconds.Max() / 1e9);
             }
             return best;
         }
 
-        [MethodImpl(MethodImplOptions.NoInlining)]
+        private static double FlopsPerCall(long iterations) => iterations * 12.0 * (Vector512.IsHardwareAccelerated ? 16 : 8) * 2;
+
+        /// <summary>
+        /// "12.3%" of a measured limit, with a warning when above 100%: a step cannot beat the hardware's limit, so a figure
+        /// above it means the probe under-measured (or the machine changed during the run), and the ratio is not to be trusted.
+        /// </summary>
+        public static string Percent(double value, double limit)
+        {
+            double percent = 100 * value / limit;
+            string text = percent.ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + "%";
+            return percent > 100 ? text + " [WARNING: above the probe's limit; the probe under-measured, this ratio is not valid]" : text;
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         private static double FmaLoop(long iterations)
         {
             if (Vector512.IsHardwareAccelerated)
@@ -43,7 +58,7 @@ namespace EinsumGen.KernelBenchmarks
                     a8 = Vector512.FusedMultiplyAdd(x, y, a8); a9 = Vector512.FusedMultiplyAdd(x, y, a9); a10 = Vector512.FusedMultiplyAdd(x, y, a10); a11 = Vector512.FusedMultiplyAdd(x, y, a11);
                 }
                 Sink = (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).GetElement(0);
-                return iterations * 12.0 * 16 * 2;
+                return FlopsPerCall(iterations);
             }
             else
             {
@@ -56,7 +71,7 @@ namespace EinsumGen.KernelBenchmarks
                     a8 = Vector256.FusedMultiplyAdd(x, y, a8); a9 = Vector256.FusedMultiplyAdd(x, y, a9); a10 = Vector256.FusedMultiplyAdd(x, y, a10); a11 = Vector256.FusedMultiplyAdd(x, y, a11);
                 }
                 Sink = (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11).GetElement(0);
-                return iterations * 12.0 * 8 * 2;
+                return FlopsPerCall(iterations);
             }
         }
 
@@ -138,28 +153,8 @@ namespace EinsumGen.KernelBenchmarks
         /// <summary>Seconds the slowest of <paramref name="threads"/> threads takes for its part, after a common start.</summary>
         private static double TimedOnThreads(int threads, Action<int> body)
         {
-            var seconds = new double[threads];
-            RunOnThreads(threads, t =>
-            {
-                long t0 = Stopwatch.GetTimestamp();
-                body(t);
-                seconds[t] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            });
-            return seconds.Max();
-        }
-
-        private static void RunOnThreads(int threads, Action<int> body)
-        {
-            if (threads == 1) { body(0); return; }
-            var ts = new Thread[threads];
-            using var start = new Barrier(threads);
-            for (int t = 0; t < threads; t++)
-            {
-                int id = t;
-                ts[t] = new Thread(() => { start.SignalAndWait(); body(id); });
-                ts[t].Start();
-            }
-            foreach (var t in ts) t.Join();
+            using var crew = new SpinningCrew(threads);
+            return crew.Run(t => { body(t); return 0; }).Max();
         }
     }
 }

@@ -13,6 +13,13 @@ namespace EinsumGen.KernelBenchmarks
     {
         public static int Main(string[] args)
         {
+            if (args.Length > 0 && args[0] == "probe")
+            {
+                // The probes alone, a few seconds: the FMA limit on one core and on all.
+                int cores = Environment.ProcessorCount;
+                Console.WriteLine($"FMA probe (float32): {Probes.PeakGflops(1):F1} GFLOP/s on 1 core, {Probes.PeakGflops(cores):F1} GFLOP/s on {cores} cores");
+                return 0;
+            }
             if (args.Length > 0 && args[0] == "ratio")
             {
                 Ratio(args.Skip(1).ToArray());
@@ -57,7 +64,7 @@ namespace EinsumGen.KernelBenchmarks
             {
                 double peak = threads == 1 ? peak1 : peak2;
                 double gf = flops / t.median / 1e9;
-                Console.WriteLine($"{name,-34} {threads,7} {Fmt(t.median),12} {Fmt(t.best),12} {gf,9:F1} {100 * gf / peak,6:F1}%");
+                Console.WriteLine($"{name,-34} {threads,7} {Fmt(t.median),12} {Fmt(t.best),12} {gf,9:F1} {Probes.Percent(gf, peak),7}");
             }
 
             int all = Environment.ProcessorCount;
@@ -179,15 +186,15 @@ namespace EinsumGen.KernelBenchmarks
                 Console.WriteLine($"Read probe (sum of 64 MiB): {read:F1} GB/s; write probe (fill of 64 MiB): {write:F1} GB/s");
                 var mv = Workload.MatVec(4096);
                 var t = Time(() => mv.Run(KernelPath.Auto, GemmMode.Auto, all));
-                Console.WriteLine($"{mv.Name,-34} {all,7} {Fmt(t.median),12} {Fmt(t.best),12} {bytes / t.median / 1e9,7:F1} GB/s read = {100 * bytes / t.median / 1e9 / read,5:F1}% of the read probe");
+                Console.WriteLine($"{mv.Name,-34} {all,7} {Fmt(t.median),12} {Fmt(t.best),12} {bytes / t.median / 1e9,7:F1} GB/s read = {Probes.Percent(bytes / t.median / 1e9, read)} of the read probe");
                 var op = Workload.Outer(4096);
                 t = Time(() => op.Run(KernelPath.Auto, GemmMode.Auto, all));
-                Console.WriteLine($"{op.Name,-34} {all,7} {Fmt(t.median),12} {Fmt(t.best),12} {bytes / t.median / 1e9,7:F1} GB/s written = {100 * bytes / t.median / 1e9 / write,5:F1}% of the write probe");
+                Console.WriteLine($"{op.Name,-34} {all,7} {Fmt(t.median),12} {Fmt(t.best),12} {bytes / t.median / 1e9,7:F1} GB/s written = {Probes.Percent(bytes / t.median / 1e9, write)} of the write probe");
                 // 8³ blocks do 2 FLOPs per byte moved: the batched workload is bound by memory, not by the FMA units.
                 var bt = Workload.Batched(4096, 8);
                 t = Time(() => bt.Run(KernelPath.Auto, GemmMode.Auto, all));
                 double moved = 3.0 * bt.A.Length * sizeof(float);
-                Console.WriteLine($"{bt.Name,-34} {all,7} {Fmt(t.median),12} {Fmt(t.best),12} {moved / t.median / 1e9,7:F1} GB/s moved (A, B read; C written) = {100 * moved / t.median / 1e9 / bw,5:F1}% of the copy probe");
+                Console.WriteLine($"{bt.Name,-34} {all,7} {Fmt(t.median),12} {Fmt(t.best),12} {moved / t.median / 1e9,7:F1} GB/s moved (A, B read; C written) = {Probes.Percent(moved / t.median / 1e9, bw)} of the copy probe");
             }
             if (filter.Length == 0 || filter.Contains("lanes"))
             {
