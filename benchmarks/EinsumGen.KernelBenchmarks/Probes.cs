@@ -17,7 +17,7 @@ namespace EinsumGen.KernelBenchmarks
         /// round's figure; the best of the rounds is kept (the machine is shared, and its quiet moments show the hardware's
         /// limit). The loop is compiled fully optimized from its first call, so no round runs tier-0 code.
         /// </summary>
-        public static double PeakGflops(int threads, int rounds = 12)
+        public static double PeakGflops(int threads, int rounds = 20)
         {
             const long Iterations = 4_000_000L;
             FmaLoop(1000); // compiled now, not inside a timed round
