@@ -47,6 +47,48 @@ public class RuntimeReplanTests
         Assert.False(again.UsesBuildTimePlan);
     }
 
+    // Two operands, 'a' and 'b' only in the first: summing them first pays unless they are tiny against the product.
+    private static EinsumProgram SumFirstPair(string order) => TestPrograms.Create("abc,cd->d", null, order, new[] { "x", "y" }, "out");
+
+    private static EinsumBinding BindPair(EinsumProgram program, int a, int b, int c, int d)
+    {
+        var binding = new EinsumBinding(program);
+        binding.Operand(0, new nint[] { a, b, c }, new nint[] { b * c, c, 1 });
+        binding.Operand(1, new nint[] { c, d }, new nint[] { d, 1 });
+        binding.Output(new nint[] { d }, new nint[] { 1 });
+        binding.Complete();
+        return binding;
+    }
+
+    [Fact]
+    public void ATwoOperandSpecWithLabelsOfItsOwnIsReplanned()
+    {
+        // Planned as one pairwise step; with a·b large, summing them out of x first is cheaper, and the call does so.
+        var pairwise = SumFirstPair("0,1>d");
+        var binding = BindPair(pairwise, 30, 30, 4, 4);
+        Assert.False(binding.UsesBuildTimePlan);
+        Assert.Equal(2, binding.StepCount);
+        Assert.Equal(-1, binding.RightOf(0));
+        // Planned with the sum first; with a = b = 1 the sum costs more than it saves, and the call runs one step.
+        var summed = SumFirstPair("0,-1>c;2,1>d");
+        binding = BindPair(summed, 1, 1, 40, 40);
+        Assert.False(binding.UsesBuildTimePlan);
+        Assert.Equal(1, binding.StepCount);
+        Assert.True(BindPair(summed, 30, 30, 4, 4).UsesBuildTimePlan);
+    }
+
+    [Theory]
+    [InlineData(1, 1, 40, 40)]
+    [InlineData(30, 30, 4, 4)]
+    public void GeneratedPairIsRightWhateverTheOrder(int a, int b, int c, int d)
+    {
+        var x = new[] { TestData.Random<double>(new[] { a, b, c }, 1), TestData.Random<double>(new[] { c, d }, 2) };
+        var expected = Einsum.EvaluateNaive("abc,cd->d", x);
+        var output = TestData.Garbage<double>(expected.Lengths);
+        CorpusMethods.SumFirstPairD(x[0], x[1], output);
+        TestData.AssertClose(expected, output, a * b * c, $"pair {a}x{b}x{c}x{d}");
+    }
+
     [Theory]
     [InlineData(100, 2, 100, 2)]
     [InlineData(2, 100, 2, 100)]
