@@ -8,19 +8,22 @@ namespace EinsumGen.KernelBenchmarks
     /// <summary>
     /// Threads for a probe, started once, pinned one per core where the OS allows (Linux), and spinning between rounds, so
     /// that no round pays for creating, waking or migrating a thread. <see cref="Run"/> releases all of them at once; each
-    /// thread times its own part.
+    /// thread times its own part. The caller blocks meanwhile (on a two-core machine a third spinning thread would take a
+    /// core's share from the probe), and the crew yields while it waits, so that the caller gets to release it.
     /// </summary>
     internal sealed class SpinningCrew : IDisposable
     {
         private readonly Thread[] _threads;
         private readonly double[] _seconds;
+        private readonly CountdownEvent _done;
         private Func<int, double>? _body;
-        private int _generation, _done, _stop, _ready;
+        private int _generation, _stop, _ready;
 
         public SpinningCrew(int threads)
         {
             _threads = new Thread[threads];
             _seconds = new double[threads];
+            _done = new CountdownEvent(threads);
             for (int t = 0; t < threads; t++)
             {
                 int id = t;
@@ -34,9 +37,9 @@ namespace EinsumGen.KernelBenchmarks
         public double[] Run(Func<int, double> body)
         {
             _body = body;
-            Volatile.Write(ref _done, 0);
+            _done.Reset();
             Interlocked.Increment(ref _generation);
-            while (Volatile.Read(ref _done) < _threads.Length) Thread.SpinWait(64);
+            _done.Wait();
             return (double[])_seconds.Clone();
         }
 
@@ -48,16 +51,17 @@ namespace EinsumGen.KernelBenchmarks
             while (true)
             {
                 int generation;
+                var spin = new SpinWait();
                 while ((generation = Volatile.Read(ref _generation)) == seen)
                 {
                     if (Volatile.Read(ref _stop) != 0) return;
-                    Thread.SpinWait(16);
+                    spin.SpinOnce(sleep1Threshold: -1);
                 }
                 seen = generation;
                 long t0 = Stopwatch.GetTimestamp();
                 _body!(id);
                 _seconds[id] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-                Interlocked.Increment(ref _done);
+                _done.Signal();
             }
         }
 
@@ -65,6 +69,7 @@ namespace EinsumGen.KernelBenchmarks
         {
             Volatile.Write(ref _stop, 1);
             foreach (var t in _threads) t.Join();
+            _done.Dispose();
         }
 
         /// <summary>Pins the calling thread to core <paramref name="core"/> (Linux sched_setaffinity; elsewhere, left to the OS).</summary>
