@@ -31,23 +31,26 @@ namespace EinsumGen.Planning
             var right = new List<int>();
             string name;
             var space = LabelSpace.TryCreate(ops, output, sizes);
-            if (space == null)
-            {
-                GenericGreedy.Run(ops, output, sizes, left, right);
-                name = "greedy (over 64 label groups, memory limit ignored)";
-            }
-            else if (options.Strategy == PlanStrategy.LeftToRight)
+            if (options.Strategy == PlanStrategy.LeftToRight)
             {
                 for (int k = 0; k < n - 1; k++)
                 {
                     left.Add(k == 0 ? 0 : n + k - 1);
                     right.Add(k + 1);
                 }
-                var chain = MaskPlan.Evaluate(space.Operands, space.Output, space, left, right);
-                var reduced = new LeafReductions(space.Operands, space.Output, space, long.MaxValue).Apply(chain, space);
-                left = reduced.Left;
-                right = reduced.Right;
+                if (space != null)
+                {
+                    var chain = MaskPlan.Evaluate(space.Operands, space.Output, space, left, right);
+                    var reduced = new LeafReductions(space.Operands, space.Output, space, long.MaxValue).Apply(chain, space);
+                    left = reduced.Left;
+                    right = reduced.Right;
+                }
                 name = "left-to-right";
+            }
+            else if (space == null)
+            {
+                GenericGreedy.Run(ops, output, sizes, left, right);
+                name = "greedy (over 64 label groups, memory limit ignored)";
             }
             else
             {
