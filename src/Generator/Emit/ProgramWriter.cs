@@ -60,14 +60,14 @@ namespace EinsumGen.Generator
             CpuEmitter.Close(w);
         }
 
-        private static string Term(ProgramTerm t) =>
+        internal static string Term(ProgramTerm t) =>
             "new(" + CpuEmitter.Literal(t.Name) + ", " + CpuEmitter.Literal(t.Labels) + (t.EllipsisIndex >= 0 ? ", " + Number(t.EllipsisIndex) : string.Empty) + ")";
 
-        private static string Step(ProgramStep s) =>
+        internal static string Step(ProgramStep s) =>
             "new(" + Number(s.Left) + ", " + Number(s.Right) + ", " + CpuEmitter.Literal(s.ResultLabels) + ", " + CpuEmitter.Literal(s.SummedLabels) + ")";
 
-        private static string Char(char c) => "'" + (c == '\'' || c == '\\' ? "\\" + c : c.ToString()) + "'";
+        internal static string Char(char c) => "'" + (c == '\'' || c == '\\' ? "\\" + c : c.ToString()) + "'";
 
-        private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+        internal static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
     }
 }
