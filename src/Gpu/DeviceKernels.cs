@@ -14,12 +14,8 @@ namespace EinsumGen.Gpu
             var accelerator = device.Accelerator;
             Contract = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<long>, StepArgs>(StridedKernels.Contract);
             Fill = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<T>, T>(StridedKernels.Fill);
-            int threads = accelerator.MaxNumThreadsPerGroup;
-            if (threads >= TiledGemmKernel.Threads * TiledGemmKernel.Threads)
-            {
-                Gemm = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, GemmArgs>(TiledGemmKernel.Gemm);
-            }
-            if (threads >= ReductionKernel.GroupSize && ReductionKernel.GroupSize % accelerator.WarpSize == 0)
+            Gemm = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, GemmArgs>(TiledGemmKernel.Gemm);
+            if (device.ReduceThreads % accelerator.WarpSize == 0)
             {
                 Reduce = accelerator.LoadKernel<ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<long>, StepArgs>(ReductionKernel.Reduce);
             }
@@ -29,10 +25,10 @@ namespace EinsumGen.Gpu
 
         public Action<AcceleratorStream, Index1D, ArrayView<T>, T> Fill { get; }
 
-        /// <summary>The tiled GEMM; null on an accelerator whose groups cannot hold its 256 threads.</summary>
+        /// <summary>The tiled GEMM (groups of <see cref="EinsumDevice.GemmThreads"/>² threads).</summary>
         public Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, GemmArgs>? Gemm { get; }
 
-        /// <summary>The reduction; null on an accelerator whose groups cannot hold its 256 threads.</summary>
+        /// <summary>The reduction; null where its group is not a whole number of warps.</summary>
         public Action<AcceleratorStream, KernelConfig, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<long>, StepArgs>? Reduce { get; }
     }
 }

@@ -45,8 +45,9 @@ namespace EinsumGen.Gpu
             if (kernels.Gemm is not null && choice is DeviceKernel.Auto or DeviceKernel.Gemm && GemmShape.TryCreate(call, first.Offset, second.Offset, result.Offset, accumulate, out var gemm)
                 && (choice == DeviceKernel.Gemm || (double)gemm.M * gemm.N * gemm.K * gemm.Batch >= GemmThreshold))
             {
-                var grid = new Index3D((gemm.N + TiledGemmKernel.BlockN - 1) / TiledGemmKernel.BlockN, (gemm.M + TiledGemmKernel.BlockM - 1) / TiledGemmKernel.BlockM, gemm.Batch);
-                var group = new Index3D(TiledGemmKernel.Threads, TiledGemmKernel.Threads, 1);
+                int side = device.GemmThreads, block = TiledGemmKernel.Micro * side;
+                var grid = new Index3D((gemm.N + block - 1) / block, (gemm.M + block - 1) / block, gemm.Batch);
+                var group = new Index3D(side, side, 1);
                 kernels.Gemm(device.Stream, new KernelConfig(grid, group), first.View, second.View, result.View, gemm);
                 return;
             }
@@ -59,7 +60,7 @@ namespace EinsumGen.Gpu
             if (kernels.Reduce is not null && count <= int.MaxValue
                 && (choice == DeviceKernel.Reduce || (choice == DeviceKernel.Auto && summed >= ReduceMinimumSum && count <= ReduceMaximumCount)))
             {
-                var config = new KernelConfig(new Index1D((int)count), new Index1D(ReductionKernel.GroupSize));
+                var config = new KernelConfig(new Index1D((int)count), new Index1D(device.ReduceThreads));
                 kernels.Reduce(device.Stream, config, first.View, second.View, result.View, shape, args);
                 return;
             }

@@ -38,9 +38,10 @@ namespace EinsumGen
         /// <returns>The device; dispose it to free its memory.</returns>
         public static EinsumDevice Create(EinsumDeviceKind kind = EinsumDeviceKind.Auto)
         {
-            // The CPU accelerator simulates 4-lane warps, 64 per group: 256 threads, as the tiled kernels' groups need,
-            // and a warp size other than 32, so that no kernel can silently assume NVIDIA's.
-            var cpu = new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 64, numMultiprocessors: 1);
+            // The CPU accelerator simulates 4-lane warps, 4 per group: a warp size other than 32, so that no kernel can
+            // silently assume NVIDIA's, and 16-thread groups, since every simulated thread is an OS thread (256-thread
+            // groups made each launch 10-50x slower on 2 cores). Kernels read their group's size at run time.
+            var cpu = new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 4, numMultiprocessors: 1);
             var context = Context.Create(b => b.Cuda().CPU(cpu).EnableAlgorithms());
             try
             {
@@ -83,6 +84,12 @@ namespace EinsumGen
         public Accelerator Accelerator => Live()._accelerator;
 
         internal AcceleratorStream Stream => _accelerator.DefaultStream;
+
+        /// <summary>Threads per side of the tiled GEMM's square groups: 16 on a GPU, 4 on the CPU accelerator.</summary>
+        internal int GemmThreads => Kind == EinsumDeviceKind.Cuda ? Gpu.Kernels.TiledGemmKernel.Threads : 4;
+
+        /// <summary>Threads per group of the reduction: 256 on a GPU, one CPU-accelerator group (16) otherwise.</summary>
+        internal int ReduceThreads => Kind == EinsumDeviceKind.Cuda ? Gpu.Kernels.ReductionKernel.GroupSize : Math.Min(16, _accelerator.MaxNumThreadsPerGroup);
 
         /// <summary>Runs every step with this kernel where it applies (tests: every kernel meets every spec); Auto chooses per step.</summary>
         internal DeviceKernel ForcedKernel { get; set; }

@@ -10,7 +10,7 @@ namespace EinsumGen.Gpu.Kernels
     /// </summary>
     internal static class ReductionKernel
     {
-        /// <summary>Threads per group; a multiple of every warp size ILGPU reports (4 on its small CPU preset, 32 on NVIDIA).</summary>
+        /// <summary>Threads per group on a GPU; the CPU accelerator uses fewer (its threads are OS threads).</summary>
         public const int GroupSize = 256;
 
         /// <summary>Warp sums kept in shared memory: enough for the smallest warp (4) at <see cref="GroupSize"/>.</summary>
