@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # The GPU checks in one call, for a session that is lent a machine with an NVIDIA GPU (docs/gpu.md, "On a GPU").
 #
-# 1. Here, on a machine with the .NET SDK, from the repository root, pack the benchmark app (the workplace's pack tool
-#    bundles the .NET runtime, since the GPU machine has none):
-#        /work/shared/tools/gpu/pack benchmarks/EinsumGen.GpuBenchmarks/EinsumGen.GpuBenchmarks.csproj
-#    It writes .gpu/ (git-ignored, ~30 MB).
+# 1. Here, on a machine with the .NET SDK, pack the benchmark app with the .NET runtime (the GPU machine has none):
+#        bash tools/gpu/pack-gpu-checks.sh
+#    It writes .gpu/ (git-ignored, ~30 MB; the same layout as the workplace's pack tool, which fails in a git worktree).
 # 2. On the device, from the repository root, with .gpu carried along:
 #        run(command="bash tools/gpu/run-gpu-checks.sh", carry=[".gpu"], timeout_s=540)
 #
