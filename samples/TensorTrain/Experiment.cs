@@ -115,7 +115,7 @@ public static class Experiment
         else TtLayer.Forward(w1, w2, w3, w4, x, y);
     }
 
-    private static float[] Core(SeededRandom random, int length)
+    internal static float[] Core(SeededRandom random, int length)
     {
         var core = new float[length];
         random.FillNormal<float>(core);

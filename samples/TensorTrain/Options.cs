@@ -38,7 +38,7 @@ public sealed record Options
           --sizes M:N        factor sizes: inputs M^4, outputs N^4 (default 8:2)
           --samples N        training samples (default 256)
           --informative N    informative features of the regression task (default 128)
-          --device NAME      cpu (default) | gpu
+          --device NAME      cpu (default) | gpu: ILGPU, CUDA when present, else its (slow) CPU accelerator
           --plot PATH        where to write the loss curve (default tt-loss.png)
           --quiet            no progress bar or table; the last line is machine-readable
           --help             this text

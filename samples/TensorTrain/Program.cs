@@ -12,16 +12,11 @@ if (options is null)
     Console.Error.WriteLine(Options.Usage);
     return string.IsNullOrEmpty(error) ? 0 : 2;
 }
-if (options.Device == "gpu")
-{
-    Console.Error.WriteLine("error: --device gpu is not available yet: EinsumGen's GPU kernels have not landed. Use --device cpu.");
-    return 2;
-}
 
 ExperimentResult result;
 if (options.Quiet)
 {
-    result = Experiment.Run(options);
+    result = options.Device == "gpu" ? DeviceExperiment.Run(options) : Experiment.Run(options);
 }
 else
 {
@@ -33,12 +28,13 @@ else
         {
             var task = ctx.AddTask("training", maxValue: options.Epochs);
             int every = Math.Max(1, options.Epochs / 200);
-            result = Experiment.Run(options, (epoch, loss) =>
+            Action<int, float> progress = (epoch, loss) =>
             {
                 if ((epoch + 1) % every != 0 && epoch + 1 != options.Epochs) return;
                 task.Description = $"loss {loss.ToString("0.00000", CultureInfo.InvariantCulture)}";
                 task.Value = epoch + 1;
-            });
+            };
+            result = options.Device == "gpu" ? DeviceExperiment.Run(options, progress) : Experiment.Run(options, progress);
         });
 
     var table = new Table().AddColumns("", "tensor train", "full linear model");

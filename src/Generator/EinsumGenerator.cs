@@ -57,6 +57,23 @@ namespace EinsumGen.Generator
                     spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, null, planned.Method.Name, ex.GetType().Name + ": " + ex.Message));
                 }
             });
+
+            // Device overloads (DeviceEmitter), only when the compilation references EinsumGen.Gpu: a bool, so the models stay cacheable.
+            var hasDevice = context.CompilationProvider
+                .Select(static (c, _) => c.GetTypeByMetadataName(DeviceEmitter.DeviceTypeName) is not null)
+                .WithTrackingName(DeviceEmitter.TrackingName);
+            context.RegisterSourceOutput(methods.Combine(hasDevice), static (spc, pair) =>
+            {
+                if (!pair.Right || !DeviceEmitter.HasTensor(pair.Left.Method)) return;
+                try
+                {
+                    spc.AddSource(DeviceEmitter.HintName(pair.Left.Method), DeviceEmitter.Emit(pair.Left));
+                }
+                catch (Exception ex)
+                {
+                    spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, null, pair.Left.Method.Name, ex.GetType().Name + ": " + ex.Message));
+                }
+            });
         }
     }
 

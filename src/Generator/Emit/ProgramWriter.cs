@@ -60,15 +60,15 @@ namespace EinsumGen.Generator
             CpuEmitter.Close(w);
         }
 
-        private static string Term(ProgramTerm t) =>
+        internal static string Term(ProgramTerm t) =>
             "new(" + CpuEmitter.Literal(t.Name) + ", " + CpuEmitter.Literal(t.Labels) + (t.EllipsisIndex >= 0 ? ", " + Number(t.EllipsisIndex) : string.Empty) + ")";
 
         /// <summary>A pairwise step as new(left, right, result, summed); a unary one as new(operand, result, summed).</summary>
-        private static string Step(ProgramStep s) =>
+        internal static string Step(ProgramStep s) =>
             "new(" + Number(s.Left) + ", " + (s.IsUnary ? string.Empty : Number(s.Right) + ", ") + CpuEmitter.Literal(s.ResultLabels) + ", " + CpuEmitter.Literal(s.SummedLabels) + ")";
 
-        private static string Char(char c) => "'" + (c == '\'' || c == '\\' ? "\\" + c : c.ToString()) + "'";
+        internal static string Char(char c) => "'" + (c == '\'' || c == '\\' ? "\\" + c : c.ToString()) + "'";
 
-        private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+        internal static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
     }
 }

@@ -12,20 +12,29 @@ namespace EinsumGen.Tests.Generator;
 /// <summary>Runs <see cref="EinsumGenerator"/> in a driver over a source text, as the compiler would.</summary>
 public static class GeneratorHarness
 {
-    private static readonly Lazy<MetadataReference[]> s_references = new(() =>
+    private static readonly Lazy<MetadataReference[]> s_references = new(() => References(device: false));
+
+    private static readonly Lazy<MetadataReference[]> s_deviceReferences = new(() => References(device: true));
+
+    /// <summary>
+    /// The running framework's assemblies plus EinsumGen.Runtime and System.Numerics.Tensors; EinsumGen.Gpu and ILGPU
+    /// only with <paramref name="device"/> (the test host loads them, and their presence turns on the device overloads).
+    /// </summary>
+    private static MetadataReference[] References(bool device)
     {
-        // The running framework's assemblies plus EinsumGen.Runtime and System.Numerics.Tensors.
         var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).ToList();
         paths.Add(typeof(EinsumAttribute).Assembly.Location);
         paths.Add(typeof(System.Numerics.Tensors.Tensor).Assembly.Location);
+        if (device) paths.Add(typeof(EinsumDevice).Assembly.Location);
+        else paths.RemoveAll(p => Path.GetFileName(p) is "EinsumGen.Gpu.dll" or "ILGPU.dll" or "ILGPU.Algorithms.dll");
         return paths.Distinct().Where(File.Exists).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray();
-    });
+    }
 
-    public static CSharpCompilation Compile(string source, string path = "Test.cs") =>
+    public static CSharpCompilation Compile(string source, string path = "Test.cs", bool device = false) =>
         CSharpCompilation.Create(
             "GeneratorTest",
             new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Preview), path) },
-            s_references.Value,
+            device ? s_deviceReferences.Value : s_references.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
     public static GeneratorDriver CreateDriver(bool trackSteps = false) =>
@@ -37,9 +46,9 @@ public static class GeneratorHarness
     /// <summary>The generator's result: its diagnostics and sources, and the compilation's own diagnostics afterwards.</summary>
     public sealed record Result(ImmutableArray<Diagnostic> GeneratorDiagnostics, IReadOnlyList<(string HintName, string Source)> Sources, ImmutableArray<Diagnostic> CompilationDiagnostics, Exception? GeneratorException);
 
-    public static Result Run(string source)
+    public static Result Run(string source, bool device = false)
     {
-        var compilation = Compile(source);
+        var compilation = Compile(source, device: device);
         var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
         var run = driver.GetRunResult();
         var sources = run.Results.SelectMany(r => r.GeneratedSources).Select(s => (s.HintName, s.SourceText.ToString())).OrderBy(s => s.HintName, StringComparer.Ordinal).ToList();

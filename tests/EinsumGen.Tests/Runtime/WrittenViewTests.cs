@@ -107,7 +107,7 @@ public class WrittenViewTests
     [Fact]
     public void DefaultViewOnAnEllipsisTermNamesTheOperand()
     {
-        var ex = Assert.ThrowsAny<ArgumentException>(() => WrittenViewMethods.SumAll(default));
+        var ex = Assert.ThrowsAny<ArgumentException>(() => WrittenViewMethods.SumAll(default(ReadOnlyTensorSpan<float>)));
         Assert.Equal("a", ex.ParamName);
         var c = new float[4];
         ex = Assert.ThrowsAny<ArgumentException>(() => WrittenViewMethods.Multiply(default,
