@@ -22,7 +22,8 @@ public sealed record DeviceCase(string Name, DeviceMethods<float> F, DeviceMetho
 
 /// <summary>
 /// The representative corpus the device runs on every build: matmul, a contraction, batched with ellipsis broadcasting,
-/// trace and diagonal, a row sum, rank-0 operands and scalar results, and the tensor-train layer's forward.
+/// trace and diagonal, a row sum, rank-0 operands and scalar results, single-operand sums planned as unary steps, and
+/// the tensor-train layer's forward.
 /// </summary>
 public static class DeviceCases
 {
@@ -91,6 +92,22 @@ public static class DeviceCases
             new((o, _) => M.ScaledSumD(o[0].Tensor!, o[1].Value),
                 (o, g, d, m) => M.ScaledSumDBackward(o[0].Tensor!, o[1].Value, g.Value, d[0], d[1], m),
                 (o, t, _) => M.ScaledSumDJvp(o[0].Tensor!, o[1].Value, t[0].Tensor, t[1].Value))),
+        // A unary step first: labels of one operand summed (or its diagonal traced) before the pairwise steps.
+        new("SumFirstChain",
+            new((o, y) => { M.SumFirstChainF(o[0].Tensor!, o[1].Tensor!, o[2].Tensor!, y!); return 0; },
+                (o, g, d, m) => M.SumFirstChainFBackward(o[0].Tensor!, o[1].Tensor!, o[2].Tensor!, g.Tensor!, d[0], d[1], d[2], m),
+                (o, t, y) => { M.SumFirstChainFJvp(o[0].Tensor!, o[1].Tensor!, o[2].Tensor!, t[0].Tensor, t[1].Tensor, t[2].Tensor, y!); return 0; }),
+            new((o, y) => { M.SumFirstChainD(o[0].Tensor!, o[1].Tensor!, o[2].Tensor!, y!); return 0; },
+                (o, g, d, m) => M.SumFirstChainDBackward(o[0].Tensor!, o[1].Tensor!, o[2].Tensor!, g.Tensor!, d[0], d[1], d[2], m),
+                (o, t, y) => { M.SumFirstChainDJvp(o[0].Tensor!, o[1].Tensor!, o[2].Tensor!, t[0].Tensor, t[1].Tensor, t[2].Tensor, y!); return 0; })),
+        // A unary step first: labels of one operand summed (or its diagonal traced) before the pairwise steps.
+        new("TraceFirstChain",
+            new((o, y) => { M.TraceFirstChainF(o[0].Tensor!, o[1].Tensor!, o[2].Tensor!, y!); return 0; },
+                (o, g, d, m) => M.TraceFirstChainFBackward(o[0].Tensor!, o[1].Tensor!, o[2].Tensor!, g.Tensor!, d[0], d[1], d[2], m),
+                (o, t, y) => { M.TraceFirstChainFJvp(o[0].Tensor!, o[1].Tensor!, o[2].Tensor!, t[0].Tensor, t[1].Tensor, t[2].Tensor, y!); return 0; }),
+            new((o, y) => { M.TraceFirstChainD(o[0].Tensor!, o[1].Tensor!, o[2].Tensor!, y!); return 0; },
+                (o, g, d, m) => M.TraceFirstChainDBackward(o[0].Tensor!, o[1].Tensor!, o[2].Tensor!, g.Tensor!, d[0], d[1], d[2], m),
+                (o, t, y) => { M.TraceFirstChainDJvp(o[0].Tensor!, o[1].Tensor!, o[2].Tensor!, t[0].Tensor, t[1].Tensor, t[2].Tensor, y!); return 0; })),
         new("TensorTrain",
             new((o, y) => { M.TensorTrainF(o[0].Tensor!, o[1].Tensor!, o[2].Tensor!, o[3].Tensor!, o[4].Tensor!, y!); return 0; },
                 (o, g, d, m) => M.TensorTrainFBackward(o[0].Tensor!, o[1].Tensor!, o[2].Tensor!, o[3].Tensor!, o[4].Tensor!, g.Tensor!, d[0], d[1], d[2], d[3], d[4], m),
