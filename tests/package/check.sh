@@ -28,7 +28,20 @@ cat > "$work/nuget.config" <<CONFIG
 </configuration>
 CONFIG
 
-unzip -l "$work/feed/EinsumGen.$version.nupkg" | grep -q "analyzers/dotnet/cs/EinsumGen.Generator.dll" \
+unzip -l "$work/feed/EinsumGen.$version.nupkg" > "$work/contents.txt"
+grep -q "analyzers/dotnet/cs/EinsumGen.Generator.dll" "$work/contents.txt" \
   || { echo "package check: the generator is not under analyzers/dotnet/cs" >&2; exit 1; }
 dotnet build "$work/app/App.csproj" -c Release --nologo -v quiet
 dotnet "$work/app/bin/Release/net10.0/App.dll"
+
+# One error per mistake: the generator and the analyzer do not both report it, and no CS8795 follows it.
+cp "$root/tests/package/app/Broken.cs.txt" "$work/app/Broken.cs"
+if dotnet build "$work/app/App.csproj" -c Release --nologo -v quiet > "$work/broken.log" 2>&1; then
+  echo "package check: a broken [Einsum] method built" >&2; exit 1
+fi
+# MSBuild repeats each error in its summary: count distinct error lines.
+errors="$(grep -E ": error [A-Z]+[0-9]+" "$work/broken.log" | sort -u | grep -oE "error [A-Z]+[0-9]+" | sort | uniq -c | sed 's/^ *//' | tr '\n' ';')"
+if [ "$errors" != "1 error EG0006;1 error EG0026;" ]; then
+  echo "package check: expected one EG0006 and one EG0026, got: $errors" >&2; cat "$work/broken.log" >&2; exit 1
+fi
+echo "package check: broken methods give one error each ($errors)"

@@ -35,7 +35,7 @@ namespace EinsumGen.Generator.Models
         /// </summary>
         public string HintName => Safe(Hierarchy.MetadataName + "." + Name) + "_" + Hash() + ".g.cs";
 
-        private static string Safe(string text)
+        internal static string Safe(string text)
         {
             var chars = text.ToCharArray();
             for (int i = 0; i < chars.Length; i++)
@@ -68,5 +68,5 @@ namespace EinsumGen.Generator.Models
     /// The result of looking at one method: a model to plan, or none, plus its diagnostics and where its spec is (for the
     /// planner's own diagnostics).
     /// </summary>
-    internal sealed record MethodResult(EinsumMethod? Method, LocationInfo? SpecLocation, EquatableArray<DiagnosticInfo> Diagnostics);
+    internal sealed record MethodResult(EinsumMethod? Method, LocationInfo? SpecLocation, EquatableArray<DiagnosticInfo> Diagnostics, ErrorStub? Stub = null);
 }

@@ -21,12 +21,13 @@ public static class GeneratorHarness
         return paths.Distinct().Where(File.Exists).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray();
     });
 
-    public static CSharpCompilation Compile(string source, string path = "Test.cs") =>
+    public static CSharpCompilation Compile(string source, string path = "Test.cs", IDictionary<string, ReportDiagnostic>? severities = null) =>
         CSharpCompilation.Create(
             "GeneratorTest",
             new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Preview), path) },
             s_references.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable,
+                specificDiagnosticOptions: severities));
 
     public static GeneratorDriver CreateDriver(bool trackSteps = false) =>
         CSharpGeneratorDriver.Create(
@@ -37,9 +38,9 @@ public static class GeneratorHarness
     /// <summary>The generator's result: its diagnostics and sources, and the compilation's own diagnostics afterwards.</summary>
     public sealed record Result(ImmutableArray<Diagnostic> GeneratorDiagnostics, IReadOnlyList<(string HintName, string Source)> Sources, ImmutableArray<Diagnostic> CompilationDiagnostics, Exception? GeneratorException);
 
-    public static Result Run(string source)
+    public static Result Run(string source, IDictionary<string, ReportDiagnostic>? severities = null)
     {
-        var compilation = Compile(source);
+        var compilation = Compile(source, severities: severities);
         var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
         var run = driver.GetRunResult();
         var sources = run.Results.SelectMany(r => r.GeneratedSources).Select(s => (s.HintName, s.SourceText.ToString())).OrderBy(s => s.HintName, StringComparer.Ordinal).ToList();
