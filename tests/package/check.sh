@@ -29,8 +29,9 @@ cat > "$work/nuget.config" <<CONFIG
 CONFIG
 
 unzip -l "$work/feed/EinsumGen.$version.nupkg" > "$work/contents.txt"
-grep -q "analyzers/dotnet/cs/EinsumGen.Generator.dll" "$work/contents.txt" \
-  || { echo "package check: the generator is not under analyzers/dotnet/cs" >&2; exit 1; }
+for dll in EinsumGen.Generator.dll EinsumGen.CodeFixes.dll; do
+  grep -q "analyzers/dotnet/cs/$dll" "$work/contents.txt" || { echo "package check: $dll is not under analyzers/dotnet/cs" >&2; exit 1; }
+done
 dotnet build "$work/app/App.csproj" -c Release --nologo -v quiet
 dotnet "$work/app/bin/Release/net10.0/App.dll"
 
