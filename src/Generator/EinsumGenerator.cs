@@ -48,9 +48,16 @@ namespace EinsumGen.Generator
             context.RegisterSourceOutput(stubs, static (spc, stub) => spc.AddSource(stub.HintName, ErrorStubWriter.Write(stub)));
 
             // Stage 3: emit. The model holds no location, so an edit elsewhere in the file re-emits nothing.
+            // Backward and Jvp: the attribute's Derivatives, else the project's EinsumGenDerivatives (default true).
+            var derivativesByDefault = context.AnalyzerConfigOptionsProvider
+                .Select(static (p, _) => !(p.GlobalOptions.TryGetValue("build_property.EinsumGenDerivatives", out var v) &&
+                                           string.Equals(v.Trim(), "false", StringComparison.OrdinalIgnoreCase)));
             var methods = plans
                 .Where(static r => r.Planned is not null)
                 .Select(static (r, _) => r.Planned!)
+                .Combine(derivativesByDefault)
+                .Select(static (pair, _) => pair.Left.Method.Derivatives is not null ? pair.Left
+                    : pair.Left with { Method = pair.Left.Method with { Derivatives = pair.Right } })
                 .WithTrackingName(TrackingNames.Models);
             context.RegisterSourceOutput(methods, static (spc, planned) =>
             {

@@ -56,7 +56,8 @@ namespace EinsumGen.Generator
             string? sizes = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Sizes").Value.Value as string;
             CheckSizes(sizes, expression!, new LiteralLocator(syntax.SyntaxTree, ArgumentExpression(attributeSyntax, "Sizes")), diagnostics);
 
-            var model = ReadSignature(method, syntax, expression!, spec, sizes, specLocator, nameLocation, diagnostics);
+            bool? derivatives = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Derivatives").Value.Value as bool?;
+            var model = ReadSignature(method, syntax, expression!, spec, sizes, specLocator, nameLocation, diagnostics, derivatives);
             if (diagnostics.Count > 0 || model is null) return Fail(method, syntax, diagnostics);
             // C# demands an access modifier here and reports its absence (CS8796, CS8798); an implementation would repeat it.
             if (!HasAccessModifier(syntax)) return new MethodResult(null, null, diagnostics.ToEquatableArray());
@@ -132,7 +133,7 @@ namespace EinsumGen.Generator
         }
 
         private static EinsumMethod? ReadSignature(IMethodSymbol method, MethodDeclarationSyntax syntax, EinsumExpression expression, string spec, string? sizes,
-            LiteralLocator specLocator, LocationInfo nameLocation, List<DiagnosticInfo> diagnostics)
+            LiteralLocator specLocator, LocationInfo nameLocation, List<DiagnosticInfo> diagnostics, bool? derivatives)
         {
             int before = diagnostics.Count;
             var parameters = method.Parameters;
@@ -233,7 +234,8 @@ namespace EinsumGen.Generator
                 syntax.ParameterList.Parameters.Select((p, i) => Declaration(p, parameters[i])).ToEquatableArray(),
                 method.IsExtensionMethod,
                 method.ContainingType.GetMembers().Select(m => m.Name).Where(n => n != method.Name && n.StartsWith(method.Name, System.StringComparison.Ordinal))
-                    .Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToEquatableArray());
+                    .Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToEquatableArray(),
+                derivatives);
         }
 
         private static bool ByReference(IParameterSymbol p) => p.RefKind is RefKind.In or RefKind.RefReadOnlyParameter;

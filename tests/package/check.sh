@@ -35,6 +35,13 @@ done
 dotnet build "$work/app/App.csproj" -c Release --nologo -v quiet
 dotnet "$work/app/bin/Release/net10.0/App.dll"
 
+# The package's build/EinsumGen.props hands EinsumGenDerivatives to the generator: turned off, MatMulBackward is not written.
+if dotnet build "$work/app/App.csproj" -c Release --nologo -v quiet -p:EinsumGenDerivatives=false > "$work/forward-only.log" 2>&1 \
+   || ! grep -q "error CS0117.*MatMulBackward" "$work/forward-only.log"; then
+  echo "package check: EinsumGenDerivatives=false did not reach the generator" >&2; cat "$work/forward-only.log" >&2; exit 1
+fi
+echo "package check: EinsumGenDerivatives=false leaves out MatMulBackward"
+
 # One error per mistake: the generator and the analyzer do not both report it, and no CS8795 follows it.
 cp "$root/tests/package/app/Broken.cs.txt" "$work/app/Broken.cs"
 if dotnet build "$work/app/App.csproj" -c Release --nologo -v quiet > "$work/broken.log" 2>&1; then

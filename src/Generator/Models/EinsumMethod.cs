@@ -22,8 +22,12 @@ namespace EinsumGen.Generator.Models
         OperandParameter? Output,
         EquatableArray<string> ParameterDeclarations,
         bool IsExtension,
-        EquatableArray<string> MemberNames)
+        EquatableArray<string> MemberNames,
+        bool? Derivatives = null)
     {
+        /// <summary>Whether <c>{Name}Backward</c> and <c>{Name}Jvp</c> are written (the attribute's, else the project's choice).</summary>
+        public bool EmitsDerivatives => Derivatives ?? true;
+
         /// <summary>The method's name as a C# identifier (a keyword escaped with '@').</summary>
         public string Identifier =>
             Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(Name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + Name : Name;
