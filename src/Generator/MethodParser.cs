@@ -45,7 +45,9 @@ namespace EinsumGen.Generator
             }
 
             CheckDeclaration(method, syntax, nameLocation, diagnostics);
-            CheckGeneratedNames(method, diagnostics);
+            bool? derivatives = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Derivatives").Value.Value as bool?;
+            // Without its Backward and Jvp (the project's default is not known here, so only the attribute's word counts).
+            if (derivatives != false) CheckGeneratedNames(method, diagnostics);
 
             if (!EinsumParser.TryParse(spec, out var expression, out var error))
             {
@@ -56,7 +58,6 @@ namespace EinsumGen.Generator
             string? sizes = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Sizes").Value.Value as string;
             CheckSizes(sizes, expression!, new LiteralLocator(syntax.SyntaxTree, ArgumentExpression(attributeSyntax, "Sizes")), diagnostics);
 
-            bool? derivatives = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Derivatives").Value.Value as bool?;
             var model = ReadSignature(method, syntax, expression!, spec, sizes, specLocator, nameLocation, diagnostics, derivatives);
             if (diagnostics.Count > 0 || model is null) return Fail(method, syntax, diagnostics);
             // C# demands an access modifier here and reports its absence (CS8796, CS8798); an implementation would repeat it.

@@ -38,6 +38,17 @@ public class DerivativesOptionTests
     }
 
     [Fact]
+    public void WithoutDerivativesAUserMayOwnTheirNames()
+    {
+        var source = Usings + "public static partial class Ops\n{\n    [Einsum(\"ij,jk->ik\", Derivatives = false)]\n" +
+            "    public static partial void MatMul(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, TensorSpan<float> c);\n" +
+            "    public static void MatMulBackward() { }\n    public static int MatMulJvp => 1;\n}\n";
+        var result = GeneratorHarness.Run(source);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.True(result.CompilationDiagnostics.IsEmpty, string.Join("\n", result.CompilationDiagnostics));
+    }
+
+    [Fact]
     public void ChangingTheProjectPropertyReemitsWithoutReparsing()
     {
         var compilation = GeneratorHarness.Compile(Source(""));
