@@ -48,7 +48,7 @@ namespace EinsumGen.Generator
 
         public static readonly DiagnosticDescriptor PlannedSpeedup = new DiagnosticDescriptor("EG0021", "Contraction order planned",
             "'{0}' runs as {1} pairwise steps: {2} FLOPs instead of {3} for a single loop nest ({4}x fewer)", Category, DiagnosticSeverity.Info,
-            isEnabledByDefault: true, helpLinkUri: HelpBase + "eg0021");
+            isEnabledByDefault: false, helpLinkUri: HelpBase + "eg0021"); // a note, off unless .editorconfig asks for it
         public static readonly DiagnosticDescriptor LargeIntermediate = new DiagnosticDescriptor("EG0022", "Large intermediate",
             "With the declared sizes, step {0} of '{1}' builds an intermediate of {2} elements, over the {3}-element limit; declare other sizes or split the einsum",
             Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "eg0022");
@@ -59,13 +59,20 @@ namespace EinsumGen.Generator
         public static readonly DiagnosticDescriptor FileLocalType = Error("EG0024", "Einsum method in a file-local type",
             "Type '{0}' is declared 'file', so no other file can complete its partial methods; declare it internal (or wider) to carry [Einsum] methods");
 
+        public static readonly DiagnosticDescriptor AccessModifierMissing = Error("EG0026", "Einsum method needs an access modifier",
+            "Method '{0}' must declare its accessibility (public, internal, protected or private): without one, a call to a void partial method that nothing implements is silently removed");
+
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
             InvalidCharacter, MalformedEllipsis, MultipleArrows, OutputLabelNotInInputs, OutputLabelRepeated, OperandCountMismatch,
             MethodNotStatic, MethodNotPartial, TypeNotPartial, UnsupportedParameterType, MixedElementTypes, OutputParameterExpected,
             ScalarOutputExpected, ScalarParameterWithLabels, TensorForEmptyTerm, SizesMalformed, SizesUnknownLabel, GenericMethod,
-            SpecNotConstant, InternalError, PlannedSpeedup, LargeIntermediate, OutParameter, FileLocalType, GeneratedNameTaken);
+            SpecNotConstant, InternalError, PlannedSpeedup, LargeIntermediate, OutParameter, FileLocalType, GeneratedNameTaken,
+            AccessModifierMissing);
 
         public static DiagnosticDescriptor ById(string id) => s_byId[id];
+
+        /// <summary>Every descriptor, in ID order.</summary>
+        public static IEnumerable<DiagnosticDescriptor> All => System.Linq.Enumerable.OrderBy(s_byId.Values, d => d.Id, System.StringComparer.Ordinal);
 
         private static DiagnosticDescriptor Error(string id, string title, string message) =>
             new DiagnosticDescriptor(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());

@@ -40,10 +40,24 @@ namespace EinsumGen.Generator
                 foreach (var d in list) spc.ReportDiagnostic(d.ToDiagnostic());
             });
 
+            // A method with EG errors still gets a body that throws, so its error is not followed by CS8795.
+            var stubs = parsed
+                .Where(static r => r.Stub is not null)
+                .Select(static (r, _) => r.Stub!)
+                .WithTrackingName(TrackingNames.Stubs);
+            context.RegisterSourceOutput(stubs, static (spc, stub) => spc.AddSource(stub.HintName, ErrorStubWriter.Write(stub)));
+
             // Stage 3: emit. The model holds no location, so an edit elsewhere in the file re-emits nothing.
+            // Backward and Jvp: the attribute's Derivatives, else the project's EinsumGenDerivatives (default true).
+            var derivativesByDefault = context.AnalyzerConfigOptionsProvider
+                .Select(static (p, _) => !(p.GlobalOptions.TryGetValue("build_property.EinsumGenDerivatives", out var v) &&
+                                           string.Equals(v.Trim(), "false", StringComparison.OrdinalIgnoreCase)));
             var methods = plans
                 .Where(static r => r.Planned is not null)
                 .Select(static (r, _) => r.Planned!)
+                .Combine(derivativesByDefault)
+                .Select(static (pair, _) => pair.Left.Method.Derivatives is not null ? pair.Left
+                    : pair.Left with { Method = pair.Left.Method with { Derivatives = pair.Right } })
                 .WithTrackingName(TrackingNames.Models);
             context.RegisterSourceOutput(methods, static (spc, planned) =>
             {
@@ -88,6 +102,9 @@ namespace EinsumGen.Generator
 
         /// <summary>The diagnostics of each method.</summary>
         public const string Diagnostics = nameof(Diagnostics);
+
+        /// <summary>The methods with EG errors, which get a body that throws.</summary>
+        public const string Stubs = nameof(Stubs);
 
         /// <summary>The models that get emitted.</summary>
         public const string Models = nameof(Models);

@@ -22,12 +22,17 @@ namespace EinsumGen.Generator
 
         private enum ParameterKind { ReadOnlyTensor, Tensor, Scalar, Unsupported }
 
-        public static MethodResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct)
+        /// <summary>The generator's entry: the method its attribute marks.</summary>
+        public static MethodResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct) =>
+            Parse((IMethodSymbol)context.TargetSymbol, (MethodDeclarationSyntax)context.TargetNode, context.Attributes[0], ct);
+
+        /// <summary>
+        /// Reads one [Einsum] method. The generator and <see cref="EinsumAnalyzer"/> both call this, so that a user sees the
+        /// same diagnostics while typing as at build time.
+        /// </summary>
+        public static MethodResult Parse(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, CancellationToken ct)
         {
             var diagnostics = new List<DiagnosticInfo>();
-            var method = (IMethodSymbol)context.TargetSymbol;
-            var syntax = (MethodDeclarationSyntax)context.TargetNode;
-            var attribute = context.Attributes[0];
             var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(ct) as AttributeSyntax;
             var nameLocation = LocationInfo.From(syntax.SyntaxTree, syntax.Identifier.Span);
 
@@ -35,28 +40,33 @@ namespace EinsumGen.Generator
             var specLocator = new LiteralLocator(syntax.SyntaxTree, ArgumentExpression(attributeSyntax, null));
             if (spec is null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SpecNotConstant, specLocator.Whole()));
-                return Fail(diagnostics);
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SpecNotConstant, specLocator.Whole() ?? nameLocation));
+                return Fail(method, syntax, diagnostics);
             }
 
             CheckDeclaration(method, syntax, nameLocation, diagnostics);
-            CheckGeneratedNames(method, diagnostics);
+            bool? derivatives = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Derivatives").Value.Value as bool?;
+            // Without its Backward and Jvp (the project's default is not known here, so only the attribute's word counts).
+            if (derivatives != false) CheckGeneratedNames(method, diagnostics);
 
             if (!EinsumParser.TryParse(spec, out var expression, out var error))
             {
                 diagnostics.Add(DiagnosticInfo.Create(SpecDescriptor(error!.Kind), specLocator.At(error.Start, error.Length), error.Message));
-                return Fail(diagnostics);
+                return Fail(method, syntax, diagnostics);
             }
 
             string? sizes = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Sizes").Value.Value as string;
             CheckSizes(sizes, expression!, new LiteralLocator(syntax.SyntaxTree, ArgumentExpression(attributeSyntax, "Sizes")), diagnostics);
 
-            var model = ReadSignature(method, syntax, expression!, spec, sizes, specLocator, nameLocation, diagnostics);
-            if (diagnostics.Count > 0 || model is null) return Fail(diagnostics);
+            var model = ReadSignature(method, syntax, expression!, spec, sizes, specLocator, nameLocation, diagnostics, derivatives);
+            if (diagnostics.Count > 0 || model is null) return Fail(method, syntax, diagnostics);
+            // C# demands an access modifier here and reports its absence (CS8796, CS8798); an implementation would repeat it.
+            if (!HasAccessModifier(syntax)) return new MethodResult(null, null, diagnostics.ToEquatableArray());
             return new MethodResult(model, specLocator.Whole(), diagnostics.ToEquatableArray());
         }
 
-        private static MethodResult Fail(List<DiagnosticInfo> diagnostics) => new MethodResult(null, null, diagnostics.ToEquatableArray());
+        private static MethodResult Fail(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics) =>
+            new MethodResult(null, null, diagnostics.ToEquatableArray(), ErrorStubReader.Read(method, syntax, diagnostics));
 
         private static void CheckDeclaration(IMethodSymbol method, MethodDeclarationSyntax syntax, LocationInfo nameLocation, List<DiagnosticInfo> diagnostics)
         {
@@ -65,6 +75,12 @@ namespace EinsumGen.Generator
             if (!isPartial || syntax.Body is not null || syntax.ExpressionBody is not null || method.PartialImplementationPart is not null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodNotPartial, nameLocation, method.Name));
+            }
+            else if (!HasAccessModifier(syntax) && MayLackImplementation(method, syntax))
+            {
+                // Without one, a void partial method may lack an implementation, and C# then erases every call to it: had the
+                // generator not run, the program would build and silently compute nothing. With one, C# demands the body (CS8795).
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AccessModifierMissing, nameLocation, method.Name));
             }
             if (method.IsGenericMethod) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericMethod, nameLocation, method.Name));
             for (var type = method.ContainingType; type is not null; type = type.ContainingType)
@@ -86,6 +102,20 @@ namespace EinsumGen.Generator
             }
         }
 
+        /// <summary>Whether the declaration says public, internal, protected or private.</summary>
+        internal static bool HasAccessModifier(MethodDeclarationSyntax syntax) =>
+            syntax.Modifiers.Any(m => m.IsKind(SyntaxKind.PublicKeyword) || m.IsKind(SyntaxKind.InternalKeyword) ||
+                                      m.IsKind(SyntaxKind.ProtectedKeyword) || m.IsKind(SyntaxKind.PrivateKeyword));
+
+        /// <summary>
+        /// Whether C# lets this partial method go unimplemented (and erases its calls then): void, no out parameter, none of
+        /// virtual, override, sealed, new or extern. Otherwise C# itself demands an access modifier (CS8796).
+        /// </summary>
+        private static bool MayLackImplementation(IMethodSymbol method, MethodDeclarationSyntax syntax) =>
+            method.ReturnsVoid && !method.Parameters.Any(p => p.RefKind == RefKind.Out) &&
+            !syntax.Modifiers.Any(m => m.IsKind(SyntaxKind.VirtualKeyword) || m.IsKind(SyntaxKind.OverrideKeyword) ||
+                                       m.IsKind(SyntaxKind.SealedKeyword) || m.IsKind(SyntaxKind.NewKeyword) || m.IsKind(SyntaxKind.ExternKeyword));
+
         /// <summary>
         /// The generated reverse and forward modes are public API named after the method: a member of the containing type
         /// that already has one of those names would collide inside the generated file (CS0111), so it is an error here,
@@ -104,7 +134,7 @@ namespace EinsumGen.Generator
         }
 
         private static EinsumMethod? ReadSignature(IMethodSymbol method, MethodDeclarationSyntax syntax, EinsumExpression expression, string spec, string? sizes,
-            LiteralLocator specLocator, LocationInfo nameLocation, List<DiagnosticInfo> diagnostics)
+            LiteralLocator specLocator, LocationInfo nameLocation, List<DiagnosticInfo> diagnostics, bool? derivatives)
         {
             int before = diagnostics.Count;
             var parameters = method.Parameters;
@@ -208,7 +238,8 @@ namespace EinsumGen.Generator
                 syntax.ParameterList.Parameters.Select((p, i) => Declaration(p, parameters[i])).ToEquatableArray(),
                 method.IsExtensionMethod,
                 method.ContainingType.GetMembers().Select(m => m.Name).Where(n => n != method.Name && n.StartsWith(method.Name, System.StringComparison.Ordinal))
-                    .Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToEquatableArray());
+                    .Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToEquatableArray(),
+                derivatives);
         }
 
         private static bool ByReference(IParameterSymbol p) => p.RefKind is RefKind.In or RefKind.RefReadOnlyParameter;

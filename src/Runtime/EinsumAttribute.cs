@@ -21,5 +21,12 @@ namespace EinsumGen
         /// them on every call.
         /// </summary>
         public string? Sizes { get; set; }
+
+        /// <summary>
+        /// Whether EinsumGen also writes the method's reverse mode (<c>{Name}Backward</c>) and forward mode (<c>{Name}Jvp</c>).
+        /// Left unset, the project's <c>EinsumGenDerivatives</c> MSBuild property decides, and that defaults to <c>true</c>;
+        /// set <c>&lt;EinsumGenDerivatives&gt;false&lt;/EinsumGenDerivatives&gt;</c> to generate only what is asked for.
+        /// </summary>
+        public bool Derivatives { get; set; } = true;
     }
 }

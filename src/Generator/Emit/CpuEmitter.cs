@@ -34,10 +34,13 @@ namespace EinsumGen.Generator
 
             RemarksWriter.Write(w, method, plan);
             WriteForward(w, method, plan, names);
-            w.WriteLineNoTabs(string.Empty);
-            BackwardWriter.Write(w, method, names);
-            w.WriteLineNoTabs(string.Empty);
-            BackwardWriter.WriteJvp(w, method, names);
+            if (method.EmitsDerivatives)
+            {
+                w.WriteLineNoTabs(string.Empty);
+                BackwardWriter.Write(w, method, names);
+                w.WriteLineNoTabs(string.Empty);
+                BackwardWriter.WriteJvp(w, method, names);
+            }
 
             foreach (var _ in method.Hierarchy.Types) Close(w);
             if (hasNamespace) Close(w);

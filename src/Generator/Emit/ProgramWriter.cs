@@ -42,9 +42,10 @@ namespace EinsumGen.Generator
             w.WriteLine("/// <summary>The views of one call of <c>" + method.Name + "</c>, its backward pass or its forward mode, by slot.</summary>");
             CpuEmitter.Open(w, "file ref struct " + names.ViewsType + " : " + Aliases.Runtime + "IEinsumViews<" + method.ElementType + ">");
             var operands = Enumerable.Range(0, n).Select(i => "Operand" + i).ToList();
-            var extras = Enumerable.Range(0, n).Select(i => "Extra" + i).ToList();
+            // Gradient and tangent slots only where Backward and Jvp are written.
+            var extras = Enumerable.Range(0, method.EmitsDerivatives ? n : 0).Select(i => "Extra" + i).ToList();
             CpuEmitter.WriteList(w, "public " + view + " ", operands.Concat(new[] { "Result" }).ToList(), ";");
-            CpuEmitter.WriteList(w, "public " + view + " ", extras, ";");
+            if (extras.Count > 0) CpuEmitter.WriteList(w, "public " + view + " ", extras, ";");
             w.WriteLineNoTabs(string.Empty);
             w.WriteLine("public readonly " + view + " this[int slot] => slot switch");
             w.WriteLine("{");

@@ -45,7 +45,7 @@ namespace EinsumGen.Generator
                 Number(planned.TotalFlops) + " FLOPs; speed-up " + speedup.ToString("0.#", CultureInfo.InvariantCulture) +
                 "x; largest intermediate " + Number(planned.LargestIntermediate) + " elements. How each kernel is chosen, and how to read this " +
                 "plan: docs/plans.md in the EinsumGen repository."));
-            WriteBackward(w, method, plan);
+            if (method.EmitsDerivatives) WriteBackward(w, method, plan);
             w.WriteLine("/// </remarks>");
         }
 

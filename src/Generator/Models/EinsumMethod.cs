@@ -22,8 +22,12 @@ namespace EinsumGen.Generator.Models
         OperandParameter? Output,
         EquatableArray<string> ParameterDeclarations,
         bool IsExtension,
-        EquatableArray<string> MemberNames)
+        EquatableArray<string> MemberNames,
+        bool? Derivatives = null)
     {
+        /// <summary>Whether <c>{Name}Backward</c> and <c>{Name}Jvp</c> are written (the attribute's, else the project's choice).</summary>
+        public bool EmitsDerivatives => Derivatives ?? true;
+
         /// <summary>The method's name as a C# identifier (a keyword escaped with '@').</summary>
         public string Identifier =>
             Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(Name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + Name : Name;
@@ -35,7 +39,7 @@ namespace EinsumGen.Generator.Models
         /// </summary>
         public string HintName => Safe(Hierarchy.MetadataName + "." + Name) + "_" + Hash() + ".g.cs";
 
-        private static string Safe(string text)
+        internal static string Safe(string text)
         {
             var chars = text.ToCharArray();
             for (int i = 0; i < chars.Length; i++)
@@ -68,5 +72,5 @@ namespace EinsumGen.Generator.Models
     /// The result of looking at one method: a model to plan, or none, plus its diagnostics and where its spec is (for the
     /// planner's own diagnostics).
     /// </summary>
-    internal sealed record MethodResult(EinsumMethod? Method, LocationInfo? SpecLocation, EquatableArray<DiagnosticInfo> Diagnostics);
+    internal sealed record MethodResult(EinsumMethod? Method, LocationInfo? SpecLocation, EquatableArray<DiagnosticInfo> Diagnostics, ErrorStub? Stub = null);
 }

@@ -25,7 +25,7 @@ public class CachingTests
         }
         """;
 
-    private static readonly string[] Tracked = { TrackingNames.Methods, TrackingNames.Plans, TrackingNames.Diagnostics, TrackingNames.Models };
+    private static readonly string[] Tracked = { TrackingNames.Methods, TrackingNames.Plans, TrackingNames.Diagnostics, TrackingNames.Stubs, TrackingNames.Models };
 
     [Fact]
     public void SecondRunOnClonedCompilationIsCached()

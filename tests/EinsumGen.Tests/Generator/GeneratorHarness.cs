@@ -30,26 +30,49 @@ public static class GeneratorHarness
         return paths.Distinct().Where(File.Exists).Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToArray();
     }
 
-    public static CSharpCompilation Compile(string source, string path = "Test.cs", bool device = false) =>
+    public static CSharpCompilation Compile(string source, string path = "Test.cs", bool device = false,
+        IDictionary<string, ReportDiagnostic>? severities = null) =>
         CSharpCompilation.Create(
             "GeneratorTest",
             new[] { CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Preview), path) },
             device ? s_deviceReferences.Value : s_references.Value,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable,
+                specificDiagnosticOptions: severities));
 
-    public static GeneratorDriver CreateDriver(bool trackSteps = false) =>
+    public static GeneratorDriver CreateDriver(bool trackSteps = false, IReadOnlyDictionary<string, string>? buildProperties = null) =>
         CSharpGeneratorDriver.Create(
             new[] { new EinsumGenerator().AsSourceGenerator() },
-            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps),
-            parseOptions: new CSharpParseOptions(LanguageVersion.Preview));
+            parseOptions: new CSharpParseOptions(LanguageVersion.Preview),
+            optionsProvider: new BuildProperties(buildProperties ?? new Dictionary<string, string>()),
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
+
+    /// <summary>MSBuild properties as the compiler hands them to a generator (<c>build_property.Name</c>).</summary>
+    public sealed class BuildProperties(IReadOnlyDictionary<string, string> properties) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider
+    {
+        private readonly Options _global = new(properties.ToDictionary(kv => "build_property." + kv.Key, kv => kv.Value));
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GlobalOptions => _global;
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(SyntaxTree tree) => Options.Empty;
+
+        public override Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions GetOptions(AdditionalText textFile) => Options.Empty;
+
+        private sealed class Options(Dictionary<string, string> values) : Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptions
+        {
+            public static readonly Options Empty = new(new Dictionary<string, string>());
+
+            public override bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value) => values.TryGetValue(key, out value);
+        }
+    }
 
     /// <summary>The generator's result: its diagnostics and sources, and the compilation's own diagnostics afterwards.</summary>
     public sealed record Result(ImmutableArray<Diagnostic> GeneratorDiagnostics, IReadOnlyList<(string HintName, string Source)> Sources, ImmutableArray<Diagnostic> CompilationDiagnostics, Exception? GeneratorException);
 
-    public static Result Run(string source, bool device = false)
+    public static Result Run(string source, IDictionary<string, ReportDiagnostic>? severities = null,
+        IReadOnlyDictionary<string, string>? buildProperties = null, bool device = false)
     {
-        var compilation = Compile(source, device: device);
-        var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+        var compilation = Compile(source, device: device, severities: severities);
+        var driver = CreateDriver(buildProperties: buildProperties).RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
         var run = driver.GetRunResult();
         var sources = run.Results.SelectMany(r => r.GeneratedSources).Select(s => (s.HintName, s.SourceText.ToString())).OrderBy(s => s.HintName, StringComparer.Ordinal).ToList();
         var errors = output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray();

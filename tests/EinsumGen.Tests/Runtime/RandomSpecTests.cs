@@ -115,13 +115,17 @@ public class RandomSpecTests
         return sum;
     }
 
-    /// <summary>A random spec with operands of matching (or broadcastable) shapes; values are small integers.</summary>
-    private static (string Spec, Tensor<double>[] Operands) RandomCase(Random rng)
+    /// <summary>
+    /// A random spec with operands of matching (or broadcastable) shapes; values are small integers. Up to
+    /// <paramref name="maxOperands"/> operands, labels of size up to <paramref name="maxSize"/> (the generated-code fuzzer,
+    /// <c>GeneratedFuzzTests</c>, asks for more operands and smaller sizes).
+    /// </summary>
+    internal static (string Spec, Tensor<double>[] Operands) RandomCase(Random rng, int maxOperands = 4, int maxSize = 4)
     {
-        var size = Alphabet.ToDictionary(c => c, _ => rng.Next(12) == 0 ? 0 : rng.Next(1, 5));
-        var ellipsis = Enumerable.Range(0, rng.Next(0, 3)).Select(_ => rng.Next(1, 4)).ToArray();
+        var size = Alphabet.ToDictionary(c => c, _ => rng.Next(12) == 0 ? 0 : rng.Next(1, maxSize + 1));
+        var ellipsis = Enumerable.Range(0, rng.Next(0, 3)).Select(_ => rng.Next(1, Math.Min(4, maxSize + 1))).ToArray();
         bool useEllipsis = rng.Next(3) == 0;
-        int count = rng.Next(1, 5);
+        int count = rng.Next(1, maxOperands + 1);
         var terms = new string[count];
         var operands = new Tensor<double>[count];
         for (int i = 0; i < count; i++)
