@@ -43,6 +43,8 @@ public class DiagnosticsTests
     [InlineData("EG0012", "[Einsum(\"i,i->i\")] private static partial void F(" + W + " [|a|], " + R + " b, " + W + " y);")]
     [InlineData("EG0012", "[Einsum(\"i->i\")] private static partial float [|F|](" + R + " a, " + W + " y);")]
     [InlineData("EG0013", "[Einsum(\"i->\")] private static partial void [|F|](" + R + " a, " + W + " y);")]
+    [InlineData("EG0012", "[Einsum(\"...i,...ij\")] private static partial float [|F|](" + R + " a, " + R + " b);")]
+    [InlineData("EG0012", "[Einsum(\"...i->...\")] private static partial double [|F|](" + R + " a);")]
     [InlineData("EG0013", "[Einsum(\"i,i\")] private static partial double [|F|](" + R + " a, " + R + " b);")]
     [InlineData("EG0014", "[Einsum(\"[|ab|],->a\")] private static partial void F(float a, float s, " + W + " y);")]
     [InlineData("EG0015", "[Einsum(\"a,->a\")] private static partial void F(" + R + " a, " + R + " [|s|], " + W + " y);")]
@@ -189,6 +191,21 @@ public class DiagnosticsTests
             "    [Einsum(\"n,n->\")] internal static partial double Inner(ReadOnlyTensorSpan<double> a, ReadOnlyTensorSpan<double> b);\n" +
             "    [Einsum(\"a,->a\")] private static partial void Scale(" + R + " x, float s, " + W + " y);\n" +
             "    [Einsum(\"...ij,...jk->...ik\", Sizes = \"i=2\")] public static partial void Batched(" + R + " a, " + R + " b, " + W + " c);\n}\n");
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.True(result.CompilationDiagnostics.IsEmpty,
+            string.Join("\n", result.CompilationDiagnostics) + "\n" + string.Join("\n\n", result.Sources.Select(s => GeneratorHarness.Numbered(s.Source))));
+        Assert.Equal(4, result.Sources.Count);
+    }
+
+    /// <summary>A '...' output with no label of its own, declared as a returned T: the ellipsis covers no dimension (issue 18).</summary>
+    [Fact]
+    public void EllipsisOutputReturnedAsAScalarCompiles()
+    {
+        var result = GeneratorHarness.Run(Header +
+            "    [Einsum(\"...i,...i\")] public static partial float Dot(" + R + " a, " + R + " b);\n" +
+            "    [Einsum(\"...,...\")] public static partial double Product(double a, double b);\n" +
+            "    [Einsum(\"...i->...\")] public static partial float Sum(" + R + " a);\n" +
+            "    [Einsum(\"...i,...i\")] public static partial void Batched(" + R + " a, " + R + " b, " + W + " c);\n}\n");
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.True(result.CompilationDiagnostics.IsEmpty,
             string.Join("\n", result.CompilationDiagnostics) + "\n" + string.Join("\n\n", result.Sources.Select(s => GeneratorHarness.Numbered(s.Source))));
