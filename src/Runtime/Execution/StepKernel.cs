@@ -8,13 +8,23 @@ namespace EinsumGen.Runtime
     /// Runs one pairwise step. Every dimension falls in a GEMM group — batch (in both factors, or broadcast in neither), M
     /// (first factor only), N (second only) or K (summed) — whose offset tables fold any permutation, slice or broadcast
     /// into the packing of <see cref="ContractionKernel"/>, or, where a vector's worth of contiguous elements mixes labels of
-    /// several groups, the lane-block tier (<see cref="LaneBlockPlan"/>). Unary steps and accumulating writes use the generic strided kernel.
+    /// several groups, the lane-block tier (<see cref="LaneBlockPlan"/>). Unary steps and steps without reuse stream
+    /// (<see cref="StreamKernel"/>); small accumulating writes use the generic strided kernel.
     /// </summary>
     internal static class StepKernel
     {
         public static void Contract<T>(int kept, ReadOnlySpan<nint> sizes, ref T first, ReadOnlySpan<nint> firstStrides, ref T second, ReadOnlySpan<nint> secondStrides,
             bool hasSecond, ref T result, ReadOnlySpan<nint> resultStrides, bool accumulate, GemmTables? tables = null) where T : unmanaged, INumberBase<T>
         {
+            if (KernelOptions.Current.StreamTier)
+            {
+                if (!hasSecond)
+                {
+                    StreamKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, hasSecond: false, ref result, resultStrides, accumulate);
+                    return;
+                }
+                if (StreamKernel.TryContract(kept, sizes, ref first, firstStrides, ref second, secondStrides, ref result, resultStrides, accumulate)) return;
+            }
             if (Dispatch.KernelDispatch.RunsStrided(hasSecond, accumulate, accumulate ? MultiplyAdds(sizes) : 0, KernelContext.Current.Dispatch))
             {
                 StridedKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, hasSecond, ref result, resultStrides, accumulate);

@@ -1,0 +1,249 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace EinsumGen.Runtime.Kernels
+{
+    internal static unsafe partial class StreamKernel
+    {
+        /// <summary>
+        /// One inner run per index of the outer dimensions, in the streamed tensor's storage order. A kept unit-stride run
+        /// that outer summed dimensions add into (column sums, a vector-matrix product) is cut into chunks that stay in L1
+        /// while every outer index adds into them.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Runs<T, TV, TS>(Walk<T>* w, bool outerSum) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int n = w->N, inner = n - 1;
+            long length = w->Sizes[inner], sa = w->SA[inner], sb = w->SB[inner], sr = w->SR[inner];
+            bool reduce = w->Summed[inner], hasB = w->HasB, add = w->Add;
+            long chunk = length;
+            if (outerSum && !reduce && sr == 1) chunk = Math.Max(KernelContext.Current.StreamChunkBytes / sizeof(T), 64);
+            long* sizes = w->Sizes;
+            long* strideA = w->SA;
+            long* strideB = w->SB;
+            long* strideR = w->SR;
+            long* index = stackalloc long[n];
+            for (long c0 = 0; c0 < length; c0 += chunk)
+            {
+                long count = Math.Min(chunk, length - c0);
+                for (int d = 0; d < n; d++) index[d] = 0;
+                long oa = c0 * sa, ob = c0 * sb, or = c0 * sr;
+                while (true)
+                {
+                    if (reduce)
+                    {
+                        T sum = Reduce<T, TV, TS>(w->A + oa, sa, w->B + ob, sb, hasB, count);
+                        T* target = w->R + or;
+                        *target = add ? *target + sum : sum;
+                    }
+                    else
+                    {
+                        Store<T, TV, TS>(w->A + oa, sa, w->B + ob, sb, hasB, w->R + or, sr, count, add);
+                    }
+                    int d = inner - 1;
+                    for (; d >= 0; d--)
+                    {
+                        oa += strideA[d];
+                        ob += strideB[d];
+                        or += strideR[d];
+                        if (++index[d] < sizes[d]) break;
+                        oa -= strideA[d] * sizes[d];
+                        ob -= strideB[d] * sizes[d];
+                        or -= strideR[d] * sizes[d];
+                        index[d] = 0;
+                    }
+                    if (d < 0) break;
+                }
+            }
+        }
+
+        /// <summary>Σ a[i·sa]·b[i·sb] over a run (b absent: Σ a); vectors where both strides are 0 or 1.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static T Reduce<T, TV, TS>(T* a, long sa, T* b, long sb, bool hasB, long length)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            if ((sa | 1) != 1 || (hasB && (sb | 1) != 1))
+            {
+                T sum = T.Zero;
+                if (hasB) for (long i = 0; i < length; i++) sum += a[i * sa] * b[i * sb];
+                else for (long i = 0; i < length; i++) sum += a[i * sa];
+                return sum;
+            }
+            if (sa == 1 && hasB && sb == 1) return Dot<T, TV, TS>(a, b, length);
+            if (sa == 1) return hasB ? Sum<T, TV, TS>(a, length) * *b : Sum<T, TV, TS>(a, length);
+            if (hasB && sb == 1) return Sum<T, TV, TS>(b, length) * *a;
+            T value = hasB ? *a * *b : *a, total = T.Zero;
+            for (long i = 0; i < length; i++) total += value;
+            return total;
+        }
+
+        /// <summary>r[i·sr] (=|+=) a[i·sa]·b[i·sb] over a run (b absent: a); vectors where every stride is 0 or 1 (r's 1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store<T, TV, TS>(T* a, long sa, T* b, long sb, bool hasB, T* r, long sr, long length, bool add)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            if (sr != 1 || (sa | 1) != 1 || (hasB && (sb | 1) != 1))
+            {
+                if (hasB)
+                {
+                    if (add) for (long i = 0; i < length; i++) r[i * sr] += a[i * sa] * b[i * sb];
+                    else for (long i = 0; i < length; i++) r[i * sr] = a[i * sa] * b[i * sb];
+                }
+                else
+                {
+                    if (add) for (long i = 0; i < length; i++) r[i * sr] += a[i * sa];
+                    else for (long i = 0; i < length; i++) r[i * sr] = a[i * sa];
+                }
+                return;
+            }
+            if (!hasB)
+            {
+                if (sa == 1) Copy<T, TV, TS>(a, r, length, add);
+                else Fill<T, TV, TS>(*a, r, length, add);
+            }
+            else if (sa == 1 && sb == 1) Multiply<T, TV, TS>(a, b, r, length, add);
+            else if (sa == 1) Scale<T, TV, TS>(a, *b, r, length, add);
+            else if (sb == 1) Scale<T, TV, TS>(b, *a, r, length, add);
+            else Fill<T, TV, TS>(*a * *b, r, length, add);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static T Dot<T, TV, TS>(T* a, T* b, long length) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero;
+            long i = 0;
+            for (; i + 4 * w <= length; i += 4 * w)
+            {
+                s0 = TS.Fma(TS.Load(a + i), TS.Load(b + i), s0);
+                s1 = TS.Fma(TS.Load(a + i + w), TS.Load(b + i + w), s1);
+                s2 = TS.Fma(TS.Load(a + i + 2 * w), TS.Load(b + i + 2 * w), s2);
+                s3 = TS.Fma(TS.Load(a + i + 3 * w), TS.Load(b + i + 3 * w), s3);
+            }
+            for (; i + w <= length; i += w) s0 = TS.Fma(TS.Load(a + i), TS.Load(b + i), s0);
+            T sum = TS.Sum(TS.Add(TS.Add(s0, s1), TS.Add(s2, s3)));
+            for (; i < length; i++) sum += a[i] * b[i];
+            return sum;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static T Sum<T, TV, TS>(T* a, long length) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero;
+            long i = 0;
+            for (; i + 4 * w <= length; i += 4 * w)
+            {
+                s0 = TS.Add(TS.Load(a + i), s0);
+                s1 = TS.Add(TS.Load(a + i + w), s1);
+                s2 = TS.Add(TS.Load(a + i + 2 * w), s2);
+                s3 = TS.Add(TS.Load(a + i + 3 * w), s3);
+            }
+            for (; i + w <= length; i += w) s0 = TS.Add(TS.Load(a + i), s0);
+            T sum = TS.Sum(TS.Add(TS.Add(s0, s1), TS.Add(s2, s3)));
+            for (; i < length; i++) sum += a[i];
+            return sum;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Copy<T, TV, TS>(T* a, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            long i = 0;
+            if (add)
+            {
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    TS.Store(r + i, TS.Add(TS.Load(r + i), TS.Load(a + i)));
+                    TS.Store(r + i + w, TS.Add(TS.Load(r + i + w), TS.Load(a + i + w)));
+                }
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Add(TS.Load(r + i), TS.Load(a + i)));
+                for (; i < length; i++) r[i] += a[i];
+            }
+            else
+            {
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    TS.Store(r + i, TS.Load(a + i));
+                    TS.Store(r + i + w, TS.Load(a + i + w));
+                }
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Load(a + i));
+                for (; i < length; i++) r[i] = a[i];
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Fill<T, TV, TS>(T value, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            TV v = TS.Broadcast(&value);
+            long i = 0;
+            if (add)
+            {
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Add(TS.Load(r + i), v));
+                for (; i < length; i++) r[i] += value;
+            }
+            else
+            {
+                for (; i + w <= length; i += w) TS.Store(r + i, v);
+                for (; i < length; i++) r[i] = value;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Multiply<T, TV, TS>(T* a, T* b, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            long i = 0;
+            if (add)
+            {
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    TS.Store(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Load(r + i)));
+                    TS.Store(r + i + w, TS.Fma(TS.Load(a + i + w), TS.Load(b + i + w), TS.Load(r + i + w)));
+                }
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Load(r + i)));
+                for (; i < length; i++) r[i] += a[i] * b[i];
+            }
+            else
+            {
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    TS.Store(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Zero));
+                    TS.Store(r + i + w, TS.Fma(TS.Load(a + i + w), TS.Load(b + i + w), TS.Zero));
+                }
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Zero));
+                for (; i < length; i++) r[i] = a[i] * b[i];
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Scale<T, TV, TS>(T* a, T scale, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            TV s = TS.Broadcast(&scale);
+            long i = 0;
+            if (add)
+            {
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    TS.Store(r + i, TS.Fma(TS.Load(a + i), s, TS.Load(r + i)));
+                    TS.Store(r + i + w, TS.Fma(TS.Load(a + i + w), s, TS.Load(r + i + w)));
+                }
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Fma(TS.Load(a + i), s, TS.Load(r + i)));
+                for (; i < length; i++) r[i] += a[i] * scale;
+            }
+            else
+            {
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    TS.Store(r + i, TS.Fma(TS.Load(a + i), s, TS.Zero));
+                    TS.Store(r + i + w, TS.Fma(TS.Load(a + i + w), s, TS.Zero));
+                }
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Fma(TS.Load(a + i), s, TS.Zero));
+                for (; i < length; i++) r[i] = a[i] * scale;
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace EinsumGen.Runtime.Kernels
+{
+    internal static unsafe partial class StreamKernel
+    {
+        /// <summary>Elements per side of a transpose tile: 32 × 32 of a double is 8 KiB, so both tensors' tiles stay in L1.</summary>
+        private const int TileSide = 32;
+
+        /// <summary>
+        /// Whether the inner run is a transpose: some tensor steps over it with a stride other than 0 or 1 and runs
+        /// unit-stride along another dimension (returned in <paramref name="j"/>). Then the step goes through tiles of
+        /// those two dimensions, so that neither tensor is walked against its strides beyond a tile.
+        /// </summary>
+        private static bool TileDims<T>(Walk<T>* w, out int j) where T : unmanaged
+        {
+            j = -1;
+            int n = w->N, inner = n - 1;
+            if (n < 2 || w->Sizes[inner] < 8) return false;
+            long* strides = !IsRun(w->SR[inner]) ? w->SR : !IsRun(w->SA[inner]) ? w->SA : w->HasB && !IsRun(w->SB[inner]) ? w->SB : null;
+            if (strides == null) return false;
+            for (int d = inner - 1; d >= 0; d--)
+            {
+                if (strides[d] == 1 && w->Sizes[d] >= 8)
+                {
+                    j = d;
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static bool IsRun(long stride) => stride == 0 || stride == 1;
+
+        /// <summary>
+        /// The step in tiles of dimensions <paramref name="tj"/> and the inner one, every other dimension outside them in
+        /// storage order: within a tile one tensor is read along its rows and the other written along its own.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Tiles<T>(Walk<T>* w, int tj) where T : unmanaged, INumberBase<T>
+        {
+            int n = w->N, inner = n - 1, outer = n - 2;
+            long* sizes = stackalloc long[Math.Max(outer, 1)];
+            long* sa = stackalloc long[Math.Max(outer, 1)];
+            long* sb = stackalloc long[Math.Max(outer, 1)];
+            long* sr = stackalloc long[Math.Max(outer, 1)];
+            long* index = stackalloc long[Math.Max(outer, 1)];
+            for (int d = 0, k = 0; d < inner; d++)
+            {
+                if (d == tj) continue;
+                sizes[k] = w->Sizes[d];
+                sa[k] = w->SA[d];
+                sb[k] = w->SB[d];
+                sr[k] = w->SR[d];
+                index[k] = 0;
+                k++;
+            }
+            long ni = w->Sizes[inner], nj = w->Sizes[tj];
+            long aI = w->SA[inner], bI = w->SB[inner], rI = w->SR[inner];
+            long aJ = w->SA[tj], bJ = w->SB[tj], rJ = w->SR[tj];
+            long oa = 0, ob = 0, or = 0;
+            bool hasB = w->HasB, add = w->Add;
+            while (true)
+            {
+                T* a = w->A + oa;
+                T* b = w->B + ob;
+                T* r = w->R + or;
+                for (long j0 = 0; j0 < nj; j0 += TileSide)
+                {
+                    long j1 = Math.Min(nj, j0 + TileSide);
+                    for (long i0 = 0; i0 < ni; i0 += TileSide)
+                    {
+                        long i1 = Math.Min(ni, i0 + TileSide);
+                        for (long j = j0; j < j1; j++)
+                        {
+                            T* pa = a + j * aJ;
+                            T* pb = b + j * bJ;
+                            T* pr = r + j * rJ;
+                            if (hasB)
+                            {
+                                if (add) for (long i = i0; i < i1; i++) pr[i * rI] += pa[i * aI] * pb[i * bI];
+                                else for (long i = i0; i < i1; i++) pr[i * rI] = pa[i * aI] * pb[i * bI];
+                            }
+                            else
+                            {
+                                if (add) for (long i = i0; i < i1; i++) pr[i * rI] += pa[i * aI];
+                                else for (long i = i0; i < i1; i++) pr[i * rI] = pa[i * aI];
+                            }
+                        }
+                    }
+                }
+                int d = outer - 1;
+                for (; d >= 0; d--)
+                {
+                    oa += sa[d];
+                    ob += sb[d];
+                    or += sr[d];
+                    if (++index[d] < sizes[d]) break;
+                    oa -= sa[d] * sizes[d];
+                    ob -= sb[d] * sizes[d];
+                    or -= sr[d] * sizes[d];
+                    index[d] = 0;
+                }
+                if (d < 0) return;
+            }
+        }
+    }
+}
