@@ -9,39 +9,56 @@ namespace EinsumGen.Runtime.Kernels
         /// <summary>
         /// One inner run per index of the outer dimensions, in the streamed tensor's storage order. A kept unit-stride run
         /// that outer summed dimensions add into (column sums, a vector-matrix product) is cut into chunks that stay in L1
-        /// while every outer index adds into them.
+        /// while every outer index adds into them, and where the dimension just outside the run is summed, four of its rows
+        /// add into the run at once (one load and store of the result per four rows read).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Runs<T, TV, TS>(Walk<T>* w, bool outerSum) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
-            int n = w->N, inner = n - 1;
+            int n = w->N, inner = n - 1, row = inner - 1;
             long length = w->Sizes[inner], sa = w->SA[inner], sb = w->SB[inner], sr = w->SR[inner];
             bool reduce = w->Summed[inner], hasB = w->HasB, add = w->Add;
             long chunk = length;
             if (outerSum && !reduce && sr == 1) chunk = Math.Max(KernelContext.Current.StreamChunkBytes / sizeof(T), 64);
+            long rows = row >= 0 ? w->Sizes[row] : 1;
+            long rowA = row >= 0 ? w->SA[row] : 0, rowB = row >= 0 ? w->SB[row] : 0, rowR = row >= 0 ? w->SR[row] : 0;
+            bool fourRows = row >= 0 && add && !reduce && w->Summed[row] && rowR == 0 && sr == 1
+                && (sa == 1 || (hasB && sa == 0 && sb == 1)) && (!hasB || (sb | 1) == 1);
+            int outer = Math.Max(row, 0);
             long* sizes = w->Sizes;
             long* strideA = w->SA;
             long* strideB = w->SB;
             long* strideR = w->SR;
-            long* index = stackalloc long[n];
+            long* index = stackalloc long[Math.Max(outer, 1)];
             for (long c0 = 0; c0 < length; c0 += chunk)
             {
                 long count = Math.Min(chunk, length - c0);
-                for (int d = 0; d < n; d++) index[d] = 0;
+                for (int d = 0; d < outer; d++) index[d] = 0;
                 long oa = c0 * sa, ob = c0 * sb, or = c0 * sr;
                 while (true)
                 {
-                    if (reduce)
+                    T* a = w->A + oa;
+                    T* b = w->B + ob;
+                    T* r = w->R + or;
+                    long k = 0;
+                    if (fourRows)
                     {
-                        T sum = Reduce<T, TV, TS>(w->A + oa, sa, w->B + ob, sb, hasB, count);
-                        T* target = w->R + or;
-                        *target = add ? *target + sum : sum;
+                        for (; k + 4 <= rows; k += 4) Store4<T, TV, TS>(a + k * rowA, rowA, sa, b + k * rowB, rowB, sb, hasB, r, count);
                     }
-                    else
+                    for (; k < rows; k++)
                     {
-                        Store<T, TV, TS>(w->A + oa, sa, w->B + ob, sb, hasB, w->R + or, sr, count, add);
+                        if (reduce)
+                        {
+                            T sum = Reduce<T, TV, TS>(a + k * rowA, sa, b + k * rowB, sb, hasB, count);
+                            T* target = r + k * rowR;
+                            *target = add ? *target + sum : sum;
+                        }
+                        else
+                        {
+                            Store<T, TV, TS>(a + k * rowA, sa, b + k * rowB, sb, hasB, r + k * rowR, sr, count, add);
+                        }
                     }
-                    int d = inner - 1;
+                    int d = outer - 1;
                     for (; d >= 0; d--)
                     {
                         oa += strideA[d];
@@ -55,6 +72,52 @@ namespace EinsumGen.Runtime.Kernels
                     }
                     if (d < 0) break;
                 }
+            }
+        }
+
+        /// <summary>
+        /// r[i] += Σ_q a_q(i)·b_q(i) over four rows q (a_q = a + q·rowA, b_q likewise; a unit-stride or broadcast along the
+        /// run as <paramref name="sa"/> says, b likewise; b absent: Σ_q a_q(i)).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store4<T, TV, TS>(T* a, long rowA, long sa, T* b, long rowB, long sb, bool hasB, T* r, long length)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            T* a0 = a, a1 = a + rowA, a2 = a + 2 * rowA, a3 = a + 3 * rowA;
+            T* b0 = b, b1 = b + rowB, b2 = b + 2 * rowB, b3 = b + 3 * rowB;
+            long i = 0;
+            if (!hasB)
+            {
+                for (; i + w <= length; i += w)
+                    TS.Store(r + i, TS.Add(TS.Load(r + i), TS.Add(TS.Add(TS.Load(a0 + i), TS.Load(a1 + i)), TS.Add(TS.Load(a2 + i), TS.Load(a3 + i)))));
+                for (; i < length; i++) r[i] += a0[i] + a1[i] + a2[i] + a3[i];
+            }
+            else if (sa == 1 && sb == 1)
+            {
+                for (; i + w <= length; i += w)
+                {
+                    TV acc = TS.Fma(TS.Load(a0 + i), TS.Load(b0 + i), TS.Load(r + i));
+                    acc = TS.Fma(TS.Load(a1 + i), TS.Load(b1 + i), acc);
+                    acc = TS.Fma(TS.Load(a2 + i), TS.Load(b2 + i), acc);
+                    TS.Store(r + i, TS.Fma(TS.Load(a3 + i), TS.Load(b3 + i), acc));
+                }
+                for (; i < length; i++) r[i] += a0[i] * b0[i] + a1[i] * b1[i] + a2[i] * b2[i] + a3[i] * b3[i];
+            }
+            else
+            {
+                // One factor broadcast along the run: a scalar per row times the other's unit-stride row.
+                T* x0 = sa == 1 ? a0 : b0, x1 = sa == 1 ? a1 : b1, x2 = sa == 1 ? a2 : b2, x3 = sa == 1 ? a3 : b3;
+                T* y0 = sa == 1 ? b0 : a0, y1 = sa == 1 ? b1 : a1, y2 = sa == 1 ? b2 : a2, y3 = sa == 1 ? b3 : a3;
+                TV s0 = TS.Broadcast(y0), s1 = TS.Broadcast(y1), s2 = TS.Broadcast(y2), s3 = TS.Broadcast(y3);
+                for (; i + w <= length; i += w)
+                {
+                    TV acc = TS.Fma(TS.Load(x0 + i), s0, TS.Load(r + i));
+                    acc = TS.Fma(TS.Load(x1 + i), s1, acc);
+                    acc = TS.Fma(TS.Load(x2 + i), s2, acc);
+                    TS.Store(r + i, TS.Fma(TS.Load(x3 + i), s3, acc));
+                }
+                for (; i < length; i++) r[i] += x0[i] * *y0 + x1[i] * *y1 + x2[i] * *y2 + x3[i] * *y3;
             }
         }
 
