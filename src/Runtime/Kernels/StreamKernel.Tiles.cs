@@ -34,12 +34,42 @@ namespace EinsumGen.Runtime.Kernels
 
         private static bool IsRun(long stride) => stride == 0 || stride == 1;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Block<T>(T* a, nint aRow, T* r, nint rRow, bool add) where T : unmanaged
+        {
+            if (typeof(T) == typeof(float)) TileTranspose.Copy16((float*)a, aRow, (float*)r, rRow, add);
+            else TileTranspose.Copy8((double*)a, aRow, (double*)r, rRow, add);
+        }
+
+        /// <summary>Rows j0..j1, columns i0..i1 of a tile, one element at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Elements<T>(T* a, long aI, long aJ, T* b, long bI, long bJ, T* r, long rI, long rJ, long j0, long j1, long i0, long i1, bool hasB, bool add)
+            where T : unmanaged, INumberBase<T>
+        {
+            for (long j = j0; j < j1; j++)
+            {
+                T* pa = a + j * aJ;
+                T* pb = b + j * bJ;
+                T* pr = r + j * rJ;
+                if (hasB)
+                {
+                    if (add) for (long i = i0; i < i1; i++) pr[i * rI] += pa[i * aI] * pb[i * bI];
+                    else for (long i = i0; i < i1; i++) pr[i * rI] = pa[i * aI] * pb[i * bI];
+                }
+                else
+                {
+                    if (add) for (long i = i0; i < i1; i++) pr[i * rI] += pa[i * aI];
+                    else for (long i = i0; i < i1; i++) pr[i * rI] = pa[i * aI];
+                }
+            }
+        }
+
         /// <summary>
         /// The step in tiles of dimensions <paramref name="tj"/> and the inner one, every other dimension outside them in
         /// storage order: within a tile one tensor is read along its rows and the other written along its own.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tiles<T>(Walk<T>* w, int tj) where T : unmanaged, INumberBase<T>
+        private static void Tiles<T>(Walk<T>* w, int tj, bool vectorBlocks) where T : unmanaged, INumberBase<T>
         {
             int n = w->N, inner = n - 1, outer = n - 2;
             long* sizes = stackalloc long[Math.Max(outer, 1)];
@@ -62,6 +92,11 @@ namespace EinsumGen.Runtime.Kernels
             long aJ = w->SA[tj], bJ = w->SB[tj], rJ = w->SR[tj];
             long oa = 0, ob = 0, or = 0;
             bool hasB = w->HasB, add = w->Add;
+            // A plain transpose of floats or doubles (unit stride along the run in the source, along the tile's other
+            // dimension in the result) moves whole vectors through the AVX-512 permutes.
+            int block = vectorBlocks && !hasB && aI == 1 && rJ == 1 && TileTranspose.IsSupported
+                ? typeof(T) == typeof(float) ? 16 : typeof(T) == typeof(double) ? 8 : 0
+                : 0;
             while (true)
             {
                 T* a = w->A + oa;
@@ -73,22 +108,17 @@ namespace EinsumGen.Runtime.Kernels
                     for (long i0 = 0; i0 < ni; i0 += TileSide)
                     {
                         long i1 = Math.Min(ni, i0 + TileSide);
-                        for (long j = j0; j < j1; j++)
+                        long fj = j0, fi = i0;
+                        if (block > 0)
                         {
-                            T* pa = a + j * aJ;
-                            T* pb = b + j * bJ;
-                            T* pr = r + j * rJ;
-                            if (hasB)
-                            {
-                                if (add) for (long i = i0; i < i1; i++) pr[i * rI] += pa[i * aI] * pb[i * bI];
-                                else for (long i = i0; i < i1; i++) pr[i * rI] = pa[i * aI] * pb[i * bI];
-                            }
-                            else
-                            {
-                                if (add) for (long i = i0; i < i1; i++) pr[i * rI] += pa[i * aI];
-                                else for (long i = i0; i < i1; i++) pr[i * rI] = pa[i * aI];
-                            }
+                            // Whole blocks with vectors on both sides, then the rest of the tile element by element.
+                            fj = j0 + (j1 - j0) / block * block;
+                            fi = i0 + (i1 - i0) / block * block;
+                            for (long j = j0; j < fj; j += block)
+                                for (long i = i0; i < fi; i += block) Block(a + j * aJ + i, (nint)aJ, r + i * rI + j, (nint)rI, add);
+                            Elements(a, aI, aJ, b, bI, bJ, r, rI, rJ, j0, fj, fi, i1, hasB, add);
                         }
+                        Elements(a, aI, aJ, b, bI, bJ, r, rI, rJ, fj, j1, i0, i1, hasB, add);
                     }
                 }
                 int d = outer - 1;

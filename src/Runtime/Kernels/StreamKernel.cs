@@ -204,7 +204,7 @@ namespace EinsumGen.Runtime.Kernels
                     default: Runs<T, Vector128<T>, Simd128<T>>(&step, outerSum); return;
                 }
             }
-            if (tiles) Tiles(&step, tj);
+            if (tiles) Tiles(&step, tj, vectorBlocks: job->Path == KernelPath.Vector512);
             else Runs<T, T, SimdScalar<T>>(&step, outerSum);
         }
 

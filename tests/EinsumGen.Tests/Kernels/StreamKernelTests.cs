@@ -117,6 +117,31 @@ namespace EinsumGen.Tests.Kernels
         }
 
         [Fact]
+        public void TransposesInTilesMatchOnEveryPath()
+        {
+            // Whole AVX-512 blocks (16 floats, 8 doubles), partial tiles and a batch dimension outside the tiles.
+            var cases = new[]
+            {
+                new StepCase(new long[] { 16, 16 }, new long[] { 1, 16 }, new long[] { 0, 0 }, new long[] { 16, 1 }, 2, false),
+                new StepCase(new long[] { 33, 47 }, new long[] { 1, 33 }, new long[] { 0, 0 }, new long[] { 47, 1 }, 2, false),
+                new StepCase(new long[] { 64, 100 }, new long[] { 1, 66 }, new long[] { 0, 0 }, new long[] { 101, 1 }, 2, false),
+                new StepCase(new long[] { 3, 40, 24 }, new long[] { 960, 1, 40 }, new long[] { 0, 0, 0 }, new long[] { 1000, 24, 1 }, 3, false),
+                new StepCase(new long[] { 40, 24, 3 }, new long[] { 1, 40, 960 }, new long[] { 0, 0, 0 }, new long[] { 24, 1, 0 }, 2, false),
+            };
+            foreach (var c in cases)
+            {
+                foreach (KernelPath path in new[] { KernelPath.Vector512, KernelPath.Vector256, KernelPath.Scalar })
+                {
+                    foreach (bool accumulate in new[] { false, true })
+                    {
+                        RunStep<float>(c, path, 1, accumulate, $"transpose {path} accumulate {accumulate}");
+                        RunStep<double>(c, path, 1, accumulate, $"transpose {path} accumulate {accumulate}");
+                    }
+                }
+            }
+        }
+
+        [Fact]
         public void TheDispatcherStreamsMemoryBoundStepsAndNotGemms()
         {
             var limits = KernelContext.Vector512.Dispatch;
