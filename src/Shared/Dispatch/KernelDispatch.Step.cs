@@ -5,8 +5,9 @@ namespace EinsumGen.Dispatch
     internal static partial class KernelDispatch
     {
         /// <summary>
-        /// Whether a step runs on the strided loops instead of the GEMM kernel: a unary step, or an accumulating one too
-        /// small to repay computing into scratch and adding it in.
+        /// Whether a step the streaming tier leaves (<see cref="StreamTakes"/>) runs on the strided loops instead of the GEMM
+        /// kernel: an accumulating one too small to repay computing into scratch and adding it in (a unary step, where the
+        /// streaming tier is switched off).
         /// </summary>
         public static bool RunsStrided(bool hasSecond, bool accumulate, double multiplyAdds, DispatchLimits limits) =>
             !hasSecond || (accumulate && multiplyAdds < limits.AccumulateThroughScratch);
@@ -18,7 +19,8 @@ namespace EinsumGen.Dispatch
         /// the step (<see cref="LaneBlockDispatch"/>, which the runtime's <c>LaneBlockPlan</c> follows where the tier is
         /// switched on; it is tried before the GEMM kernel). <paramref name="vectorBytes"/>:
         /// the widest vectors (64, 32, 16; the element size without any); <paramref name="quadAvailable"/>: whether the
-        /// quad-broadcast loop exists there; <paramref name="threads"/>: threads a call may use.
+        /// quad-broadcast loop exists there; <paramref name="threads"/>: threads a call may use. Unary steps and steps
+        /// without reuse go to the streaming tier first (<see cref="StreamTakes"/>), as the runtime's step kernel does.
         /// </summary>
         public static KernelChoice ChooseStep(long[] sizes, long[] firstStrides, long[] secondStrides, long[] resultStrides, int kept,
             bool hasSecond, bool accumulate, bool laneBlock, int elementSize, int vectorBytes, bool quadAvailable, int threads, DispatchLimits limits)

@@ -5,7 +5,7 @@ namespace EinsumGen.Dispatch
     /// <summary>Which kernel runs a pairwise step.</summary>
     internal enum DispatchedKernel : byte
     {
-        /// <summary>The generic strided loops (a unary step, or a small accumulating one).</summary>
+        /// <summary>The generic strided loops (a small accumulating step the streaming tier does not take).</summary>
         Strided,
 
         /// <summary>
