@@ -13,8 +13,14 @@ namespace EinsumGen.Runtime
     /// </summary>
     internal static class StepKernel
     {
+        /// <summary>
+        /// Runs the step. <paramref name="call"/>: the layout's call this is (part <paramref name="part"/> of
+        /// <paramref name="parts"/> of it, when sliced), whose kept offset tables the GEMM kernel reads; null for a step
+        /// without a layout, or one that accumulates.
+        /// </summary>
         public static void Contract<T>(int kept, ReadOnlySpan<nint> sizes, ref T first, ReadOnlySpan<nint> firstStrides, ref T second, ReadOnlySpan<nint> secondStrides,
-            bool hasSecond, ref T result, ReadOnlySpan<nint> resultStrides, bool accumulate, GemmTables? tables = null) where T : unmanaged, INumberBase<T>
+            bool hasSecond, ref T result, ReadOnlySpan<nint> resultStrides, bool accumulate, StepCall? call = null, int part = 0, int parts = 1)
+            where T : unmanaged, INumberBase<T>
         {
             if (KernelOptions.Current.StreamTier)
             {
@@ -43,8 +49,11 @@ namespace EinsumGen.Runtime
                 return;
             }
 
-            // A layout's call keeps its tables (they depend on sizes and strides alone); others fill this thread's.
-            var t = tables ?? GemmTables.ForCurrentThread.Fill(kept, sizes, firstStrides, secondStrides, resultStrides);
+            // A layout's call keeps its tables (they depend on sizes and strides alone; those of part p of a sliced run for
+            // that part), fetched only here: a streamed step never needs them, and a batch table can be as long as the
+            // step. Calls without a layout fill this thread's.
+            var t = call is null ? GemmTables.ForCurrentThread.Fill(kept, sizes, firstStrides, secondStrides, resultStrides)
+                : parts > 1 ? call.PartTables(parts)[part] : call.Tables;
             if (KernelOptions.Current.LaneBlocks && ContractionKernel.IsSimdElement<T>() && t.LanePlan(System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) is { } lanes)
             {
                 LaneBlockKernel.Run(lanes, ref first, ref second, ref result);

@@ -9,6 +9,9 @@ namespace EinsumGen.Runtime.Kernels
         /// <summary>Elements per side of a transpose tile: 32 × 32 of a double is 8 KiB, so both tensors' tiles stay in L1.</summary>
         private const int TileSide = 32;
 
+        /// <summary>Bytes of the inner dimension one band of tiles covers (see <see cref="Tiles{T}"/>).</summary>
+        private const int TileBandBytes = 1024;
+
         /// <summary>
         /// Whether the inner run is a transpose: some tensor steps over it with a stride other than 0 or 1 and runs
         /// unit-stride along another dimension (returned in <paramref name="j"/>). Then the step goes through tiles of
@@ -97,28 +100,35 @@ namespace EinsumGen.Runtime.Kernels
             int block = vectorBlocks && !hasB && aI == 1 && rJ == 1 && TileTranspose.IsSupported
                 ? typeof(T) == typeof(float) ? 16 : typeof(T) == typeof(double) ? 8 : 0
                 : 0;
+            long band = Math.Max(TileSide, TileBandBytes / sizeof(T));
             while (true)
             {
                 T* a = w->A + oa;
                 T* b = w->B + ob;
                 T* r = w->R + or;
-                for (long j0 = 0; j0 < nj; j0 += TileSide)
+                // Bands of the inner dimension a kilobyte wide: a band's rows of the transposed tensor (one page each, at
+                // most) stay in the TLB while the tiles walk down the other dimension.
+                for (long ib = 0; ib < ni; ib += band)
                 {
-                    long j1 = Math.Min(nj, j0 + TileSide);
-                    for (long i0 = 0; i0 < ni; i0 += TileSide)
+                    long ie = Math.Min(ni, ib + band);
+                    for (long j0 = 0; j0 < nj; j0 += TileSide)
                     {
-                        long i1 = Math.Min(ni, i0 + TileSide);
-                        long fj = j0, fi = i0;
-                        if (block > 0)
+                        long j1 = Math.Min(nj, j0 + TileSide);
+                        for (long i0 = ib; i0 < ie; i0 += TileSide)
                         {
-                            // Whole blocks with vectors on both sides, then the rest of the tile element by element.
-                            fj = j0 + (j1 - j0) / block * block;
-                            fi = i0 + (i1 - i0) / block * block;
-                            for (long j = j0; j < fj; j += block)
-                                for (long i = i0; i < fi; i += block) Block(a + j * aJ + i, (nint)aJ, r + i * rI + j, (nint)rI, add);
-                            Elements(a, aI, aJ, b, bI, bJ, r, rI, rJ, j0, fj, fi, i1, hasB, add);
+                            long i1 = Math.Min(ie, i0 + TileSide);
+                            long fj = j0, fi = i0;
+                            if (block > 0)
+                            {
+                                // Whole blocks with vectors on both sides, then the rest of the tile element by element.
+                                fj = j0 + (j1 - j0) / block * block;
+                                fi = i0 + (i1 - i0) / block * block;
+                                for (long j = j0; j < fj; j += block)
+                                    for (long i = i0; i < fi; i += block) Block(a + j * aJ + i, (nint)aJ, r + i * rI + j, (nint)rI, add);
+                                Elements(a, aI, aJ, b, bI, bJ, r, rI, rJ, j0, fj, fi, i1, hasB, add);
+                            }
+                            Elements(a, aI, aJ, b, bI, bJ, r, rI, rJ, fj, j1, i0, i1, hasB, add);
                         }
-                        Elements(a, aI, aJ, b, bI, bJ, r, rI, rJ, fj, j1, i0, i1, hasB, add);
                     }
                 }
                 int d = outer - 1;
