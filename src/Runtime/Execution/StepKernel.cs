@@ -16,11 +16,12 @@ namespace EinsumGen.Runtime
         /// <summary>
         /// Runs the step. <paramref name="call"/>: the layout's call this is (part <paramref name="part"/> of
         /// <paramref name="parts"/> of it, when sliced), whose kept offset tables the GEMM kernel reads; null for a step
-        /// without a layout, or one that accumulates.
+        /// without a layout, or one that accumulates. <paramref name="tables"/>: tables filled beforehand for these sizes and
+        /// strides (benchmarks), read instead.
         /// </summary>
         public static void Contract<T>(int kept, ReadOnlySpan<nint> sizes, ref T first, ReadOnlySpan<nint> firstStrides, ref T second, ReadOnlySpan<nint> secondStrides,
-            bool hasSecond, ref T result, ReadOnlySpan<nint> resultStrides, bool accumulate, StepCall? call = null, int part = 0, int parts = 1)
-            where T : unmanaged, INumberBase<T>
+            bool hasSecond, ref T result, ReadOnlySpan<nint> resultStrides, bool accumulate, StepCall? call = null, int part = 0, int parts = 1,
+            GemmTables? tables = null) where T : unmanaged, INumberBase<T>
         {
             if (KernelOptions.Current.StreamTier)
             {
@@ -52,8 +53,8 @@ namespace EinsumGen.Runtime
             // A layout's call keeps its tables (they depend on sizes and strides alone; those of part p of a sliced run for
             // that part), fetched only here: a streamed step never needs them, and a batch table can be as long as the
             // step. Calls without a layout fill this thread's.
-            var t = call is null ? GemmTables.ForCurrentThread.Fill(kept, sizes, firstStrides, secondStrides, resultStrides)
-                : parts > 1 ? call.PartTables(parts)[part] : call.Tables;
+            var t = tables ?? (call is null ? GemmTables.ForCurrentThread.Fill(kept, sizes, firstStrides, secondStrides, resultStrides)
+                : parts > 1 ? call.PartTables(parts)[part] : call.Tables);
             if (KernelOptions.Current.LaneBlocks && ContractionKernel.IsSimdElement<T>() && t.LanePlan(System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) is { } lanes)
             {
                 LaneBlockKernel.Run(lanes, ref first, ref second, ref result);

@@ -24,6 +24,8 @@ namespace EinsumGen.Runtime.Kernels
             long rowA = row >= 0 ? w->SA[row] : 0, rowB = row >= 0 ? w->SB[row] : 0, rowR = row >= 0 ? w->SR[row] : 0;
             bool fourRows = row >= 0 && add && !reduce && w->Summed[row] && rowR == 0 && sr == 1
                 && (sa == 1 || (hasB && sa == 0 && sb == 1)) && (!hasB || (sb | 1) == 1);
+            // Four runs summed at once (a matrix-vector product, row sums): four streams in flight instead of one.
+            bool fourSums = row >= 0 && reduce && sa == 1 && (!hasB || (sb | 1) == 1) && (add || !w->Summed[row]);
             int outer = Math.Max(row, 0);
             long* sizes = w->Sizes;
             long* strideA = w->SA;
@@ -44,6 +46,22 @@ namespace EinsumGen.Runtime.Kernels
                     if (fourRows)
                     {
                         for (; k + 4 <= rows; k += 4) Store4<T, TV, TS>(a + k * rowA, rowA, sa, b + k * rowB, rowB, sb, hasB, r, count);
+                    }
+                    else if (fourSums)
+                    {
+                        for (; k + 4 <= rows; k += 4)
+                        {
+                            Reduce4<T, TV, TS>(a + k * rowA, rowA, b + k * rowB, rowB, sb, hasB, count, out T s0, out T s1, out T s2, out T s3);
+                            T* t0 = r + k * rowR;
+                            T* t1 = t0 + rowR;
+                            T* t2 = t1 + rowR;
+                            T* t3 = t2 + rowR;
+                            // Rows summed into one element (rowR = 0) add up in turn.
+                            *t0 = add ? *t0 + s0 : s0;
+                            *t1 = add || rowR == 0 ? *t1 + s1 : s1;
+                            *t2 = add || rowR == 0 ? *t2 + s2 : s2;
+                            *t3 = add || rowR == 0 ? *t3 + s3 : s3;
+                        }
                     }
                     for (; k < rows; k++)
                     {
@@ -118,6 +136,51 @@ namespace EinsumGen.Runtime.Kernels
                     TS.Store(r + i, TS.Fma(TS.Load(x3 + i), s3, acc));
                 }
                 for (; i < length; i++) r[i] += x0[i] * *y0 + x1[i] * *y1 + x2[i] * *y2 + x3[i] * *y3;
+            }
+        }
+
+        /// <summary>Four sums Σ a_q[i]·b_q[i] (b_q[0] where b is broadcast along the run; b absent: Σ a_q[i]) over unit-stride rows a_q = a + q·rowA.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Reduce4<T, TV, TS>(T* a, long rowA, T* b, long rowB, long sb, bool hasB, long length, out T s0, out T s1, out T s2, out T s3)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            T* a0 = a, a1 = a + rowA, a2 = a + 2 * rowA, a3 = a + 3 * rowA;
+            TV v0 = TS.Zero, v1 = TS.Zero, v2 = TS.Zero, v3 = TS.Zero;
+            long i = 0;
+            if (hasB && sb == 1)
+            {
+                T* b0 = b, b1 = b + rowB, b2 = b + 2 * rowB, b3 = b + 3 * rowB;
+                for (; i + w <= length; i += w)
+                {
+                    v0 = TS.Fma(TS.Load(a0 + i), TS.Load(b0 + i), v0);
+                    v1 = TS.Fma(TS.Load(a1 + i), TS.Load(b1 + i), v1);
+                    v2 = TS.Fma(TS.Load(a2 + i), TS.Load(b2 + i), v2);
+                    v3 = TS.Fma(TS.Load(a3 + i), TS.Load(b3 + i), v3);
+                }
+                s0 = TS.Sum(v0); s1 = TS.Sum(v1); s2 = TS.Sum(v2); s3 = TS.Sum(v3);
+                for (; i < length; i++)
+                {
+                    s0 += a0[i] * b0[i]; s1 += a1[i] * b1[i]; s2 += a2[i] * b2[i]; s3 += a3[i] * b3[i];
+                }
+                return;
+            }
+            for (; i + w <= length; i += w)
+            {
+                v0 = TS.Add(TS.Load(a0 + i), v0);
+                v1 = TS.Add(TS.Load(a1 + i), v1);
+                v2 = TS.Add(TS.Load(a2 + i), v2);
+                v3 = TS.Add(TS.Load(a3 + i), v3);
+            }
+            s0 = TS.Sum(v0); s1 = TS.Sum(v1); s2 = TS.Sum(v2); s3 = TS.Sum(v3);
+            for (; i < length; i++)
+            {
+                s0 += a0[i]; s1 += a1[i]; s2 += a2[i]; s3 += a3[i];
+            }
+            if (hasB)
+            {
+                // b broadcast along the run: one factor per row.
+                s0 *= *b; s1 *= b[rowB]; s2 *= b[2 * rowB]; s3 *= b[3 * rowB];
             }
         }
 

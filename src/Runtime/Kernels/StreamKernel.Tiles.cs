@@ -10,7 +10,7 @@ namespace EinsumGen.Runtime.Kernels
         private const int TileSide = 32;
 
         /// <summary>Bytes of the inner dimension one band of tiles covers (see <see cref="Tiles{T}"/>).</summary>
-        private const int TileBandBytes = 1024;
+        private const int TileBandBytes = 256;
 
         /// <summary>
         /// Whether the inner run is a transpose: some tensor steps over it with a stride other than 0 or 1 and runs
