@@ -55,6 +55,6 @@ namespace EinsumGen.KernelBenchmarks
         }
 
         public void Run() => StepKernel.Contract(_kept, _sizes, ref _data[0][0], _strides[0], ref _data[1][0], _strides[1], hasSecond: true,
-            ref _data[2][0], _strides[2], accumulate: false, _tables);
+            ref _data[2][0], _strides[2], accumulate: false, tables: _tables);
     }
 }

@@ -25,6 +25,11 @@ namespace EinsumGen.KernelBenchmarks
                 Ratio(args.Skip(1).ToArray());
                 return 0;
             }
+            if (args.Length > 0 && args[0] == "memory")
+            {
+                MemoryBench.Run(args.Skip(1).ToArray());
+                return 0;
+            }
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
             return 0;
         }

@@ -15,7 +15,7 @@ namespace EinsumGen.Runtime
     /// in the result, the parts write disjoint parts of it; where it is summed, part 0 writes the result and every other
     /// part a partial result of its own, added in afterwards. Steps without a slice run whole.
     /// </summary>
-    // Pointers to the job, a struct holding one managed reference (the tables): it lives on the calling thread's stack
+    // Pointers to the job, a struct holding one managed reference (the call): it lives on the calling thread's stack
     // while the parts run, so that reference stays reported to the GC there.
 #pragma warning disable CS8500
     internal static unsafe class SlicedStep
@@ -35,7 +35,7 @@ namespace EinsumGen.Runtime
                 if (parts > 1 && threads > 1 && !Thread.CurrentThread.IsThreadPoolThread && TryRun(call, ref first, ref second, ref result, accumulate, parts)) return;
             }
             StepKernel.Contract(call.Kept, call.Sizes, ref first, call.FirstStrides, ref second, call.SecondStrides, call.HasSecond,
-                ref result, call.ResultStrides, accumulate, call.HasSecond && !accumulate ? call.Tables : null);
+                ref result, call.ResultStrides, accumulate, call.HasSecond && !accumulate ? call : null);
         }
 
         private static bool TryRun<T>(StepCall call, ref T first, ref T second, ref T result, bool accumulate, int parts) where T : unmanaged, INumberBase<T>
@@ -78,7 +78,8 @@ namespace EinsumGen.Runtime
                     Sizes = sizes, FirstStrides = firstStrides, SecondStrides = secondStrides, ResultStrides = resultStrides,
                     PartialStrides = pPartialStrides, Partials = pPartials, PartialLength = length,
                     Rank = rank, Kept = kept, Dim = dim, HasSecond = call.HasSecond, Accumulate = accumulate,
-                    Tables = call.HasSecond && !accumulate ? call.PartTables(parts) : null,
+                    Call = call.HasSecond && !accumulate ? call : null,
+                    Parts = parts,
                 };
                 if (!KernelThreads.TryRun(&RunPart<T>, &job, parts, parts, pinned: true)) return false;
                 Interlocked.Increment(ref s_calls);
@@ -106,17 +107,19 @@ namespace EinsumGen.Runtime
             {
                 T* result = job->Result + (d < kept ? lo * job->ResultStrides[d] : 0);
                 StepKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, job->HasSecond,
-                    ref Unsafe.AsRef<T>(result), new ReadOnlySpan<nint>(job->ResultStrides, rank), job->Accumulate, job->Tables?[part]);
+                    ref Unsafe.AsRef<T>(result), new ReadOnlySpan<nint>(job->ResultStrides, rank), job->Accumulate, job->Call, part, job->Parts);
                 return;
             }
             T* partial = job->Partials + (part - 1) * job->PartialLength;
             StepKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, job->HasSecond,
-                ref Unsafe.AsRef<T>(partial), new ReadOnlySpan<nint>(job->PartialStrides, rank), accumulate: false, job->Tables?[part]);
+                ref Unsafe.AsRef<T>(partial), new ReadOnlySpan<nint>(job->PartialStrides, rank), accumulate: false, job->Call, part, job->Parts);
         }
 
         private struct Job<T> where T : unmanaged
         {
-            public GemmTables[]? Tables;
+            /// <summary>The layout's call, whose part tables the GEMM kernel reads (null where the parts accumulate).</summary>
+            public StepCall? Call;
+            public int Parts;
             public T* First, Second, Result, Partials;
             public nint* Sizes, FirstStrides, SecondStrides, ResultStrides, PartialStrides;
             public nint PartialLength;

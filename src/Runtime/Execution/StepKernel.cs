@@ -8,13 +8,30 @@ namespace EinsumGen.Runtime
     /// Runs one pairwise step. Every dimension falls in a GEMM group — batch (in both factors, or broadcast in neither), M
     /// (first factor only), N (second only) or K (summed) — whose offset tables fold any permutation, slice or broadcast
     /// into the packing of <see cref="ContractionKernel"/>, or, where a vector's worth of contiguous elements mixes labels of
-    /// several groups, the lane-block tier (<see cref="LaneBlockPlan"/>). Unary steps and accumulating writes use the generic strided kernel.
+    /// several groups, the lane-block tier (<see cref="LaneBlockPlan"/>). Unary steps and steps without reuse stream
+    /// (<see cref="StreamKernel"/>); small accumulating writes use the generic strided kernel.
     /// </summary>
     internal static class StepKernel
     {
+        /// <summary>
+        /// Runs the step. <paramref name="call"/>: the layout's call this is (part <paramref name="part"/> of
+        /// <paramref name="parts"/> of it, when sliced), whose kept offset tables the GEMM kernel reads; null for a step
+        /// without a layout, or one that accumulates. <paramref name="tables"/>: tables filled beforehand for these sizes and
+        /// strides (benchmarks), read instead.
+        /// </summary>
         public static void Contract<T>(int kept, ReadOnlySpan<nint> sizes, ref T first, ReadOnlySpan<nint> firstStrides, ref T second, ReadOnlySpan<nint> secondStrides,
-            bool hasSecond, ref T result, ReadOnlySpan<nint> resultStrides, bool accumulate, GemmTables? tables = null) where T : unmanaged, INumberBase<T>
+            bool hasSecond, ref T result, ReadOnlySpan<nint> resultStrides, bool accumulate, StepCall? call = null, int part = 0, int parts = 1,
+            GemmTables? tables = null) where T : unmanaged, INumberBase<T>
         {
+            if (KernelOptions.Current.StreamTier)
+            {
+                if (!hasSecond)
+                {
+                    StreamKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, hasSecond: false, ref result, resultStrides, accumulate);
+                    return;
+                }
+                if (StreamKernel.TryContract(kept, sizes, ref first, firstStrides, ref second, secondStrides, ref result, resultStrides, accumulate)) return;
+            }
             if (Dispatch.KernelDispatch.RunsStrided(hasSecond, accumulate, accumulate ? MultiplyAdds(sizes) : 0, KernelContext.Current.Dispatch))
             {
                 StridedKernel.Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, hasSecond, ref result, resultStrides, accumulate);
@@ -33,8 +50,11 @@ namespace EinsumGen.Runtime
                 return;
             }
 
-            // A layout's call keeps its tables (they depend on sizes and strides alone); others fill this thread's.
-            var t = tables ?? GemmTables.ForCurrentThread.Fill(kept, sizes, firstStrides, secondStrides, resultStrides);
+            // A layout's call keeps its tables (they depend on sizes and strides alone; those of part p of a sliced run for
+            // that part), fetched only here: a streamed step never needs them, and a batch table can be as long as the
+            // step. Calls without a layout fill this thread's.
+            var t = tables ?? (call is null ? GemmTables.ForCurrentThread.Fill(kept, sizes, firstStrides, secondStrides, resultStrides)
+                : parts > 1 ? call.PartTables(parts)[part] : call.Tables);
             if (KernelOptions.Current.LaneBlocks && ContractionKernel.IsSimdElement<T>() && t.LanePlan(System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) is { } lanes)
             {
                 LaneBlockKernel.Run(lanes, ref first, ref second, ref result);

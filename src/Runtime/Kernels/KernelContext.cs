@@ -110,6 +110,14 @@ namespace EinsumGen.Runtime.Kernels
         /// </summary>
         public int LaneTileRows { get; init; }
 
+        // The streaming tier.
+
+        /// <summary>
+        /// A kept unit-stride run that outer summed dimensions add into (column sums, a vector-matrix product) is cut into
+        /// chunks of this many bytes, so that each chunk of the result stays in L1 while every outer index adds into it.
+        /// </summary>
+        public int StreamChunkBytes { get; init; } = 16 * 1024;
+
         // Steps (read by the execution layer).
 
         /// <summary>A step with fewer multiply-adds stays whole: slicing it over the cores would save less than a fork-join costs (~2 µs).</summary>

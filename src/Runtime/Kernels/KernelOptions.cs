@@ -18,6 +18,12 @@ namespace EinsumGen.Runtime.Kernels
         public bool LaneBlocks { get; set; } = true;
 
         /// <summary>
+        /// Whether unary steps and pairwise steps without reuse run on the streaming tier (<see cref="StreamKernel"/>); false
+        /// runs unary steps on the strided loops and pairwise ones on the GEMM kernel, as before that tier.
+        /// </summary>
+        public bool StreamTier { get; set; } = true;
+
+        /// <summary>
         /// Whether a binding copies back a small step's result when its inputs are bitwise unchanged since the last call
         /// (a forward call, then its backward); false recomputes every step.
         /// </summary>
@@ -61,6 +67,7 @@ namespace EinsumGen.Runtime.Kernels
         {
             var defaults = new KernelOptions();
             LaneBlocks = defaults.LaneBlocks;
+            StreamTier = defaults.StreamTier;
             StepReuse = defaults.StepReuse;
             SlicedSteps = defaults.SlicedSteps;
             SliceEverything = defaults.SliceEverything;

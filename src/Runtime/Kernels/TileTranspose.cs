@@ -94,6 +94,100 @@ namespace EinsumGen.Runtime.Kernels
             r15.Store(c + columns[15]);
         }
 
+        /// <summary>
+        /// Copies (or, with <paramref name="add"/>, adds) a 16 × 16 float block transposed: row i of the source is 16 floats
+        /// at src + i·<paramref name="srcRow"/>; element (i, k) lands at dst + k·<paramref name="dstRow"/> + i. Whole vectors
+        /// on both sides: the streaming tier's transposes move a cache line per load and per store.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Copy16(float* src, nint srcRow, float* dst, nint dstRow, bool add)
+        {
+            Vector512<float> r0 = Vector512.Load(src), r1 = Vector512.Load(src + srcRow), r2 = Vector512.Load(src + 2 * srcRow), r3 = Vector512.Load(src + 3 * srcRow);
+            Vector512<float> r4 = Vector512.Load(src + 4 * srcRow), r5 = Vector512.Load(src + 5 * srcRow), r6 = Vector512.Load(src + 6 * srcRow), r7 = Vector512.Load(src + 7 * srcRow);
+            Vector512<float> r8 = Vector512.Load(src + 8 * srcRow), r9 = Vector512.Load(src + 9 * srcRow), r10 = Vector512.Load(src + 10 * srcRow), r11 = Vector512.Load(src + 11 * srcRow);
+            Vector512<float> r12 = Vector512.Load(src + 12 * srcRow), r13 = Vector512.Load(src + 13 * srcRow), r14 = Vector512.Load(src + 14 * srcRow), r15 = Vector512.Load(src + 15 * srcRow);
+            Vector512<float> t, u;
+            t = Avx512F.PermuteVar16x32x2(r0, Low8, r8); u = Avx512F.PermuteVar16x32x2(r0, High8, r8); r0 = t; r8 = u;
+            t = Avx512F.PermuteVar16x32x2(r1, Low8, r9); u = Avx512F.PermuteVar16x32x2(r1, High8, r9); r1 = t; r9 = u;
+            t = Avx512F.PermuteVar16x32x2(r2, Low8, r10); u = Avx512F.PermuteVar16x32x2(r2, High8, r10); r2 = t; r10 = u;
+            t = Avx512F.PermuteVar16x32x2(r3, Low8, r11); u = Avx512F.PermuteVar16x32x2(r3, High8, r11); r3 = t; r11 = u;
+            t = Avx512F.PermuteVar16x32x2(r4, Low8, r12); u = Avx512F.PermuteVar16x32x2(r4, High8, r12); r4 = t; r12 = u;
+            t = Avx512F.PermuteVar16x32x2(r5, Low8, r13); u = Avx512F.PermuteVar16x32x2(r5, High8, r13); r5 = t; r13 = u;
+            t = Avx512F.PermuteVar16x32x2(r6, Low8, r14); u = Avx512F.PermuteVar16x32x2(r6, High8, r14); r6 = t; r14 = u;
+            t = Avx512F.PermuteVar16x32x2(r7, Low8, r15); u = Avx512F.PermuteVar16x32x2(r7, High8, r15); r7 = t; r15 = u;
+            t = Avx512F.PermuteVar16x32x2(r0, Low4, r4); u = Avx512F.PermuteVar16x32x2(r0, High4, r4); r0 = t; r4 = u;
+            t = Avx512F.PermuteVar16x32x2(r1, Low4, r5); u = Avx512F.PermuteVar16x32x2(r1, High4, r5); r1 = t; r5 = u;
+            t = Avx512F.PermuteVar16x32x2(r2, Low4, r6); u = Avx512F.PermuteVar16x32x2(r2, High4, r6); r2 = t; r6 = u;
+            t = Avx512F.PermuteVar16x32x2(r3, Low4, r7); u = Avx512F.PermuteVar16x32x2(r3, High4, r7); r3 = t; r7 = u;
+            t = Avx512F.PermuteVar16x32x2(r8, Low4, r12); u = Avx512F.PermuteVar16x32x2(r8, High4, r12); r8 = t; r12 = u;
+            t = Avx512F.PermuteVar16x32x2(r9, Low4, r13); u = Avx512F.PermuteVar16x32x2(r9, High4, r13); r9 = t; r13 = u;
+            t = Avx512F.PermuteVar16x32x2(r10, Low4, r14); u = Avx512F.PermuteVar16x32x2(r10, High4, r14); r10 = t; r14 = u;
+            t = Avx512F.PermuteVar16x32x2(r11, Low4, r15); u = Avx512F.PermuteVar16x32x2(r11, High4, r15); r11 = t; r15 = u;
+            t = Avx512F.PermuteVar16x32x2(r0, Low2, r2); u = Avx512F.PermuteVar16x32x2(r0, High2, r2); r0 = t; r2 = u;
+            t = Avx512F.PermuteVar16x32x2(r1, Low2, r3); u = Avx512F.PermuteVar16x32x2(r1, High2, r3); r1 = t; r3 = u;
+            t = Avx512F.PermuteVar16x32x2(r4, Low2, r6); u = Avx512F.PermuteVar16x32x2(r4, High2, r6); r4 = t; r6 = u;
+            t = Avx512F.PermuteVar16x32x2(r5, Low2, r7); u = Avx512F.PermuteVar16x32x2(r5, High2, r7); r5 = t; r7 = u;
+            t = Avx512F.PermuteVar16x32x2(r8, Low2, r10); u = Avx512F.PermuteVar16x32x2(r8, High2, r10); r8 = t; r10 = u;
+            t = Avx512F.PermuteVar16x32x2(r9, Low2, r11); u = Avx512F.PermuteVar16x32x2(r9, High2, r11); r9 = t; r11 = u;
+            t = Avx512F.PermuteVar16x32x2(r12, Low2, r14); u = Avx512F.PermuteVar16x32x2(r12, High2, r14); r12 = t; r14 = u;
+            t = Avx512F.PermuteVar16x32x2(r13, Low2, r15); u = Avx512F.PermuteVar16x32x2(r13, High2, r15); r13 = t; r15 = u;
+            t = Avx512F.PermuteVar16x32x2(r0, Low1, r1); u = Avx512F.PermuteVar16x32x2(r0, High1, r1); r0 = t; r1 = u;
+            t = Avx512F.PermuteVar16x32x2(r2, Low1, r3); u = Avx512F.PermuteVar16x32x2(r2, High1, r3); r2 = t; r3 = u;
+            t = Avx512F.PermuteVar16x32x2(r4, Low1, r5); u = Avx512F.PermuteVar16x32x2(r4, High1, r5); r4 = t; r5 = u;
+            t = Avx512F.PermuteVar16x32x2(r6, Low1, r7); u = Avx512F.PermuteVar16x32x2(r6, High1, r7); r6 = t; r7 = u;
+            t = Avx512F.PermuteVar16x32x2(r8, Low1, r9); u = Avx512F.PermuteVar16x32x2(r8, High1, r9); r8 = t; r9 = u;
+            t = Avx512F.PermuteVar16x32x2(r10, Low1, r11); u = Avx512F.PermuteVar16x32x2(r10, High1, r11); r10 = t; r11 = u;
+            t = Avx512F.PermuteVar16x32x2(r12, Low1, r13); u = Avx512F.PermuteVar16x32x2(r12, High1, r13); r12 = t; r13 = u;
+            t = Avx512F.PermuteVar16x32x2(r14, Low1, r15); u = Avx512F.PermuteVar16x32x2(r14, High1, r15); r14 = t; r15 = u;
+            Put(dst, r0, add); Put(dst + dstRow, r1, add); Put(dst + 2 * dstRow, r2, add); Put(dst + 3 * dstRow, r3, add);
+            Put(dst + 4 * dstRow, r4, add); Put(dst + 5 * dstRow, r5, add); Put(dst + 6 * dstRow, r6, add); Put(dst + 7 * dstRow, r7, add);
+            Put(dst + 8 * dstRow, r8, add); Put(dst + 9 * dstRow, r9, add); Put(dst + 10 * dstRow, r10, add); Put(dst + 11 * dstRow, r11, add);
+            Put(dst + 12 * dstRow, r12, add); Put(dst + 13 * dstRow, r13, add); Put(dst + 14 * dstRow, r14, add); Put(dst + 15 * dstRow, r15, add);
+        }
+
+        /// <summary><see cref="Copy16"/> for doubles: an 8 × 8 block.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Copy8(double* src, nint srcRow, double* dst, nint dstRow, bool add)
+        {
+            Vector512<double> r0 = Vector512.Load(src), r1 = Vector512.Load(src + srcRow), r2 = Vector512.Load(src + 2 * srcRow), r3 = Vector512.Load(src + 3 * srcRow);
+            Vector512<double> r4 = Vector512.Load(src + 4 * srcRow), r5 = Vector512.Load(src + 5 * srcRow), r6 = Vector512.Load(src + 6 * srcRow), r7 = Vector512.Load(src + 7 * srcRow);
+            Vector512<double> t, u;
+            t = Avx512F.PermuteVar8x64x2(r0, Low4L, r4); u = Avx512F.PermuteVar8x64x2(r0, High4L, r4); r0 = t; r4 = u;
+            t = Avx512F.PermuteVar8x64x2(r1, Low4L, r5); u = Avx512F.PermuteVar8x64x2(r1, High4L, r5); r1 = t; r5 = u;
+            t = Avx512F.PermuteVar8x64x2(r2, Low4L, r6); u = Avx512F.PermuteVar8x64x2(r2, High4L, r6); r2 = t; r6 = u;
+            t = Avx512F.PermuteVar8x64x2(r3, Low4L, r7); u = Avx512F.PermuteVar8x64x2(r3, High4L, r7); r3 = t; r7 = u;
+            t = Avx512F.PermuteVar8x64x2(r0, Low2L, r2); u = Avx512F.PermuteVar8x64x2(r0, High2L, r2); r0 = t; r2 = u;
+            t = Avx512F.PermuteVar8x64x2(r1, Low2L, r3); u = Avx512F.PermuteVar8x64x2(r1, High2L, r3); r1 = t; r3 = u;
+            t = Avx512F.PermuteVar8x64x2(r4, Low2L, r6); u = Avx512F.PermuteVar8x64x2(r4, High2L, r6); r4 = t; r6 = u;
+            t = Avx512F.PermuteVar8x64x2(r5, Low2L, r7); u = Avx512F.PermuteVar8x64x2(r5, High2L, r7); r5 = t; r7 = u;
+            t = Avx512F.PermuteVar8x64x2(r0, Low1L, r1); u = Avx512F.PermuteVar8x64x2(r0, High1L, r1); r0 = t; r1 = u;
+            t = Avx512F.PermuteVar8x64x2(r2, Low1L, r3); u = Avx512F.PermuteVar8x64x2(r2, High1L, r3); r2 = t; r3 = u;
+            t = Avx512F.PermuteVar8x64x2(r4, Low1L, r5); u = Avx512F.PermuteVar8x64x2(r4, High1L, r5); r4 = t; r5 = u;
+            t = Avx512F.PermuteVar8x64x2(r6, Low1L, r7); u = Avx512F.PermuteVar8x64x2(r6, High1L, r7); r6 = t; r7 = u;
+            Put(dst, r0, add); Put(dst + dstRow, r1, add); Put(dst + 2 * dstRow, r2, add); Put(dst + 3 * dstRow, r3, add);
+            Put(dst + 4 * dstRow, r4, add); Put(dst + 5 * dstRow, r5, add); Put(dst + 6 * dstRow, r6, add); Put(dst + 7 * dstRow, r7, add);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Put<T>(T* p, Vector512<T> v, bool add) where T : unmanaged
+        {
+            if (add) v = Vector512.Add(Vector512.Load(p), v);
+            v.Store(p);
+        }
+
+        private static readonly Vector512<long> Low4L = IndicesLong(4, high: false), High4L = IndicesLong(4, high: true);
+        private static readonly Vector512<long> Low2L = IndicesLong(2, high: false), High2L = IndicesLong(2, high: true);
+        private static readonly Vector512<long> Low1L = IndicesLong(1, high: false), High1L = IndicesLong(1, high: true);
+
+        /// <summary>The 8-lane form of <see cref="Indices"/>.</summary>
+        private static Vector512<long> IndicesLong(int b, bool high)
+        {
+            var lanes = new long[8];
+            for (int j = 0; j < 8; j++)
+                lanes[j] = (j & b) == 0 ? (high ? j + b : j) : (high ? 8 + j : 8 + j - b);
+            return Vector512.Create(lanes);
+        }
+
         /// <summary>Lane j of row i (low) or i + b (high) after swapping the b-blocks: low keeps lanes with bit b clear and takes the other row's lane j − b; high takes row i's lane j + b and keeps its own with bit b set.</summary>
         private static Vector512<int> Indices(int b, bool high)
         {

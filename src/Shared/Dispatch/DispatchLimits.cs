@@ -110,5 +110,20 @@ namespace EinsumGen.Dispatch
         /// reduction is a small share of the multiply-adds into each vector.
         /// </summary>
         public int LaneMinSummedK { get; init; } = 4;
+    
+        /// <summary>
+        /// A pairwise step without reuse (a GEMM group of one entry: matrix-vector, outer, Hadamard products, broadcasting
+        /// scales) runs on the streaming tier from this many bytes moved; smaller ones stay in cache whichever loop runs them.
+        /// </summary>
+        public long StreamMinBytes { get; init; } = 64 * 1024;
+
+        /// <summary>The streaming tier takes a pairwise step only where its inner run is at least this many elements long.</summary>
+        public int StreamMinRun { get; init; } = 16;
+
+        /// <summary>
+        /// A streaming step is split over the cores from this many bytes moved: a fork-join costs ~2 µs, the time to move
+        /// ~50 KB here.
+        /// </summary>
+        public long StreamParallelBytes { get; init; } = 512 * 1024;
     }
 }

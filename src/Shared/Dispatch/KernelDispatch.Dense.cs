@@ -34,6 +34,7 @@ namespace EinsumGen.Dispatch
         public static string Name(KernelChoice choice) => (choice.Kernel switch
         {
             DispatchedKernel.Strided => "strided loops",
+            DispatchedKernel.Stream => "streaming",
             DispatchedKernel.LaneBlock => "lane blocks",
             DispatchedKernel.Packed => "packed GEMM",
             DispatchedKernel.DirectAlongN => "direct, along N",

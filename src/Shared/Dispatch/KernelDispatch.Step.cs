@@ -1,10 +1,13 @@
+using System;
+
 namespace EinsumGen.Dispatch
 {
     internal static partial class KernelDispatch
     {
         /// <summary>
-        /// Whether a step runs on the strided loops instead of the GEMM kernel: a unary step, or an accumulating one too
-        /// small to repay computing into scratch and adding it in.
+        /// Whether a step the streaming tier leaves (<see cref="StreamTakes"/>) runs on the strided loops instead of the GEMM
+        /// kernel: an accumulating one too small to repay computing into scratch and adding it in (a unary step, where the
+        /// streaming tier is switched off).
         /// </summary>
         public static bool RunsStrided(bool hasSecond, bool accumulate, double multiplyAdds, DispatchLimits limits) =>
             !hasSecond || (accumulate && multiplyAdds < limits.AccumulateThroughScratch);
@@ -16,13 +19,29 @@ namespace EinsumGen.Dispatch
         /// the step (<see cref="LaneBlockDispatch"/>, which the runtime's <c>LaneBlockPlan</c> follows where the tier is
         /// switched on; it is tried before the GEMM kernel). <paramref name="vectorBytes"/>:
         /// the widest vectors (64, 32, 16; the element size without any); <paramref name="quadAvailable"/>: whether the
-        /// quad-broadcast loop exists there; <paramref name="threads"/>: threads a call may use.
+        /// quad-broadcast loop exists there; <paramref name="threads"/>: threads a call may use. Unary steps and steps
+        /// without reuse go to the streaming tier first (<see cref="StreamTakes"/>), as the runtime's step kernel does.
         /// </summary>
         public static KernelChoice ChooseStep(long[] sizes, long[] firstStrides, long[] secondStrides, long[] resultStrides, int kept,
             bool hasSecond, bool accumulate, bool laneBlock, int elementSize, int vectorBytes, bool quadAvailable, int threads, DispatchLimits limits)
         {
             double multiplyAdds = 1;
             foreach (long size in sizes) multiplyAdds *= size;
+            int rank = sizes.Length;
+            var canonical = new long[4 * rank + 3];
+            var summed = new bool[rank];
+            Span<long> cs = canonical.AsSpan(0, rank), ca = canonical.AsSpan(rank, rank), cb = canonical.AsSpan(2 * rank, rank);
+            Span<long> cr = canonical.AsSpan(3 * rank, rank), elements = canonical.AsSpan(4 * rank, 3);
+            if (!hasSecond || multiplyAdds > 0)
+            {
+                int n = 0, streamed = StreamShape.First;
+                if (multiplyAdds > 0) n = StreamShape.Canonicalize(sizes, firstStrides, secondStrides, resultStrides, kept, hasSecond, cs, ca, cb, cr, summed, out streamed, elements);
+                if (!hasSecond || StreamTakes(n, streamed, cs, ca, cb, cr, summed, elements, elementSize, limits))
+                {
+                    var split = multiplyAdds == 0 ? DispatchedSplit.None : StreamSplit(n, cs, summed, elements, elementSize, threads, limits);
+                    return new KernelChoice(DispatchedKernel.Stream, hasSecond ? DispatchReason.MemoryBound : DispatchReason.Unary, split: split);
+                }
+            }
             if (RunsStrided(hasSecond, accumulate, multiplyAdds, limits))
                 return new KernelChoice(DispatchedKernel.Strided, hasSecond ? DispatchReason.SmallAccumulating : DispatchReason.Unary);
             KernelChoice choice = laneBlock
@@ -104,6 +123,54 @@ namespace EinsumGen.Dispatch
             }
             stride = filled > 1 ? step : 0;
             return true;
+        }
+
+        /// <summary>
+        /// Whether the streaming tier takes a pairwise step, given its canonical dimensions (<see cref="StreamShape"/>): no
+        /// reuse (its M, N or K group has one entry, so each element of the largest tensor feeds one multiply-add), enough
+        /// bytes to leave the caches, and an inner run that vectors stream. Unary steps always stream.
+        /// </summary>
+        public static bool StreamTakes(int n, int streamed, ReadOnlySpan<long> sizes, ReadOnlySpan<long> first, ReadOnlySpan<long> second,
+            ReadOnlySpan<long> result, ReadOnlySpan<bool> summed, ReadOnlySpan<long> elements, int elementSize, DispatchLimits limits)
+        {
+            long m = 1, nn = 1, k = 1;
+            for (int d = 0; d < n; d++)
+            {
+                if (summed[d]) k *= sizes[d];
+                else if (first[d] != 0 && second[d] == 0) m *= sizes[d];
+                else if (first[d] == 0 && second[d] != 0) nn *= sizes[d];
+            }
+            if (Math.Min(m, Math.Min(nn, k)) > 1) return false;
+            if ((elements[0] + elements[1] + elements[2]) * elementSize < limits.StreamMinBytes) return false;
+            return StreamShape.VectorRun(n, streamed, first, second, result) && sizes[n - 1] >= limits.StreamMinRun;
+        }
+
+        /// <summary>
+        /// How a streaming step splits over <paramref name="threads"/>: none below <see cref="DispatchLimits.StreamParallelBytes"/>;
+        /// along a kept dimension (<see cref="DispatchedSplit.M"/>: the parts write disjoint results) where there is one,
+        /// else along the outermost summed one (<see cref="DispatchedSplit.K"/>: partial sums added at the end).
+        /// </summary>
+        public static DispatchedSplit StreamSplit(int n, ReadOnlySpan<long> sizes, ReadOnlySpan<bool> summed, ReadOnlySpan<long> elements, int elementSize,
+            int threads, DispatchLimits limits)
+        {
+            if (threads <= 1 || n == 0 || (elements[0] + elements[1] + elements[2]) * elementSize < limits.StreamParallelBytes) return DispatchedSplit.None;
+            return StreamSplitDim(n, sizes, summed, threads) is int d && !summed[d] ? DispatchedSplit.M : DispatchedSplit.K;
+        }
+
+        /// <summary>
+        /// The canonical dimension a streaming step splits along: the outermost kept one with at least four parts' worth
+        /// per thread, else the longest kept one, else the outermost (summed) one.
+        /// </summary>
+        public static int StreamSplitDim(int n, ReadOnlySpan<long> sizes, ReadOnlySpan<bool> summed, int threads)
+        {
+            int longest = -1;
+            for (int d = 0; d < n; d++)
+            {
+                if (summed[d]) continue;
+                if (sizes[d] >= 4 * threads) return d;
+                if (longest < 0 || sizes[d] > sizes[longest]) longest = d;
+            }
+            return longest >= 0 ? longest : 0;
         }
     }
 }

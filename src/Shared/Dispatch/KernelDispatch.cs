@@ -5,8 +5,14 @@ namespace EinsumGen.Dispatch
     /// <summary>Which kernel runs a pairwise step.</summary>
     internal enum DispatchedKernel : byte
     {
-        /// <summary>The generic strided loops (a unary step, or a small accumulating one).</summary>
+        /// <summary>The generic strided loops (a small accumulating step the streaming tier does not take).</summary>
         Strided,
+
+        /// <summary>
+        /// The streaming tier: a step with a few FLOPs per byte (reductions, permutations, outer products, matrix-vector
+        /// products, broadcasting scales) walks its largest tensor in storage order with vectors, transposes in tiles.
+        /// </summary>
+        Stream,
 
         /// <summary>The lane-block tier: a GEMM of vectors over a block of contiguous elements that mixes GEMM groups.</summary>
         LaneBlock,
@@ -34,7 +40,7 @@ namespace EinsumGen.Dispatch
     internal enum DispatchedSplit : byte { None, Batch, M, N, K }
 
     /// <summary>Why a step runs on its tier (<see cref="KernelChoice.Reason"/> spells it out).</summary>
-    internal enum DispatchReason : byte { TierForced, Unary, SmallAccumulating, MixedLanes, Skinny, NoVectorPair, LargeEnough, Small }
+    internal enum DispatchReason : byte { TierForced, Unary, SmallAccumulating, MixedLanes, Skinny, NoVectorPair, LargeEnough, Small, MemoryBound }
 
     /// <summary>Why the direct tier runs its loop (<see cref="KernelChoice.Detail"/> spells it out).</summary>
     internal enum DispatchDetail : byte
@@ -121,7 +127,8 @@ namespace EinsumGen.Dispatch
         public string Reason => Why switch
         {
             DispatchReason.TierForced => "tier forced",
-            DispatchReason.Unary => "unary step",
+            DispatchReason.Unary => "unary step: streamed in storage order",
+            DispatchReason.MemoryBound => "memory-bound: each element feeds one multiply-add, streamed in storage order",
             DispatchReason.SmallAccumulating => "small accumulating step: the strided loops add as they go",
             DispatchReason.MixedLanes => "a vector's worth of contiguous elements mixes GEMM groups",
             DispatchReason.Skinny => "skinny: the direct loop streams the long factor in place",

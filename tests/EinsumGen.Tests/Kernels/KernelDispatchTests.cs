@@ -49,7 +49,7 @@ namespace EinsumGen.Tests.Kernels
             Assert.Equal((DispatchedKernel.Packed, DispatchedSplit.K), (longK.Kernel, longK.Split));
             var unary = KernelDispatch.ChooseStep(new long[] { 4 }, new long[] { 1 }, new long[] { 0 }, new long[] { 0 }, 0,
                 hasSecond: false, accumulate: false, laneBlock: false, 4, 64, false, 1, limits);
-            Assert.Equal(DispatchedKernel.Strided, unary.Kernel);
+            Assert.Equal(DispatchedKernel.Stream, unary.Kernel);
             Assert.False(string.IsNullOrEmpty(square.Reason));
         }
 

@@ -22,7 +22,7 @@ namespace Demo
         /// <para>Contraction order, planned at build time assuming size 16 for i (declare Sizes to plan on real sizes):</para>
         /// <code>
         /// step  FLOPs          result size  kind           kernel               contraction
-        /// 1     32             1            Reduction      strided loops        result = Σ_i a[i,i]
+        /// 1     32             1            Reduction      streaming            result = Σ_i a[i,i]
         /// </code>
         /// <para>Kernels as the runtime picks them for dense views of these sizes on one thread with 512-bit vectors; a call decides again for its
         /// own strides, vector width and cores.</para>

@@ -1,0 +1,375 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace EinsumGen.Runtime.Kernels
+{
+    internal static unsafe partial class StreamKernel
+    {
+        /// <summary>
+        /// One inner run per index of the outer dimensions, in the streamed tensor's storage order. A kept unit-stride run
+        /// that outer summed dimensions add into (column sums, a vector-matrix product) is cut into chunks that stay in L1
+        /// while every outer index adds into them, and where the dimension just outside the run is summed, four of its rows
+        /// add into the run at once (one load and store of the result per four rows read).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Runs<T, TV, TS>(Walk<T>* w, bool outerSum) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int n = w->N, inner = n - 1, row = inner - 1;
+            long length = w->Sizes[inner], sa = w->SA[inner], sb = w->SB[inner], sr = w->SR[inner];
+            bool reduce = w->Summed[inner], hasB = w->HasB, add = w->Add;
+            long chunk = length;
+            if (outerSum && !reduce && sr == 1) chunk = Math.Max(KernelContext.Current.StreamChunkBytes / sizeof(T), 64);
+            long rows = row >= 0 ? w->Sizes[row] : 1;
+            long rowA = row >= 0 ? w->SA[row] : 0, rowB = row >= 0 ? w->SB[row] : 0, rowR = row >= 0 ? w->SR[row] : 0;
+            bool fourRows = row >= 0 && add && !reduce && w->Summed[row] && rowR == 0 && sr == 1
+                && (sa == 1 || (hasB && sa == 0 && sb == 1)) && (!hasB || (sb | 1) == 1);
+            // Four runs summed at once (a matrix-vector product, row sums): four streams in flight instead of one.
+            bool fourSums = row >= 0 && reduce && sa == 1 && (!hasB || (sb | 1) == 1) && (add || !w->Summed[row]);
+            int outer = Math.Max(row, 0);
+            long* sizes = w->Sizes;
+            long* strideA = w->SA;
+            long* strideB = w->SB;
+            long* strideR = w->SR;
+            long* index = stackalloc long[Math.Max(outer, 1)];
+            for (long c0 = 0; c0 < length; c0 += chunk)
+            {
+                long count = Math.Min(chunk, length - c0);
+                for (int d = 0; d < outer; d++) index[d] = 0;
+                long oa = c0 * sa, ob = c0 * sb, or = c0 * sr;
+                while (true)
+                {
+                    T* a = w->A + oa;
+                    T* b = w->B + ob;
+                    T* r = w->R + or;
+                    long k = 0;
+                    if (fourRows)
+                    {
+                        for (; k + 4 <= rows; k += 4) Store4<T, TV, TS>(a + k * rowA, rowA, sa, b + k * rowB, rowB, sb, hasB, r, count);
+                    }
+                    else if (fourSums)
+                    {
+                        for (; k + 4 <= rows; k += 4)
+                        {
+                            Reduce4<T, TV, TS>(a + k * rowA, rowA, b + k * rowB, rowB, sb, hasB, count, out T s0, out T s1, out T s2, out T s3);
+                            T* t0 = r + k * rowR;
+                            T* t1 = t0 + rowR;
+                            T* t2 = t1 + rowR;
+                            T* t3 = t2 + rowR;
+                            // Rows summed into one element (rowR = 0) add up in turn.
+                            *t0 = add ? *t0 + s0 : s0;
+                            *t1 = add || rowR == 0 ? *t1 + s1 : s1;
+                            *t2 = add || rowR == 0 ? *t2 + s2 : s2;
+                            *t3 = add || rowR == 0 ? *t3 + s3 : s3;
+                        }
+                    }
+                    for (; k < rows; k++)
+                    {
+                        if (reduce)
+                        {
+                            T sum = Reduce<T, TV, TS>(a + k * rowA, sa, b + k * rowB, sb, hasB, count);
+                            T* target = r + k * rowR;
+                            *target = add ? *target + sum : sum;
+                        }
+                        else
+                        {
+                            Store<T, TV, TS>(a + k * rowA, sa, b + k * rowB, sb, hasB, r + k * rowR, sr, count, add);
+                        }
+                    }
+                    int d = outer - 1;
+                    for (; d >= 0; d--)
+                    {
+                        oa += strideA[d];
+                        ob += strideB[d];
+                        or += strideR[d];
+                        if (++index[d] < sizes[d]) break;
+                        oa -= strideA[d] * sizes[d];
+                        ob -= strideB[d] * sizes[d];
+                        or -= strideR[d] * sizes[d];
+                        index[d] = 0;
+                    }
+                    if (d < 0) break;
+                }
+            }
+        }
+
+        /// <summary>
+        /// r[i] += Σ_q a_q(i)·b_q(i) over four rows q (a_q = a + q·rowA, b_q likewise; a unit-stride or broadcast along the
+        /// run as <paramref name="sa"/> says, b likewise; b absent: Σ_q a_q(i)).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store4<T, TV, TS>(T* a, long rowA, long sa, T* b, long rowB, long sb, bool hasB, T* r, long length)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            T* a0 = a, a1 = a + rowA, a2 = a + 2 * rowA, a3 = a + 3 * rowA;
+            T* b0 = b, b1 = b + rowB, b2 = b + 2 * rowB, b3 = b + 3 * rowB;
+            long i = 0;
+            if (!hasB)
+            {
+                for (; i + w <= length; i += w)
+                    TS.Store(r + i, TS.Add(TS.Load(r + i), TS.Add(TS.Add(TS.Load(a0 + i), TS.Load(a1 + i)), TS.Add(TS.Load(a2 + i), TS.Load(a3 + i)))));
+                for (; i < length; i++) r[i] += a0[i] + a1[i] + a2[i] + a3[i];
+            }
+            else if (sa == 1 && sb == 1)
+            {
+                for (; i + w <= length; i += w)
+                {
+                    TV acc = TS.Fma(TS.Load(a0 + i), TS.Load(b0 + i), TS.Load(r + i));
+                    acc = TS.Fma(TS.Load(a1 + i), TS.Load(b1 + i), acc);
+                    acc = TS.Fma(TS.Load(a2 + i), TS.Load(b2 + i), acc);
+                    TS.Store(r + i, TS.Fma(TS.Load(a3 + i), TS.Load(b3 + i), acc));
+                }
+                for (; i < length; i++) r[i] += a0[i] * b0[i] + a1[i] * b1[i] + a2[i] * b2[i] + a3[i] * b3[i];
+            }
+            else
+            {
+                // One factor broadcast along the run: a scalar per row times the other's unit-stride row.
+                T* x0 = sa == 1 ? a0 : b0, x1 = sa == 1 ? a1 : b1, x2 = sa == 1 ? a2 : b2, x3 = sa == 1 ? a3 : b3;
+                T* y0 = sa == 1 ? b0 : a0, y1 = sa == 1 ? b1 : a1, y2 = sa == 1 ? b2 : a2, y3 = sa == 1 ? b3 : a3;
+                TV s0 = TS.Broadcast(y0), s1 = TS.Broadcast(y1), s2 = TS.Broadcast(y2), s3 = TS.Broadcast(y3);
+                for (; i + w <= length; i += w)
+                {
+                    TV acc = TS.Fma(TS.Load(x0 + i), s0, TS.Load(r + i));
+                    acc = TS.Fma(TS.Load(x1 + i), s1, acc);
+                    acc = TS.Fma(TS.Load(x2 + i), s2, acc);
+                    TS.Store(r + i, TS.Fma(TS.Load(x3 + i), s3, acc));
+                }
+                for (; i < length; i++) r[i] += x0[i] * *y0 + x1[i] * *y1 + x2[i] * *y2 + x3[i] * *y3;
+            }
+        }
+
+        /// <summary>Four sums Σ a_q[i]·b_q[i] (b_q[0] where b is broadcast along the run; b absent: Σ a_q[i]) over unit-stride rows a_q = a + q·rowA.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Reduce4<T, TV, TS>(T* a, long rowA, T* b, long rowB, long sb, bool hasB, long length, out T s0, out T s1, out T s2, out T s3)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            T* a0 = a, a1 = a + rowA, a2 = a + 2 * rowA, a3 = a + 3 * rowA;
+            TV v0 = TS.Zero, v1 = TS.Zero, v2 = TS.Zero, v3 = TS.Zero;
+            long i = 0;
+            if (hasB && sb == 1)
+            {
+                T* b0 = b, b1 = b + rowB, b2 = b + 2 * rowB, b3 = b + 3 * rowB;
+                for (; i + w <= length; i += w)
+                {
+                    v0 = TS.Fma(TS.Load(a0 + i), TS.Load(b0 + i), v0);
+                    v1 = TS.Fma(TS.Load(a1 + i), TS.Load(b1 + i), v1);
+                    v2 = TS.Fma(TS.Load(a2 + i), TS.Load(b2 + i), v2);
+                    v3 = TS.Fma(TS.Load(a3 + i), TS.Load(b3 + i), v3);
+                }
+                s0 = TS.Sum(v0); s1 = TS.Sum(v1); s2 = TS.Sum(v2); s3 = TS.Sum(v3);
+                for (; i < length; i++)
+                {
+                    s0 += a0[i] * b0[i]; s1 += a1[i] * b1[i]; s2 += a2[i] * b2[i]; s3 += a3[i] * b3[i];
+                }
+                return;
+            }
+            for (; i + w <= length; i += w)
+            {
+                v0 = TS.Add(TS.Load(a0 + i), v0);
+                v1 = TS.Add(TS.Load(a1 + i), v1);
+                v2 = TS.Add(TS.Load(a2 + i), v2);
+                v3 = TS.Add(TS.Load(a3 + i), v3);
+            }
+            s0 = TS.Sum(v0); s1 = TS.Sum(v1); s2 = TS.Sum(v2); s3 = TS.Sum(v3);
+            for (; i < length; i++)
+            {
+                s0 += a0[i]; s1 += a1[i]; s2 += a2[i]; s3 += a3[i];
+            }
+            if (hasB)
+            {
+                // b broadcast along the run: one factor per row.
+                s0 *= *b; s1 *= b[rowB]; s2 *= b[2 * rowB]; s3 *= b[3 * rowB];
+            }
+        }
+
+        /// <summary>Σ a[i·sa]·b[i·sb] over a run (b absent: Σ a); vectors where both strides are 0 or 1.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static T Reduce<T, TV, TS>(T* a, long sa, T* b, long sb, bool hasB, long length)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            if ((sa | 1) != 1 || (hasB && (sb | 1) != 1))
+            {
+                T sum = T.Zero;
+                if (hasB) for (long i = 0; i < length; i++) sum += a[i * sa] * b[i * sb];
+                else for (long i = 0; i < length; i++) sum += a[i * sa];
+                return sum;
+            }
+            if (sa == 1 && hasB && sb == 1) return Dot<T, TV, TS>(a, b, length);
+            if (sa == 1) return hasB ? Sum<T, TV, TS>(a, length) * *b : Sum<T, TV, TS>(a, length);
+            if (hasB && sb == 1) return Sum<T, TV, TS>(b, length) * *a;
+            T value = hasB ? *a * *b : *a, total = T.Zero;
+            for (long i = 0; i < length; i++) total += value;
+            return total;
+        }
+
+        /// <summary>r[i·sr] (=|+=) a[i·sa]·b[i·sb] over a run (b absent: a); vectors where every stride is 0 or 1 (r's 1).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store<T, TV, TS>(T* a, long sa, T* b, long sb, bool hasB, T* r, long sr, long length, bool add)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            if (sr != 1 || (sa | 1) != 1 || (hasB && (sb | 1) != 1))
+            {
+                if (hasB)
+                {
+                    if (add) for (long i = 0; i < length; i++) r[i * sr] += a[i * sa] * b[i * sb];
+                    else for (long i = 0; i < length; i++) r[i * sr] = a[i * sa] * b[i * sb];
+                }
+                else
+                {
+                    if (add) for (long i = 0; i < length; i++) r[i * sr] += a[i * sa];
+                    else for (long i = 0; i < length; i++) r[i * sr] = a[i * sa];
+                }
+                return;
+            }
+            if (!hasB)
+            {
+                if (sa == 1) Copy<T, TV, TS>(a, r, length, add);
+                else Fill<T, TV, TS>(*a, r, length, add);
+            }
+            else if (sa == 1 && sb == 1) Multiply<T, TV, TS>(a, b, r, length, add);
+            else if (sa == 1) Scale<T, TV, TS>(a, *b, r, length, add);
+            else if (sb == 1) Scale<T, TV, TS>(b, *a, r, length, add);
+            else Fill<T, TV, TS>(*a * *b, r, length, add);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static T Dot<T, TV, TS>(T* a, T* b, long length) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero;
+            long i = 0;
+            for (; i + 4 * w <= length; i += 4 * w)
+            {
+                s0 = TS.Fma(TS.Load(a + i), TS.Load(b + i), s0);
+                s1 = TS.Fma(TS.Load(a + i + w), TS.Load(b + i + w), s1);
+                s2 = TS.Fma(TS.Load(a + i + 2 * w), TS.Load(b + i + 2 * w), s2);
+                s3 = TS.Fma(TS.Load(a + i + 3 * w), TS.Load(b + i + 3 * w), s3);
+            }
+            for (; i + w <= length; i += w) s0 = TS.Fma(TS.Load(a + i), TS.Load(b + i), s0);
+            T sum = TS.Sum(TS.Add(TS.Add(s0, s1), TS.Add(s2, s3)));
+            for (; i < length; i++) sum += a[i] * b[i];
+            return sum;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static T Sum<T, TV, TS>(T* a, long length) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero;
+            long i = 0;
+            for (; i + 4 * w <= length; i += 4 * w)
+            {
+                s0 = TS.Add(TS.Load(a + i), s0);
+                s1 = TS.Add(TS.Load(a + i + w), s1);
+                s2 = TS.Add(TS.Load(a + i + 2 * w), s2);
+                s3 = TS.Add(TS.Load(a + i + 3 * w), s3);
+            }
+            for (; i + w <= length; i += w) s0 = TS.Add(TS.Load(a + i), s0);
+            T sum = TS.Sum(TS.Add(TS.Add(s0, s1), TS.Add(s2, s3)));
+            for (; i < length; i++) sum += a[i];
+            return sum;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Copy<T, TV, TS>(T* a, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            long i = 0;
+            if (add)
+            {
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    TS.Store(r + i, TS.Add(TS.Load(r + i), TS.Load(a + i)));
+                    TS.Store(r + i + w, TS.Add(TS.Load(r + i + w), TS.Load(a + i + w)));
+                }
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Add(TS.Load(r + i), TS.Load(a + i)));
+                for (; i < length; i++) r[i] += a[i];
+            }
+            else
+            {
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    TS.Store(r + i, TS.Load(a + i));
+                    TS.Store(r + i + w, TS.Load(a + i + w));
+                }
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Load(a + i));
+                for (; i < length; i++) r[i] = a[i];
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Fill<T, TV, TS>(T value, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            TV v = TS.Broadcast(&value);
+            long i = 0;
+            if (add)
+            {
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Add(TS.Load(r + i), v));
+                for (; i < length; i++) r[i] += value;
+            }
+            else
+            {
+                for (; i + w <= length; i += w) TS.Store(r + i, v);
+                for (; i < length; i++) r[i] = value;
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Multiply<T, TV, TS>(T* a, T* b, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            long i = 0;
+            if (add)
+            {
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    TS.Store(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Load(r + i)));
+                    TS.Store(r + i + w, TS.Fma(TS.Load(a + i + w), TS.Load(b + i + w), TS.Load(r + i + w)));
+                }
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Load(r + i)));
+                for (; i < length; i++) r[i] += a[i] * b[i];
+            }
+            else
+            {
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    TS.Store(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Zero));
+                    TS.Store(r + i + w, TS.Fma(TS.Load(a + i + w), TS.Load(b + i + w), TS.Zero));
+                }
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Zero));
+                for (; i < length; i++) r[i] = a[i] * b[i];
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Scale<T, TV, TS>(T* a, T scale, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            TV s = TS.Broadcast(&scale);
+            long i = 0;
+            if (add)
+            {
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    TS.Store(r + i, TS.Fma(TS.Load(a + i), s, TS.Load(r + i)));
+                    TS.Store(r + i + w, TS.Fma(TS.Load(a + i + w), s, TS.Load(r + i + w)));
+                }
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Fma(TS.Load(a + i), s, TS.Load(r + i)));
+                for (; i < length; i++) r[i] += a[i] * scale;
+            }
+            else
+            {
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    TS.Store(r + i, TS.Fma(TS.Load(a + i), s, TS.Zero));
+                    TS.Store(r + i + w, TS.Fma(TS.Load(a + i + w), s, TS.Zero));
+                }
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Fma(TS.Load(a + i), s, TS.Zero));
+                for (; i < length; i++) r[i] = a[i] * scale;
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
+namespace EinsumGen.Runtime.Kernels
+{
+    internal static unsafe partial class StreamKernel
+    {
+        /// <summary>Elements per side of a transpose tile: 32 × 32 of a double is 8 KiB, so both tensors' tiles stay in L1.</summary>
+        private const int TileSide = 32;
+
+        /// <summary>Bytes of the inner dimension one band of tiles covers (see <see cref="Tiles{T}"/>).</summary>
+        private const int TileBandBytes = 256;
+
+        /// <summary>
+        /// Whether the inner run is a transpose: some tensor steps over it with a stride other than 0 or 1 and runs
+        /// unit-stride along another dimension (returned in <paramref name="j"/>). Then the step goes through tiles of
+        /// those two dimensions, so that neither tensor is walked against its strides beyond a tile.
+        /// </summary>
+        private static bool TileDims<T>(Walk<T>* w, out int j) where T : unmanaged
+        {
+            j = -1;
+            int n = w->N, inner = n - 1;
+            if (n < 2 || w->Sizes[inner] < 8) return false;
+            long* strides = !IsRun(w->SR[inner]) ? w->SR : !IsRun(w->SA[inner]) ? w->SA : w->HasB && !IsRun(w->SB[inner]) ? w->SB : null;
+            if (strides == null) return false;
+            for (int d = inner - 1; d >= 0; d--)
+            {
+                if (strides[d] == 1 && w->Sizes[d] >= 8)
+                {
+                    j = d;
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static bool IsRun(long stride) => stride == 0 || stride == 1;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Block<T>(T* a, nint aRow, T* r, nint rRow, bool add) where T : unmanaged
+        {
+            if (typeof(T) == typeof(float)) TileTranspose.Copy16((float*)a, aRow, (float*)r, rRow, add);
+            else TileTranspose.Copy8((double*)a, aRow, (double*)r, rRow, add);
+        }
+
+        /// <summary>Rows j0..j1, columns i0..i1 of a tile, one element at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Elements<T>(T* a, long aI, long aJ, T* b, long bI, long bJ, T* r, long rI, long rJ, long j0, long j1, long i0, long i1, bool hasB, bool add)
+            where T : unmanaged, INumberBase<T>
+        {
+            for (long j = j0; j < j1; j++)
+            {
+                T* pa = a + j * aJ;
+                T* pb = b + j * bJ;
+                T* pr = r + j * rJ;
+                if (hasB)
+                {
+                    if (add) for (long i = i0; i < i1; i++) pr[i * rI] += pa[i * aI] * pb[i * bI];
+                    else for (long i = i0; i < i1; i++) pr[i * rI] = pa[i * aI] * pb[i * bI];
+                }
+                else
+                {
+                    if (add) for (long i = i0; i < i1; i++) pr[i * rI] += pa[i * aI];
+                    else for (long i = i0; i < i1; i++) pr[i * rI] = pa[i * aI];
+                }
+            }
+        }
+
+        /// <summary>
+        /// The step in tiles of dimensions <paramref name="tj"/> and the inner one, every other dimension outside them in
+        /// storage order: within a tile one tensor is read along its rows and the other written along its own.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Tiles<T>(Walk<T>* w, int tj, bool vectorBlocks) where T : unmanaged, INumberBase<T>
+        {
+            int n = w->N, inner = n - 1, outer = n - 2;
+            long* sizes = stackalloc long[Math.Max(outer, 1)];
+            long* sa = stackalloc long[Math.Max(outer, 1)];
+            long* sb = stackalloc long[Math.Max(outer, 1)];
+            long* sr = stackalloc long[Math.Max(outer, 1)];
+            long* index = stackalloc long[Math.Max(outer, 1)];
+            for (int d = 0, k = 0; d < inner; d++)
+            {
+                if (d == tj) continue;
+                sizes[k] = w->Sizes[d];
+                sa[k] = w->SA[d];
+                sb[k] = w->SB[d];
+                sr[k] = w->SR[d];
+                index[k] = 0;
+                k++;
+            }
+            long ni = w->Sizes[inner], nj = w->Sizes[tj];
+            long aI = w->SA[inner], bI = w->SB[inner], rI = w->SR[inner];
+            long aJ = w->SA[tj], bJ = w->SB[tj], rJ = w->SR[tj];
+            long oa = 0, ob = 0, or = 0;
+            bool hasB = w->HasB, add = w->Add;
+            // A plain transpose of floats or doubles (unit stride along the run in the source, along the tile's other
+            // dimension in the result) moves whole vectors through the AVX-512 permutes.
+            int block = vectorBlocks && !hasB && aI == 1 && rJ == 1 && TileTranspose.IsSupported
+                ? typeof(T) == typeof(float) ? 16 : typeof(T) == typeof(double) ? 8 : 0
+                : 0;
+            long band = Math.Max(TileSide, TileBandBytes / sizeof(T));
+            while (true)
+            {
+                T* a = w->A + oa;
+                T* b = w->B + ob;
+                T* r = w->R + or;
+                // Bands of the inner dimension a kilobyte wide: a band's rows of the transposed tensor (one page each, at
+                // most) stay in the TLB while the tiles walk down the other dimension.
+                for (long ib = 0; ib < ni; ib += band)
+                {
+                    long ie = Math.Min(ni, ib + band);
+                    for (long j0 = 0; j0 < nj; j0 += TileSide)
+                    {
+                        long j1 = Math.Min(nj, j0 + TileSide);
+                        for (long i0 = ib; i0 < ie; i0 += TileSide)
+                        {
+                            long i1 = Math.Min(ie, i0 + TileSide);
+                            long fj = j0, fi = i0;
+                            if (block > 0)
+                            {
+                                // Whole blocks with vectors on both sides, then the rest of the tile element by element.
+                                fj = j0 + (j1 - j0) / block * block;
+                                fi = i0 + (i1 - i0) / block * block;
+                                for (long j = j0; j < fj; j += block)
+                                    for (long i = i0; i < fi; i += block) Block(a + j * aJ + i, (nint)aJ, r + i * rI + j, (nint)rI, add);
+                                Elements(a, aI, aJ, b, bI, bJ, r, rI, rJ, j0, fj, fi, i1, hasB, add);
+                            }
+                            Elements(a, aI, aJ, b, bI, bJ, r, rI, rJ, fj, j1, i0, i1, hasB, add);
+                        }
+                    }
+                }
+                int d = outer - 1;
+                for (; d >= 0; d--)
+                {
+                    oa += sa[d];
+                    ob += sb[d];
+                    or += sr[d];
+                    if (++index[d] < sizes[d]) break;
+                    oa -= sa[d] * sizes[d];
+                    ob -= sb[d] * sizes[d];
+                    or -= sr[d] * sizes[d];
+                    index[d] = 0;
+                }
+                if (d < 0) return;
+            }
+        }
+    }
+}
