@@ -59,8 +59,9 @@ namespace EinsumGen.Generator
         public static readonly DiagnosticDescriptor FileLocalType = Error("EG0024", "Einsum method in a file-local type",
             "Type '{0}' is declared 'file', so no other file can complete its partial methods; declare it internal (or wider) to carry [Einsum] methods");
 
-        public static readonly DiagnosticDescriptor AccessModifierMissing = Error("EG0026", "Einsum method needs an access modifier",
-            "Method '{0}' must declare its accessibility (public, internal, protected or private): without one, a call to a void partial method that nothing implements is silently removed");
+        public static readonly DiagnosticDescriptor AccessModifierMissing = new DiagnosticDescriptor("EG0026", "Einsum method should declare an access modifier",
+            "Method '{0}' should declare its accessibility (public, internal, protected or private): without one, C# removes every call to it wherever the generator does not run, instead of reporting the missing body",
+            Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "eg0026");
 
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
             InvalidCharacter, MalformedEllipsis, MultipleArrows, OutputLabelNotInInputs, OutputLabelRepeated, OperandCountMismatch,

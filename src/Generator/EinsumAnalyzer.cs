@@ -62,6 +62,7 @@ namespace EinsumGen.Generator
             if (result.Stub is null || reported.Value.Contains(result.Stub.Fingerprint)) return;
             foreach (var d in result.Diagnostics)
             {
+                if (!d.IsError) continue; // warnings (EG0026) are the generator's alone: it implements such a method
                 // In the tree itself, so that an editor underlines it (the generator's LocationInfo names a file path only).
                 var tree = d.Location is null ? null
                     : d.Location.FilePath == syntax.SyntaxTree.FilePath ? syntax.SyntaxTree

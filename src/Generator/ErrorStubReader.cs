@@ -29,9 +29,7 @@ namespace EinsumGen.Generator
                 method.ReturnType.ToDisplayString(TypeFormat);
             string typeParameters = method.TypeParameters.Length == 0 ? string.Empty : "<" + string.Join(", ", method.TypeParameters.Select(t => t.Name)) + ">";
             var parameters = syntax.ParameterList.Parameters.Select((p, i) => Parameter(p, method.Parameters[i]));
-            // 'partial' last, where C# wants it, so that a misplaced one (CS0267) is reported on the user's part only.
-            var modifiers = syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text).Concat(new[] { "partial" });
-            string header = string.Join(" ", modifiers) + " " + returns + " " + Escape(method.Name) + typeParameters +
+            string header = MethodParser.ModifiersPartialLast(syntax) + " " + returns + " " + Escape(method.Name) + typeParameters +
                 "(" + string.Join(", ", parameters) + ")";
             var constraints = method.TypeParameters.Select(Constraint).Where(c => c is not null).Select(c => c!).ToEquatableArray();
             return new ErrorStub(hierarchy, method.Name, header, constraints, ids, fingerprint, true);

@@ -59,9 +59,9 @@ namespace EinsumGen.Generator
             CheckSizes(sizes, expression!, new LiteralLocator(syntax.SyntaxTree, ArgumentExpression(attributeSyntax, "Sizes")), diagnostics);
 
             var model = ReadSignature(method, syntax, expression!, spec, sizes, specLocator, nameLocation, diagnostics, derivatives);
-            if (diagnostics.Count > 0 || model is null) return Fail(method, syntax, diagnostics);
+            if (diagnostics.Exists(d => d.IsError) || model is null) return Fail(method, syntax, diagnostics);
             // C# demands an access modifier here and reports its absence (CS8796, CS8798); an implementation would repeat it.
-            if (!HasAccessModifier(syntax)) return new MethodResult(null, null, diagnostics.ToEquatableArray());
+            if (!HasAccessModifier(syntax) && !MayLackImplementation(method, syntax)) return new MethodResult(null, null, diagnostics.ToEquatableArray());
             return new MethodResult(model, specLocator.Whole(), diagnostics.ToEquatableArray());
         }
 
@@ -80,6 +80,8 @@ namespace EinsumGen.Generator
             {
                 // Without one, a void partial method may lack an implementation, and C# then erases every call to it: had the
                 // generator not run, the program would build and silently compute nothing. With one, C# demands the body (CS8795).
+                // A warning, not an error: the generator is running here and implements the method, and the short form
+                // `static partial void F(...)` stays valid code.
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AccessModifierMissing, nameLocation, method.Name));
             }
             if (method.IsGenericMethod) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericMethod, nameLocation, method.Name));
@@ -101,6 +103,13 @@ namespace EinsumGen.Generator
                 }
             }
         }
+
+        /// <summary>
+        /// The method's modifiers for its generated part, 'partial' last where C# wants it, so that a misplaced one (CS0267)
+        /// is reported on the user's part only.
+        /// </summary>
+        internal static string ModifiersPartialLast(MethodDeclarationSyntax syntax) =>
+            string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text).Concat(new[] { "partial" }));
 
         /// <summary>Whether the declaration says public, internal, protected or private.</summary>
         internal static bool HasAccessModifier(MethodDeclarationSyntax syntax) =>
@@ -227,7 +236,7 @@ namespace EinsumGen.Generator
             return new EinsumMethod(
                 HierarchyInfo.From(method.ContainingType),
                 method.Name,
-                string.Join(" ", syntax.Modifiers.Select(m => m.Text)),
+                ModifiersPartialLast(syntax),
                 element,
                 spec,
                 expression.Inputs.Select((t, i) => ProgramTerm.From(parameters[i].Name, t)).ToEquatableArray(),

@@ -25,6 +25,9 @@ namespace EinsumGen.Generator.Models
             return Diagnostic.Create(DiagnosticDescriptors.ById(Id), Location?.ToLocation(), args);
         }
 
+        /// <summary>Whether this diagnostic fails the build by default (a method with one gets a throwing body).</summary>
+        public bool IsError => DiagnosticDescriptors.ById(Id).DefaultSeverity == DiagnosticSeverity.Error;
+
         public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
             new DiagnosticInfo(descriptor.Id, location, new EquatableArray<string>(arguments));
     }

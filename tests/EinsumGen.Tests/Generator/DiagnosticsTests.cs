@@ -86,10 +86,11 @@ public class DiagnosticsTests
     [InlineData("[Einsum(\"i->i\")] partial static void [|F|](" + R + " a, " + W + " y);", null)]
     [InlineData("[Einsum(\"i->i\")] new static partial void [|F|](" + R + " a, " + W + " y);", "CS8798")]
     [InlineData("[Einsum(\"i,i->\")] static partial float [|F|](" + R + " a, " + R + " b);", "CS8796")]
-    public void AMethodWithoutAnAccessModifierIsAnError(string member, string? csharpError)
+    public void AMethodWithoutAnAccessModifierIsWarnedAndStillImplemented(string member, string? csharpError)
     {
         // Without an access modifier a void partial method needs no implementation, and C# erases its calls when nothing
-        // implements it: a project whose generator did not run would build and compute nothing. EG0026 makes it an error.
+        // implements it: a project whose generator did not run would build and compute nothing. EG0026 warns; the generator,
+        // which is running, still implements the method, so the short form stays valid code.
         var (source, span) = Markup(Header + "    " + member + "\n}\n");
         var result = GeneratorHarness.Run(source);
         if (csharpError is not null)
@@ -102,7 +103,9 @@ public class DiagnosticsTests
         }
         var eg = Assert.Single(result.GeneratorDiagnostics, d => d.Id.StartsWith("EG"));
         Assert.Equal("EG0026", eg.Id);
+        Assert.Equal(DiagnosticSeverity.Warning, eg.Severity);
         Assert.Equal(span, eg.Location.SourceSpan);
+        Assert.Contains(result.Sources, s => s.Source.Contains("ProgramRunner.Forward"));
         AssertNoFollowOnErrors(result); // 'partial static' is C#'s CS0267, on the user's line alone
     }
 

@@ -23,7 +23,7 @@ namespace Demo
         /// sizes differ re-plans for them when that is cheaper (once per shape):</para>
         /// <code>
         /// step  FLOPs          result size  kind           kernel               contraction
-        /// 1     8,192          256          Reduction      strided loops        t1[c,a] = Σ_b a[a,b,c]
+        /// 1     8,192          256          Reduction      streaming            t1[c,a] = Σ_b a[a,b,c]
         /// 2     8,192          256          Gemm           direct, along N (Cᵀ) t2[d,a] = Σ_c t1[c,a] · b[c,d]
         /// 3     8,192          256          Gemm           direct, along N      d[a,e] = Σ_d t2[d,a] · c[d,e]
         /// </code>
