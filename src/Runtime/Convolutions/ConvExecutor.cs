@@ -1,0 +1,222 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace EinsumGen.Convolutions
+{
+    /// <summary>
+    /// Runs a (simplified or not) convolution network. Patterns never become dense Π tensors: a pattern whose input leg
+    /// lives on one operand is a gather (unfold) of that operand through the pattern's index table; one whose input leg is
+    /// an output leg is a scatter (fold) of the rest's contraction; a leg that only the pattern holds is summed out first,
+    /// leaving a small K×I or K×O count matrix (KFAC-reduce's pre-averaged patterns). Everything else runs on the project's
+    /// einsum kernels through <see cref="Einsum.EvaluateInto"/>, planned for the actual sizes.
+    /// </summary>
+    internal static class ConvExecutor
+    {
+        private sealed class Item<T>
+        {
+            public Item(List<string> labels, Tensor<T> tensor)
+            {
+                Labels = labels;
+                Tensor = tensor;
+            }
+
+            public List<string> Labels { get; set; }
+            public Tensor<T> Tensor { get; set; }
+        }
+
+        /// <summary>
+        /// Evaluates <paramref name="net"/>; <paramref name="operands"/> gives each operand term's tensor in the shape it had
+        /// before simplification. Returns a dense tensor of the network's output shape.
+        /// </summary>
+        public static Tensor<T> Run<T>(ConvNetwork net, Func<string, Tensor<T>> operands) where T : unmanaged, INumberBase<T>
+        {
+            var items = new List<Item<T>>();
+            var patterns = new List<ConvTerm>();
+            foreach (var term in net.Terms)
+            {
+                switch (term.Kind)
+                {
+                    case ConvTermKind.Operand:
+                        items.Add(new Item<T>(new List<string>(term.Labels), ConvTensors.ApplyViews(operands(term.Name), term.ViewSteps)));
+                        break;
+                    case ConvTermKind.Constant:
+                        items.Add(new Item<T>(new List<string>(term.Labels), ConvTensors.Scalar<T>(term.Value)));
+                        break;
+                    case ConvTermKind.Identity:
+                        items.Add(new Item<T>(new List<string>(term.Labels), ConvTensors.Eye<T>(term.IdentitySize)));
+                        break;
+                    default:
+                        patterns.Add(term);
+                        break;
+                }
+            }
+
+            // Legs only a pattern holds are summed out of it first.
+            var scatters = new List<ConvTerm>();
+            var transposed = new List<ConvTerm>();
+            var gathers = new Dictionary<Item<T>, List<ConvTerm>>();
+            foreach (var p in patterns)
+            {
+                string k = p.Labels[0], o = p.Labels[1], i = p.Labels[2];
+                var g = p.Geometry!;
+                if (!Used(net, p, o)) items.Add(new Item<T>(new List<string> { k, i }, ConvTensors.Matrix<T>(Counts(g, sumOutput: true), g.KernelSize, g.InputSize)));
+                else if (!Used(net, p, i)) items.Add(new Item<T>(new List<string> { k, o }, ConvTensors.Matrix<T>(Counts(g, sumOutput: false), g.KernelSize, g.OutputSize)));
+                else if (!Used(net, p, k)) items.Add(new Item<T>(new List<string> { o, i }, ConvTensors.Matrix<T>(TapCounts(g), g.OutputSize, g.InputSize)));
+                else if (net.Output.Contains(i) && net.Output.Contains(k)) transposed.Add(p);
+                else if (net.Output.Contains(i)) scatters.Add(p);
+                else
+                {
+                    var hosts = items.Where(it => it.Labels.Contains(i)).ToList();
+                    if (hosts.Count != 1 || patterns.Any(q => q != p && q.Labels.Contains(i)))
+                    {
+                        throw new NotSupportedException($"Pattern {p} shares its input leg with more than one term.");
+                    }
+                    if (!gathers.TryGetValue(hosts[0], out var list)) gathers[hosts[0]] = list = new List<ConvTerm>();
+                    list.Add(p);
+                }
+            }
+            foreach (var pair in gathers) Unfold(pair.Key, pair.Value);
+
+            if (scatters.Count > 0 && transposed.Count > 0) throw new NotSupportedException("A network that both folds and transpose-unfolds.");
+            var output = net.Output;
+            if (scatters.Count == 0 && transposed.Count == 0) return Contract(items, output, net.Sizes);
+
+            var adjoint = scatters.Count > 0 ? scatters : transposed;
+            bool fold = scatters.Count > 0;
+            var removed = new HashSet<string>(adjoint.Select(p => p.Labels[2]));
+            if (!fold) removed.UnionWith(adjoint.Select(p => p.Labels[0]));
+            var batchLabels = output.Where(l => !removed.Contains(l)).ToList();
+            var columnsLabels = new List<string>(batchLabels);
+            if (fold) columnsLabels.AddRange(adjoint.Select(p => p.Labels[0]));
+            columnsLabels.AddRange(adjoint.Select(p => p.Labels[1]));
+            var columns = Contract(items, columnsLabels, net.Sizes);
+
+            var resultLabels = new List<string>(batchLabels);
+            if (!fold) resultLabels.AddRange(adjoint.Select(p => p.Labels[0]));
+            resultLabels.AddRange(adjoint.Select(p => p.Labels[2]));
+            var result = ConvTensors.Zeros<T>(resultLabels.Select(l => net.Sizes[l]));
+            long batch = batchLabels.Aggregate(1L, (a, l) => a * net.Sizes[l]);
+            var geometries = adjoint.Select(p => p.Geometry!).ToArray();
+            unsafe
+            {
+                fixed (T* c = &Einsum.First(columns))
+                fixed (T* r = &Einsum.First(result))
+                {
+                    if (fold)
+                    {
+                        PatternKernels.Scatter(c, r, batch, geometries.Select(g => g.InputSize).ToArray(), geometries.Select(g => g.KernelSize).ToArray(),
+                            geometries.Select(g => g.OutputSize).ToArray(), geometries.Select(g => g.GatherTable()).ToArray());
+                    }
+                    else
+                    {
+                        PatternKernels.Gather(c, r, batch, geometries.Select(g => g.OutputSize).ToArray(), geometries.Select(g => g.KernelSize).ToArray(),
+                            geometries.Select(g => g.InputSize).ToArray(), geometries.Select(g => g.TransposeGatherTable()).ToArray());
+                    }
+                }
+            }
+            return Permute(result, resultLabels, output, net.Sizes);
+        }
+
+        /// <summary>Replaces <paramref name="host"/> by its unfold through <paramref name="patterns"/>: labels B…, k…, o….</summary>
+        private static unsafe void Unfold<T>(Item<T> host, List<ConvTerm> patterns) where T : unmanaged, INumberBase<T>
+        {
+            var spatial = patterns.Select(p => p.Labels[2]).ToList();
+            var batchLabels = host.Labels.Where(l => !spatial.Contains(l)).ToList();
+            var layout = batchLabels.Concat(spatial).ToList();
+            var sizes = new Dictionary<string, int>();
+            for (int d = 0; d < host.Labels.Count; d++) sizes[host.Labels[d]] = (int)host.Tensor.Lengths[d];
+            var dense = layout.SequenceEqual(host.Labels) ? ConvTensors.Dense(host.Tensor) : Permute(host.Tensor, host.Labels, layout, sizes);
+            var geometries = patterns.Select(p => p.Geometry!).ToArray();
+            var labels = batchLabels.Concat(patterns.Select(p => p.Labels[0])).Concat(patterns.Select(p => p.Labels[1])).ToList();
+            foreach (var p in patterns)
+            {
+                sizes[p.Labels[0]] = p.Geometry!.KernelSize;
+                sizes[p.Labels[1]] = p.Geometry.OutputSize;
+            }
+            var columns = ConvTensors.Zeros<T>(labels.Select(l => sizes[l]));
+            long batch = batchLabels.Aggregate(1L, (a, l) => a * sizes[l]);
+            fixed (T* h = &Einsum.First(dense))
+            fixed (T* c = &Einsum.First(columns))
+            {
+                PatternKernels.Gather(h, c, batch, geometries.Select(g => g.InputSize).ToArray(), geometries.Select(g => g.KernelSize).ToArray(),
+                    geometries.Select(g => g.OutputSize).ToArray(), geometries.Select(g => g.GatherTable()).ToArray());
+            }
+            host.Labels = labels;
+            host.Tensor = columns;
+        }
+
+        /// <summary>The einsum of the items into a new dense tensor with <paramref name="output"/>'s legs.</summary>
+        private static Tensor<T> Contract<T>(List<Item<T>> items, List<string> output, Dictionary<string, int> netSizes) where T : unmanaged, INumberBase<T>
+        {
+            var sizes = new Dictionary<string, int>(netSizes);
+            foreach (var it in items) for (int d = 0; d < it.Labels.Count; d++) sizes[it.Labels[d]] = (int)it.Tensor.Lengths[d];
+            var letters = Letters(items.Select(it => it.Labels).Append(output));
+            string spec = string.Join(",", items.Select(it => Word(it.Labels, letters))) + "->" + Word(output, letters);
+            var result = ConvTensors.Zeros<T>(output.Count == 0 ? new[] { 1 } : output.Select(l => sizes[l]));
+            Einsum.EvaluateInto(spec, result, items.Select(it => it.Tensor).ToArray());
+            return result;
+        }
+
+        private static Tensor<T> Permute<T>(Tensor<T> t, List<string> from, List<string> to, Dictionary<string, int> sizes) where T : unmanaged, INumberBase<T>
+        {
+            if (from.SequenceEqual(to)) return t;
+            return Contract(new List<Item<T>> { new Item<T>(from, t) }, to, sizes);
+        }
+
+        private static bool Used(ConvNetwork net, ConvTerm pattern, string label) =>
+            net.Output.Contains(label) || net.Terms.Any(t => !ReferenceEquals(t, pattern) && t.Labels.Contains(label));
+
+        /// <summary>Σ_o Π[k, o, i] as [K, I] (sumOutput) or Σ_i Π[k, o, i] as [K, O].</summary>
+        private static double[] Counts(ConvGeometry g, bool sumOutput)
+        {
+            var counts = new double[g.KernelSize * (sumOutput ? g.InputSize : g.OutputSize)];
+            for (int k = 0; k < g.KernelSize; k++)
+            {
+                for (int o = 0; o < g.OutputSize; o++)
+                {
+                    int i = g.InputIndex(k, o);
+                    if (i < 0) continue;
+                    if (sumOutput) counts[k * g.InputSize + i] += 1;
+                    else counts[k * g.OutputSize + o] += 1;
+                }
+            }
+            return counts;
+        }
+
+        /// <summary>Σ_k Π[k, o, i] as [O, I].</summary>
+        private static double[] TapCounts(ConvGeometry g)
+        {
+            var counts = new double[g.OutputSize * g.InputSize];
+            for (int k = 0; k < g.KernelSize; k++)
+            {
+                for (int o = 0; o < g.OutputSize; o++)
+                {
+                    int i = g.InputIndex(k, o);
+                    if (i >= 0) counts[o * g.InputSize + i] += 1;
+                }
+            }
+            return counts;
+        }
+
+        private static Dictionary<string, char> Letters(IEnumerable<List<string>> terms)
+        {
+            const string alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+            var letters = new Dictionary<string, char>();
+            foreach (var labels in terms)
+            {
+                foreach (var l in labels)
+                {
+                    if (letters.ContainsKey(l)) continue;
+                    if (letters.Count == alphabet.Length) throw new NotSupportedException($"A convolution step with more than {alphabet.Length} legs.");
+                    letters[l] = alphabet[letters.Count];
+                }
+            }
+            return letters;
+        }
+
+        private static string Word(List<string> labels, Dictionary<string, char> letters) => new string(labels.Select(l => letters[l]).ToArray());
+    }
+}
