@@ -14,7 +14,19 @@ namespace EinsumGen.Convolutions
         public static Tensor<T> Dense<T>(Tensor<T> t) => t.IsDense ? t : t.ToDenseTensor();
 
         /// <summary>A view of <paramref name="t"/> with new lengths (a copy first when it is not dense).</summary>
-        public static Tensor<T> Reshape<T>(Tensor<T> t, params nint[] lengths) => Tensor.Reshape(Dense(t), lengths);
+        public static Tensor<T> Reshape<T>(Tensor<T> t, params nint[] lengths)
+        {
+            t = Dense(t);
+            if (t.FlattenedLength <= 1)
+            {
+                var values = new T[t.FlattenedLength];
+                t.FlattenTo(values);
+                return Tensor.Create(values, lengths);
+            }
+            // Tensor.Reshape refuses a source with a length-1 dimension (its stride is 0); squeezing those first is a view.
+            if (t.Lengths.IndexOf((nint)1) >= 0) t = Tensor.Squeeze(t);
+            return Tensor.Reshape(t, lengths);
+        }
 
         /// <summary>Applies the simplifier's reshapes and slices; a merge followed by the split that undoes it costs nothing.</summary>
         public static Tensor<T> ApplyViews<T>(Tensor<T> t, IReadOnlyList<ConvViewStep> steps)
