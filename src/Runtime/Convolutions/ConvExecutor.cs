@@ -148,16 +148,73 @@ namespace EinsumGen.Convolutions
             host.Tensor = columns;
         }
 
-        /// <summary>The einsum of the items into a new dense tensor with <paramref name="output"/>'s legs.</summary>
+        /// <summary>
+        /// The einsum of the items into a new dense tensor with <paramref name="output"/>'s legs. Legs that stand together
+        /// in every item and the output merge first (as the simplifier's rule 4, here on the unfolded columns too), so the
+        /// kernels see a plain (batched) matrix product.
+        /// </summary>
         private static Tensor<T> Contract<T>(List<Item<T>> items, List<string> output, Dictionary<string, int> netSizes) where T : unmanaged, INumberBase<T>
         {
             var sizes = new Dictionary<string, int>(netSizes);
             foreach (var it in items) for (int d = 0; d < it.Labels.Count; d++) sizes[it.Labels[d]] = (int)it.Tensor.Lengths[d];
-            var letters = Letters(items.Select(it => it.Labels).Append(output));
-            string spec = string.Join(",", items.Select(it => Word(it.Labels, letters))) + "->" + Word(output, letters);
-            var result = ConvTensors.Zeros<T>(output.Count == 0 ? new[] { 1 } : output.Select(l => sizes[l]));
-            Einsum.EvaluateInto(spec, result, items.Select(it => it.Tensor).ToArray());
-            return result;
+            var shape = output.Select(l => sizes[l]).ToList();
+            if (items.Count == 1 && items[0].Labels.SequenceEqual(output)) return ConvTensors.Dense(items[0].Tensor);
+
+            var work = items.Select(it => new Item<T>(new List<string>(it.Labels), it.Tensor)).ToList();
+            var outLabels = new List<string>(output);
+            while (NextMergeable(work, outLabels) is (string a, string b))
+            {
+                string merged = a + "*" + b;
+                sizes[merged] = checked(sizes[a] * sizes[b]);
+                foreach (var it in work)
+                {
+                    int d = it.Labels.IndexOf(a);
+                    if (d < 0) continue;
+                    it.Labels[d] = merged;
+                    it.Labels.RemoveAt(d + 1);
+                    it.Tensor = ConvTensors.Reshape(it.Tensor, it.Labels.Select(l => (nint)sizes[l]).ToArray());
+                }
+                int at = outLabels.IndexOf(a);
+                if (at >= 0)
+                {
+                    outLabels[at] = merged;
+                    outLabels.RemoveAt(at + 1);
+                }
+            }
+            var letters = Letters(work.Select(it => it.Labels).Append(outLabels));
+            string spec = string.Join(",", work.Select(it => Word(it.Labels, letters))) + "->" + Word(outLabels, letters);
+            var result = ConvTensors.Zeros<T>(outLabels.Count == 0 ? new[] { 1 } : outLabels.Select(l => sizes[l]));
+            Einsum.EvaluateInto(spec, result, work.Select(it => it.Tensor).ToArray());
+            return shape.Count == outLabels.Count ? result : ConvTensors.Reshape(result, shape.Select(d => (nint)d).ToArray());
+        }
+
+        /// <summary>A pair of legs adjacent in every dense item that holds either, and in the output (or absent there).</summary>
+        private static (string, string)? NextMergeable<T>(List<Item<T>> items, List<string> output)
+        {
+            foreach (var it in items)
+            {
+                for (int d = 0; d + 1 < it.Labels.Count; d++)
+                {
+                    string a = it.Labels[d], b = it.Labels[d + 1];
+                    if (a == b) continue;
+                    bool ok = Adjacent(output, a, b);
+                    foreach (var other in items)
+                    {
+                        if (!ok) break;
+                        bool holds = other.Labels.Contains(a) || other.Labels.Contains(b);
+                        ok = Adjacent(other.Labels, a, b) && (!holds || other.Tensor.IsDense);
+                    }
+                    if (ok) return (a, b);
+                }
+            }
+            return null;
+        }
+
+        private static bool Adjacent(List<string> labels, string a, string b)
+        {
+            int ia = labels.IndexOf(a), ib = labels.IndexOf(b);
+            if (ia < 0 && ib < 0) return true;
+            return ia >= 0 && ib == ia + 1 && labels.LastIndexOf(a) == ia && labels.LastIndexOf(b) == ib;
         }
 
         private static Tensor<T> Permute<T>(Tensor<T> t, List<string> from, List<string> to, Dictionary<string, int> sizes) where T : unmanaged, INumberBase<T>

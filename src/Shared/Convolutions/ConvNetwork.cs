@@ -16,12 +16,20 @@ namespace EinsumGen.Convolutions
 #endif
     sealed class ConvNetwork
     {
-        internal ConvNetwork(List<ConvTerm> terms, List<string> output, Dictionary<string, int> sizes)
+        internal ConvNetwork(List<ConvTerm> terms, List<string> output, Dictionary<string, int> sizes, Dictionary<string, char>? letters = null)
         {
             Terms = terms;
             Output = output;
             Sizes = sizes;
+            Letters = letters ?? AssignLetters();
         }
+
+        /// <summary>
+        /// Each leg's letter, fixed when the network is built, so that a simplified network prints with the letters of the
+        /// original (as the reference, which rewrites the einsum string itself); legs the simplifier creates take the first
+        /// letter no operand uses at that moment.
+        /// </summary>
+        internal Dictionary<string, char> Letters { get; }
 
         /// <summary>The terms, in einsum operand order.</summary>
         public List<ConvTerm> Terms { get; }
@@ -64,7 +72,7 @@ namespace EinsumGen.Convolutions
         /// The einsum string: legs named by one lowercase letter keep it; the others take the first free letters a..z, then
         /// A..Z, in order of first appearance (the reference implementation's renaming, which stops at 26).
         /// </summary>
-        public string ToEinsum() => ToEinsumWith(LetterMap());
+        public string ToEinsum() => ToEinsumWith(Letters);
 
         /// <summary>The einsum string with a given leg → letter map.</summary>
         internal string ToEinsumWith(Dictionary<string, char> letters)
@@ -80,8 +88,21 @@ namespace EinsumGen.Convolutions
             return text.ToString();
         }
 
-        /// <summary>Each leg's letter.</summary>
-        public Dictionary<string, char> LetterMap()
+        /// <summary>A copy of each leg's letter.</summary>
+        public Dictionary<string, char> LetterMap() => new Dictionary<string, char>(Letters);
+
+        /// <summary>A letter for a new leg: the first one no operand's legs use.</summary>
+        internal char FreshLetter()
+        {
+            var used = new HashSet<char>();
+            foreach (var t in Terms) foreach (var l in t.Labels) if (Letters.TryGetValue(l, out char c)) used.Add(c);
+            foreach (char c in Alphabet) if (!used.Contains(c)) return c;
+            throw new InvalidOperationException($"The network has more than {Alphabet.Length} legs.");
+        }
+
+        private const string Alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+        private Dictionary<string, char> AssignLetters()
         {
             var order = new List<string>();
             var seen = new HashSet<string>();
@@ -97,7 +118,7 @@ namespace EinsumGen.Convolutions
                     used.Add(l[0]);
                 }
             }
-            const string alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+            const string alphabet = Alphabet;
             int next = 0;
             foreach (var l in order)
             {
@@ -115,7 +136,7 @@ namespace EinsumGen.Convolutions
         {
             var terms = new List<ConvTerm>();
             foreach (var t in Terms) terms.Add(t.Clone());
-            return new ConvNetwork(terms, new List<string>(Output), new Dictionary<string, int>(Sizes));
+            return new ConvNetwork(terms, new List<string>(Output), new Dictionary<string, int>(Sizes), new Dictionary<string, char>(Letters));
         }
 
         /// <summary>The einsum string followed by the shapes of the terms.</summary>

@@ -192,6 +192,7 @@ namespace EinsumGen.Convolutions
         private static (string Outer, string Inner) Ungroup(ConvNetwork net, string label, int outer, int inner, ConvTerm skip)
         {
             string innerName = Fresh(net, label + "'");
+            net.Letters[innerName] = net.FreshLetter();
             foreach (var term in net.Terms)
             {
                 if (ReferenceEquals(term, skip)) continue;

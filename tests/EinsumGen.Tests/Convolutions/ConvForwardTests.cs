@@ -16,17 +16,21 @@ public class ConvForwardTests
 
     [Theory]
     [MemberData(nameof(High), MemberType = typeof(ConvCases))]
-    public void HighDimensionalForwardMatchesTheOracle(Case c) => Check(c);
+    public void HighDimensionalForwardMatchesTheOracle(Case c) => Check(c, sample: 11, bothTypes: false);
 
-    private static void Check(Case c)
+    /// <summary>
+    /// Float and double, simplified and not. The 4-d to 6-d cases (up to 360,000 outputs of 300 terms each) check every
+    /// 11th output position against the oracle, and double only simplified, to keep the group's time down.
+    /// </summary>
+    private static void Check(Case c, int sample = 1, bool bothTypes = true)
     {
         var (x, w) = Inputs(c);
-        var expected = ConvOracle.Forward(x, c.X, w, c.W, c.Spec, out var shape);
+        var expected = ConvOracle.Forward(x, c.X, w, c.W, c.Spec, out var shape, sample);
         Assert.Equal(c.Y, shape);
         foreach (bool simplify in new[] { true, false })
         {
             Run<float>(c, x, w, expected, simplify);
-            Run<double>(c, x, w, expected, simplify);
+            if (bothTypes || simplify) Run<double>(c, x, w, expected, simplify);
         }
     }
 
