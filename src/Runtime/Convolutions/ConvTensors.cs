@@ -99,7 +99,16 @@ namespace EinsumGen.Convolutions
             return Tensor.Create(data, new nint[] { rows, cols });
         }
 
-        /// <summary>A new dense tensor.</summary>
+        /// <summary>A new dense tensor whose elements the caller overwrites.</summary>
+        public static Tensor<T> Uninitialized<T>(IEnumerable<int> shape)
+        {
+            var lengths = shape.Select(d => (nint)d).ToArray();
+            long count = 1;
+            foreach (var d in lengths) count *= d;
+            return Tensor.Create(GC.AllocateUninitializedArray<T>(checked((int)count)), lengths);
+        }
+
+        /// <summary>A new dense tensor of zeros.</summary>
         public static Tensor<T> Zeros<T>(IEnumerable<int> shape) => Tensor.CreateFromShape<T>(shape.Select(d => (nint)d).ToArray());
     }
 }

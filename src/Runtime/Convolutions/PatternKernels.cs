@@ -19,8 +19,9 @@ namespace EinsumGen.Convolutions
             where T : unmanaged
         {
             var shape = new Shape(hostSizes, kernelSizes, resultSizes);
+            var rows = AffineRow.Of(tables[tables.Length - 1], kernelSizes[kernelSizes.Length - 1], resultSizes[resultSizes.Length - 1]);
             nint h = (nint)host, c = (nint)columns;
-            Run(batch, shape.ColumnsPerBatch, b => GatherBatch((T*)h + b * shape.HostPerBatch, (T*)c + b * shape.ColumnsPerBatch, shape, tables, false));
+            Run(batch, shape.ColumnsPerBatch, b => GatherBatch((T*)h + b * shape.HostPerBatch, (T*)c + b * shape.ColumnsPerBatch, shape, tables, rows));
         }
 
         /// <summary>host[b, table_d[k_d, r_d]…] += columns[b, k…, r…]; the adjoint of <see cref="Gather"/> (host is not cleared here).</summary>
@@ -78,7 +79,34 @@ namespace EinsumGen.Convolutions
             public long ColumnsPerBatch { get; }
         }
 
-        private static void GatherBatch<T>(T* host, T* columns, Shape shape, int[][] tables, bool unused) where T : unmanaged
+        /// <summary>
+        /// A row of the last dimension's table that reads host[First + j·Step] for j in [Start, End) and padding elsewhere
+        /// (every row of a plain pattern; Step 1 is a block copy). Null where the row is not affine (sliced patterns).
+        /// </summary>
+        private sealed class AffineRow
+        {
+            public int Start, End, First, Step;
+
+            public static AffineRow?[] Of(int[] table, int kernel, int length)
+            {
+                var rows = new AffineRow?[kernel];
+                for (int k = 0; k < kernel; k++)
+                {
+                    int start = 0;
+                    while (start < length && table[k * length + start] < 0) start++;
+                    int end = start;
+                    while (end < length && table[k * length + end] >= 0) end++;
+                    int step = end - start >= 2 ? table[k * length + start + 1] - table[k * length + start] : 1;
+                    bool affine = step > 0;
+                    for (int j = start; j < end && affine; j++) affine = table[k * length + j] == table[k * length + start] + (j - start) * step;
+                    for (int j = end; j < length && affine; j++) affine = table[k * length + j] < 0;
+                    rows[k] = affine ? new AffineRow { Start = start, End = end, First = start < end ? table[k * length + start] : 0, Step = step } : null;
+                }
+                return rows;
+            }
+        }
+
+        private static void GatherBatch<T>(T* host, T* columns, Shape shape, int[][] tables, AffineRow?[] affine) where T : unmanaged
         {
             int dims = shape.Dims, last = dims - 1;
             int rowLength = shape.Result[last];
@@ -107,6 +135,22 @@ namespace EinsumGen.Convolutions
                     if (padding)
                     {
                         new Span<T>(dst, rowLength).Clear();
+                    }
+                    else if (affine[k[last]] is { } row)
+                    {
+                        T* src = host + offset + row.First;
+                        new Span<T>(dst, row.Start).Clear();
+                        int count = row.End - row.Start;
+                        if (row.Step == 1)
+                        {
+                            new ReadOnlySpan<T>(src, count).CopyTo(new Span<T>(dst + row.Start, count));
+                        }
+                        else
+                        {
+                            T* d = dst + row.Start;
+                            for (int x = 0; x < count; x++) d[x] = src[(long)x * row.Step];
+                        }
+                        new Span<T>(dst + row.End, rowLength - row.End).Clear();
                     }
                     else
                     {
