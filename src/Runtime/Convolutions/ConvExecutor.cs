@@ -62,20 +62,34 @@ namespace EinsumGen.Convolutions
             {
                 string k = p.Labels[0], o = p.Labels[1], i = p.Labels[2];
                 var g = p.Geometry!;
-                if (!Used(net, p, o)) items.Add(new Item<T>(new List<string> { k, i }, ConvTensors.Matrix<T>(Counts(g, sumOutput: true), g.KernelSize, g.InputSize)));
-                else if (!Used(net, p, i)) items.Add(new Item<T>(new List<string> { k, o }, ConvTensors.Matrix<T>(Counts(g, sumOutput: false), g.KernelSize, g.OutputSize)));
-                else if (!Used(net, p, k)) items.Add(new Item<T>(new List<string> { o, i }, ConvTensors.Matrix<T>(TapCounts(g), g.OutputSize, g.InputSize)));
-                else if (net.Output.Contains(i) && net.Output.Contains(k)) transposed.Add(p);
-                else if (net.Output.Contains(i)) scatters.Add(p);
-                else
+                switch (Classify(net, p))
                 {
-                    var hosts = items.Where(it => it.Labels.Contains(i)).ToList();
-                    if (hosts.Count != 1 || patterns.Any(q => q != p && q.Labels.Contains(i)))
+                    case PatternRole.SumOutput:
+                        items.Add(new Item<T>(new List<string> { k, i }, ConvTensors.Matrix<T>(Counts(g, sumOutput: true), g.KernelSize, g.InputSize)));
+                        break;
+                    case PatternRole.SumInput:
+                        items.Add(new Item<T>(new List<string> { k, o }, ConvTensors.Matrix<T>(Counts(g, sumOutput: false), g.KernelSize, g.OutputSize)));
+                        break;
+                    case PatternRole.SumKernel:
+                        items.Add(new Item<T>(new List<string> { o, i }, ConvTensors.Matrix<T>(TapCounts(g), g.OutputSize, g.InputSize)));
+                        break;
+                    case PatternRole.TransposeGather:
+                        transposed.Add(p);
+                        break;
+                    case PatternRole.Scatter:
+                        scatters.Add(p);
+                        break;
+                    default:
                     {
-                        throw new NotSupportedException($"Pattern {p} shares its input leg with more than one term.");
+                        var hosts = items.Where(it => it.Labels.Contains(i)).ToList();
+                        if (hosts.Count != 1 || patterns.Any(q => q != p && q.Labels.Contains(i)))
+                        {
+                            throw new NotSupportedException($"Pattern {p} shares its input leg with more than one term.");
+                        }
+                        if (!gathers.TryGetValue(hosts[0], out var list)) gathers[hosts[0]] = list = new List<ConvTerm>();
+                        list.Add(p);
+                        break;
                     }
-                    if (!gathers.TryGetValue(hosts[0], out var list)) gathers[hosts[0]] = list = new List<ConvTerm>();
-                    list.Add(p);
                 }
             }
             foreach (var pair in gathers) Unfold(pair.Key, pair.Value);
@@ -223,6 +237,39 @@ namespace EinsumGen.Convolutions
         {
             if (from.SequenceEqual(to)) return t;
             return Contract(new List<Item<T>> { new Item<T>(from, t) }, to, sizes);
+        }
+
+        /// <summary>How a pattern term runs.</summary>
+        internal enum PatternRole
+        {
+            /// <summary>Its output leg is summed alone: a [K, I] count matrix (Σ_o Π, KFAC-reduce's pre-averaged pattern).</summary>
+            SumOutput,
+
+            /// <summary>Its input leg is summed alone: a [K, O] 0/1 matrix.</summary>
+            SumInput,
+
+            /// <summary>Its kernel leg is summed alone: an [O, I] count matrix.</summary>
+            SumKernel,
+
+            /// <summary>Kernel and input legs are output legs: a transpose-unfold of the rest.</summary>
+            TransposeGather,
+
+            /// <summary>The input leg is an output leg: the rest's contraction is folded (scatter-added) through it.</summary>
+            Scatter,
+
+            /// <summary>The input leg lives on one operand: that operand is unfolded (gathered) through it.</summary>
+            Gather,
+        }
+
+        /// <summary>The role of pattern <paramref name="p"/> in <paramref name="net"/>.</summary>
+        internal static PatternRole Classify(ConvNetwork net, ConvTerm p)
+        {
+            string k = p.Labels[0], o = p.Labels[1], i = p.Labels[2];
+            if (!Used(net, p, o)) return PatternRole.SumOutput;
+            if (!Used(net, p, i)) return PatternRole.SumInput;
+            if (!Used(net, p, k)) return PatternRole.SumKernel;
+            if (net.Output.Contains(i) && net.Output.Contains(k)) return PatternRole.TransposeGather;
+            return net.Output.Contains(i) ? PatternRole.Scatter : PatternRole.Gather;
         }
 
         private static bool Used(ConvNetwork net, ConvTerm pattern, string label) =>
