@@ -49,7 +49,8 @@ namespace EinsumGen.Convolutions
             ConvChecks.Spatial(inputSize, spec.Dimensions, nameof(inputSize));
             var geometries = spec.Geometries(inputSize, nameof(inputSize));
             ConvChecks.NotNull(weight, nameof(weight));
-            ConvChecks.Weight(weight, spec, -1, ((int)weight.Lengths[1]));
+            ConvChecks.Rank(weight, nameof(weight), spec.Dimensions + 2, "[C_out, C_in/G, K…]");
+            ConvChecks.Weight(weight, spec, -1, weight.Lengths[1]);
             int outChannels = (int)weight.Lengths[0], channels = (int)weight.Lengths[1] * spec.Groups;
             int batch = CheckOutputGradient(outputGradient, outChannels, geometries);
             return Run<T>(ConvOperation.InputVjp, spec, geometries, batch, channels, outChannels,

@@ -53,6 +53,7 @@ public class ConvErrorTests
         Throws(() => Conv.WeightVjp(T(2, 3, 8, 8), T(2, 4, 6, 5), spec), "outputGradient", "dimension 3", "size 5", "6 is expected");
         Throws(() => Conv.WeightVjp(T(2, 3, 8, 8), T(3, 4, 6, 6), spec), "outputGradient", "dimension 0", "size 3", "2 is expected");
         Throws(() => Conv.InputVjp(T(2, 4, 6, 6), T(4, 3, 3, 3), spec, new[] { 8, 9 }), "outputGradient", "dimension 3", "size 6", "7 is expected");
+        Throws(() => Conv.InputVjp(T(2, 4, 6, 6), T(4), spec, new[] { 8, 8 }), "weight", "rank 1", "rank 4");
         Throws(() => Conv.Fold(T(2, 10, 36), spec, new[] { 8, 8 }), "columns", "dimension 1", "10");
         Throws(() => Conv.TransposeForward(T(2, 3, 4, 4), T(2, 3, 3, 3), spec), "weight", "dimension 0", "size 2", "3 is expected");
         Throws(() => Conv.WeightVjpRandomized(T(2, 3, 8, 8), T(2, 4, 6, 6), spec, 0, ConvDropoutAxes.Channels, 1), "keep", "0");
