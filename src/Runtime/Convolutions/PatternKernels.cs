@@ -29,8 +29,9 @@ namespace EinsumGen.Convolutions
             where T : unmanaged, System.Numerics.INumberBase<T>
         {
             var shape = new Shape(hostSizes, kernelSizes, resultSizes);
+            var rows = AffineRow.Of(tables[tables.Length - 1], kernelSizes[kernelSizes.Length - 1], resultSizes[resultSizes.Length - 1]);
             nint h = (nint)host, c = (nint)columns;
-            Run(batch, shape.ColumnsPerBatch, b => ScatterBatch((T*)c + b * shape.ColumnsPerBatch, (T*)h + b * shape.HostPerBatch, shape, tables));
+            Run(batch, shape.ColumnsPerBatch, b => ScatterBatch((T*)c + b * shape.ColumnsPerBatch, (T*)h + b * shape.HostPerBatch, shape, tables, rows));
         }
 
         private static void Run(long batch, long perBatch, Action<long> body)
@@ -168,7 +169,8 @@ namespace EinsumGen.Convolutions
             }
         }
 
-        private static void ScatterBatch<T>(T* columns, T* host, Shape shape, int[][] tables) where T : unmanaged, System.Numerics.INumberBase<T>
+        private static void ScatterBatch<T>(T* columns, T* host, Shape shape, int[][] tables, AffineRow?[] affine)
+            where T : unmanaged, System.Numerics.INumberBase<T>
         {
             int dims = shape.Dims, last = dims - 1;
             int rowLength = shape.Result[last];
@@ -194,7 +196,12 @@ namespace EinsumGen.Convolutions
                         }
                         offset += at * shape.HostStrides[d];
                     }
-                    if (!padding)
+                    if (!padding && affine[k[last]] is { } row)
+                    {
+                        T* dst = host + offset + row.First - (long)row.Start * row.Step;
+                        for (int x = row.Start; x < row.End; x++) dst[(long)x * row.Step] += src[x];
+                    }
+                    else if (!padding)
                     {
                         T* dst = host + offset;
                         for (int x = 0; x < rowLength; x++)
