@@ -23,12 +23,11 @@ namespace EinsumGen.Convolutions
             bool fold = false;
             for (int t = 0; t < network.Terms.Count; t++)
             {
-                var term = network.Terms[t];
-                if (term.Kind != ConvTermKind.Pattern)
-                {
-                    terms.Add((new List<string>(term.Labels), network.TermShape(t)));
-                    continue;
-                }
+                if (network.Terms[t].Kind != ConvTermKind.Pattern) terms.Add((new List<string>(network.Terms[t].Labels), network.TermShape(t)));
+            }
+            foreach (var term in network.Terms)
+            {
+                if (term.Kind != ConvTermKind.Pattern) continue;
                 var g = term.Geometry!;
                 string k = term.Labels[0], o = term.Labels[1], i = term.Labels[2];
                 switch (ConvExecutor.Classify(network, term))

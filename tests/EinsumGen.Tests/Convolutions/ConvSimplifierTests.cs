@@ -121,6 +121,32 @@ public class ConvSimplifierTests
         if (after is not null) Assert.Equal(after, ConvSimplifier.Simplify(net).ToEinsum());
     }
 
+    [Theory]
+    [InlineData(ConvOperation.Forward, "unfold", "fold", true)]
+    [InlineData(ConvOperation.InputVjp, "fold", "unfold", true)]
+    [InlineData(ConvOperation.WeightVjp, "unfold", "fold", true)]
+    [InlineData(ConvOperation.Unfold, "unfold", "fold", false)]
+    [InlineData(ConvOperation.Fold, "fold", "unfold", false)]
+    [InlineData(ConvOperation.TransposeUnfold, "transpose-unfold", "fold", false)]
+    [InlineData(ConvOperation.TransposeForward, "fold", "unfold", true)]
+    [InlineData(ConvOperation.Kfc, "unfold", "fold", true)]
+    [InlineData(ConvOperation.KfacReduce, "Σ_o Π1", "unfold", true)]
+    [InlineData(ConvOperation.TransposeKfacReduce, "Σ_i Π1", "unfold", true)]
+    public void ExplainNamesHowEachOperationRuns(ConvOperation op, string present, string absent, bool grouped)
+    {
+        var spec = new ConvSpec(new[] { 3, 2 }, stride: new[] { 2, 1 }, padding: new ConvPadding[] { 1, 0 }, groups: grouped ? 2 : 1);
+        foreach (bool simplify in new[] { false, true })
+        {
+            var net = Conv.Network(op, spec, 2, 4, 6, new[] { 9, 7 });
+            if (simplify) net = ConvSimplifier.Simplify(net);
+            string text = Conv.Explain(net);
+            var lines = text.Split('\n');
+            Assert.Contains(lines, l => l.StartsWith(present, System.StringComparison.Ordinal));
+            Assert.DoesNotContain(lines, l => l.StartsWith(absent + " ", System.StringComparison.Ordinal));
+            Assert.Contains("Complete contraction", text);
+        }
+    }
+
     private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
     {
         public bool Equals(double a, double b) => System.Math.Abs(a - b) <= tolerance;
