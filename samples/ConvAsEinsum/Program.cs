@@ -30,19 +30,19 @@ foreach (var (name, cin, cout, size, spec) in layers)
     Compare("forward", () => Conv.Forward(x, w, spec), () =>
     {
         var u = Conv.Unfold(x, spec);
-        return Einsum.Evaluate("ok,nkl->nol", Tensor.Reshape(w, new nint[] { cout, -1 }), u);
+        return Einsum.Evaluate("ok,nkl->nol", Flat(w, cout), u);
     });
 
     Show(ConvOperation.InputVjp, spec, batch, cin, cout, spatial);
     Compare("input VJP", () => Conv.InputVjp(v, w, spec, spatial), () =>
     {
-        var columns = Einsum.Evaluate("ok,nol->nkl", Tensor.Reshape(w, new nint[] { cout, -1 }), Tensor.Reshape(v, new nint[] { batch, cout, -1 }));
+        var columns = Einsum.Evaluate("ok,nol->nkl", Flat(w, cout), Flat(v, batch, cout));
         return Conv.Fold(columns, spec, spatial);
     });
 
     Show(ConvOperation.WeightVjp, spec, batch, cin, cout, spatial);
     Compare("weight VJP", () => Conv.WeightVjp(x, v, spec), () =>
-        Einsum.Evaluate("nol,nkl->ok", Tensor.Reshape(v, new nint[] { batch, cout, -1 }), Conv.Unfold(x, spec)));
+        Einsum.Evaluate("nol,nkl->ok", Flat(v, batch, cout), Conv.Unfold(x, spec)));
 
     Show(ConvOperation.Kfc, spec, batch, cin, cin, spatial);
     Compare("KFC", () => Conv.Kfc(x, spec), () =>
@@ -79,6 +79,14 @@ static void Compare(string what, Func<Tensor<float>> einsum, Func<Tensor<float>>
     double error = a.Zip(b, (p, q) => Math.Abs(p - q)).Max() / Math.Max(1e-30, b.Max(Math.Abs));
     double te = Time(() => einsum()), tu = Time(() => unfoldBased());
     Console.WriteLine($"   {what}: einsum {te * 1e3:F2} ms, unfold-based {tu * 1e3:F2} ms ({tu / te:F2}x); max relative difference {error:E1}");
+}
+
+// A dense copy with the trailing dimensions flattened (Tensor.Reshape refuses sources with length-1 dimensions).
+static Tensor<float> Flat(Tensor<float> t, params int[] leading)
+{
+    var values = TestDense(t);
+    long rest = values.Length / leading.Aggregate(1L, (a, b) => a * b);
+    return Tensor.Create(values, leading.Select(d => (nint)d).Append((nint)rest).ToArray());
 }
 
 static float[] TestDense(Tensor<float> t)
