@@ -92,3 +92,41 @@ public class ConvForwardTests
         ConvOracle.AssertClose(expected, y, ys, 27, "strided x");
     }
 }
+
+/// <summary>The batch-chunked path (columns over the chunk budget) gives the unchunked results.</summary>
+[Collection(nameof(ConvChunkCollection))]
+public class ConvChunkTests
+{
+    [Fact]
+    public void ChunkedOperationsMatchUnchunkedOnes()
+    {
+        var spec = new ConvSpec(new[] { 3, 2 }, stride: new[] { 2, 1 }, padding: new ConvPadding[] { 1, 0 }, groups: 2);
+        int[] xs = { 5, 4, 9, 7 }, ws = { 6, 2, 3, 2 };
+        var x = ConvOracle.ToTensor<double>(ConvOracle.Random(xs, 1), xs);
+        var w = ConvOracle.ToTensor<double>(ConvOracle.Random(ws, 2), ws);
+        var y = Conv.Forward(x, w, spec);
+        var v = ConvOracle.ToTensor<double>(ConvOracle.Random(y.Lengths.ToArray().Select(d => (int)d).ToArray(), 3), y.Lengths.ToArray().Select(d => (int)d).ToArray());
+        System.Func<Tensor<double>>[] ops =
+        {
+            () => Conv.Forward(x, w, spec), () => Conv.WeightVjp(x, v, spec), () => Conv.InputVjp(v, w, spec, new[] { 9, 7 }),
+            () => Conv.Kfc(x, spec), () => Conv.KfacReduce(x, spec), () => Conv.Unfold(x, spec),
+            () => Conv.TransposeKfacReduce(v, new ConvSpec(new[] { 3, 2 }, stride: new[] { 2, 1 }, padding: new ConvPadding[] { 1, 0 }, groups: 2)), () => Conv.Fold(Conv.Unfold(x, spec), spec, new[] { 9, 7 }),
+        };
+        var expected = ops.Select(op => TestData.Flatten(op())).ToArray();
+        long saved = Conv.ChunkElements;
+        try
+        {
+            Conv.ChunkElements = 100; // one sample per chunk
+            for (int i = 0; i < ops.Length; i++) ConvOracle.AssertClose(expected[i], TestData.Flatten(ops[i]()), 100, false, $"operation {i} chunked");
+        }
+        finally
+        {
+            Conv.ChunkElements = saved;
+        }
+    }
+}
+
+[CollectionDefinition(nameof(ConvChunkCollection), DisableParallelization = true)]
+public class ConvChunkCollection
+{
+}
