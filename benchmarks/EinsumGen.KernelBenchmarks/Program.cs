@@ -20,6 +20,11 @@ namespace EinsumGen.KernelBenchmarks
                 Console.WriteLine($"FMA probe (float32): {Probes.PeakGflops(1):F1} GFLOP/s on 1 core, {Probes.PeakGflops(cores):F1} GFLOP/s on {cores} cores");
                 return 0;
             }
+            if (args.Length > 0 && args[0] == "conv")
+            {
+                ConvBench.Run(args.Skip(1).ToArray());
+                return 0;
+            }
             if (args.Length > 0 && args[0] == "ratio")
             {
                 Ratio(args.Skip(1).ToArray());
@@ -35,7 +40,7 @@ namespace EinsumGen.KernelBenchmarks
         }
 
         /// <summary>Seconds per call: the median and the best of many timed calls after warming up.</summary>
-        private static (double median, double best) Time(Action run, double budget = 0.6)
+        internal static (double median, double best) Time(Action run, double budget = 0.6)
         {
             var sw = Stopwatch.StartNew();
             int warm = 0;
@@ -224,7 +229,7 @@ namespace EinsumGen.KernelBenchmarks
             }
         }
 
-        private static string Fmt(double seconds) =>
+        internal static string Fmt(double seconds) =>
             seconds >= 1e-3 ? $"{seconds * 1e3:F3} ms" : seconds >= 1e-6 ? $"{seconds * 1e6:F2} µs" : $"{seconds * 1e9:F1} ns";
     }
 

@@ -1,0 +1,141 @@
+using System;
+using System.Linq;
+using System.Numerics.Tensors;
+using System.Threading.Tasks;
+using EinsumGen.Convolutions;
+
+namespace EinsumGen.KernelBenchmarks
+{
+    /// <summary>
+    /// `conv`: convolutions as einsum against im2col + GEMM on the same kernels, float32, in one run beside the FMA probe.
+    /// Forward and weight VJP of a 3×3, 64→64, 32×32, batch-32 layer; KFAC-reduce (network and pre-averaged patterns)
+    /// against the unfold-based formula on that layer and ResNet-18 / ConvNeXt layer shapes. `conv quick` uses batch 4.
+    /// </summary>
+    internal static class ConvBench
+    {
+        private sealed record Layer(string Name, int Batch, int In, int Out, int Size, int Kernel, int Stride, int Padding, int Groups);
+
+        public static void Run(string[] args)
+        {
+            bool quick = args.Contains("quick");
+            int all = Environment.ProcessorCount;
+            double peak = Probes.PeakGflops(all);
+            Console.WriteLine($"Convolutions as einsum — {all} cores, .NET {Environment.Version}; FMA probe (float32): {peak:F1} GFLOP/s on {all} cores");
+            Console.WriteLine($"{"layer / operation",-52} {"median",10} {"best",10} {"GFLOP/s",8} {"% peak",7} {"vs im2col",9}");
+            int n = quick ? 4 : 32;
+            var main = new Layer("3x3 64->64 32x32", n, 64, 64, 32, 3, 1, 1, 1);
+            ForwardAndWeight(main, peak);
+            var layers = new[]
+            {
+                main,
+                new Layer("ResNet-18 3x3 64@56", n, 64, 64, 56, 3, 1, 1, 1),
+                new Layer("ResNet-18 3x3/2 128->256 @28", n, 128, 256, 28, 3, 2, 1, 1),
+                new Layer("ResNet-18 1x1/2 shortcut 128->256 @28", n, 128, 256, 28, 1, 2, 0, 1),
+                new Layer("ConvNeXt stem 4/4 3->128 @224", n, 3, 128, 224, 4, 4, 0, 1),
+                new Layer("ConvNeXt depthwise 7/1/3 G=256 @28", n, 256, 256, 28, 7, 1, 3, 256),
+                new Layer("ConvNeXt downsample 2/2 256->512 @28", n, 256, 512, 28, 2, 2, 0, 1),
+            };
+            foreach (var layer in layers) KfacReduce(layer);
+        }
+
+        private static ConvSpec Spec(Layer l) => ConvSpec.Uniform(2, l.Kernel, l.Stride, l.Padding, groups: l.Groups);
+
+        private static int OutSize(Layer l) => (l.Size + 2 * l.Padding - l.Kernel) / l.Stride + 1;
+
+        private static void ForwardAndWeight(Layer l, double peak)
+        {
+            var spec = Spec(l);
+            int o = OutSize(l), k = l.In / l.Groups * l.Kernel * l.Kernel;
+            var x = Random(new[] { l.Batch, l.In, l.Size, l.Size }, 1);
+            var w = Random(new[] { l.Out, l.In / l.Groups, l.Kernel, l.Kernel }, 2);
+            var v = Random(new[] { l.Batch, l.Out, o, o }, 3);
+            double flops = 2.0 * l.Batch * l.Out * k * o * o;
+            var w2 = Tensor.Reshape(w, new nint[] { l.Out, k });
+            var columns = Tensor.CreateFromShape<float>(new nint[] { l.Batch, k, o * o });
+            var y = Tensor.CreateFromShape<float>(new nint[] { l.Batch, l.Out, o * o });
+            var gw = Tensor.CreateFromShape<float>(new nint[] { l.Out, k });
+            var v3 = Tensor.Reshape(v, new nint[] { l.Batch, l.Out, o * o });
+
+            var baseline = Program.Time(() =>
+            {
+                Im2col(x, columns, l);
+                Einsum.EvaluateInto("ok,nkl->nol", y, w2, columns);
+            });
+            var einsum = Program.Time(() => Conv.Forward(x, w, spec));
+            Report($"{l.Name} forward: im2col + GEMM", flops, baseline, peak, baseline);
+            Report($"{l.Name} forward: einsum", flops, einsum, peak, baseline);
+
+            baseline = Program.Time(() =>
+            {
+                Im2col(x, columns, l);
+                Einsum.EvaluateInto("nol,nkl->ok", gw, v3, columns);
+            });
+            einsum = Program.Time(() => Conv.WeightVjp(x, v, spec));
+            Report($"{l.Name} weight VJP: im2col + GEMM", flops, baseline, peak, baseline);
+            Report($"{l.Name} weight VJP: einsum", flops, einsum, peak, baseline);
+        }
+
+        private static void KfacReduce(Layer l)
+        {
+            var spec = Spec(l);
+            int o = OutSize(l), k = l.In / l.Groups * l.Kernel * l.Kernel;
+            var x = Random(new[] { l.Batch, l.In, l.Size, l.Size }, 1);
+            var columns = Tensor.CreateFromShape<float>(new nint[] { l.Batch, l.In * l.Kernel * l.Kernel, o * o });
+            var baseline = Program.Time(() =>
+            {
+                Im2col(x, columns, l);
+                var mean = Tensor.CreateFromShape<float>(new nint[] { l.Batch, l.Groups, k });
+                Einsum.EvaluateInto("ngkl,s->ngk", mean, Tensor.Reshape(columns, new nint[] { l.Batch, l.Groups, k, o * o }),
+                    Tensor.Create(new[] { 1f / (o * o) }, new nint[] { 1 }));
+                var factor = Tensor.CreateFromShape<float>(new nint[] { l.Groups, k, k });
+                Einsum.EvaluateInto("nga,ngb,s->gab", factor, mean, mean, Tensor.Create(new[] { 1f / l.Batch }, new nint[] { 1 }));
+            }, 0.4);
+            var network = Program.Time(() => Conv.KfacReduce(x, spec), 0.4);
+            var averaged = Program.Time(() => Conv.KfacReduceAveraged(x, spec), 0.4);
+            Console.WriteLine($"{l.Name + " KFAC-reduce: unfold-based",-52} {Program.Fmt(baseline.median),10} {Program.Fmt(baseline.best),10}");
+            Console.WriteLine($"{l.Name + " KFAC-reduce: einsum network",-52} {Program.Fmt(network.median),10} {Program.Fmt(network.best),10} {"",8} {"",7} {baseline.median / network.median,8:F2}x");
+            Console.WriteLine($"{l.Name + " KFAC-reduce: einsum, pre-averaged Π̄",-52} {Program.Fmt(averaged.median),10} {Program.Fmt(averaged.best),10} {"",8} {"",7} {baseline.median / averaged.median,8:F2}x");
+        }
+
+        private static void Report(string name, double flops, (double median, double best) t, double peak, (double median, double best) baseline)
+        {
+            double gf = flops / t.median / 1e9;
+            Console.WriteLine($"{name,-52} {Program.Fmt(t.median),10} {Program.Fmt(t.best),10} {gf,8:F1} {100 * gf / peak,6:F1}% {baseline.median / t.median,8:F2}x");
+        }
+
+        /// <summary>A plain im2col (torch's unfold layout [N, C·K·K, O·O]), written out here as the baseline's own gather.</summary>
+        private static unsafe void Im2col(Tensor<float> x, Tensor<float> columns, Layer l)
+        {
+            int o = OutSize(l), size = l.Size, kk = l.Kernel;
+            fixed (float* xp = &x.GetPinnableReference())
+            fixed (float* cp = &columns.GetPinnableReference())
+            {
+                nint xa = (nint)xp, ca = (nint)cp;
+                Parallel.For(0, l.Batch * l.In, bc =>
+                {
+                    float* src = (float*)xa + (long)bc * size * size;
+                    float* dst = (float*)ca + (long)bc * kk * kk * o * o;
+                    for (int k1 = 0; k1 < kk; k1++)
+                    for (int k2 = 0; k2 < kk; k2++)
+                    for (int o1 = 0; o1 < o; o1++)
+                    {
+                        int i1 = o1 * l.Stride + k1 - l.Padding;
+                        for (int o2 = 0; o2 < o; o2++, dst++)
+                        {
+                            int i2 = o2 * l.Stride + k2 - l.Padding;
+                            *dst = i1 >= 0 && i1 < size && i2 >= 0 && i2 < size ? src[i1 * size + i2] : 0f;
+                        }
+                    }
+                });
+            }
+        }
+
+        private static Tensor<float> Random(int[] shape, int seed)
+        {
+            var rng = new Random(seed);
+            var data = new float[shape.Aggregate(1L, (a, b) => a * b)];
+            for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
+            return Tensor.Create(data, shape.Select(d => (nint)d).ToArray());
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Linq;
+using EinsumGen.Convolutions;
+using Xunit;
+
+namespace EinsumGen.Tests.Convolutions;
+
+/// <summary>
+/// KFC and KFAC-reduce (network and pre-averaged) against their unfold-based formulas (the reference's ground truth:
+/// unfold, then Σ u uᵀ / N, or the mean over positions, then Σ m mᵀ / N, per group), and transpose KFAC-reduce against
+/// the same formula on the transpose-unfold.
+/// </summary>
+public class ConvKfacTests
+{
+    public static TheoryData<int[], ConvSpec> FactorCases() => new()
+    {
+        { new[] { 2, 3, 20 }, new ConvSpec(new[] { 5 }, padding: new ConvPadding[] { 2 }) },
+        { new[] { 2, 4, 20 }, new ConvSpec(new[] { 3 }, stride: new[] { 3 }, groups: 2) },
+        { new[] { 2, 3, 12, 10 }, new ConvSpec(new[] { 3, 3 }, stride: new[] { 2, 1 }, padding: new ConvPadding[] { 1, ConvPadding.PerSide(0, 2) }, dilation: new[] { 1, 2 }) },
+        { new[] { 2, 4, 10, 8 }, new ConvSpec(new[] { 3, 2 }, padding: new[] { ConvPadding.Same, ConvPadding.Same }, groups: 2) },
+        { new[] { 2, 2, 8, 8 }, new ConvSpec(new[] { 2, 2 }, stride: new[] { 2, 2 }) },        // dense: identities
+        { new[] { 2, 2, 8, 8 }, new ConvSpec(new[] { 1, 1 }, stride: new[] { 2, 2 }) },        // 1×1 stride 2: down-sampling
+        { new[] { 2, 3, 7, 6, 5 }, new ConvSpec(new[] { 3, 2, 2 }, stride: new[] { 2, 1, 2 }, padding: new ConvPadding[] { 1, 0, 1 }) },
+    };
+
+    [Theory]
+    [MemberData(nameof(FactorCases))]
+    public void FactorsMatchTheirUnfoldBasedFormulas(int[] xs, ConvSpec spec)
+    {
+        var x = ConvOracle.Random(xs, 0);
+        var u = ConvOracle.Unfold(x, xs, spec, out var us);
+        int groups = spec.Groups, side = us[1] / groups;
+        var kfc = ConvOracle.KfcFromColumns(u, us[0], us[1], us[2], groups);
+        var reduce = ConvOracle.KfacReduceFromColumns(u, us[0], us[1], us[2], groups);
+        var fs = new[] { groups, side, side };
+        foreach (bool simplify in new[] { true, false })
+        {
+            var s = spec.WithSimplify(simplify);
+            ConvOracle.AssertClose(kfc, Conv.Kfc(ConvOracle.ToTensor<double>(x, xs), s), fs, us[2] * 2, $"KFC simplify={simplify}");
+            ConvOracle.AssertClose(kfc, Conv.Kfc(ConvOracle.ToTensor<float>(x, xs), s), fs, us[2] * 2, $"KFC float simplify={simplify}");
+            ConvOracle.AssertClose(reduce, Conv.KfacReduce(ConvOracle.ToTensor<double>(x, xs), s), fs, us[2] * 2, $"KFAC-reduce simplify={simplify}");
+            ConvOracle.AssertClose(reduce, Conv.KfacReduce(ConvOracle.ToTensor<float>(x, xs), s), fs, us[2] * 2, $"KFAC-reduce float simplify={simplify}");
+        }
+        ConvOracle.AssertClose(reduce, Conv.KfacReduceAveraged(ConvOracle.ToTensor<double>(x, xs), spec), fs, us[2] * 2, "KFAC-reduce averaged");
+        ConvOracle.AssertClose(reduce, Conv.KfacReduceAveraged(ConvOracle.ToTensor<float>(x, xs), spec), fs, us[2] * 2, "KFAC-reduce averaged float");
+    }
+
+    public static TheoryData<int[], ConvSpec> TransposeCases() => new()
+    {
+        // The reference's transpose KFAC-reduce cases: x [2,3,8(,7,6)], K 5 / (5,3) / (5,3,2), output padding up to 2.
+        { new[] { 2, 3, 8 }, new ConvSpec(new[] { 5 }, stride: new[] { 3 }, outputPadding: new[] { 2 }) },
+        { new[] { 2, 3, 8, 7 }, new ConvSpec(new[] { 5, 3 }, stride: new[] { 3, 2 }, padding: new ConvPadding[] { 1, 0 }, outputPadding: new[] { 2, 1 }) },
+        { new[] { 2, 3, 8, 7, 6 }, new ConvSpec(new[] { 5, 3, 2 }, stride: new[] { 3, 2, 1 }, outputPadding: new[] { 2, 1, 0 }) },
+        { new[] { 2, 4, 8, 7 }, new ConvSpec(new[] { 5, 3 }, stride: new[] { 3, 2 }, outputPadding: new[] { 1, 0 }, groups: 2) },
+    };
+
+    [Theory]
+    [MemberData(nameof(TransposeCases))]
+    public void TransposeKfacReduceMatchesTheTransposeUnfoldFormula(int[] xs, ConvSpec spec)
+    {
+        var x = ConvOracle.Random(xs, 0);
+        var input = spec.TransposeGeometries(xs.Skip(2).ToArray()).Select(g => g.InputSize).ToArray();
+        var u = ConvOracle.TransposeUnfold(x, xs, spec, input);
+        int taps = spec.KernelSize.Aggregate(1, (a, b) => a * b), positions = input.Aggregate(1, (a, b) => a * b);
+        int rows = xs[1] * taps, side = rows / spec.Groups;
+        var expected = ConvOracle.KfacReduceFromColumns(u, xs[0], rows, positions, spec.Groups);
+        foreach (bool simplify in new[] { true, false })
+        {
+            var f = Conv.TransposeKfacReduce(ConvOracle.ToTensor<double>(x, xs), spec.WithSimplify(simplify));
+            ConvOracle.AssertClose(expected, f, new[] { spec.Groups, side, side }, positions * 2, $"transpose KFAC-reduce simplify={simplify}");
+        }
+    }
+}
