@@ -79,6 +79,8 @@ static void Compare(string what, Func<Tensor<float>> einsum, Func<Tensor<float>>
     double error = a.Zip(b, (p, q) => Math.Abs(p - q)).Max() / Math.Max(1e-30, b.Max(Math.Abs));
     double te = Time(() => einsum()), tu = Time(() => unfoldBased());
     Console.WriteLine($"   {what}: einsum {te * 1e3:F2} ms, unfold-based {tu * 1e3:F2} ms ({tu / te:F2}x); max relative difference {error:E1}");
+    // Both sum the same products in float; a difference beyond rounding means one of them is wrong: fail the run (CI runs it).
+    if (!(error <= 1e-4)) throw new InvalidOperationException($"{what}: the einsum and the unfold-based result differ by {error:E1}");
 }
 
 // A dense copy with the trailing dimensions flattened (Tensor.Reshape refuses sources with length-1 dimensions).
