@@ -186,18 +186,6 @@ namespace EinsumGen
             return count;
         }
 
-        internal static nint[] RowMajor(ReadOnlySpan<int> shape)
-        {
-            var strides = new nint[shape.Length];
-            nint stride = 1;
-            for (int d = shape.Length - 1; d >= 0; d--)
-            {
-                strides[d] = stride;
-                stride *= shape[d];
-            }
-            return strides;
-        }
-
         internal static nint[] RowMajor(ReadOnlySpan<nint> shape)
         {
             var strides = new nint[shape.Length];

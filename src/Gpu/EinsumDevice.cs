@@ -134,7 +134,8 @@ namespace EinsumGen
             long count = DeviceTensor<T>.CountOf(shape);
             var storage = new DeviceStorage<T>(this, _accelerator.Allocate1D<T>(Math.Max(count, 1)));
             _live.Add(storage);
-            return new DeviceTensor<T>(storage, 0, Array.ConvertAll(shape, s => (nint)s), DeviceTensor<T>.RowMajor(shape), owner: true);
+            var lengths = Array.ConvertAll(shape, s => (nint)s);
+            return new DeviceTensor<T>(storage, 0, lengths, DeviceTensor<T>.RowMajor(lengths), owner: true);
         }
 
         internal void Forget(IDisposable storage) => _live.Remove(storage);

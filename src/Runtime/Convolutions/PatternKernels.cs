@@ -107,6 +107,22 @@ namespace EinsumGen.Convolutions
             }
         }
 
+        /// <summary>
+        /// Where the row of kernel taps <paramref name="k"/> and result position <paramref name="r"/> starts in the host
+        /// tensor (every dimension but the last), or -1 where a tap falls into the padding.
+        /// </summary>
+        private static long RowOffset(Shape shape, int[][] tables, int[] k, int[] r, int last)
+        {
+            long offset = 0;
+            for (int d = 0; d < last; d++)
+            {
+                int at = tables[d][k[d] * shape.Result[d] + r[d]];
+                if (at < 0) return -1;
+                offset += at * shape.HostStrides[d];
+            }
+            return offset;
+        }
+
         private static void GatherBatch<T>(T* host, T* columns, Shape shape, int[][] tables, AffineRow?[] affine) where T : unmanaged
         {
             int dims = shape.Dims, last = dims - 1;
@@ -121,18 +137,8 @@ namespace EinsumGen.Convolutions
                 Array.Clear(r, 0, dims);
                 for (long rows = shape.ResultCount / rowLength; rows > 0; rows--)
                 {
-                    long offset = 0;
-                    bool padding = false;
-                    for (int d = 0; d < last; d++)
-                    {
-                        int at = tables[d][k[d] * shape.Result[d] + r[d]];
-                        if (at < 0)
-                        {
-                            padding = true;
-                            break;
-                        }
-                        offset += at * shape.HostStrides[d];
-                    }
+                    long offset = RowOffset(shape, tables, k, r, last);
+                    bool padding = offset < 0;
                     if (padding)
                     {
                         new Span<T>(dst, rowLength).Clear();
@@ -184,18 +190,8 @@ namespace EinsumGen.Convolutions
                 Array.Clear(r, 0, dims);
                 for (long rows = shape.ResultCount / rowLength; rows > 0; rows--)
                 {
-                    long offset = 0;
-                    bool padding = false;
-                    for (int d = 0; d < last; d++)
-                    {
-                        int at = tables[d][k[d] * shape.Result[d] + r[d]];
-                        if (at < 0)
-                        {
-                            padding = true;
-                            break;
-                        }
-                        offset += at * shape.HostStrides[d];
-                    }
+                    long offset = RowOffset(shape, tables, k, r, last);
+                    bool padding = offset < 0;
                     if (!padding && affine[k[last]] is { } row)
                     {
                         T* dst = host + offset + row.First - (long)row.Start * row.Step;
