@@ -49,8 +49,8 @@ if dotnet build "$work/app/App.csproj" -c Release --nologo -v quiet > "$work/bro
 fi
 # MSBuild repeats each error in its summary: count distinct error lines.
 errors="$(grep -E ": error [A-Z]+[0-9]+" "$work/broken.log" | sort -u | grep -oE "error [A-Z]+[0-9]+" | sort | uniq -c | sed 's/^ *//' | tr '\n' ';')"
-warnings="$(grep -E ": warning EG[0-9]+" "$work/broken.log" | sort -u | grep -oE "warning EG[0-9]+" | sort | uniq -c | sed 's/^ *//' | tr '\n' ';')"
-if [ "$errors" != "1 error EG0006;" ] || [ "$warnings" != "1 warning EG0026;" ]; then
-  echo "package check: expected one EG0006 error and one EG0026 warning, got: $errors $warnings" >&2; cat "$work/broken.log" >&2; exit 1
+# EG0026 is a warning; the app treats warnings as errors, as this repository does, so it counts as the second error.
+if [ "$errors" != "1 error EG0006;1 error EG0026;" ]; then
+  echo "package check: expected one EG0006 and one EG0026, got: $errors" >&2; cat "$work/broken.log" >&2; exit 1
 fi
 echo "package check: broken methods give one error each ($errors)"
