@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Numerics;
 using System.Numerics.Tensors;
@@ -27,7 +28,7 @@ namespace EinsumGen
         {
             var expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
             var program = Plan(expression, sizes, ellipsisShape, OperandNames(operands.Length), "result");
-            var output = CreateOutput<T>(expression.Output, sizes, ellipsisShape, out bool scalar);
+            var output = CreateOutput<T>(spec, expression.Output, sizes, ellipsisShape, out bool scalar);
             var views = new TensorViews<T>(expression, operands, output, scalar, extras: null);
             ProgramRunner.Forward<T, TensorViews<T>>(program, ref views);
             return output;
@@ -58,11 +59,14 @@ namespace EinsumGen
             ArgumentNullException.ThrowIfNull(outputGradient);
             var program = PlanWithResult(spec, operands, outputGradient, "output gradient", nameof(outputGradient), out var expression, out bool scalarResult);
             var gradients = new Tensor<T>[operands.Length];
+            var shapes = new nint[operands.Length][];
             for (int i = 0; i < operands.Length; i++)
             {
-                bool scalar = IsScalarArgument(expression.Inputs[i], operands[i]);
-                gradients[i] = Tensor.CreateFromShape<T>(scalar ? new nint[] { 1 } : operands[i].Lengths.ToArray());
+                // Every gradient's size is checked before any is allocated (a broadcast operand may be larger than any array).
+                shapes[i] = IsScalarArgument(expression.Inputs[i], operands[i]) ? new nint[] { 1 } : operands[i].Lengths.ToArray();
+                CheckArraySize(spec, shapes[i], $"a gradient for operand {i}", nameof(operands));
             }
+            for (int i = 0; i < operands.Length; i++) gradients[i] = Tensor.CreateFromShape<T>(shapes[i]);
             var views = new TensorViews<T>(expression, operands, outputGradient, scalarResult, gradients);
             ProgramRunner.Backward<T, TensorViews<T>>(program, ref views, GradientMode.Overwrite);
             return gradients;
@@ -87,7 +91,7 @@ namespace EinsumGen
         public static Tensor<T> EvaluateNaive<T>(string spec, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
             var expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
-            var output = CreateOutput<T>(expression.Output, sizes, ellipsisShape, out _);
+            var output = CreateOutput<T>(spec, expression.Output, sizes, ellipsisShape, out _);
             var labels = expression.AllLabels();
             int rank = ellipsisShape.Length, dims = labels.Length + rank;
             var extent = new long[dims];
@@ -191,11 +195,28 @@ namespace EinsumGen
         /// <summary>A one-element tensor stands for a scalar where the term names nothing.</summary>
         internal static bool IsScalarArgument<T>(EinsumTerm term, Tensor<T> t) => term.IsScalar && t.Rank <= 1 && t.FlattenedLength == 1;
 
-        private static Tensor<T> CreateOutput<T>(EinsumTerm term, Dictionary<char, long> sizes, long[] ellipsisShape, out bool scalar)
+        /// <summary>
+        /// A new dense result; one no array can hold is an <see cref="ArgumentException"/> before anything is allocated (the
+        /// tensor's own constructor would overflow, or try to allocate, instead).
+        /// </summary>
+        private static Tensor<T> CreateOutput<T>(string spec, EinsumTerm term, Dictionary<char, long> sizes, long[] ellipsisShape, out bool scalar)
         {
             var lengths = OutputLengths(term, sizes, ellipsisShape);
             scalar = lengths.Length == 0;
+            CheckArraySize(spec, lengths, "a result", "operands");
             return Tensor.CreateFromShape<T>(scalar ? new nint[] { 1 } : lengths);
+        }
+
+        /// <summary>Throws when a dense tensor of <paramref name="lengths"/> has more elements than an array can hold.</summary>
+        private static void CheckArraySize(string spec, nint[] lengths, string what, string parameter)
+        {
+            long count = 1;
+            foreach (nint length in lengths) count = Saturating.Mul(count, length);
+            if (count <= Array.MaxLength) return;
+            string elements = count == long.MaxValue ? "more than 2^63" : count.ToString("N0", CultureInfo.InvariantCulture);
+            throw new ArgumentException(
+                $"'{SpecQuote.Of(spec)}' needs {what} of shape [{string.Join(", ", lengths)}], {elements} elements, more than an array can hold " +
+                $"({Array.MaxLength.ToString("N0", CultureInfo.InvariantCulture)}).", parameter);
         }
 
         private static nint[] OutputLengths(EinsumTerm term, Dictionary<char, long> sizes, long[] ellipsisShape)

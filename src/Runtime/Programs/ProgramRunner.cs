@@ -73,6 +73,8 @@ namespace EinsumGen.Runtime
                 long extent = CheckWritten(gradient, name);
                 for (int j = 0; j < n; j++) CheckApart(gradient, extent, views[j], name, new ViewName(program, ViewRole.Operand, j));
                 CheckApart(gradient, extent, resultGradient, name, new ViewName(program, ViewRole.Gradient, -1));
+                // Two gradients in one buffer: each step would write over the other's sums.
+                for (int j = 0; j < i; j++) CheckApart(gradient, extent, views[n + 1 + j], name, new ViewName(program, ViewRole.Gradient, j));
             }
             bool accumulate = mode == GradientMode.Accumulate;
             for (int i = 0; i < n && !accumulate; i++)
