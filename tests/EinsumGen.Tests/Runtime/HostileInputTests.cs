@@ -17,6 +17,12 @@ public static partial class HostileMethods
     [Einsum("mn,nk->mk")]
     public static partial void MatMulF(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, TensorSpan<float> c);
 
+    [Einsum("mn,nk->mk", Sizes = "m=5,n=4,k=3")]
+    public static partial void MatMul543(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, TensorSpan<float> c);
+
+    [Einsum("mn,nk->mk", Sizes = "m=16,n=16,k=16")]
+    public static partial void MatMul16(ReadOnlyTensorSpan<double> a, ReadOnlyTensorSpan<double> b, TensorSpan<double> c);
+
     [Einsum("bmn,bnk->bmk")]
     public static partial void Batched(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, TensorSpan<float> c);
 
@@ -251,6 +257,29 @@ public class HostileInputTests
         HostileMethods.MatMul(a, b, c);
         AssertSameIeee(expected, c, n, "generated");
         AssertSameIeee(expected, Einsum.Evaluate("mn,nk->mk", a, b), n, "Evaluate");
+    }
+
+    [Fact]
+    public void NaNAndInfinityPropagateThroughMethodsWithDeclaredSizes()
+    {
+        // Declared sizes compile to the generated method's own loops, not the runtime's kernels.
+        var (a, b) = HostilePair<float>(5, 4, 3, 21);
+        var c = TestData.Garbage<float>([5, 3]);
+        HostileMethods.MatMul543(a, b, c);
+        AssertSameIeee(Einsum.EvaluateNaive("mn,nk->mk", a, b), c, 4, "declared 5×4×3");
+
+        var (a16, b16) = HostilePair<double>(16, 16, 16, 22);
+        var c16 = TestData.Garbage<double>([16, 16]);
+        HostileMethods.MatMul16(a16, b16, c16);
+        AssertSameIeee(Einsum.EvaluateNaive("mn,nk->mk", a16, b16), c16, 16, "declared 16³");
+
+        var dc = TestData.Random<double>([16, 16], 23);
+        dc[5, 5] = double.NaN;
+        var ga = TestData.Garbage<double>([16, 16]);
+        var gb = TestData.Garbage<double>([16, 16]);
+        HostileMethods.MatMul16Backward(a16, b16, dc, ga, gb);
+        AssertSameIeee(Einsum.EvaluateNaive("mk,nk->mn", dc, b16), ga, 16, "declared 16³ dL/da");
+        AssertSameIeee(Einsum.EvaluateNaive("mn,mk->nk", a16, dc), gb, 16, "declared 16³ dL/db");
     }
 
     [Fact]
