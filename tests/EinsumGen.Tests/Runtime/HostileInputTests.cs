@@ -26,6 +26,9 @@ public static partial class HostileMethods
     [Einsum("bmn,bnk->bmk")]
     public static partial void Batched(ReadOnlyTensorSpan<float> a, ReadOnlyTensorSpan<float> b, TensorSpan<float> c);
 
+    [Einsum("ij,jk,kl->il")]
+    public static partial void Chain(ReadOnlyTensorSpan<double> a, ReadOnlyTensorSpan<double> b, ReadOnlyTensorSpan<double> c, TensorSpan<double> d);
+
     [Einsum("i->")]
     public static partial double Sum(ReadOnlyTensorSpan<double> a);
 }
@@ -347,7 +350,8 @@ public class HostileInputTests
     [Collection(nameof(ThreadPoolCollection))]
     public class SharedAcrossThreads
     {
-        private sealed record Problem(Tensor<double> A, Tensor<double> B, Tensor<double> Expected, Tensor<double> DC, Tensor<double>[] Gradients);
+        private sealed record Problem(Tensor<double> A, Tensor<double> B, Tensor<double> Expected, Tensor<double> DC, Tensor<double>[] Gradients,
+            Tensor<double> C, Tensor<double> ChainExpected);
 
         [Fact]
         public void OneMethodAndOneSpecWithDifferentShapesOnManyThreads()
@@ -361,8 +365,11 @@ public class HostileInputTests
                 var a = TestData.Random<double>([s[0], s[1]], 40 + i);
                 var b = TestData.Random<double>([s[1], s[2]], 60 + i);
                 var dc = TestData.Random<double>([s[0], s[2]], 80 + i);
-                return new Problem(a, b, Einsum.EvaluateNaive("mn,nk->mk", a, b), dc,
-                    [Einsum.EvaluateNaive("mk,nk->mn", dc, b), Einsum.EvaluateNaive("mn,mk->nk", a, dc)]);
+                // A third factor whose last size differs by shape, so that a multi-step plan's intermediates differ too.
+                var c = TestData.Random<double>([s[2], 1 + (s[0] + s[1]) % 37], 100 + i);
+                var expected = Einsum.EvaluateNaive("mn,nk->mk", a, b);
+                return new Problem(a, b, expected, dc, [Einsum.EvaluateNaive("mk,nk->mn", dc, b), Einsum.EvaluateNaive("mn,mk->nk", a, dc)],
+                    c, Einsum.EvaluateNaive("ij,jk->ik", expected, c));
             }).ToArray();
 
             const int Threads = 8;
@@ -377,7 +384,7 @@ public class HostileInputTests
                     {
                         var p = problems[i < problems.Length ? (i + t) % problems.Length : rng.Next(problems.Length)];
                         long n = p.A.Lengths[1];
-                        switch ((i + t) % 4)
+                        switch ((i + t) % 6)
                         {
                             case 0:
                                 var c = TestData.Garbage<double>(p.Expected.Lengths);
@@ -391,6 +398,14 @@ public class HostileInputTests
                                 var g = Einsum.Backward("mn,nk->mk", p.DC, p.A, p.B);
                                 TestData.AssertClose(p.Gradients[0], g[0], p.B.Lengths[1], "Backward dL/da");
                                 TestData.AssertClose(p.Gradients[1], g[1], p.A.Lengths[0], "Backward dL/db");
+                                break;
+                            case 4:
+                                var d = TestData.Garbage<double>([p.A.Lengths[0], p.C.Lengths[1]]);
+                                HostileMethods.Chain(p.A, p.B, p.C, d);
+                                TestData.AssertClose(p.ChainExpected, d, n * p.C.Lengths[0], "generated chain");
+                                break;
+                            case 5:
+                                TestData.AssertClose(p.ChainExpected, Einsum.Evaluate("ij,jk,kl->il", p.A, p.B, p.C), n * p.C.Lengths[0], "Evaluate chain");
                                 break;
                             default:
                                 var ga = TestData.Garbage<double>(p.A.Lengths);
