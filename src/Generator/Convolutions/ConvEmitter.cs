@@ -32,10 +32,11 @@ namespace EinsumGen.Generator.Convolutions
             w.Indent++;
             w.WriteLine("new int[] { " + Join(method.Kernel) + " },");
             w.WriteLine("stride: new int[] { " + Join(method.Stride) + " },");
-            string padding = method.SamePadding
-                ? string.Join(", ", method.Kernel.Select(_ => Runtime + "ConvPadding.Same"))
-                : string.Join(", ", method.Padding.Select(p => Runtime + "ConvPadding.Symmetric(" + Int(p) + ")"));
-            w.WriteLine("padding: new " + Runtime + "ConvPadding[] { " + padding + " },");
+            // An int converts to symmetric padding.
+            w.WriteLine(method.SamePadding
+                ? "padding: global::System.Linq.Enumerable.ToArray(global::System.Linq.Enumerable.Repeat("
+                    + Runtime + "ConvPadding.Same, " + Int(method.Kernel.Count) + ")),"
+                : "padding: new " + Runtime + "ConvPadding[] { " + Join(method.Padding) + " },");
             w.WriteLine("dilation: new int[] { " + Join(method.Dilation) + " },");
             w.WriteLine("groups: " + Int(method.Groups) + ");");
             w.Indent--;
@@ -48,9 +49,12 @@ namespace EinsumGen.Generator.Convolutions
             w.WriteLine("/// </remarks>");
             w.WriteLine("[global::System.CodeDom.Compiler.GeneratedCode(\"EinsumGen\", \"" + GeneratorInfo.Version + "\")]");
             string tensor = "global::System.Numerics.Tensors.Tensor<" + method.Element + ">";
-            w.WriteLine(method.Modifiers + " " + tensor + " " + method.Name + "(" +
-                string.Join(", ", method.Parameters.Select(p => tensor + " " + p)) + ")");
+            w.WriteLine(method.Modifiers + " " + tensor + " " + method.Name + "(");
             w.Indent++;
+            for (int i = 0; i < method.Parameters.Count; i++)
+            {
+                w.WriteLine(tensor + " " + method.Parameters[i] + (i + 1 < method.Parameters.Count ? "," : ")"));
+            }
             w.WriteLine("=> " + Runtime + "Conv." + operation + "(" + string.Join(", ", method.Parameters) + ", " + field + ");");
             w.Indent--;
             foreach (var _ in method.Hierarchy.Types) CpuEmitter.Close(w);

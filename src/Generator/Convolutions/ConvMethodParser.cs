@@ -86,11 +86,9 @@ namespace EinsumGen.Generator.Convolutions
             var hierarchy = HierarchyInfo.From(method.ContainingType);
             if (diagnostics.Count > 0 || element is null || stride is null || padding is null || dilation is null)
             {
-                var stub = new ErrorStub(hierarchy, method.Name, Header(method, syntax), EquatableArray<string>.Empty,
-                    string.Join(", ", diagnostics.Select(d => d.Id).Distinct()), ErrorStub.FingerprintOf(diagnostics),
-                    Implementable: syntax.Modifiers.Any(SyntaxKind.PartialKeyword) && syntax.Body is null && syntax.ExpressionBody is null
-                        && method.TypeParameters.Length == 0 && !syntax.Modifiers.Any(SyntaxKind.FileKeyword));
-                return new ConvParseResult(null, stub, diagnostics.ToEquatableArray());
+                // One error per location: a single value that applies to every dimension is reported once.
+                var distinct = diagnostics.GroupBy(d => d.Location).Select(g => g.First()).ToList();
+                return new ConvParseResult(null, ErrorStubReader.Read(method, syntax, distinct), distinct.ToEquatableArray());
             }
             return new ConvParseResult(
                 new ConvMethod(hierarchy, method.Name, MethodParser.ModifiersPartialLast(syntax), element,
@@ -188,14 +186,6 @@ namespace EinsumGen.Generator.Convolutions
         /// <summary>The node of dimension <paramref name="d"/> when there is one per dimension, else the only node.</summary>
         private static SyntaxNode? Element(IReadOnlyList<SyntaxNode>? nodes, int d, int n) =>
             nodes is null ? null : nodes.Count == n ? nodes[d] : nodes.Count > 0 ? nodes[0] : null;
-
-        private static string Header(IMethodSymbol method, MethodDeclarationSyntax syntax)
-        {
-            var format = SymbolDisplayFormat.FullyQualifiedFormat.WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.UseSpecialTypes);
-            var parameters = method.Parameters.Select(p => p.Type.ToDisplayString(format) + " " + Escape(p.Name));
-            return MethodParser.ModifiersPartialLast(syntax) + " " + method.ReturnType.ToDisplayString(format) + " " + Escape(method.Name)
-                + "(" + string.Join(", ", parameters) + ")";
-        }
 
         private static string Escape(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
     }
