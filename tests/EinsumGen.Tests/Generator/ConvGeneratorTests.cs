@@ -85,3 +85,33 @@ public class ConvGeneratorTests
         Assert.All(text.Split('\n'), line => Assert.True(line.Length <= 160, line));
     }
 }
+
+/// <summary>The [Convolution] parse step is cached across an unrelated edit, so nothing is re-emitted.</summary>
+public class ConvCachingTests
+{
+    [Fact]
+    public void UnrelatedEditKeepsTheConvolutionStepCached()
+    {
+        const string source = """
+            using System.Numerics.Tensors;
+            using EinsumGen.Convolutions;
+            public static partial class Layers
+            {
+                [Convolution(3, 3, Padding = new[] { 1 })]
+                public static partial Tensor<float> Good(Tensor<float> x, Tensor<float> weight);
+                [Convolution(3, 0)]
+                public static partial Tensor<float> Bad(Tensor<float> x, Tensor<float> weight);
+            }
+            """;
+        var compilation = GeneratorHarness.Compile(source);
+        var driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        var first = driver.GetRunResult().Results.Single();
+        Assert.Equal(2, first.TrackedSteps[EinsumGen.Generator.TrackingNames.ConvMethods].SelectMany(s => s.Outputs).Count());
+        var edited = compilation.AddSyntaxTrees(Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText("public static class Unrelated { public static int X = 1; }",
+            (Microsoft.CodeAnalysis.CSharp.CSharpParseOptions)compilation.SyntaxTrees.First().Options));
+        var run = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        var outputs = run.TrackedSteps[EinsumGen.Generator.TrackingNames.ConvMethods].SelectMany(s => s.Outputs).ToList();
+        Assert.Equal(2, outputs.Count);
+        Assert.All(outputs, o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+    }
+}
