@@ -63,12 +63,20 @@ namespace EinsumGen.Generator
             "Method '{0}' should declare its accessibility (public, internal, protected or private): without one, C# removes every call to it wherever the generator does not run, instead of reporting the missing body",
             Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + "eg0026");
 
+        public static readonly DiagnosticDescriptor ConvBadHyperparameter = Error("EG0100", "Invalid convolution hyperparameter", "{0}");
+        public static readonly DiagnosticDescriptor ConvDimensionMismatch = Error("EG0101", "Convolution hyperparameter count does not match the kernel",
+            "{0} has {1} value(s), but the kernel has {2} dimension(s); give one value, or one per dimension");
+        public static readonly DiagnosticDescriptor ConvUnsupportedOperation = Error("EG0102", "Convolution operation not supported at build time",
+            "Operation {0} is not supported by [Convolution] (it needs sizes known only at run time); supported: {1}; call EinsumGen.Convolutions.Conv instead");
+        public static readonly DiagnosticDescriptor ConvSignature = Error("EG0103", "Unsupported convolution method signature",
+            "Method '{0}' {1}");
+
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
             InvalidCharacter, MalformedEllipsis, MultipleArrows, OutputLabelNotInInputs, OutputLabelRepeated, OperandCountMismatch,
             MethodNotStatic, MethodNotPartial, TypeNotPartial, UnsupportedParameterType, MixedElementTypes, OutputParameterExpected,
             ScalarOutputExpected, ScalarParameterWithLabels, TensorForEmptyTerm, SizesMalformed, SizesUnknownLabel, GenericMethod,
             SpecNotConstant, InternalError, PlannedSpeedup, LargeIntermediate, OutParameter, FileLocalType, GeneratedNameTaken,
-            AccessModifierMissing);
+            AccessModifierMissing, ConvBadHyperparameter, ConvDimensionMismatch, ConvUnsupportedOperation, ConvSignature);
 
         public static DiagnosticDescriptor ById(string id) => s_byId[id];
 

@@ -88,6 +88,8 @@ namespace EinsumGen.Generator
                     spc.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, null, pair.Left.Method.Name, ex.GetType().Name + ": " + ex.Message));
                 }
             });
+
+            Convolutions.ConvPipeline.Register(context);
         }
     }
 
@@ -108,5 +110,8 @@ namespace EinsumGen.Generator
 
         /// <summary>The models that get emitted.</summary>
         public const string Models = nameof(Models);
+
+        /// <summary>The per-method parse step of <c>[Convolution]</c> methods.</summary>
+        public const string ConvMethods = nameof(ConvMethods);
     }
 }

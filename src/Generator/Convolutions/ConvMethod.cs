@@ -1,0 +1,29 @@
+using EinsumGen.Generator.Models;
+
+namespace EinsumGen.Generator.Convolutions
+{
+    /// <summary>
+    /// A <c>[Convolution]</c> method as values (no symbols, no locations): its declaration and its checked constants.
+    /// Padding holds one symmetric size per dimension, ignored when <see cref="SamePadding"/> is set.
+    /// </summary>
+    internal sealed record ConvMethod(
+        HierarchyInfo Hierarchy,
+        string Name,
+        string Modifiers,
+        string Element,
+        EquatableArray<string> Parameters,
+        int Operation,
+        EquatableArray<int> Kernel,
+        EquatableArray<int> Stride,
+        EquatableArray<int> Padding,
+        bool SamePadding,
+        EquatableArray<int> Dilation,
+        int Groups)
+    {
+        /// <summary>A file name unique to the method.</summary>
+        public string HintName => EinsumMethod.Safe(Hierarchy.MetadataName + "." + Name) + ".Conv.g.cs";
+    }
+
+    /// <summary>The parse of one method: the model, or the diagnostics and a body that throws.</summary>
+    internal sealed record ConvParseResult(ConvMethod? Method, ErrorStub? Stub, EquatableArray<DiagnosticInfo> Diagnostics);
+}

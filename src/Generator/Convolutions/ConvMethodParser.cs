@@ -1,0 +1,192 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using EinsumGen.Convolutions;
+using EinsumGen.Generator.Models;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace EinsumGen.Generator.Convolutions
+{
+    /// <summary>
+    /// Reads a <c>[Convolution]</c> method into a <see cref="ConvMethod"/>: its signature (static partial, Tensor&lt;T&gt;
+    /// operands and result, T float or double) and its constants, each bad one reported on its own argument (or element).
+    /// </summary>
+    internal static class ConvMethodParser
+    {
+        public static ConvParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct)
+        {
+            var method = (IMethodSymbol)context.TargetSymbol;
+            var syntax = (MethodDeclarationSyntax)context.TargetNode;
+            var attribute = context.Attributes[0];
+            var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(ct) as AttributeSyntax;
+            var tree = syntax.SyntaxTree;
+            var diagnostics = new List<DiagnosticInfo>();
+            var nameLocation = LocationInfo.From(tree, syntax.Identifier.Span);
+            LocationInfo At(SyntaxNode? node) => node is null ? nameLocation : LocationInfo.From(tree, node.Span);
+
+            var operation = (ConvOperation)Named(attribute, "Operation", (int)ConvOperation.Forward);
+            var operands = ConvOperations.Operands(operation);
+            if (operands is null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvUnsupportedOperation, At(Argument(attributeSyntax, "Operation")),
+                    operation.ToString(), ConvOperations.Supported));
+            }
+
+            string? element = Signature(method, syntax, operands, diagnostics, nameLocation);
+
+            var kernel = attribute.ConstructorArguments.Length == 1 && !attribute.ConstructorArguments[0].IsNull
+                ? attribute.ConstructorArguments[0].Values.Select(v => v.Value is int i ? i : 0).ToArray()
+                : new int[0];
+            var kernelNodes = Positional(attributeSyntax);
+            int n = kernel.Length;
+            if (n == 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvBadHyperparameter, At(attributeSyntax),
+                    "kernelSize: a convolution needs at least one spatial dimension"));
+            }
+            var stride = PerDimension(attribute, attributeSyntax, "Stride", n, 1, diagnostics, At, out var strideNodes);
+            var padding = PerDimension(attribute, attributeSyntax, "Padding", n, 0, diagnostics, At, out var paddingNodes);
+            var dilation = PerDimension(attribute, attributeSyntax, "Dilation", n, 1, diagnostics, At, out var dilationNodes);
+            bool same = Named(attribute, "SamePadding", false);
+            int groups = Named(attribute, "Groups", 1);
+
+            if (stride is not null && padding is not null && dilation is not null)
+            {
+                for (int d = 0; d < n; d++)
+                {
+                    Check("kernelSize", d, kernel[d], 1, Element(kernelNodes, d, n) ?? attributeSyntax);
+                    Check("Stride", d, stride[d], 1, Element(strideNodes, d, n));
+                    Check("Dilation", d, dilation[d], 1, Element(dilationNodes, d, n));
+                    if (same)
+                    {
+                        // The shared rule (and text) for 'same': stride 1 only.
+                        string? error = ConvPadding.Same.Resolve(kernel[d], stride[d], dilation[d], out _, out _);
+                        if (error is not null)
+                        {
+                            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvBadHyperparameter,
+                                At(Argument(attributeSyntax, "SamePadding")), $"SamePadding: dimension {d}: {error}"));
+                        }
+                    }
+                    else if (padding[d] < 0)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvBadHyperparameter, At(Element(paddingNodes, d, n)),
+                            $"Padding: dimension {d} is {padding[d]}, but it must not be negative"));
+                    }
+                }
+            }
+            if (groups < 1)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvBadHyperparameter, At(Argument(attributeSyntax, "Groups")),
+                    $"Groups is {groups}, but it must be at least 1"));
+            }
+
+            var hierarchy = HierarchyInfo.From(method.ContainingType);
+            if (diagnostics.Count > 0 || element is null || stride is null || padding is null || dilation is null)
+            {
+                // One error per location: a single value that applies to every dimension is reported once.
+                var distinct = diagnostics.GroupBy(d => d.Location).Select(g => g.First()).ToList();
+                return new ConvParseResult(null, ErrorStubReader.Read(method, syntax, distinct), distinct.ToEquatableArray());
+            }
+            return new ConvParseResult(
+                new ConvMethod(hierarchy, method.Name, MethodParser.ModifiersPartialLast(syntax), element,
+                    method.Parameters.Select(p => Escape(p.Name)).ToEquatableArray(), (int)operation, kernel.ToEquatableArray(),
+                    stride.ToEquatableArray(), padding.ToEquatableArray(), same, dilation.ToEquatableArray(), groups),
+                null, EquatableArray<DiagnosticInfo>.Empty);
+
+            void Check(string what, int d, int value, int least, SyntaxNode? node)
+            {
+                if (value >= least) return;
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvBadHyperparameter, At(node),
+                    $"{what}: dimension {d} is {value}, but it must be at least {least}"));
+            }
+        }
+
+        /// <summary>The element type, or null after reporting why the signature cannot be implemented.</summary>
+        private static string? Signature(IMethodSymbol method, MethodDeclarationSyntax syntax, string[]? operands, List<DiagnosticInfo> diagnostics,
+            LocationInfo nameLocation)
+        {
+            string? problem = null;
+            string? element = TensorElement(method.ReturnType);
+            if (!method.IsStatic) problem = "must be static to carry [Convolution]";
+            else if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword) || syntax.Body is not null || syntax.ExpressionBody is not null)
+                problem = "must be declared 'static partial' with no body, so that EinsumGen can implement it";
+            else if (method.TypeParameters.Length > 0) problem = "must not be generic: declare it for float or double";
+            else if (element is null) problem = "must return Tensor<float> or Tensor<double>";
+            else if (operands is not null && method.Parameters.Length != operands.Length)
+                problem = $"must take {operands.Length} operand(s) ({string.Join(", ", operands)}), but it takes {method.Parameters.Length}";
+            else if (method.Parameters.Any(p => p.RefKind != RefKind.None || TensorElement(p.Type) != element))
+                problem = $"must take every operand as Tensor<{element}>, as it returns";
+            if (problem is null) return element;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvSignature, nameLocation, method.Name, problem));
+            return null;
+        }
+
+        private static string? TensorElement(ITypeSymbol type)
+        {
+            if (type is not INamedTypeSymbol { IsGenericType: true } named || named.TypeArguments.Length != 1) return null;
+            if (named.ConstructedFrom.ToDisplayString() != "System.Numerics.Tensors.Tensor<T>") return null;
+            return named.TypeArguments[0].SpecialType switch
+            {
+                SpecialType.System_Single => "float",
+                SpecialType.System_Double => "double",
+                _ => null,
+            };
+        }
+
+        /// <summary>A named int[] constant: unset fills <paramref name="fallback"/>, one value repeats; null after reporting a bad count.</summary>
+        private static int[]? PerDimension(AttributeData attribute, AttributeSyntax? syntax, string name, int n, int fallback,
+            List<DiagnosticInfo> diagnostics, System.Func<SyntaxNode?, LocationInfo> at, out IReadOnlyList<SyntaxNode>? nodes)
+        {
+            var argument = Argument(syntax, name);
+            nodes = argument is null ? null : Elements(argument);
+            var constant = attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value;
+            if (constant.Kind != TypedConstantKind.Array || constant.IsNull) return Enumerable.Repeat(fallback, n).ToArray();
+            var values = constant.Values.Select(v => v.Value is int i ? i : 0).ToArray();
+            if (values.Length == n) return values;
+            if (values.Length == 1)
+            {
+                if (nodes is not null) nodes = Enumerable.Repeat(nodes[0], n).ToArray();
+                return Enumerable.Repeat(values[0], n).ToArray();
+            }
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvDimensionMismatch, at(argument), name,
+                values.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return null;
+        }
+
+        private static T Named<T>(AttributeData attribute, string name, T fallback)
+        {
+            var constant = attribute.NamedArguments.FirstOrDefault(a => a.Key == name).Value;
+            return constant.Kind != TypedConstantKind.Error && constant.Value is T value ? value : fallback;
+        }
+
+        /// <summary>The expression of a named argument, or null.</summary>
+        private static ExpressionSyntax? Argument(AttributeSyntax? syntax, string name) =>
+            syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)?.Expression;
+
+        /// <summary>The kernel's element expressions: the params arguments, or the elements of one array argument.</summary>
+        private static IReadOnlyList<SyntaxNode>? Positional(AttributeSyntax? syntax)
+        {
+            var positional = syntax?.ArgumentList?.Arguments.Where(a => a.NameEquals is null).Select(a => a.Expression).ToList();
+            if (positional is null || positional.Count == 0) return null;
+            return positional.Count == 1 ? Elements(positional[0]) : positional;
+        }
+
+        /// <summary>An array expression's elements (new[] { }, new int[] { }, [ ]), or the expression itself.</summary>
+        private static IReadOnlyList<SyntaxNode> Elements(ExpressionSyntax expression) => expression switch
+        {
+            ImplicitArrayCreationExpressionSyntax a => a.Initializer.Expressions.ToList(),
+            ArrayCreationExpressionSyntax { Initializer: not null } a => a.Initializer.Expressions.ToList(),
+            CollectionExpressionSyntax c => c.Elements.Select(e => (SyntaxNode)e).ToList(),
+            _ => new SyntaxNode[] { expression },
+        };
+
+        /// <summary>The node of dimension <paramref name="d"/> when there is one per dimension, else the only node.</summary>
+        private static SyntaxNode? Element(IReadOnlyList<SyntaxNode>? nodes, int d, int n) =>
+            nodes is null ? null : nodes.Count == n ? nodes[d] : nodes.Count > 0 ? nodes[0] : null;
+
+        private static string Escape(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+    }
+}

@@ -1,0 +1,40 @@
+using System;
+
+namespace EinsumGen.Convolutions
+{
+    /// <summary>
+    /// Marks a <c>static partial</c> method that EinsumGen implements at build time as a convolution with constant
+    /// hyperparameters, e.g. <c>[Convolution(3, 3, Padding = new[] { 1 })]</c> on
+    /// <c>static partial Tensor&lt;float&gt; Conv3x3(Tensor&lt;float&gt; x, Tensor&lt;float&gt; weight)</c>. The generator checks
+    /// the constants (located errors EG0100–EG0103), builds and simplifies the operation's einsum network for the kernel's
+    /// dimension count, prints it in the method's remarks, and calls <see cref="Conv"/> with a <see cref="ConvSpec"/> built
+    /// once. Operands, in order: Forward (x, weight); WeightVjp (x, outputGradient); Unfold, Kfc, KfacReduce (x).
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
+    public sealed class ConvolutionAttribute : Attribute
+    {
+        /// <summary>The kernel size per spatial dimension (its count is the number of spatial dimensions).</summary>
+        public ConvolutionAttribute(params int[] kernelSize) => KernelSize = kernelSize;
+
+        /// <summary>The kernel size per spatial dimension.</summary>
+        public int[] KernelSize { get; }
+
+        /// <summary>The stride per dimension; one value applies to every dimension; unset means 1.</summary>
+        public int[]? Stride { get; set; }
+
+        /// <summary>Symmetric zero padding per dimension; one value applies to every dimension; unset means 0.</summary>
+        public int[]? Padding { get; set; }
+
+        /// <summary>PyTorch's padding 'same' in every dimension (stride 1 only); replaces <see cref="Padding"/>.</summary>
+        public bool SamePadding { get; set; }
+
+        /// <summary>The dilation per dimension; one value applies to every dimension; unset means 1.</summary>
+        public int[]? Dilation { get; set; }
+
+        /// <summary>The number of channel groups (1 by default).</summary>
+        public int Groups { get; set; } = 1;
+
+        /// <summary>The operation the method runs (<see cref="ConvOperation.Forward"/> by default).</summary>
+        public ConvOperation Operation { get; set; } = ConvOperation.Forward;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace EinsumGen.Tests.Generator;
+
+/// <summary>
+/// The [Convolution] pipeline: each bad constant or signature gives exactly one located EG01xx error and a body that throws
+/// (no follow-on errors); a good layer compiles cleanly, matches its snapshot and keeps its lines short.
+/// </summary>
+public class ConvGeneratorTests
+{
+    private const string Header = "using System.Numerics.Tensors;\nusing EinsumGen.Convolutions;\npublic static partial class Layers\n{\n";
+    private const string F = "public static partial Tensor<float> F(Tensor<float> x, Tensor<float> weight);";
+
+    [Theory]
+    [InlineData("EG0100", "[Convolution(3, [|0|])] " + F)]
+    [InlineData("EG0100", "[Convolution(new[] { 3, [|-1|] })] " + F)]
+    [InlineData("EG0100", "[Convolution(3, 3, Stride = new[] { 1, [|0|] })] " + F)]
+    [InlineData("EG0100", "[Convolution(3, 3, Stride = [[|0|]])] " + F)]
+    [InlineData("EG0100", "[Convolution(3, Dilation = new[] { [|0|] })] " + F)]
+    [InlineData("EG0100", "[Convolution(3, 3, Padding = new[] { 1, [|-2|] })] " + F)]
+    [InlineData("EG0100", "[Convolution(3, Stride = new[] { 2 }, SamePadding = [|true|])] " + F)]
+    [InlineData("EG0100", "[Convolution(3, Groups = [|0|])] " + F)]
+    [InlineData("EG0100", "[[|Convolution|]] " + F)]
+    [InlineData("EG0101", "[Convolution(3, 3, Stride = [|new[] { 1, 1, 1 }|])] " + F)]
+    [InlineData("EG0101", "[Convolution(3, Padding = [|new int[] { 1, 1 }|])] " + F)]
+    [InlineData("EG0102", "[Convolution(3, Operation = [|ConvOperation.InputVjp|])] " + F)]
+    [InlineData("EG0103", "[Convolution(3)] public static partial Tensor<float> [|F|](Tensor<float> x);")]
+    [InlineData("EG0103", "[Convolution(3)] public static partial Tensor<int> [|F|](Tensor<int> x, Tensor<int> weight);")]
+    [InlineData("EG0103", "[Convolution(3)] public static partial Tensor<float> [|F|](Tensor<float> x, Tensor<double> weight);")]
+    [InlineData("EG0103", "[Convolution(3, Operation = ConvOperation.Kfc)] public static partial Tensor<double> [|F|](Tensor<float> x);")]
+    [InlineData("EG0103", "[Convolution(3)] public static Tensor<float> [|F|](Tensor<float> x, Tensor<float> weight) => x;")]
+    [InlineData("EG0103", "[Convolution(3)] public static partial Tensor<T> [|F|]<T>(Tensor<T> x, Tensor<T> weight);")]
+    public void ReportsExactlyOneDiagnosticAtTheMarkedSpan(string id, string member)
+    {
+        var (source, span) = DiagnosticsTests.Markup(Header + "    " + member + "\n}\n");
+        var result = GeneratorHarness.Run(source);
+        Assert.Null(result.GeneratorException);
+        var eg = result.GeneratorDiagnostics.Where(d => d.Id.StartsWith("EG")).ToList();
+        Assert.True(eg.Count == 1, $"expected one {id}, got: {string.Join("; ", eg)}");
+        Assert.Equal(id, eg[0].Id);
+        Assert.Equal(DiagnosticSeverity.Error, eg[0].Severity);
+        Assert.Equal(span, eg[0].Location.SourceSpan);
+        var file = Assert.Single(result.Sources);
+        Assert.Contains(".EG_", file.HintName);
+        Assert.True(result.CompilationDiagnostics.IsEmpty,
+            string.Join("\n", result.CompilationDiagnostics) + "\n" + GeneratorHarness.Numbered(file.Source));
+    }
+
+    private const string Layers = """
+        using System.Numerics.Tensors;
+        using EinsumGen.Convolutions;
+
+        namespace Demo;
+
+        public static partial class Layers
+        {
+            [Convolution(3, 3, Padding = new[] { 1 }, Groups = 2)]
+            public static partial Tensor<float> Conv3x3(Tensor<float> x, Tensor<float> weight);
+
+            [Convolution(4, 4, Stride = new[] { 4 }, Operation = ConvOperation.WeightVjp)]
+            internal static partial Tensor<double> PatchifyWeightGradient(Tensor<double> x, Tensor<double> outputGradient);
+        }
+        """;
+
+    [Fact]
+    public void ConvolutionLayers()
+    {
+        var result = GeneratorHarness.Run(Layers);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.True(result.CompilationDiagnostics.IsEmpty, string.Join("\n", result.CompilationDiagnostics));
+        Assert.Equal(2, result.Sources.Count);
+        foreach (var (hint, text) in result.Sources) Snapshot.Verify(text, nameof(ConvGeneratorTests), nameof(ConvolutionLayers), hint);
+    }
+
+    /// <summary>The remarks print the networks simplified at build time: a 4×4/4 patchify is dense only when 4 divides the input.</summary>
+    [Fact]
+    public void RemarksShowTheNetworkBeforeAndAfterSimplification()
+    {
+        var text = GeneratorHarness.Run(Layers).Sources.Single(s => s.HintName.Contains("Patchify")).Source;
+        Assert.Contains("<code>ngabc,deb,fhc,ngieh->giadf</code> as built;", text);
+        Assert.Contains("<code>nabjck,nibc->iajk</code> simplified when every input size is a multiple of 4;", text);
+        Assert.Contains("simplified otherwise.", text);
+        Assert.All(text.Split('\n'), line => Assert.True(line.Length <= 160, line));
+    }
+}
+
+/// <summary>The [Convolution] parse step is cached across an unrelated edit, so nothing is re-emitted.</summary>
+public class ConvCachingTests
+{
+    [Fact]
+    public void UnrelatedEditKeepsTheConvolutionStepCached()
+    {
+        const string source = """
+            using System.Numerics.Tensors;
+            using EinsumGen.Convolutions;
+            public static partial class Layers
+            {
+                [Convolution(3, 3, Padding = new[] { 1 })]
+                public static partial Tensor<float> Good(Tensor<float> x, Tensor<float> weight);
+                [Convolution(3, 0)]
+                public static partial Tensor<float> Bad(Tensor<float> x, Tensor<float> weight);
+            }
+            """;
+        var compilation = GeneratorHarness.Compile(source);
+        var driver = GeneratorHarness.CreateDriver(trackSteps: true).RunGenerators(compilation);
+        var first = driver.GetRunResult().Results.Single();
+        Assert.Equal(2, first.TrackedSteps[EinsumGen.Generator.TrackingNames.ConvMethods].SelectMany(s => s.Outputs).Count());
+        var edited = compilation.AddSyntaxTrees(Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText("public static class Unrelated { public static int X = 1; }",
+            (Microsoft.CodeAnalysis.CSharp.CSharpParseOptions)compilation.SyntaxTrees.First().Options));
+        var run = driver.RunGenerators(edited).GetRunResult().Results.Single();
+        var outputs = run.TrackedSteps[EinsumGen.Generator.TrackingNames.ConvMethods].SelectMany(s => s.Outputs).ToList();
+        Assert.Equal(2, outputs.Count);
+        Assert.All(outputs, o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+    }
+}
