@@ -105,7 +105,7 @@ namespace EinsumGen.Generator.Convolutions
             var lines = new List<string>
             {
                 "The einsum network of <c>Conv." + operation + "</c> with these constants (letters as the reference's; the",
-                "patterns Π[k, o, i] are never built), planned at build time:",
+                "patterns Π[k, o, i] are never built), simplified at build time:",
                 "<code>" + before + "</code> as built;",
             };
             if (afterDivisible == afterOff)

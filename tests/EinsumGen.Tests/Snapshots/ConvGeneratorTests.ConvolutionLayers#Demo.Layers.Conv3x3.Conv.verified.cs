@@ -16,7 +16,7 @@ namespace Demo
         /// <summary>The forward pass of a 3×3 convolution (stride 1, 1, padding 1, 1, dilation 1, 1, groups 2), as <c>Conv.Forward</c>.</summary>
         /// <remarks>
         /// The einsum network of <c>Conv.Forward</c> with these constants (letters as the reference's; the
-        /// patterns Π[k, o, i] are never built), planned at build time:
+        /// patterns Π[k, o, i] are never built), simplified at build time:
         /// <code>ngabc,deb,fhc,giadf->ngieh</code> as built;
         /// <code>ngabc,deb,fhc,giadf->ngieh</code> simplified, whatever the input size.
         /// The input size is known only at run time, so <c>Conv</c> simplifies again per call: the dense rule (K = S)

@@ -16,7 +16,7 @@ namespace Demo
         /// <summary>The weight VJP of a 4×4 convolution (stride 4, 4, padding 0, 0, dilation 1, 1, groups 1), as <c>Conv.WeightVjp</c>.</summary>
         /// <remarks>
         /// The einsum network of <c>Conv.WeightVjp</c> with these constants (letters as the reference's; the
-        /// patterns Π[k, o, i] are never built), planned at build time:
+        /// patterns Π[k, o, i] are never built), simplified at build time:
         /// <code>ngabc,deb,fhc,ngieh->giadf</code> as built;
         /// <code>nabjck,nibc->iajk</code> simplified when every input size is a multiple of 4;
         /// <code>nabc,deb,fhc,nieh->iadf</code> simplified otherwise.
