@@ -158,6 +158,21 @@ sealed class Measure(string source, int methods, bool probe)
                 var w = new System.CodeDom.Compiler.IndentedTextWriter(new StringWriter());
                 return remarks.Invoke(null, new[] { w, methodOf.GetValue(p), Activator.CreateInstance(planType, p) });
             });
+            var names = asm.GetType("EinsumGen.Generator.GeneratedNames")!;
+            var backward = asm.GetType("EinsumGen.Generator.BackwardWriter")!.GetMethod("Write")!;
+            var program = asm.GetType("EinsumGen.Generator.ProgramWriter")!.GetMethod("Write")!;
+            Time("backward", planned, p =>
+            {
+                var w = new System.CodeDom.Compiler.IndentedTextWriter(new StringWriter());
+                var method = methodOf.GetValue(p);
+                return backward.Invoke(null, new[] { w, method, Activator.CreateInstance(names, method) });
+            });
+            Time("program", planned, p =>
+            {
+                var w = new System.CodeDom.Compiler.IndentedTextWriter(new StringWriter());
+                var method = methodOf.GetValue(p);
+                return program.Invoke(null, new[] { w, method, Activator.CreateInstance(planType, p), Activator.CreateInstance(names, method) });
+            });
             var runs = planType.GetProperty("RunsWithoutBinding")!;
             Time("nobinding", planned, p => runs.GetValue(Activator.CreateInstance(planType, p)));
         }
