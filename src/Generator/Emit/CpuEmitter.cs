@@ -8,9 +8,9 @@ namespace EinsumGen.Generator
 {
     /// <summary>
     /// Stage 3: writes one file per [Einsum] method: the method, its reverse mode (<c>{Name}Backward</c>) and forward mode
-    /// (<c>{Name}Jvp</c>), each handing its views to the runtime's one sweep (<c>ProgramRunner</c>); the program they run,
-    /// as typed data; and the <c>ref struct</c> that carries a call's views. A method whose steps are all tiny also gets a
-    /// binding-free path with constant bounds (<see cref="BodyWriter"/>).
+    /// (<c>{Name}Jvp</c>), each one call of the runtime's <c>EinsumCall</c> with its program and views (what is the same in
+    /// every method lives there, not here); and the program they run, as typed data. A method whose steps are all tiny
+    /// also gets a binding-free path with constant bounds (<see cref="BodyWriter"/>).
     /// </summary>
     internal static class CpuEmitter
     {
