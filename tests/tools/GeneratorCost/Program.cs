@@ -141,7 +141,7 @@ sealed class Measure(string source, int methods, bool probe)
             var planned = steps["Plans"].SelectMany(x => x.Outputs).Select(o => o.Value).ToArray();
             void Time(string what, object[] inputs, Func<object, object?> f)
             {
-                for (int w = 0; w < 3; w++) foreach (var i in inputs) f(i);
+                for (int w = 0; w < 10; w++) foreach (var i in inputs) f(i);
                 var c = Stopwatch.StartNew();
                 for (int w = 0; w < 5; w++) foreach (var i in inputs) f(i);
                 Console.Error.WriteLine($"{what,-10} {c.Elapsed.TotalMilliseconds * 1000 / 5 / inputs.Length,8:0.0} µs a method, warm");
