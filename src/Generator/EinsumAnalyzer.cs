@@ -12,7 +12,7 @@ namespace EinsumGen.Generator
 {
     /// <summary>
     /// The EG errors of an [Einsum] declaration while the user types: IDEs run analyzers on every edit but source generators
-    /// only on save or build. It reads the method with the generator's own <see cref="MethodParser"/>.
+    /// only on save or build. It reads the method with the generator's own <see cref="MethodReader"/> and <see cref="MethodParser"/>.
     /// </summary>
     /// <remarks>
     /// <para>
@@ -58,7 +58,7 @@ namespace EinsumGen.Generator
                 a.ApplicationSyntaxReference is { } r && r.SyntaxTree == syntax.SyntaxTree && syntax.Span.Contains(r.Span));
             if (attribute is null) return;
 
-            var result = MethodParser.Parse(method, syntax, attribute, context.CancellationToken);
+            var result = MethodParser.Parse(MethodReader.Read(method, syntax, attribute, context.CancellationToken), context.CancellationToken);
             if (result.Stub is null || reported.Value.Contains(result.Stub.Fingerprint)) return;
             foreach (var d in result.Diagnostics)
             {

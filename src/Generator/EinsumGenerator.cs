@@ -5,9 +5,9 @@ using Microsoft.CodeAnalysis;
 namespace EinsumGen.Generator
 {
     /// <summary>
-    /// Implements every <c>[Einsum]</c> partial method: parse (Roslyn → value model, with diagnostics) → plan → emit, each
-    /// once, in tracked incremental steps.
-    /// This file holds only the pipeline; see <see cref="MethodParser"/>,
+    /// Implements every <c>[Einsum]</c> partial method: read (Roslyn → plain values) → check (value model, with
+    /// diagnostics) → plan → emit, each once, in tracked incremental steps.
+    /// This file holds only the pipeline; see <see cref="MethodReader"/>, <see cref="MethodParser"/>,
     /// <see cref="MethodPlanner"/> and <see cref="CpuEmitter"/>.
     /// </summary>
     [Generator(LanguageNames.CSharp)]
@@ -19,20 +19,21 @@ namespace EinsumGen.Generator
         /// <inheritdoc />
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
-            // Stage 1: Roslyn → a value model of each method, with the diagnostics of its declaration and spec.
-            var parsed = context.SyntaxProvider
+            // The transform: Roslyn → the declaration as plain values, nothing checked (MethodReader). Roslyn runs it for every
+            // marked method on every edit; an unchanged declaration compares equal, and nothing after it runs again.
+            var declared = context.SyntaxProvider
                 .ForAttributeWithMetadataName(
                     AttributeName,
                     static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax,
-                    static (ctx, ct) => MethodParser.Parse(ctx, ct))
+                    static (ctx, ct) => MethodReader.Read(ctx, ct))
                 .WithTrackingName(TrackingNames.Methods);
 
-            // Stage 2: the contraction order, planned once per method (cached while the method is unchanged).
-            var plans = parsed
-                .Select(static (r, ct) => MethodPlanner.Plan(r, ct))
-                .WithTrackingName(TrackingNames.Plans);
+            // Stage 1: the declaration checked against its spec: a value model, or diagnostics and a body that throws.
+            var parsed = declared
+                .Select(static (m, ct) => MethodParser.Parse(m, ct))
+                .WithTrackingName(TrackingNames.Parsed);
 
-            var diagnostics = plans
+            var diagnostics = parsed
                 .Select(static (r, _) => r.Diagnostics)
                 .WithTrackingName(TrackingNames.Diagnostics);
             context.RegisterSourceOutput(diagnostics, static (spc, list) =>
@@ -47,14 +48,33 @@ namespace EinsumGen.Generator
                 .WithTrackingName(TrackingNames.Stubs);
             context.RegisterSourceOutput(stubs, static (spc, stub) => spc.AddSource(stub.HintName, ErrorStubWriter.Write(stub)));
 
+            // Stage 2: the contraction order, planned once per method. The model holds no location, so an edit that only
+            // moves the method (or anything else in its file) plans nothing again.
+            var accepted = parsed
+                .Where(static r => r.Method is not null)
+                .Select(static (r, _) => r.Method!)
+                .WithTrackingName(TrackingNames.Accepted);
+            var plans = accepted
+                .Select(static (m, ct) => MethodPlanner.Plan(m, ct))
+                .WithTrackingName(TrackingNames.Plans);
+
+            // The plan's notes (EG0021, EG0022) go on the spec, whose place the plan does not hold: paired by hint name.
+            var notes = plans
+                .Select(static (p, _) => PlanDiagnostics.Notes(p))
+                .WithTrackingName(TrackingNames.PlanNotes);
+            var specs = parsed
+                .Where(static r => r.Method is not null)
+                .Select(static (r, _) => (r.Method!.HintName, r.SpecLocation))
+                .WithTrackingName(TrackingNames.SpecLocations);
+            context.RegisterSourceOutput(notes.Collect().Combine(specs.Collect()), static (spc, pair) =>
+                PlanDiagnostics.Report(spc, pair.Left, pair.Right));
+
             // Stage 3: emit. The model holds no location, so an edit elsewhere in the file re-emits nothing.
             // Backward and Jvp: the attribute's Derivatives, else the project's EinsumGenDerivatives (default true).
             var derivativesByDefault = context.AnalyzerConfigOptionsProvider
                 .Select(static (p, _) => !(p.GlobalOptions.TryGetValue("build_property.EinsumGenDerivatives", out var v) &&
                                            string.Equals(v.Trim(), "false", StringComparison.OrdinalIgnoreCase)));
             var methods = plans
-                .Where(static r => r.Planned is not null)
-                .Select(static (r, _) => r.Planned!)
                 .Combine(derivativesByDefault)
                 .Select(static (pair, _) => pair.Left.Method.Derivatives is not null ? pair.Left
                     : pair.Left with { Method = pair.Left.Method with { Derivatives = pair.Right } })
@@ -96,11 +116,23 @@ namespace EinsumGen.Generator
     /// <summary>Names of the pipeline steps, for incremental-caching tests.</summary>
     public static class TrackingNames
     {
-        /// <summary>The per-method parse step.</summary>
+        /// <summary>The transform: each method's declaration as values, unchecked.</summary>
         public const string Methods = nameof(Methods);
+
+        /// <summary>Each declaration checked: a model, or diagnostics and a throwing body.</summary>
+        public const string Parsed = nameof(Parsed);
+
+        /// <summary>The models of the methods that passed the checks.</summary>
+        public const string Accepted = nameof(Accepted);
 
         /// <summary>The per-method planning step.</summary>
         public const string Plans = nameof(Plans);
+
+        /// <summary>The notes of each plan (EG0021, EG0022), not yet located.</summary>
+        public const string PlanNotes = nameof(PlanNotes);
+
+        /// <summary>Where each accepted method's spec is, for its plan's notes.</summary>
+        public const string SpecLocations = nameof(SpecLocations);
 
         /// <summary>The diagnostics of each method.</summary>
         public const string Diagnostics = nameof(Diagnostics);

@@ -7,76 +7,74 @@ using EinsumGen.Runtime;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Text;
 
 namespace EinsumGen.Generator
 {
     /// <summary>
-    /// Stage 1: reads an [Einsum] method from Roslyn into a value model, checking the spec against the signature.
-    /// Nothing Roslyn-typed leaves this class; every failure is a diagnostic located as precisely as the source allows.
+    /// Stage 1: checks a declared [Einsum] method (<see cref="DeclaredMethod"/>, read by <see cref="MethodReader"/>) against
+    /// its spec and makes its value model. It sees values only, so it runs in a cached step after the transform: again only
+    /// when the declaration changed. Every failure is a diagnostic located as precisely as the source allows.
     /// </summary>
     internal static class MethodParser
     {
-        private const string ReadOnlyTensorSpan = "System.Numerics.Tensors.ReadOnlyTensorSpan<T>";
-        private const string TensorSpan = "System.Numerics.Tensors.TensorSpan<T>";
-
-        private enum ParameterKind { ReadOnlyTensor, Tensor, Scalar, Unsupported }
-
-        /// <summary>The generator's entry: the method its attribute marks.</summary>
-        public static MethodResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken ct) =>
-            Parse((IMethodSymbol)context.TargetSymbol, (MethodDeclarationSyntax)context.TargetNode, context.Attributes[0], ct);
-
         /// <summary>
-        /// Reads one [Einsum] method. The generator and <see cref="EinsumAnalyzer"/> both call this, so that a user sees the
-        /// same diagnostics while typing as at build time.
+        /// Checks one method. The generator and <see cref="EinsumAnalyzer"/> both call this, so that a user sees the same
+        /// diagnostics while typing as at build time.
         /// </summary>
-        public static MethodResult Parse(IMethodSymbol method, MethodDeclarationSyntax syntax, AttributeData attribute, CancellationToken ct)
+        public static MethodResult Parse(DeclaredMethod method, CancellationToken ct)
         {
+            ct.ThrowIfCancellationRequested();
             var diagnostics = new List<DiagnosticInfo>();
-            var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(ct) as AttributeSyntax;
-            var nameLocation = LocationInfo.From(syntax.SyntaxTree, syntax.Identifier.Span);
+            var nameLocation = method.NameLocation;
 
-            var spec = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string : null;
-            var specLocator = new LiteralLocator(syntax.SyntaxTree, ArgumentExpression(attributeSyntax, null));
+            var spec = method.Spec;
             if (spec is null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SpecNotConstant, specLocator.Whole() ?? nameLocation));
-                return Fail(method, syntax, diagnostics);
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SpecNotConstant, method.SpecLiteral?.Whole ?? nameLocation));
+                return Fail(method, diagnostics);
             }
 
-            CheckDeclaration(method, syntax, nameLocation, diagnostics);
-            bool? derivatives = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Derivatives").Value.Value as bool?;
+            CheckDeclaration(method, diagnostics);
             // Without its Backward and Jvp (the project's default is not known here, so only the attribute's word counts).
-            if (derivatives != false) CheckGeneratedNames(method, diagnostics);
+            if (method.Derivatives != false)
+            {
+                // The generated modes are public API named after the method: a member that has one of those names would
+                // collide inside the generated file (CS0111), so it is an error here, on that member.
+                foreach (var clash in method.Clashes)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedNameTaken, clash.Location, clash.Name, method.Name));
+                }
+            }
 
             if (!EinsumParser.TryParse(spec, out var expression, out var error))
             {
-                diagnostics.Add(DiagnosticInfo.Create(SpecDescriptor(error!.Kind), specLocator.At(error.Start, error.Length), error.Message));
-                return Fail(method, syntax, diagnostics);
+                diagnostics.Add(DiagnosticInfo.Create(SpecDescriptor(error!.Kind), At(method.SpecLiteral, error.Start, error.Length), error.Message));
+                return Fail(method, diagnostics);
             }
 
-            string? sizes = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Sizes").Value.Value as string;
-            CheckSizes(sizes, expression!, new LiteralLocator(syntax.SyntaxTree, ArgumentExpression(attributeSyntax, "Sizes")), diagnostics);
+            CheckSizes(method.Sizes, expression!, method.SizesLiteral, diagnostics);
 
-            var model = ReadSignature(method, syntax, expression!, spec, sizes, specLocator, nameLocation, diagnostics, derivatives);
-            if (diagnostics.Exists(d => d.IsError) || model is null) return Fail(method, syntax, diagnostics);
+            var model = ReadSignature(method, expression!, spec, diagnostics);
+            if (diagnostics.Exists(d => d.IsError) || model is null) return Fail(method, diagnostics);
             // C# demands an access modifier here and reports its absence (CS8796, CS8798); an implementation would repeat it.
-            if (!HasAccessModifier(syntax) && !MayLackImplementation(method, syntax)) return new MethodResult(null, null, diagnostics.ToEquatableArray());
-            return new MethodResult(model, specLocator.Whole(), diagnostics.ToEquatableArray());
+            if (!HasAccessModifier(method.Modifiers) && !MayLackImplementation(method)) return new MethodResult(null, null, diagnostics.ToEquatableArray());
+            return new MethodResult(model, method.SpecLiteral?.Whole, diagnostics.ToEquatableArray());
         }
 
-        private static MethodResult Fail(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics) =>
-            new MethodResult(null, null, diagnostics.ToEquatableArray(), ErrorStubReader.Read(method, syntax, diagnostics));
+        private static LocationInfo? At(LiteralInfo? literal, int start, int length) => literal?.At(start, length);
 
-        private static void CheckDeclaration(IMethodSymbol method, MethodDeclarationSyntax syntax, LocationInfo nameLocation, List<DiagnosticInfo> diagnostics)
+        private static MethodResult Fail(DeclaredMethod method, List<DiagnosticInfo> diagnostics) =>
+            new MethodResult(null, null, diagnostics.ToEquatableArray(), ErrorStubReader.Read(method, diagnostics));
+
+        private static void CheckDeclaration(DeclaredMethod method, List<DiagnosticInfo> diagnostics)
         {
-            if (!method.IsStatic) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodNotStatic, nameLocation, method.Name));
-            bool isPartial = syntax.Modifiers.Any(SyntaxKind.PartialKeyword);
-            if (!isPartial || syntax.Body is not null || syntax.ExpressionBody is not null || method.PartialImplementationPart is not null)
+            var nameLocation = method.NameLocation;
+            if (!method.Has(MethodFlags.Static)) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodNotStatic, nameLocation, method.Name));
+            if (!method.Has(MethodFlags.Partial) || method.Has(MethodFlags.HasBody) || method.Has(MethodFlags.HasImplementationPart))
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MethodNotPartial, nameLocation, method.Name));
             }
-            else if (!HasAccessModifier(syntax) && MayLackImplementation(method, syntax))
+            else if (!HasAccessModifier(method.Modifiers) && MayLackImplementation(method))
             {
                 // Without one, a void partial method may lack an implementation, and C# then erases every call to it: had the
                 // generator not run, the program would build and silently compute nothing. With one, C# demands the body (CS8795).
@@ -84,23 +82,11 @@ namespace EinsumGen.Generator
                 // `static partial void F(...)` stays valid code.
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AccessModifierMissing, nameLocation, method.Name));
             }
-            if (method.IsGenericMethod) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericMethod, nameLocation, method.Name));
-            for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+            if (method.Has(MethodFlags.Generic)) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericMethod, nameLocation, method.Name));
+            foreach (var type in method.Types)
             {
-                if (type.IsFileLocal)
-                {
-                    var at = type.DeclaringSyntaxReferences.Select(r => r.GetSyntax()).OfType<TypeDeclarationSyntax>().FirstOrDefault();
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FileLocalType,
-                        at is null ? nameLocation : LocationInfo.From(at.SyntaxTree, at.Identifier.Span), type.Name));
-                }
-                foreach (var reference in type.DeclaringSyntaxReferences)
-                {
-                    if (reference.GetSyntax() is TypeDeclarationSyntax declaration && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-                    {
-                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeNotPartial,
-                            LocationInfo.From(declaration.SyntaxTree, declaration.Identifier.Span), type.Name));
-                    }
-                }
+                if (type.IsFileLocal) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FileLocalType, type.Location ?? nameLocation, type.Name));
+                foreach (var at in type.NotPartial) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TypeNotPartial, at, type.Name));
             }
         }
 
@@ -108,63 +94,42 @@ namespace EinsumGen.Generator
         /// The method's modifiers for its generated part, 'partial' last where C# wants it, so that a misplaced one (CS0267)
         /// is reported on the user's part only.
         /// </summary>
-        internal static string ModifiersPartialLast(MethodDeclarationSyntax syntax) =>
-            string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text).Concat(new[] { "partial" }));
+        internal static string ModifiersPartialLast(IEnumerable<string> modifiers) =>
+            string.Join(" ", modifiers.Where(m => m != "partial").Concat(new[] { "partial" }));
+
+        /// <summary>The same, from syntax.</summary>
+        internal static string ModifiersPartialLast(MethodDeclarationSyntax syntax) => ModifiersPartialLast(syntax.Modifiers.Select(m => m.Text));
 
         /// <summary>Whether the declaration says public, internal, protected or private.</summary>
-        internal static bool HasAccessModifier(MethodDeclarationSyntax syntax) =>
-            syntax.Modifiers.Any(m => m.IsKind(SyntaxKind.PublicKeyword) || m.IsKind(SyntaxKind.InternalKeyword) ||
-                                      m.IsKind(SyntaxKind.ProtectedKeyword) || m.IsKind(SyntaxKind.PrivateKeyword));
+        internal static bool HasAccessModifier(IEnumerable<string> modifiers) =>
+            modifiers.Any(m => m is "public" or "internal" or "protected" or "private");
 
         /// <summary>
         /// Whether C# lets this partial method go unimplemented (and erases its calls then): void, no out parameter, none of
         /// virtual, override, sealed, new or extern. Otherwise C# itself demands an access modifier (CS8796).
         /// </summary>
-        private static bool MayLackImplementation(IMethodSymbol method, MethodDeclarationSyntax syntax) =>
-            method.ReturnsVoid && !method.Parameters.Any(p => p.RefKind == RefKind.Out) &&
-            !syntax.Modifiers.Any(m => m.IsKind(SyntaxKind.VirtualKeyword) || m.IsKind(SyntaxKind.OverrideKeyword) ||
-                                       m.IsKind(SyntaxKind.SealedKeyword) || m.IsKind(SyntaxKind.NewKeyword) || m.IsKind(SyntaxKind.ExternKeyword));
+        internal static bool MayLackImplementation(DeclaredMethod method) =>
+            method.Has(MethodFlags.ReturnsVoid) && !method.Parameters.Any(p => p.RefKind == RefKind.Out) &&
+            !method.Modifiers.Any(m => m is "virtual" or "override" or "sealed" or "new" or "extern");
 
-        /// <summary>
-        /// The generated reverse and forward modes are public API named after the method: a member of the containing type
-        /// that already has one of those names would collide inside the generated file (CS0111), so it is an error here,
-        /// on that member.
-        /// </summary>
-        private static void CheckGeneratedNames(IMethodSymbol method, List<DiagnosticInfo> diagnostics)
-        {
-            foreach (string suffix in new[] { "Backward", "Jvp" })
-            {
-                foreach (var member in method.ContainingType.GetMembers(method.Name + suffix))
-                {
-                    var location = LocationInfo.From(member.Locations.FirstOrDefault());
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GeneratedNameTaken, location, member.Name, method.Name));
-                }
-            }
-        }
-
-        private static EinsumMethod? ReadSignature(IMethodSymbol method, MethodDeclarationSyntax syntax, EinsumExpression expression, string spec, string? sizes,
-            LiteralLocator specLocator, LocationInfo nameLocation, List<DiagnosticInfo> diagnostics, bool? derivatives)
+        private static EinsumMethod? ReadSignature(DeclaredMethod method, EinsumExpression expression, string spec, List<DiagnosticInfo> diagnostics)
         {
             int before = diagnostics.Count;
+            var nameLocation = method.NameLocation;
             var parameters = method.Parameters;
-            var kinds = parameters.Select(p => Classify(p.Type, out _)).ToList();
-            int operandCount = parameters.Length;
+            var kinds = parameters.Select(p => p.Kind).ToList();
+            int operandCount = parameters.Count;
 
             // The element type: from the output, else the first operand that has one.
-            string? element = null;
+            string? element = parameters.FirstOrDefault(p => p.Kind != ParameterKind.Unsupported)?.Element;
+            element ??= method.ReturnType is "float" or "double" ? method.ReturnType : null;
+
             foreach (var p in parameters)
             {
-                if (Classify(p.Type, out var e) != ParameterKind.Unsupported) { element = e; break; }
-            }
-            element ??= method.ReturnType.SpecialType == SpecialType.System_Single ? "float" : method.ReturnType.SpecialType == SpecialType.System_Double ? "double" : null;
-
-            for (int i = 0; i < parameters.Length; i++)
-            {
-                var p = parameters[i];
-                var location = LocationInfo.From(p.Locations.FirstOrDefault()) ?? nameLocation;
-                if (kinds[i] == ParameterKind.Unsupported)
+                var location = p.Location ?? nameLocation;
+                if (p.Kind == ParameterKind.Unsupported)
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameterType, location, p.Name, p.Type.ToDisplayString()));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedParameterType, location, p.Name, p.DisplayType ?? p.QualifiedType));
                     continue;
                 }
                 if (p.RefKind is RefKind.Out or RefKind.Ref)
@@ -172,18 +137,17 @@ namespace EinsumGen.Generator
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutParameter, location, p.Name));
                     continue;
                 }
-                Classify(p.Type, out var pe);
-                if (pe != element) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MixedElementTypes, location, p.Name, pe ?? "?", element ?? "?"));
+                if (p.Element != element) diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MixedElementTypes, location, p.Name, p.Element ?? "?", element ?? "?"));
             }
             if (diagnostics.Count > before) return null;
 
             // A '...' output with no label of its own is rank 0 when the method returns T and takes no output: the ellipsis
             // then covers no dimension (NumPy's np.einsum('...i,...i', a, b) on vectors), and each call checks that it does.
+            bool returnsElement = element is not null && method.ReturnType == element;
             bool scalarOutput = expression.Output.IsScalar || (expression.Output.Labels.Count == 0 && expression.Output.HasEllipsis
-                && element is not null && method.ReturnType.ToDisplayString() == element && !kinds.Contains(ParameterKind.Tensor));
+                && returnsElement && !kinds.Contains(ParameterKind.Tensor));
             if (scalarOutput)
             {
-                bool returnsElement = method.ReturnType.ToDisplayString() == element;
                 if (!returnsElement || kinds.Contains(ParameterKind.Tensor))
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ScalarOutputExpected, nameLocation, SpecQuote.Of(spec), method.Name, element ?? "float"));
@@ -194,9 +158,9 @@ namespace EinsumGen.Generator
             {
                 bool lastIsOutput = kinds.Count > 0 && kinds[kinds.Count - 1] == ParameterKind.Tensor;
                 int misplaced = kinds.Take(kinds.Count - 1).ToList().IndexOf(ParameterKind.Tensor);
-                if (!method.ReturnsVoid || !lastIsOutput || misplaced >= 0)
+                if (!method.Has(MethodFlags.ReturnsVoid) || !lastIsOutput || misplaced >= 0)
                 {
-                    var at = misplaced >= 0 ? LocationInfo.From(parameters[misplaced].Locations.FirstOrDefault()) ?? nameLocation : nameLocation;
+                    var at = misplaced >= 0 ? parameters[misplaced].Location ?? nameLocation : nameLocation;
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OutputParameterExpected, at, SpecQuote.Of(spec), method.Name));
                     return null;
                 }
@@ -206,7 +170,7 @@ namespace EinsumGen.Generator
 
             if (operandCount != expression.Inputs.Count)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OperandCountMismatch, specLocator.Whole(),
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.OperandCountMismatch, method.SpecLiteral?.Whole,
                     SpecQuote.Of(spec), expression.Inputs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), method.Name,
                     operandCount.ToString(System.Globalization.CultureInfo.InvariantCulture)));
                 return null;
@@ -219,24 +183,24 @@ namespace EinsumGen.Generator
                 bool scalar = kinds[i] == ParameterKind.Scalar;
                 if (scalar && term.Labels.Count > 0)
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ScalarParameterWithLabels, specLocator.At(term.Start, term.Length), parameters[i].Name, element, term.ToString()));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ScalarParameterWithLabels, At(method.SpecLiteral, term.Start, term.Length),
+                        parameters[i].Name, element, term.ToString()));
                 }
                 else if (!scalar && term.IsScalar)
                 {
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TensorForEmptyTerm,
-                        LocationInfo.From(parameters[i].Locations.FirstOrDefault()) ?? nameLocation, parameters[i].Name, element));
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TensorForEmptyTerm, parameters[i].Location ?? nameLocation, parameters[i].Name, element));
                 }
                 operands.Add(new OperandParameter(Escape(parameters[i].Name), scalar, ByReference(parameters[i])));
             }
             if (diagnostics.Count > before) return null;
 
-            var last = parameters[parameters.Length - 1];
+            var last = parameters[parameters.Count - 1];
             var output = scalarOutput ? null : new OperandParameter(Escape(last.Name), false, ByReference(last));
-            SizesParser.TryParse(sizes, out var declared, out _, out _, out _);
+            SizesParser.TryParse(method.Sizes, out var declared, out _, out _, out _);
             return new EinsumMethod(
-                HierarchyInfo.From(method.ContainingType),
+                method.Hierarchy,
                 method.Name,
-                ModifiersPartialLast(syntax),
+                ModifiersPartialLast(method.Modifiers),
                 element,
                 spec,
                 expression.Inputs.Select((t, i) => ProgramTerm.From(parameters[i].Name, t)).ToEquatableArray(),
@@ -244,48 +208,28 @@ namespace EinsumGen.Generator
                 declared.OrderBy(kv => kv.Key).Select(kv => new DeclaredSize(kv.Key, kv.Value)).ToEquatableArray(),
                 operands.ToEquatableArray(),
                 output,
-                syntax.ParameterList.Parameters.Select((p, i) => Declaration(p, parameters[i])).ToEquatableArray(),
-                method.IsExtensionMethod,
-                method.ContainingType.GetMembers().Select(m => m.Name).Where(n => n != method.Name && n.StartsWith(method.Name, System.StringComparison.Ordinal))
-                    .Distinct().OrderBy(n => n, System.StringComparer.Ordinal).ToEquatableArray(),
-                derivatives);
+                parameters.Select(Declaration).ToEquatableArray(),
+                method.Has(MethodFlags.Extension),
+                method.MemberNames,
+                method.Derivatives);
         }
 
-        private static bool ByReference(IParameterSymbol p) => p.RefKind is RefKind.In or RefKind.RefReadOnlyParameter;
+        private static bool ByReference(DeclaredParameter p) => p.RefKind is RefKind.In or RefKind.RefReadOnlyParameter;
 
-        private static string Declaration(ParameterSyntax syntax, IParameterSymbol symbol)
+        private static string Declaration(DeclaredParameter p)
         {
-            var modifiers = string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.ThisKeyword)).Select(m => m.Text));
-            var type = symbol.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat.WithMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.UseSpecialTypes));
-            return (modifiers.Length > 0 ? modifiers + " " : string.Empty) + type + " " + Escape(symbol.Name);
+            var modifiers = string.Join(" ", p.SyntaxModifiers.Split(' ').Where(m => m.Length > 0 && m != "this"));
+            return (modifiers.Length > 0 ? modifiers + " " : string.Empty) + p.QualifiedType + " " + Escape(p.Name);
         }
 
-        private static string Escape(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+        internal static string Escape(string name) => SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
-        private static ParameterKind Classify(ITypeSymbol type, out string? element)
-        {
-            element = null;
-            if (type.SpecialType == SpecialType.System_Single) { element = "float"; return ParameterKind.Scalar; }
-            if (type.SpecialType == SpecialType.System_Double) { element = "double"; return ParameterKind.Scalar; }
-            if (type is INamedTypeSymbol { IsGenericType: true } named && named.TypeArguments.Length == 1)
-            {
-                string definition = named.ConstructedFrom.ToDisplayString();
-                var arg = named.TypeArguments[0].SpecialType;
-                element = arg == SpecialType.System_Single ? "float" : arg == SpecialType.System_Double ? "double" : null;
-                if (element is null) return ParameterKind.Unsupported;
-                if (definition == ReadOnlyTensorSpan) return ParameterKind.ReadOnlyTensor;
-                if (definition == TensorSpan) return ParameterKind.Tensor;
-            }
-            element = null;
-            return ParameterKind.Unsupported;
-        }
-
-        private static void CheckSizes(string? sizes, EinsumExpression expression, LiteralLocator locator, List<DiagnosticInfo> diagnostics)
+        private static void CheckSizes(string? sizes, EinsumExpression expression, LiteralInfo? literal, List<DiagnosticInfo> diagnostics)
         {
             if (sizes is null) return;
             if (!SizesParser.TryParse(sizes, out var parsed, out var error, out int start, out int length))
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizesMalformed, locator.At(start, length), error!));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizesMalformed, At(literal, start, length), error!));
                 return;
             }
             string all = expression.AllLabels();
@@ -293,7 +237,7 @@ namespace EinsumGen.Generator
             {
                 if (all.IndexOf(label) >= 0) continue;
                 int at = IndexOfLabel(sizes, label);
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizesUnknownLabel, locator.At(at, 1), label.ToString(), SpecQuote.Of(expression.Text)));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SizesUnknownLabel, At(literal, at, 1), label.ToString(), SpecQuote.Of(expression.Text)));
             }
         }
 
@@ -314,46 +258,5 @@ namespace EinsumGen.Generator
             EinsumErrorKind.OutputLabelNotInInputs => DiagnosticDescriptors.OutputLabelNotInInputs,
             _ => DiagnosticDescriptors.OutputLabelRepeated,
         };
-
-        private static ExpressionSyntax? ArgumentExpression(AttributeSyntax? attribute, string? name)
-        {
-            if (attribute?.ArgumentList is null) return null;
-            foreach (var argument in attribute.ArgumentList.Arguments)
-            {
-                string? argName = argument.NameEquals?.Name.Identifier.Text ?? argument.NameColon?.Name.Identifier.Text;
-                if (name is null ? argName is null || argName == "spec" : argName == name) return argument.Expression;
-            }
-            return null;
-        }
-
-        /// <summary>Maps an index in a string's value to its span in source, where the literal has no escapes.</summary>
-        private readonly struct LiteralLocator
-        {
-            private readonly SyntaxTree _tree;
-            private readonly ExpressionSyntax? _expression;
-
-            public LiteralLocator(SyntaxTree tree, ExpressionSyntax? expression)
-            {
-                _tree = tree;
-                _expression = expression;
-            }
-
-            public LocationInfo? Whole() => _expression is null ? null : LocationInfo.From(_tree, _expression.Span);
-
-            public LocationInfo? At(int start, int length)
-            {
-                if (_expression is not LiteralExpressionSyntax literal || !literal.Token.IsKind(SyntaxKind.StringLiteralToken) && !literal.Token.IsKind(SyntaxKind.SingleLineRawStringLiteralToken))
-                {
-                    return Whole();
-                }
-                string text = literal.Token.Text, value = literal.Token.ValueText;
-                int prefix = text.StartsWith("@", System.StringComparison.Ordinal) ? 2 : text.TakeWhile(c => c == '"').Count();
-                if (prefix < 1 || prefix + value.Length > text.Length || string.CompareOrdinal(text, prefix, value, 0, value.Length) != 0 || start < 0)
-                {
-                    return Whole(); // escapes or an unusual literal: point at the whole argument
-                }
-                return LocationInfo.From(_tree, new TextSpan(literal.Token.SpanStart + prefix + start, System.Math.Max(0, length)));
-            }
-        }
     }
 }

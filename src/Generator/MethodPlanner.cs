@@ -10,18 +10,15 @@ namespace EinsumGen.Generator
 {
     /// <summary>
     /// Stage 2: plans a parsed method once, on its declared sizes (others assumed, <see cref="GeneratorInfo.AssumedSize"/>),
-    /// and adds what the plan tells a user (<see cref="PlanDiagnostics"/>). Nothing is parsed here: the terms come typed.
+    /// from the method alone (no location, so moving it re-plans nothing); what the plan tells a user is <see cref="PlanDiagnostics"/>.
+    /// Nothing is parsed here: the terms come typed.
     /// </summary>
     internal static class MethodPlanner
     {
-        public static PlanResult Plan(MethodResult parsed, CancellationToken ct)
+        public static PlannedMethod Plan(EinsumMethod method, CancellationToken ct)
         {
-            if (parsed.Method is not { } method) return new PlanResult(null, parsed.Diagnostics);
             ct.ThrowIfCancellationRequested();
-            var planned = Plan(method);
-            var diagnostics = parsed.Diagnostics.ToList();
-            PlanDiagnostics.Add(planned, parsed.SpecLocation, diagnostics);
-            return new PlanResult(planned, diagnostics.ToEquatableArray());
+            return Plan(method);
         }
 
         public static PlannedMethod Plan(EinsumMethod method)

@@ -12,6 +12,17 @@ namespace EinsumGen.Generator
         /// <summary>Intermediates above this many elements (1 GiB of float) draw EG0022 when their sizes are all declared.</summary>
         public const long IntermediateLimit = 1L << 28;
 
+        /// <summary>
+        /// The notes of one plan, not yet located: the plan holds no location, so that moving a method in its file does not
+        /// plan it again; the generator places them on the spec when it reports them.
+        /// </summary>
+        public static PlanNotes Notes(PlannedMethod plan)
+        {
+            var notes = new List<DiagnosticInfo>();
+            Add(plan, null, notes);
+            return new PlanNotes(plan.Method.HintName, notes.ToEquatableArray());
+        }
+
         public static void Add(PlannedMethod plan, LocationInfo? location, List<DiagnosticInfo> diagnostics)
         {
             var method = plan.Method;
@@ -32,6 +43,25 @@ namespace EinsumGen.Generator
             }
         }
 
+        /// <summary>Reports every plan's notes on its method's spec (<paramref name="specs"/>: hint name → location).</summary>
+        public static void Report(Microsoft.CodeAnalysis.SourceProductionContext context, IEnumerable<PlanNotes> notes,
+            IEnumerable<(string HintName, LocationInfo? Spec)> specs)
+        {
+            var at = new Dictionary<string, LocationInfo?>();
+            foreach (var (hint, spec) in specs)
+            {
+                if (!at.ContainsKey(hint)) at.Add(hint, spec);
+            }
+            foreach (var plan in notes)
+            {
+                at.TryGetValue(plan.HintName, out var location);
+                foreach (var note in plan.Notes) context.ReportDiagnostic((note with { Location = location }).ToDiagnostic());
+            }
+        }
+
         private static string Invariant(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
     }
+
+    /// <summary>A plan's notes (EG0021, EG0022) without their location, keyed by the method's hint name.</summary>
+    internal sealed record PlanNotes(string HintName, EquatableArray<DiagnosticInfo> Notes);
 }

@@ -127,7 +127,10 @@ namespace EinsumGen.Generator.Convolutions
         private static string? TensorElement(ITypeSymbol type)
         {
             if (type is not INamedTypeSymbol { IsGenericType: true } named || named.TypeArguments.Length != 1) return null;
-            if (named.ConstructedFrom.ToDisplayString() != "System.Numerics.Tensors.Tensor<T>") return null;
+            // By metadata name and namespace: no formatting in the transform, which runs on every edit.
+            if (named.ConstructedFrom.MetadataName != "Tensor`1" || named.ContainingNamespace is not { Name: "Tensors" } ns ||
+                ns.ContainingNamespace is not { Name: "Numerics" } numerics || numerics.ContainingNamespace is not { Name: "System" } system ||
+                !system.ContainingNamespace.IsGlobalNamespace) return null;
             return named.TypeArguments[0].SpecialType switch
             {
                 SpecialType.System_Single => "float",

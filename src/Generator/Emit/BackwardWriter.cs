@@ -27,12 +27,8 @@ namespace EinsumGen.Generator
             w.WriteLine("/// </summary>");
             w.WriteLine(CpuEmitter.GeneratedCode);
             CpuEmitter.WriteSignature(w, Modifiers(method) + " void " + method.Name + "Backward", parameters, string.Empty);
-            CpuEmitter.Open(w, null);
-            var operands = method.Operands.Select(o => o.IsScalar ? CpuEmitter.ScalarView(o) : "new(in " + o.Name + ")").ToList();
-            string result = method.Output is null ? "new(ref " + names.OutputGradient + ")" : "new(in " + names.OutputGradient + ")";
-            var gradients = names.Gradients.Select(g => "new(in " + g + ")").ToList();
-            CpuEmitter.WriteRun(w, method, names, operands, result, gradients, "Backward", ", " + names.Mode);
-            CpuEmitter.Close(w);
+            CpuEmitter.WriteRun(w, method, names, CpuEmitter.View(names.OutputGradient), names.Gradients.Select(CpuEmitter.View).ToList(),
+                "Backward", "Backward", names.Mode);
         }
 
         public static void WriteJvp(IndentedTextWriter w, EinsumMethod method, GeneratedNames names)
@@ -53,11 +49,8 @@ namespace EinsumGen.Generator
             w.WriteLine("/// </summary>");
             w.WriteLine(CpuEmitter.GeneratedCode);
             CpuEmitter.WriteSignature(w, Modifiers(method) + " " + (method.Output is null ? T : "void") + " " + method.Name + "Jvp", parameters, string.Empty);
-            CpuEmitter.Open(w, null);
-            var operands = method.Operands.Select(o => o.IsScalar ? CpuEmitter.ScalarView(o) : "new(in " + o.Name + ")").ToList();
-            var tangents = method.Operands.Select((o, i) => o.IsScalar ? "new(ref " + names.Tangents[i] + ")" : "new(in " + names.Tangents[i] + ")").ToList();
-            CpuEmitter.WriteRun(w, method, names, operands, method.Output is null ? null : "new(in " + names.OutputTangent + ")", tangents, "Jvp", string.Empty);
-            CpuEmitter.Close(w);
+            CpuEmitter.WriteRun(w, method, names, method.Output is null ? null : CpuEmitter.View(names.OutputTangent),
+                names.Tangents.Select(CpuEmitter.View).ToList(), method.Output is null ? "JvpScalar" : "Jvp", "Jvp", string.Empty);
         }
 
         private static string Modifiers(EinsumMethod method) =>

@@ -53,7 +53,7 @@ namespace EinsumGen.Generator
         /// <summary>The method that runs a call with a binding-free path on the runtime when its views do not fit that path.</summary>
         public string Strided { get; }
 
-        /// <summary>The file-local <c>ref struct</c> of a call's views.</summary>
+        /// <summary>The file-local <c>ref struct</c> of a call's views (a method with more operands than <c>EinsumCall</c> takes).</summary>
         public string ViewsType { get; }
 
         /// <summary>The file-local class that holds the program.</summary>

@@ -101,19 +101,20 @@ namespace EinsumGen.Generator
         /// True when the forward method can run without a binding for views of exactly the declared shapes, dense and
         /// row-major: every step is tiny (so every size is declared and the order final) and the intermediates fit on the stack.
         /// </summary>
-        public bool RunsWithoutBinding
+        public bool RunsWithoutBinding => _runsWithoutBinding ??= ComputeRunsWithoutBinding();
+
+        private bool? _runsWithoutBinding;
+
+        private bool ComputeRunsWithoutBinding()
         {
-            get
+            if (UsesGenericKernel || !IsOrderFinal) return false;
+            long stack = 0;
+            for (int k = 0; k < Steps.Count; k++)
             {
-                if (UsesGenericKernel || !IsOrderFinal) return false;
-                long stack = 0;
-                for (int k = 0; k < Steps.Count; k++)
-                {
-                    if (!IsTiny(k)) return false;
-                    if (OperandCount + k != OutputId) stack += DenseLength(OperandCount + k);
-                }
-                return stack <= MaxStackElements;
+                if (!IsTiny(k)) return false;
+                if (OperandCount + k != OutputId) stack += DenseLength(OperandCount + k);
             }
+            return stack <= MaxStackElements;
         }
 
         /// <summary>The declared lengths of operand <paramref name="tensor"/>'s dimensions, or of the output's when it is <see cref="OutputId"/>.</summary>

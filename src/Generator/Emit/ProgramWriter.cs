@@ -1,4 +1,5 @@
 using System.CodeDom.Compiler;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using EinsumGen.Generator.Models;
@@ -8,26 +9,52 @@ namespace EinsumGen.Generator
 {
     /// <summary>
     /// Writes the file-local types behind a method: the program (its terms, declared sizes and planned steps as typed
-    /// data, built once on first call) and the <c>ref struct</c> that hands a call's views to the runtime by slot.
+    /// data, built once on first call) and, for a method with more operands than the runtime's <c>EinsumCall</c> takes,
+    /// the <c>ref struct</c> that hands a call's views to the runtime by slot.
     /// </summary>
     internal static class ProgramWriter
     {
         public static void Write(IndentedTextWriter w, EinsumMethod method, MethodPlan plan, GeneratedNames names)
         {
             CpuEmitter.Open(w, "namespace EinsumGen.Generated");
-            w.WriteLine("/// <summary>The plan in the remarks of <c>" + method.Name + "</c>, as the runtime runs it.</summary>");
-            CpuEmitter.Open(w, "file static class " + names.ProgramType);
+            WriteProgram(w, names.ProgramType, "The plan in the remarks of <c>" + method.Name + "</c>, as the runtime runs it.",
+                method, plan.Steps.Select(s => s.Step));
+            if (!CpuEmitter.UsesEinsumCall(method))
+            {
+                w.WriteLineNoTabs(string.Empty);
+                WriteViews(w, method, names);
+            }
+            CpuEmitter.Close(w);
+        }
+
+        /// <summary>
+        /// A file-local class holding the program as typed data, built once on first call: its arguments on one line
+        /// under the field when they fit, else one argument a line.
+        /// </summary>
+        internal static void WriteProgram(IndentedTextWriter w, string type, string summary, EinsumMethod method, IEnumerable<ProgramStep> steps)
+        {
+            w.WriteLine("/// <summary>" + summary + "</summary>");
+            CpuEmitter.Open(w, "file static class " + type);
             w.WriteLine("internal static readonly " + Aliases.Runtime + "EinsumProgram Value = new(");
             w.Indent++;
-            w.WriteLine(CpuEmitter.Literal(method.Spec) + ",");
-            CpuEmitter.WriteList(w, "[", method.Terms.Select(Term).ToList(), "],");
-            w.WriteLine(Term(method.OutputTerm) + ",");
-            CpuEmitter.WriteList(w, "[", method.Declared.Select(d => "new(" + Char(d.Label) + ", " + Number(d.Size) + ")").ToList(), "],");
-            CpuEmitter.WriteList(w, "[", plan.Steps.Select(s => Step(s.Step)).ToList(), "]);");
+            var terms = method.Terms.Select(Term).ToList();
+            var declared = method.Declared.Select(d => "new(" + Char(d.Label) + ", " + Number(d.Size) + ")").ToList();
+            var stepList = steps.Select(Step).ToList();
+            string oneLine = CpuEmitter.Literal(method.Spec) + ", [" + string.Join(", ", terms) + "], " + Term(method.OutputTerm) + ", [" +
+                string.Join(", ", declared) + "], [" + string.Join(", ", stepList) + "]);";
+            if (w.Indent * 4 + oneLine.Length <= CpuEmitter.MaxLine)
+            {
+                w.WriteLine(oneLine);
+            }
+            else
+            {
+                w.WriteLine(CpuEmitter.Literal(method.Spec) + ",");
+                CpuEmitter.WriteList(w, "[", terms, "],");
+                w.WriteLine(Term(method.OutputTerm) + ",");
+                CpuEmitter.WriteList(w, "[", declared, "],");
+                CpuEmitter.WriteList(w, "[", stepList, "]);");
+            }
             w.Indent--;
-            CpuEmitter.Close(w);
-            w.WriteLineNoTabs(string.Empty);
-            WriteViews(w, method, names);
             CpuEmitter.Close(w);
         }
 

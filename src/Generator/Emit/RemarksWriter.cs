@@ -101,6 +101,7 @@ namespace EinsumGen.Generator
         {
             int width = CpuEmitter.MaxLine - w.Indent * 4 - 4;
             var line = new System.Text.StringBuilder("<para>");
+            bool opening = true; // no space after the opening tag
             foreach (var word in (text + "</para>").Split(' '))
             {
                 if (line.Length > 0 && line.Length + 1 + word.Length > width)
@@ -108,7 +109,8 @@ namespace EinsumGen.Generator
                     w.WriteLine("/// " + line);
                     line.Clear();
                 }
-                line.Append(line.Length > 0 && line.ToString() != "<para>" ? " " : string.Empty).Append(word);
+                line.Append(line.Length > 0 && !opening ? " " : string.Empty).Append(word);
+                opening = false;
             }
             w.WriteLine("/// " + line);
         }

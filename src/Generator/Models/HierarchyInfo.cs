@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace EinsumGen.Generator.Models
@@ -18,16 +19,23 @@ namespace EinsumGen.Generator.Models
             }
         }
 
+        /// <summary>Read from the symbols' names alone (no formatting: this runs in the incremental transform).</summary>
         public static HierarchyInfo From(INamedTypeSymbol type)
         {
             var types = new List<TypeInfo>();
             for (var t = type; t is not null; t = t.ContainingType)
             {
-                types.Insert(0, new TypeInfo(t.MetadataName, Keyword(t), t.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat.WithGenericsOptions(SymbolDisplayGenericsOptions.IncludeTypeParameters))));
+                string display = Escape(t.Name);
+                if (t.TypeParameters.Length > 0) display += "<" + string.Join(", ", t.TypeParameters.Select(p => Escape(p.Name))) + ">";
+                types.Insert(0, new TypeInfo(t.MetadataName, Keyword(t), display));
             }
-            var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
-            return new HierarchyInfo(ns, types.ToEquatableArray());
+            var parts = new List<string>();
+            for (var n = type.ContainingNamespace; n is { IsGlobalNamespace: false }; n = n.ContainingNamespace) parts.Insert(0, Escape(n.Name));
+            return new HierarchyInfo(string.Join(".", parts), types.ToEquatableArray());
         }
+
+        private static string Escape(string name) =>
+            Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 
         private static string Keyword(INamedTypeSymbol t) => t switch
         {

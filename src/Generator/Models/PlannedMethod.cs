@@ -28,7 +28,4 @@ namespace EinsumGen.Generator.Models
 
         public string SummedLabels => Step.SummedLabels;
     }
-
-    /// <summary>The planning stage's result: a planned method (none when parsing failed) and every diagnostic so far.</summary>
-    internal sealed record PlanResult(PlannedMethod? Planned, EquatableArray<DiagnosticInfo> Diagnostics);
 }

@@ -41,11 +41,14 @@ namespace EinsumGen.Runtime
             IsPresent = view.Rank != 0;
         }
 
-        /// <summary>A rank-0 value: a scalar operand, or the local a scalar result is written to.</summary>
+        /// <summary>
+        /// A rank-0 value: a scalar operand (generated code passes its parameter with <c>in</c>), or the local a scalar
+        /// result is written to (passed with <c>ref</c>).
+        /// </summary>
         /// <param name="value">The value.</param>
-        public EinsumView(ref T value)
+        public EinsumView(ref readonly T value)
         {
-            Data = ref value;
+            Data = ref Unsafe.AsRef(in value);
             IsPresent = true;
         }
 

@@ -105,7 +105,7 @@ public class DiagnosticsTests
         Assert.Equal("EG0026", eg.Id);
         Assert.Equal(DiagnosticSeverity.Warning, eg.Severity);
         Assert.Equal(span, eg.Location.SourceSpan);
-        Assert.Contains(result.Sources, s => s.Source.Contains("ProgramRunner.Forward"));
+        Assert.Contains(result.Sources, s => s.Source.Contains("EinsumCall.Forward"));
         AssertNoFollowOnErrors(result); // 'partial static' is C#'s CS0267, on the user's line alone
     }
 

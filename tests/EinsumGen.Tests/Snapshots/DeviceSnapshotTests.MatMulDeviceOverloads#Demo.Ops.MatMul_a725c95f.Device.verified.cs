@@ -2,13 +2,9 @@
 #nullable enable
 
 using CodeDom = global::System.CodeDom.Compiler;
-using CompilerServices = global::System.Runtime.CompilerServices;
 using EinsumGen = global::EinsumGen;
 using Generated = global::EinsumGen.Generated;
-using InteropServices = global::System.Runtime.InteropServices;
-using Intrinsics = global::System.Runtime.Intrinsics;
 using Runtime = global::EinsumGen.Runtime;
-using Tensors = global::System.Numerics.Tensors;
 using Gpu = global::EinsumGen.Gpu;
 
 namespace Demo
@@ -51,10 +47,6 @@ namespace EinsumGen.Generated
     file static class MatMulDeviceProgram
     {
         internal static readonly Runtime::EinsumProgram Value = new(
-            "mn,nk->mk",
-            [new("a", "mn"), new("b", "nk")],
-            new("c", "mk"),
-            [],
-            [new(0, 1, "mk", "n")]);
+            "mn,nk->mk", [new("a", "mn"), new("b", "nk")], new("c", "mk"), [], [new(0, 1, "mk", "n")]);
     }
 }

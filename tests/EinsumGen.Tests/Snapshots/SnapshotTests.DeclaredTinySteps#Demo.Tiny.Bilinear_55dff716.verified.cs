@@ -6,7 +6,6 @@ using CompilerServices = global::System.Runtime.CompilerServices;
 using EinsumGen = global::EinsumGen;
 using Generated = global::EinsumGen.Generated;
 using InteropServices = global::System.Runtime.InteropServices;
-using Intrinsics = global::System.Runtime.Intrinsics;
 using Runtime = global::EinsumGen.Runtime;
 using Tensors = global::System.Numerics.Tensors;
 
@@ -96,12 +95,7 @@ namespace Demo
         [CompilerServices::MethodImpl(CompilerServices::MethodImplOptions.NoInlining)]
         private static double BilinearStrided(
             in Tensors::ReadOnlyTensorSpan<double> x, in Tensors::ReadOnlyTensorSpan<double> a, in Tensors::ReadOnlyTensorSpan<double> y)
-        {
-            double result = 0;
-            var views = new Generated::BilinearViews { Operand0 = new(in x), Operand1 = new(in a), Operand2 = new(in y), Result = new(ref result) };
-            Runtime::ProgramRunner.Forward<double, Generated::BilinearViews>(Generated::BilinearProgram.Value, ref views);
-            return result;
-        }
+            => Runtime::EinsumCall.ForwardScalar<double>(Generated::BilinearProgram.Value, new(in x), new(in a), new(in y));
 
         /// <summary>
         /// Reverse mode of <see cref="Bilinear"/>: given <paramref name="resultGradient"/> (the loss's gradient with
@@ -113,14 +107,9 @@ namespace Demo
             Tensors::ReadOnlyTensorSpan<double> x, Tensors::ReadOnlyTensorSpan<double> a, Tensors::ReadOnlyTensorSpan<double> y,
             double resultGradient, Tensors::TensorSpan<double> xGradient, Tensors::TensorSpan<double> aGradient,
             Tensors::TensorSpan<double> yGradient, EinsumGen::GradientMode mode = EinsumGen::GradientMode.Overwrite)
-        {
-            var views = new Generated::BilinearViews
-            {
-                Operand0 = new(in x), Operand1 = new(in a), Operand2 = new(in y), Result = new(ref resultGradient), Extra0 = new(in xGradient),
-                Extra1 = new(in aGradient), Extra2 = new(in yGradient)
-            };
-            Runtime::ProgramRunner.Backward<double, Generated::BilinearViews>(Generated::BilinearProgram.Value, ref views, mode);
-        }
+            => Runtime::EinsumCall.Backward<double>(
+                Generated::BilinearProgram.Value, new(in x), new(in a), new(in y), new(in resultGradient), new(in xGradient), new(in aGradient),
+                new(in yGradient), mode);
 
         /// <summary>
         /// Forward mode of <see cref="Bilinear"/>: the directional derivative of its result along the operand tangents,
@@ -131,16 +120,8 @@ namespace Demo
         public static double BilinearJvp(
             Tensors::ReadOnlyTensorSpan<double> x, Tensors::ReadOnlyTensorSpan<double> a, Tensors::ReadOnlyTensorSpan<double> y,
             Tensors::ReadOnlyTensorSpan<double> xTangent, Tensors::ReadOnlyTensorSpan<double> aTangent, Tensors::ReadOnlyTensorSpan<double> yTangent)
-        {
-            double result = 0;
-            var views = new Generated::BilinearViews
-            {
-                Operand0 = new(in x), Operand1 = new(in a), Operand2 = new(in y), Result = new(ref result), Extra0 = new(in xTangent),
-                Extra1 = new(in aTangent), Extra2 = new(in yTangent)
-            };
-            Runtime::ProgramRunner.Jvp<double, Generated::BilinearViews>(Generated::BilinearProgram.Value, ref views);
-            return result;
-        }
+            => Runtime::EinsumCall.JvpScalar<double>(
+                Generated::BilinearProgram.Value, new(in x), new(in a), new(in y), new(in xTangent), new(in aTangent), new(in yTangent));
     }
 }
 
@@ -155,19 +136,5 @@ namespace EinsumGen.Generated
             new("result", ""),
             [new('i', 3), new('j', 4)],
             [new(1, 2, "i", "j"), new(0, 3, "", "i")]);
-    }
-
-    /// <summary>The views of one call of <c>Bilinear</c>, its backward pass or its forward mode, by slot.</summary>
-    file ref struct BilinearViews : Runtime::IEinsumViews<double>
-    {
-        public Runtime::EinsumView<double> Operand0, Operand1, Operand2, Result;
-        public Runtime::EinsumView<double> Extra0, Extra1, Extra2;
-
-        public readonly Runtime::EinsumView<double> this[int slot] => slot switch
-        {
-            0 => Operand0, 1 => Operand1, 2 => Operand2, 3 => Result, 4 => Extra0, 5 => Extra1,
-            6 => Extra2,
-            _ => default,
-        };
     }
 }

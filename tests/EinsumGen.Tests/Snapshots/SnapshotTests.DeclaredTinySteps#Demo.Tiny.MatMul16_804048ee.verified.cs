@@ -5,7 +5,6 @@ using CodeDom = global::System.CodeDom.Compiler;
 using CompilerServices = global::System.Runtime.CompilerServices;
 using EinsumGen = global::EinsumGen;
 using Generated = global::EinsumGen.Generated;
-using InteropServices = global::System.Runtime.InteropServices;
 using Intrinsics = global::System.Runtime.Intrinsics;
 using Runtime = global::EinsumGen.Runtime;
 using Tensors = global::System.Numerics.Tensors;
@@ -135,10 +134,7 @@ namespace Demo
         [CompilerServices::MethodImpl(CompilerServices::MethodImplOptions.NoInlining)]
         private static void MatMul16Strided(
             in Tensors::ReadOnlyTensorSpan<float> a, in Tensors::ReadOnlyTensorSpan<float> b, in Tensors::TensorSpan<float> c)
-        {
-            var views = new Generated::MatMul16Views { Operand0 = new(in a), Operand1 = new(in b), Result = new(in c) };
-            Runtime::ProgramRunner.Forward<float, Generated::MatMul16Views>(Generated::MatMul16Program.Value, ref views);
-        }
+            => Runtime::EinsumCall.Forward<float>(Generated::MatMul16Program.Value, new(in a), new(in b), new(in c));
 
         /// <summary>
         /// Reverse mode of <see cref="MatMul16"/>: given <paramref name="cGradient"/> (the loss's gradient with
@@ -150,13 +146,8 @@ namespace Demo
             Tensors::ReadOnlyTensorSpan<float> a, Tensors::ReadOnlyTensorSpan<float> b, Tensors::ReadOnlyTensorSpan<float> cGradient,
             Tensors::TensorSpan<float> aGradient, Tensors::TensorSpan<float> bGradient,
             EinsumGen::GradientMode mode = EinsumGen::GradientMode.Overwrite)
-        {
-            var views = new Generated::MatMul16Views
-            {
-                Operand0 = new(in a), Operand1 = new(in b), Result = new(in cGradient), Extra0 = new(in aGradient), Extra1 = new(in bGradient)
-            };
-            Runtime::ProgramRunner.Backward<float, Generated::MatMul16Views>(Generated::MatMul16Program.Value, ref views, mode);
-        }
+            => Runtime::EinsumCall.Backward<float>(
+                Generated::MatMul16Program.Value, new(in a), new(in b), new(in cGradient), new(in aGradient), new(in bGradient), mode);
 
         /// <summary>
         /// Forward mode of <see cref="MatMul16"/>: the directional derivative of its result along the operand tangents,
@@ -167,13 +158,8 @@ namespace Demo
         public static void MatMul16Jvp(
             Tensors::ReadOnlyTensorSpan<float> a, Tensors::ReadOnlyTensorSpan<float> b, Tensors::ReadOnlyTensorSpan<float> aTangent,
             Tensors::ReadOnlyTensorSpan<float> bTangent, Tensors::TensorSpan<float> cTangent)
-        {
-            var views = new Generated::MatMul16Views
-            {
-                Operand0 = new(in a), Operand1 = new(in b), Result = new(in cTangent), Extra0 = new(in aTangent), Extra1 = new(in bTangent)
-            };
-            Runtime::ProgramRunner.Jvp<float, Generated::MatMul16Views>(Generated::MatMul16Program.Value, ref views);
-        }
+            => Runtime::EinsumCall.Jvp<float>(
+                Generated::MatMul16Program.Value, new(in a), new(in b), new(in cTangent), new(in aTangent), new(in bTangent));
     }
 }
 
@@ -183,23 +169,6 @@ namespace EinsumGen.Generated
     file static class MatMul16Program
     {
         internal static readonly Runtime::EinsumProgram Value = new(
-            "mn,nk->mk",
-            [new("a", "mn"), new("b", "nk")],
-            new("c", "mk"),
-            [new('k', 16), new('m', 16), new('n', 16)],
-            [new(0, 1, "mk", "n")]);
-    }
-
-    /// <summary>The views of one call of <c>MatMul16</c>, its backward pass or its forward mode, by slot.</summary>
-    file ref struct MatMul16Views : Runtime::IEinsumViews<float>
-    {
-        public Runtime::EinsumView<float> Operand0, Operand1, Result;
-        public Runtime::EinsumView<float> Extra0, Extra1;
-
-        public readonly Runtime::EinsumView<float> this[int slot] => slot switch
-        {
-            0 => Operand0, 1 => Operand1, 2 => Result, 3 => Extra0, 4 => Extra1,
-            _ => default,
-        };
+            "mn,nk->mk", [new("a", "mn"), new("b", "nk")], new("c", "mk"), [new('k', 16), new('m', 16), new('n', 16)], [new(0, 1, "mk", "n")]);
     }
 }

@@ -2,11 +2,8 @@
 #nullable enable
 
 using CodeDom = global::System.CodeDom.Compiler;
-using CompilerServices = global::System.Runtime.CompilerServices;
 using EinsumGen = global::EinsumGen;
 using Generated = global::EinsumGen.Generated;
-using InteropServices = global::System.Runtime.InteropServices;
-using Intrinsics = global::System.Runtime.Intrinsics;
 using Runtime = global::EinsumGen.Runtime;
 using Tensors = global::System.Numerics.Tensors;
 
@@ -42,10 +39,7 @@ namespace Demo
         public static partial void Chain(
             Tensors::ReadOnlyTensorSpan<float> a, Tensors::ReadOnlyTensorSpan<float> b, Tensors::ReadOnlyTensorSpan<float> c,
             Tensors::TensorSpan<float> d)
-        {
-            var views = new Generated::ChainViews { Operand0 = new(in a), Operand1 = new(in b), Operand2 = new(in c), Result = new(in d) };
-            Runtime::ProgramRunner.Forward<float, Generated::ChainViews>(Generated::ChainProgram.Value, ref views);
-        }
+            => Runtime::EinsumCall.Forward<float>(Generated::ChainProgram.Value, new(in a), new(in b), new(in c), new(in d));
 
         /// <summary>
         /// Reverse mode of <see cref="Chain"/>: given <paramref name="dGradient"/> (the loss's gradient with
@@ -57,14 +51,9 @@ namespace Demo
             Tensors::ReadOnlyTensorSpan<float> a, Tensors::ReadOnlyTensorSpan<float> b, Tensors::ReadOnlyTensorSpan<float> c,
             Tensors::ReadOnlyTensorSpan<float> dGradient, Tensors::TensorSpan<float> aGradient, Tensors::TensorSpan<float> bGradient,
             Tensors::TensorSpan<float> cGradient, EinsumGen::GradientMode mode = EinsumGen::GradientMode.Overwrite)
-        {
-            var views = new Generated::ChainViews
-            {
-                Operand0 = new(in a), Operand1 = new(in b), Operand2 = new(in c), Result = new(in dGradient), Extra0 = new(in aGradient),
-                Extra1 = new(in bGradient), Extra2 = new(in cGradient)
-            };
-            Runtime::ProgramRunner.Backward<float, Generated::ChainViews>(Generated::ChainProgram.Value, ref views, mode);
-        }
+            => Runtime::EinsumCall.Backward<float>(
+                Generated::ChainProgram.Value, new(in a), new(in b), new(in c), new(in dGradient), new(in aGradient), new(in bGradient),
+                new(in cGradient), mode);
 
         /// <summary>
         /// Forward mode of <see cref="Chain"/>: the directional derivative of its result along the operand tangents,
@@ -76,14 +65,9 @@ namespace Demo
             Tensors::ReadOnlyTensorSpan<float> a, Tensors::ReadOnlyTensorSpan<float> b, Tensors::ReadOnlyTensorSpan<float> c,
             Tensors::ReadOnlyTensorSpan<float> aTangent, Tensors::ReadOnlyTensorSpan<float> bTangent, Tensors::ReadOnlyTensorSpan<float> cTangent,
             Tensors::TensorSpan<float> dTangent)
-        {
-            var views = new Generated::ChainViews
-            {
-                Operand0 = new(in a), Operand1 = new(in b), Operand2 = new(in c), Result = new(in dTangent), Extra0 = new(in aTangent),
-                Extra1 = new(in bTangent), Extra2 = new(in cTangent)
-            };
-            Runtime::ProgramRunner.Jvp<float, Generated::ChainViews>(Generated::ChainProgram.Value, ref views);
-        }
+            => Runtime::EinsumCall.Jvp<float>(
+                Generated::ChainProgram.Value, new(in a), new(in b), new(in c), new(in dTangent), new(in aTangent), new(in bTangent), new(in cTangent)
+            );
     }
 }
 
@@ -93,24 +77,6 @@ namespace EinsumGen.Generated
     file static class ChainProgram
     {
         internal static readonly Runtime::EinsumProgram Value = new(
-            "ij,jk,kl->il",
-            [new("a", "ij"), new("b", "jk"), new("c", "kl")],
-            new("d", "il"),
-            [],
-            [new(0, 1, "ki", "j"), new(3, 2, "il", "k")]);
-    }
-
-    /// <summary>The views of one call of <c>Chain</c>, its backward pass or its forward mode, by slot.</summary>
-    file ref struct ChainViews : Runtime::IEinsumViews<float>
-    {
-        public Runtime::EinsumView<float> Operand0, Operand1, Operand2, Result;
-        public Runtime::EinsumView<float> Extra0, Extra1, Extra2;
-
-        public readonly Runtime::EinsumView<float> this[int slot] => slot switch
-        {
-            0 => Operand0, 1 => Operand1, 2 => Operand2, 3 => Result, 4 => Extra0, 5 => Extra1,
-            6 => Extra2,
-            _ => default,
-        };
+            "ij,jk,kl->il", [new("a", "ij"), new("b", "jk"), new("c", "kl")], new("d", "il"), [], [new(0, 1, "ki", "j"), new(3, 2, "il", "k")]);
     }
 }

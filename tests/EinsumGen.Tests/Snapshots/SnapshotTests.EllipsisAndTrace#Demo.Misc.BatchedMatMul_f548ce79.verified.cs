@@ -2,11 +2,8 @@
 #nullable enable
 
 using CodeDom = global::System.CodeDom.Compiler;
-using CompilerServices = global::System.Runtime.CompilerServices;
 using EinsumGen = global::EinsumGen;
 using Generated = global::EinsumGen.Generated;
-using InteropServices = global::System.Runtime.InteropServices;
-using Intrinsics = global::System.Runtime.Intrinsics;
 using Runtime = global::EinsumGen.Runtime;
 using Tensors = global::System.Numerics.Tensors;
 
@@ -39,10 +36,7 @@ namespace Demo
         [CodeDom::GeneratedCode("EinsumGen", "{version}")]
         public static partial void BatchedMatMul(
             Tensors::ReadOnlyTensorSpan<double> a, Tensors::ReadOnlyTensorSpan<double> b, Tensors::TensorSpan<double> c)
-        {
-            var views = new Generated::BatchedMatMulViews { Operand0 = new(in a), Operand1 = new(in b), Result = new(in c) };
-            Runtime::ProgramRunner.Forward<double, Generated::BatchedMatMulViews>(Generated::BatchedMatMulProgram.Value, ref views);
-        }
+            => Runtime::EinsumCall.Forward<double>(Generated::BatchedMatMulProgram.Value, new(in a), new(in b), new(in c));
 
         /// <summary>
         /// Reverse mode of <see cref="BatchedMatMul"/>: given <paramref name="cGradient"/> (the loss's gradient with
@@ -54,13 +48,8 @@ namespace Demo
             Tensors::ReadOnlyTensorSpan<double> a, Tensors::ReadOnlyTensorSpan<double> b, Tensors::ReadOnlyTensorSpan<double> cGradient,
             Tensors::TensorSpan<double> aGradient, Tensors::TensorSpan<double> bGradient,
             EinsumGen::GradientMode mode = EinsumGen::GradientMode.Overwrite)
-        {
-            var views = new Generated::BatchedMatMulViews
-            {
-                Operand0 = new(in a), Operand1 = new(in b), Result = new(in cGradient), Extra0 = new(in aGradient), Extra1 = new(in bGradient)
-            };
-            Runtime::ProgramRunner.Backward<double, Generated::BatchedMatMulViews>(Generated::BatchedMatMulProgram.Value, ref views, mode);
-        }
+            => Runtime::EinsumCall.Backward<double>(
+                Generated::BatchedMatMulProgram.Value, new(in a), new(in b), new(in cGradient), new(in aGradient), new(in bGradient), mode);
 
         /// <summary>
         /// Forward mode of <see cref="BatchedMatMul"/>: the directional derivative of its result along the operand tangents,
@@ -71,13 +60,8 @@ namespace Demo
         public static void BatchedMatMulJvp(
             Tensors::ReadOnlyTensorSpan<double> a, Tensors::ReadOnlyTensorSpan<double> b, Tensors::ReadOnlyTensorSpan<double> aTangent,
             Tensors::ReadOnlyTensorSpan<double> bTangent, Tensors::TensorSpan<double> cTangent)
-        {
-            var views = new Generated::BatchedMatMulViews
-            {
-                Operand0 = new(in a), Operand1 = new(in b), Result = new(in cTangent), Extra0 = new(in aTangent), Extra1 = new(in bTangent)
-            };
-            Runtime::ProgramRunner.Jvp<double, Generated::BatchedMatMulViews>(Generated::BatchedMatMulProgram.Value, ref views);
-        }
+            => Runtime::EinsumCall.Jvp<double>(
+                Generated::BatchedMatMulProgram.Value, new(in a), new(in b), new(in cTangent), new(in aTangent), new(in bTangent));
     }
 }
 
@@ -87,23 +71,6 @@ namespace EinsumGen.Generated
     file static class BatchedMatMulProgram
     {
         internal static readonly Runtime::EinsumProgram Value = new(
-            "...ij,...jk->...ik",
-            [new("a", "ij", 0), new("b", "jk", 0)],
-            new("c", "ik", 0),
-            [],
-            [new(0, 1, ".ik", "j")]);
-    }
-
-    /// <summary>The views of one call of <c>BatchedMatMul</c>, its backward pass or its forward mode, by slot.</summary>
-    file ref struct BatchedMatMulViews : Runtime::IEinsumViews<double>
-    {
-        public Runtime::EinsumView<double> Operand0, Operand1, Result;
-        public Runtime::EinsumView<double> Extra0, Extra1;
-
-        public readonly Runtime::EinsumView<double> this[int slot] => slot switch
-        {
-            0 => Operand0, 1 => Operand1, 2 => Result, 3 => Extra0, 4 => Extra1,
-            _ => default,
-        };
+            "...ij,...jk->...ik", [new("a", "ij", 0), new("b", "jk", 0)], new("c", "ik", 0), [], [new(0, 1, ".ik", "j")]);
     }
 }

@@ -2,11 +2,8 @@
 #nullable enable
 
 using CodeDom = global::System.CodeDom.Compiler;
-using CompilerServices = global::System.Runtime.CompilerServices;
 using EinsumGen = global::EinsumGen;
 using Generated = global::EinsumGen.Generated;
-using InteropServices = global::System.Runtime.InteropServices;
-using Intrinsics = global::System.Runtime.Intrinsics;
 using Runtime = global::EinsumGen.Runtime;
 using Tensors = global::System.Numerics.Tensors;
 
@@ -38,12 +35,7 @@ namespace Demo
         /// </remarks>
         [CodeDom::GeneratedCode("EinsumGen", "{version}")]
         public static partial double Trace(Tensors::ReadOnlyTensorSpan<double> a)
-        {
-            double result = 0;
-            var views = new Generated::TraceViews { Operand0 = new(in a), Result = new(ref result) };
-            Runtime::ProgramRunner.Forward<double, Generated::TraceViews>(Generated::TraceProgram.Value, ref views);
-            return result;
-        }
+            => Runtime::EinsumCall.ForwardScalar<double>(Generated::TraceProgram.Value, new(in a));
 
         /// <summary>
         /// Reverse mode of <see cref="Trace"/>: given <paramref name="resultGradient"/> (the loss's gradient with
@@ -54,10 +46,7 @@ namespace Demo
         public static void TraceBackward(
             Tensors::ReadOnlyTensorSpan<double> a, double resultGradient, Tensors::TensorSpan<double> aGradient,
             EinsumGen::GradientMode mode = EinsumGen::GradientMode.Overwrite)
-        {
-            var views = new Generated::TraceViews { Operand0 = new(in a), Result = new(ref resultGradient), Extra0 = new(in aGradient) };
-            Runtime::ProgramRunner.Backward<double, Generated::TraceViews>(Generated::TraceProgram.Value, ref views, mode);
-        }
+            => Runtime::EinsumCall.Backward<double>(Generated::TraceProgram.Value, new(in a), new(in resultGradient), new(in aGradient), mode);
 
         /// <summary>
         /// Forward mode of <see cref="Trace"/>: the directional derivative of its result along the operand tangents,
@@ -66,12 +55,7 @@ namespace Demo
         /// </summary>
         [CodeDom::GeneratedCode("EinsumGen", "{version}")]
         public static double TraceJvp(Tensors::ReadOnlyTensorSpan<double> a, Tensors::ReadOnlyTensorSpan<double> aTangent)
-        {
-            double result = 0;
-            var views = new Generated::TraceViews { Operand0 = new(in a), Result = new(ref result), Extra0 = new(in aTangent) };
-            Runtime::ProgramRunner.Jvp<double, Generated::TraceViews>(Generated::TraceProgram.Value, ref views);
-            return result;
-        }
+            => Runtime::EinsumCall.JvpScalar<double>(Generated::TraceProgram.Value, new(in a), new(in aTangent));
     }
 }
 
@@ -81,23 +65,6 @@ namespace EinsumGen.Generated
     file static class TraceProgram
     {
         internal static readonly Runtime::EinsumProgram Value = new(
-            "ii",
-            [new("a", "ii")],
-            new("result", ""),
-            [],
-            [new(0, "", "i")]);
-    }
-
-    /// <summary>The views of one call of <c>Trace</c>, its backward pass or its forward mode, by slot.</summary>
-    file ref struct TraceViews : Runtime::IEinsumViews<double>
-    {
-        public Runtime::EinsumView<double> Operand0, Result;
-        public Runtime::EinsumView<double> Extra0;
-
-        public readonly Runtime::EinsumView<double> this[int slot] => slot switch
-        {
-            0 => Operand0, 1 => Result, 2 => Extra0,
-            _ => default,
-        };
+            "ii", [new("a", "ii")], new("result", ""), [], [new(0, "", "i")]);
     }
 }

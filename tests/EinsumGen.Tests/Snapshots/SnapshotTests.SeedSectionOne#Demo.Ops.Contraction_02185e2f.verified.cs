@@ -2,11 +2,8 @@
 #nullable enable
 
 using CodeDom = global::System.CodeDom.Compiler;
-using CompilerServices = global::System.Runtime.CompilerServices;
 using EinsumGen = global::EinsumGen;
 using Generated = global::EinsumGen.Generated;
-using InteropServices = global::System.Runtime.InteropServices;
-using Intrinsics = global::System.Runtime.Intrinsics;
 using Runtime = global::EinsumGen.Runtime;
 using Tensors = global::System.Numerics.Tensors;
 
@@ -38,10 +35,7 @@ namespace Demo
         [CodeDom::GeneratedCode("EinsumGen", "{version}")]
         internal static partial void Contraction(
             Tensors::ReadOnlyTensorSpan<float> a, Tensors::ReadOnlyTensorSpan<float> b, Tensors::TensorSpan<float> c)
-        {
-            var views = new Generated::ContractionViews { Operand0 = new(in a), Operand1 = new(in b), Result = new(in c) };
-            Runtime::ProgramRunner.Forward<float, Generated::ContractionViews>(Generated::ContractionProgram.Value, ref views);
-        }
+            => Runtime::EinsumCall.Forward<float>(Generated::ContractionProgram.Value, new(in a), new(in b), new(in c));
 
         /// <summary>
         /// Reverse mode of <see cref="Contraction"/>: given <paramref name="cGradient"/> (the loss's gradient with
@@ -53,13 +47,8 @@ namespace Demo
             Tensors::ReadOnlyTensorSpan<float> a, Tensors::ReadOnlyTensorSpan<float> b, Tensors::ReadOnlyTensorSpan<float> cGradient,
             Tensors::TensorSpan<float> aGradient, Tensors::TensorSpan<float> bGradient,
             EinsumGen::GradientMode mode = EinsumGen::GradientMode.Overwrite)
-        {
-            var views = new Generated::ContractionViews
-            {
-                Operand0 = new(in a), Operand1 = new(in b), Result = new(in cGradient), Extra0 = new(in aGradient), Extra1 = new(in bGradient)
-            };
-            Runtime::ProgramRunner.Backward<float, Generated::ContractionViews>(Generated::ContractionProgram.Value, ref views, mode);
-        }
+            => Runtime::EinsumCall.Backward<float>(
+                Generated::ContractionProgram.Value, new(in a), new(in b), new(in cGradient), new(in aGradient), new(in bGradient), mode);
 
         /// <summary>
         /// Forward mode of <see cref="Contraction"/>: the directional derivative of its result along the operand tangents,
@@ -70,13 +59,8 @@ namespace Demo
         internal static void ContractionJvp(
             Tensors::ReadOnlyTensorSpan<float> a, Tensors::ReadOnlyTensorSpan<float> b, Tensors::ReadOnlyTensorSpan<float> aTangent,
             Tensors::ReadOnlyTensorSpan<float> bTangent, Tensors::TensorSpan<float> cTangent)
-        {
-            var views = new Generated::ContractionViews
-            {
-                Operand0 = new(in a), Operand1 = new(in b), Result = new(in cTangent), Extra0 = new(in aTangent), Extra1 = new(in bTangent)
-            };
-            Runtime::ProgramRunner.Jvp<float, Generated::ContractionViews>(Generated::ContractionProgram.Value, ref views);
-        }
+            => Runtime::EinsumCall.Jvp<float>(
+                Generated::ContractionProgram.Value, new(in a), new(in b), new(in cTangent), new(in aTangent), new(in bTangent));
     }
 }
 
@@ -86,23 +70,6 @@ namespace EinsumGen.Generated
     file static class ContractionProgram
     {
         internal static readonly Runtime::EinsumProgram Value = new(
-            "mnk,mkr->nr",
-            [new("a", "mnk"), new("b", "mkr")],
-            new("c", "nr"),
-            [],
-            [new(0, 1, "nr", "mk")]);
-    }
-
-    /// <summary>The views of one call of <c>Contraction</c>, its backward pass or its forward mode, by slot.</summary>
-    file ref struct ContractionViews : Runtime::IEinsumViews<float>
-    {
-        public Runtime::EinsumView<float> Operand0, Operand1, Result;
-        public Runtime::EinsumView<float> Extra0, Extra1;
-
-        public readonly Runtime::EinsumView<float> this[int slot] => slot switch
-        {
-            0 => Operand0, 1 => Operand1, 2 => Result, 3 => Extra0, 4 => Extra1,
-            _ => default,
-        };
+            "mnk,mkr->nr", [new("a", "mnk"), new("b", "mkr")], new("c", "nr"), [], [new(0, 1, "nr", "mk")]);
     }
 }

@@ -2,11 +2,8 @@
 #nullable enable
 
 using CodeDom = global::System.CodeDom.Compiler;
-using CompilerServices = global::System.Runtime.CompilerServices;
 using EinsumGen = global::EinsumGen;
 using Generated = global::EinsumGen.Generated;
-using InteropServices = global::System.Runtime.InteropServices;
-using Intrinsics = global::System.Runtime.Intrinsics;
 using Runtime = global::EinsumGen.Runtime;
 using Tensors = global::System.Numerics.Tensors;
 
@@ -37,12 +34,7 @@ namespace Demo
         /// </remarks>
         [CodeDom::GeneratedCode("EinsumGen", "{version}")]
         public static partial double Inner(Tensors::ReadOnlyTensorSpan<double> a, Tensors::ReadOnlyTensorSpan<double> b)
-        {
-            double result = 0;
-            var views = new Generated::InnerViews { Operand0 = new(in a), Operand1 = new(in b), Result = new(ref result) };
-            Runtime::ProgramRunner.Forward<double, Generated::InnerViews>(Generated::InnerProgram.Value, ref views);
-            return result;
-        }
+            => Runtime::EinsumCall.ForwardScalar<double>(Generated::InnerProgram.Value, new(in a), new(in b));
 
         /// <summary>
         /// Reverse mode of <see cref="Inner"/>: given <paramref name="resultGradient"/> (the loss's gradient with
@@ -54,13 +46,8 @@ namespace Demo
             Tensors::ReadOnlyTensorSpan<double> a, Tensors::ReadOnlyTensorSpan<double> b, double resultGradient,
             Tensors::TensorSpan<double> aGradient, Tensors::TensorSpan<double> bGradient,
             EinsumGen::GradientMode mode = EinsumGen::GradientMode.Overwrite)
-        {
-            var views = new Generated::InnerViews
-            {
-                Operand0 = new(in a), Operand1 = new(in b), Result = new(ref resultGradient), Extra0 = new(in aGradient), Extra1 = new(in bGradient)
-            };
-            Runtime::ProgramRunner.Backward<double, Generated::InnerViews>(Generated::InnerProgram.Value, ref views, mode);
-        }
+            => Runtime::EinsumCall.Backward<double>(
+                Generated::InnerProgram.Value, new(in a), new(in b), new(in resultGradient), new(in aGradient), new(in bGradient), mode);
 
         /// <summary>
         /// Forward mode of <see cref="Inner"/>: the directional derivative of its result along the operand tangents,
@@ -71,15 +58,7 @@ namespace Demo
         public static double InnerJvp(
             Tensors::ReadOnlyTensorSpan<double> a, Tensors::ReadOnlyTensorSpan<double> b, Tensors::ReadOnlyTensorSpan<double> aTangent,
             Tensors::ReadOnlyTensorSpan<double> bTangent)
-        {
-            double result = 0;
-            var views = new Generated::InnerViews
-            {
-                Operand0 = new(in a), Operand1 = new(in b), Result = new(ref result), Extra0 = new(in aTangent), Extra1 = new(in bTangent)
-            };
-            Runtime::ProgramRunner.Jvp<double, Generated::InnerViews>(Generated::InnerProgram.Value, ref views);
-            return result;
-        }
+            => Runtime::EinsumCall.JvpScalar<double>(Generated::InnerProgram.Value, new(in a), new(in b), new(in aTangent), new(in bTangent));
     }
 }
 
@@ -89,23 +68,6 @@ namespace EinsumGen.Generated
     file static class InnerProgram
     {
         internal static readonly Runtime::EinsumProgram Value = new(
-            "n,n->",
-            [new("a", "n"), new("b", "n")],
-            new("result", ""),
-            [],
-            [new(0, 1, "", "n")]);
-    }
-
-    /// <summary>The views of one call of <c>Inner</c>, its backward pass or its forward mode, by slot.</summary>
-    file ref struct InnerViews : Runtime::IEinsumViews<double>
-    {
-        public Runtime::EinsumView<double> Operand0, Operand1, Result;
-        public Runtime::EinsumView<double> Extra0, Extra1;
-
-        public readonly Runtime::EinsumView<double> this[int slot] => slot switch
-        {
-            0 => Operand0, 1 => Operand1, 2 => Result, 3 => Extra0, 4 => Extra1,
-            _ => default,
-        };
+            "n,n->", [new("a", "n"), new("b", "n")], new("result", ""), [], [new(0, 1, "", "n")]);
     }
 }

@@ -2,11 +2,8 @@
 #nullable enable
 
 using CodeDom = global::System.CodeDom.Compiler;
-using CompilerServices = global::System.Runtime.CompilerServices;
 using EinsumGen = global::EinsumGen;
 using Generated = global::EinsumGen.Generated;
-using InteropServices = global::System.Runtime.InteropServices;
-using Intrinsics = global::System.Runtime.Intrinsics;
 using Runtime = global::EinsumGen.Runtime;
 using Tensors = global::System.Numerics.Tensors;
 
@@ -37,13 +34,7 @@ namespace Demo
         /// </remarks>
         [CodeDom::GeneratedCode("EinsumGen", "{version}")]
         public static partial void Scale(Tensors::ReadOnlyTensorSpan<float> x, float s, Tensors::TensorSpan<float> y)
-        {
-            var views = new Generated::ScaleViews
-            {
-                Operand0 = new(in x), Operand1 = new(ref CompilerServices::Unsafe.AsRef(in s)), Result = new(in y)
-            };
-            Runtime::ProgramRunner.Forward<float, Generated::ScaleViews>(Generated::ScaleProgram.Value, ref views);
-        }
+            => Runtime::EinsumCall.Forward<float>(Generated::ScaleProgram.Value, new(in x), new(in s), new(in y));
 
         /// <summary>
         /// Reverse mode of <see cref="Scale"/>: given <paramref name="yGradient"/> (the loss's gradient with
@@ -54,14 +45,8 @@ namespace Demo
         public static void ScaleBackward(
             Tensors::ReadOnlyTensorSpan<float> x, float s, Tensors::ReadOnlyTensorSpan<float> yGradient, Tensors::TensorSpan<float> xGradient,
             Tensors::TensorSpan<float> sGradient, EinsumGen::GradientMode mode = EinsumGen::GradientMode.Overwrite)
-        {
-            var views = new Generated::ScaleViews
-            {
-                Operand0 = new(in x), Operand1 = new(ref CompilerServices::Unsafe.AsRef(in s)), Result = new(in yGradient),
-                Extra0 = new(in xGradient), Extra1 = new(in sGradient)
-            };
-            Runtime::ProgramRunner.Backward<float, Generated::ScaleViews>(Generated::ScaleProgram.Value, ref views, mode);
-        }
+            => Runtime::EinsumCall.Backward<float>(
+                Generated::ScaleProgram.Value, new(in x), new(in s), new(in yGradient), new(in xGradient), new(in sGradient), mode);
 
         /// <summary>
         /// Forward mode of <see cref="Scale"/>: the directional derivative of its result along the operand tangents,
@@ -72,14 +57,8 @@ namespace Demo
         public static void ScaleJvp(
             Tensors::ReadOnlyTensorSpan<float> x, float s, Tensors::ReadOnlyTensorSpan<float> xTangent, float sTangent,
             Tensors::TensorSpan<float> yTangent)
-        {
-            var views = new Generated::ScaleViews
-            {
-                Operand0 = new(in x), Operand1 = new(ref CompilerServices::Unsafe.AsRef(in s)), Result = new(in yTangent), Extra0 = new(in xTangent),
-                Extra1 = new(ref sTangent)
-            };
-            Runtime::ProgramRunner.Jvp<float, Generated::ScaleViews>(Generated::ScaleProgram.Value, ref views);
-        }
+            => Runtime::EinsumCall.Jvp<float>(
+                Generated::ScaleProgram.Value, new(in x), new(in s), new(in yTangent), new(in xTangent), new(in sTangent));
     }
 }
 
@@ -89,23 +68,6 @@ namespace EinsumGen.Generated
     file static class ScaleProgram
     {
         internal static readonly Runtime::EinsumProgram Value = new(
-            "a,->a",
-            [new("x", "a"), new("s", "")],
-            new("y", "a"),
-            [],
-            [new(0, 1, "a", "")]);
-    }
-
-    /// <summary>The views of one call of <c>Scale</c>, its backward pass or its forward mode, by slot.</summary>
-    file ref struct ScaleViews : Runtime::IEinsumViews<float>
-    {
-        public Runtime::EinsumView<float> Operand0, Operand1, Result;
-        public Runtime::EinsumView<float> Extra0, Extra1;
-
-        public readonly Runtime::EinsumView<float> this[int slot] => slot switch
-        {
-            0 => Operand0, 1 => Operand1, 2 => Result, 3 => Extra0, 4 => Extra1,
-            _ => default,
-        };
+            "a,->a", [new("x", "a"), new("s", "")], new("y", "a"), [], [new(0, 1, "a", "")]);
     }
 }

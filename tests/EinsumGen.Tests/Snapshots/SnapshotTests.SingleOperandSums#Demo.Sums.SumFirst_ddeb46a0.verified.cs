@@ -2,11 +2,8 @@
 #nullable enable
 
 using CodeDom = global::System.CodeDom.Compiler;
-using CompilerServices = global::System.Runtime.CompilerServices;
 using EinsumGen = global::EinsumGen;
 using Generated = global::EinsumGen.Generated;
-using InteropServices = global::System.Runtime.InteropServices;
-using Intrinsics = global::System.Runtime.Intrinsics;
 using Runtime = global::EinsumGen.Runtime;
 using Tensors = global::System.Numerics.Tensors;
 
@@ -45,10 +42,7 @@ namespace Demo
         public static partial void SumFirst(
             Tensors::ReadOnlyTensorSpan<float> a, Tensors::ReadOnlyTensorSpan<float> b, Tensors::ReadOnlyTensorSpan<float> c,
             Tensors::TensorSpan<float> d)
-        {
-            var views = new Generated::SumFirstViews { Operand0 = new(in a), Operand1 = new(in b), Operand2 = new(in c), Result = new(in d) };
-            Runtime::ProgramRunner.Forward<float, Generated::SumFirstViews>(Generated::SumFirstProgram.Value, ref views);
-        }
+            => Runtime::EinsumCall.Forward<float>(Generated::SumFirstProgram.Value, new(in a), new(in b), new(in c), new(in d));
 
         /// <summary>
         /// Reverse mode of <see cref="SumFirst"/>: given <paramref name="dGradient"/> (the loss's gradient with
@@ -60,14 +54,9 @@ namespace Demo
             Tensors::ReadOnlyTensorSpan<float> a, Tensors::ReadOnlyTensorSpan<float> b, Tensors::ReadOnlyTensorSpan<float> c,
             Tensors::ReadOnlyTensorSpan<float> dGradient, Tensors::TensorSpan<float> aGradient, Tensors::TensorSpan<float> bGradient,
             Tensors::TensorSpan<float> cGradient, EinsumGen::GradientMode mode = EinsumGen::GradientMode.Overwrite)
-        {
-            var views = new Generated::SumFirstViews
-            {
-                Operand0 = new(in a), Operand1 = new(in b), Operand2 = new(in c), Result = new(in dGradient), Extra0 = new(in aGradient),
-                Extra1 = new(in bGradient), Extra2 = new(in cGradient)
-            };
-            Runtime::ProgramRunner.Backward<float, Generated::SumFirstViews>(Generated::SumFirstProgram.Value, ref views, mode);
-        }
+            => Runtime::EinsumCall.Backward<float>(
+                Generated::SumFirstProgram.Value, new(in a), new(in b), new(in c), new(in dGradient), new(in aGradient), new(in bGradient),
+                new(in cGradient), mode);
 
         /// <summary>
         /// Forward mode of <see cref="SumFirst"/>: the directional derivative of its result along the operand tangents,
@@ -79,14 +68,9 @@ namespace Demo
             Tensors::ReadOnlyTensorSpan<float> a, Tensors::ReadOnlyTensorSpan<float> b, Tensors::ReadOnlyTensorSpan<float> c,
             Tensors::ReadOnlyTensorSpan<float> aTangent, Tensors::ReadOnlyTensorSpan<float> bTangent, Tensors::ReadOnlyTensorSpan<float> cTangent,
             Tensors::TensorSpan<float> dTangent)
-        {
-            var views = new Generated::SumFirstViews
-            {
-                Operand0 = new(in a), Operand1 = new(in b), Operand2 = new(in c), Result = new(in dTangent), Extra0 = new(in aTangent),
-                Extra1 = new(in bTangent), Extra2 = new(in cTangent)
-            };
-            Runtime::ProgramRunner.Jvp<float, Generated::SumFirstViews>(Generated::SumFirstProgram.Value, ref views);
-        }
+            => Runtime::EinsumCall.Jvp<float>(
+                Generated::SumFirstProgram.Value, new(in a), new(in b), new(in c), new(in dTangent), new(in aTangent), new(in bTangent),
+                new(in cTangent));
     }
 }
 
@@ -101,19 +85,5 @@ namespace EinsumGen.Generated
             new("d", "ae"),
             [],
             [new(0, "ca", "b"), new(3, 1, "da", "c"), new(4, 2, "ae", "d")]);
-    }
-
-    /// <summary>The views of one call of <c>SumFirst</c>, its backward pass or its forward mode, by slot.</summary>
-    file ref struct SumFirstViews : Runtime::IEinsumViews<float>
-    {
-        public Runtime::EinsumView<float> Operand0, Operand1, Operand2, Result;
-        public Runtime::EinsumView<float> Extra0, Extra1, Extra2;
-
-        public readonly Runtime::EinsumView<float> this[int slot] => slot switch
-        {
-            0 => Operand0, 1 => Operand1, 2 => Operand2, 3 => Result, 4 => Extra0, 5 => Extra1,
-            6 => Extra2,
-            _ => default,
-        };
     }
 }

@@ -6,7 +6,6 @@ using CompilerServices = global::System.Runtime.CompilerServices;
 using EinsumGen = global::EinsumGen;
 using Generated = global::EinsumGen.Generated;
 using InteropServices = global::System.Runtime.InteropServices;
-using Intrinsics = global::System.Runtime.Intrinsics;
 using Runtime = global::EinsumGen.Runtime;
 using Tensors = global::System.Numerics.Tensors;
 
@@ -130,10 +129,7 @@ namespace Demo
         private static void TraceFirstStrided(
             in Tensors::ReadOnlyTensorSpan<double> a, in Tensors::ReadOnlyTensorSpan<double> b, in Tensors::ReadOnlyTensorSpan<double> c,
             in Tensors::TensorSpan<double> d)
-        {
-            var views = new Generated::TraceFirstViews { Operand0 = new(in a), Operand1 = new(in b), Operand2 = new(in c), Result = new(in d) };
-            Runtime::ProgramRunner.Forward<double, Generated::TraceFirstViews>(Generated::TraceFirstProgram.Value, ref views);
-        }
+            => Runtime::EinsumCall.Forward<double>(Generated::TraceFirstProgram.Value, new(in a), new(in b), new(in c), new(in d));
 
         /// <summary>
         /// Reverse mode of <see cref="TraceFirst"/>: given <paramref name="dGradient"/> (the loss's gradient with
@@ -145,14 +141,9 @@ namespace Demo
             Tensors::ReadOnlyTensorSpan<double> a, Tensors::ReadOnlyTensorSpan<double> b, Tensors::ReadOnlyTensorSpan<double> c,
             Tensors::ReadOnlyTensorSpan<double> dGradient, Tensors::TensorSpan<double> aGradient, Tensors::TensorSpan<double> bGradient,
             Tensors::TensorSpan<double> cGradient, EinsumGen::GradientMode mode = EinsumGen::GradientMode.Overwrite)
-        {
-            var views = new Generated::TraceFirstViews
-            {
-                Operand0 = new(in a), Operand1 = new(in b), Operand2 = new(in c), Result = new(in dGradient), Extra0 = new(in aGradient),
-                Extra1 = new(in bGradient), Extra2 = new(in cGradient)
-            };
-            Runtime::ProgramRunner.Backward<double, Generated::TraceFirstViews>(Generated::TraceFirstProgram.Value, ref views, mode);
-        }
+            => Runtime::EinsumCall.Backward<double>(
+                Generated::TraceFirstProgram.Value, new(in a), new(in b), new(in c), new(in dGradient), new(in aGradient), new(in bGradient),
+                new(in cGradient), mode);
 
         /// <summary>
         /// Forward mode of <see cref="TraceFirst"/>: the directional derivative of its result along the operand tangents,
@@ -164,14 +155,9 @@ namespace Demo
             Tensors::ReadOnlyTensorSpan<double> a, Tensors::ReadOnlyTensorSpan<double> b, Tensors::ReadOnlyTensorSpan<double> c,
             Tensors::ReadOnlyTensorSpan<double> aTangent, Tensors::ReadOnlyTensorSpan<double> bTangent, Tensors::ReadOnlyTensorSpan<double> cTangent,
             Tensors::TensorSpan<double> dTangent)
-        {
-            var views = new Generated::TraceFirstViews
-            {
-                Operand0 = new(in a), Operand1 = new(in b), Operand2 = new(in c), Result = new(in dTangent), Extra0 = new(in aTangent),
-                Extra1 = new(in bTangent), Extra2 = new(in cTangent)
-            };
-            Runtime::ProgramRunner.Jvp<double, Generated::TraceFirstViews>(Generated::TraceFirstProgram.Value, ref views);
-        }
+            => Runtime::EinsumCall.Jvp<double>(
+                Generated::TraceFirstProgram.Value, new(in a), new(in b), new(in c), new(in dTangent), new(in aTangent), new(in bTangent),
+                new(in cTangent));
     }
 }
 
@@ -186,19 +172,5 @@ namespace EinsumGen.Generated
             new("d", "jm"),
             [new('i', 4), new('j', 2), new('k', 2), new('l', 2), new('m', 2)],
             [new(0, "kj", "i"), new(3, 1, "lj", "k"), new(4, 2, "jm", "l")]);
-    }
-
-    /// <summary>The views of one call of <c>TraceFirst</c>, its backward pass or its forward mode, by slot.</summary>
-    file ref struct TraceFirstViews : Runtime::IEinsumViews<double>
-    {
-        public Runtime::EinsumView<double> Operand0, Operand1, Operand2, Result;
-        public Runtime::EinsumView<double> Extra0, Extra1, Extra2;
-
-        public readonly Runtime::EinsumView<double> this[int slot] => slot switch
-        {
-            0 => Operand0, 1 => Operand1, 2 => Operand2, 3 => Result, 4 => Extra0, 5 => Extra1,
-            6 => Extra2,
-            _ => default,
-        };
     }
 }

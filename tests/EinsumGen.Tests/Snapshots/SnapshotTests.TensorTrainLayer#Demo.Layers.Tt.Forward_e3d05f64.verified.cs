@@ -2,11 +2,8 @@
 #nullable enable
 
 using CodeDom = global::System.CodeDom.Compiler;
-using CompilerServices = global::System.Runtime.CompilerServices;
 using EinsumGen = global::EinsumGen;
 using Generated = global::EinsumGen.Generated;
-using InteropServices = global::System.Runtime.InteropServices;
-using Intrinsics = global::System.Runtime.Intrinsics;
 using Runtime = global::EinsumGen.Runtime;
 using Tensors = global::System.Numerics.Tensors;
 
@@ -48,14 +45,8 @@ namespace Demo
             public static partial void Forward(
                 Tensors::ReadOnlyTensorSpan<float> w1, Tensors::ReadOnlyTensorSpan<float> w2, Tensors::ReadOnlyTensorSpan<float> w3,
                 Tensors::ReadOnlyTensorSpan<float> w4, Tensors::ReadOnlyTensorSpan<float> x, Tensors::TensorSpan<float> y)
-            {
-                var views = new Generated::ForwardViews
-                {
-                    Operand0 = new(in w1), Operand1 = new(in w2), Operand2 = new(in w3), Operand3 = new(in w4), Operand4 = new(in x),
-                    Result = new(in y)
-                };
-                Runtime::ProgramRunner.Forward<float, Generated::ForwardViews>(Generated::ForwardProgram.Value, ref views);
-            }
+                => Runtime::EinsumCall.Forward<float>(
+                    Generated::ForwardProgram.Value, new(in w1), new(in w2), new(in w3), new(in w4), new(in x), new(in y));
 
             /// <summary>
             /// Reverse mode of <see cref="Forward"/>: given <paramref name="yGradient"/> (the loss's gradient with
@@ -69,15 +60,9 @@ namespace Demo
                 Tensors::TensorSpan<float> w1Gradient, Tensors::TensorSpan<float> w2Gradient, Tensors::TensorSpan<float> w3Gradient,
                 Tensors::TensorSpan<float> w4Gradient, Tensors::TensorSpan<float> xGradient,
                 EinsumGen::GradientMode mode = EinsumGen::GradientMode.Overwrite)
-            {
-                var views = new Generated::ForwardViews
-                {
-                    Operand0 = new(in w1), Operand1 = new(in w2), Operand2 = new(in w3), Operand3 = new(in w4), Operand4 = new(in x),
-                    Result = new(in yGradient), Extra0 = new(in w1Gradient), Extra1 = new(in w2Gradient), Extra2 = new(in w3Gradient),
-                    Extra3 = new(in w4Gradient), Extra4 = new(in xGradient)
-                };
-                Runtime::ProgramRunner.Backward<float, Generated::ForwardViews>(Generated::ForwardProgram.Value, ref views, mode);
-            }
+                => Runtime::EinsumCall.Backward<float>(
+                    Generated::ForwardProgram.Value, new(in w1), new(in w2), new(in w3), new(in w4), new(in x), new(in yGradient), new(in w1Gradient),
+                    new(in w2Gradient), new(in w3Gradient), new(in w4Gradient), new(in xGradient), mode);
 
             /// <summary>
             /// Forward mode of <see cref="Forward"/>: the directional derivative of its result along the operand tangents,
@@ -90,15 +75,9 @@ namespace Demo
                 Tensors::ReadOnlyTensorSpan<float> w4, Tensors::ReadOnlyTensorSpan<float> x, Tensors::ReadOnlyTensorSpan<float> w1Tangent,
                 Tensors::ReadOnlyTensorSpan<float> w2Tangent, Tensors::ReadOnlyTensorSpan<float> w3Tangent,
                 Tensors::ReadOnlyTensorSpan<float> w4Tangent, Tensors::ReadOnlyTensorSpan<float> xTangent, Tensors::TensorSpan<float> yTangent)
-            {
-                var views = new Generated::ForwardViews
-                {
-                    Operand0 = new(in w1), Operand1 = new(in w2), Operand2 = new(in w3), Operand3 = new(in w4), Operand4 = new(in x),
-                    Result = new(in yTangent), Extra0 = new(in w1Tangent), Extra1 = new(in w2Tangent), Extra2 = new(in w3Tangent),
-                    Extra3 = new(in w4Tangent), Extra4 = new(in xTangent)
-                };
-                Runtime::ProgramRunner.Jvp<float, Generated::ForwardViews>(Generated::ForwardProgram.Value, ref views);
-            }
+                => Runtime::EinsumCall.Jvp<float>(
+                    Generated::ForwardProgram.Value, new(in w1), new(in w2), new(in w3), new(in w4), new(in x), new(in yTangent), new(in w1Tangent),
+                    new(in w2Tangent), new(in w3Tangent), new(in w4Tangent), new(in xTangent));
         }
     }
 }
@@ -117,19 +96,5 @@ namespace EinsumGen.Generated
                 new('k', 8), new('n', 256)
             ],
             [new(0, 1, "jabef", "i"), new(2, 3, "jcdgh", "k"), new(5, 6, "abcdefgh", "j"), new(7, 4, "nefgh", "abcd")]);
-    }
-
-    /// <summary>The views of one call of <c>Forward</c>, its backward pass or its forward mode, by slot.</summary>
-    file ref struct ForwardViews : Runtime::IEinsumViews<float>
-    {
-        public Runtime::EinsumView<float> Operand0, Operand1, Operand2, Operand3, Operand4, Result;
-        public Runtime::EinsumView<float> Extra0, Extra1, Extra2, Extra3, Extra4;
-
-        public readonly Runtime::EinsumView<float> this[int slot] => slot switch
-        {
-            0 => Operand0, 1 => Operand1, 2 => Operand2, 3 => Operand3, 4 => Operand4, 5 => Result,
-            6 => Extra0, 7 => Extra1, 8 => Extra2, 9 => Extra3, 10 => Extra4,
-            _ => default,
-        };
     }
 }
