@@ -115,6 +115,7 @@ namespace EinsumGen.Runtime
                 }
             }
             binding.Return<T>();
+            if (timed) Record(binding, StepPhase.Backward, -2, true, start);
         }
 
         /// <summary>
@@ -187,15 +188,17 @@ namespace EinsumGen.Runtime
                 if (timed) start = Record(binding, StepPhase.Forward, k, false, start);
             }
             binding.Return<T>();
+            if (timed) Record(binding, StepPhase.Forward, -2, false, start);
         }
 
         /// <summary>
-        /// Adds the time since <paramref name="start"/> to <see cref="StepTimes"/> (step -1: binding the call, a backward
-        /// pass's when <paramref name="left"/>); returns the new start.
+        /// Adds the time since <paramref name="start"/> to <see cref="StepTimes"/> (step -1: binding the call, -2: handing its
+        /// buffers back, a backward pass's when <paramref name="left"/>); returns the new start.
         /// </summary>
         private static long Record(EinsumBinding binding, StepPhase phase, int step, bool left, long start)
         {
             long now = Stopwatch.GetTimestamp();
+            // The binding's own pieces (step -1: binding, -2: handing the buffers back) have no plan step and no work.
             double multiplyAdds = step < 0 ? 0 : (phase == StepPhase.Backward ? binding.GradientMultiplyAdds(step, left) : binding.ForwardMultiplyAdds(step));
             StepTimes.Add(binding.Program, step < 0 && left ? StepPhase.Backward : phase, step, left, now - start, multiplyAdds,
                 step < 0 ? default : binding.StepAt(step), binding.StepCount);

@@ -20,7 +20,7 @@ namespace EinsumGen.Runtime
         /// <summary>Whether calls record their times (read once per step).</summary>
         public static bool Enabled { get; set; }
 
-        /// <summary>Adds one timed piece of a call: <paramref name="step"/> is -1 for the binding, <paramref name="left"/> which gradient a backward step wrote.</summary>
+        /// <summary>Adds one timed piece of a call: <paramref name="step"/> is -1 for the binding, -2 for handing its buffers back, <paramref name="left"/> which gradient a backward step wrote.</summary>
         public static void Add(EinsumProgram program, StepPhase phase, int step, bool left, long ticks, double multiplyAdds, ProgramStep plan, int stepCount)
         {
             lock (s_gate)
@@ -43,7 +43,7 @@ namespace EinsumGen.Runtime
                 {
                     var samples = s_samples[key].ToArray();
                     Array.Sort(samples);
-                    entries.Add(entry with { MedianTicks = samples[samples.Length / 2] });
+                    entries.Add(entry with { MedianTicks = samples[samples.Length / 2], BestTicks = samples[0] });
                 }
                 return entries;
             }
@@ -65,7 +65,7 @@ namespace EinsumGen.Runtime
         /// <summary>One piece of a program's calls, summed over the calls.</summary>
         /// <param name="Program">The program.</param>
         /// <param name="Phase">Which sweep ran it.</param>
-        /// <param name="Step">The step's index in the plan; -1 for binding the call.</param>
+        /// <param name="Step">The step's index in the plan; -1 for binding the call, -2 for handing its buffers back.</param>
         /// <param name="Left">For a backward step: whether it wrote the gradient of the step's left input.</param>
         /// <param name="Ticks">Stopwatch ticks, summed.</param>
         /// <param name="Calls">How many times it ran.</param>
@@ -77,6 +77,9 @@ namespace EinsumGen.Runtime
         {
             /// <summary>The median of one run's ticks: on a busy machine, the run as it goes when the thread is not descheduled.</summary>
             public long MedianTicks { get; init; }
+
+            /// <summary>The fastest run: on a busy machine, the nearest to the step's time on a quiet one.</summary>
+            public long BestTicks { get; init; }
 
             /// <summary>Seconds, summed over the calls.</summary>
             public double Seconds => (double)Ticks / Stopwatch.Frequency;

@@ -39,19 +39,20 @@ public class StepTimesTests
         }
         var entries = StepTimes.Snapshot().Where(e => e.Program.OperandCount == 5 && e.Program.Spec.Contains("nabcd", StringComparison.Ordinal)).ToList();
 
-        // Forward: the binding, then each step of the order this shape runs (planned per call: no size is declared), each
+        // Forward: the binding and handing it back (steps -1 and -2), then each step of the order this shape runs (planned per call: no size is declared), each
         // with the product of the sizes of its labels (a…k: 8 or 2, n = 3).
         var forward = entries.Where(e => e.Phase == StepPhase.Forward).OrderBy(e => e.Step).ToList();
-        Assert.Equal(Enumerable.Range(-1, 5), forward.Select(e => e.Step));
+        Assert.Equal(Enumerable.Range(-2, 6), forward.Select(e => e.Step));
         Assert.All(forward, e => Assert.Equal(3, e.Calls));
         Assert.All(forward, e => Assert.True(e.Ticks > 0 && e.MedianTicks > 0 && e.MedianTicks <= e.Ticks));
-        Assert.Equal(0, forward[0].MultiplyAdds);
-        Assert.All(forward.Skip(1), e => Assert.Equal(Work(e.Plan), e.MultiplyAdds));
-        Assert.All(forward.Skip(1), e => Assert.Equal(4, e.StepCount));
+        Assert.Equal(0, forward[0].MultiplyAdds + forward[1].MultiplyAdds);
+        Assert.All(forward.Skip(2), e => Assert.Equal(Work(e.Plan), e.MultiplyAdds));
+        Assert.All(forward.Skip(2), e => Assert.Equal(4, e.StepCount));
 
         // Backward: its binding, and each gradient into a weight or an intermediate once per call, with the multiply-adds
         // of the step it walks back through; x's gradient is not requested, so no step writes it.
         Assert.Equal(3, Assert.Single(entries, e => e.Phase == StepPhase.Backward && e.Step == -1).Calls);
+        Assert.Equal(3, Assert.Single(entries, e => e.Phase == StepPhase.Backward && e.Step == -2).Calls);
         var backward = entries.Where(e => e.Phase == StepPhase.Backward && e.Step >= 0).ToList();
         Assert.Equal(7, backward.Count); // 4 weights, and 3 intermediates (the last step's result is the given ∂y)
         Assert.All(backward, e => Assert.Equal(3, e.Calls));
