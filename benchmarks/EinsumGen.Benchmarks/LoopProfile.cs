@@ -23,7 +23,7 @@ namespace EinsumGen.Benchmarks
             var options = new Options { Epochs = epochs, Quiet = true };
 
             // First the loop alone, as the sample runs it (the first run in the process: its kernels compile as it goes),
-            // then with every step timed, then the probe, so that the probe sees the same machine a moment later.
+            // then with every step timed; the probe runs before and after, and the better of each is kept.
             double peak1Before = Probes.PeakGflops(1), peakBefore = Probes.PeakGflops(cores);
             long bytes = GC.GetTotalAllocatedBytes(precise: true);
             int collections = GC.CollectionCount(0);
@@ -51,8 +51,8 @@ namespace EinsumGen.Benchmarks
 
             // Planned work of an epoch: the forward steps and the backward steps (recomputed forward steps do not count:
             // they are the backward's own choice, and are copied back when their inputs are unchanged).
-            double forwardFlops = 2 * steps.Where(e => e.Phase == StepPhase.Forward && e.Step >= 0).Sum(e => e.MultiplyAdds * e.Calls) / epochs;
-            double backwardFlops = 2 * steps.Where(e => e.Phase == StepPhase.Backward && e.Step >= 0).Sum(e => e.MultiplyAdds * e.Calls) / epochs;
+            double forwardFlops = 2 * steps.Where(e => e.Phase == StepPhase.Forward && e.Step >= 0).Sum(e => e.MultiplyAdds);
+            double backwardFlops = 2 * steps.Where(e => e.Phase == StepPhase.Backward && e.Step >= 0).Sum(e => e.MultiplyAdds);
             double flops = forwardFlops + backwardFlops;
             double limit = flops * epochs / (peak * 1e9);
 
@@ -61,7 +61,8 @@ namespace EinsumGen.Benchmarks
                 $"limit taken: {peak:F1} (the higher of the {cores}-core probe and {cores} × the 1-core one)"));
             Console.WriteLine(($"planned work: {flops / 1e6:F2} MFLOP an epoch (forward {forwardFlops / 1e6:F2} M, gradients {backwardFlops / 1e6:F2} M); FMA limit for the loop {limit:F3} s"));
             Report("loop, as the sample runs it", plain, limit, epochs);
-            Console.WriteLine($"  the whole experiment (data, least squares, loop) allocated {bytes / 1e6:F1} MB, {collections} gen-0 collections");
+            Console.WriteLine($"  the whole experiment (data, least squares, loop) allocated {bytes / 1e6:F1} MB, {collections} gen-0 collections; " +
+                $"the loop {plain.Phases.AllocatedBytes} bytes");
             Report("loop again, every step timed", profiled, limit, epochs);
             Console.WriteLine();
             Breakdown(profiled, steps, epochs, peak);

@@ -30,6 +30,9 @@ public sealed class LoopPhases(int epochs)
     /// <summary>Each epoch whole, from the end of the previous one (the loop's own work included).</summary>
     public long[] Epoch { get; } = new long[epochs];
 
+    /// <summary>Bytes the loop allocated, on every thread.</summary>
+    public long AllocatedBytes { get; set; }
+
     public static double Seconds(long ticks) => (double)ticks / Stopwatch.Frequency;
 }
 
@@ -75,6 +78,7 @@ public static class Experiment
         var losses = new float[o.Epochs];
         var phases = new LoopPhases(o.Epochs);
         warmUp.Join();
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
         clock.Restart();
         long t0 = Stopwatch.GetTimestamp();
         for (int epoch = 0; epoch < o.Epochs; epoch++)
@@ -107,6 +111,7 @@ public static class Experiment
             phases.Epoch[epoch] = t0 - start;
         }
         var training = clock.Elapsed;
+        phases.AllocatedBytes = GC.GetTotalAllocatedBytes(precise: true) - allocated;
 
         Forward(o, new ReadOnlyTensorSpan<float>(w1, shape1), new ReadOnlyTensorSpan<float>(w2, shape2),
             new ReadOnlyTensorSpan<float>(w3, shape2), new ReadOnlyTensorSpan<float>(w4, shape4), x, yHat);
