@@ -13,6 +13,15 @@ namespace EinsumGen.Runtime
             SlicedStep.Contract(call, ref left, ref right, ref result, accumulate);
         }
 
+        /// <summary>Step <paramref name="step"/> of the order this call runs (profiling).</summary>
+        public ProgramStep StepAt(int step) => Layout.Steps[step];
+
+        /// <summary>Multiply-adds of step <paramref name="step"/> as this call runs it (profiling).</summary>
+        public double ForwardMultiplyAdds(int step) => Layout.Forward(step).MultiplyAdds;
+
+        /// <summary>Multiply-adds of the backward step into step <paramref name="step"/>'s left or right input (profiling; 0 when not requested).</summary>
+        public double GradientMultiplyAdds(int step, bool left) => Layout.Gradient(step, left)?.MultiplyAdds ?? 0;
+
         /// <summary>
         /// Backward through step <paramref name="step"/>: from the gradient of its result, the gradient of its left
         /// (<paramref name="left"/> true) or right input — the step's einsum with that input's labels as output and the

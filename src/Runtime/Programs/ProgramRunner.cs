@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -43,6 +44,8 @@ namespace EinsumGen.Runtime
             where T : unmanaged, INumberBase<T> where TViews : IEinsumViews<T>, allows ref struct
         {
             int n = program.OperandCount;
+            bool timed = StepTimes.Enabled;
+            long start = timed ? Stopwatch.GetTimestamp() : 0;
             var binding = EinsumBinding.Rent(program);
             BindOperands<T, TViews>(binding, ref views, substitute: -1);
             var resultGradient = views[n];
@@ -86,10 +89,13 @@ namespace EinsumGen.Runtime
             // Recompute the intermediates a requested gradient reads, then walk the plan backwards: each step C = L·R gives
             // ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, only where a requested gradient lies below.
             int last = binding.StepCount - 1;
+            if (timed) start = Record(binding, StepPhase.Forward, -1, true, start);
             for (int k = 0; k < last; k++)
             {
-                if (binding.Needs(n + k)) binding.ExecuteStep(k, ref Value<T, TViews>(binding, ref views, binding.LeftOf(k), -1),
+                if (!binding.Needs(n + k)) continue;
+                binding.ExecuteStep(k, ref Value<T, TViews>(binding, ref views, binding.LeftOf(k), -1),
                     ref Value<T, TViews>(binding, ref views, binding.RightOf(k), -1), ref Intermediate<T>(binding, k, gradient: false));
+                if (timed) start = Record(binding, StepPhase.Recompute, k, true, start);
             }
             for (int k = last; k >= 0; k--)
             {
@@ -99,14 +105,17 @@ namespace EinsumGen.Runtime
                 {
                     binding.ExecuteStepGradient(k, true, ref result, ref Value<T, TViews>(binding, ref views, right, -1),
                         ref Gradient<T, TViews>(binding, ref views, left), accumulate);
+                    if (timed) start = Record(binding, StepPhase.Backward, k, true, start);
                 }
                 if (right >= 0 && binding.Requires(right))
                 {
                     binding.ExecuteStepGradient(k, false, ref result, ref Value<T, TViews>(binding, ref views, left, -1),
                         ref Gradient<T, TViews>(binding, ref views, right), accumulate);
+                    if (timed) start = Record(binding, StepPhase.Backward, k, false, start);
                 }
             }
             binding.Return<T>();
+            if (timed) Record(binding, StepPhase.Backward, -2, true, start);
         }
 
         /// <summary>
@@ -155,6 +164,8 @@ namespace EinsumGen.Runtime
             where T : unmanaged, INumberBase<T> where TViews : IEinsumViews<T>, allows ref struct
         {
             int n = program.OperandCount;
+            bool timed = StepTimes.Enabled;
+            long start = timed ? Stopwatch.GetTimestamp() : 0;
             var binding = EinsumBinding.Rent(program);
             BindOperands<T, TViews>(binding, ref views, substitute);
             var result = views[n];
@@ -168,13 +179,30 @@ namespace EinsumGen.Runtime
                 for (int i = 0; i < n; i++) CheckApart(result, extent, views[i], name, new ViewName(program, ViewRole.Operand, i));
             }
             int last = binding.StepCount - 1;
+            if (timed) start = Record(binding, StepPhase.Forward, -1, false, start);
             for (int k = 0; k <= last; k++)
             {
                 ref T target = ref k == last ? ref result.Data : ref Intermediate<T>(binding, k, gradient: false);
                 binding.ExecuteStep(k, ref Value<T, TViews>(binding, ref views, binding.LeftOf(k), substitute),
                     ref Value<T, TViews>(binding, ref views, binding.RightOf(k), substitute), ref target, accumulate && k == last);
+                if (timed) start = Record(binding, StepPhase.Forward, k, false, start);
             }
             binding.Return<T>();
+            if (timed) Record(binding, StepPhase.Forward, -2, false, start);
+        }
+
+        /// <summary>
+        /// Adds the time since <paramref name="start"/> to <see cref="StepTimes"/> (step -1: binding the call, -2: handing its
+        /// buffers back, a backward pass's when <paramref name="left"/>); returns the new start.
+        /// </summary>
+        private static long Record(EinsumBinding binding, StepPhase phase, int step, bool left, long start)
+        {
+            long now = Stopwatch.GetTimestamp();
+            // The binding's own pieces (step -1: binding, -2: handing the buffers back) have no plan step and no work.
+            double multiplyAdds = step < 0 ? 0 : (phase == StepPhase.Backward ? binding.GradientMultiplyAdds(step, left) : binding.ForwardMultiplyAdds(step));
+            StepTimes.Add(binding.Program, step < 0 && left ? StepPhase.Backward : phase, step, left, now - start, multiplyAdds,
+                step < 0 ? default : binding.StepAt(step), binding.StepCount);
+            return Stopwatch.GetTimestamp();
         }
 
         private static void BindOperands<T, TViews>(EinsumBinding binding, scoped ref TViews views, int substitute)
