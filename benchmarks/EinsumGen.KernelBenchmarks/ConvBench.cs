@@ -9,7 +9,8 @@ namespace EinsumGen.KernelBenchmarks
     /// <summary>
     /// `conv`: convolutions as einsum against im2col + GEMM on the same kernels, float32, in one run beside the FMA probe.
     /// Forward and weight VJP of a 3×3, 64→64, 32×32, batch-32 layer; KFAC-reduce (network and pre-averaged patterns)
-    /// against the unfold-based formula on that layer and ResNet-18 / ConvNeXt layer shapes. `conv quick` uses batch 4.
+    /// against the unfold-based formula on that layer and ResNet-18 / ConvNeXt layer shapes. `conv quick` uses batch 4;
+    /// `conv overhead` measures the per-call overhead on small layers (<see cref="ConvOverheadBench"/>).
     /// </summary>
     internal static class ConvBench
     {
@@ -17,6 +18,11 @@ namespace EinsumGen.KernelBenchmarks
 
         public static void Run(string[] args)
         {
+            if (args.Contains("overhead"))
+            {
+                ConvOverheadBench.Run();
+                return;
+            }
             bool quick = args.Contains("quick");
             int all = Environment.ProcessorCount;
             double peak = Probes.PeakGflops(all);

@@ -100,9 +100,11 @@ namespace EinsumGen.Convolutions
         }
 
         /// <summary>A new dense tensor whose elements the caller overwrites.</summary>
-        public static Tensor<T> Uninitialized<T>(IEnumerable<int> shape)
+        public static Tensor<T> Uninitialized<T>(IEnumerable<int> shape) => Uninitialized<T>(shape.Select(d => (nint)d).ToArray());
+
+        /// <summary>A new dense tensor of <paramref name="lengths"/> whose elements the caller overwrites.</summary>
+        public static Tensor<T> Uninitialized<T>(nint[] lengths)
         {
-            var lengths = shape.Select(d => (nint)d).ToArray();
             long count = 1;
             foreach (var d in lengths) count *= d;
             return Tensor.Create(GC.AllocateUninitializedArray<T>(checked((int)count)), lengths);
