@@ -58,24 +58,7 @@ namespace EinsumGen.Convolutions
             var work = order.Select(s => new List<string>(labels[s])).ToList();
             var dense = order.Select(s => tensors[s].IsDense).ToArray();
             var outLabels = new List<string>(output);
-            while (NextMergeable(work, dense, outLabels) is (string a, string b))
-            {
-                string merged = a + "*" + b;
-                sizes[merged] = checked(sizes[a] * sizes[b]);
-                foreach (var legs in work)
-                {
-                    int d = legs.IndexOf(a);
-                    if (d < 0) continue;
-                    legs[d] = merged;
-                    legs.RemoveAt(d + 1);
-                }
-                int at = outLabels.IndexOf(a);
-                if (at >= 0)
-                {
-                    outLabels[at] = merged;
-                    outLabels.RemoveAt(at + 1);
-                }
-            }
+            ConvMerge.Merge(work, dense, outLabels, sizes);
             var lengths = new nint[]?[order.Length];
             var operands = new Tensor<T>[order.Length];
             for (int j = 0; j < order.Length; j++)
@@ -108,34 +91,6 @@ namespace EinsumGen.Convolutions
             var views = new TensorViews<T>(_expression!, operands, result, _scalar, extras: null);
             ProgramRunner.Forward<T, TensorViews<T>>(_program!, ref views);
             return _final is null ? result : ConvTensors.Reshape(result, _final);
-        }
-
-        /// <summary>A pair of legs adjacent in every dense operand that holds either, and in the output (or absent there).</summary>
-        private static (string, string)? NextMergeable(List<List<string>> work, bool[] dense, List<string> output)
-        {
-            foreach (var legs in work)
-            {
-                for (int d = 0; d + 1 < legs.Count; d++)
-                {
-                    string a = legs[d], b = legs[d + 1];
-                    if (a == b) continue;
-                    bool ok = Adjacent(output, a, b);
-                    for (int j = 0; j < work.Count && ok; j++)
-                    {
-                        bool holds = work[j].Contains(a) || work[j].Contains(b);
-                        ok = Adjacent(work[j], a, b) && (!holds || dense[j]);
-                    }
-                    if (ok) return (a, b);
-                }
-            }
-            return null;
-        }
-
-        private static bool Adjacent(List<string> labels, string a, string b)
-        {
-            int ia = labels.IndexOf(a), ib = labels.IndexOf(b);
-            if (ia < 0 && ib < 0) return true;
-            return ia >= 0 && ib == ia + 1 && labels.LastIndexOf(a) == ia && labels.LastIndexOf(b) == ib;
         }
 
         private static Dictionary<string, char> Letters(IEnumerable<List<string>> terms)

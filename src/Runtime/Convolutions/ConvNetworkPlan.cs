@@ -18,7 +18,7 @@ namespace EinsumGen.Convolutions
         /// <summary>A tensor the executor holds: an operand term, a constant or identity term, or a pattern summed into a matrix.</summary>
         internal sealed class Slot
         {
-            public Slot(ConvTerm term, ConvExecutor.PatternRole? role = null)
+            public Slot(ConvTerm term, ConvRoles.PatternRole? role = null)
             {
                 Term = term;
                 Role = role;
@@ -28,7 +28,7 @@ namespace EinsumGen.Convolutions
             public ConvTerm Term { get; }
 
             /// <summary>For a pattern summed into a matrix: how.</summary>
-            public ConvExecutor.PatternRole? Role { get; }
+            public ConvRoles.PatternRole? Role { get; }
         }
 
         /// <summary>An operand unfolded through patterns: [B…, H…] (in <see cref="Layout"/> order) → columns [B…, k…, o…].</summary>
@@ -89,25 +89,25 @@ namespace EinsumGen.Convolutions
             foreach (var p in patterns)
             {
                 string k = p.Labels[0], o = p.Labels[1], i = p.Labels[2];
-                var role = ConvExecutor.Classify(network, p);
+                var role = ConvRoles.Classify(network, p);
                 switch (role)
                 {
-                    case ConvExecutor.PatternRole.SumOutput:
+                    case ConvRoles.PatternRole.SumOutput:
                         slots.Add(new Slot(p, role));
                         labels.Add(new List<string> { k, i });
                         break;
-                    case ConvExecutor.PatternRole.SumInput:
+                    case ConvRoles.PatternRole.SumInput:
                         slots.Add(new Slot(p, role));
                         labels.Add(new List<string> { k, o });
                         break;
-                    case ConvExecutor.PatternRole.SumKernel:
+                    case ConvRoles.PatternRole.SumKernel:
                         slots.Add(new Slot(p, role));
                         labels.Add(new List<string> { o, i });
                         break;
-                    case ConvExecutor.PatternRole.TransposeGather:
+                    case ConvRoles.PatternRole.TransposeGather:
                         transposed.Add(p);
                         break;
-                    case ConvExecutor.PatternRole.Scatter:
+                    case ConvRoles.PatternRole.Scatter:
                         scatters.Add(p);
                         break;
                     default:
@@ -230,8 +230,8 @@ namespace EinsumGen.Convolutions
                 ConvTermKind.Identity => ConvTensors.Eye<T>(term.IdentitySize),
                 ConvTermKind.Pattern => slot.Role switch
                 {
-                    ConvExecutor.PatternRole.SumOutput => ConvTensors.Matrix<T>(ConvExecutor.Counts(g!, sumOutput: true), g!.KernelSize, g.InputSize),
-                    ConvExecutor.PatternRole.SumInput => ConvTensors.Matrix<T>(ConvExecutor.Counts(g!, sumOutput: false), g!.KernelSize, g.OutputSize),
+                    ConvRoles.PatternRole.SumOutput => ConvTensors.Matrix<T>(ConvExecutor.Counts(g!, sumOutput: true), g!.KernelSize, g.InputSize),
+                    ConvRoles.PatternRole.SumInput => ConvTensors.Matrix<T>(ConvExecutor.Counts(g!, sumOutput: false), g!.KernelSize, g.OutputSize),
                     _ => ConvTensors.Matrix<T>(ConvExecutor.TapCounts(g!), g!.OutputSize, g.InputSize),
                 },
                 _ => null,
