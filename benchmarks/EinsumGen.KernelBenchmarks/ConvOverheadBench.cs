@@ -23,14 +23,20 @@ namespace EinsumGen.KernelBenchmarks
             var x16 = Random(new[] { 2, 16, 8, 8 }, 1);
             var w1 = Random(new[] { 16, 16, 1, 1 }, 2);
             var w3 = Random(new[] { 16, 16, 3, 3 }, 3);
-            var x3 = Random(new[] { 2, 3, 16, 16 }, 4);
+            var xp = Random(new[] { 2, 3, 16, 16 }, 4);
             var wp = Random(new[] { 16, 3, 4, 4 }, 5);
             var v8 = Random(new[] { 2, 16, 8, 8 }, 6);
             var b16 = Random(new[] { 16 }, 7);
             Compare("1x1 16->16 @8 forward (channel matmul)", () => Conv.Forward(x16, w1, conv1));
+            // Peer: the same channel matmul as a run-time einsum (parsed and planned per call), and on a reused output.
+            var x3 = Random(new[] { 2, 16, 64 }, 1);
+            var w2 = Random(new[] { 16, 16 }, 2);
+            var y3 = Tensor.CreateFromShape<float>(new nint[] { 2, 16, 64 });
+            var peer = Program.Time(() => Einsum.EvaluateInto("nab,ia->nib", y3, x3, w2), 0.4);
+            Console.WriteLine($"{"  peer: Einsum.EvaluateInto nab,ia->nib",-44} {"",10} {Program.Fmt(peer.median),10}");
             Compare("3x3/1/1 16->16 @8 forward", () => Conv.Forward(x16, w3, conv3));
             Compare("3x3/1/1 16->16 @8 forward + bias", () => Conv.Forward(x16, w3, conv3, b16));
-            Compare("4x4/4 patchify 3->16 @16 forward", () => Conv.Forward(x3, wp, patch));
+            Compare("4x4/4 patchify 3->16 @16 forward", () => Conv.Forward(xp, wp, patch));
             Compare("3x3/1/1 16->16 @8 input VJP", () => Conv.InputVjp(v8, w3, conv3, new[] { 8, 8 }));
             Compare("3x3/1/1 16->16 @8 weight VJP", () => Conv.WeightVjp(x16, v8, conv3));
             Compare("1x1/2 16 @8 KFAC-reduce", () => Conv.KfacReduce(x16, shortcut));
