@@ -177,7 +177,7 @@ namespace EinsumGen.Convolutions
         public static Tensor<T> KfacReduceAveraged<T>(Tensor<T> x, ConvSpec spec) where T : unmanaged, INumberBase<T>
         {
             var (batch, channels, geometries) = CheckInput(x, spec, "x");
-            var plan = spec.Plans.GetAveraged(geometries, batch, channels, () => new ConvAveragedPlan(geometries, batch, channels, spec.Groups));
+            var plan = spec.Plans.GetAveraged(geometries, batch, channels, spec.Groups);
             return plan.Run(Grouped(x, spec.Groups));
         }
 
@@ -249,18 +249,19 @@ namespace EinsumGen.Convolutions
         /// The plan of <paramref name="operation"/> for these sizes: from the spec's cache when a call of this shape ran before,
         /// else built (network, simplification, chunking, index tables) and kept.
         /// </summary>
-        internal static ConvCallPlan Plan(ConvOperation operation, ConvSpec spec, ConvGeometry[] geometries, int batch, int inChannels, int outChannels) =>
-            spec.Plans.Get(operation, geometries, batch, inChannels, outChannels, () =>
+        internal static ConvCallPlan Plan(ConvOperation operation, ConvSpec spec, ConvGeometry[] geometries, int batch, int inChannels, int outChannels)
+        {
+            var key = ConvPlanCache.KeyOf(operation, geometries, batch, inChannels, outChannels);
+            if (spec.Plans.TryGet(key, out var plan)) return plan;
+            int groups = operation is ConvOperation.Unfold or ConvOperation.Fold or ConvOperation.TransposeUnfold ? 1 : spec.Groups;
+            ConvNetwork Network(int n)
             {
-                int groups = operation is ConvOperation.Unfold or ConvOperation.Fold or ConvOperation.TransposeUnfold ? 1 : spec.Groups;
-                ConvNetwork Network(int n)
-                {
-                    var built = ConvNetworks.Build(operation, n, inChannels, outChannels, groups, geometries);
-                    return spec.Simplify ? ConvSimplifier.Simplify(built) : built;
-                }
-                return new ConvCallPlan(Network, batch,
-                    net => net.PatternCount == 0 ? batch : ChunkSize(operation, geometries, inChannels, outChannels, batch));
-            });
+                var built = ConvNetworks.Build(operation, n, inChannels, outChannels, groups, geometries);
+                return spec.Simplify ? ConvSimplifier.Simplify(built) : built;
+            }
+            return spec.Plans.Add(key, new ConvCallPlan(Network, batch,
+                net => net.PatternCount == 0 ? batch : ChunkSize(operation, geometries, inChannels, outChannels, batch)));
+        }
 
         private static int ChunkSize(ConvOperation operation, ConvGeometry[] geometries, int inChannels, int outChannels, int batch)
         {

@@ -62,6 +62,6 @@ namespace EinsumGen.Convolutions
             where T : unmanaged, INumberBase<T> =>
             _contractions.TryGetValue((site, dense), out var found)
                 ? found
-                : _contractions.GetOrAdd((site, dense), _ => ConvContraction.Create(operands, labels, output, _sizes));
+                : _contractions.GetOrAdd((site, dense), ConvContraction.Create(operands, labels, output, _sizes));
     }
 }

@@ -93,7 +93,10 @@ namespace EinsumGen.Convolutions
         private static Tensor<T> Contract<T>(ConvNetworkPlan plan, int site, long dense, IReadOnlyList<Tensor<T>> tensors, IReadOnlyList<List<string>> labels,
             List<string> output) where T : unmanaged, INumberBase<T>
         {
-            var contraction = plan.Contraction(site, dense, () => ConvContraction.Create(tensors, labels, output, plan.Network.Sizes));
+            if (!plan.TryGetContraction(site, dense, out var contraction))
+            {
+                contraction = plan.AddContraction(site, dense, ConvContraction.Create(tensors, labels, output, plan.Network.Sizes));
+            }
             return contraction.Run(tensors);
         }
 

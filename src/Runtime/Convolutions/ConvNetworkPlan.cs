@@ -204,8 +204,11 @@ namespace EinsumGen.Convolutions
         /// The contraction of call site <paramref name="site"/> when the operand slots in <paramref name="dense"/> (a bit mask)
         /// are dense views: which legs merge depends on it, so it is part of the key.
         /// </summary>
-        public ConvContraction Contraction(int site, long dense, Func<ConvContraction> create) =>
-            _contractions.TryGetValue((site, dense), out var found) ? found : _contractions.GetOrAdd((site, dense), _ => create());
+        public bool TryGetContraction(int site, long dense, out ConvContraction contraction) =>
+            _contractions.TryGetValue((site, dense), out contraction!);
+
+        /// <summary>Keeps <paramref name="contraction"/> for <paramref name="site"/> (the first one made wins when threads race).</summary>
+        public ConvContraction AddContraction(int site, long dense, ConvContraction contraction) => _contractions.GetOrAdd((site, dense), contraction);
 
         /// <summary>An operand after the simplifier's views has the network's sizes (a broken invariant, not a caller's error).</summary>
         public void CheckOperand<T>(int slot, Tensor<T> t)

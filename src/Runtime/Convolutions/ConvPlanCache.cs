@@ -20,36 +20,46 @@ namespace EinsumGen.Convolutions
 
         private readonly ConcurrentDictionary<Key, ConvCallPlan> _plans = new ConcurrentDictionary<Key, ConvCallPlan>();
 
-        /// <summary>The plan of <paramref name="operation"/> for these sizes, made by <paramref name="create"/> on first use.</summary>
-        public ConvCallPlan Get(ConvOperation operation, ConvGeometry[] geometries, int batch, int inChannels, int outChannels, Func<ConvCallPlan> create)
+        /// <summary>The key of a call: the operation, batch, channels and the convolution's spatial input sizes.</summary>
+        public static Key KeyOf(ConvOperation operation, ConvGeometry[] geometries, int batch, int inChannels, int outChannels)
         {
-            if (!Enabled) return create();
             var spatial = new int[geometries.Length];
             for (int d = 0; d < spatial.Length; d++) spatial[d] = geometries[d].InputSize;
-            var key = new Key(operation, batch, inChannels, outChannels, spatial);
-            if (_plans.TryGetValue(key, out var plan)) return plan;
+            return new Key(operation, batch, inChannels, outChannels, spatial);
+        }
+
+        /// <summary>The plan kept for <paramref name="key"/>, if any (none when the cache is off).</summary>
+        public bool TryGet(Key key, out ConvCallPlan plan)
+        {
+            plan = null!;
+            return Enabled && _plans.TryGetValue(key, out plan!);
+        }
+
+        /// <summary>Keeps <paramref name="plan"/> for <paramref name="key"/> (the first one made wins when threads race); returns the kept one.</summary>
+        public ConvCallPlan Add(Key key, ConvCallPlan plan)
+        {
+            if (!Enabled) return plan;
             if (_plans.Count >= MaxPlans) _plans.Clear();
-            return _plans.GetOrAdd(key, _ => create());
+            return _plans.GetOrAdd(key, plan);
         }
 
         private readonly ConcurrentDictionary<Key, ConvAveragedPlan> _averaged = new ConcurrentDictionary<Key, ConvAveragedPlan>();
 
-        /// <summary>The pre-averaged KFAC-reduce plan for these sizes, made by <paramref name="create"/> on first use.</summary>
-        public ConvAveragedPlan GetAveraged(ConvGeometry[] geometries, int batch, int channels, Func<ConvAveragedPlan> create)
+        /// <summary>The pre-averaged KFAC-reduce plan for these sizes, made on first use.</summary>
+        public ConvAveragedPlan GetAveraged(ConvGeometry[] geometries, int batch, int channels, int groups)
         {
-            if (!Enabled) return create();
-            var spatial = new int[geometries.Length];
-            for (int d = 0; d < spatial.Length; d++) spatial[d] = geometries[d].InputSize;
-            var key = new Key(ConvOperation.KfacReduce, batch, channels, channels, spatial);
-            if (_averaged.TryGetValue(key, out var plan)) return plan;
+            var key = KeyOf(ConvOperation.KfacReduceAveraged, geometries, batch, channels, groups);
+            if (Enabled && _averaged.TryGetValue(key, out var plan)) return plan;
+            plan = new ConvAveragedPlan(geometries, batch, channels, groups);
+            if (!Enabled) return plan;
             if (_averaged.Count >= MaxPlans) _averaged.Clear();
-            return _averaged.GetOrAdd(key, _ => create());
+            return _averaged.GetOrAdd(key, plan);
         }
 
         /// <summary>The number of plans kept (tests).</summary>
         internal int Count => _plans.Count + _averaged.Count;
 
-        private sealed class Key : IEquatable<Key>
+        internal sealed class Key : IEquatable<Key>
         {
             private readonly ConvOperation _operation;
             private readonly int _batch, _in, _out, _hash;

@@ -31,6 +31,7 @@ namespace EinsumGen.Convolutions
         /// <summary>Applies the simplifier's reshapes and slices; a merge followed by the split that undoes it costs nothing.</summary>
         public static Tensor<T> ApplyViews<T>(Tensor<T> t, IReadOnlyList<ConvViewStep> steps)
         {
+            if (steps.Count == 0) return t;
             var lengths = t.Lengths.ToArray().ToList();
             for (int s = 0; s < steps.Count; s++)
             {
