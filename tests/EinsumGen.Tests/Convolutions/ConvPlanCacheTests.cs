@@ -75,6 +75,36 @@ public class ConvPlanCacheTests
         Assert.Equal(1, spec.Plans.Count);
     }
 
+    [Fact]
+    public void TheCacheStaysBounded()
+    {
+        var spec = ConvSpec.Uniform(1, 1);
+        var w = ConvOracle.ToTensor<float>(new double[] { 2 }, new[] { 1, 1, 1 });
+        for (int size = 1; size <= ConvPlanCache.MaxPlans + 6; size++)
+        {
+            var x = ConvOracle.ToTensor<float>(Enumerable.Repeat(1.0, size).ToArray(), new[] { 1, 1, size });
+            Assert.All(ConvOracle.ToDoubles(Conv.Forward(x, w, spec)), v => Assert.Equal(2.0, v));
+            Assert.InRange(spec.Plans.Count, 1, ConvPlanCache.MaxPlans);
+        }
+    }
+
+    /// <summary>A [Convolution] method's spec is a static field: its calls share one plan per shape.</summary>
+    [Fact]
+    public void AGeneratedLayerPlansOncePerShape()
+    {
+        var field = typeof(GeneratedConvOperations).GetField("__Kfc_ConvSpec", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static);
+        var spec = Assert.IsType<ConvSpec>(field!.GetValue(null));
+        int[] xs = { 2, 4, 5, 6 };
+        var x = ConvOracle.ToTensor<double>(ConvOracle.Random(xs, 9), xs);
+        int before = spec.Plans.Count;
+        var first = ConvOracle.ToDoubles(GeneratedConvOperations.Kfc(x));
+        int after = spec.Plans.Count;
+        var second = ConvOracle.ToDoubles(GeneratedConvOperations.Kfc(x));
+        Assert.Equal(after, spec.Plans.Count);
+        Assert.InRange(after - before, 0, 1); // 0 when another test ran this shape first
+        Assert.Equal(first, second);
+    }
+
     [Theory]
     [InlineData(1, 2, 0)]
     [InlineData(3, 1, 1)]
