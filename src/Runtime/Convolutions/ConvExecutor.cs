@@ -11,7 +11,7 @@ namespace EinsumGen.Convolutions
     /// lives on one operand is a gather (unfold) of that operand through the pattern's index table; one whose input leg is
     /// an output leg is a scatter (fold) of the rest's contraction; a leg that only the pattern holds is summed out first,
     /// leaving a small K×I or K×O count matrix (KFAC-reduce's pre-averaged patterns). Everything else runs on the project's
-    /// einsum kernels through <see cref="Einsum.EvaluateInto"/>, planned for the actual sizes.
+    /// einsum kernels, through programs planned for the actual sizes on first use and kept in the <see cref="ConvNetworkPlan"/>.
     /// </summary>
     internal static class ConvExecutor
     {
