@@ -66,8 +66,8 @@ namespace EinsumGen.Generator
         public static readonly DiagnosticDescriptor ConvBadHyperparameter = Error("EG0100", "Invalid convolution hyperparameter", "{0}");
         public static readonly DiagnosticDescriptor ConvDimensionMismatch = Error("EG0101", "Convolution hyperparameter count does not match the kernel",
             "{0} has {1} value(s), but the kernel has {2} dimension(s); give one value, or one per dimension");
-        public static readonly DiagnosticDescriptor ConvUnsupportedOperation = Error("EG0102", "Convolution operation not supported at build time",
-            "Operation {0} is not supported by [Convolution] (it needs sizes known only at run time); supported: {1}; call EinsumGen.Convolutions.Conv instead");
+        public static readonly DiagnosticDescriptor ConvUnsupportedOperation = Error("EG0102", "Convolution operation not supported",
+            "Operation {0} is not one [Convolution] can implement; supported: {1}");
         public static readonly DiagnosticDescriptor ConvSignature = Error("EG0103", "Unsupported convolution method signature",
             "Method '{0}' {1}");
 

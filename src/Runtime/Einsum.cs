@@ -168,7 +168,7 @@ namespace EinsumGen
         /// Parses and checks <paramref name="spec"/> against <paramref name="operands"/>, checks that <paramref name="result"/>
         /// (the <paramref name="what"/>) has the result's shape, and plans for these shapes.
         /// </summary>
-        private static EinsumProgram PlanWithResult<T>(string spec, Tensor<T>[] operands, Tensor<T> result, string what, string parameter,
+        internal static EinsumProgram PlanWithResult<T>(string spec, Tensor<T>[] operands, Tensor<T> result, string what, string parameter,
             out EinsumExpression expression, out bool scalar) where T : unmanaged, INumberBase<T>
         {
             expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);

@@ -8,8 +8,9 @@ using EinsumGen.Convolutions;
 namespace EinsumGen.Generator.Convolutions
 {
     /// <summary>
-    /// Writes a <c>[Convolution]</c> method: a static readonly <c>ConvSpec</c> of its constants and a body that calls
-    /// <c>Conv</c>, with remarks that print the operation's einsum network as built and as simplified at build time.
+    /// Writes a <c>[Convolution]</c> method: a static readonly <c>ConvSpec</c> of its constants (whose plan cache keeps what a
+    /// call shape needs) and a body that calls <c>Conv</c>, with remarks that print the operation's einsum network as built,
+    /// as simplified at build time, and how the simplified network runs with the plan the planner makes for it.
     /// </summary>
     internal static class ConvEmitter
     {
@@ -27,6 +28,7 @@ namespace EinsumGen.Generator.Convolutions
             foreach (var type in method.Hierarchy.Types) CpuEmitter.Open(w, "partial " + type.Keyword + " " + type.DisplayName);
 
             string field = "__" + method.Name + "_ConvSpec";
+            var operation = (ConvOperation)method.Operation;
             w.WriteLine("/// <summary>The constant hyperparameters of <see cref=\"" + method.Name + "\"/>, built once.</summary>");
             w.WriteLine("private static readonly " + Runtime + "ConvSpec " + field + " = new " + Runtime + "ConvSpec(");
             w.Indent++;
@@ -38,14 +40,21 @@ namespace EinsumGen.Generator.Convolutions
                     + Runtime + "ConvPadding.Same, " + Int(method.Kernel.Count) + ")),"
                 : "padding: new " + Runtime + "ConvPadding[] { " + Join(method.Padding) + " },");
             w.WriteLine("dilation: new int[] { " + Join(method.Dilation) + " },");
-            w.WriteLine("groups: " + Int(method.Groups) + ");");
+            if (ConvOperations.IsTranspose(operation))
+            {
+                w.WriteLine("groups: " + Int(method.Groups) + ",");
+                w.WriteLine("outputPadding: new int[] { " + Join(method.OutputPadding) + " });");
+            }
+            else
+            {
+                w.WriteLine("groups: " + Int(method.Groups) + ");");
+            }
             w.Indent--;
             w.WriteLineNoTabs(string.Empty);
 
-            var operation = (ConvOperation)method.Operation;
-            w.WriteLine("/// <summary>" + Summary(operation, method) + "</summary>");
+            foreach (var line in Wrap("<summary>" + Summary(operation, method) + "</summary>")) w.WriteLine("/// " + line);
             w.WriteLine("/// <remarks>");
-            foreach (var line in Remarks(method)) w.WriteLine("/// " + line);
+            foreach (var remark in Remarks(method)) foreach (var line in Wrap(remark)) w.WriteLine("/// " + line);
             w.WriteLine("/// </remarks>");
             w.WriteLine("[global::System.CodeDom.Compiler.GeneratedCode(\"EinsumGen\", \"" + GeneratorInfo.Version + "\")]");
             string tensor = "global::System.Numerics.Tensors.Tensor<" + method.Element + ">";
@@ -53,9 +62,9 @@ namespace EinsumGen.Generator.Convolutions
             w.Indent++;
             for (int i = 0; i < method.Parameters.Count; i++)
             {
-                w.WriteLine(tensor + " " + method.Parameters[i] + (i + 1 < method.Parameters.Count ? "," : ")"));
+                w.WriteLine(method.ParameterTypes[i] + " " + method.Parameters[i] + (i + 1 < method.Parameters.Count ? "," : ")"));
             }
-            w.WriteLine("=> " + Runtime + "Conv." + operation + "(" + string.Join(", ", method.Parameters) + ", " + field + ");");
+            w.WriteLine("=> " + Runtime + ConvOperations.Call(method, field) + ";");
             w.Indent--;
             foreach (var _ in method.Hierarchy.Types) CpuEmitter.Close(w);
             if (hasNamespace) CpuEmitter.Close(w);
@@ -63,32 +72,26 @@ namespace EinsumGen.Generator.Convolutions
         }
 
         private static string Summary(ConvOperation operation, ConvMethod method) =>
-            "The " + Describe(operation) + " of a " + string.Join("×", method.Kernel.Select(Int)) + " convolution (stride " + Join(method.Stride)
-            + ", padding " + (method.SamePadding ? "'same'" : Join(method.Padding)) + ", dilation " + Join(method.Dilation)
-            + ", groups " + Int(method.Groups) + "), as <c>Conv." + operation + "</c>.";
-
-        private static string Describe(ConvOperation operation) => operation switch
-        {
-            ConvOperation.Forward => "forward pass",
-            ConvOperation.WeightVjp => "weight VJP",
-            ConvOperation.Unfold => "unfold (im2col)",
-            ConvOperation.Kfc => "KFC factor",
-            _ => "KFAC-reduce factor",
-        };
+            "The " + ConvOperations.Of(operation)!.Description + " of a " + string.Join("×", method.Kernel.Select(Int)) + " convolution (stride "
+            + Join(method.Stride) + ", padding " + (method.SamePadding ? "'same'" : Join(method.Padding)) + ", dilation " + Join(method.Dilation)
+            + ", groups " + Int(method.Groups) + (ConvOperations.IsTranspose(operation) ? ", output padding " + Join(method.OutputPadding) : "")
+            + (operation == ConvOperation.WeightVjpRandomized ? ", keep " + method.Keep.ToString("R", CultureInfo.InvariantCulture) : "")
+            + (method.Parameters.Count == 3 && ConvOperations.Of(operation)!.Bias ? ", plus bias" : "") + "), as <c>Conv." + operation + "</c>.";
 
         /// <summary>
-        /// The network as built and as simplified, for two input sizes per dimension: a multiple of every kernel size and stride
-        /// (where the dense and down-sampling rules may apply) and one past it (where they cannot). Batch and channels are taken
-        /// as 2 per group, so that only the constants decide which legs squeeze.
+        /// The network as built and as simplified, and how the simplified one runs with the plan made here, for two input
+        /// sizes per dimension: a multiple of every kernel size and stride (where the dense and down-sampling rules may apply)
+        /// and one past it (where they cannot). Batch and channels are taken as 2 per group, so that only the constants
+        /// decide which legs squeeze.
         /// </summary>
         internal static List<string> Remarks(ConvMethod method)
         {
             var operation = (ConvOperation)method.Operation;
             int n = method.Kernel.Count;
-            int groups = operation == ConvOperation.Unfold ? 1 : method.Groups;
+            int groups = ConvOperations.IgnoresGroups(operation) ? 1 : method.Groups;
             int step = 1;
             for (int d = 0; d < n && step <= 1 << 12; d++) step = Lcm(Lcm(step, method.Kernel[d]), method.Stride[d]);
-            if (step > 1 << 12) step = 1; // huge constants: no divisible probe; the run time still simplifies per call
+            if (step > 1 << 12) step = 1; // huge constants: no divisible probe; the run time still simplifies per shape
             var divisible = new int[n];
             var off = new int[n];
             for (int d = 0; d < n; d++)
@@ -99,28 +102,94 @@ namespace EinsumGen.Generator.Convolutions
                 off[d] = size + 1;
             }
             var built = Build(method, operation, groups, divisible);
-            string before = built.ToEinsum();
-            string afterDivisible = ConvSimplifier.Simplify(built.Clone()).ToEinsum();
-            string afterOff = ConvSimplifier.Simplify(Build(method, operation, groups, off)).ToEinsum();
+            var simplifiedDivisible = ConvSimplifier.Simplify(built.Clone());
+            var simplifiedOff = ConvSimplifier.Simplify(Build(method, operation, groups, off));
+            string network = ConvNetworks.NetworkOf(operation) == operation ? "" : " (" + ConvNetworks.NetworkOf(operation) + "'s)";
             var lines = new List<string>
             {
-                "The einsum network of <c>Conv." + operation + "</c> with these constants (letters as the reference's; the",
-                "patterns Π[k, o, i] are never built), simplified at build time:",
-                "<code>" + before + "</code> as built;",
+                "The einsum network" + network + " of <c>Conv." + operation + "</c> with these constants (letters as the reference's;",
+                "the patterns Π[k, o, i] are never built), simplified and planned at build time (batch and channels 2 per group):",
+                "<code>" + built.ToEinsum() + "</code> as built;",
             };
-            if (afterDivisible == afterOff)
+            bool same = simplifiedDivisible.ToEinsum() == simplifiedOff.ToEinsum();
+            Variant(lines, simplifiedDivisible, same ? "simplified, whatever the input size" : "simplified when every input size is a multiple of "
+                + Int(step) + " (here " + string.Join("×", divisible.Select(Int)) + ")");
+            if (!same) Variant(lines, simplifiedOff, "simplified otherwise (here " + string.Join("×", off.Select(Int)) + ")");
+            if (operation == ConvOperation.KfacReduce)
             {
-                lines.Add("<code>" + afterDivisible + "</code> simplified, whatever the input size.");
+                lines.Add("Simplified, <c>Conv.KfacReduce</c> runs the pre-averaged contraction (Π̄ = mean_o Π, then the outer product), which");
+                lines.Add("computes this network's factor and was faster on every benchmark layer.");
             }
-            else
-            {
-                lines.Add("<code>" + afterDivisible + "</code> simplified when every input size is a multiple of " + Int(step) + ";");
-                lines.Add("<code>" + afterOff + "</code> simplified otherwise.");
-            }
-            lines.Add("The input size is known only at run time, so <c>Conv</c> simplifies again per call: the dense rule (K = S)");
-            lines.Add("needs K | I, down-sampling (S &gt; K) needs S | I, and legs of size 1 (batch, channels, output sizes) squeeze.");
+            lines.Add("At run time the input size decides which rules apply (dense K = S needs K | I, down-sampling S &gt; K needs S | I;");
+            lines.Add("legs of size 1 squeeze): the spec's plan cache builds, simplifies and plans the network on the first call with a");
+            lines.Add("shape and keeps it (index tables, constants, planned contractions), so later calls check shapes, bind and run.");
             return lines;
         }
+
+        /// <summary>One simplified network, then how it runs: its pattern steps and the plan of the einsum left (legs merged).</summary>
+        private static void Variant(List<string> lines, ConvNetwork simplified, string what)
+        {
+            lines.Add("<code>" + simplified.ToEinsum() + "</code> " + what + ", which runs as:");
+            var sketch = ConvRunSketch.Of(simplified);
+            foreach (var s in sketch.Steps) lines.Add("  " + Escape(s) + ";");
+            string merged = sketch.Merged(out var shapes);
+            lines.Add("  einsum <code>" + merged + "</code>" + (merged == sketch.Spec ? "" : " (legs merged from <code>" + sketch.Spec + "</code>)")
+                + " [" + string.Join("; ", shapes.Select(t => string.Join(",", t.Select(Int)))) + "], planned: " + Plan(merged, shapes)
+                + (sketch.After is null ? "." : ";"));
+            if (sketch.After is not null) lines.Add("  " + Escape(sketch.After) + ".");
+        }
+
+        /// <summary>The pairwise steps the planner picks for <paramref name="spec"/> at these shapes, with their kernel kinds.</summary>
+        private static string Plan(string spec, int[][] shapes)
+        {
+            int arrow = spec.IndexOf("->", System.StringComparison.Ordinal);
+            var inputs = spec.Substring(0, arrow).Split(',');
+            string output = spec.Substring(arrow + 2);
+            var sizes = new Dictionary<char, long>();
+            for (int t = 0; t < inputs.Length; t++) for (int d = 0; d < inputs[t].Length; d++) sizes[inputs[t][d]] = shapes[t][d];
+            var path = EinsumGen.Planning.ContractionPlanner.Plan(inputs, output, sizes);
+            var ids = new List<string>(inputs);
+            var steps = new List<string>();
+            foreach (var s in path.Steps)
+            {
+                string operands = s.Right < 0 ? ids[s.Left] : ids[s.Left] + "," + ids[s.Right];
+                steps.Add(operands + "->" + s.ResultLabels + " (" + Kind(s.Kind) + ")");
+                ids.Add(s.ResultLabels);
+            }
+            return steps.Count == 0 ? "nothing to contract" : string.Join(", then ", steps);
+        }
+
+        private static string Kind(EinsumGen.EinsumStepKind kind) => kind switch
+        {
+            EinsumGen.EinsumStepKind.Gemm => "GEMM",
+            EinsumGen.EinsumStepKind.Batched => "batched GEMM",
+            EinsumGen.EinsumStepKind.Reduction => "reduction",
+            EinsumGen.EinsumStepKind.Elementwise => "elementwise",
+            EinsumGen.EinsumStepKind.Transpose => "transpose",
+            _ => "outer product",
+        };
+
+        /// <summary>A doc line cut at spaces into lines of at most 120 characters (continuations indented), so generated lines stay short.</summary>
+        internal static IEnumerable<string> Wrap(string text)
+        {
+            const int width = 120;
+            string indent = text.StartsWith("  ", System.StringComparison.Ordinal) ? "    " : "  ";
+            string rest = text;
+            bool first = true;
+            while ((first ? rest.Length : rest.Length + indent.Length) > width)
+            {
+                int limit = first ? width : width - indent.Length;
+                int cut = rest.LastIndexOf(' ', limit);
+                if (cut <= indent.Length) cut = rest.IndexOf(' ', limit);
+                if (cut < 0) break;
+                yield return (first ? "" : indent) + rest.Substring(0, cut);
+                rest = rest.Substring(cut + 1);
+                first = false;
+            }
+            yield return (first ? "" : indent) + rest;
+        }
+
+        private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
         private static ConvNetwork Build(ConvMethod method, ConvOperation operation, int groups, int[] input)
         {

@@ -4,7 +4,8 @@ namespace EinsumGen.Generator.Convolutions
 {
     /// <summary>
     /// A <c>[Convolution]</c> method as values (no symbols, no locations): its declaration and its checked constants.
-    /// Padding holds one symmetric size per dimension, ignored when <see cref="SamePadding"/> is set.
+    /// Padding holds one symmetric size per dimension, ignored when <see cref="SamePadding"/> is set; Keep and DropoutAxes
+    /// are the randomized weight VJP's (Keep 0 otherwise); OutputPadding is the transpose operations' (zeros otherwise).
     /// </summary>
     internal sealed record ConvMethod(
         HierarchyInfo Hierarchy,
@@ -12,13 +13,17 @@ namespace EinsumGen.Generator.Convolutions
         string Modifiers,
         string Element,
         EquatableArray<string> Parameters,
+        EquatableArray<string> ParameterTypes,
         int Operation,
         EquatableArray<int> Kernel,
         EquatableArray<int> Stride,
         EquatableArray<int> Padding,
         bool SamePadding,
         EquatableArray<int> Dilation,
-        int Groups)
+        int Groups,
+        EquatableArray<int> OutputPadding,
+        double Keep,
+        int DropoutAxes)
     {
         /// <summary>A file name unique to the method.</summary>
         public string HintName => EinsumMethod.Safe(Hierarchy.MetadataName + "." + Name) + ".Conv.g.cs";

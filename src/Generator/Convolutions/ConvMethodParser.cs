@@ -28,7 +28,7 @@ namespace EinsumGen.Generator.Convolutions
             LocationInfo At(SyntaxNode? node) => node is null ? nameLocation : LocationInfo.From(tree, node.Span);
 
             var operation = (ConvOperation)Named(attribute, "Operation", (int)ConvOperation.Forward);
-            var operands = ConvOperations.Operands(operation);
+            var operands = ConvOperations.Of(operation);
             if (operands is null)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvUnsupportedOperation, At(Argument(attributeSyntax, "Operation")),
@@ -52,6 +52,31 @@ namespace EinsumGen.Generator.Convolutions
             var dilation = PerDimension(attribute, attributeSyntax, "Dilation", n, 1, diagnostics, At, out var dilationNodes);
             bool same = Named(attribute, "SamePadding", false);
             int groups = Named(attribute, "Groups", 1);
+            var outputPadding = PerDimension(attribute, attributeSyntax, "OutputPadding", n, 0, diagnostics, At, out var outputPaddingNodes);
+            double keep = Named(attribute, "Keep", double.NaN);
+            int axes = Named(attribute, "DropoutAxes", 1);
+            bool randomized = operation == ConvOperation.WeightVjpRandomized;
+            if (randomized && !(keep > 0 && keep <= 1))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvBadHyperparameter, At(Argument(attributeSyntax, "Keep") ?? (SyntaxNode?)attributeSyntax),
+                    double.IsNaN(keep) ? "Keep: WeightVjpRandomized needs the keep probability, in (0, 1]"
+                        : $"Keep is {keep.ToString(System.Globalization.CultureInfo.InvariantCulture)}, but it must lie in (0, 1]"));
+            }
+            else if (!randomized && !double.IsNaN(keep))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvBadHyperparameter, At(Argument(attributeSyntax, "Keep")),
+                    "Keep applies only to Operation = ConvOperation.WeightVjpRandomized"));
+            }
+            if (axes is not (0 or 1))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvBadHyperparameter, At(Argument(attributeSyntax, "DropoutAxes")),
+                    $"DropoutAxes is {axes}, which names no ConvDropoutAxes value"));
+            }
+            if (outputPadding is not null && outputPaddingNodes is not null && !ConvOperations.IsTranspose(operation))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvBadHyperparameter, At(Argument(attributeSyntax, "OutputPadding")),
+                    $"OutputPadding applies only to the transpose operations (TransposeForward, TransposeUnfold, TransposeKfacReduce), not {operation}"));
+            }
 
             if (stride is not null && padding is not null && dilation is not null)
             {
@@ -75,6 +100,12 @@ namespace EinsumGen.Generator.Convolutions
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvBadHyperparameter, At(Element(paddingNodes, d, n)),
                             $"Padding: dimension {d} is {padding[d]}, but it must not be negative"));
                     }
+                    if (outputPadding is not null && (outputPadding[d] < 0 || outputPadding[d] >= System.Math.Max(stride[d], dilation[d])))
+                    {
+                        // PyTorch's rule: an output padding picks one of the S (or D) input sizes that share an output size.
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvBadHyperparameter, At(Element(outputPaddingNodes, d, n)),
+                            $"OutputPadding: dimension {d} is {outputPadding[d]}, but it must lie in [0, max(stride {stride[d]}, dilation {dilation[d]}))"));
+                    }
                 }
             }
             if (groups < 1)
@@ -84,7 +115,7 @@ namespace EinsumGen.Generator.Convolutions
             }
 
             var hierarchy = HierarchyInfo.From(method.ContainingType);
-            if (diagnostics.Count > 0 || element is null || stride is null || padding is null || dilation is null)
+            if (diagnostics.Count > 0 || element is null || stride is null || padding is null || dilation is null || outputPadding is null)
             {
                 // One error per location: a single value that applies to every dimension is reported once.
                 var distinct = diagnostics.GroupBy(d => d.Location).Select(g => g.First()).ToList();
@@ -92,8 +123,10 @@ namespace EinsumGen.Generator.Convolutions
             }
             return new ConvParseResult(
                 new ConvMethod(hierarchy, method.Name, MethodParser.ModifiersPartialLast(syntax), element,
-                    method.Parameters.Select(p => Escape(p.Name)).ToEquatableArray(), (int)operation, kernel.ToEquatableArray(),
-                    stride.ToEquatableArray(), padding.ToEquatableArray(), same, dilation.ToEquatableArray(), groups),
+                    method.Parameters.Select(p => Escape(p.Name)).ToEquatableArray(),
+                    method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).ToEquatableArray(),
+                    (int)operation, kernel.ToEquatableArray(), stride.ToEquatableArray(), padding.ToEquatableArray(), same, dilation.ToEquatableArray(),
+                    groups, outputPadding.ToEquatableArray(), randomized ? keep : 0, axes),
                 null, EquatableArray<DiagnosticInfo>.Empty);
 
             void Check(string what, int d, int value, int least, SyntaxNode? node)
@@ -105,7 +138,7 @@ namespace EinsumGen.Generator.Convolutions
         }
 
         /// <summary>The element type, or null after reporting why the signature cannot be implemented.</summary>
-        private static string? Signature(IMethodSymbol method, MethodDeclarationSyntax syntax, string[]? operands, List<DiagnosticInfo> diagnostics,
+        private static string? Signature(IMethodSymbol method, MethodDeclarationSyntax syntax, ConvOperationInfo? operands, List<DiagnosticInfo> diagnostics,
             LocationInfo nameLocation)
         {
             string? problem = null;
@@ -115,14 +148,42 @@ namespace EinsumGen.Generator.Convolutions
                 problem = "must be declared 'static partial' with no body, so that EinsumGen can implement it";
             else if (method.TypeParameters.Length > 0) problem = "must not be generic: declare it for float or double";
             else if (element is null) problem = "must return Tensor<float> or Tensor<double>";
-            else if (operands is not null && method.Parameters.Length != operands.Length)
-                problem = $"must take {operands.Length} operand(s) ({string.Join(", ", operands)}), but it takes {method.Parameters.Length}";
-            else if (method.Parameters.Any(p => p.RefKind != RefKind.None || TensorElement(p.Type) != element))
-                problem = $"must take every operand as Tensor<{element}>, as it returns";
+            else if (operands is not null && method.Parameters.Length != operands.Parameters.Length
+                && !(operands.Bias && method.Parameters.Length == operands.Parameters.Length + 1))
+                problem = $"must take {operands.Describe()}, but it takes {method.Parameters.Length} parameter(s)";
+            else if (operands is not null && ParameterProblem(method, operands, element) is string wrong)
+                problem = wrong;
             if (problem is null) return element;
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvSignature, nameLocation, method.Name, problem));
             return null;
         }
+
+        /// <summary>Why a parameter does not fit its kind (operands as Tensor&lt;T&gt; of the result's T, sizes as int[], a seed as int), or null.</summary>
+        private static string? ParameterProblem(IMethodSymbol method, ConvOperationInfo operands, string element)
+        {
+            for (int i = 0; i < method.Parameters.Length; i++)
+            {
+                var p = method.Parameters[i];
+                var kind = i < operands.Parameters.Length ? operands.Parameters[i].Kind : ConvParameterKind.Tensor; // the bias
+                if (p.RefKind != RefKind.None) return $"must take parameter '{p.Name}' by value";
+                switch (kind)
+                {
+                    case ConvParameterKind.Tensor when TensorElement(p.Type) != element:
+                        return $"must take operand '{p.Name}' as Tensor<{element}>, as it returns";
+                    case ConvParameterKind.Sizes when !IsSizes(p.Type):
+                        return $"must take '{p.Name}' (the input's spatial sizes) as int[] or IReadOnlyList<int>";
+                    case ConvParameterKind.Seed when p.Type.SpecialType != SpecialType.System_Int32:
+                        return $"must take '{p.Name}' (the seed) as int";
+                }
+            }
+            return null;
+        }
+
+        private static bool IsSizes(ITypeSymbol type) =>
+            type is IArrayTypeSymbol { Rank: 1, ElementType.SpecialType: SpecialType.System_Int32 }
+            || type is INamedTypeSymbol { IsGenericType: true } named && named.TypeArguments.Length == 1
+                && named.TypeArguments[0].SpecialType == SpecialType.System_Int32
+                && named.ConstructedFrom.ToDisplayString() == "System.Collections.Generic.IReadOnlyList<T>";
 
         private static string? TensorElement(ITypeSymbol type)
         {

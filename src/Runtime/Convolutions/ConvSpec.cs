@@ -48,6 +48,9 @@ namespace EinsumGen.Convolutions
                 Enumerable.Repeat(outputPadding, dimensions).ToArray(), simplify);
         }
 
+        /// <summary>The plans of the calls made with this spec, per operation and shape (built on first use, then reused).</summary>
+        internal ConvPlanCache Plans { get; } = new ConvPlanCache();
+
         /// <summary>The number of spatial dimensions N.</summary>
         public int Dimensions => KernelSize.Count;
 

@@ -31,6 +31,7 @@ namespace EinsumGen.Convolutions
         /// <summary>Applies the simplifier's reshapes and slices; a merge followed by the split that undoes it costs nothing.</summary>
         public static Tensor<T> ApplyViews<T>(Tensor<T> t, IReadOnlyList<ConvViewStep> steps)
         {
+            if (steps.Count == 0) return t;
             var lengths = t.Lengths.ToArray().ToList();
             for (int s = 0; s < steps.Count; s++)
             {
@@ -100,9 +101,11 @@ namespace EinsumGen.Convolutions
         }
 
         /// <summary>A new dense tensor whose elements the caller overwrites.</summary>
-        public static Tensor<T> Uninitialized<T>(IEnumerable<int> shape)
+        public static Tensor<T> Uninitialized<T>(IEnumerable<int> shape) => Uninitialized<T>(shape.Select(d => (nint)d).ToArray());
+
+        /// <summary>A new dense tensor of <paramref name="lengths"/> whose elements the caller overwrites.</summary>
+        public static Tensor<T> Uninitialized<T>(nint[] lengths)
         {
-            var lengths = shape.Select(d => (nint)d).ToArray();
             long count = 1;
             foreach (var d in lengths) count *= d;
             return Tensor.Create(GC.AllocateUninitializedArray<T>(checked((int)count)), lengths);

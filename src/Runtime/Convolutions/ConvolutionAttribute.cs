@@ -6,9 +6,13 @@ namespace EinsumGen.Convolutions
     /// Marks a <c>static partial</c> method that EinsumGen implements at build time as a convolution with constant
     /// hyperparameters, e.g. <c>[Convolution(3, 3, Padding = new[] { 1 })]</c> on
     /// <c>static partial Tensor&lt;float&gt; Conv3x3(Tensor&lt;float&gt; x, Tensor&lt;float&gt; weight)</c>. The generator checks
-    /// the constants (located errors EG0100–EG0103), builds and simplifies the operation's einsum network for the kernel's
-    /// dimension count, prints it in the method's remarks, and calls <see cref="Conv"/> with a <see cref="ConvSpec"/> built
-    /// once. Operands, in order: Forward (x, weight); WeightVjp (x, outputGradient); Unfold, Kfc, KfacReduce (x).
+    /// the constants (located errors EG0100–EG0103), builds, simplifies and plans the operation's einsum network for the
+    /// kernel's dimension count, prints it in the method's remarks, and calls <see cref="Conv"/> with a <see cref="ConvSpec"/>
+    /// built once (its plan cache keeps each call shape's network, index tables and planned contractions). Parameters, in
+    /// order: Forward and TransposeForward (x, weight[, bias]); InputVjp (outputGradient, weight, int[] inputSize); WeightVjp
+    /// (x, outputGradient); InputJvp (inputTangent, weight); WeightJvp (x, weightTangent); Fold (columns, int[] inputSize);
+    /// WeightVjpRandomized (x, outputGradient, int seed); Unfold, TransposeUnfold, Kfc, KfacReduce, KfacReduceAveraged,
+    /// TransposeKfacReduce (x). Tensors are Tensor&lt;T&gt; of the result's T; sizes may also be IReadOnlyList&lt;int&gt;.
     /// </summary>
     [AttributeUsage(AttributeTargets.Method, AllowMultiple = false, Inherited = false)]
     public sealed class ConvolutionAttribute : Attribute
@@ -36,5 +40,14 @@ namespace EinsumGen.Convolutions
 
         /// <summary>The operation the method runs (<see cref="ConvOperation.Forward"/> by default).</summary>
         public ConvOperation Operation { get; set; } = ConvOperation.Forward;
+
+        /// <summary>The transpose operations' output padding per dimension (one value repeats; unset means 0); each below max(S, D).</summary>
+        public int[]? OutputPadding { get; set; }
+
+        /// <summary><see cref="ConvOperation.WeightVjpRandomized"/>: the keep probability p in (0, 1] (required there, refused elsewhere).</summary>
+        public double Keep { get; set; } = double.NaN;
+
+        /// <summary><see cref="ConvOperation.WeightVjpRandomized"/>: which legs of x are sampled (<see cref="ConvDropoutAxes.Spatial"/> by default).</summary>
+        public ConvDropoutAxes DropoutAxes { get; set; } = ConvDropoutAxes.Spatial;
     }
 }

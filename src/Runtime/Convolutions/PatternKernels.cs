@@ -16,20 +16,24 @@ namespace EinsumGen.Convolutions
 
         /// <summary>columns[b, k…, r…] = host[b, table_d[k_d, r_d]…] (0 where any table entry is −1).</summary>
         public static void Gather<T>(T* host, T* columns, long batch, int[] hostSizes, int[] kernelSizes, int[] resultSizes, int[][] tables)
-            where T : unmanaged
+            where T : unmanaged => Gather(new Map(hostSizes, kernelSizes, resultSizes, tables), host, columns, batch);
+
+        /// <summary><see cref="Gather{T}(T*, T*, long, int[], int[], int[], int[][])"/> through a map built once.</summary>
+        public static void Gather<T>(Map map, T* host, T* columns, long batch) where T : unmanaged
         {
-            var shape = new Shape(hostSizes, kernelSizes, resultSizes);
-            var rows = AffineRow.Of(tables[tables.Length - 1], kernelSizes[kernelSizes.Length - 1], resultSizes[resultSizes.Length - 1]);
+            var shape = map.Shape;
+            var tables = map.Tables;
+            var rows = map.Rows;
             nint h = (nint)host, c = (nint)columns;
             Run(batch, shape.ColumnsPerBatch, b => GatherBatch((T*)h + b * shape.HostPerBatch, (T*)c + b * shape.ColumnsPerBatch, shape, tables, rows));
         }
 
-        /// <summary>host[b, table_d[k_d, r_d]…] += columns[b, k…, r…]; the adjoint of <see cref="Gather"/> (host is not cleared here).</summary>
-        public static void Scatter<T>(T* columns, T* host, long batch, int[] hostSizes, int[] kernelSizes, int[] resultSizes, int[][] tables)
-            where T : unmanaged, System.Numerics.INumberBase<T>
+        /// <summary>host[b, table_d[k_d, r_d]…] += columns[b, k…, r…]; the adjoint of the gather (host is not cleared here).</summary>
+        public static void Scatter<T>(Map map, T* columns, T* host, long batch) where T : unmanaged, System.Numerics.INumberBase<T>
         {
-            var shape = new Shape(hostSizes, kernelSizes, resultSizes);
-            var rows = AffineRow.Of(tables[tables.Length - 1], kernelSizes[kernelSizes.Length - 1], resultSizes[resultSizes.Length - 1]);
+            var shape = map.Shape;
+            var tables = map.Tables;
+            var rows = map.Rows;
             nint h = (nint)host, c = (nint)columns;
             Run(batch, shape.ColumnsPerBatch, b => ScatterBatch((T*)c + b * shape.ColumnsPerBatch, (T*)h + b * shape.HostPerBatch, shape, tables, rows));
         }
@@ -46,7 +50,27 @@ namespace EinsumGen.Convolutions
             }
         }
 
-        private sealed class Shape
+        /// <summary>
+        /// The index tables of a gather or scatter with their derived data (strides, affine rows), built once per shape and
+        /// kept by a convolution's plan so that a call does not rebuild them. Immutable; shared between threads.
+        /// </summary>
+        internal sealed class Map
+        {
+            public Map(int[] hostSizes, int[] kernelSizes, int[] resultSizes, int[][] tables)
+            {
+                Shape = new Shape(hostSizes, kernelSizes, resultSizes);
+                Tables = tables;
+                Rows = AffineRow.Of(tables[tables.Length - 1], kernelSizes[kernelSizes.Length - 1], resultSizes[resultSizes.Length - 1]);
+            }
+
+            internal Shape Shape { get; }
+
+            internal int[][] Tables { get; }
+
+            internal AffineRow?[] Rows { get; }
+        }
+
+        internal sealed class Shape
         {
             public Shape(int[] host, int[] kernel, int[] result)
             {
@@ -84,7 +108,7 @@ namespace EinsumGen.Convolutions
         /// A row of the last dimension's table that reads host[First + j·Step] for j in [Start, End) and padding elsewhere
         /// (every row of a plain pattern; Step 1 is a block copy). Null where the row is not affine (sliced patterns).
         /// </summary>
-        private sealed class AffineRow
+        internal sealed class AffineRow
         {
             public int Start, End, First, Step;
 

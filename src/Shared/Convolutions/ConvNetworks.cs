@@ -23,6 +23,7 @@ namespace EinsumGen.Convolutions
             IReadOnlyList<ConvGeometry> geometries)
         {
             if (geometries.Count == 0) throw new ArgumentException("A convolution needs at least one spatial dimension.", nameof(geometries));
+            operation = NetworkOf(operation);
             int n = geometries.Count;
             var sizes = new Dictionary<string, int> { ["n"] = batch, ["g"] = groups };
             var terms = new List<ConvTerm>();
@@ -125,6 +126,18 @@ namespace EinsumGen.Convolutions
                     throw new ArgumentOutOfRangeException(nameof(operation));
             }
         }
+
+        /// <summary>
+        /// The operation whose network <paramref name="operation"/> runs: the JVPs are forward passes on a tangent, the
+        /// pre-averaged KFAC-reduce is KFAC-reduce's network, and the randomized weight VJP the weight VJP's on slices.
+        /// </summary>
+        public static ConvOperation NetworkOf(ConvOperation operation) => operation switch
+        {
+            ConvOperation.InputJvp or ConvOperation.WeightJvp => ConvOperation.Forward,
+            ConvOperation.KfacReduceAveraged => ConvOperation.KfacReduce,
+            ConvOperation.WeightVjpRandomized => ConvOperation.WeightVjp,
+            _ => operation,
+        };
 
         /// <summary>The leg of spatial dimension d's input (1-based in the name, as in the reference: i1, i2, ...).</summary>
         internal static string I(int d) => "i" + (d + 1);

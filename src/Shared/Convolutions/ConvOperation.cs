@@ -37,5 +37,17 @@ namespace EinsumGen.Convolutions
 
         /// <summary>KFAC-reduce of a transpose convolution: 1/(N(ΠI)²) per group.</summary>
         TransposeKfacReduce,
+
+        /// <summary>The JVP with respect to the input: the forward network on the input's tangent (no bias).</summary>
+        InputJvp,
+
+        /// <summary>The JVP with respect to the weight: the forward network on the weight's tangent (no bias).</summary>
+        WeightJvp,
+
+        /// <summary>KFAC-reduce with pre-averaged patterns Π̄ = mean_o Π (the same factor; the network is KFAC-reduce's).</summary>
+        KfacReduceAveraged,
+
+        /// <summary>The randomized weight VJP (tensor dropout): the weight VJP's network on index-selected slices of x.</summary>
+        WeightVjpRandomized,
     }
 }

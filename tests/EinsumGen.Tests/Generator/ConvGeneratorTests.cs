@@ -12,6 +12,8 @@ public class ConvGeneratorTests
 {
     private const string Header = "using System.Numerics.Tensors;\nusing EinsumGen.Convolutions;\npublic static partial class Layers\n{\n";
     private const string F = "public static partial Tensor<float> F(Tensor<float> x, Tensor<float> weight);";
+    private const string X = "public static partial Tensor<float> F(Tensor<float> x);";
+    private const string R = "public static partial Tensor<float> F(Tensor<float> x, Tensor<float> v, int seed);";
 
     [Theory]
     [InlineData("EG0100", "[Convolution(3, [|0|])] " + F)]
@@ -25,7 +27,19 @@ public class ConvGeneratorTests
     [InlineData("EG0100", "[[|Convolution|]] " + F)]
     [InlineData("EG0101", "[Convolution(3, 3, Stride = [|new[] { 1, 1, 1 }|])] " + F)]
     [InlineData("EG0101", "[Convolution(3, Padding = [|new int[] { 1, 1 }|])] " + F)]
-    [InlineData("EG0102", "[Convolution(3, Operation = [|ConvOperation.InputVjp|])] " + F)]
+    [InlineData("EG0100", "[Convolution(3, Stride = new[] { 2 }, OutputPadding = new[] { [|2|] }, Operation = ConvOperation.TransposeForward)] " + F)]
+    [InlineData("EG0100", "[Convolution(3, OutputPadding = [|new[] { 0 }|])] " + F)]
+    [InlineData("EG0100", "[Convolution(3, Keep = [|0.5|])] " + F)]
+    [InlineData("EG0100", "[[|Convolution(3, Operation = ConvOperation.WeightVjpRandomized)|]] " + R)]
+    [InlineData("EG0100", "[Convolution(3, Operation = ConvOperation.WeightVjpRandomized, Keep = [|1.5|])] " + R)]
+    [InlineData("EG0100", "[Convolution(3, Operation = ConvOperation.WeightVjpRandomized, Keep = 0.5, DropoutAxes = [|(ConvDropoutAxes)7|])] " + R)]
+    [InlineData("EG0101", "[Convolution(3, 3, OutputPadding = [|new[] { 1, 1, 1 }|], Operation = ConvOperation.TransposeUnfold)] " + X)]
+    [InlineData("EG0102", "[Convolution(3, Operation = [|(ConvOperation)99|])] " + F)]
+    [InlineData("EG0103", "[Convolution(3, Operation = ConvOperation.InputVjp)] public static partial Tensor<float> [|F|](Tensor<float> v, Tensor<float> w, long[] size);")]
+    [InlineData("EG0103", "[Convolution(3, Operation = ConvOperation.InputVjp)] public static partial Tensor<float> [|F|](Tensor<float> v, Tensor<float> w);")]
+    [InlineData("EG0103", "[Convolution(3)] public static partial Tensor<float> [|F|](Tensor<float> x, Tensor<float> w, Tensor<float> b, Tensor<float> c);")]
+    [InlineData("EG0103", "[Convolution(3, Operation = ConvOperation.Kfc)] public static partial Tensor<float> [|F|](Tensor<float> x, Tensor<float> bias);")]
+    [InlineData("EG0103", "[Convolution(3, Operation = ConvOperation.WeightVjpRandomized, Keep = 0.5)] public static partial Tensor<float> [|F|](Tensor<float> x, Tensor<float> v, long seed);")]
     [InlineData("EG0103", "[Convolution(3)] public static partial Tensor<float> [|F|](Tensor<float> x);")]
     [InlineData("EG0103", "[Convolution(3)] public static partial Tensor<int> [|F|](Tensor<int> x, Tensor<int> weight);")]
     [InlineData("EG0103", "[Convolution(3)] public static partial Tensor<float> [|F|](Tensor<float> x, Tensor<double> weight);")]
@@ -61,6 +75,15 @@ public class ConvGeneratorTests
 
             [Convolution(4, 4, Stride = new[] { 4 }, Operation = ConvOperation.WeightVjp)]
             internal static partial Tensor<double> PatchifyWeightGradient(Tensor<double> x, Tensor<double> outputGradient);
+
+            [Convolution(1, 1)]
+            public static partial Tensor<float> Pointwise(Tensor<float> x, Tensor<float> weight, Tensor<float> bias);
+
+            [Convolution(3, 3, Stride = new[] { 2 }, Padding = new[] { 1 }, OutputPadding = new[] { 1 }, Operation = ConvOperation.TransposeForward)]
+            public static partial Tensor<float> Upsample(Tensor<float> x, Tensor<float> weight);
+
+            [Convolution(3, 3, Padding = new[] { 1 }, Operation = ConvOperation.InputVjp)]
+            public static partial Tensor<float> InputGradient(Tensor<float> outputGradient, Tensor<float> weight, int[] inputSize);
         }
         """;
 
@@ -70,7 +93,7 @@ public class ConvGeneratorTests
         var result = GeneratorHarness.Run(Layers);
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.True(result.CompilationDiagnostics.IsEmpty, string.Join("\n", result.CompilationDiagnostics));
-        Assert.Equal(2, result.Sources.Count);
+        Assert.Equal(5, result.Sources.Count);
         foreach (var (hint, text) in result.Sources) Snapshot.Verify(text, nameof(ConvGeneratorTests), nameof(ConvolutionLayers), hint);
     }
 
@@ -80,9 +103,22 @@ public class ConvGeneratorTests
     {
         var text = GeneratorHarness.Run(Layers).Sources.Single(s => s.HintName.Contains("Patchify")).Source;
         Assert.Contains("<code>ngabc,deb,fhc,ngieh->giadf</code> as built;", text);
-        Assert.Contains("<code>nabjck,nibc->iajk</code> simplified when every input size is a multiple of 4;", text);
-        Assert.Contains("simplified otherwise.", text);
+        Assert.Contains("<code>nabjck,nibc->iajk</code> simplified when every input size is a multiple of 4", text);
+        Assert.Contains("simplified otherwise", text);
+        Assert.Contains("planned: ", text);
         Assert.All(text.Split('\n'), line => Assert.True(line.Length <= 160, line));
+    }
+
+    /// <summary>A 1×1 convolution runs as one channel matmul whatever the input size; the remarks say so with the planned step.</summary>
+    [Fact]
+    public void RemarksShowAPointwiseConvolutionAsAChannelMatmul()
+    {
+        var text = GeneratorHarness.Run(Layers).Sources.Single(s => s.HintName.Contains("Pointwise")).Source;
+        Assert.Contains("<code>nabc,ia->nibc</code> simplified, whatever the input size, which runs as:", text);
+        Assert.Contains("einsum <code>nab,ia->nib</code> (legs merged from <code>nabc,ia->nibc</code>)", text);
+        Assert.Contains("(GEMM)", text);
+        Assert.DoesNotContain("unfold", text);
+        Assert.Contains("Conv.Forward(x, weight, __Pointwise_ConvSpec, bias)", text);
     }
 }
 

@@ -13,14 +13,19 @@ namespace Demo
             dilation: new int[] { 1, 1 },
             groups: 2);
 
-        /// <summary>The forward pass of a 3×3 convolution (stride 1, 1, padding 1, 1, dilation 1, 1, groups 2), as <c>Conv.Forward</c>.</summary>
+        /// <summary>The forward pass of a 3×3 convolution (stride 1, 1, padding 1, 1, dilation 1, 1, groups 2), as
+        ///   <c>Conv.Forward</c>.</summary>
         /// <remarks>
-        /// The einsum network of <c>Conv.Forward</c> with these constants (letters as the reference's; the
-        /// patterns Π[k, o, i] are never built), simplified at build time:
+        /// The einsum network of <c>Conv.Forward</c> with these constants (letters as the reference's;
+        /// the patterns Π[k, o, i] are never built), simplified and planned at build time (batch and channels 2 per group):
         /// <code>ngabc,deb,fhc,giadf->ngieh</code> as built;
-        /// <code>ngabc,deb,fhc,giadf->ngieh</code> simplified, whatever the input size.
-        /// The input size is known only at run time, so <c>Conv</c> simplifies again per call: the dense rule (K = S)
-        /// needs K | I, down-sampling (S &gt; K) needs S | I, and legs of size 1 (batch, channels, output sizes) squeeze.
+        /// <code>ngabc,deb,fhc,giadf->ngieh</code> simplified, whatever the input size, which runs as:
+        ///   unfold ngabc through Π1, Π2 (gather at i = o·S + k·D − P) → ngadfeh[2,2,2,3,3,3,3];
+        ///   einsum <code>ngae,gia->ngie</code> (legs merged from <code>ngadfeh,giadf->ngieh</code>) [2,2,18,9; 2,2,18], planned:
+        ///     ngae,gia->ngie (batched GEMM).
+        /// At run time the input size decides which rules apply (dense K = S needs K | I, down-sampling S &gt; K needs S | I;
+        /// legs of size 1 squeeze): the spec's plan cache builds, simplifies and plans the network on the first call with a
+        /// shape and keeps it (index tables, constants, planned contractions), so later calls check shapes, bind and run.
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         public static partial global::System.Numerics.Tensors.Tensor<float> Conv3x3(

@@ -13,15 +13,21 @@ namespace Demo
             dilation: new int[] { 1, 1 },
             groups: 1);
 
-        /// <summary>The weight VJP of a 4×4 convolution (stride 4, 4, padding 0, 0, dilation 1, 1, groups 1), as <c>Conv.WeightVjp</c>.</summary>
+        /// <summary>The weight VJP of a 4×4 convolution (stride 4, 4, padding 0, 0, dilation 1, 1, groups 1), as
+        ///   <c>Conv.WeightVjp</c>.</summary>
         /// <remarks>
-        /// The einsum network of <c>Conv.WeightVjp</c> with these constants (letters as the reference's; the
-        /// patterns Π[k, o, i] are never built), simplified at build time:
+        /// The einsum network of <c>Conv.WeightVjp</c> with these constants (letters as the reference's;
+        /// the patterns Π[k, o, i] are never built), simplified and planned at build time (batch and channels 2 per group):
         /// <code>ngabc,deb,fhc,ngieh->giadf</code> as built;
-        /// <code>nabjck,nibc->iajk</code> simplified when every input size is a multiple of 4;
-        /// <code>nabc,deb,fhc,nieh->iadf</code> simplified otherwise.
-        /// The input size is known only at run time, so <c>Conv</c> simplifies again per call: the dense rule (K = S)
-        /// needs K | I, down-sampling (S &gt; K) needs S | I, and legs of size 1 (batch, channels, output sizes) squeeze.
+        /// <code>nabjck,nibc->iajk</code> simplified when every input size is a multiple of 4 (here 8×8), which runs as:
+        ///   einsum <code>nabjck,nibc->iajk</code> [2,2,2,4,2,4; 2,2,2,2], planned: nabjck,nibc->iajk (GEMM).
+        /// <code>nabc,deb,fhc,nieh->iadf</code> simplified otherwise (here 9×9), which runs as:
+        ///   unfold nabc through Π1, Π2 (gather at i = o·S + k·D − P) → nadfeh[2,2,4,4,2,2];
+        ///   einsum <code>nae,nie->ia</code> (legs merged from <code>nadfeh,nieh->iadf</code>) [2,32,4; 2,2,4], planned:
+        ///     nae,nie->ia (GEMM).
+        /// At run time the input size decides which rules apply (dense K = S needs K | I, down-sampling S &gt; K needs S | I;
+        /// legs of size 1 squeeze): the spec's plan cache builds, simplifies and plans the network on the first call with a
+        /// shape and keeps it (index tables, constants, planned contractions), so later calls check shapes, bind and run.
         /// </remarks>
         [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
         internal static partial global::System.Numerics.Tensors.Tensor<double> PatchifyWeightGradient(
