@@ -75,6 +75,15 @@ namespace EinsumGen.Runtime.Kernels
         public int NC { get; init; } = 2048;
 
         /// <summary>
+        /// A whole packed A of at most this many bytes (all K slices) stays resident in L2 while B streams past it (a
+        /// weight against a long batch of columns: M = 64, K = 576).
+        /// </summary>
+        public int AResidentBytes { get; init; } = 256 * 1024;
+
+        /// <summary>Target bytes of a packed KC × NC block of B beside a resident A: it stays in L2 with A and C's block.</summary>
+        public int ResidentBBlockBytes { get; init; } = 256 * 1024;
+
+        /// <summary>
         /// Rows (MR) of the micro-kernel <see cref="ContractionKernel"/> runs on this path; its columns (NR) are two vectors.
         /// 12 × 2 holds 24 accumulators in AVX-512's 32 registers; 6 × 2 holds 12 in 16 registers.
         /// </summary>

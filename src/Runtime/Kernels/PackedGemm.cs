@@ -28,21 +28,37 @@ namespace EinsumGen.Runtime.Kernels
             // Balanced blocking: equal slices rather than full slices plus a sliver.
             int kc = Balanced(K, context.KC, 1);
             int mLen = r.M1 - r.M0, nLen = r.N1 - r.N0;
+            int mPadded = RoundUp(mLen, MR);
+            // A short A (all its K slices within L2 together: a layer's weights against a long batch of columns, one
+            // head of attention) is packed once, whole, and stays resident: the loop then streams B through L2-sized
+            // blocks. Consecutive batch entries that share A (a weight applied to every item) reuse the packed copy.
+            bool resident = KernelOptions.Current.ResidentA && (long)mPadded * K * sizeof(T) <= context.AResidentBytes;
             int mcTarget = Math.Max(MR, context.ABlockBytes / (kc * sizeof(T)) / MR * MR);
-            int mc = Balanced(mLen, mcTarget, MR);
-            int nc = Balanced(nLen, context.NC, NR);
+            int mc = resident ? mPadded : Balanced(mLen, mcTarget, MR);
+            int ncTarget = resident ? Math.Max(NR, context.ResidentBBlockBytes / (kc * sizeof(T)) / NR * NR) : context.NC;
+            int nc = Balanced(nLen, ncTarget, NR);
 
             KernelWorkspace ws = KernelWorkspace.ForCurrentThread;
-            T* packA = ws.PackA<T>((nint)RoundUp(Math.Min(mc, mLen), MR) * kc + PackSlack);
+            T* packA = ws.PackA<T>((resident ? (nint)mPadded * K : (nint)RoundUp(Math.Min(mc, mLen), MR) * kc) + PackSlack);
             T* packB = ws.PackB<T>((nint)RoundUp(Math.Min(nc, nLen), NR) * kc + PackSlack);
             T* tile = ws.Tile<T>((nint)MR * NR);
 
             bool colCUnit = g->ColCUnit;
+            nint residentOffset = 0;
+            bool packed = false;
             for (int bi = r.B0; bi < r.B1; bi++)
             {
                 T* A = g->A + g->BatchA[bi];
                 T* B = g->B + g->BatchB[bi];
                 T* C = g->C + g->BatchC[bi];
+                if (resident && (!packed || g->BatchA[bi] != residentOffset))
+                {
+                    // Slice by slice, in increasing order (a vector packing may run past a slice into the next one).
+                    for (int pc = 0; pc < K; pc += kc)
+                        Packing.PackA(A, g->RowA + r.M0, mLen, g->KA + pc, Math.Min(kc, K - pc), MR, g->RowAUnit, g->KAUnit, packA + (nint)mPadded * pc);
+                    residentOffset = g->BatchA[bi];
+                    packed = true;
+                }
                 for (int jc = r.N0; jc < r.N1; jc += nc)
                 {
                     int ncur = Math.Min(nc, r.N1 - jc);
@@ -54,13 +70,20 @@ namespace EinsumGen.Runtime.Kernels
                         for (int ic = r.M0; ic < r.M1; ic += mc)
                         {
                             int mcur = Math.Min(mc, r.M1 - ic);
-                            Packing.PackA(A, g->RowA + ic, mcur, g->KA + pc, kcur, MR, g->RowAUnit, g->KAUnit, packA);
+                            T* pa = packA;
+                            if (resident) pa = packA + (nint)mPadded * pc;
+                            else Packing.PackA(A, g->RowA + ic, mcur, g->KA + pc, kcur, MR, g->RowAUnit, g->KAUnit, packA);
                             nint* rowC = g->RowC + ic;
 
                             // While this block computes, prefetch into L2 what the next packing will read (so that
                             // streaming operands from memory overlaps the FMAs): the next A block, or the next slice of B and A.
                             Prefetcher pf = default;
                             if (!prefetch) { }
+                            else if (resident)
+                            {
+                                if (pc + kc < K && g->ColBUnit) pf.SetB((byte*)B, g->KB + pc + kc, Math.Min(kc, K - pc - kc), g->ColB[jc], ncur, sizeof(T));
+                                else if (jc + nc < r.N1 && g->ColBUnit) pf.SetB((byte*)B, g->KB, kc, g->ColB[jc + nc], Math.Min(nc, r.N1 - jc - nc), sizeof(T));
+                            }
                             else if (ic + mc < r.M1)
                                 pf.SetA((byte*)A, g->RowA + ic + mc, Math.Min(mc, r.M1 - ic - mc), g->KA + pc, kcur, sizeof(T));
                             else if (pc + kc < K)
@@ -80,7 +103,7 @@ namespace EinsumGen.Runtime.Kernels
                                 for (int ir = 0; ir < mcur; ir += MR)
                                 {
                                     int mr = Math.Min(MR, mcur - ir);
-                                    TK.Run(kcur, packA + (nint)ir * kcur, bp, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
+                                    TK.Run(kcur, pa + (nint)ir * kcur, bp, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
                                     if (pf.Lines > 0) pf.Step(linesPerTile);
                                 }
                             }
@@ -88,6 +111,19 @@ namespace EinsumGen.Runtime.Kernels
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// Whether the 8 × 3-vector micro-kernel pads the range's tiles clearly less than the 12 × 2 one (M = 64: 72 rows
+        /// computed for 64 by 12-row tiles, none by 8-row ones); otherwise the 12-row shape, which loads fewer B vectors.
+        /// </summary>
+        internal static bool Prefers8x3(GemmRange r, int vector)
+        {
+            if (!KernelOptions.Current.Kernel8x3) return false;
+            long m = r.M1 - r.M0, n = r.N1 - r.N0;
+            long cost12 = RoundUp((int)m, 12) * (long)RoundUp((int)n, 2 * vector);
+            long cost8 = RoundUp((int)m, 8) * (long)RoundUp((int)n, 3 * vector);
+            return cost8 * 32 < cost12 * 31;
         }
 
         /// <summary>Splits <paramref name="length"/> into equal blocks of at most about <paramref name="target"/>, rounded up to <paramref name="unit"/>.</summary>
