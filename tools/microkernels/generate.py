@@ -39,6 +39,8 @@ namespace EinsumGen.Runtime.Kernels
         static abstract int MR { get; }
         /// <summary>Columns of the register block (a whole number of vectors).</summary>
         static abstract int NR { get; }
+        /// <summary>Vectors in a row of the register block (NR / the vector width).</summary>
+        static abstract int Vectors { get; }
         /// <summary>Whether the vector width runs on hardware here.</summary>
         static abstract bool IsHardwareAccelerated { get; }
         /// <summary>
@@ -59,6 +61,7 @@ KERNEL_OPEN = """\
     {{
         public static int MR => {mr};
         public static int NR {{ [MethodImpl(MethodImplOptions.AggressiveInlining)] get => {nv} * TS.Count; }}
+        public static int Vectors => {nv};
         public static bool IsHardwareAccelerated => TS.IsHardwareAccelerated;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

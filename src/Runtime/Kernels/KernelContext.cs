@@ -80,8 +80,14 @@ namespace EinsumGen.Runtime.Kernels
         /// </summary>
         public int AResidentBytes { get; init; } = 256 * 1024;
 
-        /// <summary>Target bytes of a packed KC × NC block of B beside a resident A: it stays in L2 with A and C's block.</summary>
+        /// <summary>Target bytes of a packed KC × NC block of B where A is one block (resident or not): it stays in L2 with A and C's block.</summary>
         public int ResidentBBlockBytes { get; init; } = 256 * 1024;
+
+        /// <summary>
+        /// In a batch, the next entry's operands are prefetched while one computes where each spans at most this many
+        /// bytes (a head of attention: 32 KiB of Q, 32 KiB of K).
+        /// </summary>
+        public int BatchPrefetchMaxBytes { get; init; } = 256 * 1024;
 
         /// <summary>
         /// Rows (MR) of the micro-kernel <see cref="ContractionKernel"/> runs on this path; its columns (NR) are two vectors.

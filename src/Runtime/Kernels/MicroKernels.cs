@@ -15,6 +15,8 @@ namespace EinsumGen.Runtime.Kernels
         static abstract int MR { get; }
         /// <summary>Columns of the register block (a whole number of vectors).</summary>
         static abstract int NR { get; }
+        /// <summary>Vectors in a row of the register block (NR / the vector width).</summary>
+        static abstract int Vectors { get; }
         /// <summary>Whether the vector width runs on hardware here.</summary>
         static abstract bool IsHardwareAccelerated { get; }
         /// <summary>
@@ -32,6 +34,7 @@ namespace EinsumGen.Runtime.Kernels
     {
         public static int MR => 12;
         public static int NR { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 2 * TS.Count; }
+        public static int Vectors => 2;
         public static bool IsHardwareAccelerated => TS.IsHardwareAccelerated;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -116,6 +119,7 @@ namespace EinsumGen.Runtime.Kernels
     {
         public static int MR => 8;
         public static int NR { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 3 * TS.Count; }
+        public static int Vectors => 3;
         public static bool IsHardwareAccelerated => TS.IsHardwareAccelerated;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -184,6 +188,7 @@ namespace EinsumGen.Runtime.Kernels
     {
         public static int MR => 6;
         public static int NR { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 2 * TS.Count; }
+        public static int Vectors => 2;
         public static bool IsHardwareAccelerated => TS.IsHardwareAccelerated;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
