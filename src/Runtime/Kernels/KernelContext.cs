@@ -90,7 +90,8 @@ namespace EinsumGen.Runtime.Kernels
         public int BatchPrefetchMaxBytes { get; init; } = 256 * 1024;
 
         /// <summary>
-        /// Rows (MR) of the micro-kernel <see cref="ContractionKernel"/> runs on this path; its columns (NR) are two vectors.
+        /// Rows (MR) of the micro-kernel <see cref="ContractionKernel"/> runs on this path by default; its columns (NR) are
+        /// two vectors. (Where it pads less, the AVX-512 path runs 8 rows × 3 vectors instead: <see cref="PackedGemm.Prefers8x3"/>.)
         /// 12 × 2 holds 24 accumulators in AVX-512's 32 registers; 6 × 2 holds 12 in 16 registers.
         /// </summary>
         public int MicroKernelRows { get; init; }
