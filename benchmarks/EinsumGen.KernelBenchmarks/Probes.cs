@@ -31,6 +31,21 @@ namespace EinsumGen.KernelBenchmarks
             return best;
         }
 
+        /// <summary>The FMA loop on the calling thread alone, timed by its CPU time (<see cref="CpuTime"/>): GFLOP/s, the best of the rounds.</summary>
+        public static double PeakGflopsCpuTime(int rounds = 10)
+        {
+            const long Iterations = 4_000_000L;
+            FmaLoop(1000);
+            double best = 0;
+            for (int round = 0; round < rounds; round++)
+            {
+                double t0 = CpuTime.Now();
+                FmaLoop(Iterations);
+                best = Math.Max(best, FlopsPerCall(Iterations) / (CpuTime.Now() - t0) / 1e9);
+            }
+            return best;
+        }
+
         private static double FlopsPerCall(long iterations) => iterations * 12.0 * (Vector512.IsHardwareAccelerated ? 16 : 8) * 2;
 
         /// <summary>

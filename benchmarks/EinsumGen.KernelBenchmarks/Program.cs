@@ -30,6 +30,11 @@ namespace EinsumGen.KernelBenchmarks
                 Ratio(args.Skip(1).ToArray());
                 return 0;
             }
+            if (args.Length > 0 && args[0] == "gemm")
+            {
+                Gemm(args.Skip(1).ToArray());
+                return 0;
+            }
             if (args.Length > 0 && args[0] == "memory")
             {
                 MemoryBench.Run(args.Skip(1).ToArray());
@@ -227,6 +232,65 @@ namespace EinsumGen.KernelBenchmarks
                 var w = Workload.MatMul(256);
                 Report("naive loop mn,nk->mk 256", 1, w.Flops, Time(() => Workload.Naive(w.A, w.B, w.C, 256), 0.5));
             }
+        }
+
+        /// <summary>
+        /// `gemm`: the batched and skinny products models run (attention's two einsums, a convolution's im2col forward and
+        /// weight VJP, their plain GEMM shapes) beside a square GEMM, each against the same-run FMA probe on all cores.
+        /// `gemm N` repeats the list N times (alternating with the machine's other load).
+        /// </summary>
+        private static void Gemm(string[] args)
+        {
+            int all = Environment.ProcessorCount;
+            int repeats = args.Length > 0 && int.TryParse(args[0], out int r) ? r : 1;
+            // `gemm N resident` (or `kernel8x3`): each workload with that change on, then off, alternating (same-run A/B).
+            string? ab = args.FirstOrDefault(a => a is "resident" or "kernel8x3" or "prefetch" or "batchprefetch");
+            // `gemm one`: on one core, against the one-core probe; `gemm cpu`: on one core, timed by the thread's CPU time.
+            bool cpu = args.Contains("cpu") && CpuTime.Available;
+            if (args.Contains("one") || cpu) all = 1;
+            string[] filter = args.Where(a => !int.TryParse(a, out _) && a != ab && a is not "one" and not "cpu").ToArray();
+            Console.WriteLine($"GEMM shapes — {all} cores, Vector512 accelerated: {Vector512.IsHardwareAccelerated}, .NET {Environment.Version}");
+            Console.WriteLine("Each line's % is of the FMA probe (float32, all cores) measured just before it: the machine is shared.");
+            Console.WriteLine("% peak: the median against the probe; % best: the best time against it (the quiet moments of a busy machine).");
+            Console.WriteLine($"{"workload",-46} {"median",12} {"best",12} {"GFLOP/s",9} {"probe",7} {"% peak",7} {"% best",7}");
+            var workloads = new[]
+            {
+                Workload.MatMul(1024),
+                Workload.AttentionScores(8, 12, 128, 128, 64),
+                Workload.AttentionValues(8, 12, 128, 128, 64),
+                Workload.ConvForward(32, 64, 576, 1024),
+                Workload.Plain(64, 32768, 576),
+                Workload.ConvWeight(32, 64, 576, 1024),
+                Workload.AttentionScores(1, 1, 128, 128, 64),
+                Workload.AttentionValues(1, 1, 128, 128, 64),
+            };
+            // `gemm MxNxK` adds a plain row-major product of that shape (and keeps only those named).
+            var shapes = filter.Select(f => f.Split('x')).Where(p => p.Length == 3 && p.All(x => int.TryParse(x, out _))).ToArray();
+            if (shapes.Length > 0)
+            {
+                workloads = shapes.Select(p => Workload.Plain(int.Parse(p[0]), int.Parse(p[1]), int.Parse(p[2]))).ToArray();
+                filter = Array.Empty<string>();
+            }
+            bool[] settings = ab != null ? new[] { true, false } : new[] { true };
+            foreach (var w in workloads)
+            {
+                if (filter.Length > 0 && !filter.Any(f => w.Name.Contains(f, StringComparison.Ordinal))) continue;
+                for (int rep = 0; rep < repeats; rep++)
+                    foreach (bool on in settings)
+                    {
+                        if (ab == "resident") KernelOptions.Current.ResidentA = on;
+                        if (ab == "kernel8x3") KernelOptions.Current.Kernel8x3 = on;
+                        if (ab == "prefetch") KernelOptions.Current.PackedPrefetch = on;
+                        if (ab == "batchprefetch") KernelOptions.Current.BatchPrefetch = on;
+                        double peak = cpu ? Probes.PeakGflopsCpuTime() : Probes.PeakGflops(all, 6);
+                        var t = cpu ? CpuTime.Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1)) : Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, all), 0.5);
+                        double gf = w.Flops / t.median / 1e9;
+                        string name = ab != null ? $"{w.Name} {ab}={on}" : w.Name;
+                        double gfBest = w.Flops / t.best / 1e9;
+                        Console.WriteLine($"{name,-46} {Fmt(t.median),12} {Fmt(t.best),12} {gf,9:F1} {peak,7:F1} {Probes.Percent(gf, peak),7} {Probes.Percent(gfBest, peak),7}");
+                    }
+            }
+            KernelOptions.Current.Reset();
         }
 
         internal static string Fmt(double seconds) =>

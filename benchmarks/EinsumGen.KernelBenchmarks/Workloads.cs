@@ -107,6 +107,56 @@ namespace EinsumGen.KernelBenchmarks
             RowC = Affine(s, s), ColC = Affine(s, 1),
         };
 
+        /// <summary>Attention's scores, bhqd,bhkd->bhqk: batch (b,h), M=q, N=k (B read along d, its rows), K=d.</summary>
+        public static Workload AttentionScores(int b, int h, int q, int k, int d) => new()
+        {
+            Name = $"bhqd,bhkd->bhqk {b}x{h}x{q}x{k}x{d}",
+            Flops = 2.0 * b * h * q * k * d,
+            A = Random(b * h * q * d, 31), B = Random(b * h * k * d, 32), C = Zeros(b * h * q * k),
+            BatchA = Affine(b * h, q * d), BatchB = Affine(b * h, k * d), BatchC = Affine(b * h, q * k),
+            RowA = Affine(q, d), KA = Affine(d, 1),
+            KB = Affine(d, 1), ColB = Affine(k, d),
+            RowC = Affine(q, k), ColC = Affine(k, 1),
+        };
+
+        /// <summary>Attention's output, bhqk,bhkd->bhqd: batch (b,h), M=q, N=d, K=k.</summary>
+        public static Workload AttentionValues(int b, int h, int q, int k, int d) => new()
+        {
+            Name = $"bhqk,bhkd->bhqd {b}x{h}x{q}x{k}x{d}",
+            Flops = 2.0 * b * h * q * k * d,
+            A = Random(b * h * q * k, 33), B = Random(b * h * k * d, 34), C = Zeros(b * h * q * d),
+            BatchA = Affine(b * h, q * k), BatchB = Affine(b * h, k * d), BatchC = Affine(b * h, q * d),
+            RowA = Affine(q, k), KA = Affine(k, 1),
+            KB = Affine(k, d), ColB = Affine(d, 1),
+            RowC = Affine(q, d), ColC = Affine(d, 1),
+        };
+
+        /// <summary>
+        /// A convolution's im2col forward, ok,nkl->nol: the weight A (o × k) shared by every batch entry n of the columns
+        /// B (n, k, l); M=o, N=l, K=k.
+        /// </summary>
+        public static Workload ConvForward(int n, int o, int k, int l) => new()
+        {
+            Name = $"ok,nkl->nol {n}x{o}x{k}x{l}",
+            Flops = 2.0 * n * o * k * l,
+            A = Random(o * k, 35), B = Random(n * k * l, 36), C = Zeros(n * o * l),
+            BatchA = Affine(n, 0), BatchB = Affine(n, k * l), BatchC = Affine(n, o * l),
+            RowA = Affine(o, k), KA = Affine(k, 1),
+            KB = Affine(k, l), ColB = Affine(l, 1),
+            RowC = Affine(o, l), ColC = Affine(l, 1),
+        };
+
+        /// <summary>A convolution's im2col weight VJP, nol,nkl->ok: M=o, N=k, K=(n,l) long, both operands contiguous along l.</summary>
+        public static Workload ConvWeight(int n, int o, int k, int l) => new()
+        {
+            Name = $"nol,nkl->ok {n}x{o}x{k}x{l}",
+            Flops = 2.0 * n * o * k * l,
+            A = Random(n * o * l, 37), B = Random(n * k * l, 38), C = Zeros(o * k),
+            RowA = Affine(o, l), KA = Table(new nint[] { n, l }, new nint[] { o * l, 1 }),
+            KB = Table(new nint[] { n, l }, new nint[] { k * l, 1 }), ColB = Affine(k, l),
+            RowC = Affine(o, k), ColC = Affine(k, 1),
+        };
+
         /// <summary>mn,n->m (matrix-vector): M=m, K=n, no N group.</summary>
         public static Workload MatVec(int s) => new()
         {

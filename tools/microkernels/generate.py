@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes src/Runtime/Kernels/MicroKernels.cs: the packed tier's register-blocked micro-kernels, MR rows x two vectors,
+"""Writes src/Runtime/Kernels/MicroKernels.cs: the packed tier's register-blocked micro-kernels, MR rows x NV vectors,
 each accumulator a named local so that the JIT keeps it in a register (a loop over an array of accumulators spills).
 Run from anywhere after editing KERNELS or the templates below:
     python3 tools/microkernels/generate.py          # rewrite the file
@@ -12,11 +12,13 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUTPUT = os.path.join(ROOT, "src", "Runtime", "Kernels", "MicroKernels.cs")
 
-# (rows, summary): one struct Kernel{rows}x2 each. The vector width comes from the ISimd type argument, so one struct
-# serves every width; ContractionKernel picks which rows go with which width (KernelContext.MicroKernelRows).
+# (rows, vectors, summary): one struct Kernel{rows}x{vectors} each. The vector width comes from the ISimd type argument,
+# so one struct serves every width; ContractionKernel picks which shape goes with which width and problem
+# (KernelContext.MicroKernelRows, PackedGemm.Prefers8x3).
 KERNELS = [
-    (12, "12 rows × 2 vectors: 24 accumulators, for 32-register AVX-512."),
-    (6, "6 rows × 2 vectors: 12 accumulators, for 16-register AVX2/SSE/NEON (and the scalar fallback)."),
+    (12, 2, "12 rows × 2 vectors: 24 accumulators, for 32-register AVX-512."),
+    (8, 3, "8 rows × 3 vectors: 24 accumulators, for 32-register AVX-512 where M is a multiple of 8 but not of 12 (M = 64)."),
+    (6, 2, "6 rows × 2 vectors: 12 accumulators, for 16-register AVX2/SSE/NEON (and the scalar fallback)."),
 ]
 
 HEADER = """\
@@ -29,14 +31,16 @@ namespace EinsumGen.Runtime.Kernels
 {
     /// <summary>
     /// A register-blocked micro-kernel: C[0..MR, 0..NR] (+)= Σ_p Apanel[p, 0..MR] ⊗ Bpanel[p, 0..NR] over packed panels
-    /// (A panel: kc × MR, row p contiguous; B panel: kc × NR). NR is two vectors wide.
+    /// (A panel: kc × MR, row p contiguous; B panel: kc × NR). NR is a whole number of vectors.
     /// </summary>
     internal unsafe interface IMicroKernel<T> where T : unmanaged, INumberBase<T>
     {
         /// <summary>Rows of the register block.</summary>
         static abstract int MR { get; }
-        /// <summary>Columns of the register block (two vectors).</summary>
+        /// <summary>Columns of the register block (a whole number of vectors).</summary>
         static abstract int NR { get; }
+        /// <summary>Vectors in a row of the register block (NR / the vector width).</summary>
+        static abstract int Vectors { get; }
         /// <summary>Whether the vector width runs on hardware here.</summary>
         static abstract bool IsHardwareAccelerated { get; }
         /// <summary>
@@ -52,11 +56,12 @@ namespace EinsumGen.Runtime.Kernels
 KERNEL_OPEN = """\
 
     /// <summary>{summary}</summary>
-    internal unsafe struct Kernel{mr}x2<T, TV, TS> : IMicroKernel<T>
+    internal unsafe struct Kernel{mr}x{nv}<T, TV, TS> : IMicroKernel<T>
         where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
     {{
         public static int MR => {mr};
-        public static int NR {{ [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 2 * TS.Count; }}
+        public static int NR {{ [MethodImpl(MethodImplOptions.AggressiveInlining)] get => {nv} * TS.Count; }}
+        public static int Vectors => {nv};
         public static bool IsHardwareAccelerated => TS.IsHardwareAccelerated;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -65,56 +70,68 @@ KERNEL_OPEN = """\
             int W = TS.Count;
 """
 
-KERNEL_CLOSE = """\
+def kernel_close(nv):
+    """The scatter through C's tables, and the Row helper that stores one row of nv vectors."""
+    params = ", ".join(f"TV v{v}" for v in range(nv))
+    adds = " ".join(f"v{v} = TS.Add(TS.Load(dst{offset(v)}), v{v});" for v in range(nv))
+    stores = " ".join(f"TS.Store(dst{offset(v)}, v{v});" for v in range(nv))
+    return f"""\
             KernelCommon.Scatter(scratch, ld, c, rowC, colC, mr, nr, accumulate);
-        }
+        }}
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Row(T* dst, TV v0, TV v1, bool accumulate, int W)
-        {
-            if (accumulate) { v0 = TS.Add(TS.Load(dst), v0); v1 = TS.Add(TS.Load(dst + W), v1); }
-            TS.Store(dst, v0); TS.Store(dst + W, v1);
-        }
-    }
+        private static void Row(T* dst, {params}, bool accumulate, int W)
+        {{
+            if (accumulate) {{ {adds} }}
+            {stores}
+        }}
+    }}
 """
+
+
+def offset(v):
+    """The element offset of vector v of a row: '', ' + W', ' + 2 * W'…"""
+    return "" if v == 0 else " + W" if v == 1 else f" + {v} * W"
 
 FOOTER = "}\n"
 
 
-def kernel(mr, summary):
-    """One Kernel{mr}x2 struct: accumulators c{i}_0, c{i}_1 for rows i < mr."""
-    out = [KERNEL_OPEN.format(mr=mr, summary=summary)]
+def kernel(mr, nv, summary):
+    """One Kernel{mr}x{nv} struct: accumulators c{i}_{v} for rows i < mr, vectors v < nv."""
+    out = [KERNEL_OPEN.format(mr=mr, nv=nv, summary=summary)]
     indent = " " * 12
     for i in range(mr):
-        out.append(f"{indent}TV c{i}_0 = TS.Zero, c{i}_1 = TS.Zero;\n")
-    # The k loop: two B vectors loaded once, each A element broadcast once and used for both.
+        out.append(indent + "TV " + ", ".join(f"c{i}_{v} = TS.Zero" for v in range(nv)) + ";\n")
+    # The k loop: nv B vectors loaded once, each A element broadcast once and used for all of them.
     out.append(f"{indent}for (nint p = 0; p < kc; p++)\n{indent}{{\n")
     inner = indent + " " * 4
-    out.append(f"{inner}TV b0 = TS.Load(b), b1 = TS.Load(b + W);\n")
+    out.append(inner + "TV " + ", ".join(f"b{v} = TS.Load(b{offset(v)})" for v in range(nv)) + ";\n")
     out.append(f"{inner}TV ai;\n")
     for i in range(mr):
-        out.append(f"{inner}ai = TS.Broadcast(a + {i}); c{i}_0 = TS.Fma(ai, b0, c{i}_0); c{i}_1 = TS.Fma(ai, b1, c{i}_1);\n")
+        fmas = " ".join(f"c{i}_{v} = TS.Fma(ai, b{v}, c{i}_{v});" for v in range(nv))
+        out.append(f"{inner}ai = TS.Broadcast(a + {i}); {fmas}\n")
     out.append(f"{inner}a += {mr};\n")
-    out.append(f"{inner}b += 2 * W;\n")
+    out.append(f"{inner}b += {nv} * W;\n")
     out.append(f"{indent}}}\n")
     # Full-width tiles with contiguous columns store straight into C, stopping after the tile's last real row.
     out.append(f"{indent}if (direct)\n{indent}{{\n")
     out.append(f"{inner}T* cc = c + colC[0];\n")
-    out.append(f"{inner}Row(cc + rowC[0], c0_0, c0_1, accumulate, W);\n")
+    row = lambda i: f"Row(cc + rowC[{i}], " + ", ".join(f"c{i}_{v}" for v in range(nv)) + ", accumulate, W);"
+    out.append(f"{inner}{row(0)}\n")
     for i in range(1, mr):
-        out.append(f"{inner}if (mr <= {i}) return; Row(cc + rowC[{i}], c{i}_0, c{i}_1, accumulate, W);\n")
+        out.append(f"{inner}if (mr <= {i}) return; {row(i)}\n")
     out.append(f"{inner}return;\n")
     out.append(f"{indent}}}\n")
     # Otherwise through the scratch tile and C's tables.
-    out.append(f"{indent}int ld = 2 * W;\n")
+    out.append(f"{indent}int ld = {nv} * W;\n")
     for i in range(mr):
-        out.append(f"{indent}TS.Store(scratch + {i} * ld, c{i}_0); TS.Store(scratch + {i} * ld + W, c{i}_1);\n")
-    out.append(KERNEL_CLOSE)
+        out.append(indent + " ".join(f"TS.Store(scratch + {i} * ld{offset(v)}, c{i}_{v});" for v in range(nv)) + "\n")
+    out.append(kernel_close(nv))
     return "".join(out)
 
 
 def generate():
-    return HEADER + "".join(kernel(mr, summary) for mr, summary in KERNELS) + FOOTER
+    return HEADER + "".join(kernel(mr, nv, summary) for mr, nv, summary in KERNELS) + FOOTER
 
 
 def main():

@@ -301,6 +301,9 @@ namespace EinsumGen.Runtime.Kernels
             {
                 switch (g->Path)
                 {
+                    case KernelPath.Vector512 when PackedGemm.Prefers8x3(r, Vector512<T>.Count):
+                        PackedGemm.Run<T, Kernel8x3<T, Vector512<T>, Simd512<T>>>(g, r);
+                        break;
                     case KernelPath.Vector512: PackedGemm.Run<T, Kernel12x2<T, Vector512<T>, Simd512<T>>>(g, r); break;
                     case KernelPath.Vector256: PackedGemm.Run<T, Kernel6x2<T, Vector256<T>, Simd256<T>>>(g, r); break;
                     case KernelPath.Vector128: PackedGemm.Run<T, Kernel6x2<T, Vector128<T>, Simd128<T>>>(g, r); break;

@@ -75,7 +75,23 @@ namespace EinsumGen.Runtime.Kernels
         public int NC { get; init; } = 2048;
 
         /// <summary>
-        /// Rows (MR) of the micro-kernel <see cref="ContractionKernel"/> runs on this path; its columns (NR) are two vectors.
+        /// A whole packed A of at most this many bytes (all K slices) stays resident in L2 while B streams past it (a
+        /// weight against a long batch of columns: M = 64, K = 576).
+        /// </summary>
+        public int AResidentBytes { get; init; } = 256 * 1024;
+
+        /// <summary>Target bytes of a packed KC × NC block of B where A is one block (resident or not): it stays in L2 with A and C's block.</summary>
+        public int ResidentBBlockBytes { get; init; } = 256 * 1024;
+
+        /// <summary>
+        /// In a batch, the next entry's operands are prefetched while one computes where each spans at most this many
+        /// bytes (a head of attention: 32 KiB of Q, 32 KiB of K).
+        /// </summary>
+        public int BatchPrefetchMaxBytes { get; init; } = 256 * 1024;
+
+        /// <summary>
+        /// Rows (MR) of the micro-kernel <see cref="ContractionKernel"/> runs on this path by default; its columns (NR) are
+        /// two vectors. (Where it pads less, the AVX-512 path runs 8 rows × 3 vectors instead: <see cref="PackedGemm.Prefers8x3"/>.)
         /// 12 × 2 holds 24 accumulators in AVX-512's 32 registers; 6 × 2 holds 12 in 16 registers.
         /// </summary>
         public int MicroKernelRows { get; init; }

@@ -59,6 +59,18 @@ namespace EinsumGen.Runtime.Kernels
         /// </summary>
         public bool PackingPrefetch { get; set; } = true;
 
+        /// <summary>
+        /// Whether the packed tier keeps a short A packed whole (<see cref="KernelContext.AResidentBytes"/>) and streams B
+        /// through L2-sized blocks wherever A is one block; false packs A per block and sizes B's blocks for L3, as for a large A.
+        /// </summary>
+        public bool ResidentA { get; set; } = true;
+
+        /// <summary>Whether a batch of packed products prefetches the next entry's operands while one computes.</summary>
+        public bool BatchPrefetch { get; set; } = true;
+
+        /// <summary>Whether the packed tier may run the 8 × 3-vector micro-kernel where it pads less (AVX-512); false keeps 12 × 2.</summary>
+        public bool Kernel8x3 { get; set; } = true;
+
         /// <summary>Tests: each GEMM call leaves what it runs in <see cref="ContractionKernel.LastRun"/> (on its thread).</summary>
         public bool RecordChoices { get; set; }
 
@@ -76,6 +88,9 @@ namespace EinsumGen.Runtime.Kernels
             WideStrips = defaults.WideStrips;
             PackedPrefetch = defaults.PackedPrefetch;
             PackingPrefetch = defaults.PackingPrefetch;
+            ResidentA = defaults.ResidentA;
+            Kernel8x3 = defaults.Kernel8x3;
+            BatchPrefetch = defaults.BatchPrefetch;
             RecordChoices = defaults.RecordChoices;
         }
     }

@@ -7,14 +7,16 @@ namespace EinsumGen.Runtime.Kernels
 {
     /// <summary>
     /// A register-blocked micro-kernel: C[0..MR, 0..NR] (+)= Σ_p Apanel[p, 0..MR] ⊗ Bpanel[p, 0..NR] over packed panels
-    /// (A panel: kc × MR, row p contiguous; B panel: kc × NR). NR is two vectors wide.
+    /// (A panel: kc × MR, row p contiguous; B panel: kc × NR). NR is a whole number of vectors.
     /// </summary>
     internal unsafe interface IMicroKernel<T> where T : unmanaged, INumberBase<T>
     {
         /// <summary>Rows of the register block.</summary>
         static abstract int MR { get; }
-        /// <summary>Columns of the register block (two vectors).</summary>
+        /// <summary>Columns of the register block (a whole number of vectors).</summary>
         static abstract int NR { get; }
+        /// <summary>Vectors in a row of the register block (NR / the vector width).</summary>
+        static abstract int Vectors { get; }
         /// <summary>Whether the vector width runs on hardware here.</summary>
         static abstract bool IsHardwareAccelerated { get; }
         /// <summary>
@@ -32,6 +34,7 @@ namespace EinsumGen.Runtime.Kernels
     {
         public static int MR => 12;
         public static int NR { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 2 * TS.Count; }
+        public static int Vectors => 2;
         public static bool IsHardwareAccelerated => TS.IsHardwareAccelerated;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -110,12 +113,82 @@ namespace EinsumGen.Runtime.Kernels
         }
     }
 
+    /// <summary>8 rows × 3 vectors: 24 accumulators, for 32-register AVX-512 where M is a multiple of 8 but not of 12 (M = 64).</summary>
+    internal unsafe struct Kernel8x3<T, TV, TS> : IMicroKernel<T>
+        where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+    {
+        public static int MR => 8;
+        public static int NR { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 3 * TS.Count; }
+        public static int Vectors => 3;
+        public static bool IsHardwareAccelerated => TS.IsHardwareAccelerated;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Run(nint kc, T* a, T* b, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch)
+        {
+            int W = TS.Count;
+            TV c0_0 = TS.Zero, c0_1 = TS.Zero, c0_2 = TS.Zero;
+            TV c1_0 = TS.Zero, c1_1 = TS.Zero, c1_2 = TS.Zero;
+            TV c2_0 = TS.Zero, c2_1 = TS.Zero, c2_2 = TS.Zero;
+            TV c3_0 = TS.Zero, c3_1 = TS.Zero, c3_2 = TS.Zero;
+            TV c4_0 = TS.Zero, c4_1 = TS.Zero, c4_2 = TS.Zero;
+            TV c5_0 = TS.Zero, c5_1 = TS.Zero, c5_2 = TS.Zero;
+            TV c6_0 = TS.Zero, c6_1 = TS.Zero, c6_2 = TS.Zero;
+            TV c7_0 = TS.Zero, c7_1 = TS.Zero, c7_2 = TS.Zero;
+            for (nint p = 0; p < kc; p++)
+            {
+                TV b0 = TS.Load(b), b1 = TS.Load(b + W), b2 = TS.Load(b + 2 * W);
+                TV ai;
+                ai = TS.Broadcast(a + 0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1); c0_2 = TS.Fma(ai, b2, c0_2);
+                ai = TS.Broadcast(a + 1); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1); c1_2 = TS.Fma(ai, b2, c1_2);
+                ai = TS.Broadcast(a + 2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1); c2_2 = TS.Fma(ai, b2, c2_2);
+                ai = TS.Broadcast(a + 3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1); c3_2 = TS.Fma(ai, b2, c3_2);
+                ai = TS.Broadcast(a + 4); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1); c4_2 = TS.Fma(ai, b2, c4_2);
+                ai = TS.Broadcast(a + 5); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1); c5_2 = TS.Fma(ai, b2, c5_2);
+                ai = TS.Broadcast(a + 6); c6_0 = TS.Fma(ai, b0, c6_0); c6_1 = TS.Fma(ai, b1, c6_1); c6_2 = TS.Fma(ai, b2, c6_2);
+                ai = TS.Broadcast(a + 7); c7_0 = TS.Fma(ai, b0, c7_0); c7_1 = TS.Fma(ai, b1, c7_1); c7_2 = TS.Fma(ai, b2, c7_2);
+                a += 8;
+                b += 3 * W;
+            }
+            if (direct)
+            {
+                T* cc = c + colC[0];
+                Row(cc + rowC[0], c0_0, c0_1, c0_2, accumulate, W);
+                if (mr <= 1) return; Row(cc + rowC[1], c1_0, c1_1, c1_2, accumulate, W);
+                if (mr <= 2) return; Row(cc + rowC[2], c2_0, c2_1, c2_2, accumulate, W);
+                if (mr <= 3) return; Row(cc + rowC[3], c3_0, c3_1, c3_2, accumulate, W);
+                if (mr <= 4) return; Row(cc + rowC[4], c4_0, c4_1, c4_2, accumulate, W);
+                if (mr <= 5) return; Row(cc + rowC[5], c5_0, c5_1, c5_2, accumulate, W);
+                if (mr <= 6) return; Row(cc + rowC[6], c6_0, c6_1, c6_2, accumulate, W);
+                if (mr <= 7) return; Row(cc + rowC[7], c7_0, c7_1, c7_2, accumulate, W);
+                return;
+            }
+            int ld = 3 * W;
+            TS.Store(scratch + 0 * ld, c0_0); TS.Store(scratch + 0 * ld + W, c0_1); TS.Store(scratch + 0 * ld + 2 * W, c0_2);
+            TS.Store(scratch + 1 * ld, c1_0); TS.Store(scratch + 1 * ld + W, c1_1); TS.Store(scratch + 1 * ld + 2 * W, c1_2);
+            TS.Store(scratch + 2 * ld, c2_0); TS.Store(scratch + 2 * ld + W, c2_1); TS.Store(scratch + 2 * ld + 2 * W, c2_2);
+            TS.Store(scratch + 3 * ld, c3_0); TS.Store(scratch + 3 * ld + W, c3_1); TS.Store(scratch + 3 * ld + 2 * W, c3_2);
+            TS.Store(scratch + 4 * ld, c4_0); TS.Store(scratch + 4 * ld + W, c4_1); TS.Store(scratch + 4 * ld + 2 * W, c4_2);
+            TS.Store(scratch + 5 * ld, c5_0); TS.Store(scratch + 5 * ld + W, c5_1); TS.Store(scratch + 5 * ld + 2 * W, c5_2);
+            TS.Store(scratch + 6 * ld, c6_0); TS.Store(scratch + 6 * ld + W, c6_1); TS.Store(scratch + 6 * ld + 2 * W, c6_2);
+            TS.Store(scratch + 7 * ld, c7_0); TS.Store(scratch + 7 * ld + W, c7_1); TS.Store(scratch + 7 * ld + 2 * W, c7_2);
+            KernelCommon.Scatter(scratch, ld, c, rowC, colC, mr, nr, accumulate);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Row(T* dst, TV v0, TV v1, TV v2, bool accumulate, int W)
+        {
+            if (accumulate) { v0 = TS.Add(TS.Load(dst), v0); v1 = TS.Add(TS.Load(dst + W), v1); v2 = TS.Add(TS.Load(dst + 2 * W), v2); }
+            TS.Store(dst, v0); TS.Store(dst + W, v1); TS.Store(dst + 2 * W, v2);
+        }
+    }
+
     /// <summary>6 rows × 2 vectors: 12 accumulators, for 16-register AVX2/SSE/NEON (and the scalar fallback).</summary>
     internal unsafe struct Kernel6x2<T, TV, TS> : IMicroKernel<T>
         where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
     {
         public static int MR => 6;
         public static int NR { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 2 * TS.Count; }
+        public static int Vectors => 2;
         public static bool IsHardwareAccelerated => TS.IsHardwareAccelerated;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

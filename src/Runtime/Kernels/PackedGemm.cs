@@ -25,24 +25,64 @@ namespace EinsumGen.Runtime.Kernels
             int K = g->K;
             KernelContext context = KernelContext.For(g->Path);
             bool prefetch = KernelOptions.Current.PackedPrefetch;
-            // Balanced blocking: equal slices rather than full slices plus a sliver.
-            int kc = Balanced(K, context.KC, 1);
+            // Balanced blocking: equal slices rather than full slices plus a sliver. KC is for two-vector panels: a wider
+            // kernel takes shallower slices, so that its B panel still fits L1 beside the A panel.
+            int kc = Balanced(K, context.KC * 2 / TK.Vectors, 1);
             int mLen = r.M1 - r.M0, nLen = r.N1 - r.N0;
+            int mPadded = RoundUp(mLen, MR);
+            // A short A (all its K slices within L2 together: a layer's weights against a long batch of columns, one
+            // head of attention) is packed once, whole, and stays resident: the loop then streams B through L2-sized
+            // blocks. Consecutive batch entries that share A (a weight applied to every item) reuse the packed copy.
+            bool resident = KernelOptions.Current.ResidentA && (long)mPadded * K * sizeof(T) <= context.AResidentBytes;
             int mcTarget = Math.Max(MR, context.ABlockBytes / (kc * sizeof(T)) / MR * MR);
-            int mc = Balanced(mLen, mcTarget, MR);
-            int nc = Balanced(nLen, context.NC, NR);
+            int mc = resident ? mPadded : Balanced(mLen, mcTarget, MR);
+            // One block of A rows (all of M): each packed B block is used once, right after packing; an L2-sized one is
+            // still there when the micro-kernels read it.
+            bool oneABlock = KernelOptions.Current.ResidentA && (resident || mPadded <= mcTarget);
+            int ncTarget = oneABlock ? Math.Max(NR, context.ResidentBBlockBytes / (kc * sizeof(T)) / NR * NR) : context.NC;
+            int nc = Balanced(nLen, ncTarget, NR);
 
             KernelWorkspace ws = KernelWorkspace.ForCurrentThread;
-            T* packA = ws.PackA<T>((nint)RoundUp(Math.Min(mc, mLen), MR) * kc + PackSlack);
+            T* packA = ws.PackA<T>((resident ? (nint)mPadded * K : (nint)RoundUp(Math.Min(mc, mLen), MR) * kc) + PackSlack);
             T* packB = ws.PackB<T>((nint)RoundUp(Math.Min(nc, nLen), NR) * kc + PackSlack);
             T* tile = ws.Tile<T>((nint)MR * NR);
 
             bool colCUnit = g->ColCUnit;
+            nint residentOffset = 0;
+            bool packed = false;
+            // A batch of medium products (attention's heads): each entry's operands come from memory, so while one entry
+            // computes, the next one's A and B are prefetched into L2, spread over the entry's tiles (C's lines too
+            // measured no gain: they are written whole).
+            bool batchPrefetch = KernelOptions.Current.BatchPrefetch && r.B1 - r.B0 > 1;
+            Extent extentA = default, extentB = default;
+            int tilesPerEntry = 1;
+            if (batchPrefetch)
+            {
+                int maxBytes = context.BatchPrefetchMaxBytes;
+                extentA = Extent.Of(g->RowA + r.M0, mLen, g->KA, K, sizeof(T), maxBytes);
+                extentB = Extent.Of(g->KB, K, g->ColB + r.N0, nLen, sizeof(T), maxBytes);
+                tilesPerEntry = ((mLen + MR - 1) / MR) * ((nLen + NR - 1) / NR) * ((K + kc - 1) / kc);
+            }
             for (int bi = r.B0; bi < r.B1; bi++)
             {
                 T* A = g->A + g->BatchA[bi];
                 T* B = g->B + g->BatchB[bi];
                 T* C = g->C + g->BatchC[bi];
+                RangePrefetcher next = default;
+                if (batchPrefetch && bi + 1 < r.B1)
+                {
+                    if (g->BatchA[bi + 1] != g->BatchA[bi]) next.Add((byte*)(g->A + g->BatchA[bi + 1]), extentA);
+                    next.Add((byte*)(g->B + g->BatchB[bi + 1]), extentB);
+                }
+                int nextPerTile = next.Lines / tilesPerEntry + 1;
+                if (resident && (!packed || g->BatchA[bi] != residentOffset))
+                {
+                    // Slice by slice, in increasing order (a vector packing may run past a slice into the next one).
+                    for (int pc = 0; pc < K; pc += kc)
+                        Packing.PackA(A, g->RowA + r.M0, mLen, g->KA + pc, Math.Min(kc, K - pc), MR, g->RowAUnit, g->KAUnit, packA + (nint)mPadded * pc);
+                    residentOffset = g->BatchA[bi];
+                    packed = true;
+                }
                 for (int jc = r.N0; jc < r.N1; jc += nc)
                 {
                     int ncur = Math.Min(nc, r.N1 - jc);
@@ -54,13 +94,20 @@ namespace EinsumGen.Runtime.Kernels
                         for (int ic = r.M0; ic < r.M1; ic += mc)
                         {
                             int mcur = Math.Min(mc, r.M1 - ic);
-                            Packing.PackA(A, g->RowA + ic, mcur, g->KA + pc, kcur, MR, g->RowAUnit, g->KAUnit, packA);
+                            T* pa = packA;
+                            if (resident) pa = packA + (nint)mPadded * pc;
+                            else Packing.PackA(A, g->RowA + ic, mcur, g->KA + pc, kcur, MR, g->RowAUnit, g->KAUnit, packA);
                             nint* rowC = g->RowC + ic;
 
                             // While this block computes, prefetch into L2 what the next packing will read (so that
                             // streaming operands from memory overlaps the FMAs): the next A block, or the next slice of B and A.
                             Prefetcher pf = default;
                             if (!prefetch) { }
+                            else if (resident)
+                            {
+                                if (pc + kc < K && g->ColBUnit) pf.SetB((byte*)B, g->KB + pc + kc, Math.Min(kc, K - pc - kc), g->ColB[jc], ncur, sizeof(T));
+                                else if (jc + nc < r.N1 && g->ColBUnit) pf.SetB((byte*)B, g->KB, kc, g->ColB[jc + nc], Math.Min(nc, r.N1 - jc - nc), sizeof(T));
+                            }
                             else if (ic + mc < r.M1)
                                 pf.SetA((byte*)A, g->RowA + ic + mc, Math.Min(mc, r.M1 - ic - mc), g->KA + pc, kcur, sizeof(T));
                             else if (pc + kc < K)
@@ -80,14 +127,28 @@ namespace EinsumGen.Runtime.Kernels
                                 for (int ir = 0; ir < mcur; ir += MR)
                                 {
                                     int mr = Math.Min(MR, mcur - ir);
-                                    TK.Run(kcur, packA + (nint)ir * kcur, bp, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
+                                    TK.Run(kcur, pa + (nint)ir * kcur, bp, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
                                     if (pf.Lines > 0) pf.Step(linesPerTile);
+                                    if (next.Lines > 0) next.Step(nextPerTile);
                                 }
                             }
                         }
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// Whether the 8 × 3-vector micro-kernel pads the range's tiles clearly less than the 12 × 2 one (M = 64: 72 rows
+        /// computed for 64 by 12-row tiles, none by 8-row ones); otherwise the 12-row shape, which loads fewer B vectors.
+        /// </summary>
+        internal static bool Prefers8x3(GemmRange r, int vector)
+        {
+            if (!KernelOptions.Current.Kernel8x3) return false;
+            long m = r.M1 - r.M0, n = r.N1 - r.N0;
+            long cost12 = RoundUp((int)m, 12) * (long)RoundUp((int)n, 2 * vector);
+            long cost8 = RoundUp((int)m, 8) * (long)RoundUp((int)n, 3 * vector);
+            return cost8 * 32 < cost12 * 31;
         }
 
         /// <summary>Splits <paramref name="length"/> into equal blocks of at most about <paramref name="target"/>, rounded up to <paramref name="unit"/>.</summary>
@@ -152,6 +213,67 @@ namespace EinsumGen.Runtime.Kernels
                     Lines = 0;
                     return;
                 }
+                Sse.Prefetch1(line);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The bytes a block of an operand spans (from the smallest offset of its two tables to the largest), when that span
+    /// is at most a limit and dense (at most twice the bytes of its elements); empty otherwise.
+    /// </summary>
+    internal readonly unsafe struct Extent
+    {
+        public readonly nint Start, Bytes;
+
+        private Extent(nint start, nint bytes) { Start = start; Bytes = bytes; }
+
+        public static Extent Of(nint* rows, int rowCount, nint* cols, int colCount, int size, int maxBytes)
+        {
+            if (rowCount <= 0 || colCount <= 0) return default;
+            (nint r0, nint r1) = MinMax(rows, rowCount);
+            (nint c0, nint c1) = MinMax(cols, colCount);
+            long span = ((long)(r1 - r0) + (c1 - c0) + 1) * size;
+            if (span > maxBytes || span > 2L * rowCount * colCount * size) return default;
+            return new Extent((r0 + c0) * size, (nint)span);
+        }
+
+        private static (nint, nint) MinMax(nint* t, int count)
+        {
+            nint lo = t[0], hi = t[0];
+            for (int i = 1; i < count; i++) { if (t[i] < lo) lo = t[i]; if (t[i] > hi) hi = t[i]; }
+            return (lo, hi);
+        }
+    }
+
+    /// <summary>Prefetches up to three byte ranges into L2, a few cache lines per step, in order.</summary>
+    internal unsafe struct RangePrefetcher
+    {
+        private byte* _p0, _p1, _p2;
+        private nint _n0, _n1, _n2;
+        /// <summary>Cache lines left to prefetch.</summary>
+        public int Lines;
+
+        /// <summary>Adds the range <paramref name="extent"/> of the operand whose offset 0 is at <paramref name="base"/>.</summary>
+        public void Add(byte* @base, Extent extent)
+        {
+            if (extent.Bytes <= 0 || !Sse.IsSupported) return;
+            byte* start = @base + extent.Start;
+            nint lines = (extent.Bytes + 63) / 64;
+            if (_n0 == 0) { _p0 = start; _n0 = lines; }
+            else if (_n1 == 0) { _p1 = start; _n1 = lines; }
+            else { _p2 = start; _n2 = lines; }
+            Lines += (int)lines;
+        }
+
+        public void Step(int lines)
+        {
+            for (; lines > 0 && Lines > 0; lines--, Lines--)
+            {
+                byte* line;
+                if (_n0 > 0) { line = _p0; _p0 += 64; _n0--; }
+                else if (_n1 > 0) { line = _p1; _p1 += 64; _n1--; }
+                else { line = _p2; _p2 += 64; _n2--; }
                 Sse.Prefetch1(line);
             }
         }

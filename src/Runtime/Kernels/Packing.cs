@@ -118,11 +118,13 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void TransposeRun<T>(T* src, nint* f, int lanes, T* dst, int run, int w) where T : unmanaged, INumberBase<T>
         {
-            if (typeof(T) == typeof(float) && Avx512F.IsSupported && run >= 16 && lanes == w && (w <= 16 || w % 16 == 0))
+            // A ragged last panel (lanes < w: M = 128 in panels of 12) too: Transpose16 writes zeros for its missing
+            // rows, and the caller zeroes lanes past a last group of 16 (ZeroLanes).
+            if (typeof(T) == typeof(float) && Avx512F.IsSupported && run >= 16 && (w <= 16 || w % 16 == 0))
             {
                 int done = run & ~15;
-                for (int l0 = 0; l0 < w; l0 += 16)
-                    Transpose16((float*)src, f + l0, w - l0 < 16 ? w - l0 : 16, (float*)dst + l0, done, w);
+                for (int l0 = 0; l0 < lanes; l0 += 16)
+                    Transpose16((float*)src, f + l0, lanes - l0 < 16 ? lanes - l0 : 16, (float*)dst + l0, done, w);
                 if (done == run) return;
                 src += done;
                 dst += (nint)done * w;
