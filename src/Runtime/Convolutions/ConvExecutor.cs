@@ -119,6 +119,10 @@ namespace EinsumGen.Convolutions
                 fixed (T* c = &Einsum.First(columns))
                 fixed (T* r = &Einsum.First(result))
                 {
+#if EINSUMGEN_CHECKED_KERNELS
+                    using var regions = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(c, columns.Lengths, columns.Strides, !fold, "columns");
+                    using var resultRegion = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(r, result.Lengths, result.Strides, true, "result");
+#endif
                     if (fold)
                     {
                         PatternKernels.Scatter(c, r, batch, geometries.Select(g => g.InputSize).ToArray(), geometries.Select(g => g.KernelSize).ToArray(),
@@ -155,6 +159,10 @@ namespace EinsumGen.Convolutions
             fixed (T* h = &Einsum.First(dense))
             fixed (T* c = &Einsum.First(columns))
             {
+#if EINSUMGEN_CHECKED_KERNELS
+                using var regions = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(h, dense.Lengths, dense.Strides, false, "host");
+                using var columnsRegion = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(c, columns.Lengths, columns.Strides, true, "columns");
+#endif
                 PatternKernels.Gather(h, c, batch, geometries.Select(g => g.InputSize).ToArray(), geometries.Select(g => g.KernelSize).ToArray(),
                     geometries.Select(g => g.OutputSize).ToArray(), geometries.Select(g => g.GatherTable()).ToArray());
             }
