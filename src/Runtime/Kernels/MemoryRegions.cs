@@ -109,11 +109,13 @@ namespace EinsumGen.Runtime.Kernels
             Region? nearest = null;
             ulong best = ulong.MaxValue;
             bool readOnlyHit = false;
+            var all = new System.Text.StringBuilder();
             foreach (var list in new[] { t_scoped, t_permanent, adopted.Scoped, adopted.Permanent, adopted.Outer, adopted.OuterPermanent })
             {
                 if (list is null) continue;
                 foreach (var r in list.Snapshot())
                 {
+                    all.Append($"{Environment.NewLine}  '{r.Name}' [0x{r.Start:X}, 0x{r.End:X}){(r.Writable ? "" : " read-only")}");
                     if (start >= r.Start && end <= r.End) readOnlyHit = true;
                     ulong distance = start >= r.End ? start - r.End + 1 : end <= r.Start ? r.Start - end + 1 : 0;
                     if (distance < best) (best, nearest) = (distance, r);
@@ -125,7 +127,8 @@ namespace EinsumGen.Runtime.Kernels
                   (start >= n.End ? $"{start - n.End} bytes past its end" : end <= n.Start ? $"{n.Start - end} bytes before its start"
                       : start < n.Start ? $"starting {n.Start - start} bytes before it" : end > n.End ? $"ending {end - n.End} bytes past it" : "inside it");
             string why = readOnlyHit && write ? "writes a read-only region" : "lies outside every region the call owns";
-            return new KernelAccessViolationException($"Kernel memory violation: {access} {why}; {where}.", start, (int)(end - start), write, nearest?.Name);
+            return new KernelAccessViolationException($"Kernel memory violation: {access} {why}; {where}. Live regions:{all}", start, (int)(end - start), write,
+                nearest?.Name);
         }
 
         /// <summary>A registered range [Start, End) of bytes.</summary>
