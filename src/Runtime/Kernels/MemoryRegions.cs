@@ -14,11 +14,15 @@ namespace EinsumGen.Runtime.Kernels
     /// </summary>
     internal static unsafe class MemoryRegions
     {
-        /// <summary>Whether this build checks kernel accesses (the runtime was compiled with EINSUMGEN_CHECKED_KERNELS).</summary>
+        /// <summary>
+        /// Whether this build checks kernel accesses (the runtime was compiled with EINSUMGEN_CHECKED_KERNELS). A property, not
+        /// a constant, so that tests compiled against one build read the runtime they run with (CI swaps in the checked one).
+        /// </summary>
+        public static bool Enabled =>
 #if EINSUMGEN_CHECKED_KERNELS
-        public const bool Enabled = true;
+            true;
 #else
-        public const bool Enabled = false;
+            false;
 #endif
 
         [ThreadStatic] private static RegionList? t_scoped;
