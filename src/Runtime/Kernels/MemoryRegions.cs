@@ -99,11 +99,18 @@ namespace EinsumGen.Runtime.Kernels
         public static void Check(void* address, nint bytes, bool write)
         {
             nuint start = (nuint)address, end = start + (nuint)Math.Max(bytes, 1);
+            // This thread's own lists first: only this thread writes them, so they are read without the version check.
+            if (end > start && (Owned(t_scoped, start, end, write) || Owned(t_permanent, start, end, write) || Adopted(start, end, write))) return;
+            throw Violation(start, end, write, t_adopted);
+        }
+
+        private static bool Owned(RegionList? list, nuint start, nuint end, bool write) => list is not null && list.CoversOwned(start, end, write);
+
+        private static bool Adopted(nuint start, nuint end, bool write)
+        {
             var adopted = t_adopted;
-            if (end > start && (Covers(t_scoped, start, end, write) || Covers(t_permanent, start, end, write)
-                || Covers(adopted.Scoped, start, end, write) || Covers(adopted.Permanent, start, end, write) || Covers(adopted.Outer, start, end, write)
-                || Covers(adopted.OuterPermanent, start, end, write))) return;
-            throw Violation(start, end, write, adopted);
+            return Covers(adopted.Scoped, start, end, write) || Covers(adopted.Permanent, start, end, write)
+                || Covers(adopted.Outer, start, end, write) || Covers(adopted.OuterPermanent, start, end, write);
         }
 
         private static bool Covers(RegionList? list, nuint start, nuint end, bool write) => list is not null && list.Covers(start, end, write);
@@ -151,7 +158,19 @@ namespace EinsumGen.Runtime.Kernels
 
             public int Count => _count;
 
-            /// <summary>Whether a region holds [start, end) (a writable one for a write).</summary>
+            /// <summary>Whether a region holds [start, end), read by the thread that owns the list (nothing can change under it).</summary>
+            public bool CoversOwned(nuint start, nuint end, bool write)
+            {
+                var items = _items;
+                for (int i = _count - 1; i >= 0; i--)
+                {
+                    ref readonly Region r = ref items[i];
+                    if (start >= r.Start && end <= r.End && (r.Writable || !write)) return true;
+                }
+                return false;
+            }
+
+            /// <summary>Whether a region holds [start, end) (a writable one for a write), read from any thread.</summary>
             public bool Covers(nuint start, nuint end, bool write)
             {
                 while (true)
