@@ -77,6 +77,10 @@ namespace EinsumGen.Convolutions
                 fixed (T* h = &Einsum.First(slice))
                 fixed (T* c = &Einsum.First(columns))
                 {
+#if EINSUMGEN_CHECKED_KERNELS
+                    using var regions = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(h, slice.Lengths, slice.Strides, false, "host");
+                    using var columnsRegion = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(c, columns.Lengths, columns.Strides, true, "columns");
+#endif
                     PatternKernels.Gather(h, c, (long)batch * channels, keptPositions.Select(k => k.Length).ToArray(), spec.KernelSize.ToArray(),
                         geometries.Select(g => g.OutputSize).ToArray(), tables);
                 }

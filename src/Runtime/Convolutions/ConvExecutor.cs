@@ -58,6 +58,10 @@ namespace EinsumGen.Convolutions
                 fixed (T* c = &Einsum.First(columns))
                 fixed (T* r = &Einsum.First(result))
                 {
+#if EINSUMGEN_CHECKED_KERNELS
+                    using var regions = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(c, columns.Lengths, columns.Strides, !adjoint.Fold, "columns");
+                    using var resultRegion = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(r, result.Lengths, result.Strides, true, "result");
+#endif
                     if (adjoint.Fold) PatternKernels.Scatter(adjoint.Map, c, r, adjoint.Batch);
                     else PatternKernels.Gather(adjoint.Map, c, r, adjoint.Batch);
                 }
@@ -74,6 +78,10 @@ namespace EinsumGen.Convolutions
             fixed (T* h = &Einsum.First(source))
             fixed (T* c = &Einsum.First(columns))
             {
+#if EINSUMGEN_CHECKED_KERNELS
+                using var regions = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(h, source.Lengths, source.Strides, false, "host");
+                using var columnsRegion = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(c, columns.Lengths, columns.Strides, true, "columns");
+#endif
                 PatternKernels.Gather(gather.Map, h, c, gather.Batch);
             }
             return columns;

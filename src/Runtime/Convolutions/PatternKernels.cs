@@ -40,6 +40,16 @@ namespace EinsumGen.Convolutions
 
         private static void Run(long batch, long perBatch, Action<long> body)
         {
+#if EINSUMGEN_CHECKED_KERNELS
+            // The checked build: the pool threads see the calling thread's memory regions.
+            var regions = EinsumGen.Runtime.Kernels.MemoryRegions.Capture();
+            var run = body;
+            body = b =>
+            {
+                using var adopted = EinsumGen.Runtime.Kernels.MemoryRegions.Adopt(regions);
+                run(b);
+            };
+#endif
             if (batch > 1 && batch * perBatch >= ParallelThreshold && Environment.ProcessorCount > 1)
             {
                 Parallel.For(0L, batch, body);

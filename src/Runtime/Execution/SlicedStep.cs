@@ -72,6 +72,10 @@ namespace EinsumGen.Runtime
             fixed (nint* pPartialStrides = partialStrides)
             fixed (T* pPartials = partials)
             {
+#if EINSUMGEN_CHECKED_KERNELS
+                // The partial results are added into the result here, after the parts (which register their own operands).
+                using var regions = MemoryRegions.PushStrided(pResult, call.Sizes.AsSpan(0, kept), call.ResultStrides.AsSpan(0, kept), true, "sliced step's result");
+#endif
                 var job = new Job<T>
                 {
                     First = pFirst, Second = pSecond, Result = pResult,

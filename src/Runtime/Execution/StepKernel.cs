@@ -23,6 +23,25 @@ namespace EinsumGen.Runtime
             bool hasSecond, ref T result, ReadOnlySpan<nint> resultStrides, bool accumulate, StepCall? call = null, int part = 0, int parts = 1,
             GemmTables? tables = null) where T : unmanaged, INumberBase<T>
         {
+#if EINSUMGEN_CHECKED_KERNELS
+            // The checked build: the step's operands (read-only) and result, pinned and registered for the kernels' accesses.
+            unsafe
+            {
+                fixed (T* a = &first)
+                fixed (T* b = &second)
+                fixed (T* c = &result)
+                {
+                    using var regions = MemoryRegions.PushStep(a, firstStrides, b, secondStrides, hasSecond, c, resultStrides, sizes, kept);
+                    ContractPinned(kept, sizes, ref first, firstStrides, ref second, secondStrides, hasSecond, ref result, resultStrides, accumulate, call, part, parts, tables);
+                }
+            }
+        }
+
+        private static void ContractPinned<T>(int kept, ReadOnlySpan<nint> sizes, ref T first, ReadOnlySpan<nint> firstStrides, ref T second,
+            ReadOnlySpan<nint> secondStrides, bool hasSecond, ref T result, ReadOnlySpan<nint> resultStrides, bool accumulate, StepCall? call, int part, int parts,
+            GemmTables? tables) where T : unmanaged, INumberBase<T>
+        {
+#endif
             if (KernelOptions.Current.StreamTier)
             {
                 if (!hasSecond)

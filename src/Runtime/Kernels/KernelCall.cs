@@ -36,6 +36,10 @@ namespace EinsumGen.Runtime.Kernels
         private void* _state;
         private int _completed;
         private Exception? _error;
+#if EINSUMGEN_CHECKED_KERNELS
+        /// <summary>The calling thread's memory regions, which the parts may touch on any thread.</summary>
+        private MemoryRegions.Captured _regions;
+#endif
 
         /// <param name="maxPinnedParts">The most parts a pinned call may have (one per thread of the pool).</param>
         public KernelCall(int maxPinnedParts) => _taken = new long[maxPinnedParts];
@@ -52,6 +56,9 @@ namespace EinsumGen.Runtime.Kernels
             _state = state;
             _completed = 0;
             _error = null;
+#if EINSUMGEN_CHECKED_KERNELS
+            _regions = MemoryRegions.Capture();
+#endif
             pinned &= parts <= _taken.Length;
             if (pinned)
             {
@@ -107,6 +114,9 @@ namespace EinsumGen.Runtime.Kernels
         {
             try
             {
+#if EINSUMGEN_CHECKED_KERNELS
+                using var adopted = MemoryRegions.Adopt(_regions);
+#endif
                 _job(_state, part, parts);
             }
             catch (Exception e)

@@ -79,6 +79,10 @@ namespace EinsumGen.Runtime.Kernels
                 byte[] array = GC.AllocateUninitializedArray<byte>(checked((int)(want + 64)), pinned: true);
                 byte* p = (byte*)Unsafe.AsPointer(ref array[0]);
                 byte* aligned = (byte*)(((nuint)p + 63) & ~(nuint)63);
+#if EINSUMGEN_CHECKED_KERNELS
+                if (_aligned != null) MemoryRegions.RemovePermanent(_aligned);
+                MemoryRegions.AddPermanent(aligned, (nint)want, "kernel workspace buffer");
+#endif
                 for (long o = 0; o < want; o += 4096) aligned[o] = 0; // pre-touch every page
                 _array = array;
                 _aligned = aligned;

@@ -19,6 +19,8 @@ namespace EinsumGen.Runtime.Kernels
         static abstract void Store(T* p, TV v);
         /// <summary>All lanes = *p.</summary>
         static abstract TV Broadcast(T* p);
+        /// <summary>All lanes = <paramref name="value"/>.</summary>
+        static abstract TV Splat(T value);
         /// <summary>a·b + c (fused where the hardware has it).</summary>
         static abstract TV Fma(TV a, TV b, TV c);
         /// <summary>a + b.</summary>
@@ -37,6 +39,7 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(T* p) => Vector512.Load(p);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(T* p, Vector512<T> v) => v.Store(p);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Broadcast(T* p) => Vector512.Create(*p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Splat(T value) => Vector512.Create(value);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector512<T> v) => Vector512.Sum(v);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -63,6 +66,7 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(T* p) => Vector256.Load(p);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(T* p, Vector256<T> v) => v.Store(p);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Broadcast(T* p) => Vector256.Create(*p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Splat(T value) => Vector256.Create(value);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector256<T> v) => Vector256.Sum(v);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -89,6 +93,7 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Load(T* p) => Vector128.Load(p);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(T* p, Vector128<T> v) => v.Store(p);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Broadcast(T* p) => Vector128.Create(*p);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Splat(T value) => Vector128.Create(value);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector128<T> v) => Vector128.Sum(v);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -116,6 +121,7 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Load(T* p) => *p;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(T* p, T v) => *p = v;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Broadcast(T* p) => *p;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Splat(T value) => value;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Add(T a, T b) => a + b;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(T v) => v;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Shuffle(T v, void* indices) => v;

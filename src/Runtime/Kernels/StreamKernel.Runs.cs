@@ -303,7 +303,7 @@ namespace EinsumGen.Runtime.Kernels
         private static void Fill<T, TV, TS>(T value, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             int w = TS.Count;
-            TV v = TS.Broadcast(&value);
+            TV v = TS.Splat(value);
             long i = 0;
             if (add)
             {
@@ -348,7 +348,7 @@ namespace EinsumGen.Runtime.Kernels
         private static void Scale<T, TV, TS>(T* a, T scale, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             int w = TS.Count;
-            TV s = TS.Broadcast(&scale);
+            TV s = TS.Splat(scale);
             long i = 0;
             if (add)
             {

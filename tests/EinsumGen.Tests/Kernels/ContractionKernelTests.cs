@@ -330,7 +330,7 @@ namespace EinsumGen.Tests.Kernels
             Array.Fill(c, float.NaN);
             float a = 1, b = 1;
             var p = new GemmProblem(batch, batch, batch, rowA, rowC, colB, colC, ReadOnlySpan<nint>.Empty, ReadOnlySpan<nint>.Empty);
-            ContractionKernel.Gemm(p, ref a, ref b, ref c[0], KernelPath.Auto, mode, 1);
+            using (TestRegions.Write(c).AndLocal(ref a).AndLocal(ref b)) ContractionKernel.Gemm(p, ref a, ref b, ref c[0], KernelPath.Auto, mode, 1);
             Assert.All(c, x => Assert.Equal(0f, x));
         }
 
@@ -341,6 +341,7 @@ namespace EinsumGen.Tests.Kernels
             Array.Fill(c, double.NaN);
             double a = 1, b = 1;
             nint[] one = { 0 }, two = { 0, 1 };
+            using var regions = TestRegions.Write(c).AndLocal(ref a).AndLocal(ref b);
             ContractionKernel.Gemm(new GemmProblem(one, one, one, ReadOnlySpan<nint>.Empty, ReadOnlySpan<nint>.Empty, two, two, two, two), ref a, ref b, ref c[0]);
             ContractionKernel.Gemm(new GemmProblem(one, one, one, two, two, ReadOnlySpan<nint>.Empty, ReadOnlySpan<nint>.Empty, two, two), ref a, ref b, ref c[0]);
             ContractionKernel.Gemm(new GemmProblem(ReadOnlySpan<nint>.Empty, ReadOnlySpan<nint>.Empty, ReadOnlySpan<nint>.Empty, two, two, two, two, two, two), ref a, ref b, ref c[0]);
@@ -395,7 +396,8 @@ namespace EinsumGen.Tests.Kernels
                 foreach (KernelPath path in new[] { KernelPath.Vector512, KernelPath.Vector256, KernelPath.Scalar })
                 {
                     var c = new float[n * r];
-                    ContractionKernel.Gemm(new GemmProblem(zero, zero, zero, rowA, rowC, colB, colC, kA, kB), ref a[0], ref b[0], ref c[0], path, mode, 1);
+                    using (TestRegions.Read(a, b).AndWrite(c))
+                        ContractionKernel.Gemm(new GemmProblem(zero, zero, zero, rowA, rowC, colB, colC, kA, kB), ref a[0], ref b[0], ref c[0], path, mode, 1);
                     for (int i = 0; i < n; i++)
                         for (int j = 0; j < r; j++)
                         {
@@ -420,7 +422,7 @@ namespace EinsumGen.Tests.Kernels
             int[] a = Enumerable.Range(0, 15).Select(i => i % 7 - 3).ToArray(), b = Enumerable.Range(0, 12).Select(i => i % 5 - 2).ToArray();
             var c = new int[20];
             var problem = new GemmProblem(Affine(1, 0), Affine(1, 0), Affine(1, 0), Affine(5, 3), Affine(5, 4), Affine(4, 1), Affine(4, 1), Affine(3, 1), Affine(3, 4));
-            ContractionKernel.Gemm(problem, ref a[0], ref b[0], ref c[0], P(pathName), Enum.Parse<GemmMode>(modeName), threads);
+            using (TestRegions.Read(a, b).AndWrite(c)) ContractionKernel.Gemm(problem, ref a[0], ref b[0], ref c[0], P(pathName), Enum.Parse<GemmMode>(modeName), threads);
             for (int i = 0; i < 5; i++)
                 for (int j = 0; j < 4; j++)
                     Assert.Equal(Enumerable.Range(0, 3).Sum(p => a[i * 3 + p] * b[p * 4 + j]), c[i * 4 + j]);
@@ -447,6 +449,7 @@ namespace EinsumGen.Tests.Kernels
             float[] a = g.Fill<float>(rng, g.A), b = g.Fill<float>(rng, g.B);
             var c = new float[g.C.Length];
             var problem = g.Problem;
+            using var regions = TestRegions.Read(a, b).AndWrite(c);
             // Warm up past tiered compilation's call-counting threshold (30 calls): the thread that crosses it does the
             // runtime's bookkeeping and is charged its allocations, which are not the kernel's.
             for (int i = 0; i < 64; i++) ContractionKernel.Gemm(problem, ref a[0], ref b[0], ref c[0], KernelPath.Auto, mode, threads);

@@ -138,7 +138,7 @@ namespace EinsumGen.Tests.Kernels
             for (int i = 0; i < c.Length; i++) { c[i] = T.CreateChecked(double.NaN); initial[i] = double.NaN; }
             double[] expected = Reference(a, b, c.Length, initial);
             var problem = Problem;
-            ContractionKernel.Gemm(problem, ref a[0], ref b[0], ref c[0], path, mode, threads);
+            using (TestRegions.Read(a, b).AndWrite(c)) ContractionKernel.Gemm(problem, ref a[0], ref b[0], ref c[0], path, mode, threads);
             double eps = typeof(T) == typeof(float) ? 1.2e-7 : 2.3e-16;
             double tol = 8 * eps * (K + 1);
             for (int i = 0; i < c.Length; i++)

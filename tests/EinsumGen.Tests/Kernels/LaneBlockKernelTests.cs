@@ -98,7 +98,8 @@ namespace EinsumGen.Tests.Kernels
                 Assert.False(mustApply, $"{spec} ({typeof(T).Name}, {path}) should run on the lane-block tier");
                 return;
             }
-            LaneBlockKernel.Run(plan, ref step.Buffers[0][step.Starts[0]], ref step.Buffers[1][step.Starts[1]], ref step.Buffers[2][step.Starts[2]]);
+            using (TestRegions.Read(step.Buffers[0], step.Buffers[1]).AndWrite(step.Buffers[2]))
+                LaneBlockKernel.Run(plan, ref step.Buffers[0][step.Starts[0]], ref step.Buffers[1][step.Starts[1]], ref step.Buffers[2][step.Starts[2]]);
             var expected = Einsum.EvaluateNaive(spec, step.View(0), step.View(1));
             TestData.AssertClose(expected, step.View(2), step.Terms, $"{spec} {sizes} {typeof(T).Name} {path} padded={padded}");
         }

@@ -179,8 +179,11 @@ namespace EinsumGen.Tests.Kernels
                 // Elements the step does not write (a padded result) keep their values.
                 for (int i = 0; i < rLength; i++) if (!written[i]) expected[i] = double.CreateChecked(r[i]);
             }
-            StreamKernel.Run(s.Kept, N(s.Sizes), ref a[0], N(s.First), ref b[0], N(s.Second), s.HasSecond, ref r[0], N(s.Result), accumulate,
-                onlyIfTaken: false, path, threads);
+            using (TestRegions.Read(a, b).AndWrite(r))
+            {
+                StreamKernel.Run(s.Kept, N(s.Sizes), ref a[0], N(s.First), ref b[0], N(s.Second), s.HasSecond, ref r[0], N(s.Result), accumulate,
+                    onlyIfTaken: false, path, threads);
+            }
             long terms = 1;
             for (int d = s.Kept; d < s.Sizes.Length; d++) terms *= s.Sizes[d];
             double eps = typeof(T) == typeof(float) ? 1.2e-7 : 2.3e-16;
