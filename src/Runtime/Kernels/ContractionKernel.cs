@@ -136,7 +136,9 @@ namespace EinsumGen.Runtime.Kernels
                 if (mode == GemmMode.Packed)
                 {
                     // The micro-kernel stores rows of C with vectors: make C's unit-stride group the N group.
-                    if (!g.ColCUnit && g.RowCUnit && n > 1) g.Transpose();
+                    // Or where its tiles pad a small problem by clearly less (KernelDispatch.PacksTransposed).
+                    bool smaller = KernelDispatch.PacksTransposed(m, n, k, context.MicroKernelRows, 2 * Lanes<T>(path), context.Dispatch);
+                    if (!g.ColCUnit && g.RowCUnit && n > 1 || smaller) g.Transpose();
                 }
                 else
                 {
@@ -177,6 +179,16 @@ namespace EinsumGen.Runtime.Kernels
             }
         }
 
+        /// <summary>Elements of a vector of T on <paramref name="path"/> (1 on the scalar path).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int Lanes<T>(KernelPath path) where T : unmanaged => path switch
+        {
+            KernelPath.Vector512 => Vector512<T>.Count,
+            KernelPath.Vector256 => Vector256<T>.Count,
+            KernelPath.Vector128 => Vector128<T>.Count,
+            _ => 1,
+        };
+
         private static unsafe GemmMode ChooseMode<T>(GemmArgs<T>* g, KernelContext context) where T : unmanaged, INumberBase<T>
         {
             long mnk = (long)g->M * g->N * g->K;
@@ -189,7 +201,8 @@ namespace EinsumGen.Runtime.Kernels
             // No unit-stride pair for a vector loop (every group scattered, e.g. t[j,a,b,e,f] = Σ_i w1[a,e,i]·w2[b,f,i,j]):
             // the direct loop would be scalar with three table reads per multiply-add; packing gathers each operand once
             // into dense panels instead (measured 16×128×8 float: 9.7 µs scalar).
-            bool kdot = g->KAUnit && g->KBUnit && g->K >= context.Dispatch.DirectMinRun;
+            // Dots shorter than a vector (t2[j,c,d,g,h] = Σ_k w3[c,g,j,k]·w4[d,h,k], k = 8 float) leave lanes idle: pack instead.
+            bool kdot = g->KAUnit && g->KBUnit && g->K >= Math.Max(context.Dispatch.DirectMinRun, Lanes<T>(g->Path));
             if (!vectorDirect && !kdot && g->M >= context.Dispatch.GatherMinSide && g->N >= context.Dispatch.GatherMinSide && mnk >= context.Dispatch.GatherMinMultiplyAdds) return GemmMode.Packed;
             // Packing costs O(MK + KN) per batch entry and pays off once each packed element feeds enough FMAs: measured
             // on Zen 5 (float, square), the direct loop wins up to ~48³ and ties at 64³; packing wins from ~96³ on.
