@@ -201,8 +201,7 @@ namespace EinsumGen.Runtime.Kernels
             // No unit-stride pair for a vector loop (every group scattered, e.g. t[j,a,b,e,f] = Σ_i w1[a,e,i]·w2[b,f,i,j]):
             // the direct loop would be scalar with three table reads per multiply-add; packing gathers each operand once
             // into dense panels instead (measured 16×128×8 float: 9.7 µs scalar).
-            // Dots shorter than a vector (t2[j,c,d,g,h] = Σ_k w3[c,g,j,k]·w4[d,h,k], k = 8 float) leave lanes idle: pack instead.
-            bool kdot = g->KAUnit && g->KBUnit && g->K >= Math.Max(context.Dispatch.DirectMinRun, Lanes<T>(g->Path));
+            bool kdot = g->KAUnit && g->KBUnit && g->K >= context.Dispatch.DirectMinRun;
             if (!vectorDirect && !kdot && g->M >= context.Dispatch.GatherMinSide && g->N >= context.Dispatch.GatherMinSide && mnk >= context.Dispatch.GatherMinMultiplyAdds) return GemmMode.Packed;
             // Packing costs O(MK + KN) per batch entry and pays off once each packed element feeds enough FMAs: measured
             // on Zen 5 (float, square), the direct loop wins up to ~48³ and ties at 64³; packing wins from ~96³ on.

@@ -231,9 +231,7 @@ namespace EinsumGen.Dispatch
             bool vectorDirect = (f.ColBUnit && f.ColCUnit) || (f.RowAUnit && f.RowCUnit);
             if (vectorDirect && mnk >= limits.SkinnyMinMultiplyAdds && System.Math.Min(f.M, f.N) <= limits.SkinnyMaxSide)
                 return Tier(false, DispatchReason.Skinny);
-            // Dots shorter than a vector leave lanes idle: pack instead.
-            int lanes = System.Math.Max(1, f.VectorBytes / f.ElementSize);
-            bool kdot = f.KAUnit && f.KBUnit && f.K >= System.Math.Max(limits.DirectMinRun, lanes);
+            bool kdot = f.KAUnit && f.KBUnit && f.K >= limits.DirectMinRun;
             if (!vectorDirect && !kdot && f.M >= limits.GatherMinSide && f.N >= limits.GatherMinSide && mnk >= limits.GatherMinMultiplyAdds)
                 return Tier(true, DispatchReason.NoVectorPair);
             int side = limits.PackedMinSide;

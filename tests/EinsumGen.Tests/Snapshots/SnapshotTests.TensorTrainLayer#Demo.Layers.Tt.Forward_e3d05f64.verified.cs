@@ -23,7 +23,7 @@ namespace Demo
             /// <code>
             /// step  FLOPs          result size  kind           kernel               contraction
             /// 1     32,768         2,048        Gemm           packed GEMM          t1[j,a,b,e,f] = Σ_i w1[a,e,i] · w2[b,f,i,j]
-            /// 2     32,768         2,048        Gemm           packed GEMM (Cᵀ)     t2[j,c,d,g,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
+            /// 2     32,768         2,048        Gemm           direct, dots         t2[j,c,d,g,h] = Σ_k w3[c,g,j,k] · w4[d,h,k]
             /// 3     1,048,576      65,536       Gemm           lane blocks          t3[a,b,c,d,e,f,g,h] = Σ_j t1[j,a,b,e,f] · t2[j,c,d,g,h]
             /// 4     33,554,432     4,096        Gemm           direct, quad (Cᵀ)    y[n,e,f,g,h] = Σ_a,b,c,d t3[a,b,c,d,e,f,g,h] · x[n,a,b,c,d]
             /// </code>
