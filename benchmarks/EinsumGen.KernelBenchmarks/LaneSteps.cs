@@ -31,6 +31,24 @@ namespace EinsumGen.KernelBenchmarks
             Create("tt ∂t2 (abcdefgh,jabef)", "abcdefgh,jabef->jcdgh"),
         ];
 
+        /// <summary>The tensor train's six small steps: t1, t2 and the four weight gradients (one core).</summary>
+        public static LaneStep[] TensorTrainSmall() =>
+        [
+            Create("tt t1 (aei,bfij)", "aei,bfij->jabef"),
+            Create("tt t2 (cgjk,dhk)", "cgjk,dhk->jcdgh"),
+            Create("tt ∂w1 (jabef,bfij)", "jabef,bfij->aei"),
+            Create("tt ∂w2 (jabef,aei)", "jabef,aei->bfij"),
+            Create("tt ∂w3 (jcdgh,dhk)", "jcdgh,dhk->cgjk"),
+            Create("tt ∂w4 (jcdgh,cgjk)", "jcdgh,cgjk->dhk"),
+        ];
+
+        /// <summary>The step on the GEMM kernel with its tier forced, on one core.</summary>
+        public void RunGemm(GemmMode mode)
+        {
+            var problem = _tables.Problem;
+            ContractionKernel.Gemm(in problem, ref _data[0][0], ref _data[1][0], ref _data[2][0], KernelPath.Auto, mode, 1);
+        }
+
         private static LaneStep Create(string name, string spec)
         {
             nint SizeOf(char label) => label is 'e' or 'f' or 'g' or 'h' ? 2 : 8;

@@ -227,6 +227,22 @@ namespace EinsumGen.KernelBenchmarks
                 }
                 KernelOptions.Current.Reset();
             }
+            if (filter.Contains("small"))
+            {
+                // The tensor train's small steps: the step kernel as dispatched, and the GEMM kernel with each tier forced.
+                KernelOptions.Current.RecordChoices = true;
+                foreach (var step in LaneStep.TensorTrainSmall())
+                {
+                    step.Run();
+                    Report($"{step.Name} auto {ContractionKernel.LastRun}", 1, step.Flops, Time(step.Run, 0.2));
+                    foreach (var mode in new[] { GemmMode.Direct, GemmMode.Packed })
+                    {
+                        step.RunGemm(mode);
+                        Report($"{step.Name} {mode} {ContractionKernel.LastRun}", 1, step.Flops, Time(() => step.RunGemm(mode), 0.2));
+                    }
+                }
+                KernelOptions.Current.Reset();
+            }
             if (filter.Length == 0 || filter.Contains("naive"))
             {
                 var w = Workload.MatMul(256);

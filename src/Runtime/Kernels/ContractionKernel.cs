@@ -136,7 +136,9 @@ namespace EinsumGen.Runtime.Kernels
                 if (mode == GemmMode.Packed)
                 {
                     // The micro-kernel stores rows of C with vectors: make C's unit-stride group the N group.
-                    if (!g.ColCUnit && g.RowCUnit && n > 1) g.Transpose();
+                    // Or where its tiles pad a small problem by clearly less (KernelDispatch.PacksTransposed).
+                    bool smaller = KernelDispatch.PacksTransposed(m, n, k, context.MicroKernelRows, 2 * Lanes<T>(path), context.Dispatch);
+                    if (!g.ColCUnit && g.RowCUnit && n > 1 || smaller) g.Transpose();
                 }
                 else
                 {
@@ -176,6 +178,16 @@ namespace EinsumGen.Runtime.Kernels
                 Execute(&g, new GemmRange(0, g.Batch, 0, g.M, 0, g.N));
             }
         }
+
+        /// <summary>Elements of a vector of T on <paramref name="path"/> (1 on the scalar path).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int Lanes<T>(KernelPath path) where T : unmanaged => path switch
+        {
+            KernelPath.Vector512 => Vector512<T>.Count,
+            KernelPath.Vector256 => Vector256<T>.Count,
+            KernelPath.Vector128 => Vector128<T>.Count,
+            _ => 1,
+        };
 
         private static unsafe GemmMode ChooseMode<T>(GemmArgs<T>* g, KernelContext context) where T : unmanaged, INumberBase<T>
         {

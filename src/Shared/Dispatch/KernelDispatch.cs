@@ -185,7 +185,8 @@ namespace EinsumGen.Dispatch
             if (mode.Packed)
             {
                 // The micro-kernel stores rows of C with vectors: make C's unit-stride group the N group.
-                bool transpose = !f.ColCUnit && f.RowCUnit && f.N > 1;
+                int rows = f.VectorBytes == 64 ? 12 : 6, lanes = System.Math.Max(1, f.VectorBytes / f.ElementSize);
+                bool transpose = !f.ColCUnit && f.RowCUnit && f.N > 1 || PacksTransposed(f.M, f.N, f.K, rows, 2 * lanes, limits);
                 choice = new KernelChoice(DispatchedKernel.Packed, mode.Reason, transposed: transpose);
             }
             else
@@ -197,6 +198,21 @@ namespace EinsumGen.Dispatch
             if (threads <= 1 || flops < limits.ParallelFlops) return choice;
             return choice.WithSplit(ChooseSplit(f, choice.Kernel == DispatchedKernel.Packed, threads, limits));
         }
+
+        /// <summary>
+        /// Whether a small packed problem computes Cᵀ = Bᵀ·Aᵀ because the micro-kernel's tiles (<paramref name="rows"/> ×
+        /// <paramref name="columns"/>) then pad it by clearly less: at this size the padded multiply-adds, not C's stores,
+        /// set the time (the tensor train's ∂w1, 16 × 8 × 128 float: 24 × 32 tiles computed, 12 × 32 transposed).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static bool PacksTransposed(int m, int n, int k, int rows, int columns, DispatchLimits limits)
+        {
+            if ((long)m * n * k >= limits.PackedMinMultiplyAdds) return false;
+            return 4 * Padded(n, rows) * Padded(m, columns) < 3 * Padded(m, rows) * Padded(n, columns);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static long Padded(int length, int unit) => ((long)length + unit - 1) / unit * unit;
 
         private readonly struct TierChoice
         {

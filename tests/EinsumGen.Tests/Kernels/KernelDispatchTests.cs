@@ -47,6 +47,8 @@ namespace EinsumGen.Tests.Kernels
             Assert.Equal(DispatchedKernel.Packed, square.Kernel);
             var longK = Choose(Named().Single(s => s.Name == "mnk,mkr->nr"), 64, quadAvailable: true, threads: 2, limits);
             Assert.Equal((DispatchedKernel.Packed, DispatchedSplit.K), (longK.Kernel, longK.Split));
+            var small = Choose(Named().Single(s => s.Name == "tt ∂w1"), 64, quadAvailable: true, threads: 1, limits);
+            Assert.Equal((DispatchedKernel.Packed, true), (small.Kernel, small.Transposed));
             var unary = KernelDispatch.ChooseStep(new long[] { 4 }, new long[] { 1 }, new long[] { 0 }, new long[] { 0 }, 0,
                 hasSecond: false, accumulate: false, laneBlock: false, 4, 64, false, 1, limits);
             Assert.Equal(DispatchedKernel.Stream, unary.Kernel);
@@ -125,6 +127,9 @@ namespace EinsumGen.Tests.Kernels
             yield return new Step("outer product", new long[] { 300, 200 }, new long[] { 1, 0 }, new long[] { 0, 1 }, new long[] { 200, 1 }, 2);
             // kme,kng->mneg: a vector of the result's contiguous e,g mixes the M and N groups (the lane-block tier on Vector512).
             yield return new Step("kme,kng->mneg", new long[] { 20, 24, 4, 4, 5 }, new long[] { 4, 0, 1, 0, 80 }, new long[] { 0, 4, 0, 1, 96 }, new long[] { 384, 16, 4, 1, 0 }, 4);
+            // The tensor train's ∂w1[a,e,i] = Σ ∂t1[j,a,b,e,f]·w2[b,f,i,j] (dims a e i j b f): a small packed step that pads less transposed.
+            yield return new Step("tt ∂w1", new long[] { 8, 2, 8, 8, 8, 2 }, new long[] { 32, 2, 0, 256, 4, 1 }, new long[] { 0, 0, 8, 1, 128, 64 },
+                new long[] { 16, 8, 1, 0, 0, 0 }, 3);
             yield return new Step("dot products along K", new long[] { 6, 5, 64 }, new long[] { 64, 0, 1 }, new long[] { 0, 64, 1 }, new long[] { 1, 6, 0 }, 2);
         }
 
