@@ -45,12 +45,12 @@ namespace EinsumGen.Generator
 
         /// <summary>Reports every plan's notes on its method's spec (<paramref name="specs"/>: hint name → location).</summary>
         public static void Report(Microsoft.CodeAnalysis.SourceProductionContext context, IEnumerable<PlanNotes> notes,
-            IEnumerable<(string HintName, LocationInfo? Spec)> specs)
+            IEnumerable<SpecLocation> specs)
         {
             var at = new Dictionary<string, LocationInfo?>();
-            foreach (var (hint, spec) in specs)
+            foreach (var spec in specs)
             {
-                if (!at.ContainsKey(hint)) at.Add(hint, spec);
+                if (!at.ContainsKey(spec.HintName)) at.Add(spec.HintName, spec.Spec);
             }
             foreach (var plan in notes)
             {
