@@ -34,11 +34,11 @@ namespace EinsumGen.Generator
                 .WithTrackingName(TrackingNames.Parsed);
 
             var diagnostics = parsed
-                .Select(static (r, _) => r.Diagnostics)
+                .Select(static (r, _) => new DiagnosticList(r.Diagnostics))
                 .WithTrackingName(TrackingNames.Diagnostics);
             context.RegisterSourceOutput(diagnostics, static (spc, list) =>
             {
-                foreach (var d in list) spc.ReportDiagnostic(d.ToDiagnostic());
+                foreach (var d in list.Items) spc.ReportDiagnostic(d.ToDiagnostic());
             });
 
             // A method with EG errors still gets a body that throws, so its error is not followed by CS8795.
@@ -64,20 +64,22 @@ namespace EinsumGen.Generator
                 .WithTrackingName(TrackingNames.PlanNotes);
             var specs = parsed
                 .Where(static r => r.Method is not null)
-                .Select(static (r, _) => (r.Method!.HintName, r.SpecLocation))
+                .Select(static (r, _) => new SpecLocation(r.Method!.HintName, r.SpecLocation))
                 .WithTrackingName(TrackingNames.SpecLocations);
-            context.RegisterSourceOutput(notes.Collect().Combine(specs.Collect()), static (spc, pair) =>
-                PlanDiagnostics.Report(spc, pair.Left, pair.Right));
+            var allNotes = notes.Collect().Select(static (all, _) => new Batch<PlanNotes>(all));
+            var allSpecs = specs.Collect().Select(static (all, _) => new Batch<SpecLocation>(all));
+            context.RegisterSourceOutput(allNotes.Combine(allSpecs), static (spc, pair) =>
+                PlanDiagnostics.Report(spc, pair.Left.Items, pair.Right.Items));
 
             // Stage 3: emit. The model holds no location, so an edit elsewhere in the file re-emits nothing.
             // Backward and Jvp: the attribute's Derivatives, else the project's EinsumGenDerivatives (default true).
             var derivativesByDefault = context.AnalyzerConfigOptionsProvider
-                .Select(static (p, _) => !(p.GlobalOptions.TryGetValue("build_property.EinsumGenDerivatives", out var v) &&
-                                           string.Equals(v.Trim(), "false", StringComparison.OrdinalIgnoreCase)));
+                .Select(static (p, _) => Switch.Of(!(p.GlobalOptions.TryGetValue("build_property.EinsumGenDerivatives", out var v) &&
+                                           string.Equals(v.Trim(), "false", StringComparison.OrdinalIgnoreCase))));
             var methods = plans
                 .Combine(derivativesByDefault)
                 .Select(static (pair, _) => pair.Left.Method.Derivatives is not null ? pair.Left
-                    : pair.Left with { Method = pair.Left.Method with { Derivatives = pair.Right } })
+                    : pair.Left with { Method = pair.Left.Method with { Derivatives = pair.Right.On } })
                 .WithTrackingName(TrackingNames.Models);
             context.RegisterSourceOutput(methods, static (spc, planned) =>
             {
@@ -92,13 +94,13 @@ namespace EinsumGen.Generator
                 }
             });
 
-            // Device overloads (DeviceEmitter), only when the compilation references EinsumGen.Gpu: a bool, so the models stay cacheable.
+            // Device overloads (DeviceEmitter), only when the compilation references EinsumGen.Gpu: a switch, so the models stay cacheable.
             var hasDevice = context.CompilationProvider
-                .Select(static (c, _) => c.GetTypeByMetadataName(DeviceEmitter.DeviceTypeName) is not null)
+                .Select(static (c, _) => Switch.Of(c.GetTypeByMetadataName(DeviceEmitter.DeviceTypeName) is not null))
                 .WithTrackingName(DeviceEmitter.TrackingName);
             context.RegisterSourceOutput(methods.Combine(hasDevice), static (spc, pair) =>
             {
-                if (!pair.Right || !DeviceEmitter.HasTensor(pair.Left.Method)) return;
+                if (!pair.Right.On || !DeviceEmitter.HasTensor(pair.Left.Method)) return;
                 try
                 {
                     spc.AddSource(DeviceEmitter.HintName(pair.Left.Method), DeviceEmitter.Emit(pair.Left));

@@ -17,6 +17,28 @@ namespace EinsumGen.Generator
     /// </summary>
     internal static class MethodParser
     {
+        // Loops rather than LINQ over the value types below: each such instantiation is JIT-compiled on a build's first run.
+        private static EquatableArray<ProgramTerm> Terms(EinsumExpression expression, EquatableArray<DeclaredParameter> parameters)
+        {
+            var terms = new ProgramTerm[expression.Inputs.Count];
+            for (int i = 0; i < terms.Length; i++) terms[i] = ProgramTerm.From(parameters[i].Name, expression.Inputs[i]);
+            return new EquatableArray<ProgramTerm>(terms);
+        }
+
+        /// <summary>The declared sizes in ordinal order of their labels.</summary>
+        private static EquatableArray<DeclaredSize> SortedSizes(Dictionary<char, long> declared)
+        {
+            var sizes = new DeclaredSize[declared.Count];
+            int count = 0;
+            foreach (var pair in declared)
+            {
+                int at = count++;
+                while (at > 0 && sizes[at - 1].Label > pair.Key) sizes[at] = sizes[--at];
+                sizes[at] = new DeclaredSize(pair.Key, pair.Value);
+            }
+            return new EquatableArray<DeclaredSize>(sizes);
+        }
+
         /// <summary>
         /// Checks one method. The generator and <see cref="EinsumAnalyzer"/> both call this, so that a user sees the same
         /// diagnostics while typing as at build time.
@@ -203,9 +225,9 @@ namespace EinsumGen.Generator
                 ModifiersPartialLast(method.Modifiers),
                 element,
                 spec,
-                expression.Inputs.Select((t, i) => ProgramTerm.From(parameters[i].Name, t)).ToEquatableArray(),
+                Terms(expression, parameters),
                 ProgramTerm.From(output is null ? "result" : last.Name, expression.Output),
-                declared.OrderBy(kv => kv.Key).Select(kv => new DeclaredSize(kv.Key, kv.Value)).ToEquatableArray(),
+                SortedSizes(declared),
                 operands.ToEquatableArray(),
                 output,
                 parameters.Select(Declaration).ToEquatableArray(),

@@ -33,11 +33,10 @@ namespace EinsumGen.Generator
                     Invariant(steps.Count), Invariant(plan.TotalFlops), Invariant(plan.NaiveFlops),
                     ((double)plan.NaiveFlops / plan.TotalFlops).ToString("0", CultureInfo.InvariantCulture)));
             }
-            var declared = new HashSet<char>(method.Declared.Select(d => d.Label));
             for (int k = 0; k < steps.Count - 1; k++)
             {
                 var step = steps[k];
-                if (!step.ResultLabels.All(declared.Contains) || step.ResultSize <= IntermediateLimit) continue;
+                if (step.ResultSize <= IntermediateLimit || !AllDeclared(method, step.ResultLabels)) continue;
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LargeIntermediate, location,
                     Invariant(k + 1), SpecQuote.Of(method.Spec), Invariant(step.ResultSize), Invariant(IntermediateLimit)));
             }
@@ -45,18 +44,29 @@ namespace EinsumGen.Generator
 
         /// <summary>Reports every plan's notes on its method's spec (<paramref name="specs"/>: hint name → location).</summary>
         public static void Report(Microsoft.CodeAnalysis.SourceProductionContext context, IEnumerable<PlanNotes> notes,
-            IEnumerable<(string HintName, LocationInfo? Spec)> specs)
+            IEnumerable<SpecLocation> specs)
         {
             var at = new Dictionary<string, LocationInfo?>();
-            foreach (var (hint, spec) in specs)
+            foreach (var spec in specs)
             {
-                if (!at.ContainsKey(hint)) at.Add(hint, spec);
+                if (!at.ContainsKey(spec.HintName)) at.Add(spec.HintName, spec.Spec);
             }
             foreach (var plan in notes)
             {
                 at.TryGetValue(plan.HintName, out var location);
                 foreach (var note in plan.Notes) context.ReportDiagnostic((note with { Location = location }).ToDiagnostic());
             }
+        }
+
+        private static bool AllDeclared(EinsumMethod method, string labels)
+        {
+            foreach (char c in labels)
+            {
+                bool found = false;
+                foreach (var d in method.Declared) found |= d.Label == c;
+                if (!found) return false;
+            }
+            return true;
         }
 
         private static string Invariant(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

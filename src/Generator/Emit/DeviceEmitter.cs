@@ -48,7 +48,7 @@ namespace EinsumGen.Generator
             w.WriteLineNoTabs(string.Empty);
             CpuEmitter.Open(w, "namespace EinsumGen.Generated");
             ProgramWriter.WriteProgram(w, ProgramType(method), "The program of <c>" + method.Name + "</c> (as in its CPU file), for its device overloads.",
-                method, planned.Steps.Select(s => s.Step));
+                method, planned.Steps);
             CpuEmitter.Close(w);
             return Aliases.File(sw.ToString());
         }

@@ -25,11 +25,17 @@ namespace EinsumGen.Generator
             Planned = planned;
             var method = planned.Method;
             Name = method.Name;
-            _operandNames = method.Operands.Select(o => o.Name.TrimStart('@')).ToList();
+            // Loops rather than LINQ over value types (chars, sizes): each such instantiation is JIT-compiled on a build's first run.
+            var operandNames = new List<string>(method.Operands.Count);
+            foreach (var operand in method.Operands) operandNames.Add(operand.Name.TrimStart('@'));
+            _operandNames = operandNames;
             _outputName = method.Output?.Name.TrimStart('@') ?? "result";
             Expression = MethodPlanner.Expression(method);
-            Sizes = planned.PlanSizes.ToDictionary(d => d.Label, d => d.Size);
-            Declared = new HashSet<char>(method.Declared.Select(d => d.Label));
+            Sizes = new Dictionary<char, long>(planned.PlanSizes.Count);
+            foreach (var size in planned.PlanSizes) Sizes[size.Label] = size.Size;
+            var declared = new StringBuilder();
+            foreach (var size in method.Declared) declared.Append(size.Label);
+            _declaredLabels = declared.ToString();
             Steps = planned.Steps.ToList();
         }
 
@@ -43,8 +49,10 @@ namespace EinsumGen.Generator
         /// <summary>The sizes the plan was made with (declared or assumed).</summary>
         public Dictionary<char, long> Sizes { get; }
 
-        /// <summary>The labels whose sizes were declared.</summary>
-        public HashSet<char> Declared { get; }
+        private readonly string _declaredLabels;
+
+        /// <summary>Whether <paramref name="label"/>'s size was declared.</summary>
+        public bool IsDeclared(char label) => _declaredLabels.IndexOf(label) >= 0;
 
         public IReadOnlyList<PlannedStep> Steps { get; }
 
@@ -56,7 +64,7 @@ namespace EinsumGen.Generator
         public bool UsesGenericKernel => Expression.AnyEllipsis;
 
         /// <summary>True when the build-time order is the order of every call (the runtime's rule: <see cref="ProgramOrder"/>).</summary>
-        public bool IsOrderFinal => ProgramOrder.IsFinal(Expression, Declared.Contains);
+        public bool IsOrderFinal => ProgramOrder.IsFinal(Expression, IsDeclared);
 
         /// <summary>Every label, in ordinal order.</summary>
         public string Labels => Expression.AllLabels();
@@ -85,9 +93,11 @@ namespace EinsumGen.Generator
             var step = Steps[k];
             string labels = LabelsOf(step.Left) + (step.Right < 0 ? string.Empty : LabelsOf(step.Right)) + step.ResultLabels;
             long work = 1;
-            foreach (char c in labels.Distinct())
+            for (int i = 0; i < labels.Length; i++)
             {
-                if (!Declared.Contains(c)) return false;
+                char c = labels[i];
+                if (labels.IndexOf(c) != i) continue;
+                if (!IsDeclared(c)) return false;
                 work *= Sizes[c];
                 if (work > TinyStep) return false;
             }

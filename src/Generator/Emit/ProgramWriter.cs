@@ -18,7 +18,7 @@ namespace EinsumGen.Generator
         {
             CpuEmitter.Open(w, "namespace EinsumGen.Generated");
             WriteProgram(w, names.ProgramType, "The plan in the remarks of <c>" + method.Name + "</c>, as the runtime runs it.",
-                method, plan.Steps.Select(s => s.Step));
+                method, plan.Steps);
             if (!CpuEmitter.UsesEinsumCall(method))
             {
                 w.WriteLineNoTabs(string.Empty);
@@ -31,15 +31,18 @@ namespace EinsumGen.Generator
         /// A file-local class holding the program as typed data, built once on first call: its arguments on one line
         /// under the field when they fit, else one argument a line.
         /// </summary>
-        internal static void WriteProgram(IndentedTextWriter w, string type, string summary, EinsumMethod method, IEnumerable<ProgramStep> steps)
+        internal static void WriteProgram(IndentedTextWriter w, string type, string summary, EinsumMethod method, IEnumerable<PlannedStep> steps)
         {
             w.WriteLine("/// <summary>" + summary + "</summary>");
             CpuEmitter.Open(w, "file static class " + type);
             w.WriteLine("internal static readonly " + Aliases.Runtime + "EinsumProgram Value = new(");
             w.Indent++;
-            var terms = method.Terms.Select(Term).ToList();
-            var declared = method.Declared.Select(d => "new(" + Char(d.Label) + ", " + Number(d.Size) + ")").ToList();
-            var stepList = steps.Select(Step).ToList();
+            var terms = new List<string>();
+            foreach (var term in method.Terms) terms.Add(Term(term));
+            var declared = new List<string>();
+            foreach (var d in method.Declared) declared.Add("new(" + Char(d.Label) + ", " + Number(d.Size) + ")");
+            var stepList = new List<string>();
+            foreach (var s in steps) stepList.Add(Step(s.Step));
             string oneLine = CpuEmitter.Literal(method.Spec) + ", [" + string.Join(", ", terms) + "], " + Term(method.OutputTerm) + ", [" +
                 string.Join(", ", declared) + "], [" + string.Join(", ", stepList) + "]);";
             if (w.Indent * 4 + oneLine.Length <= CpuEmitter.MaxLine)

@@ -1,4 +1,5 @@
 using System.CodeDom.Compiler;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using EinsumGen.Generator.Models;
@@ -81,8 +82,13 @@ namespace EinsumGen.Generator
         private static string SizesLine(MethodPlan plan)
         {
             var labels = plan.Labels;
-            var declared = labels.Where(c => plan.Declared.Contains(c)).Select(c => c + "=" + Number(plan.Sizes[c])).ToList();
-            var assumed = labels.Where(c => !plan.Declared.Contains(c)).ToList();
+            var declared = new List<string>();
+            var assumed = new List<string>();
+            foreach (char c in labels)
+            {
+                if (plan.IsDeclared(c)) declared.Add(c + "=" + Number(plan.Sizes[c]));
+                else assumed.Add(c.ToString());
+            }
             string text = "Contraction order, planned at build time";
             if (declared.Count > 0) text += " with declared sizes " + string.Join(", ", declared);
             if (assumed.Count > 0 || plan.Expression.AnyEllipsis)

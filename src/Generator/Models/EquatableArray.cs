@@ -18,6 +18,9 @@ namespace EinsumGen.Generator.Models
 
         public T this[int index] => _items![index];
 
+        /// <summary>A copy of the items (without LINQ, whose generic code the JIT would compile again for each value type).</summary>
+        public T[] ToArray() => (T[])(_items ?? Array.Empty<T>()).Clone();
+
         public bool Equals(EquatableArray<T> other)
         {
             var a = _items ?? Array.Empty<T>();

@@ -47,8 +47,19 @@ namespace EinsumGen.Notation
         /// <summary>Every distinct label of the inputs, in ordinal order.</summary>
         public string AllLabels()
         {
-            var set = new SortedSet<char>(Inputs.SelectMany(t => t.Labels));
-            return new string(set.ToArray());
+            // An insertion sort over a few letters: the generator calls this per method, and a sorted set of chars would
+            // be JIT-compiled for it on every build.
+            var labels = new System.Text.StringBuilder();
+            foreach (var term in Inputs)
+            {
+                foreach (char c in term.Labels)
+                {
+                    int at = labels.Length;
+                    while (at > 0 && labels[at - 1] > c) at--;
+                    if (at == 0 || labels[at - 1] != c) labels.Insert(at, c);
+                }
+            }
+            return labels.ToString();
         }
     }
 }

@@ -173,6 +173,15 @@ sealed class Measure(string source, int methods, bool probe)
                 var method = methodOf.GetValue(p);
                 return program.Invoke(null, new[] { w, method, Activator.CreateInstance(planType, p), Activator.CreateInstance(names, method) });
             });
+            var kernelOf = planType.GetMethod("KernelOf")!;
+            var stepCount = planType.GetProperty("Steps")!;
+            Time("kernels", planned, p =>
+            {
+                var plan = Activator.CreateInstance(planType, p)!;
+                int count = ((System.Collections.ICollection)stepCount.GetValue(plan)!).Count;
+                for (int k = 0; k < count; k++) kernelOf.Invoke(plan, new object[] { k });
+                return null;
+            });
             var runs = planType.GetProperty("RunsWithoutBinding")!;
             Time("nobinding", planned, p => runs.GetValue(Activator.CreateInstance(planType, p)));
         }
