@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Linq;
 using System.Numerics;
 using System.Numerics.Tensors;
@@ -9,16 +10,24 @@ namespace EinsumGen.Convolutions
     /// <summary>
     /// KFAC-reduce with pre-averaged patterns for fixed sizes: Π̄_d[k, i] = mean_o Π_d[k, o, i] per spatial dimension, the
     /// mean unfolded input M = x ×_d Π̄_d, and the factor (1/N) Σ_n M_n M_nᵀ per group. The matrices (per element type) and
-    /// the two einsums are fixed once; a call runs them (through the runtime planner, which sums each
-    /// spatial leg against its small matrix in turn).
+    /// both contractions are made once; a call runs them.
     /// </summary>
     internal sealed class ConvAveragedPlan
     {
         private readonly ConvGeometry[] _geometries;
         private readonly int _batch, _groups, _side;
-        private readonly string _meanSpec;
-        private readonly int[] _meanShape;
+        private readonly List<List<string>> _meanLabels;
+        private readonly List<string> _meanOutput;
+        private readonly Dictionary<string, int> _sizes = new Dictionary<string, int>();
         private readonly ConcurrentDictionary<Type, object> _constants = new ConcurrentDictionary<Type, object>();
+        private readonly ConcurrentDictionary<(int Site, bool Dense), ConvContraction> _contractions = new ConcurrentDictionary<(int, bool), ConvContraction>();
+
+        private static readonly List<List<string>> FactorLabels = new List<List<string>>
+        {
+            new List<string> { "n", "g", "a" }, new List<string> { "n", "g", "b" }, new List<string> { "s" },
+        };
+
+        private static readonly List<string> FactorOutput = new List<string> { "g", "a", "b" };
 
         public ConvAveragedPlan(ConvGeometry[] geometries, int batch, int channels, int groups)
         {
@@ -26,11 +35,12 @@ namespace EinsumGen.Convolutions
             _batch = batch;
             _groups = groups;
             int n = geometries.Length, perGroup = channels / groups;
+            var spatial = Enumerable.Range(0, n).Select(d => "i" + d).ToList();
+            var taps = Enumerable.Range(0, n).Select(d => "k" + d).ToList();
+            _meanLabels = new List<List<string>> { new List<string> { "n", "G", "C" }.Concat(spatial).ToList() };
+            for (int d = 0; d < n; d++) _meanLabels.Add(new List<string> { taps[d], spatial[d] });
+            _meanOutput = new List<string> { "n", "G", "C" }.Concat(taps).ToList();
             _side = perGroup * geometries.Aggregate(1, (a, g) => checked(a * g.KernelSize));
-            const string letters = "abcdefghijklmopqrstuvwxyz"; // 'n' is the batch
-            string spatialLetters = letters.Substring(0, n), tapLetters = letters.Substring(n, n);
-            _meanSpec = "nGC" + spatialLetters + string.Concat(Enumerable.Range(0, n).Select(d => "," + tapLetters[d] + spatialLetters[d])) + "->nGC" + tapLetters;
-            _meanShape = new[] { batch, groups, perGroup }.Concat(geometries.Select(g => g.KernelSize)).ToArray();
         }
 
         /// <summary>The factor [G, side, side] of <paramref name="grouped"/> x [N, G, C/G, I…].</summary>
@@ -42,12 +52,16 @@ namespace EinsumGen.Convolutions
             var operands = new Tensor<T>[_geometries.Length + 1];
             operands[0] = grouped;
             for (int d = 0; d < _geometries.Length; d++) operands[d + 1] = constants[d];
-            var mean = ConvTensors.Uninitialized<T>(_meanShape);
-            Einsum.EvaluateInto(_meanSpec, mean, operands);
+            var mean = Contraction(0, grouped.IsDense, operands, _meanLabels, _meanOutput).Run(operands);
             var flat = ConvTensors.Reshape(mean, _batch, _groups, _side);
-            var factor = ConvTensors.Uninitialized<T>(new[] { _groups, _side, _side });
-            Einsum.EvaluateInto("nga,ngb,s->gab", factor, flat, flat, constants[_geometries.Length]);
-            return factor;
+            var factorOperands = new[] { flat, flat, constants[_geometries.Length] };
+            return Contraction(1, true, factorOperands, FactorLabels, FactorOutput).Run(factorOperands);
         }
+
+        private ConvContraction Contraction<T>(int site, bool dense, Tensor<T>[] operands, List<List<string>> labels, List<string> output)
+            where T : unmanaged, INumberBase<T> =>
+            _contractions.TryGetValue((site, dense), out var found)
+                ? found
+                : _contractions.GetOrAdd((site, dense), ConvContraction.Create(operands, labels, output, _sizes, arrange: false));
     }
 }

@@ -42,10 +42,10 @@ namespace EinsumGen.Convolutions
 
         /// <summary>
         /// Plans the einsum of <paramref name="tensors"/> (legs <paramref name="labels"/>) into <paramref name="output"/>'s legs for
-        /// these shapes and densities.
+        /// these shapes and densities. With <paramref name="arrange"/> off, the operands keep their order and legs, as written.
         /// </summary>
         public static ConvContraction Create<T>(IReadOnlyList<Tensor<T>> tensors, IReadOnlyList<List<string>> labels, List<string> output,
-            Dictionary<string, int> netSizes) where T : unmanaged, INumberBase<T>
+            Dictionary<string, int> netSizes, bool arrange = true) where T : unmanaged, INumberBase<T>
         {
             var sizes = new Dictionary<string, int>(netSizes);
             for (int s = 0; s < tensors.Count; s++) for (int d = 0; d < labels[s].Count; d++) sizes[labels[s][d]] = (int)tensors[s].Lengths[d];
@@ -54,11 +54,11 @@ namespace EinsumGen.Convolutions
 
             // Smaller operands first: the planner and kernels take a broadcast weight before the batched columns better
             // (23 vs 68 ms for nko,dk->ndo against dk,nko->ndo at 7×576×1024, measured on this project's kernels).
-            var order = Enumerable.Range(0, tensors.Count).OrderBy(s => tensors[s].FlattenedLength).ToArray();
+            var order = arrange ? Enumerable.Range(0, tensors.Count).OrderBy(s => tensors[s].FlattenedLength).ToArray() : Enumerable.Range(0, tensors.Count).ToArray();
             var work = order.Select(s => new List<string>(labels[s])).ToList();
             var dense = order.Select(s => tensors[s].IsDense).ToArray();
             var outLabels = new List<string>(output);
-            ConvMerge.Merge(work, dense, outLabels, sizes);
+            if (arrange) ConvMerge.Merge(work, dense, outLabels, sizes);
             var lengths = new nint[]?[order.Length];
             var operands = new Tensor<T>[order.Length];
             for (int j = 0; j < order.Length; j++)
