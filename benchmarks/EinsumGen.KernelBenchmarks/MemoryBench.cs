@@ -114,7 +114,7 @@ namespace EinsumGen.KernelBenchmarks
                         var (c0, c1) = Share(copied, id, threads);
                         source.AsSpan((int)c0, (int)(c1 - c0)).CopyTo(target.AsSpan((int)c0, (int)(c1 - c0)));
                         var (r0, r1) = Share(read, id, threads);
-                        sums[id * 16] = Sum(source.AsSpan((int)(copied + r0), (int)(r1 - r0)));
+                        sums[id * 16] = Probes.SumStream(source.AsSpan((int)(copied + r0), (int)(r1 - r0)));
                         var (w0, w1) = Share(written, id, threads);
                         target.AsSpan((int)(copied + w0), (int)(w1 - w0)).Fill(rep);
                         seconds[id] = Stopwatch.GetElapsedTime(t0).TotalSeconds;
@@ -128,23 +128,6 @@ namespace EinsumGen.KernelBenchmarks
         }
 
         private static (long, long) Share(long length, int part, int parts) => (length * part / parts, length * (part + 1) / parts);
-
-        private static float Sum(ReadOnlySpan<float> x)
-        {
-            ref float r = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
-            Vector256<float> s0 = default, s1 = default, s2 = default, s3 = default;
-            nuint i = 0, n = (nuint)x.Length - (nuint)x.Length % 32;
-            for (; i < n; i += 32)
-            {
-                s0 += Vector256.LoadUnsafe(ref r, i);
-                s1 += Vector256.LoadUnsafe(ref r, i + 8);
-                s2 += Vector256.LoadUnsafe(ref r, i + 16);
-                s3 += Vector256.LoadUnsafe(ref r, i + 24);
-            }
-            float sum = Vector256.Sum(s0 + s1 + s2 + s3);
-            for (; i < (nuint)x.Length; i++) sum += x[(int)i];
-            return sum;
-        }
 
         /// <summary>Seconds per call: the median and the best of timed calls after warming up.</summary>
         private static (double median, double best) Time(Action run)

@@ -132,7 +132,7 @@ namespace EinsumGen.KernelBenchmarks
         }
 
         /// <summary>Four independent Vector512 sums: as many loads in flight as the core allows, nothing else.</summary>
-        private static float SumStream(ReadOnlySpan<float> x)
+        internal static float SumStream(ReadOnlySpan<float> x)
         {
             ref float r = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(x);
             Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;

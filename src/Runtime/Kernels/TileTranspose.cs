@@ -43,39 +43,8 @@ namespace EinsumGen.Runtime.Kernels
             Vector512<float> r13 = Vector512.Load(tile + 208);
             Vector512<float> r14 = Vector512.Load(tile + 224);
             Vector512<float> r15 = Vector512.Load(tile + 240);
-            Vector512<float> t, u;
-            t = Avx512F.PermuteVar16x32x2(r0, Low8, r8); u = Avx512F.PermuteVar16x32x2(r0, High8, r8); r0 = t; r8 = u;
-            t = Avx512F.PermuteVar16x32x2(r1, Low8, r9); u = Avx512F.PermuteVar16x32x2(r1, High8, r9); r1 = t; r9 = u;
-            t = Avx512F.PermuteVar16x32x2(r2, Low8, r10); u = Avx512F.PermuteVar16x32x2(r2, High8, r10); r2 = t; r10 = u;
-            t = Avx512F.PermuteVar16x32x2(r3, Low8, r11); u = Avx512F.PermuteVar16x32x2(r3, High8, r11); r3 = t; r11 = u;
-            t = Avx512F.PermuteVar16x32x2(r4, Low8, r12); u = Avx512F.PermuteVar16x32x2(r4, High8, r12); r4 = t; r12 = u;
-            t = Avx512F.PermuteVar16x32x2(r5, Low8, r13); u = Avx512F.PermuteVar16x32x2(r5, High8, r13); r5 = t; r13 = u;
-            t = Avx512F.PermuteVar16x32x2(r6, Low8, r14); u = Avx512F.PermuteVar16x32x2(r6, High8, r14); r6 = t; r14 = u;
-            t = Avx512F.PermuteVar16x32x2(r7, Low8, r15); u = Avx512F.PermuteVar16x32x2(r7, High8, r15); r7 = t; r15 = u;
-            t = Avx512F.PermuteVar16x32x2(r0, Low4, r4); u = Avx512F.PermuteVar16x32x2(r0, High4, r4); r0 = t; r4 = u;
-            t = Avx512F.PermuteVar16x32x2(r1, Low4, r5); u = Avx512F.PermuteVar16x32x2(r1, High4, r5); r1 = t; r5 = u;
-            t = Avx512F.PermuteVar16x32x2(r2, Low4, r6); u = Avx512F.PermuteVar16x32x2(r2, High4, r6); r2 = t; r6 = u;
-            t = Avx512F.PermuteVar16x32x2(r3, Low4, r7); u = Avx512F.PermuteVar16x32x2(r3, High4, r7); r3 = t; r7 = u;
-            t = Avx512F.PermuteVar16x32x2(r8, Low4, r12); u = Avx512F.PermuteVar16x32x2(r8, High4, r12); r8 = t; r12 = u;
-            t = Avx512F.PermuteVar16x32x2(r9, Low4, r13); u = Avx512F.PermuteVar16x32x2(r9, High4, r13); r9 = t; r13 = u;
-            t = Avx512F.PermuteVar16x32x2(r10, Low4, r14); u = Avx512F.PermuteVar16x32x2(r10, High4, r14); r10 = t; r14 = u;
-            t = Avx512F.PermuteVar16x32x2(r11, Low4, r15); u = Avx512F.PermuteVar16x32x2(r11, High4, r15); r11 = t; r15 = u;
-            t = Avx512F.PermuteVar16x32x2(r0, Low2, r2); u = Avx512F.PermuteVar16x32x2(r0, High2, r2); r0 = t; r2 = u;
-            t = Avx512F.PermuteVar16x32x2(r1, Low2, r3); u = Avx512F.PermuteVar16x32x2(r1, High2, r3); r1 = t; r3 = u;
-            t = Avx512F.PermuteVar16x32x2(r4, Low2, r6); u = Avx512F.PermuteVar16x32x2(r4, High2, r6); r4 = t; r6 = u;
-            t = Avx512F.PermuteVar16x32x2(r5, Low2, r7); u = Avx512F.PermuteVar16x32x2(r5, High2, r7); r5 = t; r7 = u;
-            t = Avx512F.PermuteVar16x32x2(r8, Low2, r10); u = Avx512F.PermuteVar16x32x2(r8, High2, r10); r8 = t; r10 = u;
-            t = Avx512F.PermuteVar16x32x2(r9, Low2, r11); u = Avx512F.PermuteVar16x32x2(r9, High2, r11); r9 = t; r11 = u;
-            t = Avx512F.PermuteVar16x32x2(r12, Low2, r14); u = Avx512F.PermuteVar16x32x2(r12, High2, r14); r12 = t; r14 = u;
-            t = Avx512F.PermuteVar16x32x2(r13, Low2, r15); u = Avx512F.PermuteVar16x32x2(r13, High2, r15); r13 = t; r15 = u;
-            t = Avx512F.PermuteVar16x32x2(r0, Low1, r1); u = Avx512F.PermuteVar16x32x2(r0, High1, r1); r0 = t; r1 = u;
-            t = Avx512F.PermuteVar16x32x2(r2, Low1, r3); u = Avx512F.PermuteVar16x32x2(r2, High1, r3); r2 = t; r3 = u;
-            t = Avx512F.PermuteVar16x32x2(r4, Low1, r5); u = Avx512F.PermuteVar16x32x2(r4, High1, r5); r4 = t; r5 = u;
-            t = Avx512F.PermuteVar16x32x2(r6, Low1, r7); u = Avx512F.PermuteVar16x32x2(r6, High1, r7); r6 = t; r7 = u;
-            t = Avx512F.PermuteVar16x32x2(r8, Low1, r9); u = Avx512F.PermuteVar16x32x2(r8, High1, r9); r8 = t; r9 = u;
-            t = Avx512F.PermuteVar16x32x2(r10, Low1, r11); u = Avx512F.PermuteVar16x32x2(r10, High1, r11); r10 = t; r11 = u;
-            t = Avx512F.PermuteVar16x32x2(r12, Low1, r13); u = Avx512F.PermuteVar16x32x2(r12, High1, r13); r12 = t; r13 = u;
-            t = Avx512F.PermuteVar16x32x2(r14, Low1, r15); u = Avx512F.PermuteVar16x32x2(r14, High1, r15); r14 = t; r15 = u;
+            Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7,
+                ref r8, ref r9, ref r10, ref r11, ref r12, ref r13, ref r14, ref r15);
             r0.Store(c + columns[0]);
             r1.Store(c + columns[1]);
             r2.Store(c + columns[2]);
@@ -106,43 +75,62 @@ namespace EinsumGen.Runtime.Kernels
             Vector512<float> r4 = Vector512.Load(src + 4 * srcRow), r5 = Vector512.Load(src + 5 * srcRow), r6 = Vector512.Load(src + 6 * srcRow), r7 = Vector512.Load(src + 7 * srcRow);
             Vector512<float> r8 = Vector512.Load(src + 8 * srcRow), r9 = Vector512.Load(src + 9 * srcRow), r10 = Vector512.Load(src + 10 * srcRow), r11 = Vector512.Load(src + 11 * srcRow);
             Vector512<float> r12 = Vector512.Load(src + 12 * srcRow), r13 = Vector512.Load(src + 13 * srcRow), r14 = Vector512.Load(src + 14 * srcRow), r15 = Vector512.Load(src + 15 * srcRow);
-            Vector512<float> t, u;
-            t = Avx512F.PermuteVar16x32x2(r0, Low8, r8); u = Avx512F.PermuteVar16x32x2(r0, High8, r8); r0 = t; r8 = u;
-            t = Avx512F.PermuteVar16x32x2(r1, Low8, r9); u = Avx512F.PermuteVar16x32x2(r1, High8, r9); r1 = t; r9 = u;
-            t = Avx512F.PermuteVar16x32x2(r2, Low8, r10); u = Avx512F.PermuteVar16x32x2(r2, High8, r10); r2 = t; r10 = u;
-            t = Avx512F.PermuteVar16x32x2(r3, Low8, r11); u = Avx512F.PermuteVar16x32x2(r3, High8, r11); r3 = t; r11 = u;
-            t = Avx512F.PermuteVar16x32x2(r4, Low8, r12); u = Avx512F.PermuteVar16x32x2(r4, High8, r12); r4 = t; r12 = u;
-            t = Avx512F.PermuteVar16x32x2(r5, Low8, r13); u = Avx512F.PermuteVar16x32x2(r5, High8, r13); r5 = t; r13 = u;
-            t = Avx512F.PermuteVar16x32x2(r6, Low8, r14); u = Avx512F.PermuteVar16x32x2(r6, High8, r14); r6 = t; r14 = u;
-            t = Avx512F.PermuteVar16x32x2(r7, Low8, r15); u = Avx512F.PermuteVar16x32x2(r7, High8, r15); r7 = t; r15 = u;
-            t = Avx512F.PermuteVar16x32x2(r0, Low4, r4); u = Avx512F.PermuteVar16x32x2(r0, High4, r4); r0 = t; r4 = u;
-            t = Avx512F.PermuteVar16x32x2(r1, Low4, r5); u = Avx512F.PermuteVar16x32x2(r1, High4, r5); r1 = t; r5 = u;
-            t = Avx512F.PermuteVar16x32x2(r2, Low4, r6); u = Avx512F.PermuteVar16x32x2(r2, High4, r6); r2 = t; r6 = u;
-            t = Avx512F.PermuteVar16x32x2(r3, Low4, r7); u = Avx512F.PermuteVar16x32x2(r3, High4, r7); r3 = t; r7 = u;
-            t = Avx512F.PermuteVar16x32x2(r8, Low4, r12); u = Avx512F.PermuteVar16x32x2(r8, High4, r12); r8 = t; r12 = u;
-            t = Avx512F.PermuteVar16x32x2(r9, Low4, r13); u = Avx512F.PermuteVar16x32x2(r9, High4, r13); r9 = t; r13 = u;
-            t = Avx512F.PermuteVar16x32x2(r10, Low4, r14); u = Avx512F.PermuteVar16x32x2(r10, High4, r14); r10 = t; r14 = u;
-            t = Avx512F.PermuteVar16x32x2(r11, Low4, r15); u = Avx512F.PermuteVar16x32x2(r11, High4, r15); r11 = t; r15 = u;
-            t = Avx512F.PermuteVar16x32x2(r0, Low2, r2); u = Avx512F.PermuteVar16x32x2(r0, High2, r2); r0 = t; r2 = u;
-            t = Avx512F.PermuteVar16x32x2(r1, Low2, r3); u = Avx512F.PermuteVar16x32x2(r1, High2, r3); r1 = t; r3 = u;
-            t = Avx512F.PermuteVar16x32x2(r4, Low2, r6); u = Avx512F.PermuteVar16x32x2(r4, High2, r6); r4 = t; r6 = u;
-            t = Avx512F.PermuteVar16x32x2(r5, Low2, r7); u = Avx512F.PermuteVar16x32x2(r5, High2, r7); r5 = t; r7 = u;
-            t = Avx512F.PermuteVar16x32x2(r8, Low2, r10); u = Avx512F.PermuteVar16x32x2(r8, High2, r10); r8 = t; r10 = u;
-            t = Avx512F.PermuteVar16x32x2(r9, Low2, r11); u = Avx512F.PermuteVar16x32x2(r9, High2, r11); r9 = t; r11 = u;
-            t = Avx512F.PermuteVar16x32x2(r12, Low2, r14); u = Avx512F.PermuteVar16x32x2(r12, High2, r14); r12 = t; r14 = u;
-            t = Avx512F.PermuteVar16x32x2(r13, Low2, r15); u = Avx512F.PermuteVar16x32x2(r13, High2, r15); r13 = t; r15 = u;
-            t = Avx512F.PermuteVar16x32x2(r0, Low1, r1); u = Avx512F.PermuteVar16x32x2(r0, High1, r1); r0 = t; r1 = u;
-            t = Avx512F.PermuteVar16x32x2(r2, Low1, r3); u = Avx512F.PermuteVar16x32x2(r2, High1, r3); r2 = t; r3 = u;
-            t = Avx512F.PermuteVar16x32x2(r4, Low1, r5); u = Avx512F.PermuteVar16x32x2(r4, High1, r5); r4 = t; r5 = u;
-            t = Avx512F.PermuteVar16x32x2(r6, Low1, r7); u = Avx512F.PermuteVar16x32x2(r6, High1, r7); r6 = t; r7 = u;
-            t = Avx512F.PermuteVar16x32x2(r8, Low1, r9); u = Avx512F.PermuteVar16x32x2(r8, High1, r9); r8 = t; r9 = u;
-            t = Avx512F.PermuteVar16x32x2(r10, Low1, r11); u = Avx512F.PermuteVar16x32x2(r10, High1, r11); r10 = t; r11 = u;
-            t = Avx512F.PermuteVar16x32x2(r12, Low1, r13); u = Avx512F.PermuteVar16x32x2(r12, High1, r13); r12 = t; r13 = u;
-            t = Avx512F.PermuteVar16x32x2(r14, Low1, r15); u = Avx512F.PermuteVar16x32x2(r14, High1, r15); r14 = t; r15 = u;
+            Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7,
+                ref r8, ref r9, ref r10, ref r11, ref r12, ref r13, ref r14, ref r15);
             Put(dst, r0, add); Put(dst + dstRow, r1, add); Put(dst + 2 * dstRow, r2, add); Put(dst + 3 * dstRow, r3, add);
             Put(dst + 4 * dstRow, r4, add); Put(dst + 5 * dstRow, r5, add); Put(dst + 6 * dstRow, r6, add); Put(dst + 7 * dstRow, r7, add);
             Put(dst + 8 * dstRow, r8, add); Put(dst + 9 * dstRow, r9, add); Put(dst + 10 * dstRow, r10, add); Put(dst + 11 * dstRow, r11, add);
             Put(dst + 12 * dstRow, r12, add); Put(dst + 13 * dstRow, r13, add); Put(dst + 14 * dstRow, r14, add); Put(dst + 15 * dstRow, r15, add);
+        }
+
+        /// <summary>The 16 × 16 transpose in registers: rows i and i + b swap the lanes whose bit b differs, b = 8, 4, 2, 1.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Transpose(
+            ref Vector512<float> r0, ref Vector512<float> r1, ref Vector512<float> r2, ref Vector512<float> r3,
+            ref Vector512<float> r4, ref Vector512<float> r5, ref Vector512<float> r6, ref Vector512<float> r7,
+            ref Vector512<float> r8, ref Vector512<float> r9, ref Vector512<float> r10, ref Vector512<float> r11,
+            ref Vector512<float> r12, ref Vector512<float> r13, ref Vector512<float> r14, ref Vector512<float> r15)
+        {
+            Swap(ref r0, ref r8, Low8, High8);
+            Swap(ref r1, ref r9, Low8, High8);
+            Swap(ref r2, ref r10, Low8, High8);
+            Swap(ref r3, ref r11, Low8, High8);
+            Swap(ref r4, ref r12, Low8, High8);
+            Swap(ref r5, ref r13, Low8, High8);
+            Swap(ref r6, ref r14, Low8, High8);
+            Swap(ref r7, ref r15, Low8, High8);
+            Swap(ref r0, ref r4, Low4, High4);
+            Swap(ref r1, ref r5, Low4, High4);
+            Swap(ref r2, ref r6, Low4, High4);
+            Swap(ref r3, ref r7, Low4, High4);
+            Swap(ref r8, ref r12, Low4, High4);
+            Swap(ref r9, ref r13, Low4, High4);
+            Swap(ref r10, ref r14, Low4, High4);
+            Swap(ref r11, ref r15, Low4, High4);
+            Swap(ref r0, ref r2, Low2, High2);
+            Swap(ref r1, ref r3, Low2, High2);
+            Swap(ref r4, ref r6, Low2, High2);
+            Swap(ref r5, ref r7, Low2, High2);
+            Swap(ref r8, ref r10, Low2, High2);
+            Swap(ref r9, ref r11, Low2, High2);
+            Swap(ref r12, ref r14, Low2, High2);
+            Swap(ref r13, ref r15, Low2, High2);
+            Swap(ref r0, ref r1, Low1, High1);
+            Swap(ref r2, ref r3, Low1, High1);
+            Swap(ref r4, ref r5, Low1, High1);
+            Swap(ref r6, ref r7, Low1, High1);
+            Swap(ref r8, ref r9, Low1, High1);
+            Swap(ref r10, ref r11, Low1, High1);
+            Swap(ref r12, ref r13, Low1, High1);
+            Swap(ref r14, ref r15, Low1, High1);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Swap(ref Vector512<float> a, ref Vector512<float> b, Vector512<int> low, Vector512<int> high)
+        {
+            var t = Avx512F.PermuteVar16x32x2(a, low, b);
+            b = Avx512F.PermuteVar16x32x2(a, high, b);
+            a = t;
         }
 
         /// <summary><see cref="Copy16"/> for doubles: an 8 × 8 block.</summary>
