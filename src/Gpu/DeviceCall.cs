@@ -14,7 +14,7 @@ namespace EinsumGen.Gpu
     /// take every decision from the runtime's <see cref="EinsumBinding"/> (layouts, which intermediates a backward pass
     /// recomputes, which gradients it needs), so the schedule is the CPU path's own.
     /// </summary>
-    internal sealed class DeviceCall<T> where T : unmanaged, INumber<T>
+    internal sealed partial class DeviceCall<T> where T : unmanaged, INumber<T>
     {
         private readonly EinsumProgram _program;
         private readonly DeviceSlot<T>[] _slots;
@@ -100,7 +100,7 @@ namespace EinsumGen.Gpu
             for (int k = 0; k <= last; k++)
             {
                 var target = k == last ? Result() : Intermediate(binding, k, gradient: false);
-                DeviceSteps.Run(_device, binding.ForwardCall(k), Value(binding, binding.LeftOf(k), substitute), Value(binding, binding.RightOf(k), substitute), target,
+                RunStep(binding.ForwardCall(k), Value(binding, binding.LeftOf(k), substitute), Value(binding, binding.RightOf(k), substitute), target,
                     accumulate && k == last);
             }
             ReleaseIntermediates();
@@ -147,7 +147,7 @@ namespace EinsumGen.Gpu
             {
                 if (binding.Needs(_n + k))
                 {
-                    DeviceSteps.Run(_device, binding.ForwardCall(k), Value(binding, binding.LeftOf(k), -1), Value(binding, binding.RightOf(k), -1),
+                    RunStep(binding.ForwardCall(k), Value(binding, binding.LeftOf(k), -1), Value(binding, binding.RightOf(k), -1),
                         Intermediate(binding, k, gradient: false), accumulate: false);
                 }
             }
@@ -157,12 +157,12 @@ namespace EinsumGen.Gpu
                 int left = binding.LeftOf(k), right = binding.RightOf(k);
                 if (binding.Requires(left))
                 {
-                    DeviceSteps.Run(_device, binding.GradientCall(k, true)!, result, Value(binding, right, -1), Gradient(binding, left),
+                    RunStep(binding.GradientCall(k, true)!, result, Value(binding, right, -1), Gradient(binding, left),
                         accumulate && binding.IsOperand(left));
                 }
                 if (right >= 0 && binding.Requires(right))
                 {
-                    DeviceSteps.Run(_device, binding.GradientCall(k, false)!, result, Value(binding, left, -1), Gradient(binding, right),
+                    RunStep(binding.GradientCall(k, false)!, result, Value(binding, left, -1), Gradient(binding, right),
                         accumulate && binding.IsOperand(right));
                 }
             }

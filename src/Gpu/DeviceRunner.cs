@@ -12,7 +12,7 @@ namespace EinsumGen.Gpu
     /// Slots are as on the CPU path: operands 0..n-1, the result n, then n+1+i the gradient or tangent of operand i.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public static class DeviceRunner
+    public static partial class DeviceRunner
     {
         /// <summary>Evaluates <paramref name="program"/> from the operand slots into the result slot.</summary>
         /// <typeparam name="T">The element type.</typeparam>

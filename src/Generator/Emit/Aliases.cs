@@ -21,6 +21,7 @@ namespace EinsumGen.Generator
         {
             ("CodeDom", "global::System.CodeDom.Compiler"),
             ("CompilerServices", "global::System.Runtime.CompilerServices"),
+            ("ComponentModel", "global::System.ComponentModel"),
             ("EinsumGen", "global::EinsumGen"),
             ("Generated", "global::EinsumGen.Generated"),
             ("InteropServices", "global::System.Runtime.InteropServices"),
@@ -28,6 +29,7 @@ namespace EinsumGen.Generator
             ("Runtime", "global::EinsumGen.Runtime"),
             ("Tensors", "global::System.Numerics.Tensors"),
             ("Gpu", "global::EinsumGen.Gpu"),
+            ("ILGPU", "global::ILGPU"),
         };
 
         /// <summary>

@@ -31,17 +31,20 @@ namespace EinsumGen.Generator
         {
             var method = planned.Method;
             var names = new GeneratedNames(method);
+            var plan = new MethodPlan(planned);
+            var kernels = DeviceKernelPlan.Applies(plan) ? DeviceKernelPlan.Layouts(plan) : null;
+            string? set = kernels is null ? null : Aliases.Generated + DeviceKernelWriter.ClassName(method) + ".Set";
             var sw = new StringWriter { NewLine = "\n" };
             var w = new IndentedTextWriter(sw, "    ");
             bool hasNamespace = method.Hierarchy.Namespace.Length > 0;
             if (hasNamespace) CpuEmitter.Open(w, "namespace " + method.Hierarchy.Namespace);
             foreach (var type in method.Hierarchy.Types) CpuEmitter.Open(w, "partial " + type.Keyword + " " + type.DisplayName);
 
-            WriteForward(w, method, names);
+            WriteForward(w, method, set);
             w.WriteLineNoTabs(string.Empty);
-            WriteBackward(w, method, names);
+            WriteBackward(w, method, names, set);
             w.WriteLineNoTabs(string.Empty);
-            WriteJvp(w, method, names);
+            WriteJvp(w, method, names, set);
 
             foreach (var _ in method.Hierarchy.Types) CpuEmitter.Close(w);
             if (hasNamespace) CpuEmitter.Close(w);
@@ -49,11 +52,16 @@ namespace EinsumGen.Generator
             CpuEmitter.Open(w, "namespace EinsumGen.Generated");
             ProgramWriter.WriteProgram(w, ProgramType(method), "The program of <c>" + method.Name + "</c> (as in its CPU file), for its device overloads.",
                 method, planned.Steps);
+            if (kernels is not null)
+            {
+                w.WriteLineNoTabs(string.Empty);
+                DeviceKernelWriter.Write(w, method, plan, kernels);
+            }
             CpuEmitter.Close(w);
             return Aliases.File(sw.ToString());
         }
 
-        private static void WriteForward(IndentedTextWriter w, EinsumMethod method, GeneratedNames names)
+        private static void WriteForward(IndentedTextWriter w, EinsumMethod method, string? set)
         {
             string T = method.ElementType;
             var parameters = Operands(method);
@@ -70,10 +78,10 @@ namespace EinsumGen.Generator
             w.WriteLine("/// <summary><c>" + method.Name + "</c> on the device of its tensors (see EinsumGen.Gpu): the same spec, plan and shape checks.</summary>");
             w.WriteLine(CpuEmitter.GeneratedCode);
             CpuEmitter.WriteSignature(w, Modifiers(method) + " " + (method.Output is null ? T : "void") + " " + method.Identifier, parameters, string.Empty);
-            WriteCall(w, method, method.Output is null ? "ForwardScalar" : "Forward", slots, string.Empty);
+            WriteCall(w, method, method.Output is null ? "ForwardScalar" : "Forward", set, slots, string.Empty);
         }
 
-        private static void WriteBackward(IndentedTextWriter w, EinsumMethod method, GeneratedNames names)
+        private static void WriteBackward(IndentedTextWriter w, EinsumMethod method, GeneratedNames names, string? set)
         {
             string T = method.ElementType;
             var parameters = Operands(method);
@@ -89,10 +97,10 @@ namespace EinsumGen.Generator
             w.WriteLine("/// </summary>");
             w.WriteLine(CpuEmitter.GeneratedCode);
             CpuEmitter.WriteSignature(w, Modifiers(method) + " void " + method.Name + "Backward", parameters, string.Empty);
-            WriteCall(w, method, "Backward", slots, ", " + names.Mode);
+            WriteCall(w, method, "Backward", set, slots, ", " + names.Mode);
         }
 
-        private static void WriteJvp(IndentedTextWriter w, EinsumMethod method, GeneratedNames names)
+        private static void WriteJvp(IndentedTextWriter w, EinsumMethod method, GeneratedNames names, string? set)
         {
             string T = method.ElementType;
             var parameters = Operands(method);
@@ -117,14 +125,17 @@ namespace EinsumGen.Generator
             w.WriteLine("/// </summary>");
             w.WriteLine(CpuEmitter.GeneratedCode);
             CpuEmitter.WriteSignature(w, Modifiers(method) + " " + (method.Output is null ? T : "void") + " " + method.Name + "Jvp", parameters, string.Empty);
-            WriteCall(w, method, method.Output is null ? "JvpScalar" : "Jvp", slots, string.Empty);
+            WriteCall(w, method, method.Output is null ? "JvpScalar" : "Jvp", set, slots, string.Empty);
         }
 
-        private static void WriteCall(IndentedTextWriter w, EinsumMethod method, string sweep, List<string> slots, string tail)
+        /// <summary>The runner's call; with <paramref name="set"/> (a declared-size method), its generated kernels ride along.</summary>
+        private static void WriteCall(IndentedTextWriter w, EinsumMethod method, string sweep, string? set, List<string> slots, string tail)
         {
             string T = method.ElementType;
+            string kernels = set is null ? string.Empty : set + ", ";
             w.Indent++;
-            CpuEmitter.WriteList(w, "=> " + Device + "DeviceRunner." + sweep + "<" + T + ">(" + Aliases.Generated + ProgramType(method) + ".Value, [", slots, "]" + tail + ");");
+            CpuEmitter.WriteList(w, "=> " + Device + "DeviceRunner." + sweep + "<" + T + ">(" + Aliases.Generated + ProgramType(method) + ".Value, " + kernels + "[", slots,
+                "]" + tail + ");");
             w.Indent--;
         }
 
