@@ -48,7 +48,7 @@ public sealed class DeviceCorpusTests
         }
     }
 
-    private void Check<T>(DeviceCase c, DeviceMethods<T> m, bool strided, int seed) where T : unmanaged, IFloatingPointIeee754<T>
+    internal void Check<T>(DeviceCase c, DeviceMethods<T> m, bool strided, int seed) where T : unmanaged, IFloatingPointIeee754<T>
     {
         string context = $"{c} {typeof(T).Name} {_device.ForcedKernel} {(strided ? "strided" : "dense")}";
         var spec = c.Corpus.Spec;
