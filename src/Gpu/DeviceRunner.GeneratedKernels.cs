@@ -7,14 +7,13 @@ namespace EinsumGen.Gpu
     // the program's steps (DeviceKernelSet); a step whose bound layout is not the dense one they were written for runs generically.
     public static partial class DeviceRunner
     {
-        /// <summary>Evaluates <paramref name="program"/> from the operand slots into the result slot, on <paramref name="kernels"/> where they fit.</summary>
+        /// <summary>Evaluates the program from the operand slots into the result slot, on <paramref name="kernels"/> where they fit.</summary>
         /// <typeparam name="T">The element type.</typeparam>
-        /// <param name="program">The compiled program.</param>
-        /// <param name="kernels">The kernels the generator wrote for the program's steps.</param>
+        /// <param name="kernels">The compiled program with the kernels the generator wrote for its steps.</param>
         /// <param name="slots">The operands, then the output.</param>
-        public static void Forward<T>(EinsumProgram program, DeviceKernelSet<T> kernels, DeviceSlot<T>[] slots) where T : unmanaged, INumber<T>
+        public static void Forward<T>(DeviceKernelSet<T> kernels, DeviceSlot<T>[] slots) where T : unmanaged, INumber<T>
         {
-            var call = new DeviceCall<T>(program, slots, ViewRole.Output, scalarResult: false) { Generated = kernels };
+            var call = new DeviceCall<T>(kernels.Program, slots, ViewRole.Output, scalarResult: false) { Generated = kernels };
             call.RequireResult();
             call.RunForward(substitute: -1, accumulate: false, check: true);
             call.Finish();
@@ -22,26 +21,24 @@ namespace EinsumGen.Gpu
 
         /// <summary>Evaluates a program whose result is rank 0 and returns it (waits for the device), on <paramref name="kernels"/> where they fit.</summary>
         /// <typeparam name="T">The element type.</typeparam>
-        /// <param name="program">The compiled program.</param>
-        /// <param name="kernels">The kernels the generator wrote for the program's steps.</param>
+        /// <param name="kernels">The compiled program with the kernels the generator wrote for its steps.</param>
         /// <param name="slots">The operands, then an unused result slot.</param>
         /// <returns>The result.</returns>
-        public static T ForwardScalar<T>(EinsumProgram program, DeviceKernelSet<T> kernels, DeviceSlot<T>[] slots) where T : unmanaged, INumber<T>
+        public static T ForwardScalar<T>(DeviceKernelSet<T> kernels, DeviceSlot<T>[] slots) where T : unmanaged, INumber<T>
         {
-            var call = new DeviceCall<T>(program, slots, ViewRole.Output, scalarResult: true) { Generated = kernels };
+            var call = new DeviceCall<T>(kernels.Program, slots, ViewRole.Output, scalarResult: true) { Generated = kernels };
             call.RunForward(substitute: -1, accumulate: false, check: true);
             return call.FinishScalar();
         }
 
         /// <summary>Reverse mode (see <see cref="Backward{T}(EinsumProgram, DeviceSlot{T}[], GradientMode)"/>) on <paramref name="kernels"/> where they fit.</summary>
         /// <typeparam name="T">The element type.</typeparam>
-        /// <param name="program">The compiled program.</param>
-        /// <param name="kernels">The kernels the generator wrote for the program's steps.</param>
+        /// <param name="kernels">The compiled program with the kernels the generator wrote for its steps.</param>
         /// <param name="slots">The operands, the result's gradient, then each operand's gradient tensor or nothing.</param>
         /// <param name="mode">Whether the gradients overwrite the buffers or add into them.</param>
-        public static void Backward<T>(EinsumProgram program, DeviceKernelSet<T> kernels, DeviceSlot<T>[] slots, GradientMode mode) where T : unmanaged, INumber<T>
+        public static void Backward<T>(DeviceKernelSet<T> kernels, DeviceSlot<T>[] slots, GradientMode mode) where T : unmanaged, INumber<T>
         {
-            var call = new DeviceCall<T>(program, slots, ViewRole.Gradient, scalarResult: false) { Generated = kernels };
+            var call = new DeviceCall<T>(kernels.Program, slots, ViewRole.Gradient, scalarResult: false) { Generated = kernels };
             call.RequireResult();
             call.RunBackward(mode == GradientMode.Accumulate);
             call.Finish();
@@ -49,12 +46,11 @@ namespace EinsumGen.Gpu
 
         /// <summary>Forward mode (see <see cref="Jvp{T}(EinsumProgram, DeviceSlot{T}[])"/>) on <paramref name="kernels"/> where they fit.</summary>
         /// <typeparam name="T">The element type.</typeparam>
-        /// <param name="program">The compiled program.</param>
-        /// <param name="kernels">The kernels the generator wrote for the program's steps.</param>
+        /// <param name="kernels">The compiled program with the kernels the generator wrote for its steps.</param>
         /// <param name="slots">The operands, the result's tangent, then each operand's tangent or nothing.</param>
-        public static void Jvp<T>(EinsumProgram program, DeviceKernelSet<T> kernels, DeviceSlot<T>[] slots) where T : unmanaged, INumber<T>
+        public static void Jvp<T>(DeviceKernelSet<T> kernels, DeviceSlot<T>[] slots) where T : unmanaged, INumber<T>
         {
-            var call = new DeviceCall<T>(program, slots, ViewRole.Tangent, scalarResult: false) { Generated = kernels };
+            var call = new DeviceCall<T>(kernels.Program, slots, ViewRole.Tangent, scalarResult: false) { Generated = kernels };
             call.RequireResult();
             call.RunJvp();
             call.Finish();
@@ -62,13 +58,12 @@ namespace EinsumGen.Gpu
 
         /// <summary>Forward mode of a program whose result is rank 0 (returns the result's tangent; waits), on <paramref name="kernels"/> where they fit.</summary>
         /// <typeparam name="T">The element type.</typeparam>
-        /// <param name="program">The compiled program.</param>
-        /// <param name="kernels">The kernels the generator wrote for the program's steps.</param>
+        /// <param name="kernels">The compiled program with the kernels the generator wrote for its steps.</param>
         /// <param name="slots">The operands, an unused result slot, then each operand's tangent or nothing.</param>
         /// <returns>The result's tangent.</returns>
-        public static T JvpScalar<T>(EinsumProgram program, DeviceKernelSet<T> kernels, DeviceSlot<T>[] slots) where T : unmanaged, INumber<T>
+        public static T JvpScalar<T>(DeviceKernelSet<T> kernels, DeviceSlot<T>[] slots) where T : unmanaged, INumber<T>
         {
-            var call = new DeviceCall<T>(program, slots, ViewRole.Tangent, scalarResult: true) { Generated = kernels };
+            var call = new DeviceCall<T>(kernels.Program, slots, ViewRole.Tangent, scalarResult: true) { Generated = kernels };
             call.RunJvp();
             return call.FinishScalar();
         }

@@ -33,7 +33,7 @@ namespace EinsumGen.Generator
             var names = new GeneratedNames(method);
             var plan = new MethodPlan(planned);
             var kernels = DeviceKernelPlan.Applies(plan) ? DeviceKernelPlan.Layouts(plan) : null;
-            string? set = kernels is null ? null : Aliases.Generated + DeviceKernelWriter.ClassName(method) + ".Set";
+            string? set = kernels is null ? null : Aliases.Generated + DeviceKernelWriter.SetType(method) + ".Set";
             var sw = new StringWriter { NewLine = "\n" };
             var w = new IndentedTextWriter(sw, "    ");
             bool hasNamespace = method.Hierarchy.Namespace.Length > 0;
@@ -55,7 +55,7 @@ namespace EinsumGen.Generator
             if (kernels is not null)
             {
                 w.WriteLineNoTabs(string.Empty);
-                DeviceKernelWriter.Write(w, method, plan, kernels);
+                DeviceKernelWriter.Write(w, method, plan, kernels, ProgramType(method));
             }
             CpuEmitter.Close(w);
             return Aliases.File(sw.ToString());
@@ -128,14 +128,13 @@ namespace EinsumGen.Generator
             WriteCall(w, method, method.Output is null ? "JvpScalar" : "Jvp", set, slots, string.Empty);
         }
 
-        /// <summary>The runner's call; with <paramref name="set"/> (a declared-size method), its generated kernels ride along.</summary>
+        /// <summary>The runner's call: with the program, or for a declared-size method with <paramref name="set"/>, its program and generated kernels.</summary>
         private static void WriteCall(IndentedTextWriter w, EinsumMethod method, string sweep, string? set, List<string> slots, string tail)
         {
             string T = method.ElementType;
-            string kernels = set is null ? string.Empty : set + ", ";
+            string program = set ?? Aliases.Generated + ProgramType(method) + ".Value";
             w.Indent++;
-            CpuEmitter.WriteList(w, "=> " + Device + "DeviceRunner." + sweep + "<" + T + ">(" + Aliases.Generated + ProgramType(method) + ".Value, " + kernels + "[", slots,
-                "]" + tail + ");");
+            CpuEmitter.WriteList(w, "=> " + Device + "DeviceRunner." + sweep + "<" + T + ">(" + program + ", [", slots, "]" + tail + ");");
             w.Indent--;
         }
 

@@ -17,9 +17,17 @@ namespace EinsumGen.Gpu
     {
         private readonly DeviceKernelStep<T>[] _steps;
 
-        /// <summary>The generated kernels of one method.</summary>
+        /// <summary>The generated kernels of one method's program.</summary>
+        /// <param name="program">The program (the device file's copy) whose steps they implement.</param>
         /// <param name="steps">One per distinct step layout.</param>
-        public DeviceKernelSet(DeviceKernelStep<T>[] steps) => _steps = steps ?? throw new ArgumentNullException(nameof(steps));
+        public DeviceKernelSet(EinsumProgram program, DeviceKernelStep<T>[] steps)
+        {
+            Program = program ?? throw new ArgumentNullException(nameof(program));
+            _steps = steps ?? throw new ArgumentNullException(nameof(steps));
+        }
+
+        /// <summary>The program whose steps the kernels implement.</summary>
+        public EinsumProgram Program { get; }
 
         /// <summary>How many kernels the set holds.</summary>
         public int Count => _steps.Length;

@@ -81,6 +81,31 @@ public class DeviceSnapshotTests
         Snapshot.Verify(chain.Source, nameof(DeviceSnapshotTests), nameof(DeclaredSizesGetGeneratedKernels), chain.HintName);
     }
 
+    /// <summary>
+    /// Every declared-size corpus method's device file has short lines, its kernels wrapped as needed (the test project's
+    /// own build compiles the same files: no compilation here, which would take ~40 s).
+    /// </summary>
+    [Fact]
+    public void CorpusKernelFilesHaveShortLines()
+    {
+        var lines = System.IO.File.ReadAllLines(System.IO.Path.Combine(Here(), "..", "Corpus", "Corpus.Methods.cs"));
+        var methods = new System.Text.StringBuilder();
+        for (int i = 0; i + 1 < lines.Length; i++)
+        {
+            if (lines[i].TrimStart().StartsWith("[Einsum(", System.StringComparison.Ordinal) && lines[i].Contains("Sizes =")) methods.AppendLine(lines[i]).AppendLine(lines[i + 1]);
+        }
+        string source = "using System.Numerics.Tensors;\nusing EinsumGen;\nnamespace Demo;\npublic static partial class Corpus\n{\n" + methods + "}\n";
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(GeneratorHarness.Compile(source, device: true));
+        var device = driver.GetRunResult().Results.SelectMany(r => r.GeneratedSources).Where(s => s.HintName.EndsWith(".Device.g.cs")).ToList();
+        Assert.True(device.Count(s => s.SourceText.ToString().Contains("DeviceKernelSet<")) >= 80, "declared-size methods get kernels");
+        foreach (var file in device)
+        {
+            Assert.All(file.SourceText.ToString().Split('\n'), line => Assert.True(line.Length <= 160, $"{file.HintName}: {line}"));
+        }
+    }
+
+    private static string Here([System.Runtime.CompilerServices.CallerFilePath] string path = "") => System.IO.Path.GetDirectoryName(path)!;
+
     [Fact]
     public void NoDeviceOverloadsWithoutTheGpuAssembly()
     {

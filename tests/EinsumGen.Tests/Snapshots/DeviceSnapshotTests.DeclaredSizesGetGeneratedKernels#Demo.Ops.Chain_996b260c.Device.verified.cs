@@ -17,9 +17,7 @@ namespace Demo
         [CodeDom::GeneratedCode("EinsumGen", "{version}")]
         public static void Chain(
             EinsumGen::DeviceTensor<float> a, EinsumGen::DeviceTensor<float> b, EinsumGen::DeviceTensor<float> c, EinsumGen::DeviceTensor<float> d)
-            => Gpu::DeviceRunner.Forward<float>(Generated::ChainDeviceProgram.Value, Generated::Demo_Ops_Chain_996b260c_Kernels.Set, [
-                new(a), new(b), new(c), new(d)
-            ]);
+            => Gpu::DeviceRunner.Forward<float>(Generated::ChainDeviceKernels.Set, [new(a), new(b), new(c), new(d)]);
 
         /// <summary>
         /// Reverse mode of <c>Chain</c> on the device: writes the gradient of each operand whose tensor is not null
@@ -30,7 +28,7 @@ namespace Demo
             EinsumGen::DeviceTensor<float> a, EinsumGen::DeviceTensor<float> b, EinsumGen::DeviceTensor<float> c,
             EinsumGen::DeviceTensor<float> dGradient, EinsumGen::DeviceTensor<float>? aGradient, EinsumGen::DeviceTensor<float>? bGradient,
             EinsumGen::DeviceTensor<float>? cGradient, EinsumGen::GradientMode mode = EinsumGen::GradientMode.Overwrite)
-            => Gpu::DeviceRunner.Backward<float>(Generated::ChainDeviceProgram.Value, Generated::Demo_Ops_Chain_996b260c_Kernels.Set, [
+            => Gpu::DeviceRunner.Backward<float>(Generated::ChainDeviceKernels.Set, [
                 new(a), new(b), new(c), new(dGradient), new(aGradient), new(bGradient), new(cGradient)
             ], mode);
 
@@ -43,7 +41,7 @@ namespace Demo
             EinsumGen::DeviceTensor<float> a, EinsumGen::DeviceTensor<float> b, EinsumGen::DeviceTensor<float> c,
             EinsumGen::DeviceTensor<float>? aTangent, EinsumGen::DeviceTensor<float>? bTangent, EinsumGen::DeviceTensor<float>? cTangent,
             EinsumGen::DeviceTensor<float> dTangent)
-            => Gpu::DeviceRunner.Jvp<float>(Generated::ChainDeviceProgram.Value, Generated::Demo_Ops_Chain_996b260c_Kernels.Set, [
+            => Gpu::DeviceRunner.Jvp<float>(Generated::ChainDeviceKernels.Set, [
                 new(a), new(b), new(c), new(dTangent), new(aTangent), new(bTangent), new(cTangent)
             ]);
     }
@@ -62,27 +60,29 @@ namespace EinsumGen.Generated
             [new(1, 2, "jl", "k"), new(0, 3, "il", "j")]);
     }
 
+    /// <summary>The program of <c>Chain</c> with its generated kernels and the layouts they were written for (sizes, then the
+    /// strides of first, second and result), for its device overloads.</summary>
+    file static class ChainDeviceKernels
+    {
+        internal static readonly Gpu::DeviceKernelSet<float> Set = new(ChainDeviceProgram.Value, [
+            new(Demo_Ops_Chain_996b260c_Kernels.Step1, 2, [4, 2, 5], [5, 0, 1], [0, 1, 2], [2, 1, 0], true),
+            new(Demo_Ops_Chain_996b260c_Kernels.Step2, 2, [3, 2, 4], [4, 0, 1], [0, 1, 2], [2, 1, 0], true),
+            new(Demo_Ops_Chain_996b260c_Kernels.Step2GradientLeft, 2, [3, 4, 2], [2, 0, 1], [0, 2, 1], [4, 1, 0], true),
+            new(Demo_Ops_Chain_996b260c_Kernels.Step2GradientRight, 2, [4, 2, 3], [0, 1, 2], [1, 0, 4], [2, 1, 0], true),
+            new(Demo_Ops_Chain_996b260c_Kernels.Step1GradientLeft, 2, [4, 5, 2], [2, 0, 1], [0, 2, 1], [5, 1, 0], true),
+            new(Demo_Ops_Chain_996b260c_Kernels.Step1GradientRight, 2, [5, 2, 4], [0, 1, 2], [1, 0, 5], [2, 1, 0], true),
+        ]);
+    }
+
     /// <summary>
-    /// The device kernels of <c>Chain</c> (d[i,l] = Σ_j,k a[i,j] · b[j,k] · c[k,l]), its declared sizes and the dense
-    /// row-major strides as constants; a call with other strides runs the generic kernels. Public for ILGPU's launchers.
+    /// The device kernels of <c>Chain</c> (d[i,l] = Σ_j,k a[i,j] · b[j,k] · c[k,l]), its declared sizes and the dense row-major strides as constants;
+    /// a call with other strides runs the generic kernels. Public for ILGPU's launchers.
     /// </summary>
     [ComponentModel::EditorBrowsable(ComponentModel::EditorBrowsableState.Never)]
     [CodeDom::GeneratedCode("EinsumGen", "{version}")]
     public static class Demo_Ops_Chain_996b260c_Kernels
     {
-        /// <summary>The kernels below with the layouts they were written for: sizes, then the strides of first, second, result.</summary>
-        internal static readonly Gpu::DeviceKernelSet<float> Set = new([
-            new(Step1, 2, [4, 2, 5], [5, 0, 1], [0, 1, 2], [2, 1, 0], true),
-            new(Step2, 2, [3, 2, 4], [4, 0, 1], [0, 1, 2], [2, 1, 0], true),
-            new(Step2GradientLeft, 2, [3, 4, 2], [2, 0, 1], [0, 2, 1], [4, 1, 0], true),
-            new(Step2GradientRight, 2, [4, 2, 3], [0, 1, 2], [1, 0, 4], [2, 1, 0], true),
-            new(Step1GradientLeft, 2, [4, 5, 2], [2, 0, 1], [0, 2, 1], [5, 1, 0], true),
-            new(Step1GradientRight, 2, [5, 2, 4], [0, 1, 2], [1, 0, 5], [2, 1, 0], true),
-        ]);
-
-        /// <summary>
-        /// Step 1: t1[j,l] = Σ_k b[j,k] · c[k,l]
-        /// </summary>
+        /// <summary>Step 1: t1[j,l] = Σ_k b[j,k] · c[k,l].</summary>
         public static void Step1(
             ILGPU::Index1D index, ILGPU::ArrayView<float> first, ILGPU::ArrayView<float> second, ILGPU::ArrayView<float> result, Gpu::StepOffsets at)
         {
@@ -102,9 +102,7 @@ namespace EinsumGen.Generated
             else result[to] = sum;
         }
 
-        /// <summary>
-        /// Step 2: d[i,l] = Σ_j a[i,j] · t1[j,l]
-        /// </summary>
+        /// <summary>Step 2: d[i,l] = Σ_j a[i,j] · t1[j,l].</summary>
         public static void Step2(
             ILGPU::Index1D index, ILGPU::ArrayView<float> first, ILGPU::ArrayView<float> second, ILGPU::ArrayView<float> result, Gpu::StepOffsets at)
         {
@@ -124,9 +122,7 @@ namespace EinsumGen.Generated
             else result[to] = sum;
         }
 
-        /// <summary>
-        /// Step 2, gradient of a: ∂a[i,j] = Σ_l ∂d[i,l] · t1[j,l]
-        /// </summary>
+        /// <summary>Step 2, gradient of a: ∂a[i,j] = Σ_l ∂d[i,l] · t1[j,l].</summary>
         public static void Step2GradientLeft(
             ILGPU::Index1D index, ILGPU::ArrayView<float> first, ILGPU::ArrayView<float> second, ILGPU::ArrayView<float> result, Gpu::StepOffsets at)
         {
@@ -146,9 +142,7 @@ namespace EinsumGen.Generated
             else result[to] = sum;
         }
 
-        /// <summary>
-        /// Step 2, gradient of t1: ∂t1[j,l] = Σ_i ∂d[i,l] · a[i,j]
-        /// </summary>
+        /// <summary>Step 2, gradient of t1: ∂t1[j,l] = Σ_i ∂d[i,l] · a[i,j].</summary>
         public static void Step2GradientRight(
             ILGPU::Index1D index, ILGPU::ArrayView<float> first, ILGPU::ArrayView<float> second, ILGPU::ArrayView<float> result, Gpu::StepOffsets at)
         {
@@ -168,9 +162,7 @@ namespace EinsumGen.Generated
             else result[to] = sum;
         }
 
-        /// <summary>
-        /// Step 1, gradient of b: ∂b[j,k] = Σ_l ∂t1[j,l] · c[k,l]
-        /// </summary>
+        /// <summary>Step 1, gradient of b: ∂b[j,k] = Σ_l ∂t1[j,l] · c[k,l].</summary>
         public static void Step1GradientLeft(
             ILGPU::Index1D index, ILGPU::ArrayView<float> first, ILGPU::ArrayView<float> second, ILGPU::ArrayView<float> result, Gpu::StepOffsets at)
         {
@@ -190,9 +182,7 @@ namespace EinsumGen.Generated
             else result[to] = sum;
         }
 
-        /// <summary>
-        /// Step 1, gradient of c: ∂c[k,l] = Σ_j ∂t1[j,l] · b[j,k]
-        /// </summary>
+        /// <summary>Step 1, gradient of c: ∂c[k,l] = Σ_j ∂t1[j,l] · b[j,k].</summary>
         public static void Step1GradientRight(
             ILGPU::Index1D index, ILGPU::ArrayView<float> first, ILGPU::ArrayView<float> second, ILGPU::ArrayView<float> result, Gpu::StepOffsets at)
         {
