@@ -94,6 +94,20 @@ public static class Checks
                 default, new TensorSpan<float>(e2, s2), default, default, default);
             failures += Compare("tensor train forward", ey, y.ToArray(), 4096 * 64);
             failures += Compare("tensor train ∂w2", e2, d2.ToArray(), 4096 * 256);
+
+            // Its sizes declared: the steps that are neither GEMM- nor reduction-shaped run the generated kernels.
+            using var d1 = device.Allocate<float>(m, n, r);
+            using var d4 = device.Allocate<float>(m, n, r);
+            GpuOps.TensorTrainSized(w1, w2, w3, w4, x, y);
+            failures += Compare("tensor train, declared sizes, forward", ey, y.ToArray(), 4096 * 64);
+            GpuOps.TensorTrainSizedBackward(w1, w2, w3, w4, x, dy, d1, d2, null, d4, null);
+            var e1 = new float[h1.Length];
+            var e4 = new float[h4.Length];
+            GpuOps.TensorTrainBackward(new(h1, s1), new(h2, s2), new(h3, s2), new(h4, s1), new(hx, sx), new ReadOnlyTensorSpan<float>(hdy, sy),
+                new TensorSpan<float>(e1, s1), default, default, new TensorSpan<float>(e4, s1), default);
+            failures += Compare("tensor train, declared sizes, ∂w1", e1, d1.ToArray(), 4096 * 256);
+            failures += Compare("tensor train, declared sizes, ∂w2", e2, d2.ToArray(), 4096 * 256);
+            failures += Compare("tensor train, declared sizes, ∂w4", e4, d4.ToArray(), 4096 * 256);
             foreach (var t in new[] { w1, w2, w3, w4, x, dy }) t.Dispose();
         }
         Console.WriteLine(failures == 0 ? "checks: all passed" : $"checks: {failures} FAILED");

@@ -19,4 +19,9 @@ public static partial class GpuOps
     [Einsum("aei, bfij, cgjk, dhk, nabcd -> nefgh")]
     public static partial void TensorTrain(ReadOnlyTensorSpan<float> w1, ReadOnlyTensorSpan<float> w2, ReadOnlyTensorSpan<float> w3,
         ReadOnlyTensorSpan<float> w4, ReadOnlyTensorSpan<float> x, TensorSpan<float> y);
+
+    /// <summary>The tensor train with the seed's sizes declared: its device file carries kernels with constant sizes.</summary>
+    [Einsum("aei, bfij, cgjk, dhk, nabcd -> nefgh", Sizes = "a=8,b=8,c=8,d=8,e=2,f=2,g=2,h=2,i=8,j=8,k=8,n=256")]
+    public static partial void TensorTrainSized(ReadOnlyTensorSpan<float> w1, ReadOnlyTensorSpan<float> w2, ReadOnlyTensorSpan<float> w3,
+        ReadOnlyTensorSpan<float> w4, ReadOnlyTensorSpan<float> x, TensorSpan<float> y);
 }
