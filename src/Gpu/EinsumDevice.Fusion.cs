@@ -60,6 +60,11 @@ namespace EinsumGen
 
         internal void CountLaunch() => Interlocked.Increment(ref _launches);
 
+        private DeviceOpKernels? _opKernels;
+
+        /// <summary>The kernels of <see cref="DeviceOps"/>, loaded on first use.</summary>
+        internal DeviceOpKernels OpKernels => _opKernels ??= new DeviceOpKernels(Live());
+
         /// <summary>The fused kernel for <typeparamref name="T"/>, loaded on first use.</summary>
         internal Action<AcceleratorStream, KernelConfig, FusedViews<T>, ArrayView<FusedStep>, ArrayView<long>, int> FusedKernel<T>()
             where T : unmanaged, System.Numerics.INumber<T>
