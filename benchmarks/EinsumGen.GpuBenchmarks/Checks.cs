@@ -30,6 +30,16 @@ public static class Checks
             using var stored = device.Upload<float>(Transpose(ah, m, n), n, m);
             GpuOps.MatMul(stored.Transpose(), b, c);
             failures += Compare("mn,nk->mk transposed view", expected, c.ToArray(), n);
+            if (device.Kind == EinsumDeviceKind.Cuda)
+            {
+                // The same two through cuBLAS (EinsumDevice.UseCuBlas): row-major and a transposed A.
+                device.UseCuBlas = true;
+                GpuOps.MatMul(a, b, c);
+                failures += Compare("mn,nk->mk through cuBLAS", expected, c.ToArray(), n);
+                GpuOps.MatMul(stored.Transpose(), b, c);
+                failures += Compare("mn,nk->mk transposed, cuBLAS", expected, c.ToArray(), n);
+                device.UseCuBlas = false;
+            }
 
             var (g, gh) = Random(device, 3, m, k);
             using var da = device.Allocate<float>(m, n);

@@ -56,6 +56,15 @@ using (var c = device.Allocate<float>(g, g))
         blas = tb > 0 ? $"{tb / t * 100,8:F0} %" : "n/a";
     }
     Report($"mn,nk->mk {g}³", t, flops / t / 1e9, "GFLOP/s", flops / t / peak, blas);
+    if (device.Kind == EinsumDeviceKind.Cuda)
+    {
+        // The runner's cuBLAS step choice (EinsumDevice.UseCuBlas), against the tiled kernel measured again beside it.
+        device.UseCuBlas = true;
+        double tc = Time(() => GpuOps.MatMul(a, b, c), small ? 2 : 10);
+        device.UseCuBlas = false;
+        double tt = Time(() => GpuOps.MatMul(a, b, c), small ? 2 : 10);
+        Report($"mn,nk->mk {g}³ with UseCuBlas", tc, flops / tc / 1e9, "GFLOP/s", flops / tc / peak, $"{tt / tc,7:F2}x tiled");
+    }
 }
 
 // mnk,mkr->nr

@@ -45,6 +45,7 @@ namespace EinsumGen.Gpu
             if (kernels.Gemm is not null && choice is DeviceKernel.Auto or DeviceKernel.Gemm && GemmShape.TryCreate(call, first.Offset, second.Offset, result.Offset, accumulate, out var gemm)
                 && (choice == DeviceKernel.Gemm || (double)gemm.M * gemm.N * gemm.K * gemm.Batch >= GemmThreshold))
             {
+                if (device.UseCuBlas && CuBlasSteps.TryRun(device, gemm, first.View, second.View, result.View)) return;
                 int side = device.GemmThreads, block = TiledGemmKernel.Micro * side;
                 var grid = new Index3D((gemm.N + block - 1) / block, (gemm.M + block - 1) / block, gemm.Batch);
                 var group = new Index3D(side, side, 1);

@@ -58,6 +58,9 @@ namespace EinsumGen
         /// <summary>Kernel launches queued by generated methods' calls and device operations so far (tests count them).</summary>
         internal long Launches => Interlocked.Read(ref _launches);
 
+        /// <summary>Step tables kept (tests: a repeated call uploads none).</summary>
+        internal int FusedTableCount => _fusedTables.Count;
+
         internal void CountLaunch() => Interlocked.Increment(ref _launches);
 
         private DeviceOpKernels? _opKernels;
@@ -94,6 +97,7 @@ namespace EinsumGen
 
         private void DisposeFusion()
         {
+            DisposeCuBlas();
             foreach (var table in _fusedTables.Values) table.Dispose();
             _fusedTables.Clear();
         }

@@ -55,6 +55,13 @@ public sealed class DeviceFusionTests
             // W's gradient first (it reads none of the run's results), then one run: W's chain recomputed, every core's gradient.
             Assert.Equal(2, Count(Limit, backward));
             Assert.Equal(1, Count(long.MaxValue, backward));
+
+            // The step tables are built once per run: repeated calls find them (the runtime keeps one layout per shape).
+            int tables = _device.FusedTableCount;
+            Count(Limit, forward);
+            Count(Limit, backward);
+            Count(long.MaxValue, backward);
+            Assert.Equal(tables, _device.FusedTableCount);
         }
         finally
         {
