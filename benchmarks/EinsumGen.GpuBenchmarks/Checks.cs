@@ -30,6 +30,16 @@ public static class Checks
             using var stored = device.Upload<float>(Transpose(ah, m, n), n, m);
             GpuOps.MatMul(stored.Transpose(), b, c);
             failures += Compare("mn,nk->mk transposed view", expected, c.ToArray(), n);
+            if (device.Kind == EinsumDeviceKind.Cuda)
+            {
+                // The same two through cuBLAS (EinsumDevice.UseCuBlas): row-major and a transposed A.
+                device.UseCuBlas = true;
+                GpuOps.MatMul(a, b, c);
+                failures += Compare("mn,nk->mk through cuBLAS", expected, c.ToArray(), n);
+                GpuOps.MatMul(stored.Transpose(), b, c);
+                failures += Compare("mn,nk->mk transposed, cuBLAS", expected, c.ToArray(), n);
+                device.UseCuBlas = false;
+            }
 
             var (g, gh) = Random(device, 3, m, k);
             using var da = device.Allocate<float>(m, n);
@@ -108,6 +118,42 @@ public static class Checks
             failures += Compare("tensor train, declared sizes, ∂w1", e1, d1.ToArray(), 4096 * 256);
             failures += Compare("tensor train, declared sizes, ∂w2", e2, d2.ToArray(), 4096 * 256);
             failures += Compare("tensor train, declared sizes, ∂w4", e4, d4.ToArray(), 4096 * 256);
+
+            // Every small step fused: the weight chain, and the cores' gradients, one launch each.
+            long limit = device.FusionLimit;
+            device.FusionLimit = 1L << 20;
+            GpuOps.TensorTrain(w1, w2, w3, w4, x, y);
+            GpuOps.TensorTrainBackward(w1, w2, w3, w4, x, dy, null, d2, null, null, null);
+            device.FusionLimit = limit;
+            failures += Compare("tensor train forward, chain fused", ey, y.ToArray(), 4096 * 64);
+            failures += Compare("tensor train ∂w2, chain fused", e2, d2.ToArray(), 4096 * 256);
+
+            // The sample's loss and optimizer on the device (DeviceOps) against the same formulas on the host.
+            using var loss = device.Allocate<float>(1);
+            using var grad = device.Allocate<float>(s, n, n, n, n);
+            DeviceOps.MeanSquaredErrorWithGradient(y, dy, grad, loss);
+            var eg = new float[ey.Length];
+            double sum = 0;
+            for (int i = 0; i < ey.Length; i++)
+            {
+                double d = (double)ey[i] - hdy[i];
+                sum += d * d;
+                eg[i] = (ey[i] - hdy[i]) * (float)(2.0 / ey.Length);
+            }
+            failures += Compare("MSE gradient (DeviceOps)", eg, grad.ToArray(), 4096 * 64);
+            failures += Compare("MSE loss (DeviceOps)", [(float)(sum / ey.Length)], loss.ToArray(), ey.Length);
+            using var mo = device.Allocate<float>(m, n, r, r);
+            using var ve = device.Allocate<float>(m, n, r, r);
+            var dg = d2.ToArray();
+            DeviceOps.AdamStep(w2, d2, mo, ve, 1, 1e-2);
+            var ew = (float[])h2.Clone();
+            for (int i = 0; i < ew.Length; i++)
+            {
+                // Step 1 from zero moments: m = 0.1 g, v = 0.001 g², step size lr / 0.1, √(1 - β2) as the bias correction.
+                float g = dg[i], mi = (float)(1 - 0.9) * g, vi = (float)(1 - 0.999) * g * g;
+                ew[i] -= (float)(1e-2 / (1 - 0.9)) * mi / (MathF.Sqrt(vi) / (float)Math.Sqrt(1 - 0.999) + 1e-8f);
+            }
+            failures += Compare("Adam step (DeviceOps)", ew, w2.ToArray(), 4);
             foreach (var t in new[] { w1, w2, w3, w4, x, dy }) t.Dispose();
         }
         Console.WriteLine(failures == 0 ? "checks: all passed" : $"checks: {failures} FAILED");

@@ -56,6 +56,15 @@ using (var c = device.Allocate<float>(g, g))
         blas = tb > 0 ? $"{tb / t * 100,8:F0} %" : "n/a";
     }
     Report($"mn,nk->mk {g}³", t, flops / t / 1e9, "GFLOP/s", flops / t / peak, blas);
+    if (device.Kind == EinsumDeviceKind.Cuda)
+    {
+        // The runner's cuBLAS step choice (EinsumDevice.UseCuBlas), against the tiled kernel measured again beside it.
+        device.UseCuBlas = true;
+        double tc = Time(() => GpuOps.MatMul(a, b, c), small ? 2 : 10);
+        device.UseCuBlas = false;
+        double tt = Time(() => GpuOps.MatMul(a, b, c), small ? 2 : 10);
+        Report($"mn,nk->mk {g}³ with UseCuBlas", tc, flops / tc / 1e9, "GFLOP/s", flops / tc / peak, $"{tt / tc,7:F2}x tiled");
+    }
 }
 
 // mnk,mkr->nr
@@ -102,14 +111,43 @@ void Step()
 }
 double step = Time(Step, small ? 2 : 100);
 Report("tensor train training step (fwd + bwd)", step, 3 * ttFlops / step / 1e9, "GFLOP/s", 3 * ttFlops / step / peak, "");
+// The fusion limit decides which small steps share one launch (docs/gpu.md): off, the default, and every step up to 2²⁰
+// multiply-adds (the seed's whole weight chain, its cores' gradients), each against the default in the same run.
+long defaultLimit = device.FusionLimit;
+foreach (long limit in new[] { 0L, 1L << 20 })
+{
+    device.FusionLimit = limit;
+    double other = Time(Step, small ? 2 : 100);
+    device.FusionLimit = defaultLimit;
+    double again = Time(Step, small ? 2 : 100);
+    Console.WriteLine($"  fusion limit {limit} instead of {defaultLimit}: {Seconds(other)} per step ({other / again:F2}x the default's {Seconds(again)})");
+}
 double cpuStep = CpuTrainingStep(ts, tm, tn, tr, small ? 2 : 200);
 Console.WriteLine($"  this project's CPU path, same step, same machine: {cpuStep * 1e3:F3} ms ({cpuStep / step:F2}x the device's time)");
-var clock = Stopwatch.StartNew();
-for (int e = 0; e < epochs; e++) Step();
+// A whole epoch as the sample runs it: forward, the loss and its gradient, backward, Adam on each core, all on the device.
+using var target = Random(device, 12, ts, tn, tn, tn, tn);
+using var loss = device.Allocate<float>(1);
+var cores = new[] { w1, w2, w3, w4 };
+var grads = new[] { d1, d2, d3, d4 };
+var moments = cores.SelectMany(w => new[] { device.Allocate<float>(w.Lengths.ToArray().Select(l => (int)l).ToArray()), device.Allocate<float>(w.Lengths.ToArray().Select(l => (int)l).ToArray()) }).ToArray();
+long adamStep = 0;
+void Epoch()
+{
+    GpuOps.TensorTrain(w1, w2, w3, w4, x, y);
+    DeviceOps.MeanSquaredErrorWithGradient(y, target, dy, loss);
+    GpuOps.TensorTrainBackward(w1, w2, w3, w4, x, dy, d1, d2, d3, d4, null);
+    adamStep++;
+    for (int i = 0; i < 4; i++) DeviceOps.AdamStep(cores[i], grads[i], moments[2 * i], moments[2 * i + 1], adamStep, 1e-3);
+}
+Epoch();
 device.Synchronize();
-Report($"tensor train {epochs} training steps", clock.Elapsed.TotalSeconds, epochs * 3 * ttFlops / clock.Elapsed.TotalSeconds / 1e9, "GFLOP/s",
+var clock = Stopwatch.StartNew();
+for (int e = 0; e < epochs; e++) Epoch();
+device.Synchronize();
+Report($"tensor train {epochs} training epochs", clock.Elapsed.TotalSeconds, epochs * 3 * ttFlops / clock.Elapsed.TotalSeconds / 1e9, "GFLOP/s",
     epochs * 3 * ttFlops / clock.Elapsed.TotalSeconds / peak, "");
-Console.WriteLine("  (device work only: the sample's per-epoch loss and optimizer on the host are not included)");
+Console.WriteLine("  (forward, MSE loss and gradient, backward and Adam, all on the device, as samples/TensorTrain --device gpu runs them)");
+foreach (var moment in moments) moment.Dispose();
 return 0;
 
 double Time(Action run, int repetitions)

@@ -1,15 +1,18 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using EinsumGen;
 using EinsumGen.Training;
 
 namespace TensorTrain;
 
 /// <summary>
-/// The same experiment with the layer's forward and backward passes on an <see cref="EinsumDevice"/> (a CUDA GPU, or
-/// ILGPU's CPU accelerator when there is none): same data, same initial cores, same optimizer, so the same R² up to
-/// float rounding. The einsum steps stay on the device; per epoch the prediction (4,096 floats) comes back for the loss,
-/// its gradient goes up, the weight gradients (2,304 floats) come back for the optimizer and the weights go up again.
+/// The same experiment with the whole training loop on an <see cref="EinsumDevice"/> (a CUDA GPU, or ILGPU's CPU
+/// accelerator when there is none): same data, same initial cores, same optimizer formulas, so the same R² up to float
+/// rounding. The layer's forward and backward passes are the generated device overloads; the loss, its gradient and
+/// the optimizer are <see cref="DeviceOps"/>. Nothing returns to the host between epochs: each epoch's loss is written
+/// into a device array, read back only when the progress display shows it and once at the end (for the plot), and the
+/// prediction is read once, for the final R².
 /// </summary>
 public static class DeviceExperiment
 {
@@ -29,58 +32,55 @@ public static class DeviceExperiment
         var random = new SeededRandom(o.Seed ^ 0x5EED);
         float[] w1 = Experiment.Core(random, m * n * r), w2 = Experiment.Core(random, m * n * r * r);
         float[] w3 = Experiment.Core(random, m * n * r * r), w4 = Experiment.Core(random, m * n * r);
-        float[] g1 = new float[w1.Length], g2 = new float[w2.Length], g3 = new float[w3.Length], g4 = new float[w4.Length];
-        using var c1 = device.Upload<float>(w1, m, n, r);
-        using var c2 = device.Upload<float>(w2, m, n, r, r);
-        using var c3 = device.Upload<float>(w3, m, n, r, r);
-        using var c4 = device.Upload<float>(w4, m, n, r);
-        using var d1 = device.Allocate<float>(m, n, r);
-        using var d2 = device.Allocate<float>(m, n, r, r);
-        using var d3 = device.Allocate<float>(m, n, r, r);
-        using var d4 = device.Allocate<float>(m, n, r);
+        int[][] shapes = [[m, n, r], [m, n, r, r], [m, n, r, r], [m, n, r]];
+        var cores = new[] { w1, w2, w3, w4 }.Select((w, i) => device.Upload<float>(w, shapes[i])).ToArray();
+        var grads = shapes.Select(shape => device.Allocate<float>(shape)).ToArray();
+        // Adam's moments (zeroed by Allocate); SGD needs none.
+        var first = shapes.Select(shape => device.Allocate<float>(shape)).ToArray();
+        var second = shapes.Select(shape => device.Allocate<float>(shape)).ToArray();
         using var x = device.Upload<float>(data.X, s, m, m, m, m);
+        using var y = device.Upload<float>(data.Y, s, n, n, n, n);
         using var yHat = device.Allocate<float>(s, n, n, n, n);
         using var dy = device.Allocate<float>(s, n, n, n, n);
-        var predicted = new float[(long)s * o.Outputs];
-        var yGradient = new float[predicted.Length];
-        Optimizer<float> optimizer = o.Optimizer == "sgd" ? new Sgd<float>(o.LearningRate, w1, w2, w3, w4) : new Adam<float>(o.LearningRate, w1, w2, w3, w4);
-
-        var losses = new float[o.Epochs];
-        clock.Restart();
-        for (int epoch = 0; epoch < o.Epochs; epoch++)
+        using var losses = device.Allocate<float>(Math.Max(o.Epochs, 1));
+        int every = Math.Max(1, o.Epochs / 200); // as often as the progress display shows the loss
+        try
         {
-            Forward(o, c1, c2, c3, c4, x, yHat);
-            yHat.CopyTo(predicted);
-            float loss = Losses.MeanSquaredErrorWithGradient<float>(predicted, data.Y, yGradient);
-            dy.CopyFrom(yGradient);
-            if (o.IsSeedShape) TtLayer.SeedForwardBackward(c1, c2, c3, c4, x, dy, d1, d2, d3, d4, null);
-            else TtLayer.ForwardBackward(c1, c2, c3, c4, x, dy, d1, d2, d3, d4, null);
-            d1.CopyTo(g1);
-            d2.CopyTo(g2);
-            d3.CopyTo(g3);
-            d4.CopyTo(g4);
-            optimizer.Step(g1, g2, g3, g4);
-            c1.CopyFrom(w1);
-            c2.CopyFrom(w2);
-            c3.CopyFrom(w3);
-            c4.CopyFrom(w4);
-            losses[epoch] = loss;
-            progress?.Invoke(epoch, loss);
-        }
-        var training = clock.Elapsed;
+            clock.Restart();
+            for (int epoch = 0; epoch < o.Epochs; epoch++)
+            {
+                var loss = losses.Slice(0, epoch, 1);
+                Forward(o, cores, x, yHat);
+                DeviceOps.MeanSquaredErrorWithGradient(yHat, y, dy, loss);
+                if (o.IsSeedShape) TtLayer.SeedForwardBackward(cores[0], cores[1], cores[2], cores[3], x, dy, grads[0], grads[1], grads[2], grads[3], null);
+                else TtLayer.ForwardBackward(cores[0], cores[1], cores[2], cores[3], x, dy, grads[0], grads[1], grads[2], grads[3], null);
+                for (int i = 0; i < cores.Length; i++)
+                {
+                    if (o.Optimizer == "sgd") DeviceOps.SgdStep(cores[i], grads[i], o.LearningRate);
+                    else DeviceOps.AdamStep(cores[i], grads[i], first[i], second[i], epoch + 1, o.LearningRate);
+                }
+                if (progress is not null && ((epoch + 1) % every == 0 || epoch + 1 == o.Epochs)) progress(epoch, loss.ToArray()[0]);
+            }
+            device.Synchronize();
+            var training = clock.Elapsed;
 
-        Forward(o, c1, c2, c3, c4, x, yHat);
-        yHat.CopyTo(predicted);
-        return new ExperimentResult(
-            Metrics.MeanSquaredError<float>(data.Y, predicted), Metrics.R2Score<float>(data.Y, predicted),
-            Metrics.MeanSquaredError<float>(data.Y, fullPrediction), Metrics.R2Score<float>(data.Y, fullPrediction),
-            w1.Length + w2.Length + w3.Length + w4.Length, (long)o.Inputs * o.Outputs, losses, training, fullFit);
+            Forward(o, cores, x, yHat);
+            var predicted = yHat.ToArray();
+            var history = losses.ToArray().AsSpan(0, o.Epochs).ToArray();
+            return new ExperimentResult(
+                Metrics.MeanSquaredError<float>(data.Y, predicted), Metrics.R2Score<float>(data.Y, predicted),
+                Metrics.MeanSquaredError<float>(data.Y, fullPrediction), Metrics.R2Score<float>(data.Y, fullPrediction),
+                w1.Length + w2.Length + w3.Length + w4.Length, (long)o.Inputs * o.Outputs, history, training, fullFit);
+        }
+        finally
+        {
+            foreach (var t in cores.Concat(grads).Concat(first).Concat(second)) t.Dispose();
+        }
     }
 
-    private static void Forward(Options o, DeviceTensor<float> w1, DeviceTensor<float> w2, DeviceTensor<float> w3, DeviceTensor<float> w4,
-        DeviceTensor<float> x, DeviceTensor<float> y)
+    private static void Forward(Options o, DeviceTensor<float>[] w, DeviceTensor<float> x, DeviceTensor<float> y)
     {
-        if (o.IsSeedShape) TtLayer.SeedForward(w1, w2, w3, w4, x, y);
-        else TtLayer.Forward(w1, w2, w3, w4, x, y);
+        if (o.IsSeedShape) TtLayer.SeedForward(w[0], w[1], w[2], w[3], x, y);
+        else TtLayer.Forward(w[0], w[1], w[2], w[3], x, y);
     }
 }

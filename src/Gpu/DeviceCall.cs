@@ -22,6 +22,7 @@ namespace EinsumGen.Gpu
         private readonly bool _scalarResult;
         private readonly int _n;
         private readonly EinsumDevice _device;
+        private readonly DeviceQueue<T> _queue;
         private readonly List<MemoryBuffer1D<T, Stride1D.Dense>> _rented = new();
         private readonly Dictionary<int, DeviceRef<T>> _values = new();
         private DeviceRef<T>[] _intermediates = Array.Empty<DeviceRef<T>>();
@@ -36,6 +37,7 @@ namespace EinsumGen.Gpu
             _n = program.OperandCount;
             if (slots.Length < _n + 1) throw new ArgumentException($"'{SpecQuote.Of(program.Spec)}' needs {_n + 1} slots or more, not {slots.Length}.", nameof(slots));
             _device = DeviceOf();
+            _queue = new DeviceQueue<T>(_device);
         }
 
         /// <summary>The one device of every tensor in the call; an ArgumentException naming the first tensor elsewhere.</summary>
@@ -85,7 +87,7 @@ namespace EinsumGen.Gpu
         /// adding into the result when <paramref name="accumulate"/>; with <paramref name="check"/>, the result is checked
         /// against every operand before anything is queued.
         /// </summary>
-        public void RunForward(int substitute, bool accumulate, bool check)
+        public void RunForward(int substitute, bool accumulate, bool check, bool flush = true)
         {
             var binding = EinsumBinding.Rent(_program);
             BindOperands(binding, substitute);
@@ -100,9 +102,11 @@ namespace EinsumGen.Gpu
             for (int k = 0; k <= last; k++)
             {
                 var target = k == last ? Result() : Intermediate(binding, k, gradient: false);
-                RunStep(binding.ForwardCall(k), Value(binding, binding.LeftOf(k), substitute), Value(binding, binding.RightOf(k), substitute), target,
+                _queue.Run(binding.ForwardCall(k), Value(binding, binding.LeftOf(k), substitute), Value(binding, binding.RightOf(k), substitute), target,
                     accumulate && k == last);
             }
+            // A forward-mode call's sweeps (one per tangent) share one run of small steps; each rents its own intermediates.
+            if (flush) _queue.Flush();
             ReleaseIntermediates();
             binding.Return<T>();
         }
@@ -147,7 +151,7 @@ namespace EinsumGen.Gpu
             {
                 if (binding.Needs(_n + k))
                 {
-                    RunStep(binding.ForwardCall(k), Value(binding, binding.LeftOf(k), -1), Value(binding, binding.RightOf(k), -1),
+                    _queue.Run(binding.ForwardCall(k), Value(binding, binding.LeftOf(k), -1), Value(binding, binding.RightOf(k), -1),
                         Intermediate(binding, k, gradient: false), accumulate: false);
                 }
             }
@@ -157,15 +161,16 @@ namespace EinsumGen.Gpu
                 int left = binding.LeftOf(k), right = binding.RightOf(k);
                 if (binding.Requires(left))
                 {
-                    RunStep(binding.GradientCall(k, true)!, result, Value(binding, right, -1), Gradient(binding, left),
+                    _queue.Run(binding.GradientCall(k, true)!, result, Value(binding, right, -1), Gradient(binding, left),
                         accumulate && binding.IsOperand(left));
                 }
                 if (right >= 0 && binding.Requires(right))
                 {
-                    RunStep(binding.GradientCall(k, false)!, result, Value(binding, left, -1), Gradient(binding, right),
+                    _queue.Run(binding.GradientCall(k, false)!, result, Value(binding, left, -1), Gradient(binding, right),
                         accumulate && binding.IsOperand(right));
                 }
             }
+            _queue.Flush();
             ReleaseIntermediates();
             binding.Return<T>();
         }
@@ -192,9 +197,10 @@ namespace EinsumGen.Gpu
             {
                 var tangent = _slots[_n + 1 + i];
                 if (!tangent.IsPresent || (tangent.IsValue && T.IsZero(tangent.Value))) continue;
-                RunForward(substitute: i, accumulate: written, check: false);
+                RunForward(substitute: i, accumulate: written, check: false, flush: false);
                 written = true;
             }
+            _queue.Flush();
             if (written) return;
             if (_scalarResult) ScalarTarget(clear: true);
             else DeviceSteps.Clear(_device, _slots[_n].Tensor!);
@@ -205,6 +211,7 @@ namespace EinsumGen.Gpu
         /// <summary>Hands every rented buffer back (kernels that use them are already queued, in order).</summary>
         public void Finish()
         {
+            _queue.Flush();
             foreach (var buffer in _rented) _device.Return(buffer);
             _rented.Clear();
         }
@@ -254,7 +261,11 @@ namespace EinsumGen.Gpu
                 _values[-1] = target = new DeviceRef<T>(buffer.View, 0);
                 clear = true;
             }
-            if (clear) _device.Kernels<T>().Fill(_device.Stream, 1, target.View, T.Zero);
+            if (clear)
+            {
+                _device.Kernels<T>().Fill(_device.Stream, 1, target.View, T.Zero);
+                _device.CountLaunch();
+            }
             return target;
         }
 
@@ -266,6 +277,7 @@ namespace EinsumGen.Gpu
             if (_values.TryGetValue(slot, out var known)) return known;
             var buffer = Rent(1);
             _device.Kernels<T>().Fill(_device.Stream, 1, buffer.View, s.Value);
+            _device.CountLaunch();
             return _values[slot] = new DeviceRef<T>(buffer.View, 0);
         }
 

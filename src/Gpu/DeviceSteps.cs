@@ -11,7 +11,7 @@ namespace EinsumGen.Gpu
     internal readonly record struct DeviceRef<T>(ArrayView<T> View, long Offset) where T : unmanaged;
 
     /// <summary>Which kernel runs a step: chosen per step, or forced by tests so that every kernel meets every spec.</summary>
-    internal enum DeviceKernel { Auto, Strided, Gemm, Reduce }
+    internal enum DeviceKernel { Auto, Strided, Gemm, Reduce, Fused }
 
     /// <summary>
     /// Runs one step (<see cref="StepCall"/>: the runtime's sizes and strides) on the device: the tiled GEMM when the step
@@ -45,10 +45,12 @@ namespace EinsumGen.Gpu
             if (kernels.Gemm is not null && choice is DeviceKernel.Auto or DeviceKernel.Gemm && GemmShape.TryCreate(call, first.Offset, second.Offset, result.Offset, accumulate, out var gemm)
                 && (choice == DeviceKernel.Gemm || (double)gemm.M * gemm.N * gemm.K * gemm.Batch >= GemmThreshold))
             {
+                if (device.UseCuBlas && CuBlasSteps.TryRun(device, gemm, first.View, second.View, result.View)) return;
                 int side = device.GemmThreads, block = TiledGemmKernel.Micro * side;
                 var grid = new Index3D((gemm.N + block - 1) / block, (gemm.M + block - 1) / block, gemm.Batch);
                 var group = new Index3D(side, side, 1);
                 kernels.Gemm(device.Stream, new KernelConfig(grid, group), first.View, second.View, result.View, gemm);
+                device.CountLaunch();
                 return;
             }
             var args = new StepArgs
@@ -62,6 +64,7 @@ namespace EinsumGen.Gpu
             {
                 var config = new KernelConfig(new Index1D((int)count), new Index1D(device.ReduceThreads));
                 kernels.Reduce(device.Stream, config, first.View, second.View, result.View, shape, args);
+                device.CountLaunch();
                 return;
             }
             Launch(device, kernels, args, first.View, second.View, result.View, shape);
@@ -95,6 +98,7 @@ namespace EinsumGen.Gpu
             // One launch covers at most int.MaxValue result elements (ILGPU's 1D index); larger steps go in chunks of rows.
             if (args.Count > int.MaxValue) throw new NotSupportedException($"A step writes {args.Count} elements; one device step holds at most {int.MaxValue}.");
             kernels.Contract(device.Stream, new Index1D((int)args.Count), first, second, result, shape, args);
+            device.CountLaunch();
         }
     }
 }

@@ -80,6 +80,7 @@ namespace EinsumGen
             _free.Clear();
             foreach (var buffer in _shapes.Values) buffer.Dispose();
             _shapes.Clear();
+            DisposeFusion();
         }
     }
 }

@@ -26,6 +26,7 @@ namespace EinsumGen.Gpu
             var offsets = new StepOffsets { First = first.Offset, Second = second.Offset, Result = result.Offset, Accumulate = accumulate ? 1 : 0 };
             kernel(device.Stream, new Index1D((int)step.Count), first.View, second.View, result.View, offsets);
             device.GeneratedLaunches++;
+            device.CountLaunch();
             return true;
         }
 

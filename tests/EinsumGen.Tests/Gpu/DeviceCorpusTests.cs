@@ -23,7 +23,7 @@ public sealed class DeviceCorpusTests
 
     public static IEnumerable<object[]> Cases() =>
         from c in DeviceCases.All
-        from kernel in new[] { DeviceKernel.Strided, DeviceKernel.Gemm, DeviceKernel.Reduce }
+        from kernel in new[] { DeviceKernel.Strided, DeviceKernel.Gemm, DeviceKernel.Reduce, DeviceKernel.Fused }
         // The reduction runs one group per result element: the tensor train's large gradients would take ~40 s on the
         // CPU accelerator; its steps meet the reduction in the other cases' shapes.
         where !(c.Name == "TensorTrain" && kernel == DeviceKernel.Reduce)

@@ -13,16 +13,23 @@ namespace EinsumGen.Tests.Gpu;
 /// differs fall back to the generic kernels and still agree.
 /// </summary>
 [Collection(DeviceCollection.Name)]
-public sealed class GeneratedKernelTests
+public sealed class GeneratedKernelTests : System.IDisposable
 {
     private readonly DeviceFixture _fixture;
     private readonly EinsumDevice _device;
+    private readonly long _fusionLimit;
 
     public GeneratedKernelTests(DeviceFixture fixture)
     {
         _fixture = fixture;
         _device = fixture.Device;
+        // Steps fused into one launch run the fused kernel; these tests are about the steps launched on their own.
+        _fusionLimit = _device.FusionLimit;
+        _device.FusionLimit = 0;
     }
+
+    /// <summary>Gives the shared device its fusion limit back.</summary>
+    public void Dispose() => _device.FusionLimit = _fusionLimit;
 
     public static IEnumerable<object[]> Cases() => GeneratedKernelCases.All.Select(c => new object[] { c.Name });
 
