@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Runtime.Intrinsics;
 using EinsumGen.Runtime.Kernels;
 
@@ -22,8 +23,51 @@ namespace EinsumGen.KernelBenchmarks
                 Workload.AttentionValues(8, 12, 128, 128, 64),
             };
             double peak = Probes.PeakGflopsCpuTime();
+            if (args.Contains("ab"))
+            {
+                // The switches, call by call in turn (so that every variant sees the same machine), best and quartile.
+                foreach (var w in workloads.Concat(new[] { Workload.Plain(64, 32768, 576) }))
+                    Interleaved(w, peak, new (string, Action)[]
+                    {
+                        ("packed (as 3eab2cd)", () => Switch(w, false, true, false)),
+                        ("packed, no batch prefetch", () => Switch(w, false, false, false)),
+                        ("in place, no row prefetch", () => Switch(w, true, true, false)),
+                        ("in place (default)", () => Switch(w, true, true, true)),
+                    });
+                return;
+            }
             Console.WriteLine($"one-core probe {peak:F1} GFLOP/s; % of it per part (the time it would take at the probe's rate over the part's time)");
             foreach (var w in workloads) Parts(w, peak);
+        }
+
+        private static void Switch(Workload w, bool inPlace, bool batchPrefetch, bool rowPrefetch)
+        {
+            KernelOptions.Current.InPlace = inPlace;
+            KernelOptions.Current.BatchPrefetch = batchPrefetch;
+            KernelOptions.Current.RowPrefetch = rowPrefetch;
+            w.Run(KernelPath.Auto, GemmMode.Auto, 1);
+            KernelOptions.Current.Reset();
+        }
+
+        private static void Interleaved(Workload w, double peak, (string name, Action run)[] variants)
+        {
+            foreach (var v in variants) for (int i = 0; i < 10; i++) v.run();
+            var times = variants.Select(_ => new System.Collections.Generic.List<double>()).ToArray();
+            double start = CpuTime.Now();
+            while (CpuTime.Now() - start < 6 && times[0].Count < 3000)
+                for (int i = 0; i < variants.Length; i++)
+                {
+                    double t0 = CpuTime.Now();
+                    variants[i].run();
+                    times[i].Add(CpuTime.Now() - t0);
+                }
+            double ideal = w.Flops / (peak * 1e9);
+            for (int i = 0; i < variants.Length; i++)
+            {
+                times[i].Sort();
+                var t = times[i];
+                Console.WriteLine($"{w.Name,-40} {variants[i].name,-28} best {100 * ideal / t[0],5:F1}%  10th pct {100 * ideal / t[t.Count / 10],5:F1}%  median {100 * ideal / t[t.Count / 2],5:F1}%  ({t.Count} calls)");
+            }
         }
 
         private static void Parts(Workload w, double peak)
@@ -89,6 +133,26 @@ namespace EinsumGen.KernelBenchmarks
                         Packing.PackB(B + bB[e], kB, K, colB, N, NR, kBUnit, colBUnit, PB);
                         Tiles(PA, PB, C + bC[e], rowC, colC, M, N, K, S);
                     }
+                }));
+                Line("whole call, no row prefetch", Best(() =>
+                {
+                    KernelOptions.Current.RowPrefetch = false;
+                    w.Run(KernelPath.Auto, GemmMode.Auto, 1);
+                    KernelOptions.Current.RowPrefetch = true;
+                }));
+                Line("whole call, neither prefetch", Best(() =>
+                {
+                    KernelOptions.Current.RowPrefetch = false;
+                    KernelOptions.Current.BatchPrefetch = false;
+                    w.Run(KernelPath.Auto, GemmMode.Auto, 1);
+                    KernelOptions.Current.BatchPrefetch = true;
+                    KernelOptions.Current.RowPrefetch = true;
+                }));
+                Line("whole call, packed (base)", Best(() =>
+                {
+                    KernelOptions.Current.InPlace = false;
+                    w.Run(KernelPath.Auto, GemmMode.Auto, 1);
+                    KernelOptions.Current.InPlace = true;
                 }));
                 Line("whole call, no batch prefetch", Best(() =>
                 {

@@ -71,6 +71,12 @@ namespace EinsumGen.Runtime.Kernels
         /// </summary>
         public bool InPlace { get; set; } = true;
 
+        /// <summary>
+        /// Whether an A read in place has the next tile's rows prefetched into L1 while a tile computes, on the first pass
+        /// over them (each row is a few cache lines: too short for the hardware prefetchers).
+        /// </summary>
+        public bool RowPrefetch { get; set; } = true;
+
         /// <summary>Whether a batch of packed products prefetches the next entry's operands while one computes.</summary>
         public bool BatchPrefetch { get; set; } = true;
 
@@ -98,6 +104,7 @@ namespace EinsumGen.Runtime.Kernels
             Kernel8x3 = defaults.Kernel8x3;
             BatchPrefetch = defaults.BatchPrefetch;
             InPlace = defaults.InPlace;
+            RowPrefetch = defaults.RowPrefetch;
             RecordChoices = defaults.RecordChoices;
         }
     }

@@ -42,10 +42,11 @@ namespace EinsumGen.Runtime.Kernels
             // all: the micro-kernel broadcasts its elements where they lie (RunRows), and only a ragged last row panel is
             // copied, zero-padded. A B of a few contiguous vectors a row (attention's V) is read in place too.
             nint lda = 0;
-            bool aInPlace = KernelOptions.Current.InPlace && InPlaceA(g, r, MR, sizeof(T), context, out lda);
+            bool aInPlace = KernelOptions.Current.InPlace && InPlaceA(g, r, MR, NR, sizeof(T), context, out lda);
             nint ldb = NR;
             bool bInPlace = aInPlace && InPlaceB(g, r, NR, sizeof(T), context, out ldb);
             if (KernelOptions.Current.RecordChoices) t_lastInPlace = (aInPlace, bInPlace);
+            bool rowPrefetch = aInPlace && KernelOptions.Current.RowPrefetch;
             bool resident = !aInPlace && KernelOptions.Current.ResidentA && (long)mPadded * K * sizeof(T) <= context.AResidentBytes;
             int mcTarget = Math.Max(MR, context.ABlockBytes / (kc * sizeof(T)) / MR * MR);
             int mc = resident || aInPlace ? mPadded : Balanced(mLen, mcTarget, MR);
@@ -67,7 +68,9 @@ namespace EinsumGen.Runtime.Kernels
             // A batch of medium products (attention's heads): each entry's operands come from memory, so while one entry
             // computes, the next one's A and B are prefetched into L2, spread over the entry's tiles (C's lines too
             // measured no gain: they are written whole).
-            bool batchPrefetch = KernelOptions.Current.BatchPrefetch && r.B1 - r.B0 > 1;
+            // Not where A is read in place: there the rows are fetched a tile ahead instead, and the next entry's lines
+            // measured slower (they evict the current entry's from L1 and L2 while it computes).
+            bool batchPrefetch = KernelOptions.Current.BatchPrefetch && r.B1 - r.B0 > 1 && !aInPlace;
             Extent extentA = default, extentB = default;
             int tilesPerEntry = 1;
             if (batchPrefetch)
@@ -150,6 +153,13 @@ namespace EinsumGen.Runtime.Kernels
                                 for (int ir = 0; ir < mcur; ir += MR)
                                 {
                                     int mr = Math.Min(MR, mcur - ir);
+                                    // The first pass over an in-place A reads its rows from memory, each only a few lines
+                                    // long (too short for the hardware prefetchers): fetch the next tile's rows meanwhile.
+                                    if (rowPrefetch && jr == 0 && jc == r.N0)
+                                    {
+                                        if (ir == 0) PrefetchRows(A, g->RowA + ic, Math.Min(MR, mcur), g->KA[pc], kcur, sizeof(T));
+                                        if (ir + MR < mcur) PrefetchRows(A, g->RowA + ic + ir + MR, Math.Min(MR, mcur - ir - MR), g->KA[pc], kcur, sizeof(T));
+                                    }
                                     if (!aInPlace) TK.Run(kcur, pa + (nint)ir * kcur, bp, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
                                     else if (mr == MR) TK.RunRows(kcur, A + g->RowA[ic + ir] + g->KA[pc], lda, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
                                     else TK.RunRows(kcur, packA, kcur, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
@@ -176,17 +186,22 @@ namespace EinsumGen.Runtime.Kernels
             return cost8 * 32 < cost12 * 31;
         }
 
+        /// <summary>A is read in place where N spans at most this many column panels (attention: 2 to 4).</summary>
+        internal const int InPlaceMaxPanels = 8;
+
         /// <summary>
-        /// Whether the micro-kernel may read A's rows where they lie: K contiguous, rows at one stride (lda) that is neither
+        /// Whether the micro-kernel may read A's rows where they lie: N narrow, K contiguous, rows at one stride (lda) that is neither
         /// a multiple of 4 KiB (every row in the same cache sets) nor so long that the range's rows outgrow L2, and at least
         /// one full row panel.
         /// </summary>
-        private static bool InPlaceA<T>(GemmArgs<T>* g, GemmRange r, int MR, int size, KernelContext context, out nint lda)
+        private static bool InPlaceA<T>(GemmArgs<T>* g, GemmRange r, int MR, int NR, int size, KernelContext context, out nint lda)
             where T : unmanaged, INumberBase<T>
         {
             lda = 0;
             int m = r.M1 - r.M0;
-            if (!g->KAUnit || m < MR) return false;
+            // A wide N reads each A row many times: there packing it once costs little, and a packed panel spans fewer
+            // cache lines and pages than rows lda apart (a layer's weights against 32768 columns measured 1-2% slower in place).
+            if (!g->KAUnit || m < MR || r.N1 - r.N0 > InPlaceMaxPanels * NR) return false;
             nint* rows = g->RowA + r.M0;
             lda = rows[1] - rows[0];
             if (lda <= 0 || lda * size % 4096 == 0 || (long)m * lda * size > context.AResidentBytes) return false;
@@ -210,6 +225,18 @@ namespace EinsumGen.Runtime.Kernels
             for (int p = 2; p < k; p++) if (g->KB[p] - g->KB[p - 1] != step) return false;
             ldb = step;
             return true;
+        }
+
+        /// <summary>Prefetches into L1 the lines of <paramref name="rows"/> rows of <paramref name="count"/> elements each, from <c>a + rowOffsets[i] + k0</c>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void PrefetchRows<T>(T* a, nint* rowOffsets, int rows, nint k0, int count, int size) where T : unmanaged
+        {
+            if (!Sse.IsSupported) return;
+            for (int i = 0; i < rows; i++)
+            {
+                byte* start = (byte*)(a + rowOffsets[i] + k0), end = start + (nint)count * size;
+                for (byte* line = (byte*)((nint)start & ~(nint)63); line < end; line += 64) Sse.Prefetch0(line);
+            }
         }
 
         /// <summary>
