@@ -63,7 +63,8 @@ namespace EinsumGen.Tests.Kernels
         [Theory]
         [InlineData(128, 128, 64, true, Layout.Transposed, true, false)]   // scores: Q in place, K packed (read along its rows)
         [InlineData(128, 64, 128, true, Layout.Contiguous, true, true)]    // output: P and V in place
-        [InlineData(64, 512, 576, true, Layout.Contiguous, true, false)]   // a layer's weight against columns: B's rows too wide
+        [InlineData(64, 256, 576, true, Layout.Contiguous, true, false)]   // N of 8 panels: A in place, B's rows too wide
+        [InlineData(64, 1024, 576, true, Layout.Contiguous, false, false)] // a layer's weights against many columns: packed once
         [InlineData(40, 100, 1024, true, Layout.Contiguous, false, false)] // A's rows 4 KiB apart: every row in the same cache sets
         [InlineData(300, 64, 300, true, Layout.Contiguous, false, false)]  // A beyond L2: packed in blocks
         [InlineData(128, 64, 128, false, Layout.Contiguous, false, false)] // switched off
