@@ -79,7 +79,8 @@ namespace EinsumGen.Tests.Kernels
                 KernelOptions.Current.RecordChoices = true;
                 KernelOptions.Current.InPlace = on;
                 PackedGemm.LastInPlace = (!a, !b);
-                ContractionKernel.Gemm(g.Problem, ref fa[0], ref fb[0], ref c[0], KernelPath.Vector512, GemmMode.Packed, 1);
+                using (TestRegions.Read(fa, fb).AndWrite(c))
+                    ContractionKernel.Gemm(g.Problem, ref fa[0], ref fb[0], ref c[0], KernelPath.Vector512, GemmMode.Packed, 1);
                 Assert.Equal((a, b), PackedGemm.LastInPlace);
             }
             finally
@@ -111,7 +112,8 @@ namespace EinsumGen.Tests.Kernels
                 try
                 {
                     KernelOptions.Current.InPlace = inPlace;
-                    ContractionKernel.Gemm(g.Problem, ref a[0], ref b[0], ref c[0], path, GemmMode.Packed, 1);
+                    using (TestRegions.Read(a, b).AndWrite(c))
+                        ContractionKernel.Gemm(g.Problem, ref a[0], ref b[0], ref c[0], path, GemmMode.Packed, 1);
                 }
                 finally
                 {
