@@ -19,7 +19,10 @@ namespace EinsumGen.Runtime.Kernels
 
         [ThreadStatic] private static (bool A, bool B) t_lastInPlace;
 
-        /// <summary>Tests: whether this thread's last packed range read A and B in place (recorded while <see cref="KernelOptions.RecordChoices"/> is on).</summary>
+        /// <summary>
+        /// Tests: whether this thread's last packed range read A and B in place (recorded while
+        /// <see cref="KernelOptions.RecordChoices"/> is on).
+        /// </summary>
         internal static (bool A, bool B) LastInPlace { get => t_lastInPlace; set => t_lastInPlace = value; }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -158,10 +161,12 @@ namespace EinsumGen.Runtime.Kernels
                                     if (rowPrefetch && jr == 0 && jc == r.N0)
                                     {
                                         if (ir == 0) PrefetchRows(A, g->RowA + ic, Math.Min(MR, mcur), g->KA[pc], kcur, sizeof(T));
-                                        if (ir + MR < mcur) PrefetchRows(A, g->RowA + ic + ir + MR, Math.Min(MR, mcur - ir - MR), g->KA[pc], kcur, sizeof(T));
+                                        if (ir + MR < mcur)
+                                            PrefetchRows(A, g->RowA + ic + ir + MR, Math.Min(MR, mcur - ir - MR), g->KA[pc], kcur, sizeof(T));
                                     }
                                     if (!aInPlace) TK.Run(kcur, pa + (nint)ir * kcur, bp, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
-                                    else if (mr == MR) TK.RunRows(kcur, A + g->RowA[ic + ir] + g->KA[pc], lda, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
+                                    else if (mr == MR)
+                                        TK.RunRows(kcur, A + g->RowA[ic + ir] + g->KA[pc], lda, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
                                     else TK.RunRows(kcur, packA, kcur, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
                                     if (pf.Lines > 0) pf.Step(linesPerTile);
                                     if (next.Lines > 0) next.Step(nextPerTile);
@@ -227,7 +232,10 @@ namespace EinsumGen.Runtime.Kernels
             return true;
         }
 
-        /// <summary>Prefetches into L1 the lines of <paramref name="rows"/> rows of <paramref name="count"/> elements each, from <c>a + rowOffsets[i] + k0</c>.</summary>
+        /// <summary>
+        /// Prefetches into L1 the lines of <paramref name="rows"/> rows of <paramref name="count"/> elements each, from
+        /// <c>a + rowOffsets[i] + k0</c>.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void PrefetchRows<T>(T* a, nint* rowOffsets, int rows, nint k0, int count, int size) where T : unmanaged
         {

@@ -54,9 +54,12 @@ namespace EinsumGen.Tests.Kernels
             // ragged q and, for the second, d just over one panel.
             foreach (var (q, kk, d) in new[] { (128, 128, 64), (50, 70, 33) })
             {
-                GemmCase.Create(rng, 6, q, kk, d, Layout.Contiguous, Layout.Transposed, Layout.Contiguous).Check<float>(rng, KernelPath.Auto, GemmMode.Packed, threads);
-                GemmCase.Create(rng, 6, q, d, kk, Layout.Contiguous, Layout.Contiguous, Layout.Contiguous).Check<float>(rng, KernelPath.Auto, GemmMode.Packed, threads);
-                GemmCase.Create(rng, 6, q, d, kk, Layout.Contiguous, Layout.Contiguous, Layout.Transposed).Check<double>(rng, KernelPath.Auto, GemmMode.Packed, threads);
+                var scores = GemmCase.Create(rng, 6, q, kk, d, Layout.Contiguous, Layout.Transposed, Layout.Contiguous);
+                scores.Check<float>(rng, KernelPath.Auto, GemmMode.Packed, threads);
+                var output = GemmCase.Create(rng, 6, q, d, kk, Layout.Contiguous, Layout.Contiguous, Layout.Contiguous);
+                output.Check<float>(rng, KernelPath.Auto, GemmMode.Packed, threads);
+                var transposedC = GemmCase.Create(rng, 6, q, d, kk, Layout.Contiguous, Layout.Contiguous, Layout.Transposed);
+                transposedC.Check<double>(rng, KernelPath.Auto, GemmMode.Packed, threads);
             }
         });
 
