@@ -50,6 +50,12 @@ namespace EinsumGen.Runtime.Kernels
         /// tile goes through <paramref name="scratch"/> (MR·NR elements). <paramref name="accumulate"/>: add to C instead of overwriting.
         /// </summary>
         static abstract void Run(nint kc, T* a, T* b, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch);
+        /// <summary>
+        /// <see cref="Run"/> with A read where it lies: element (i, p) at <c>a + i·lda + p</c> for all MR rows (a row-major
+        /// operand, or a zero-padded copy of a ragged panel), and B's row p at <c>b + p·ldb</c> (a packed panel: ldb = NR;
+        /// a row-major operand read in place: its row stride). The same multiply-adds in the same order as <see cref="Run"/>.
+        /// </summary>
+        static abstract void RunRows(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch);
     }
 """
 
@@ -100,11 +106,11 @@ def kernel(mr, nv, summary):
     """One Kernel{mr}x{nv} struct: accumulators c{i}_{v} for rows i < mr, vectors v < nv."""
     out = [KERNEL_OPEN.format(mr=mr, nv=nv, summary=summary)]
     indent = " " * 12
+    inner = indent + " " * 4
     for i in range(mr):
         out.append(indent + "TV " + ", ".join(f"c{i}_{v} = TS.Zero" for v in range(nv)) + ";\n")
     # The k loop: nv B vectors loaded once, each A element broadcast once and used for all of them.
     out.append(f"{indent}for (nint p = 0; p < kc; p++)\n{indent}{{\n")
-    inner = indent + " " * 4
     out.append(inner + "TV " + ", ".join(f"b{v} = TS.Load(b{offset(v)})" for v in range(nv)) + ";\n")
     out.append(f"{inner}TV ai;\n")
     for i in range(mr):
@@ -113,6 +119,47 @@ def kernel(mr, nv, summary):
     out.append(f"{inner}a += {mr};\n")
     out.append(f"{inner}b += {nv} * W;\n")
     out.append(f"{indent}}}\n")
+    out.append(stores(mr, nv))
+    out.append(RUN_ROWS_OPEN)
+    for i in range(mr):
+        out.append(indent + "TV " + ", ".join(f"c{i}_{v} = TS.Zero" for v in range(nv)) + ";\n")
+    # Rows in place: one base pointer per three rows, the others at + lda and + 2·lda (x86 base + index addressing), so
+    # that the loop steps a few pointers rather than one per row.
+    bases = (mr + 2) // 3
+    out.append(f"{indent}nint l2 = 2 * lda;\n")
+    out.append(indent + "T* " + ", ".join(f"a{3 * k} = a + {3 * k} * lda" if k else "a0 = a" for k in range(bases)) + ";\n")
+    out.append(f"{indent}for (nint p = 0; p < kc; p++)\n{indent}{{\n")
+    out.append(inner + "TV " + ", ".join(f"b{v} = TS.Load(b{offset(v)})" for v in range(nv)) + ";\n")
+    out.append(f"{inner}TV ai;\n")
+    for i in range(mr):
+        base, r = 3 * (i // 3), i % 3
+        address = f"a{base}" + ("" if r == 0 else " + lda" if r == 1 else " + l2")
+        fmas = " ".join(f"c{i}_{v} = TS.Fma(ai, b{v}, c{i}_{v});" for v in range(nv))
+        out.append(f"{inner}ai = TS.Broadcast({address}); {fmas}\n")
+    out.append(inner + " ".join(f"a{3 * k}++;" for k in range(bases)) + "\n")
+    out.append(f"{inner}b += ldb;\n")
+    out.append(f"{indent}}}\n")
+    out.append(stores(mr, nv))
+    out.append(kernel_close(nv))
+    return "".join(out)
+
+
+RUN_ROWS_OPEN = """\
+            KernelCommon.Scatter(scratch, ld, c, rowC, colC, mr, nr, accumulate);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void RunRows(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch)
+        {
+            int W = TS.Count;
+"""
+
+
+def stores(mr, nv):
+    """Writes the accumulators: straight into C, or through the scratch tile and C's tables (without the final scatter)."""
+    out = []
+    indent = " " * 12
+    inner = indent + " " * 4
     # Full-width tiles with contiguous columns store straight into C, stopping after the tile's last real row.
     out.append(f"{indent}if (direct)\n{indent}{{\n")
     out.append(f"{inner}T* cc = c + colC[0];\n")
@@ -126,7 +173,6 @@ def kernel(mr, nv, summary):
     out.append(f"{indent}int ld = {nv} * W;\n")
     for i in range(mr):
         out.append(indent + " ".join(f"TS.Store(scratch + {i} * ld{offset(v)}, c{i}_{v});" for v in range(nv)) + "\n")
-    out.append(kernel_close(nv))
     return "".join(out)
 
 

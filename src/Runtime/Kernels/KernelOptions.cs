@@ -65,6 +65,18 @@ namespace EinsumGen.Runtime.Kernels
         /// </summary>
         public bool ResidentA { get; set; } = true;
 
+        /// <summary>
+        /// Whether the packed tier's micro-kernel reads a short A with rows contiguous along K (and then a narrow
+        /// row-major B) where they lie instead of packing them (attention's heads); false packs every operand.
+        /// </summary>
+        public bool InPlace { get; set; } = true;
+
+        /// <summary>
+        /// Whether an A read in place has the next tile's rows prefetched into L1 while a tile computes, on the first pass
+        /// over them (each row is a few cache lines: too short for the hardware prefetchers).
+        /// </summary>
+        public bool RowPrefetch { get; set; } = true;
+
         /// <summary>Whether a batch of packed products prefetches the next entry's operands while one computes.</summary>
         public bool BatchPrefetch { get; set; } = true;
 
@@ -91,6 +103,8 @@ namespace EinsumGen.Runtime.Kernels
             ResidentA = defaults.ResidentA;
             Kernel8x3 = defaults.Kernel8x3;
             BatchPrefetch = defaults.BatchPrefetch;
+            InPlace = defaults.InPlace;
+            RowPrefetch = defaults.RowPrefetch;
             RecordChoices = defaults.RecordChoices;
         }
     }

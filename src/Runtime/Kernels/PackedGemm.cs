@@ -17,6 +17,14 @@ namespace EinsumGen.Runtime.Kernels
         /// <summary>Elements after the last panel that vector packing may overwrite (see Packing.Transpose16).</summary>
         internal const int PackSlack = 16;
 
+        [ThreadStatic] private static (bool A, bool B) t_lastInPlace;
+
+        /// <summary>
+        /// Tests: whether this thread's last packed range read A and B in place (recorded while
+        /// <see cref="KernelOptions.RecordChoices"/> is on).
+        /// </summary>
+        internal static (bool A, bool B) LastInPlace { get => t_lastInPlace; set => t_lastInPlace = value; }
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Run<T, TK>(GemmArgs<T>* g, GemmRange r)
             where T : unmanaged, INumberBase<T> where TK : struct, IMicroKernel<T>
@@ -33,18 +41,28 @@ namespace EinsumGen.Runtime.Kernels
             // A short A (all its K slices within L2 together: a layer's weights against a long batch of columns, one
             // head of attention) is packed once, whole, and stays resident: the loop then streams B through L2-sized
             // blocks. Consecutive batch entries that share A (a weight applied to every item) reuse the packed copy.
-            bool resident = KernelOptions.Current.ResidentA && (long)mPadded * K * sizeof(T) <= context.AResidentBytes;
+            // A short A whose rows are contiguous along K (a head of attention's Q or P, a layer's weights) is not packed at
+            // all: the micro-kernel broadcasts its elements where they lie (RunRows), and only a ragged last row panel is
+            // copied, zero-padded. A B of a few contiguous vectors a row (attention's V) is read in place too.
+            nint lda = 0;
+            bool aInPlace = KernelOptions.Current.InPlace && InPlaceA(g, r, MR, NR, sizeof(T), context, out lda);
+            nint ldb = NR;
+            bool bInPlace = aInPlace && InPlaceB(g, r, NR, sizeof(T), context, out ldb);
+            if (KernelOptions.Current.RecordChoices) t_lastInPlace = (aInPlace, bInPlace);
+            bool rowPrefetch = aInPlace && KernelOptions.Current.RowPrefetch;
+            bool resident = !aInPlace && KernelOptions.Current.ResidentA && (long)mPadded * K * sizeof(T) <= context.AResidentBytes;
             int mcTarget = Math.Max(MR, context.ABlockBytes / (kc * sizeof(T)) / MR * MR);
-            int mc = resident ? mPadded : Balanced(mLen, mcTarget, MR);
+            int mc = resident || aInPlace ? mPadded : Balanced(mLen, mcTarget, MR);
             // One block of A rows (all of M): each packed B block is used once, right after packing; an L2-sized one is
             // still there when the micro-kernels read it.
-            bool oneABlock = KernelOptions.Current.ResidentA && (resident || mPadded <= mcTarget);
+            bool oneABlock = aInPlace || KernelOptions.Current.ResidentA && (resident || mPadded <= mcTarget);
             int ncTarget = oneABlock ? Math.Max(NR, context.ResidentBBlockBytes / (kc * sizeof(T)) / NR * NR) : context.NC;
             int nc = Balanced(nLen, ncTarget, NR);
 
             KernelWorkspace ws = KernelWorkspace.ForCurrentThread;
-            T* packA = ws.PackA<T>((resident ? (nint)mPadded * K : (nint)RoundUp(Math.Min(mc, mLen), MR) * kc) + PackSlack);
-            T* packB = ws.PackB<T>((nint)RoundUp(Math.Min(nc, nLen), NR) * kc + PackSlack);
+            nint packAElements = aInPlace ? (nint)MR * kc : resident ? (nint)mPadded * K : (nint)RoundUp(Math.Min(mc, mLen), MR) * kc;
+            T* packA = ws.PackA<T>(packAElements + PackSlack);
+            T* packB = ws.PackB<T>((bInPlace ? NR : (nint)RoundUp(Math.Min(nc, nLen), NR)) * kc + PackSlack);
             T* tile = ws.Tile<T>((nint)MR * NR);
 
             bool colCUnit = g->ColCUnit;
@@ -53,7 +71,9 @@ namespace EinsumGen.Runtime.Kernels
             // A batch of medium products (attention's heads): each entry's operands come from memory, so while one entry
             // computes, the next one's A and B are prefetched into L2, spread over the entry's tiles (C's lines too
             // measured no gain: they are written whole).
-            bool batchPrefetch = KernelOptions.Current.BatchPrefetch && r.B1 - r.B0 > 1;
+            // Not where A is read in place: there the rows are fetched a tile ahead instead, and the next entry's lines
+            // measured slower (they evict the current entry's from L1 and L2 while it computes).
+            bool batchPrefetch = KernelOptions.Current.BatchPrefetch && r.B1 - r.B0 > 1 && !aInPlace;
             Extent extentA = default, extentB = default;
             int tilesPerEntry = 1;
             if (batchPrefetch)
@@ -90,12 +110,15 @@ namespace EinsumGen.Runtime.Kernels
                     {
                         int kcur = Math.Min(kc, K - pc);
                         bool accumulate = pc > 0;
-                        Packing.PackB(B, g->KB + pc, kcur, g->ColB + jc, ncur, NR, g->KBUnit, g->ColBUnit, packB);
+                        if (!bInPlace) Packing.PackB(B, g->KB + pc, kcur, g->ColB + jc, ncur, NR, g->KBUnit, g->ColBUnit, packB);
+                        else if (ncur % NR != 0)
+                            Packing.PackB(B, g->KB + pc, kcur, g->ColB + jc + ncur / NR * NR, ncur % NR, NR, g->KBUnit, g->ColBUnit, packB);
                         for (int ic = r.M0; ic < r.M1; ic += mc)
                         {
                             int mcur = Math.Min(mc, r.M1 - ic);
                             T* pa = packA;
-                            if (resident) pa = packA + (nint)mPadded * pc;
+                            if (aInPlace) { if (mcur % MR != 0) PackRows(A, g->RowA + ic + mcur / MR * MR, mcur % MR, g->KA[pc], kcur, MR, packA); }
+                            else if (resident) pa = packA + (nint)mPadded * pc;
                             else Packing.PackA(A, g->RowA + ic, mcur, g->KA + pc, kcur, MR, g->RowAUnit, g->KAUnit, packA);
                             nint* rowC = g->RowC + ic;
 
@@ -123,11 +146,28 @@ namespace EinsumGen.Runtime.Kernels
                                 int nr = Math.Min(NR, ncur - jr);
                                 bool direct = colCUnit && nr == NR;
                                 T* bp = packB + (nint)jr * kcur;
+                                nint bStep = NR;
+                                if (bInPlace)
+                                {
+                                    if (nr == NR) { bp = B + g->KB[pc] + g->ColB[jc + jr]; bStep = ldb; }
+                                    else bp = packB;
+                                }
                                 nint* colC = g->ColC + jc + jr;
                                 for (int ir = 0; ir < mcur; ir += MR)
                                 {
                                     int mr = Math.Min(MR, mcur - ir);
-                                    TK.Run(kcur, pa + (nint)ir * kcur, bp, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
+                                    // The first pass over an in-place A reads its rows from memory, each only a few lines
+                                    // long (too short for the hardware prefetchers): fetch the next tile's rows meanwhile.
+                                    if (rowPrefetch && jr == 0 && jc == r.N0)
+                                    {
+                                        if (ir == 0) PrefetchRows(A, g->RowA + ic, Math.Min(MR, mcur), g->KA[pc], kcur, sizeof(T));
+                                        if (ir + MR < mcur)
+                                            PrefetchRows(A, g->RowA + ic + ir + MR, Math.Min(MR, mcur - ir - MR), g->KA[pc], kcur, sizeof(T));
+                                    }
+                                    if (!aInPlace) TK.Run(kcur, pa + (nint)ir * kcur, bp, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
+                                    else if (mr == MR)
+                                        TK.RunRows(kcur, A + g->RowA[ic + ir] + g->KA[pc], lda, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
+                                    else TK.RunRows(kcur, packA, kcur, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
                                     if (pf.Lines > 0) pf.Step(linesPerTile);
                                     if (next.Lines > 0) next.Step(nextPerTile);
                                 }
@@ -149,6 +189,77 @@ namespace EinsumGen.Runtime.Kernels
             long cost12 = RoundUp((int)m, 12) * (long)RoundUp((int)n, 2 * vector);
             long cost8 = RoundUp((int)m, 8) * (long)RoundUp((int)n, 3 * vector);
             return cost8 * 32 < cost12 * 31;
+        }
+
+        /// <summary>A is read in place where N spans at most this many column panels (attention: 2 to 4).</summary>
+        internal const int InPlaceMaxPanels = 8;
+
+        /// <summary>
+        /// Whether the micro-kernel may read A's rows where they lie: N narrow, K contiguous, rows at one stride (lda) that is neither
+        /// a multiple of 4 KiB (every row in the same cache sets) nor so long that the range's rows outgrow L2, and at least
+        /// one full row panel.
+        /// </summary>
+        private static bool InPlaceA<T>(GemmArgs<T>* g, GemmRange r, int MR, int NR, int size, KernelContext context, out nint lda)
+            where T : unmanaged, INumberBase<T>
+        {
+            lda = 0;
+            int m = r.M1 - r.M0;
+            // A wide N reads each A row many times: there packing it once costs little, and a packed panel spans fewer
+            // cache lines and pages than rows lda apart (a layer's weights against 32768 columns measured 1-2% slower in place).
+            if (!g->KAUnit || m < MR || r.N1 - r.N0 > InPlaceMaxPanels * NR) return false;
+            nint* rows = g->RowA + r.M0;
+            lda = rows[1] - rows[0];
+            if (lda <= 0 || lda * size % 4096 == 0 || (long)m * lda * size > context.AResidentBytes) return false;
+            for (int i = 2; i < m; i++) if (rows[i] - rows[i - 1] != lda) return false;
+            return true;
+        }
+
+        /// <summary>
+        /// Whether the micro-kernel may read B's rows where they lie: columns contiguous, rows at one stride (ldb) of at most
+        /// two panels' width (so that a panel's rows share few cache sets), the whole K × N of the range within L2, and at
+        /// least one full panel.
+        /// </summary>
+        private static bool InPlaceB<T>(GemmArgs<T>* g, GemmRange r, int NR, int size, KernelContext context, out nint ldb)
+            where T : unmanaged, INumberBase<T>
+        {
+            ldb = NR;
+            int k = g->K;
+            if (!g->ColBUnit || r.N1 - r.N0 < NR || k < 2) return false;
+            nint step = g->KB[1] - g->KB[0];
+            if (step < NR || step > 2 * NR || (long)k * step * size > context.ResidentBBlockBytes) return false;
+            for (int p = 2; p < k; p++) if (g->KB[p] - g->KB[p - 1] != step) return false;
+            ldb = step;
+            return true;
+        }
+
+        /// <summary>
+        /// Prefetches into L1 the lines of <paramref name="rows"/> rows of <paramref name="count"/> elements each, from
+        /// <c>a + rowOffsets[i] + k0</c>.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void PrefetchRows<T>(T* a, nint* rowOffsets, int rows, nint k0, int count, int size) where T : unmanaged
+        {
+            if (!Sse.IsSupported) return;
+            for (int i = 0; i < rows; i++)
+            {
+                byte* start = (byte*)(a + rowOffsets[i] + k0), end = start + (nint)count * size;
+                for (byte* line = (byte*)((nint)start & ~(nint)63); line < end; line += 64) Sse.Prefetch0(line);
+            }
+        }
+
+        /// <summary>
+        /// Copies <paramref name="rows"/> rows of A (each <paramref name="kc"/> contiguous elements from <c>a + rowOffsets[i] + k0</c>)
+        /// into a panel of <paramref name="MR"/> rows laid out row by row, the missing rows zero: the ragged edge of an in-place A.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void PackRows<T>(T* a, nint* rowOffsets, int rows, nint k0, int kc, int MR, T* dst) where T : unmanaged, INumberBase<T>
+        {
+            for (int i = 0; i < MR; i++)
+            {
+                T* d = dst + (nint)i * kc;
+                if (i < rows) new ReadOnlySpan<T>(a + rowOffsets[i] + k0, kc).CopyTo(new Span<T>(d, kc));
+                else new Span<T>(d, kc).Clear();
+            }
         }
 
         /// <summary>Splits <paramref name="length"/> into equal blocks of at most about <paramref name="target"/>, rounded up to <paramref name="unit"/>.</summary>
