@@ -81,6 +81,7 @@ namespace EinsumGen.Runtime.Kernels
                     GroupOffsets = groupOffsets, ExpandedK = expandedK,
                     Batch = p.BatchCount, M = swap ? p.N : p.M, N = swap ? p.M : p.N, K = p.K, Groups = plan.Groups,
                     ResultHoldsBlock = plan.BlockIn == LaneBlockHolder.Result,
+                    GroupsAre128Bits = plan.Groups * sizeof(T) == 16 && plan.Groups < TS.Count && plan.GroupsDense,
                 };
                 var context = KernelContext.For(plan.Path);
                 int threads = Math.Min(ContractionKernel.MaxDegreeOfParallelism, KernelThreads.WorkerCount + 1);
@@ -254,25 +255,36 @@ namespace EinsumGen.Runtime.Kernels
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             int lanes = TS.Count;
-            if (window > 0 && WindowsInside(from, rows, rowCount, ks, k, windowStart, lanes, end))
+            T* elements = stackalloc T[lanes];
+            if (window > 0)
             {
-                // Every window read as a whole vector stays inside the operand: one load and one permute a vector.
+                // One load and one permute a vector: a whole vector from the window's start where it stays inside the operand
+                // (all but the last few windows), else the window's elements copied first.
                 from += windowStart;
                 for (int r0 = 0; r0 < rowCount; r0 += panelRows)
                 {
                     for (int i = 0; i < k; i++)
                     {
-                        T* source = from + ks[i];
+                        T* row = from + ks[i];
                         for (int r = r0; r < r0 + panelRows; r++, to += lanes)
                         {
-                            if (r < rowCount) TS.Store(to, TS.Shuffle(TS.Load(source + rows[r]), shuffle));
-                            else TS.Store(to, TS.Zero);
+                            if (r >= rowCount)
+                            {
+                                TS.Store(to, TS.Zero);
+                                continue;
+                            }
+                            T* source = row + rows[r];
+                            if (source + lanes > end)
+                            {
+                                for (int e = 0; e < window; e++) elements[e] = source[e];
+                                source = elements;
+                            }
+                            TS.Store(to, TS.Shuffle(TS.Load(source), shuffle));
                         }
                     }
                 }
                 return;
             }
-            T* elements = stackalloc T[lanes];
             for (int r0 = 0; r0 < rowCount; r0 += panelRows)
             {
                 for (int i = 0; i < k; i++)
@@ -282,21 +294,7 @@ namespace EinsumGen.Runtime.Kernels
                         if (r < rowCount)
                         {
                             T* source = from + rows[r] + ks[i];
-                            if (window > 0)
-                            {
-                                // A whole vector from the window's start where it stays inside the operand, else its elements.
-                                source += windowStart;
-                                if (source + lanes > end)
-                                {
-                                    for (int e = 0; e < window; e++) elements[e] = source[e];
-                                    source = elements;
-                                }
-                                TS.Store(to, TS.Shuffle(TS.Load(source), shuffle));
-                            }
-                            else
-                            {
-                                for (int lane = 0; lane < lanes; lane++) to[lane] = source[laneOffsets[lane]];
-                            }
+                            for (int lane = 0; lane < lanes; lane++) to[lane] = source[laneOffsets[lane]];
                         }
                         else
                         {
@@ -306,16 +304,6 @@ namespace EinsumGen.Runtime.Kernels
                     }
                 }
             }
-        }
-
-        /// <summary>Whether a vector read from every window's start (each row, each k) ends at or before <paramref name="end"/>.</summary>
-        private static bool WindowsInside<T>(T* from, nint* rows, int rowCount, nint* ks, int k, nint windowStart, int lanes, T* end) where T : unmanaged
-        {
-            if (rowCount == 0 || k == 0) return true;
-            nint lastRow = rows[0], lastK = ks[0];
-            for (int r = 1; r < rowCount; r++) lastRow = Math.Max(lastRow, rows[r]);
-            for (int i = 1; i < k; i++) lastK = Math.Max(lastK, ks[i]);
-            return lastRow + lastK + windowStart + lanes <= end - from;
         }
 
         /// <summary>
@@ -334,9 +322,23 @@ namespace EinsumGen.Runtime.Kernels
             sum = TS.Shuffle(sum, job->ReduceOrder);
             byte* rotation = (byte*)job->ReduceRotations;
             for (int step = 0; step < job->ReduceSteps; step++, rotation += job->RotationBytes) sum = TS.Add(sum, TS.Shuffle(sum, rotation));
+            if (job->GroupsAre128Bits)
+            {
+                // The groups' sums are C's next 16 bytes (∂t1's e,f; ∂t2's g,h): the vector's low 128 bits stored whole.
+                StoreLow128<T, TV>(at, sum);
+                return;
+            }
             TS.Store(scratch, sum);
             nint* offsets = job->GroupOffsets;
             for (int g = 0; g < job->Groups; g++) at[offsets[g]] = scratch[g];
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreLow128<T, TV>(T* at, TV v) where T : unmanaged where TV : struct
+        {
+            if (typeof(TV) == typeof(Vector512<T>)) Unsafe.As<TV, Vector512<T>>(ref v).GetLower().GetLower().Store(at);
+            else if (typeof(TV) == typeof(Vector256<T>)) Unsafe.As<TV, Vector256<T>>(ref v).GetLower().Store(at);
+            else Unsafe.As<TV, Vector128<T>>(ref v).Store(at);
         }
 
         private struct Job<T> where T : unmanaged
@@ -349,7 +351,7 @@ namespace EinsumGen.Runtime.Kernels
             public int WindowA, WindowB;
             public nint* BatchA, BatchB, BatchC, RowA, RowC, ColB, ColC, KA, KB, LaneA, LaneB, GroupOffsets, ExpandedK;
             public int Batch, M, N, K, Groups;
-            public bool ResultHoldsBlock, SplitBatch;
+            public bool ResultHoldsBlock, SplitBatch, GroupsAre128Bits;
         }
     }
 }

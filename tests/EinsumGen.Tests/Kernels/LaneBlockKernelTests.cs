@@ -12,12 +12,13 @@ namespace EinsumGen.Tests.Kernels
     /// <summary>
     /// The lane-block tier against the naive oracle, on every vector width whatever the hardware (a width it lacks still
     /// computes, slowly): the tensor train's third step and its two gradients (block in the result, in the first and in
-    /// the second operand, with summed lanes added up), batch labels, a label summed in one operand only, padded views; and
-    /// the planner's choices (where the GEMM kernel keeps a step).
+    /// the second operand, with summed lanes added up), rows left over by the register tile, batch labels, a label summed
+    /// in one operand only, padded views; and the planner's choices (where the GEMM kernel keeps a step).
     /// </summary>
     public class LaneBlockKernelTests
     {
         private const string Train = "j=3,a=5,b=4,c=6,d=5,e=2,f=2,g=2,h=2";
+        private const string Ragged = "j=5,a=7,b=1,c=4,d=1,e=2,f=2,g=2,h=2";
 
         [Theory]
         // The tensor train's W = t1·t2 (block e,f,g,h in the result), ∂t1 and ∂t2 (block in ∂W, g,h or e,f summed).
@@ -27,6 +28,12 @@ namespace EinsumGen.Tests.Kernels
         [InlineData("abcdefgh,jcdgh->jabef", Train, 32, false)]
         [InlineData("abcdefgh,jabef->jcdgh", Train, 64, false)]
         [InlineData("abcdefgh,jabef->jcdgh", Train, 32, true)]
+        // Rows of C one more than a multiple of the three-row tile (a·b = 7, c·d = 4) and fewer columns than a panel.
+        [InlineData("jabef,jcdgh->abcdefgh", Ragged, 64, false)]
+        [InlineData("jabef,jcdgh->abcdefgh", Ragged, 64, true)]
+        [InlineData("abcdefgh,jcdgh->jabef", Ragged, 64, false)]
+        [InlineData("abcdefgh,jabef->jcdgh", Ragged, 64, true)]
+        [InlineData("abcdefgh,jabef->jcdgh", Ragged, 32, false)]
         // The block in the second operand.
         [InlineData("jcdgh,abcdefgh->jabef", Train, 64, true)]
         // A batch label; two labels of four; a block of two labels of two (Vector128 of float).
