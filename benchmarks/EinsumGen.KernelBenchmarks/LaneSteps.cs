@@ -16,6 +16,8 @@ namespace EinsumGen.KernelBenchmarks
         private nint[] _sizes = Array.Empty<nint>();
         private readonly nint[][] _strides = new nint[3][];
         private readonly float[][] _data = new float[3][];
+        private readonly int[] _offset = new int[3];
+        private static readonly int s_offsetBytes = int.Parse(Environment.GetEnvironmentVariable("LANESTEP_OFFSET") ?? "0");
         private GemmTables _tables = new();
 
         public string Name { get; private init; } = "";
@@ -46,7 +48,7 @@ namespace EinsumGen.KernelBenchmarks
         public void RunGemm(GemmMode mode)
         {
             var problem = _tables.Problem;
-            ContractionKernel.Gemm(in problem, ref _data[0][0], ref _data[1][0], ref _data[2][0], KernelPath.Auto, mode, 1);
+            ContractionKernel.Gemm(in problem, ref _data[0][_offset[0]], ref _data[1][_offset[1]], ref _data[2][_offset[2]], KernelPath.Auto, mode, 1);
         }
 
         private static LaneStep Create(string name, string spec)
@@ -65,14 +67,26 @@ namespace EinsumGen.KernelBenchmarks
                 var strides = new nint[own.Length];
                 nint stride = 1;
                 for (int i = own.Length - 1; i >= 0; i--) { strides[i] = stride; stride *= SizeOf(own[i]); }
-                step._data[t] = Enumerable.Range(0, (int)stride).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+                // Pinned, and each tensor's first element placed at the alignment asked for (64 bytes unless LANESTEP_OFFSET says
+                // how many bytes past it): the runtime's pooled intermediates start wherever the array's data does.
+                var data = GC.AllocateArray<float>((int)stride + 32, pinned: true);
+                unsafe
+                {
+                    fixed (float* p = data)
+                    {
+                        int skip = (int)((64 - ((nint)p & 63)) & 63) / sizeof(float) + s_offsetBytes / sizeof(float);
+                        step._offset[t] = skip;
+                    }
+                }
+                for (int i = 0; i < (int)stride; i++) data[step._offset[t] + i] = (float)(random.NextDouble() * 2 - 1);
+                step._data[t] = data;
                 step._strides[t] = labels.Select(l => own.IndexOf(l) is var i and >= 0 ? strides[i] : 0).ToArray();
             }
             step._tables = new GemmTables().Fill(step._kept, step._sizes, step._strides[0], step._strides[1], step._strides[2]).Keep();
             return step;
         }
 
-        public void Run() => StepKernel.Contract(_kept, _sizes, ref _data[0][0], _strides[0], ref _data[1][0], _strides[1], hasSecond: true,
-            ref _data[2][0], _strides[2], accumulate: false, tables: _tables);
+        public void Run() => StepKernel.Contract(_kept, _sizes, ref _data[0][_offset[0]], _strides[0], ref _data[1][_offset[1]], _strides[1], hasSecond: true,
+            ref _data[2][_offset[2]], _strides[2], accumulate: false, tables: _tables);
     }
 }

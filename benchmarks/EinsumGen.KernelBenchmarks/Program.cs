@@ -40,6 +40,11 @@ namespace EinsumGen.KernelBenchmarks
                 Gemm(args.Skip(1).ToArray());
                 return 0;
             }
+            if (args.Length > 0 && args[0] == "lanecpu")
+            {
+                LaneCpuBench.Run(args.Skip(1).ToArray());
+                return 0;
+            }
             if (args.Length > 0 && args[0] == "memory")
             {
                 MemoryBench.Run(args.Skip(1).ToArray());

@@ -16,7 +16,7 @@ namespace EinsumGen.Runtime.Kernels
     internal sealed record class KernelContext
     {
         /// <summary>AVX-512: 32 vector registers of 64 bytes.</summary>
-        public static readonly KernelContext Vector512 = new() { Path = KernelPath.Vector512, MicroKernelRows = 12, LaneTileRows = 2 };
+        public static readonly KernelContext Vector512 = new() { Path = KernelPath.Vector512, MicroKernelRows = 12, LaneTileRows = 3 };
 
         /// <summary>AVX2 (or any 32-byte vectors): 16 registers, so the 6-row micro-kernel and single-row lane tiles.</summary>
         public static readonly KernelContext Vector256 = Vector512 with { Path = KernelPath.Vector256, MicroKernelRows = 6, LaneTileRows = 1 };
@@ -121,7 +121,7 @@ namespace EinsumGen.Runtime.Kernels
         // The lane-block tier (the thresholds that choose it are in Dispatch, shared with the generator).
 
         /// <summary>
-        /// Rows of C one lane-block register tile computes: two with 32 registers (2 × 8 accumulators), else one. The
+        /// Rows of C one lane-block register tile computes: three with 32 registers (3 × 8 accumulators), else one. The
         /// kernel's tile is spelled out per width and must agree (<see cref="LaneBlockKernel"/>).
         /// </summary>
         public int LaneTileRows { get; init; }

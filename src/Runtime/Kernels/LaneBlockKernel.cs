@@ -11,8 +11,8 @@ namespace EinsumGen.Runtime.Kernels
     /// Runs a step planned on the lane-block tier (<see cref="LaneBlockPlan"/>): a GEMM whose elements are vectors over
     /// the block's lanes, C[b,m,n] = Σ_k A[b,m,k] ⊙ B[b,k,n]. The operand holding the block is made A (the step is
     /// transposed when it is the second) and read in place; an operand without it is expanded into panels of dense lane
-    /// vectors in this thread's workspace, B as [k][8 columns], A as [k][rows of a tile]. A register tile of 2×8 vectors
-    /// (Vector512; 1×8 on the narrower paths, which have 16 registers) does 16 multiply-adds per 10 loads. C is
+    /// vectors in this thread's workspace, B as [k][8 columns], A as [k][rows of a tile]. A register tile of 3×8 vectors
+    /// (Vector512; 1×8 on the narrower paths, which have 16 registers) does 24 multiply-adds per 11 loads. C is
     /// overwritten. Large calls are split over the cores.
     /// </summary>
     internal static unsafe class LaneBlockKernel
@@ -81,6 +81,7 @@ namespace EinsumGen.Runtime.Kernels
                     GroupOffsets = groupOffsets, ExpandedK = expandedK,
                     Batch = p.BatchCount, M = swap ? p.N : p.M, N = swap ? p.M : p.N, K = p.K, Groups = plan.Groups,
                     ResultHoldsBlock = plan.BlockIn == LaneBlockHolder.Result,
+                    GroupsAre128Bits = plan.Groups * sizeof(T) == 16 && plan.Groups < TS.Count && plan.GroupsDense,
                 };
                 var context = KernelContext.For(plan.Path);
                 int threads = Math.Min(ContractionKernel.MaxDegreeOfParallelism, KernelThreads.WorkerCount + 1);
@@ -113,7 +114,7 @@ namespace EinsumGen.Runtime.Kernels
         {
             int lanes = TS.Count, k = job->K, n = job->N;
             // KernelContext.LaneTileRows of the path (the plan's PanelRows), as a JIT-time constant so that the other tile drops out.
-            int tileRows = typeof(TV) == typeof(Vector512<T>) ? 2 : 1;
+            int tileRows = typeof(TV) == typeof(Vector512<T>) ? 3 : 1;
             int rowPanels = (m1 - m0 + tileRows - 1) / tileRows, columnPanels = (n + Columns - 1) / Columns;
             nint aPanel = (nint)k * tileRows * lanes, bPanel = (nint)k * Columns * lanes;
             var workspace = KernelWorkspace.ForCurrentThread;
@@ -136,47 +137,65 @@ namespace EinsumGen.Runtime.Kernels
                 }
                 for (int m = m0; m < m1; m += tileRows)
                 {
-                    // A tile's rows: of the expanded panel, or in place (an odd last row computed twice, written once).
-                    bool pair = tileRows == 2 && m + 1 < m1;
-                    T* a0 = expandedA != null ? expandedA + (m - m0) / tileRows * aPanel : a + job->RowA[m];
-                    T* a1 = expandedA != null ? a0 + lanes : pair ? a + job->RowA[m + 1] : a0;
+                    // A tile's rows: of the expanded panel (its missing rows are zeros), or in place (a missing row reads the
+                    // first again); only the rows that exist are written.
+                    int rows = Math.Min(tileRows, m1 - m);
+                    T* a0, a1, a2;
+                    if (expandedA != null)
+                    {
+                        a0 = expandedA + (m - m0) / tileRows * aPanel;
+                        a1 = a0 + lanes;
+                        a2 = a0 + 2 * lanes;
+                    }
+                    else
+                    {
+                        a0 = a + job->RowA[m];
+                        a1 = rows > 1 ? a + job->RowA[m + 1] : a0;
+                        a2 = rows > 2 ? a + job->RowA[m + 2] : a0;
+                    }
                     T* c0 = c + job->RowC[m];
-                    T* c1 = pair ? c + job->RowC[m + 1] : null;
+                    T* c1 = rows > 1 ? c + job->RowC[m + 1] : null;
+                    T* c2 = rows > 2 ? c + job->RowC[m + 2] : null;
                     for (int col = 0; col < n; col += Columns)
                     {
                         T* panel = expandedB + col / Columns * bPanel;
                         int columns = Math.Min(Columns, n - col);
-                        if (tileRows == 2) Tile2<T, TV, TS>(job, a0, a1, kA, panel, k, c0, c1, job->ColC + col, columns, sums);
+                        if (tileRows == 3) Tile3<T, TV, TS>(job, a0, a1, a2, kA, panel, k, c0, c1, c2, job->ColC + col, columns, sums);
                         else Tile1<T, TV, TS>(job, a0, kA, panel, k, c0, job->ColC + col, columns, sums);
                     }
                 }
             }
         }
 
-        /// <summary>Two rows × up to eight columns of C: 16 accumulators, each k loading two A vectors and eight B vectors.</summary>
+        /// <summary>
+        /// Three rows × up to eight columns of C: 24 accumulators, each k loading three A vectors and eight B vectors (11 loads
+        /// for 24 multiply-adds; two rows did 10 for 16). Rows whose C pointer is null are computed but not written.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Tile2<T, TV, TS>(Job<T>* job, T* a0, T* a1, nint* kA, T* b, int k, T* c0, T* c1, nint* colC, int columns, T* sums)
+        private static void Tile3<T, TV, TS>(Job<T>* job, T* a0, T* a1, T* a2, nint* kA, T* b, int k, T* c0, T* c1, T* c2, nint* colC, int columns, T* sums)
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             int lanes = TS.Count;
             TV s00 = TS.Zero, s01 = TS.Zero, s02 = TS.Zero, s03 = TS.Zero, s04 = TS.Zero, s05 = TS.Zero, s06 = TS.Zero, s07 = TS.Zero;
             TV s10 = TS.Zero, s11 = TS.Zero, s12 = TS.Zero, s13 = TS.Zero, s14 = TS.Zero, s15 = TS.Zero, s16 = TS.Zero, s17 = TS.Zero;
+            TV s20 = TS.Zero, s21 = TS.Zero, s22 = TS.Zero, s23 = TS.Zero, s24 = TS.Zero, s25 = TS.Zero, s26 = TS.Zero, s27 = TS.Zero;
             for (int i = 0; i < k; i++)
             {
                 nint o = kA[i];
-                TV x0 = TS.Load(a0 + o), x1 = TS.Load(a1 + o), y;
-                y = TS.Load(b); s00 = TS.Fma(x0, y, s00); s10 = TS.Fma(x1, y, s10);
-                y = TS.Load(b + lanes); s01 = TS.Fma(x0, y, s01); s11 = TS.Fma(x1, y, s11);
-                y = TS.Load(b + 2 * lanes); s02 = TS.Fma(x0, y, s02); s12 = TS.Fma(x1, y, s12);
-                y = TS.Load(b + 3 * lanes); s03 = TS.Fma(x0, y, s03); s13 = TS.Fma(x1, y, s13);
-                y = TS.Load(b + 4 * lanes); s04 = TS.Fma(x0, y, s04); s14 = TS.Fma(x1, y, s14);
-                y = TS.Load(b + 5 * lanes); s05 = TS.Fma(x0, y, s05); s15 = TS.Fma(x1, y, s15);
-                y = TS.Load(b + 6 * lanes); s06 = TS.Fma(x0, y, s06); s16 = TS.Fma(x1, y, s16);
-                y = TS.Load(b + 7 * lanes); s07 = TS.Fma(x0, y, s07); s17 = TS.Fma(x1, y, s17);
+                TV x0 = TS.Load(a0 + o), x1 = TS.Load(a1 + o), x2 = TS.Load(a2 + o), y;
+                y = TS.Load(b); s00 = TS.Fma(x0, y, s00); s10 = TS.Fma(x1, y, s10); s20 = TS.Fma(x2, y, s20);
+                y = TS.Load(b + lanes); s01 = TS.Fma(x0, y, s01); s11 = TS.Fma(x1, y, s11); s21 = TS.Fma(x2, y, s21);
+                y = TS.Load(b + 2 * lanes); s02 = TS.Fma(x0, y, s02); s12 = TS.Fma(x1, y, s12); s22 = TS.Fma(x2, y, s22);
+                y = TS.Load(b + 3 * lanes); s03 = TS.Fma(x0, y, s03); s13 = TS.Fma(x1, y, s13); s23 = TS.Fma(x2, y, s23);
+                y = TS.Load(b + 4 * lanes); s04 = TS.Fma(x0, y, s04); s14 = TS.Fma(x1, y, s14); s24 = TS.Fma(x2, y, s24);
+                y = TS.Load(b + 5 * lanes); s05 = TS.Fma(x0, y, s05); s15 = TS.Fma(x1, y, s15); s25 = TS.Fma(x2, y, s25);
+                y = TS.Load(b + 6 * lanes); s06 = TS.Fma(x0, y, s06); s16 = TS.Fma(x1, y, s16); s26 = TS.Fma(x2, y, s26);
+                y = TS.Load(b + 7 * lanes); s07 = TS.Fma(x0, y, s07); s17 = TS.Fma(x1, y, s17); s27 = TS.Fma(x2, y, s27);
                 b += Columns * lanes;
             }
             WriteRow<T, TV, TS>(job, c0, colC, columns, sums, s00, s01, s02, s03, s04, s05, s06, s07);
             if (c1 != null) WriteRow<T, TV, TS>(job, c1, colC, columns, sums, s10, s11, s12, s13, s14, s15, s16, s17);
+            if (c2 != null) WriteRow<T, TV, TS>(job, c2, colC, columns, sums, s20, s21, s22, s23, s24, s25, s26, s27);
         }
 
         /// <summary>One row × up to eight columns of C (the narrower paths).</summary>
@@ -206,6 +225,13 @@ namespace EinsumGen.Runtime.Kernels
         private static void WriteRow<T, TV, TS>(Job<T>* job, T* row, nint* colC, int columns, T* sums, TV s0, TV s1, TV s2, TV s3, TV s4, TV s5, TV s6, TV s7)
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
+            if (job->ResultHoldsBlock && columns == Columns)
+            {
+                // C holds the block: whole vectors, no reduction (the common full tile without a branch a column).
+                TS.Store(row + colC[0], s0); TS.Store(row + colC[1], s1); TS.Store(row + colC[2], s2); TS.Store(row + colC[3], s3);
+                TS.Store(row + colC[4], s4); TS.Store(row + colC[5], s5); TS.Store(row + colC[6], s6); TS.Store(row + colC[7], s7);
+                return;
+            }
             Write<T, TV, TS>(job, row + colC[0], s0, sums);
             if (columns > 1) Write<T, TV, TS>(job, row + colC[1], s1, sums);
             if (columns > 2) Write<T, TV, TS>(job, row + colC[2], s2, sums);
@@ -230,6 +256,35 @@ namespace EinsumGen.Runtime.Kernels
         {
             int lanes = TS.Count;
             T* elements = stackalloc T[lanes];
+            if (window > 0)
+            {
+                // One load and one permute a vector: a whole vector from the window's start where it stays inside the operand
+                // (all but the last few windows), else the window's elements copied first.
+                from += windowStart;
+                for (int r0 = 0; r0 < rowCount; r0 += panelRows)
+                {
+                    for (int i = 0; i < k; i++)
+                    {
+                        T* row = from + ks[i];
+                        for (int r = r0; r < r0 + panelRows; r++, to += lanes)
+                        {
+                            if (r >= rowCount)
+                            {
+                                TS.Store(to, TS.Zero);
+                                continue;
+                            }
+                            T* source = row + rows[r];
+                            if (source + lanes > end)
+                            {
+                                for (int e = 0; e < window; e++) elements[e] = source[e];
+                                source = elements;
+                            }
+                            TS.Store(to, TS.Shuffle(TS.Load(source), shuffle));
+                        }
+                    }
+                }
+                return;
+            }
             for (int r0 = 0; r0 < rowCount; r0 += panelRows)
             {
                 for (int i = 0; i < k; i++)
@@ -239,21 +294,7 @@ namespace EinsumGen.Runtime.Kernels
                         if (r < rowCount)
                         {
                             T* source = from + rows[r] + ks[i];
-                            if (window > 0)
-                            {
-                                // A whole vector from the window's start where it stays inside the operand, else its elements.
-                                source += windowStart;
-                                if (source + lanes > end)
-                                {
-                                    for (int e = 0; e < window; e++) elements[e] = source[e];
-                                    source = elements;
-                                }
-                                TS.Store(to, TS.Shuffle(TS.Load(source), shuffle));
-                            }
-                            else
-                            {
-                                for (int lane = 0; lane < lanes; lane++) to[lane] = source[laneOffsets[lane]];
-                            }
+                            for (int lane = 0; lane < lanes; lane++) to[lane] = source[laneOffsets[lane]];
                         }
                         else
                         {
@@ -281,9 +322,23 @@ namespace EinsumGen.Runtime.Kernels
             sum = TS.Shuffle(sum, job->ReduceOrder);
             byte* rotation = (byte*)job->ReduceRotations;
             for (int step = 0; step < job->ReduceSteps; step++, rotation += job->RotationBytes) sum = TS.Add(sum, TS.Shuffle(sum, rotation));
+            if (job->GroupsAre128Bits)
+            {
+                // The groups' sums are C's next 16 bytes (∂t1's e,f; ∂t2's g,h): the vector's low 128 bits stored whole.
+                StoreLow128<T, TV>(at, sum);
+                return;
+            }
             TS.Store(scratch, sum);
             nint* offsets = job->GroupOffsets;
             for (int g = 0; g < job->Groups; g++) at[offsets[g]] = scratch[g];
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreLow128<T, TV>(T* at, TV v) where T : unmanaged where TV : struct
+        {
+            if (typeof(TV) == typeof(Vector512<T>)) Unsafe.As<TV, Vector512<T>>(ref v).GetLower().GetLower().Store(at);
+            else if (typeof(TV) == typeof(Vector256<T>)) Unsafe.As<TV, Vector256<T>>(ref v).GetLower().Store(at);
+            else Unsafe.As<TV, Vector128<T>>(ref v).Store(at);
         }
 
         private struct Job<T> where T : unmanaged
@@ -296,7 +351,7 @@ namespace EinsumGen.Runtime.Kernels
             public int WindowA, WindowB;
             public nint* BatchA, BatchB, BatchC, RowA, RowC, ColB, ColC, KA, KB, LaneA, LaneB, GroupOffsets, ExpandedK;
             public int Batch, M, N, K, Groups;
-            public bool ResultHoldsBlock, SplitBatch;
+            public bool ResultHoldsBlock, SplitBatch, GroupsAre128Bits;
         }
     }
 }

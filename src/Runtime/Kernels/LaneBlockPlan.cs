@@ -85,6 +85,9 @@ namespace EinsumGen.Runtime.Kernels
         /// <summary>Per group, the offset of its result element (relative to the vector's base).</summary>
         public readonly nint[] GroupOffsets = new nint[MaxLanes];
 
+        /// <summary>Whether group g's result element lies at offset g (the groups' sums are contiguous in the result).</summary>
+        public bool GroupsDense { get; private set; }
+
         /// <summary>The lanes ordered by group, <c>Lanes / Groups</c> per group.</summary>
         public readonly int[] LaneOrder = new int[MaxLanes];
 
@@ -223,6 +226,8 @@ namespace EinsumGen.Runtime.Kernels
                 }
             }
             Groups = groups;
+            GroupsDense = true;
+            for (int g = 0; g < groups; g++) GroupsDense &= GroupOffsets[g] == g;
             int perGroup = lanes / groups;
             for (int g = 0; g < groups; g++)
             {

@@ -27,7 +27,10 @@ namespace EinsumGen.Runtime.Kernels
         static abstract TV Add(TV a, TV b);
         /// <summary>Sum of the lanes.</summary>
         static abstract T Sum(TV v);
-        /// <summary>Lane i = lane indices[i] of v; the indices are int for 4-byte elements, long for 8-byte ones.</summary>
+        /// <summary>
+        /// Lane i = lane indices[i] of v; the indices are int for 4-byte elements, long for 8-byte ones, and each must lie in
+        /// [0, <see cref="Count"/>) (the hardware's permute, without the range check of <c>Vector512.Shuffle</c>).
+        /// </summary>
         static abstract TV Shuffle(TV v, void* indices);
     }
 
@@ -45,8 +48,8 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<T> Shuffle(Vector512<T> v, void* indices)
         {
-            if (typeof(T) == typeof(float)) return Vector512.Shuffle(v.AsSingle(), Vector512.Load((int*)indices)).As<float, T>();
-            if (typeof(T) == typeof(double)) return Vector512.Shuffle(v.AsDouble(), Vector512.Load((long*)indices)).As<double, T>();
+            if (typeof(T) == typeof(float)) return Vector512.ShuffleNative(v.AsSingle(), Vector512.Load((int*)indices)).As<float, T>();
+            if (typeof(T) == typeof(double)) return Vector512.ShuffleNative(v.AsDouble(), Vector512.Load((long*)indices)).As<double, T>();
             throw new System.NotSupportedException();
         }
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -72,8 +75,8 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<T> Shuffle(Vector256<T> v, void* indices)
         {
-            if (typeof(T) == typeof(float)) return Vector256.Shuffle(v.AsSingle(), Vector256.Load((int*)indices)).As<float, T>();
-            if (typeof(T) == typeof(double)) return Vector256.Shuffle(v.AsDouble(), Vector256.Load((long*)indices)).As<double, T>();
+            if (typeof(T) == typeof(float)) return Vector256.ShuffleNative(v.AsSingle(), Vector256.Load((int*)indices)).As<float, T>();
+            if (typeof(T) == typeof(double)) return Vector256.ShuffleNative(v.AsDouble(), Vector256.Load((long*)indices)).As<double, T>();
             throw new System.NotSupportedException();
         }
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -99,8 +102,8 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<T> Shuffle(Vector128<T> v, void* indices)
         {
-            if (typeof(T) == typeof(float)) return Vector128.Shuffle(v.AsSingle(), Vector128.Load((int*)indices)).As<float, T>();
-            if (typeof(T) == typeof(double)) return Vector128.Shuffle(v.AsDouble(), Vector128.Load((long*)indices)).As<double, T>();
+            if (typeof(T) == typeof(float)) return Vector128.ShuffleNative(v.AsSingle(), Vector128.Load((int*)indices)).As<float, T>();
+            if (typeof(T) == typeof(double)) return Vector128.ShuffleNative(v.AsDouble(), Vector128.Load((long*)indices)).As<double, T>();
             throw new System.NotSupportedException();
         }
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

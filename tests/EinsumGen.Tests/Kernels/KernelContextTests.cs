@@ -41,7 +41,7 @@ namespace EinsumGen.Tests.Kernels
         [Fact]
         public void LaneTilesUseTwoRowsOnlyWithThirtyTwoRegisters()
         {
-            Assert.Equal(2, KernelContext.Vector512.LaneTileRows);
+            Assert.Equal(3, KernelContext.Vector512.LaneTileRows);
             Assert.Equal(1, KernelContext.Vector256.LaneTileRows);
             Assert.Equal(1, KernelContext.Vector128.LaneTileRows);
         }

@@ -12,12 +12,16 @@ namespace EinsumGen.Tests.Kernels
     /// <summary>
     /// The lane-block tier against the naive oracle, on every vector width whatever the hardware (a width it lacks still
     /// computes, slowly): the tensor train's third step and its two gradients (block in the result, in the first and in
-    /// the second operand, with summed lanes added up), batch labels, a label summed in one operand only, padded views; and
-    /// the planner's choices (where the GEMM kernel keeps a step).
+    /// the second operand, with summed lanes added up), rows left over by the register tile, batch labels, a label summed
+    /// in one operand only, padded views; and the planner's choices (where the GEMM kernel keeps a step).
     /// </summary>
     public class LaneBlockKernelTests
     {
         private const string Train = "j=3,a=5,b=4,c=6,d=5,e=2,f=2,g=2,h=2";
+        // Rows of C one more than a multiple of the three-row tile (a·b = 10 for W and ∂t1, c·d = 10 for ∂t2), columns not a
+        // multiple of a panel's eight (c·d = 44 for W, j = 5 for the gradients).
+        private const string Ragged = "j=5,a=5,b=2,c=11,d=4,e=2,f=2,g=2,h=2";
+        private const string RaggedCd = "j=5,a=11,b=4,c=5,d=2,e=2,f=2,g=2,h=2";
 
         [Theory]
         // The tensor train's W = t1·t2 (block e,f,g,h in the result), ∂t1 and ∂t2 (block in ∂W, g,h or e,f summed).
@@ -27,6 +31,12 @@ namespace EinsumGen.Tests.Kernels
         [InlineData("abcdefgh,jcdgh->jabef", Train, 32, false)]
         [InlineData("abcdefgh,jabef->jcdgh", Train, 64, false)]
         [InlineData("abcdefgh,jabef->jcdgh", Train, 32, true)]
+        // Ragged: rows left over by the three-row tile, columns by the eight-column panel.
+        [InlineData("jabef,jcdgh->abcdefgh", Ragged, 64, false)]
+        [InlineData("jabef,jcdgh->abcdefgh", Ragged, 64, true)]
+        [InlineData("abcdefgh,jcdgh->jabef", Ragged, 64, false)]
+        [InlineData("abcdefgh,jabef->jcdgh", RaggedCd, 64, true)]
+        [InlineData("abcdefgh,jabef->jcdgh", RaggedCd, 32, false)]
         // The block in the second operand.
         [InlineData("jcdgh,abcdefgh->jabef", Train, 64, true)]
         // A batch label; two labels of four; a block of two labels of two (Vector128 of float).
