@@ -112,11 +112,25 @@ namespace EinsumGen.Runtime.Kernels
                     }
                 }
             }
-            // The edges: whole rows above and below the blocks, then the columns left and right of them.
-            Elements(a, 1, aJ, a, 0, 0, r, rI, 1, 0, jl, 0, ni, hasB: false, add);
-            Elements(a, 1, aJ, a, 0, 0, r, rI, 1, jh, nj, 0, ni, hasB: false, add);
+            // The edges: the source rows above and below the blocks (result row by result row, so that each result page is
+            // visited once), then the columns left and right of them (source row by source row).
+            EdgeRows(a, aJ, r, rI, 0, jl, ni, add);
+            EdgeRows(a, aJ, r, rI, jh, nj, ni, add);
             Elements(a, 1, aJ, a, 0, 0, r, rI, 1, jl, jh, 0, il, hasB: false, add);
             Elements(a, 1, aJ, a, 0, 0, r, rI, 1, jl, jh, ih, ni, hasB: false, add);
+        }
+
+        /// <summary>Source rows j0..j1 (fewer than a block) of a plain transpose, along the result's rows r[i·rI + j0..j1].</summary>
+        private static void EdgeRows<T>(T* a, long aJ, T* r, long rI, long j0, long j1, long ni, bool add) where T : unmanaged, INumberBase<T>
+        {
+            if (j0 >= j1) return;
+            for (long i = 0; i < ni; i++)
+            {
+                T* pa = a + i;
+                T* pr = r + i * rI;
+                if (add) for (long j = j0; j < j1; j++) pr[j] += pa[j * aJ];
+                else for (long j = j0; j < j1; j++) pr[j] = pa[j * aJ];
+            }
         }
 
         /// <summary>Elements from <paramref name="p"/> to the next 64-byte boundary (0 where elements do not tile lines).</summary>
