@@ -12,11 +12,13 @@ namespace EinsumGen.KernelBenchmarks
 {
     /// <summary>
     /// The memory-bound steps (`memory` command): each einsum through the public API on 4096² float operands (64 MiB), beside
-    /// a same-run bandwidth probe over the same bytes — a plain vectorized copy of the bytes both read and written, a sum of
-    /// the bytes only read and a fill of the bytes only written — on one thread and on every core. Prints each step's time,
+    /// a same-run bandwidth probe over the same bytes — a Vector512 copy of the bytes both read and written, a two-stream sum
+    /// of the bytes only read and a fill of the bytes only written, each starting on a cache line — on one thread and on
+    /// every core. Prints each step's time,
     /// its GB/s for the bytes it moves (best run) and its fraction of the probe's; with <c>ab</c>, also the same steps with the
     /// streaming tier switched off (the strided loops and the GEMM kernel), alternating. With <c>cpu</c>: one thread only, the
-    /// step and the probe both timed by the thread's CPU time (<see cref="CpuTime"/>), for A/B runs on a shared machine.
+    /// step and the probe both timed by the thread's CPU time (<see cref="CpuTime"/>), their samples alternating, for A/B
+    /// runs on a shared machine.
     /// </summary>
     public static class MemoryBench
     {
