@@ -6,6 +6,16 @@ namespace EinsumGen.Runtime.Kernels
 {
     internal static unsafe partial class StreamKernel
     {
+        /// <summary>Runs shorter than this add into the result one row at a time (<see cref="Store4{T, TV, TS}"/>).</summary>
+        private const int FourRowBytes = 4096;
+
+        /// <summary>
+        /// The loops over rows compile on their own, fully optimized: inlined into <see cref="Runs{T, TV, TS}"/> together,
+        /// they outgrew the JIT's inlining budget, which then left the vector operations inside some of them as calls
+        /// (an outer product ran 3–4× slower for it).
+        /// </summary>
+        private const MethodImplOptions Leaf = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
+
         /// <summary>
         /// One inner run per index of the outer dimensions, in the streamed tensor's storage order. A kept unit-stride run
         /// that outer summed dimensions add into (column sums, a vector-matrix product) is cut into chunks that stay in L1
@@ -22,8 +32,11 @@ namespace EinsumGen.Runtime.Kernels
             if (outerSum && !reduce && sr == 1) chunk = Math.Max(KernelContext.Current.StreamChunkBytes / sizeof(T), 64);
             long rows = row >= 0 ? w->Sizes[row] : 1;
             long rowA = row >= 0 ? w->SA[row] : 0, rowB = row >= 0 ? w->SB[row] : 0, rowR = row >= 0 ? w->SR[row] : 0;
-            bool fourRows = row >= 0 && add && !reduce && w->Summed[row] && rowR == 0 && sr == 1
+            // Only runs of a page or more: four shorter rows side by side (within a page or two) read slower than one by one.
+            bool fourRows = row >= 0 && add && !reduce && w->Summed[row] && rowR == 0 && sr == 1 && Math.Min(chunk, length) * sizeof(T) >= FourRowBytes
                 && (sa == 1 || (hasB && sa == 0 && sb == 1)) && (!hasB || (sb | 1) == 1);
+            // Shorter rows summed into a run one after the other, in one call (a middle-axis sum).
+            bool rowByRow = row >= 0 && add && !reduce && !fourRows && w->Summed[row] && rowR == 0 && sr == 1 && sa == 1 && !hasB;
             // Four runs summed at once (a matrix-vector product, row sums): four streams in flight instead of one.
             bool fourSums = row >= 0 && reduce && sa == 1 && (!hasB || (sb | 1) == 1) && (add || !w->Summed[row]);
             int outer = Math.Max(row, 0);
@@ -43,7 +56,12 @@ namespace EinsumGen.Runtime.Kernels
                     T* b = w->B + ob;
                     T* r = w->R + or;
                     long k = 0;
-                    if (fourRows)
+                    if (rowByRow)
+                    {
+                        AddRows<T, TV, TS>(a, rowA, r, count, rows);
+                        k = rows;
+                    }
+                    else if (fourRows)
                     {
                         for (; k + 4 <= rows; k += 4) Store4<T, TV, TS>(a + k * rowA, rowA, sa, b + k * rowB, rowB, sb, hasB, r, count);
                     }
@@ -97,10 +115,20 @@ namespace EinsumGen.Runtime.Kernels
         /// r[i] += Σ_q a_q(i)·b_q(i) over four rows q (a_q = a + q·rowA, b_q likewise; a unit-stride or broadcast along the
         /// run as <paramref name="sa"/> says, b likewise; b absent: Σ_q a_q(i)).
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(Leaf)]
         private static void Store4<T, TV, TS>(T* a, long rowA, long sa, T* b, long rowB, long sb, bool hasB, T* r, long length)
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
+            long head = Head<T, TV, TS>(sa == 1 ? a : b, length);
+            if (head > 0)
+            {
+                // Up to the first cache line boundary one element at a time: a vector across two lines reads slower.
+                Store4<T, T, SimdScalar<T>>(a, rowA, sa, b, rowB, sb, hasB, r, head);
+                a += head * sa;
+                b += head * sb;
+                r += head;
+                length -= head;
+            }
             int w = TS.Count;
             T* a0 = a, a1 = a + rowA, a2 = a + 2 * rowA, a3 = a + 3 * rowA;
             T* b0 = b, b1 = b + rowB, b2 = b + 2 * rowB, b3 = b + 3 * rowB;
@@ -139,11 +167,40 @@ namespace EinsumGen.Runtime.Kernels
             }
         }
 
+        /// <summary>r[i] += Σ_k a[k·rowA + i] over <paramref name="rows"/> unit-stride rows, one row after the other.</summary>
+        [MethodImpl(Leaf)]
+        private static void AddRows<T, TV, TS>(T* a, long rowA, T* r, long length, long rows)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            for (long k = 0; k < rows; k++, a += rowA)
+            {
+                long i = 0;
+                for (long head = Head<T, TV, TS>(a, length); i < head; i++) r[i] += a[i];
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    TS.Store(r + i, TS.Add(TS.Load(r + i), TS.Load(a + i)));
+                    TS.Store(r + i + w, TS.Add(TS.Load(r + i + w), TS.Load(a + i + w)));
+                }
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Add(TS.Load(r + i), TS.Load(a + i)));
+                for (; i < length; i++) r[i] += a[i];
+            }
+        }
+
         /// <summary>Four sums Σ a_q[i]·b_q[i] (b_q[0] where b is broadcast along the run; b absent: Σ a_q[i]) over unit-stride rows a_q = a + q·rowA.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(Leaf)]
         private static void Reduce4<T, TV, TS>(T* a, long rowA, T* b, long rowB, long sb, bool hasB, long length, out T s0, out T s1, out T s2, out T s3)
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
+            long head = Head<T, TV, TS>(a, length);
+            T h0 = T.Zero, h1 = T.Zero, h2 = T.Zero, h3 = T.Zero;
+            if (head > 0)
+            {
+                Reduce4<T, T, SimdScalar<T>>(a, rowA, b, rowB, sb, hasB, head, out h0, out h1, out h2, out h3);
+                a += head;
+                b += head * sb;
+                length -= head;
+            }
             int w = TS.Count;
             T* a0 = a, a1 = a + rowA, a2 = a + 2 * rowA, a3 = a + 3 * rowA;
             TV v0 = TS.Zero, v1 = TS.Zero, v2 = TS.Zero, v3 = TS.Zero;
@@ -158,7 +215,7 @@ namespace EinsumGen.Runtime.Kernels
                     v2 = TS.Fma(TS.Load(a2 + i), TS.Load(b2 + i), v2);
                     v3 = TS.Fma(TS.Load(a3 + i), TS.Load(b3 + i), v3);
                 }
-                s0 = TS.Sum(v0); s1 = TS.Sum(v1); s2 = TS.Sum(v2); s3 = TS.Sum(v3);
+                s0 = TS.Sum(v0) + h0; s1 = TS.Sum(v1) + h1; s2 = TS.Sum(v2) + h2; s3 = TS.Sum(v3) + h3;
                 for (; i < length; i++)
                 {
                     s0 += a0[i] * b0[i]; s1 += a1[i] * b1[i]; s2 += a2[i] * b2[i]; s3 += a3[i] * b3[i];
@@ -182,6 +239,7 @@ namespace EinsumGen.Runtime.Kernels
                 // b broadcast along the run: one factor per row.
                 s0 *= *b; s1 *= b[rowB]; s2 *= b[2 * rowB]; s3 *= b[3 * rowB];
             }
+            s0 += h0; s1 += h1; s2 += h2; s3 += h3;
         }
 
         /// <summary>Σ a[i·sa]·b[i·sb] over a run (b absent: Σ a); vectors where both strides are 0 or 1.</summary>
@@ -234,12 +292,32 @@ namespace EinsumGen.Runtime.Kernels
             else Fill<T, TV, TS>(*a * *b, r, length, add);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        /// <summary>Σ a[i]·b[i] over unit-stride runs; long runs as two halves side by side, as <see cref="Sum{T, TV, TS}"/>.</summary>
+        [MethodImpl(Leaf)]
         private static T Dot<T, TV, TS>(T* a, T* b, long length) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
+            long head = Head<T, TV, TS>(a, length);
+            T first = head > 0 ? Dot<T, T, SimdScalar<T>>(a, b, head) : T.Zero;
+            a += head;
+            b += head;
+            length -= head;
             int w = TS.Count;
             TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero;
             long i = 0;
+            long half = length >= TwoStreamElements ? length / (4 * w) * (2 * w) : 0;
+            if (half > 0)
+            {
+                T* ha = a + half;
+                T* hb = b + half;
+                for (; i < half; i += 2 * w)
+                {
+                    s0 = TS.Fma(TS.Load(a + i), TS.Load(b + i), s0);
+                    s1 = TS.Fma(TS.Load(a + i + w), TS.Load(b + i + w), s1);
+                    s2 = TS.Fma(TS.Load(ha + i), TS.Load(hb + i), s2);
+                    s3 = TS.Fma(TS.Load(ha + i + w), TS.Load(hb + i + w), s3);
+                }
+                i = 2 * half;
+            }
             for (; i + 4 * w <= length; i += 4 * w)
             {
                 s0 = TS.Fma(TS.Load(a + i), TS.Load(b + i), s0);
@@ -250,15 +328,37 @@ namespace EinsumGen.Runtime.Kernels
             for (; i + w <= length; i += w) s0 = TS.Fma(TS.Load(a + i), TS.Load(b + i), s0);
             T sum = TS.Sum(TS.Add(TS.Add(s0, s1), TS.Add(s2, s3)));
             for (; i < length; i++) sum += a[i] * b[i];
-            return sum;
+            return first + sum;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        /// <summary>
+        /// Σ a[i] over a unit-stride run. A long run is read as two halves side by side: two streams in flight read faster
+        /// than one here (4 KiB pages, where each stream's prefetch starts over at every page).
+        /// </summary>
+        [MethodImpl(Leaf)]
         private static T Sum<T, TV, TS>(T* a, long length) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
+            long head = Head<T, TV, TS>(a, length);
+            T first = T.Zero;
+            for (long k = 0; k < head; k++) first += a[k];
+            a += head;
+            length -= head;
             int w = TS.Count;
             TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero;
             long i = 0;
+            long half = length >= TwoStreamElements ? length / (4 * w) * (2 * w) : 0;
+            if (half > 0)
+            {
+                T* h = a + half;
+                for (; i < half; i += 2 * w)
+                {
+                    s0 = TS.Add(TS.Load(a + i), s0);
+                    s1 = TS.Add(TS.Load(a + i + w), s1);
+                    s2 = TS.Add(TS.Load(h + i), s2);
+                    s3 = TS.Add(TS.Load(h + i + w), s3);
+                }
+                i = 2 * half;
+            }
             for (; i + 4 * w <= length; i += 4 * w)
             {
                 s0 = TS.Add(TS.Load(a + i), s0);
@@ -269,10 +369,17 @@ namespace EinsumGen.Runtime.Kernels
             for (; i + w <= length; i += w) s0 = TS.Add(TS.Load(a + i), s0);
             T sum = TS.Sum(TS.Add(TS.Add(s0, s1), TS.Add(s2, s3)));
             for (; i < length; i++) sum += a[i];
-            return sum;
+            return first + sum;
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        /// <summary>Elements before <paramref name="p"/> reaches a cache line boundary, at most <paramref name="length"/> (none on the scalar path).</summary>
+        private static long Head<T, TV, TS>(T* p, long length) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+            => TS.Count == 1 ? 0 : Math.Min(length, LineStart(p));
+
+        /// <summary>Runs from this many elements are summed as two streams (<see cref="Sum{T, TV, TS}"/>, <see cref="Dot{T, TV, TS}"/>).</summary>
+        private const long TwoStreamElements = 16 * 1024;
+
+        [MethodImpl(Leaf)]
         private static void Copy<T, TV, TS>(T* a, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             int w = TS.Count;
@@ -299,7 +406,7 @@ namespace EinsumGen.Runtime.Kernels
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(Leaf)]
         private static void Fill<T, TV, TS>(T value, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             int w = TS.Count;
@@ -317,9 +424,18 @@ namespace EinsumGen.Runtime.Kernels
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(Leaf)]
         private static void Multiply<T, TV, TS>(T* a, T* b, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
+            long head = Head<T, TV, TS>(r, length);
+            if (head > 0)
+            {
+                Multiply<T, T, SimdScalar<T>>(a, b, r, head, add);
+                a += head;
+                b += head;
+                r += head;
+                length -= head;
+            }
             int w = TS.Count;
             long i = 0;
             if (add)
@@ -344,9 +460,17 @@ namespace EinsumGen.Runtime.Kernels
             }
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        [MethodImpl(Leaf)]
         private static void Scale<T, TV, TS>(T* a, T scale, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
+            long head = Head<T, TV, TS>(r, length);
+            if (head > 0)
+            {
+                Scale<T, T, SimdScalar<T>>(a, scale, r, head, add);
+                a += head;
+                r += head;
+                length -= head;
+            }
             int w = TS.Count;
             TV s = TS.Splat(scale);
             long i = 0;

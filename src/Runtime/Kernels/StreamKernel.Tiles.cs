@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace EinsumGen.Runtime.Kernels
 {
@@ -11,6 +12,13 @@ namespace EinsumGen.Runtime.Kernels
 
         /// <summary>Bytes of the inner dimension one band of tiles covers (see <see cref="Tiles{T}"/>).</summary>
         private const int TileBandBytes = 256;
+
+        /// <summary>
+        /// Bytes of a source row (and of a result row) one square of <see cref="Blocks{T}"/> covers: 2 KiB, so a square of
+        /// 512 floats (256 doubles) per side touches about 512 source and 512 result pages, which the second-level TLB holds
+        /// while every block of the square goes through.
+        /// </summary>
+        private const int SquareBytes = 2048;
 
         /// <summary>
         /// Whether the inner run is a transpose: some tensor steps over it with a stride other than 0 or 1 and runs
@@ -68,6 +76,71 @@ namespace EinsumGen.Runtime.Kernels
         }
 
         /// <summary>
+        /// A plain transpose in whole vector blocks (<paramref name="block"/> rows of one cache line each way): source element
+        /// (j, i) at a[j·aJ + i] goes to r[i·rI + j]. The blocks start where the source's and the result's rows start a cache
+        /// line (a block across two lines costs twice the misses); squares of <see cref="SquareBytes"/> per side keep the
+        /// pages they touch within the TLB; inside a square, strips of <paramref name="block"/> result rows are written in
+        /// storage order (a few sequential write streams), while the source lines of the next block, one per source row,
+        /// are prefetched a block ahead (scattered reads are what the hardware prefetchers miss). The edges go element by
+        /// element.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Blocks<T>(T* a, long aJ, T* r, long rI, long ni, long nj, int block, bool add) where T : unmanaged, INumberBase<T>
+        {
+            long il = Math.Min(ni, LineStart(a)), jl = Math.Min(nj, LineStart(r));
+            long ih = il + (ni - il) / block * block, jh = jl + (nj - jl) / block * block, side = SquareBytes / sizeof(T);
+            for (long j0 = jl; j0 < jh; j0 += side)
+            {
+                long j1 = Math.Min(jh, j0 + side);
+                for (long i0 = il; i0 < ih; i0 += side)
+                {
+                    long i1 = Math.Min(ih, i0 + side);
+                    for (long i = i0; i < i1; i += block)
+                    {
+                        T* source = a + i;
+                        T* target = r + i * rI;
+                        for (long j = j0; j < j1; j += block)
+                        {
+                            // The next block's lines: down this strip, or the top of the next one.
+                            T* next = j + block < j1 ? source + (j + block) * aJ : source + block + j0 * aJ;
+                            if (Sse.IsSupported)
+                            {
+                                for (int q = 0; q < block; q++) Sse.Prefetch0(next + q * aJ);
+                            }
+                            Block(source + j * aJ, (nint)aJ, target + j, (nint)rI, add);
+                        }
+                    }
+                }
+            }
+            // The edges: the source rows above and below the blocks (result row by result row, so that each result page is
+            // visited once), then the columns left and right of them (source row by source row).
+            EdgeRows(a, aJ, r, rI, 0, jl, ni, add);
+            EdgeRows(a, aJ, r, rI, jh, nj, ni, add);
+            Elements(a, 1, aJ, a, 0, 0, r, rI, 1, jl, jh, 0, il, hasB: false, add);
+            Elements(a, 1, aJ, a, 0, 0, r, rI, 1, jl, jh, ih, ni, hasB: false, add);
+        }
+
+        /// <summary>Source rows j0..j1 (fewer than a block) of a plain transpose, along the result's rows r[i·rI + j0..j1].</summary>
+        private static void EdgeRows<T>(T* a, long aJ, T* r, long rI, long j0, long j1, long ni, bool add) where T : unmanaged, INumberBase<T>
+        {
+            if (j0 >= j1) return;
+            for (long i = 0; i < ni; i++)
+            {
+                T* pa = a + i;
+                T* pr = r + i * rI;
+                if (add) for (long j = j0; j < j1; j++) pr[j] += pa[j * aJ];
+                else for (long j = j0; j < j1; j++) pr[j] = pa[j * aJ];
+            }
+        }
+
+        /// <summary>Elements from <paramref name="p"/> to the next 64-byte boundary (0 where elements do not tile lines).</summary>
+        private static long LineStart<T>(T* p) where T : unmanaged
+        {
+            long bytes = (64 - ((long)p & 63)) & 63;
+            return bytes % sizeof(T) == 0 ? bytes / sizeof(T) : 0;
+        }
+
+        /// <summary>
         /// The step in tiles of dimensions <paramref name="tj"/> and the inner one, every other dimension outside them in
         /// storage order: within a tile one tensor is read along its rows and the other written along its own.
         /// </summary>
@@ -106,28 +179,22 @@ namespace EinsumGen.Runtime.Kernels
                 T* a = w->A + oa;
                 T* b = w->B + ob;
                 T* r = w->R + or;
-                // Bands of the inner dimension a kilobyte wide: a band's rows of the transposed tensor (one page each, at
-                // most) stay in the TLB while the tiles walk down the other dimension.
-                for (long ib = 0; ib < ni; ib += band)
+                if (block > 0)
                 {
-                    long ie = Math.Min(ni, ib + band);
-                    for (long j0 = 0; j0 < nj; j0 += TileSide)
+                    Blocks(a, aJ, r, rI, ni, nj, block, add);
+                }
+                else
+                {
+                    // Bands of the inner dimension a kilobyte wide: a band's rows of the transposed tensor (one page each,
+                    // at most) stay in the TLB while the tiles walk down the other dimension.
+                    for (long ib = 0; ib < ni; ib += band)
                     {
-                        long j1 = Math.Min(nj, j0 + TileSide);
-                        for (long i0 = ib; i0 < ie; i0 += TileSide)
+                        long ie = Math.Min(ni, ib + band);
+                        for (long j0 = 0; j0 < nj; j0 += TileSide)
                         {
-                            long i1 = Math.Min(ie, i0 + TileSide);
-                            long fj = j0, fi = i0;
-                            if (block > 0)
-                            {
-                                // Whole blocks with vectors on both sides, then the rest of the tile element by element.
-                                fj = j0 + (j1 - j0) / block * block;
-                                fi = i0 + (i1 - i0) / block * block;
-                                for (long j = j0; j < fj; j += block)
-                                    for (long i = i0; i < fi; i += block) Block(a + j * aJ + i, (nint)aJ, r + i * rI + j, (nint)rI, add);
-                                Elements(a, aI, aJ, b, bI, bJ, r, rI, rJ, j0, fj, fi, i1, hasB, add);
-                            }
-                            Elements(a, aI, aJ, b, bI, bJ, r, rI, rJ, fj, j1, i0, i1, hasB, add);
+                            long j1 = Math.Min(nj, j0 + TileSide);
+                            for (long i0 = ib; i0 < ie; i0 += TileSide)
+                                Elements(a, aI, aJ, b, bI, bJ, r, rI, rJ, j0, j1, i0, Math.Min(ie, i0 + TileSide), hasB, add);
                         }
                     }
                 }

@@ -142,6 +142,85 @@ namespace EinsumGen.Tests.Kernels
         }
 
         [Fact]
+        public void LargeTransposesInSquaresMatchAtEveryAlignment()
+        {
+            // Past one square (512 floats, 256 doubles a side), blocks that start after a head of elements (the tensors'
+            // offsets put their rows off a cache line), ragged edges, padded rows, a batch outside the tiles, accumulation.
+            foreach (int offset in new[] { 0, 1, 3, 5 })
+            {
+                var cases = new[]
+                {
+                    new StepCase(new long[] { 530, 300 }, new long[] { 1, 530 }, new long[] { 0, 0 }, new long[] { 300, 1 }, 2, false),
+                    new StepCase(new long[] { 272, 528 }, new long[] { 1, 280 }, new long[] { 0, 0 }, new long[] { 531, 1 }, 2, false),
+                    new StepCase(new long[] { 2, 100, 90 }, new long[] { 9000, 1, 100 }, new long[] { 0, 0, 0 }, new long[] { 9100, 91, 1 }, 3, false),
+                };
+                foreach (var c in cases)
+                {
+                    foreach (bool accumulate in new[] { false, true })
+                    {
+                        RunStep<float>(c, KernelPath.Vector512, 1, accumulate, $"square transpose offset {offset} accumulate {accumulate}", offset);
+                        RunStep<double>(c, KernelPath.Vector512, 1, accumulate, $"square transpose offset {offset} accumulate {accumulate}", offset);
+                    }
+                }
+            }
+        }
+
+        [Fact]
+        public void LongSumsShortRowsAndOffsetRunsMatchOnEveryPath()
+        {
+            // A full sum and a dot product past the two-stream length (16Ki elements), a middle-axis sum whose rows are
+            // shorter than a page (added one row after the other), column sums of long rows (four at a time), a row sum, a
+            // broadcasting scale and a Hadamard product: each at offsets that put the runs off a cache line.
+            var cases = new[]
+            {
+                new StepCase(new long[] { 40000 }, new long[] { 1 }, new long[] { 0 }, new long[] { 0 }, 0, false),
+                new StepCase(new long[] { 40001 }, new long[] { 1 }, new long[] { 1 }, new long[] { 0 }, 0, true),
+                new StepCase(new long[] { 7, 100, 9 }, new long[] { 900, 1, 100 }, new long[] { 0, 0, 0 }, new long[] { 100, 1, 0 }, 2, false),
+                new StepCase(new long[] { 1100, 13 }, new long[] { 1, 1100 }, new long[] { 0, 0 }, new long[] { 1, 0 }, 1, false),
+                new StepCase(new long[] { 1100, 13 }, new long[] { 1, 1100 }, new long[] { 0, 1 }, new long[] { 1, 0 }, 1, true),
+                new StepCase(new long[] { 13, 1100 }, new long[] { 1100, 1 }, new long[] { 0, 0 }, new long[] { 1, 0 }, 1, false),
+                new StepCase(new long[] { 13, 1100 }, new long[] { 1100, 1 }, new long[] { 0, 1 }, new long[] { 1100, 1 }, 2, true),
+                new StepCase(new long[] { 13, 1100 }, new long[] { 1100, 1 }, new long[] { 1100, 1 }, new long[] { 1101, 1 }, 2, true),
+            };
+            foreach (int offset in new[] { 0, 3 })
+            {
+                foreach (var c in cases)
+                {
+                    foreach (KernelPath path in new[] { KernelPath.Vector512, KernelPath.Vector256, KernelPath.Scalar })
+                    {
+                        foreach (bool accumulate in new[] { false, true })
+                        {
+                            string context = $"offset {offset} {path} accumulate {accumulate}";
+                            RunStep<float>(c, path, 1, accumulate, context, offset);
+                            RunStep<double>(c, path, 1, accumulate, context, offset);
+                        }
+                    }
+                    RunStep<float>(c, KernelPath.Auto, 2, accumulate: false, $"offset {offset} two threads", offset);
+                }
+            }
+        }
+
+        [Fact]
+        public void StepsWithAnEmptyDimensionWriteZerosOrNothing()
+        {
+            // An empty summed dimension leaves zeros (or the accumulated values); an empty kept one writes nothing.
+            var cases = new[]
+            {
+                new StepCase(new long[] { 5, 0 }, new long[] { 0, 5 }, new long[] { 0, 0 }, new long[] { 1, 0 }, 1, false),
+                new StepCase(new long[] { 0, 5 }, new long[] { 5, 1 }, new long[] { 0, 0 }, new long[] { 1, 0 }, 1, false),
+                new StepCase(new long[] { 4, 0, 6 }, new long[] { 1, 4, 4 }, new long[] { 0, 0, 0 }, new long[] { 6, 0, 1 }, 1, false),
+            };
+            foreach (var c in cases)
+            {
+                foreach (bool accumulate in new[] { false, true })
+                {
+                    RunStep<float>(c, KernelPath.Vector512, 1, accumulate, $"empty accumulate {accumulate}");
+                    RunStep<double>(c, KernelPath.Auto, 2, accumulate, $"empty accumulate {accumulate}");
+                }
+            }
+        }
+
+        [Fact]
         public void TheDispatcherStreamsMemoryBoundStepsAndNotGemms()
         {
             var limits = KernelContext.Vector512.Dispatch;
@@ -165,15 +244,20 @@ namespace EinsumGen.Tests.Kernels
         /// <summary>A step: sizes, each tensor's strides, the kept count, whether it has a second factor.</summary>
         public sealed record StepCase(long[] Sizes, long[] First, long[] Second, long[] Result, int Kept, bool HasSecond);
 
-        private static void RunStep<T>(StepCase s, KernelPath path, int threads, bool accumulate, string context) where T : unmanaged, IFloatingPointIeee754<T>
+        /// <summary>
+        /// Runs a step on the kernel against <see cref="NaiveStep"/>; <paramref name="offset"/> elements before each tensor
+        /// (a view into a larger buffer) move its runs against cache lines.
+        /// </summary>
+        private static void RunStep<T>(StepCase s, KernelPath path, int threads, bool accumulate, string context, int offset = 0)
+            where T : unmanaged, IFloatingPointIeee754<T>
         {
             var rng = new Random(7);
-            T[] a = Values<T>(Extent(s.Sizes, s.First), rng), b = Values<T>(Extent(s.Sizes, s.Second), rng);
-            int rLength = Extent(s.Sizes, s.Result);
+            T[] a = Values<T>(Extent(s.Sizes, s.First) + offset, rng), b = Values<T>(Extent(s.Sizes, s.Second) + offset, rng);
+            int rLength = Extent(s.Sizes, s.Result) + offset;
             T[] r = Values<T>(rLength, rng);
             double[] expected = r.Select(v => accumulate ? double.CreateChecked(v) : 0.0).ToArray();
             bool[] written = new bool[rLength];
-            NaiveStep(s, a, b, expected, written);
+            NaiveStep(s, a, b, expected, written, offset);
             if (!accumulate)
             {
                 // Elements the step does not write (a padded result) keep their values.
@@ -181,7 +265,7 @@ namespace EinsumGen.Tests.Kernels
             }
             using (TestRegions.Read(a, b).AndWrite(r))
             {
-                StreamKernel.Run(s.Kept, N(s.Sizes), ref a[0], N(s.First), ref b[0], N(s.Second), s.HasSecond, ref r[0], N(s.Result), accumulate,
+                StreamKernel.Run(s.Kept, N(s.Sizes), ref a[offset], N(s.First), ref b[offset], N(s.Second), s.HasSecond, ref r[offset], N(s.Result), accumulate,
                     onlyIfTaken: false, path, threads);
             }
             long terms = 1;
@@ -196,7 +280,7 @@ namespace EinsumGen.Tests.Kernels
         }
 
         /// <summary>The step by definition, in double: every index tuple adds its product into its result element.</summary>
-        private static void NaiveStep<T>(StepCase s, T[] a, T[] b, double[] result, bool[] written) where T : unmanaged, INumberBase<T>
+        private static void NaiveStep<T>(StepCase s, T[] a, T[] b, double[] result, bool[] written, int offset) where T : unmanaged, INumberBase<T>
         {
             int rank = s.Sizes.Length;
             if (s.Sizes.Take(s.Kept).Any(size => size == 0)) return;
@@ -204,7 +288,7 @@ namespace EinsumGen.Tests.Kernels
             // The result elements the step writes (the others, in a padded result, keep their values).
             foreach (var _ in Odometer(s.Sizes.Take(s.Kept).ToArray(), index))
             {
-                long o = 0;
+                long o = offset;
                 for (int d = 0; d < s.Kept; d++) o += index[d] * s.Result[d];
                 written[o] = true;
             }
@@ -212,7 +296,7 @@ namespace EinsumGen.Tests.Kernels
             index = new long[rank];
             foreach (var _ in Odometer(s.Sizes, index))
             {
-                long oa = 0, ob = 0, or = 0;
+                long oa = offset, ob = offset, or = offset;
                 for (int d = 0; d < rank; d++)
                 {
                     oa += index[d] * s.First[d];
