@@ -29,6 +29,12 @@ namespace EinsumGen.Convolutions
         /// <summary>Symmetric zero padding per dimension; one value applies to every dimension; unset means 0.</summary>
         public int[]? Padding { get; set; }
 
+        /// <summary>
+        /// Zero padding per side: a (left, right) pair per dimension in order, <c>new[] { left0, right0, left1, right1 }</c>;
+        /// one pair applies to every dimension. Replaces <see cref="Padding"/> (give one of them); not with <see cref="SamePadding"/>.
+        /// </summary>
+        public int[]? PaddingPerSide { get; set; }
+
         /// <summary>PyTorch's padding 'same' in every dimension (stride 1 only); replaces <see cref="Padding"/>.</summary>
         public bool SamePadding { get; set; }
 
@@ -49,5 +55,12 @@ namespace EinsumGen.Convolutions
 
         /// <summary><see cref="ConvOperation.WeightVjpRandomized"/>: which legs of x are sampled (<see cref="ConvDropoutAxes.Spatial"/> by default).</summary>
         public ConvDropoutAxes DropoutAxes { get; set; } = ConvDropoutAxes.Spatial;
+
+        /// <summary>
+        /// Whether EinsumGen also writes the method's reverse mode (<c>{Name}Backward</c>) and forward mode (<c>{Name}Jvp</c>), for
+        /// the operations that have them (Forward, TransposeForward, Unfold). Left unset, the project's <c>EinsumGenDerivatives</c>
+        /// MSBuild property decides (default <c>true</c>), as for <c>[Einsum]</c>.
+        /// </summary>
+        public bool Derivatives { get; set; } = true;
     }
 }
