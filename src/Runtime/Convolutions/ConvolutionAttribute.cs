@@ -6,7 +6,7 @@ namespace EinsumGen.Convolutions
     /// Marks a <c>static partial</c> method that EinsumGen implements at build time as a convolution with constant
     /// hyperparameters, e.g. <c>[Convolution(3, 3, Padding = new[] { 1 })]</c> on
     /// <c>static partial Tensor&lt;float&gt; Conv3x3(Tensor&lt;float&gt; x, Tensor&lt;float&gt; weight)</c>. The generator checks
-    /// the constants (located errors EG0100–EG0103), builds, simplifies and plans the operation's einsum network for the
+    /// the constants (located errors EG0100–EG0105), builds, simplifies and plans the operation's einsum network for the
     /// kernel's dimension count, prints it in the method's remarks, and calls <see cref="Conv"/> with a <see cref="ConvSpec"/>
     /// built once (its plan cache keeps each call shape's network, index tables and planned contractions). Parameters, in
     /// order: Forward and TransposeForward (x, weight[, bias]); InputVjp (outputGradient, weight, int[] inputSize); WeightVjp

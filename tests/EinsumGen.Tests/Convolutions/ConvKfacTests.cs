@@ -80,10 +80,11 @@ public class ConvKfacTests
     }
 
     [Fact]
-    public void OverlappingWindowsAreNoSelection()
+    public void OverlappingWindowsAndSingleTapsTakeTheMatrices()
     {
         Assert.Null(ConvBinnedMean.TryCreate<float>(ConvSpec.Uniform(2, 3, padding: 1).Geometries(new[] { 8, 8 })));
         Assert.Null(ConvBinnedMean.TryCreate<double>(ConvSpec.Uniform(1, 3, stride: 2).Geometries(new[] { 9 })));
+        Assert.Null(ConvBinnedMean.TryCreate<float>(ConvSpec.Uniform(2, 1, stride: 2).Geometries(new[] { 8, 8 }))); // one tap: the GEMV path
     }
 
     public static TheoryData<int[], ConvSpec> TransposeCases() => new()
