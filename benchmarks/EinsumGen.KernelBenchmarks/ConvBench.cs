@@ -9,7 +9,9 @@ namespace EinsumGen.KernelBenchmarks
     /// <summary>
     /// `conv`: convolutions as einsum against im2col + GEMM on the same kernels, float32, in one run beside the FMA probe.
     /// Forward and weight VJP of a 3×3, 64→64, 32×32, batch-32 layer; KFAC-reduce (network and pre-averaged patterns)
-    /// against the unfold-based formula on that layer and ResNet-18 / ConvNeXt layer shapes. `conv quick` uses batch 4, `conv kfac` runs only KFAC-reduce;
+    /// against the unfold-based formula on that layer and ResNet-18 / ConvNeXt layer shapes. `conv quick` uses batch 4, `conv kfac` runs only KFAC-reduce
+    /// (`cpu`: timed by the process's CPU time, all threads, for a loaded machine, one core's work with DOTNET_PROCESSOR_COUNT=1;
+    /// `unbinned`: also the pre-averaged path with Π̄ matrices where the windows do not overlap, the binned mean's A/B);
     /// `conv overhead` measures the per-call overhead on small layers (<see cref="ConvOverheadBench"/>).
     /// </summary>
     internal static class ConvBench
@@ -38,11 +40,20 @@ namespace EinsumGen.KernelBenchmarks
                 new Layer("ResNet-18 3x3/2 128->256 @28", n, 128, 256, 28, 3, 2, 1, 1),
                 new Layer("ResNet-18 1x1/2 shortcut 128->256 @28", n, 128, 256, 28, 1, 2, 0, 1),
                 new Layer("ConvNeXt stem 4/4 3->128 @224", n, 3, 128, 224, 4, 4, 0, 1),
-                new Layer("ConvNeXt depthwise 7/1/3 G=256 @28", n, 256, 256, 28, 7, 1, 3, 256),
                 new Layer("ConvNeXt downsample 2/2 256->512 @28", n, 256, 512, 28, 2, 2, 0, 1),
+                // Last: its unfold-based baseline allocates 1.2 GB of columns, after which every 4 MB allocation of the next
+                // layer cost ~24 ms of CPU in the GC (measured: the downsample's factor allocation, 0.3 ms when run first).
+                new Layer("ConvNeXt depthwise 7/1/3 G=256 @28", n, 256, 256, 28, 7, 1, 3, 256),
             };
+            s_cpu = args.Contains("cpu");
+            if (s_cpu) Console.WriteLine("KFAC-reduce timed by the process's CPU time (all threads), not wall time");
+            s_unbinned = args.Contains("unbinned");
             foreach (var layer in layers) KfacReduce(layer);
         }
+
+        private static bool s_cpu, s_unbinned;
+
+        private static (double median, double best) Time(Action run, double budget) => s_cpu ? ProcessCpu.Time(run, budget) : Program.Time(run, budget);
 
         private static ConvSpec Spec(Layer l) => ConvSpec.Uniform(2, l.Kernel, l.Stride, l.Padding, groups: l.Groups);
 
@@ -83,11 +94,15 @@ namespace EinsumGen.KernelBenchmarks
 
         private static void KfacReduce(Layer l)
         {
+            // The previous layer's buffers (the depthwise layer's columns are 1.2 GB) are garbage now: collect them, so that
+            // this layer's allocations do not run under the GC's high-memory-load mode (it made the next layer's calls ~8x slower).
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
             var spec = Spec(l);
             int o = OutSize(l), k = l.In / l.Groups * l.Kernel * l.Kernel;
             var x = Random(new[] { l.Batch, l.In, l.Size, l.Size }, 1);
             var columns = Tensor.CreateFromShape<float>(new nint[] { l.Batch, l.In * l.Kernel * l.Kernel, o * o });
-            var baseline = Program.Time(() =>
+            var baseline = Time(() =>
             {
                 Im2col(x, columns, l);
                 var mean = Tensor.CreateFromShape<float>(new nint[] { l.Batch, l.Groups, k });
@@ -97,10 +112,22 @@ namespace EinsumGen.KernelBenchmarks
                 Einsum.EvaluateInto("nga,ngb,s->gab", factor, mean, mean, Tensor.Create(new[] { 1f / l.Batch }, new nint[] { 1 }));
             }, 0.4);
             // The network itself (Conv.KfacReduce runs the pre-averaged contraction when simplified).
-            var network = Program.Time(() => Conv.KfacReduceNetwork(x, spec), 0.4);
-            var averaged = Program.Time(() => Conv.KfacReduce(x, spec), 0.4);
+            var network = Time(() => Conv.KfacReduceNetwork(x, spec), 0.4);
+            var averaged = Time(() => Conv.KfacReduce(x, spec), 0.4);
+            // The same path with the matrices Π̄ where the windows do not overlap (the binned mean off): a same-run A/B.
+            (double median, double best) matrices = default;
+            if (s_unbinned)
+            {
+                ConvAveragedPlan.BinnedMeans = false;
+                matrices = Time(() => Conv.KfacReduce(x, spec), 0.4);
+                ConvAveragedPlan.BinnedMeans = true;
+            }
             Console.WriteLine($"{l.Name + " KFAC-reduce: unfold-based",-52} {Program.Fmt(baseline.median),10} {Program.Fmt(baseline.best),10}");
             Console.WriteLine($"{l.Name + " KFAC-reduce: einsum network",-52} {Program.Fmt(network.median),10} {Program.Fmt(network.best),10} {"",8} {"",7} {baseline.median / network.median,8:F2}x");
+            if (s_unbinned)
+            {
+                Console.WriteLine($"{l.Name + " KFAC-reduce: pre-averaged, Π̄ matrices",-52} {Program.Fmt(matrices.median),10} {Program.Fmt(matrices.best),10} {"",8} {"",7} {baseline.median / matrices.median,8:F2}x");
+            }
             Console.WriteLine($"{l.Name + " KFAC-reduce: Conv.KfacReduce (pre-averaged Π̄)",-52} {Program.Fmt(averaged.median),10} {Program.Fmt(averaged.best),10} {"",8} {"",7} {baseline.median / averaged.median,8:F2}x");
         }
 
@@ -143,6 +170,41 @@ namespace EinsumGen.KernelBenchmarks
             var data = new float[shape.Aggregate(1L, (a, b) => a * b)];
             for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
             return Tensor.Create(data, shape.Select(d => (nint)d).ToArray());
+        }
+    }
+
+    /// <summary>Timing by the process's CPU time (CLOCK_PROCESS_CPUTIME_ID, Linux): the work of every thread, not the wait for a core.</summary>
+    internal static class ProcessCpu
+    {
+        private struct TimeSpec { public long Seconds, Nanoseconds; }
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
+        private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+        private static double Now()
+        {
+            ClockGetTime(2, out TimeSpec t);
+            return t.Seconds + t.Nanoseconds * 1e-9;
+        }
+
+        /// <summary>CPU seconds per call: the median and the best of timed samples after warming up.</summary>
+        public static (double median, double best) Time(Action run, double budget)
+        {
+            double start = Now();
+            int warm = 0;
+            while (warm < 3 || (warm < 60 && Now() - start < 0.5) || Now() - start < 0.2) { run(); warm++; }
+            double per = (Now() - start) / warm;
+            int inner = Math.Max(1, (int)(0.005 / per));
+            int samples = Math.Clamp((int)(budget / (per * inner)), 5, 200);
+            var times = new double[samples];
+            for (int s = 0; s < samples; s++)
+            {
+                double t0 = Now();
+                for (int i = 0; i < inner; i++) run();
+                times[s] = (Now() - t0) / inner;
+            }
+            Array.Sort(times);
+            return (times[samples / 2], times[0]);
         }
     }
 }

@@ -70,13 +70,19 @@ namespace EinsumGen.Generator
             "Operation {0} is not one [Convolution] can implement; supported: {1}");
         public static readonly DiagnosticDescriptor ConvSignature = Error("EG0103", "Unsupported convolution method signature",
             "Method '{0}' {1}");
+        public static readonly DiagnosticDescriptor ConvPaddingPerSideCount = Error("EG0104", "Per-side padding count does not match the kernel",
+            "PaddingPerSide has {0} value(s), but the kernel has {1} dimension(s); give one (left, right) pair for every dimension, or {2} values: a pair per dimension");
+        public static readonly DiagnosticDescriptor ConvGeneratedNameTaken = Error("EG0105", "Generated convolution member name already taken",
+            "This type already has a member named '{0}', which EinsumGen generates for [Convolution] method '{1}' (its reverse or forward mode); "
+            + "rename one of them, or set Derivatives = false");
 
         private static readonly Dictionary<string, DiagnosticDescriptor> s_byId = Index(
             InvalidCharacter, MalformedEllipsis, MultipleArrows, OutputLabelNotInInputs, OutputLabelRepeated, OperandCountMismatch,
             MethodNotStatic, MethodNotPartial, TypeNotPartial, UnsupportedParameterType, MixedElementTypes, OutputParameterExpected,
             ScalarOutputExpected, ScalarParameterWithLabels, TensorForEmptyTerm, SizesMalformed, SizesUnknownLabel, GenericMethod,
             SpecNotConstant, InternalError, PlannedSpeedup, LargeIntermediate, OutParameter, FileLocalType, GeneratedNameTaken,
-            AccessModifierMissing, ConvBadHyperparameter, ConvDimensionMismatch, ConvUnsupportedOperation, ConvSignature);
+            AccessModifierMissing, ConvBadHyperparameter, ConvDimensionMismatch, ConvUnsupportedOperation, ConvSignature,
+            ConvPaddingPerSideCount, ConvGeneratedNameTaken);
 
         public static DiagnosticDescriptor ById(string id) => s_byId[id];
 

@@ -34,11 +34,25 @@ namespace EinsumGen.Generator.Convolutions
             w.Indent++;
             w.WriteLine("new int[] { " + Join(method.Kernel) + " },");
             w.WriteLine("stride: new int[] { " + Join(method.Stride) + " },");
-            // An int converts to symmetric padding.
-            w.WriteLine(method.SamePadding
-                ? "padding: global::System.Linq.Enumerable.ToArray(global::System.Linq.Enumerable.Repeat("
-                    + Runtime + "ConvPadding.Same, " + Int(method.Kernel.Count) + ")),"
-                : "padding: new " + Runtime + "ConvPadding[] { " + Join(method.Padding) + " },");
+            // An int converts to symmetric padding; per-side pairs go one to a line.
+            if (method.SamePadding)
+            {
+                w.WriteLine("padding: global::System.Linq.Enumerable.ToArray(global::System.Linq.Enumerable.Repeat("
+                    + Runtime + "ConvPadding.Same, " + Int(method.Kernel.Count) + ")),");
+            }
+            else if (method.PaddingLeft.SequenceEqual(method.PaddingRight))
+            {
+                w.WriteLine("padding: new " + Runtime + "ConvPadding[] { " + string.Join(", ", Paddings(method)) + " },");
+            }
+            else
+            {
+                w.WriteLine("padding: new " + Runtime + "ConvPadding[]");
+                w.WriteLine("{");
+                w.Indent++;
+                foreach (var padding in Paddings(method)) w.WriteLine(padding + ",");
+                w.Indent--;
+                w.WriteLine("},");
+            }
             w.WriteLine("dilation: new int[] { " + Join(method.Dilation) + " },");
             if (ConvOperations.IsTranspose(operation))
             {
@@ -66,6 +80,7 @@ namespace EinsumGen.Generator.Convolutions
             }
             w.WriteLine("=> " + Runtime + ConvOperations.Call(method, field) + ";");
             w.Indent--;
+            if (method.Derivatives == true && ConvOperations.HasDerivatives(operation)) ConvCompanionWriter.Write(w, method, field);
             foreach (var _ in method.Hierarchy.Types) CpuEmitter.Close(w);
             if (hasNamespace) CpuEmitter.Close(w);
             return sw.ToString();
@@ -73,7 +88,7 @@ namespace EinsumGen.Generator.Convolutions
 
         private static string Summary(ConvOperation operation, ConvMethod method) =>
             "The " + ConvOperations.Of(operation)!.Description + " of a " + string.Join("×", method.Kernel.Select(Int)) + " convolution (stride "
-            + Join(method.Stride) + ", padding " + (method.SamePadding ? "'same'" : Join(method.Padding)) + ", dilation " + Join(method.Dilation)
+            + Join(method.Stride) + ", padding " + (method.SamePadding ? "'same'" : string.Join(", ", method.PaddingLeft.Zip(method.PaddingRight, (l, r) => l == r ? Int(l) : "(" + Int(l) + ", " + Int(r) + ")"))) + ", dilation " + Join(method.Dilation)
             + ", groups " + Int(method.Groups) + (ConvOperations.IsTranspose(operation) ? ", output padding " + Join(method.OutputPadding) : "")
             + (operation == ConvOperation.WeightVjpRandomized ? ", keep " + method.Keep.ToString("R", CultureInfo.InvariantCulture) : "")
             + (method.Parameters.Count == 3 && ConvOperations.Of(operation)!.Bias ? ", plus bias" : "") + "), as <c>Conv." + operation + "</c>.";
@@ -200,10 +215,14 @@ namespace EinsumGen.Generator.Convolutions
 
         private static ConvGeometry? Geometry(ConvMethod method, int d, int input)
         {
-            var padding = method.SamePadding ? ConvPadding.Same : ConvPadding.Symmetric(method.Padding[d]);
+            var padding = method.SamePadding ? ConvPadding.Same : ConvPadding.PerSide(method.PaddingLeft[d], method.PaddingRight[d]);
             ConvGeometry.TryCreate(input, method.Kernel[d], method.Stride[d], padding, method.Dilation[d], out var geometry);
             return geometry;
         }
+
+        /// <summary>Each dimension's padding as C#: an int when both sides pad alike (it converts), else <c>ConvPadding.PerSide(l, r)</c>.</summary>
+        private static IEnumerable<string> Paddings(ConvMethod method) =>
+            method.PaddingLeft.Zip(method.PaddingRight, (l, r) => l == r ? Int(l) : Runtime + "ConvPadding.PerSide(" + Int(l) + ", " + Int(r) + ")");
 
         private static int Lcm(int a, int b)
         {

@@ -4,8 +4,9 @@ namespace EinsumGen.Generator.Convolutions
 {
     /// <summary>
     /// A <c>[Convolution]</c> method as values (no symbols, no locations): its declaration and its checked constants.
-    /// Padding holds one symmetric size per dimension, ignored when <see cref="SamePadding"/> is set; Keep and DropoutAxes
-    /// are the randomized weight VJP's (Keep 0 otherwise); OutputPadding is the transpose operations' (zeros otherwise).
+    /// PaddingLeft and PaddingRight hold the zeros before and after each dimension (equal for a symmetric Padding), ignored
+    /// when <see cref="SamePadding"/> is set; Keep and DropoutAxes are the randomized weight VJP's (Keep 0 otherwise);
+    /// OutputPadding is the transpose operations' (zeros otherwise); Derivatives is the attribute's word (null: the project's).
     /// </summary>
     internal sealed record ConvMethod(
         HierarchyInfo Hierarchy,
@@ -17,13 +18,15 @@ namespace EinsumGen.Generator.Convolutions
         int Operation,
         EquatableArray<int> Kernel,
         EquatableArray<int> Stride,
-        EquatableArray<int> Padding,
+        EquatableArray<int> PaddingLeft,
+        EquatableArray<int> PaddingRight,
         bool SamePadding,
         EquatableArray<int> Dilation,
         int Groups,
         EquatableArray<int> OutputPadding,
         double Keep,
-        int DropoutAxes)
+        int DropoutAxes,
+        bool? Derivatives)
     {
         /// <summary>A file name unique to the method.</summary>
         public string HintName => EinsumMethod.Safe(Hierarchy.MetadataName + "." + Name) + ".Conv.g.cs";

@@ -51,6 +51,20 @@ namespace EinsumGen.Generator.Convolutions
             var padding = PerDimension(attribute, attributeSyntax, "Padding", n, 0, diagnostics, At, out var paddingNodes);
             var dilation = PerDimension(attribute, attributeSyntax, "Dilation", n, 1, diagnostics, At, out var dilationNodes);
             bool same = Named(attribute, "SamePadding", false);
+            var perSide = PerSide(attribute, attributeSyntax, n, diagnostics, At, out var perSideNodes);
+            if (perSide is not null && Argument(attributeSyntax, "PaddingPerSide") is { } perSideArgument)
+            {
+                if (Argument(attributeSyntax, "Padding") is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvBadHyperparameter, At(perSideArgument),
+                        "PaddingPerSide replaces Padding: give one of them"));
+                }
+                else if (same)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvBadHyperparameter, At(perSideArgument),
+                        "PaddingPerSide and SamePadding = true exclude each other: give one of them"));
+                }
+            }
             int groups = Named(attribute, "Groups", 1);
             var outputPadding = PerDimension(attribute, attributeSyntax, "OutputPadding", n, 0, diagnostics, At, out var outputPaddingNodes);
             double keep = Named(attribute, "Keep", double.NaN);
@@ -78,6 +92,28 @@ namespace EinsumGen.Generator.Convolutions
                     $"OutputPadding applies only to the transpose operations (TransposeForward, TransposeUnfold, TransposeKfacReduce), not {operation}"));
             }
 
+            int[]? left = padding, right = padding;
+            if (perSide is not null && padding is not null)
+            {
+                // The pairs, in order; one pair repeats for every dimension.
+                left = new int[n];
+                right = new int[n];
+                for (int d = 0; d < n; d++)
+                {
+                    int at = perSide.Length == 2 ? 0 : 2 * d;
+                    left[d] = perSide[at];
+                    right[d] = perSide[at + 1];
+                    for (int side = 0; side < 2; side++)
+                    {
+                        if (perSide[at + side] >= 0) continue;
+                        var node = perSideNodes is not null && perSideNodes.Count == perSide.Length ? perSideNodes[at + side] : null;
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvBadHyperparameter,
+                            At(node ?? Argument(attributeSyntax, "PaddingPerSide")),
+                            $"PaddingPerSide: the {(side == 0 ? "left" : "right")} side of dimension {d} is {perSide[at + side]}, but it must not be negative"));
+                    }
+                }
+            }
+
             if (stride is not null && padding is not null && dilation is not null)
             {
                 for (int d = 0; d < n; d++)
@@ -95,7 +131,7 @@ namespace EinsumGen.Generator.Convolutions
                                 At(Argument(attributeSyntax, "SamePadding")), $"SamePadding: dimension {d}: {error}"));
                         }
                     }
-                    else if (padding[d] < 0)
+                    else if (perSide is null && padding[d] < 0)
                     {
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvBadHyperparameter, At(Element(paddingNodes, d, n)),
                             $"Padding: dimension {d} is {padding[d]}, but it must not be negative"));
@@ -114,8 +150,23 @@ namespace EinsumGen.Generator.Convolutions
                     $"Groups is {groups}, but it must be at least 1"));
             }
 
+            // The companions are public API named after the method: a member with one of those names would collide (CS0111).
+            // Only the attribute's word counts here (the project's default is not known to this step).
+            bool? derivatives = attribute.NamedArguments.FirstOrDefault(a => a.Key == "Derivatives").Value.Value as bool?;
+            if (derivatives != false && operands is not null && ConvOperations.HasDerivatives(operation))
+            {
+                foreach (var suffix in new[] { "Backward", "Jvp" })
+                {
+                    foreach (var member in method.ContainingType.GetMembers(method.Name + suffix))
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvGeneratedNameTaken,
+                            LocationInfo.From(member.Locations.FirstOrDefault()), member.Name, method.Name));
+                    }
+                }
+            }
+
             var hierarchy = HierarchyInfo.From(method.ContainingType);
-            if (diagnostics.Count > 0 || element is null || stride is null || padding is null || dilation is null || outputPadding is null)
+            if (diagnostics.Count > 0 || element is null || stride is null || left is null || right is null || dilation is null || outputPadding is null)
             {
                 // One error per location: a single value that applies to every dimension is reported once.
                 var distinct = diagnostics.GroupBy(d => d.Location).Select(g => g.First()).ToList();
@@ -125,8 +176,8 @@ namespace EinsumGen.Generator.Convolutions
                 new ConvMethod(hierarchy, method.Name, MethodParser.ModifiersPartialLast(syntax), element,
                     method.Parameters.Select(p => Escape(p.Name)).ToEquatableArray(),
                     method.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)).ToEquatableArray(),
-                    (int)operation, kernel.ToEquatableArray(), stride.ToEquatableArray(), padding.ToEquatableArray(), same, dilation.ToEquatableArray(),
-                    groups, outputPadding.ToEquatableArray(), randomized ? keep : 0, axes),
+                    (int)operation, kernel.ToEquatableArray(), stride.ToEquatableArray(), left.ToEquatableArray(), right.ToEquatableArray(), same,
+                    dilation.ToEquatableArray(), groups, outputPadding.ToEquatableArray(), randomized ? keep : 0, axes, derivatives),
                 null, EquatableArray<DiagnosticInfo>.Empty);
 
             void Check(string what, int d, int value, int least, SyntaxNode? node)
@@ -217,6 +268,22 @@ namespace EinsumGen.Generator.Convolutions
             }
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvDimensionMismatch, at(argument), name,
                 values.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return null;
+        }
+
+        /// <summary>PaddingPerSide's values when given (null otherwise, or after reporting a count that is neither 2 nor 2N).</summary>
+        private static int[]? PerSide(AttributeData attribute, AttributeSyntax? syntax, int n, List<DiagnosticInfo> diagnostics,
+            System.Func<SyntaxNode?, LocationInfo> at, out IReadOnlyList<SyntaxNode>? nodes)
+        {
+            var argument = Argument(syntax, "PaddingPerSide");
+            nodes = argument is null ? null : Elements(argument);
+            var constant = attribute.NamedArguments.FirstOrDefault(a => a.Key == "PaddingPerSide").Value;
+            if (constant.Kind != TypedConstantKind.Array || constant.IsNull) return null;
+            var values = constant.Values.Select(v => v.Value is int i ? i : 0).ToArray();
+            if (n == 0 || values.Length == 2 || values.Length == 2 * n) return values;
+            var culture = System.Globalization.CultureInfo.InvariantCulture;
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConvPaddingPerSideCount, at(argument),
+                values.Length.ToString(culture), n.ToString(culture), (2 * n).ToString(culture)));
             return null;
         }
 

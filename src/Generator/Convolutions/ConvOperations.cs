@@ -76,6 +76,13 @@ namespace EinsumGen.Generator.Convolutions
         public static bool IsTranspose(ConvOperation operation) =>
             operation is ConvOperation.TransposeForward or ConvOperation.TransposeUnfold or ConvOperation.TransposeKfacReduce;
 
+        /// <summary>
+        /// Whether a method of the operation gets <c>{Name}Backward</c> and <c>{Name}Jvp</c> companions: the layers with
+        /// parameters (Forward, TransposeForward: x, weight and bias) and Unfold (linear; its adjoint is Fold).
+        /// </summary>
+        public static bool HasDerivatives(ConvOperation operation) =>
+            operation is ConvOperation.Forward or ConvOperation.TransposeForward or ConvOperation.Unfold;
+
         /// <summary>Unfold, fold and transpose-unfold ignore groups (as the reference's).</summary>
         public static bool IgnoresGroups(ConvOperation operation) =>
             operation is ConvOperation.Unfold or ConvOperation.Fold or ConvOperation.TransposeUnfold;

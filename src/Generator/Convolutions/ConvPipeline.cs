@@ -1,4 +1,5 @@
 using System;
+using EinsumGen.Generator.Models;
 using Microsoft.CodeAnalysis;
 
 namespace EinsumGen.Generator.Convolutions
@@ -20,7 +21,17 @@ namespace EinsumGen.Generator.Convolutions
                     static (ctx, ct) => ConvMethodParser.Parse(ctx, ct))
                 .WithTrackingName(TrackingNames.ConvMethods);
 
-            context.RegisterSourceOutput(parsed, static (spc, result) =>
+            // Backward and Jvp companions: the attribute's Derivatives, else the project's EinsumGenDerivatives (default true).
+            var derivativesByDefault = context.AnalyzerConfigOptionsProvider
+                .Select(static (p, _) => Switch.Of(!(p.GlobalOptions.TryGetValue("build_property.EinsumGenDerivatives", out var v) &&
+                                           string.Equals(v.Trim(), "false", StringComparison.OrdinalIgnoreCase))));
+            var resolved = parsed
+                .Combine(derivativesByDefault)
+                .Select(static (pair, _) => pair.Left.Method is { Derivatives: null } method
+                    ? pair.Left with { Method = method with { Derivatives = pair.Right.On } }
+                    : pair.Left);
+
+            context.RegisterSourceOutput(resolved, static (spc, result) =>
             {
                 foreach (var d in result.Diagnostics) spc.ReportDiagnostic(d.ToDiagnostic());
                 if (result.Stub is not null)

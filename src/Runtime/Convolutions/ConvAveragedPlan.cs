@@ -20,6 +20,7 @@ namespace EinsumGen.Convolutions
         private readonly List<string> _meanOutput;
         private readonly Dictionary<string, int> _sizes = new Dictionary<string, int>();
         private readonly ConcurrentDictionary<Type, object> _constants = new ConcurrentDictionary<Type, object>();
+        private readonly ConcurrentDictionary<Type, ConvBinnedMean?> _binned = new ConcurrentDictionary<Type, ConvBinnedMean?>();
         private readonly ConcurrentDictionary<(int Site, bool Dense), ConvContraction> _contractions = new ConcurrentDictionary<(int, bool), ConvContraction>();
 
         private static readonly List<List<string>> FactorLabels = new List<List<string>>
@@ -28,6 +29,9 @@ namespace EinsumGen.Convolutions
         };
 
         private static readonly List<string> FactorOutput = new List<string> { "g", "a", "b" };
+
+        /// <summary>Whether non-overlapping layers take the binned mean (benchmarks switch it off for a same-run A/B).</summary>
+        internal static bool BinnedMeans = true;
 
         public ConvAveragedPlan(ConvGeometry[] geometries, int batch, int channels, int groups)
         {
@@ -52,8 +56,19 @@ namespace EinsumGen.Convolutions
             var operands = new Tensor<T>[_geometries.Length + 1];
             operands[0] = grouped;
             for (int d = 0; d < _geometries.Length; d++) operands[d + 1] = constants[d];
-            var mean = Contraction(0, grouped.IsDense, operands, _meanLabels, _meanOutput).Run(operands);
-            var flat = ConvTensors.Reshape(mean, _batch, _groups, _side);
+            // Non-overlapping windows (every Π̄_d a selection): the mean is a binned sum in one pass over x.
+            var binned = grouped.IsDense && BinnedMeans ? _binned.GetOrAdd(typeof(T), _ => ConvBinnedMean.TryCreate<T>(_geometries)) : null;
+            Tensor<T> flat;
+            if (binned is not null)
+            {
+                flat = ConvTensors.Uninitialized<T>(new nint[] { _batch, _groups, _side });
+                binned.Run(grouped, flat);
+            }
+            else
+            {
+                var mean = Contraction(0, grouped.IsDense, operands, _meanLabels, _meanOutput).Run(operands);
+                flat = ConvTensors.Reshape(mean, _batch, _groups, _side);
+            }
             var factorOperands = new[] { flat, flat, constants[_geometries.Length] };
             return Contraction(1, true, factorOperands, FactorLabels, FactorOutput).Run(factorOperands);
         }

@@ -60,6 +60,17 @@ namespace EinsumGen.Convolutions
             for (int d = 0; d < spec.Dimensions; d++) Size(weight, name, d + 2, spec.KernelSize[d], $"kernel size of spatial dimension {d}");
         }
 
+        /// <summary>A tangent (when given) has its operand's shape.</summary>
+        public static void SameShape<T>(Tensor<T>? tangent, Tensor<T> operand, string name, string operandName)
+        {
+            if (tangent is null) return;
+            if (tangent.Rank != operand.Rank)
+            {
+                throw new ArgumentException($"{name} has rank {tangent.Rank} (shape {Shape(tangent)}), but {operandName}'s shape is {Shape(operand)}.", name);
+            }
+            for (int d = 0; d < operand.Rank; d++) Size(tangent, name, d, operand.Lengths[d], operandName + "'s");
+        }
+
         private static string Shape<T>(Tensor<T> t) => "[" + string.Join(", ", t.Lengths.ToArray()) + "]";
     }
 }

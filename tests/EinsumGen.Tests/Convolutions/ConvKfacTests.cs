@@ -44,6 +44,49 @@ public class ConvKfacTests
         ConvOracle.AssertClose(reduce, Conv.KfacReduceAveraged(ConvOracle.ToTensor<float>(x, xs), spec), fs, us[2] * 2, "KFAC-reduce averaged float");
     }
 
+    public static TheoryData<int[], ConvSpec> NonOverlappingCases() => new()
+    {
+        { new[] { 2, 3, 5, 70 }, ConvSpec.Uniform(2, 2, stride: 2) },                                       // 2×2/2, whole vectors
+        { new[] { 2, 2, 9, 67 }, new ConvSpec(new[] { 2, 3 }, stride: new[] { 3, 4 }, padding: new[] { ConvPadding.PerSide(1, 0), 0 }) },
+        { new[] { 3, 2, 6, 50 }, new ConvSpec(new[] { 1, 2 }, stride: new[] { 2, 4 }, dilation: new[] { 1, 2 }) },   // taps 0 and 2 of 4
+        { new[] { 2, 4, 4, 6, 41 }, new ConvSpec(new[] { 2, 2, 2 }, stride: new[] { 2, 2, 2 }, groups: 2) },
+        { new[] { 2, 3, 12, 16 }, ConvSpec.Uniform(2, 4, stride: 4) },                                       // patchify
+        { new[] { 2, 3, 7, 5 }, ConvSpec.Uniform(2, 2, stride: 7) },                                         // stride above the row
+    };
+
+    /// <summary>
+    /// Non-overlapping windows make every Π̄ a selection, and KFAC-reduce's mean a binned sum (one pass, whole vectors where
+    /// the windows repeat): against the unfold-based formula, float and double, dense and strided x (which takes the matrices).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(NonOverlappingCases))]
+    public void NonOverlappingKfacReduceIsABinnedMean(int[] xs, ConvSpec spec)
+    {
+        Assert.NotNull(ConvBinnedMean.TryCreate<float>(spec.Geometries(xs.Skip(2).ToArray())));
+        var x = ConvOracle.Random(xs, 1);
+        var u = ConvOracle.Unfold(x, xs, spec, out var us);
+        int side = us[1] / spec.Groups;
+        var expected = ConvOracle.KfacReduceFromColumns(u, us[0], us[1], us[2], spec.Groups);
+        var fs = new[] { spec.Groups, side, side };
+        ConvOracle.AssertClose(expected, Conv.KfacReduce(ConvOracle.ToTensor<double>(x, xs), spec), fs, us[2] * 2, "double");
+        ConvOracle.AssertClose(expected, Conv.KfacReduce(ConvOracle.ToTensor<float>(x, xs), spec), fs, us[2] * 2, "float");
+        var wide = xs.ToArray();
+        wide[^1] += 3;
+        var host = ConvOracle.ToTensor<float>(Enumerable.Repeat(double.NaN, wide.Aggregate(1, (a, b) => a * b)).ToArray(), wide);
+        var ranges = wide.Select((d, i) => i == wide.Length - 1 ? new System.Buffers.NRange(1, 1 + xs[^1]) : System.Buffers.NRange.All).ToArray();
+        var strided = host.Slice(ranges);
+        ConvOracle.ToTensor<float>(x, xs).CopyTo(strided);
+        ConvOracle.AssertClose(expected, Conv.KfacReduce(strided, spec), fs, us[2] * 2, "strided float");
+    }
+
+    [Fact]
+    public void OverlappingWindowsAndSingleTapsTakeTheMatrices()
+    {
+        Assert.Null(ConvBinnedMean.TryCreate<float>(ConvSpec.Uniform(2, 3, padding: 1).Geometries(new[] { 8, 8 })));
+        Assert.Null(ConvBinnedMean.TryCreate<double>(ConvSpec.Uniform(1, 3, stride: 2).Geometries(new[] { 9 })));
+        Assert.Null(ConvBinnedMean.TryCreate<float>(ConvSpec.Uniform(2, 1, stride: 2).Geometries(new[] { 8, 8 }))); // one tap: the GEMV path
+    }
+
     public static TheoryData<int[], ConvSpec> TransposeCases() => new()
     {
         // The reference's transpose KFAC-reduce cases: x [2,3,8(,7,6)], K 5 / (5,3) / (5,3,2), output padding up to 2.

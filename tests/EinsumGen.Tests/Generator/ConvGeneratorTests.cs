@@ -34,6 +34,14 @@ public class ConvGeneratorTests
     [InlineData("EG0100", "[Convolution(3, Operation = ConvOperation.WeightVjpRandomized, Keep = [|1.5|])] " + R)]
     [InlineData("EG0100", "[Convolution(3, Operation = ConvOperation.WeightVjpRandomized, Keep = 0.5, DropoutAxes = [|(ConvDropoutAxes)7|])] " + R)]
     [InlineData("EG0101", "[Convolution(3, 3, OutputPadding = [|new[] { 1, 1, 1 }|], Operation = ConvOperation.TransposeUnfold)] " + X)]
+    [InlineData("EG0100", "[Convolution(3, 3, PaddingPerSide = new[] { 1, 0, [|-1|], 2 })] " + F)]
+    [InlineData("EG0100", "[Convolution(3, 3, PaddingPerSide = new[] { 1, [|-2|] })] " + F)]
+    [InlineData("EG0100", "[Convolution(3, Padding = new[] { 1 }, PaddingPerSide = [|new[] { 1, 0 }|])] " + F)]
+    [InlineData("EG0100", "[Convolution(3, SamePadding = true, PaddingPerSide = [|new[] { 1, 0 }|])] " + F)]
+    [InlineData("EG0104", "[Convolution(3, 3, PaddingPerSide = [|new[] { 1, 0, 1 }|])] " + F)]
+    [InlineData("EG0104", "[Convolution(3, PaddingPerSide = [|[1]|])] " + F)]
+    [InlineData("EG0105", "[Convolution(3)] " + F + " public static int [|FJvp|]() => 0;")]
+    [InlineData("EG0105", "[Convolution(3, Operation = ConvOperation.Unfold)] " + X + " public static int [|FBackward|];")]
     [InlineData("EG0102", "[Convolution(3, Operation = [|(ConvOperation)99|])] " + F)]
     [InlineData("EG0103", "[Convolution(3, Operation = ConvOperation.InputVjp)] public static partial Tensor<float> [|F|](Tensor<float> v, Tensor<float> w, long[] size);")]
     [InlineData("EG0103", "[Convolution(3, Operation = ConvOperation.InputVjp)] public static partial Tensor<float> [|F|](Tensor<float> v, Tensor<float> w);")]
@@ -119,6 +127,32 @@ public class ConvGeneratorTests
         Assert.Contains("(GEMM)", text);
         Assert.DoesNotContain("unfold", text);
         Assert.Contains("Conv.Forward(x, weight, __Pointwise_ConvSpec, bias)", text);
+    }
+}
+
+/// <summary>A [Convolution] layer's Backward and Jvp follow the attribute's Derivatives, else the project's EinsumGenDerivatives.</summary>
+public class ConvDerivativesOptionTests
+{
+    [Theory]
+    [InlineData("", null, true)]
+    [InlineData("", "false", false)]
+    [InlineData(", Derivatives = true", "false", true)]
+    [InlineData(", Derivatives = false", "true", false)]
+    public void TheAttributeElseTheProjectDecides(string attributeTail, string? projectProperty, bool expected)
+    {
+        string source = "using System.Numerics.Tensors;\nusing EinsumGen.Convolutions;\npublic static partial class Layers\n{\n"
+            + "    [Convolution(3, 3, PaddingPerSide = new[] { 1, 0, 2, 1 }" + attributeTail + ")]\n"
+            + "    internal static partial Tensor<float> F(Tensor<float> x, Tensor<float> weight, Tensor<float> bias);\n}\n";
+        var properties = projectProperty is null ? null : new System.Collections.Generic.Dictionary<string, string> { ["EinsumGenDerivatives"] = projectProperty };
+        var result = GeneratorHarness.Run(source, buildProperties: properties);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.True(result.CompilationDiagnostics.IsEmpty, string.Join("\n", result.CompilationDiagnostics));
+        var text = Assert.Single(result.Sources).Source;
+        Assert.Contains("global::EinsumGen.Convolutions.ConvPadding.PerSide(1, 0),\n", text);
+        Assert.Contains("global::EinsumGen.Convolutions.ConvPadding.PerSide(2, 1),\n", text);
+        Assert.Equal(expected, text.Contains(" FBackward("));
+        Assert.Equal(expected, text.Contains("internal static global::System.Numerics.Tensors.Tensor<float> FJvp("));
+        Assert.All(text.Split('\n'), line => Assert.True(line.Length <= 160, line));
     }
 }
 

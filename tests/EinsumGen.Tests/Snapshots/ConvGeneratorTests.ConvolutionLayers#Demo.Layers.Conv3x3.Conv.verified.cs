@@ -32,5 +32,33 @@ namespace Demo
             global::System.Numerics.Tensors.Tensor<float> x,
             global::System.Numerics.Tensors.Tensor<float> weight)
             => global::EinsumGen.Convolutions.Conv.Forward(x, weight, __Conv3x3_ConvSpec);
+
+        /// <summary>The reverse mode of <see cref="Conv3x3"/>: the gradients of a loss with respect to <paramref name="x"/>,
+        ///   <paramref name="weight"/>, given its gradient <paramref name="outputGradient"/> with respect to the result, as
+        ///   <c>Conv.ForwardBackward</c>. Only the gradients <paramref name="wanted"/> names are computed; the others are null. (No
+        ///   bias: its flag is ignored.)</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static (
+            global::System.Numerics.Tensors.Tensor<float>? xGradient,
+            global::System.Numerics.Tensors.Tensor<float>? weightGradient) Conv3x3Backward(
+            global::System.Numerics.Tensors.Tensor<float> x,
+            global::System.Numerics.Tensors.Tensor<float> weight,
+            global::System.Numerics.Tensors.Tensor<float> outputGradient,
+            global::EinsumGen.Convolutions.ConvGradients wanted = global::EinsumGen.Convolutions.ConvGradients.All)
+        {
+            var gradients = global::EinsumGen.Convolutions.Conv.ForwardBackward(x, weight, outputGradient, __Conv3x3_ConvSpec, wanted: wanted & ~global::EinsumGen.Convolutions.ConvGradients.Bias);
+            return (gradients.InputGradient, gradients.WeightGradient);
+        }
+
+        /// <summary>The forward mode of <see cref="Conv3x3"/>: the directional derivative of its result along <paramref
+        ///   name="xTangent"/>, <paramref name="weightTangent"/> (each of its operand's shape; null counts as zero), as
+        ///   <c>Conv.ForwardJvp</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static global::System.Numerics.Tensors.Tensor<float> Conv3x3Jvp(
+            global::System.Numerics.Tensors.Tensor<float> x,
+            global::System.Numerics.Tensors.Tensor<float> weight,
+            global::System.Numerics.Tensors.Tensor<float>? xTangent,
+            global::System.Numerics.Tensors.Tensor<float>? weightTangent)
+            => global::EinsumGen.Convolutions.Conv.ForwardJvp(x, weight, __Conv3x3_ConvSpec, xTangent, weightTangent);
     }
 }

@@ -32,5 +32,37 @@ namespace Demo
             global::System.Numerics.Tensors.Tensor<float> weight,
             global::System.Numerics.Tensors.Tensor<float> bias)
             => global::EinsumGen.Convolutions.Conv.Forward(x, weight, __Pointwise_ConvSpec, bias);
+
+        /// <summary>The reverse mode of <see cref="Pointwise"/>: the gradients of a loss with respect to <paramref name="x"/>,
+        ///   <paramref name="weight"/>, <paramref name="bias"/>, given its gradient <paramref name="outputGradient"/> with respect
+        ///   to the result, as <c>Conv.ForwardBackward</c>. Only the gradients <paramref name="wanted"/> names are computed; the
+        ///   others are null.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static (
+            global::System.Numerics.Tensors.Tensor<float>? xGradient,
+            global::System.Numerics.Tensors.Tensor<float>? weightGradient,
+            global::System.Numerics.Tensors.Tensor<float>? biasGradient) PointwiseBackward(
+            global::System.Numerics.Tensors.Tensor<float> x,
+            global::System.Numerics.Tensors.Tensor<float> weight,
+            global::System.Numerics.Tensors.Tensor<float> bias,
+            global::System.Numerics.Tensors.Tensor<float> outputGradient,
+            global::EinsumGen.Convolutions.ConvGradients wanted = global::EinsumGen.Convolutions.ConvGradients.All)
+        {
+            var gradients = global::EinsumGen.Convolutions.Conv.ForwardBackward(x, weight, outputGradient, __Pointwise_ConvSpec, bias, wanted);
+            return (gradients.InputGradient, gradients.WeightGradient, gradients.BiasGradient);
+        }
+
+        /// <summary>The forward mode of <see cref="Pointwise"/>: the directional derivative of its result along <paramref
+        ///   name="xTangent"/>, <paramref name="weightTangent"/>, <paramref name="biasTangent"/> (each of its operand's shape; null
+        ///   counts as zero), as <c>Conv.ForwardJvp</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static global::System.Numerics.Tensors.Tensor<float> PointwiseJvp(
+            global::System.Numerics.Tensors.Tensor<float> x,
+            global::System.Numerics.Tensors.Tensor<float> weight,
+            global::System.Numerics.Tensors.Tensor<float> bias,
+            global::System.Numerics.Tensors.Tensor<float>? xTangent,
+            global::System.Numerics.Tensors.Tensor<float>? weightTangent,
+            global::System.Numerics.Tensors.Tensor<float>? biasTangent)
+            => global::EinsumGen.Convolutions.Conv.ForwardJvp(x, weight, __Pointwise_ConvSpec, xTangent, weightTangent, biasTangent);
     }
 }

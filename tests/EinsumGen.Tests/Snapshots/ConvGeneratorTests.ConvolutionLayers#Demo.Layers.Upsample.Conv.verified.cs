@@ -33,5 +33,33 @@ namespace Demo
             global::System.Numerics.Tensors.Tensor<float> x,
             global::System.Numerics.Tensors.Tensor<float> weight)
             => global::EinsumGen.Convolutions.Conv.TransposeForward(x, weight, __Upsample_ConvSpec);
+
+        /// <summary>The reverse mode of <see cref="Upsample"/>: the gradients of a loss with respect to <paramref name="x"/>,
+        ///   <paramref name="weight"/>, given its gradient <paramref name="outputGradient"/> with respect to the result, as
+        ///   <c>Conv.TransposeForwardBackward</c>. Only the gradients <paramref name="wanted"/> names are computed; the others are
+        ///   null. (No bias: its flag is ignored.)</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static (
+            global::System.Numerics.Tensors.Tensor<float>? xGradient,
+            global::System.Numerics.Tensors.Tensor<float>? weightGradient) UpsampleBackward(
+            global::System.Numerics.Tensors.Tensor<float> x,
+            global::System.Numerics.Tensors.Tensor<float> weight,
+            global::System.Numerics.Tensors.Tensor<float> outputGradient,
+            global::EinsumGen.Convolutions.ConvGradients wanted = global::EinsumGen.Convolutions.ConvGradients.All)
+        {
+            var gradients = global::EinsumGen.Convolutions.Conv.TransposeForwardBackward(x, weight, outputGradient, __Upsample_ConvSpec, wanted: wanted & ~global::EinsumGen.Convolutions.ConvGradients.Bias);
+            return (gradients.InputGradient, gradients.WeightGradient);
+        }
+
+        /// <summary>The forward mode of <see cref="Upsample"/>: the directional derivative of its result along <paramref
+        ///   name="xTangent"/>, <paramref name="weightTangent"/> (each of its operand's shape; null counts as zero), as
+        ///   <c>Conv.TransposeForwardJvp</c>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static global::System.Numerics.Tensors.Tensor<float> UpsampleJvp(
+            global::System.Numerics.Tensors.Tensor<float> x,
+            global::System.Numerics.Tensors.Tensor<float> weight,
+            global::System.Numerics.Tensors.Tensor<float>? xTangent,
+            global::System.Numerics.Tensors.Tensor<float>? weightTangent)
+            => global::EinsumGen.Convolutions.Conv.TransposeForwardJvp(x, weight, __Upsample_ConvSpec, xTangent, weightTangent);
     }
 }
