@@ -53,7 +53,7 @@ namespace EinsumGen.KernelBenchmarks
 
         private static bool s_cpu, s_unbinned;
 
-        private static (double median, double best) Time(Action run, double budget) => s_cpu ? ProcessCpu.Time(run, budget) : Program.Time(run, budget);
+        private static (double median, double best) Time(Action run, double budget) => s_cpu ? CpuTime.Time(run, budget, process: true) : Program.Time(run, budget);
 
         private static ConvSpec Spec(Layer l) => ConvSpec.Uniform(2, l.Kernel, l.Stride, l.Padding, groups: l.Groups);
 
@@ -170,41 +170,6 @@ namespace EinsumGen.KernelBenchmarks
             var data = new float[shape.Aggregate(1L, (a, b) => a * b)];
             for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
             return Tensor.Create(data, shape.Select(d => (nint)d).ToArray());
-        }
-    }
-
-    /// <summary>Timing by the process's CPU time (CLOCK_PROCESS_CPUTIME_ID, Linux): the work of every thread, not the wait for a core.</summary>
-    internal static class ProcessCpu
-    {
-        private struct TimeSpec { public long Seconds, Nanoseconds; }
-
-        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
-        private static extern int ClockGetTime(int clock, out TimeSpec time);
-
-        private static double Now()
-        {
-            ClockGetTime(2, out TimeSpec t);
-            return t.Seconds + t.Nanoseconds * 1e-9;
-        }
-
-        /// <summary>CPU seconds per call: the median and the best of timed samples after warming up.</summary>
-        public static (double median, double best) Time(Action run, double budget)
-        {
-            double start = Now();
-            int warm = 0;
-            while (warm < 3 || (warm < 60 && Now() - start < 0.5) || Now() - start < 0.2) { run(); warm++; }
-            double per = (Now() - start) / warm;
-            int inner = Math.Max(1, (int)(0.005 / per));
-            int samples = Math.Clamp((int)(budget / (per * inner)), 5, 200);
-            var times = new double[samples];
-            for (int s = 0; s < samples; s++)
-            {
-                double t0 = Now();
-                for (int i = 0; i < inner; i++) run();
-                times[s] = (Now() - t0) / inner;
-            }
-            Array.Sort(times);
-            return (times[samples / 2], times[0]);
         }
     }
 }

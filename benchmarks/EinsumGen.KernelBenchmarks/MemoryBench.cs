@@ -115,14 +115,7 @@ namespace EinsumGen.KernelBenchmarks
         /// </summary>
         private static double Probe(Step step, int threads)
         {
-            long copied = Math.Min(step.ReadBytes, step.WrittenBytes) / sizeof(float);
-            long read = step.ReadBytes / sizeof(float) - copied, written = step.WrittenBytes / sizeof(float) - copied;
-            // Each stream starts on a cache line: the rest read and written begin past the copy, rounded up to a line.
-            long rest = (copied + 15) / 16 * 16;
-            var source = AlignedMemory(rest + read);
-            var target = AlignedMemory(rest + written);
-            source.Span.Fill(1);
-            target.Span.Fill(0);
+            var (copied, read, written, rest, source, target) = ProbeRegions(step);
             var sums = new float[threads * 16];
             double best = double.MaxValue;
             for (int rep = 0; rep < 40; rep++)
@@ -159,14 +152,7 @@ namespace EinsumGen.KernelBenchmarks
         /// </summary>
         private static Action ProbeCall(Step step)
         {
-            long copied = Math.Min(step.ReadBytes, step.WrittenBytes) / sizeof(float);
-            long read = step.ReadBytes / sizeof(float) - copied, written = step.WrittenBytes / sizeof(float) - copied;
-            // Each stream starts on a cache line: the rest read and written begin past the copy, rounded up to a line.
-            long rest = (copied + 15) / 16 * 16;
-            var source = AlignedMemory(rest + read);
-            var target = AlignedMemory(rest + written);
-            source.Span.Fill(1);
-            target.Span.Fill(0);
+            var (copied, read, written, rest, source, target) = ProbeRegions(step);
             int rep = 0;
             return () =>
             {
@@ -201,6 +187,23 @@ namespace EinsumGen.KernelBenchmarks
             }
             Array.Sort(times);
             return (times[samples / 2], times[0], probeBest);
+        }
+
+        /// <summary>
+        /// The probe's streams for a step, in floats: copied (the bytes both read and written), the rest read and the rest
+        /// written, where the rest begins (past the copy, rounded up to a line, so each stream starts on a cache line), and
+        /// the source and target memory, filled.
+        /// </summary>
+        private static (long copied, long read, long written, long rest, Memory<float> source, Memory<float> target) ProbeRegions(Step step)
+        {
+            long copied = Math.Min(step.ReadBytes, step.WrittenBytes) / sizeof(float);
+            long read = step.ReadBytes / sizeof(float) - copied, written = step.WrittenBytes / sizeof(float) - copied;
+            long rest = (copied + 15) / 16 * 16;
+            var source = AlignedMemory(rest + read);
+            var target = AlignedMemory(rest + written);
+            source.Span.Fill(1);
+            target.Span.Fill(0);
+            return (copied, read, written, rest, source, target);
         }
 
         /// <summary>

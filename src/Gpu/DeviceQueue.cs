@@ -28,12 +28,7 @@ namespace EinsumGen.Gpu
         /// <summary>Queues one step (as <see cref="DeviceSteps.Run{T}"/>): fused later, or launched now.</summary>
         public void Run(StepCall call, DeviceRef<T> first, DeviceRef<T> second, DeviceRef<T> result, bool accumulate)
         {
-            long count = 1, summed = 1;
-            for (int d = 0; d < call.Sizes.Length; d++)
-            {
-                if (d < call.Kept) count *= call.Sizes[d];
-                else summed *= call.Sizes[d];
-            }
+            var (count, summed) = DeviceSteps.Counts(call);
             if (count == 0) return;
             if (!call.HasSecond) second = first;
             if (Fuses(count, summed))

@@ -29,8 +29,8 @@ namespace EinsumGen.Gpu
         /// <summary>Result elements up to which the reduction (one group each) is chosen.</summary>
         internal const long ReduceMaximumCount = 4096;
 
-        public static void Run<T>(EinsumDevice device, StepCall call, DeviceRef<T> first, DeviceRef<T> second, DeviceRef<T> result, bool accumulate)
-            where T : unmanaged, INumber<T>
+        /// <summary>A step's result elements (its kept dimensions) and the terms each sums.</summary>
+        internal static (long Count, long Summed) Counts(StepCall call)
         {
             long count = 1, summed = 1;
             for (int d = 0; d < call.Sizes.Length; d++)
@@ -38,6 +38,13 @@ namespace EinsumGen.Gpu
                 if (d < call.Kept) count *= call.Sizes[d];
                 else summed *= call.Sizes[d];
             }
+            return (count, summed);
+        }
+
+        public static void Run<T>(EinsumDevice device, StepCall call, DeviceRef<T> first, DeviceRef<T> second, DeviceRef<T> result, bool accumulate)
+            where T : unmanaged, INumber<T>
+        {
+            var (count, summed) = Counts(call);
             if (count == 0) return;
             if (!call.HasSecond) second = first;
             var kernels = device.Kernels<T>();
