@@ -73,6 +73,9 @@ namespace EinsumGen.Tests.Kernels
         [InlineData(128, 64, 128, false, Layout.Contiguous, false, false)] // switched off
         public void Reads_in_place_only_where_it_fits(int m, int n, int k, bool on, Layout lb, bool a, bool b)
         {
+            // These are the AVX-512 path's choices (its tile and cache budgets); CI's AVX-512-off pass runs the narrower
+            // paths, whose own choices the oracle tests above cover, so there is nothing of this path to check there.
+            if (!System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated) return;
             var rng = new Random(841);
             var g = GemmCase.Create(rng, 2, m, n, k, Layout.Contiguous, lb, Layout.Contiguous);
             float[] fa = g.Fill<float>(rng, g.A), fb = g.Fill<float>(rng, g.B);
