@@ -29,6 +29,7 @@ namespace EinsumGen.Runtime.Kernels
         private static uint s_generation;
 
         [ThreadStatic] private static bool t_isWorker;
+        [ThreadStatic] private static long t_splitCalls;
         [ThreadStatic] private static KernelCall? t_call;
 
         /// <summary>How long an idle worker polls for the next call, and a caller for its workers' parts, before blocking (0.25 ms).</summary>
@@ -39,6 +40,9 @@ namespace EinsumGen.Runtime.Kernels
 
         /// <summary>Calls that ran split over threads so far (diagnostics and tests).</summary>
         public static long SplitCalls => Volatile.Read(ref s_splitCalls);
+
+        /// <summary>Calls made from the calling thread that ran split over threads (tests: other tests' calls do not count).</summary>
+        internal static long SplitCallsOnThisThread => t_splitCalls;
 
         /// <summary>
         /// Runs job(state, part, parts) for part = 0..parts-1 on the calling thread and up to threads − 1 workers, each
@@ -66,6 +70,7 @@ namespace EinsumGen.Runtime.Kernels
                 call.Run(generation, 0);
                 call.Finish(parts);
                 Interlocked.Increment(ref s_splitCalls);
+                t_splitCalls++;
                 return true;
             }
             finally
