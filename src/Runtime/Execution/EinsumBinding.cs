@@ -126,15 +126,20 @@ namespace EinsumGen.Runtime
         public int IntermediateLength(int step) => checked((int)Layout.IntermediateLength(step));
 
         /// <summary>
-        /// The buffer of step <paramref name="step"/>'s result (or, with <paramref name="gradient"/>, of its gradient), rented
-        /// from the shared array pool on first use and laid out as <see cref="IntermediateLength"/> says; it may be longer.
-        /// Fresh memory is slow to touch, so buffers are reused across calls: <see cref="Release{T}"/> hands them back.
+        /// The first element of step <paramref name="step"/>'s result buffer (or, with <paramref name="gradient"/>, of its
+        /// gradient's), laid out as <see cref="IntermediateLength"/> says. It is rented on first use from this thread's
+        /// <see cref="AlignedPool{T}"/>, so it starts on a 64-byte line (the vector kernels' loads and stores then never
+        /// straddle two lines); it may be longer. Fresh memory is slow to touch, so buffers are reused across calls:
+        /// <see cref="Release{T}"/> hands them back.
         /// </summary>
-        public T[] Intermediate<T>(int step, bool gradient = false)
+        public ref T Intermediate<T>(int step, bool gradient = false) => ref IntermediateBuffer<T>(step, gradient).Start;
+
+        /// <summary>The pooled buffer behind <see cref="Intermediate{T}"/> (tests inspect its start and length).</summary>
+        internal AlignedBuffer<T> IntermediateBuffer<T>(int step, bool gradient = false)
         {
             int slot = 2 * step + (gradient ? 1 : 0);
             if (_rented.Length <= slot) Array.Resize(ref _rented, Math.Max(2 * StepCount, slot + 1));
-            return (T[])(_rented[slot] ??= System.Buffers.ArrayPool<T>.Shared.Rent(IntermediateLength(step)));
+            return (AlignedBuffer<T>)(_rented[slot] ??= AlignedPool<T>.Rent(IntermediateLength(step)));
         }
 
         /// <summary>Returns every buffer rented by <see cref="Intermediate{T}"/> to the pool; call once, when the call is done.</summary>
@@ -142,7 +147,7 @@ namespace EinsumGen.Runtime
         {
             for (int i = 0; i < _rented.Length; i++)
             {
-                if (_rented[i] is T[] array) System.Buffers.ArrayPool<T>.Shared.Return(array);
+                if (_rented[i] is AlignedBuffer<T> buffer) AlignedPool<T>.Return(buffer);
                 _rented[i] = null;
             }
         }

@@ -45,20 +45,20 @@ namespace EinsumGen.Runtime
             Span<nint> partialStrides = stackalloc nint[rank];
             nint length = StridedAdd.DenseStrides(call.Sizes, kept, partialStrides);
             // Parts 1.. of a summed slice each write a partial result of their own (a thread may run several parts).
-            T[] partials = call.SliceDim >= kept && length > 0
-                ? System.Buffers.ArrayPool<T>.Shared.Rent(checked((int)(length * (parts - 1))))
-                : Array.Empty<T>();
+            // Each part's partial starts on a 64-byte line when the part length keeps the lines (as the buffer's start does).
+            AlignedBuffer<T>? partials = call.SliceDim >= kept && length > 0 ? AlignedPool<T>.Rent(checked((int)(length * (parts - 1)))) : null;
             try
             {
-                return TryRun(call, ref first, ref second, ref result, accumulate, parts, partials, partialStrides, length);
+                return TryRun(call, ref first, ref second, ref result, accumulate, parts,
+                    partials is null ? Span<T>.Empty : partials.AsSpan((int)(length * (parts - 1))), partialStrides, length);
             }
             finally
             {
-                if (partials.Length > 0) System.Buffers.ArrayPool<T>.Shared.Return(partials);
+                if (partials is not null) AlignedPool<T>.Return(partials);
             }
         }
 
-        private static bool TryRun<T>(StepCall call, ref T first, ref T second, ref T result, bool accumulate, int parts, T[] partials,
+        private static bool TryRun<T>(StepCall call, ref T first, ref T second, ref T result, bool accumulate, int parts, Span<T> partials,
             Span<nint> partialStrides, nint length) where T : unmanaged, INumberBase<T>
         {
             int rank = call.Sizes.Length, kept = call.Kept, dim = call.SliceDim;

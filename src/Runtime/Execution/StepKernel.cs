@@ -61,11 +61,10 @@ namespace EinsumGen.Runtime
                 // The GEMM kernel overwrites its result: compute into dense pooled scratch, then add it in.
                 Span<nint> denseStrides = stackalloc nint[sizes.Length];
                 nint length = StridedAdd.DenseStrides(sizes, kept, denseStrides);
-                var sums = System.Buffers.ArrayPool<T>.Shared.Rent(checked((int)length));
-                Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, hasSecond,
-                    ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(sums), denseStrides, accumulate: false);
-                if (length > 0) AddScratch(ref result, resultStrides, sums, denseStrides, sizes, kept);
-                System.Buffers.ArrayPool<T>.Shared.Return(sums);
+                var sums = AlignedPool<T>.Rent(checked((int)length));
+                Contract(kept, sizes, ref first, firstStrides, ref second, secondStrides, hasSecond, ref sums.Start, denseStrides, accumulate: false);
+                if (length > 0) AddScratch(ref result, resultStrides, sums.AsSpan((int)length), denseStrides, sizes, kept);
+                AlignedPool<T>.Return(sums);
                 return;
             }
 
@@ -91,7 +90,7 @@ namespace EinsumGen.Runtime
             return product;
         }
 
-        private static unsafe void AddScratch<T>(ref T result, ReadOnlySpan<nint> resultStrides, T[] scratch, ReadOnlySpan<nint> scratchStrides, ReadOnlySpan<nint> sizes, int kept)
+        private static unsafe void AddScratch<T>(ref T result, ReadOnlySpan<nint> resultStrides, ReadOnlySpan<T> scratch, ReadOnlySpan<nint> scratchStrides, ReadOnlySpan<nint> sizes, int kept)
             where T : unmanaged, INumberBase<T>
         {
             fixed (T* target = &result)

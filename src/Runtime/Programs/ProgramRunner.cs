@@ -241,7 +241,7 @@ namespace EinsumGen.Runtime
         }
 
         private static ref T Intermediate<T>(EinsumBinding binding, int step, bool gradient) =>
-            ref MemoryMarshal.GetArrayDataReference(binding.Intermediate<T>(step, gradient));
+            ref binding.Intermediate<T>(step, gradient);
 
         /// <summary>The result's view (the output, its gradient or its tangent) must be given: a <c>default</c> one has nowhere to go.</summary>
         private static void RequirePresent<T>(EinsumProgram program, EinsumView<T> view, ViewName name)
