@@ -115,18 +115,32 @@ namespace EinsumGen.KernelBenchmarks
             var network = Time(() => Conv.KfacReduceNetwork(x, spec), 0.4);
             var averaged = Time(() => Conv.KfacReduce(x, spec), 0.4);
             // The same path with the matrices Π̄ where the windows do not overlap (the binned mean off): a same-run A/B.
-            (double median, double best) matrices = default;
+            (double median, double best) matrices = default, product = default, meanOnly = default;
             if (s_unbinned)
             {
                 ConvAveragedPlan.BinnedMeans = false;
                 matrices = Time(() => Conv.KfacReduce(x, spec), 0.4);
                 ConvAveragedPlan.BinnedMeans = true;
+                // Its parts: the factor's product alone (the rest of the call is the mean).
+                var m = Random(new[] { l.Batch, l.Groups, k }, 4);
+                var scale = Tensor.Create(new[] { 1f / l.Batch }, new nint[] { 1 });
+                product = Time(() => Einsum.Evaluate("nga,ngb,s->gab", m, m, scale), 0.4);
+                if (ConvWindowMean.TryCreate(spec.Geometries(new[] { l.Size, l.Size })) is { } windows)
+                {
+                    var into = Tensor.CreateFromShape<float>(new nint[] { l.Batch, l.Groups, k });
+                    meanOnly = Time(() => windows.Run(x, into), 0.4);
+                    var read = Time(() => System.Numerics.Tensors.TensorPrimitives.Sum(
+                        System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref Einsum.First(x), (int)x.FlattenedLength)), 0.4);
+                    Console.WriteLine($"{l.Name + " KFAC-reduce: probe: one pass over x (sum)",-52} {Program.Fmt(read.median),10} {Program.Fmt(read.best),10}");
+                }
             }
             Console.WriteLine($"{l.Name + " KFAC-reduce: unfold-based",-52} {Program.Fmt(baseline.median),10} {Program.Fmt(baseline.best),10}");
             Console.WriteLine($"{l.Name + " KFAC-reduce: einsum network",-52} {Program.Fmt(network.median),10} {Program.Fmt(network.best),10} {"",8} {"",7} {baseline.median / network.median,8:F2}x");
             if (s_unbinned)
             {
                 Console.WriteLine($"{l.Name + " KFAC-reduce: pre-averaged, Π̄ matrices",-52} {Program.Fmt(matrices.median),10} {Program.Fmt(matrices.best),10} {"",8} {"",7} {baseline.median / matrices.median,8:F2}x");
+                Console.WriteLine($"{l.Name + " KFAC-reduce: its factor product only",-52} {Program.Fmt(product.median),10} {Program.Fmt(product.best),10}");
+                Console.WriteLine($"{l.Name + " KFAC-reduce: window-sum mean only",-52} {Program.Fmt(meanOnly.median),10} {Program.Fmt(meanOnly.best),10}");
             }
             Console.WriteLine($"{l.Name + " KFAC-reduce: Conv.KfacReduce (pre-averaged Π̄)",-52} {Program.Fmt(averaged.median),10} {Program.Fmt(averaged.best),10} {"",8} {"",7} {baseline.median / averaged.median,8:F2}x");
         }

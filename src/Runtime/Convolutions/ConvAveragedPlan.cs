@@ -21,6 +21,7 @@ namespace EinsumGen.Convolutions
         private readonly Dictionary<string, int> _sizes = new Dictionary<string, int>();
         private readonly ConcurrentDictionary<Type, object> _constants = new ConcurrentDictionary<Type, object>();
         private readonly ConcurrentDictionary<Type, ConvBinnedMean?> _binned = new ConcurrentDictionary<Type, ConvBinnedMean?>();
+        private readonly Lazy<ConvWindowMean?> _windows;
         private readonly ConcurrentDictionary<(int Site, bool Dense), ConvContraction> _contractions = new ConcurrentDictionary<(int, bool), ConvContraction>();
 
         private static readonly List<List<string>> FactorLabels = new List<List<string>>
@@ -30,12 +31,16 @@ namespace EinsumGen.Convolutions
 
         private static readonly List<string> FactorOutput = new List<string> { "g", "a", "b" };
 
-        /// <summary>Whether non-overlapping layers take the binned mean (benchmarks switch it off for a same-run A/B).</summary>
+        /// <summary>
+        /// Whether dense x takes a direct pass for the mean (the binned mean, or the window sums where windows overlap) rather than
+        /// the contraction with the matrices Π̄ (benchmarks switch it off for a same-run A/B).
+        /// </summary>
         internal static bool BinnedMeans = true;
 
         public ConvAveragedPlan(ConvGeometry[] geometries, int batch, int channels, int groups)
         {
             _geometries = geometries;
+            _windows = new Lazy<ConvWindowMean?>(() => ConvWindowMean.TryCreate(geometries));
             _batch = batch;
             _groups = groups;
             int n = geometries.Length, perGroup = channels / groups;
@@ -59,10 +64,17 @@ namespace EinsumGen.Convolutions
             // Non-overlapping windows (every Π̄_d a selection): the mean is a binned sum in one pass over x.
             var binned = grouped.IsDense && BinnedMeans ? _binned.GetOrAdd(typeof(T), _ => ConvBinnedMean.TryCreate<T>(_geometries)) : null;
             Tensor<T> flat;
+            var windows = grouped.IsDense && BinnedMeans && binned is null ? _windows.Value : null;
             if (binned is not null)
             {
                 flat = ConvTensors.Uninitialized<T>(new nint[] { _batch, _groups, _side });
                 binned.Run(grouped, flat);
+            }
+            else if (windows is not null)
+            {
+                // Overlapping windows: separable sums over each tap's positions, one row of x at a time.
+                flat = ConvTensors.Uninitialized<T>(new nint[] { _batch, _groups, _side });
+                windows.Run(grouped, flat);
             }
             else
             {

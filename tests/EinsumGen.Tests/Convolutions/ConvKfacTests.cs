@@ -79,8 +79,47 @@ public class ConvKfacTests
         ConvOracle.AssertClose(expected, Conv.KfacReduce(strided, spec), fs, us[2] * 2, "strided float");
     }
 
+    public static TheoryData<int[], ConvSpec> OverlappingCases() => new()
+    {
+        { new[] { 2, 3, 29 }, new ConvSpec(new[] { 3 }, stride: new[] { 2 }, padding: new ConvPadding[] { 1 }) },                // 1-d, strided
+        { new[] { 2, 4, 28, 28 }, ConvSpec.Uniform(2, 3, stride: 2, padding: 1) },                                            // ResNet-18 3×3/2
+        { new[] { 2, 4, 11, 13 }, new ConvSpec(new[] { 3, 3 }, stride: new[] { 2, 1 }, padding: new ConvPadding[] { 1, ConvPadding.PerSide(0, 2) }, dilation: new[] { 1, 2 }, groups: 2) },
+        { new[] { 2, 2, 9, 10 }, new ConvSpec(new[] { 5, 3 }, stride: new[] { 3, 2 }, padding: new ConvPadding[] { 4, 0 }) },  // taps that read nothing
+        { new[] { 2, 3, 7, 6, 21 }, new ConvSpec(new[] { 3, 2, 3 }, stride: new[] { 2, 1, 2 }, padding: new ConvPadding[] { 1, 0, 1 }) }, // 3-d
+        { new[] { 2, 3, 12, 12 }, new ConvSpec(new[] { 3, 3 }, stride: new[] { 2, 3 }, dilation: new[] { 3, 2 }, padding: new ConvPadding[] { 2, 1 }) },
+        { new[] { 2, 6, 10, 9 }, ConvSpec.Uniform(2, 3, padding: 1, groups: 3) },                                           // stride 1
+        { new[] { 3, 2, 8, 8 }, ConvSpec.Uniform(2, 1, stride: 2) },                                                        // one tap
+    };
+
+    /// <summary>
+    /// Overlapping windows take the window sums (each tap's progression summed dimension by dimension, the taps of one residue
+    /// class sharing their core): against the unfold-based formula, float and double, dense and strided x (which takes the matrices).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(OverlappingCases))]
+    public void OverlappingKfacReduceTakesTheWindowSums(int[] xs, ConvSpec spec)
+    {
+        var geometries = spec.Geometries(xs.Skip(2).ToArray());
+        Assert.Null(ConvBinnedMean.TryCreate<float>(geometries));
+        Assert.NotNull(ConvWindowMean.TryCreate(geometries));
+        var x = ConvOracle.Random(xs, 2);
+        var u = ConvOracle.Unfold(x, xs, spec, out var us);
+        int side = us[1] / spec.Groups;
+        var expected = ConvOracle.KfacReduceFromColumns(u, us[0], us[1], us[2], spec.Groups);
+        var fs = new[] { spec.Groups, side, side };
+        ConvOracle.AssertClose(expected, Conv.KfacReduce(ConvOracle.ToTensor<double>(x, xs), spec), fs, us[2] * 2, "double");
+        ConvOracle.AssertClose(expected, Conv.KfacReduce(ConvOracle.ToTensor<float>(x, xs), spec), fs, us[2] * 2, "float");
+        var wide = xs.ToArray();
+        wide[^1] += 3;
+        var host = ConvOracle.ToTensor<double>(Enumerable.Repeat(double.NaN, wide.Aggregate(1, (a, b) => a * b)).ToArray(), wide);
+        var ranges = wide.Select((d, i) => i == wide.Length - 1 ? new System.Buffers.NRange(2, 2 + xs[^1]) : System.Buffers.NRange.All).ToArray();
+        var strided = host.Slice(ranges);
+        ConvOracle.ToTensor<double>(x, xs).CopyTo(strided);
+        ConvOracle.AssertClose(expected, Conv.KfacReduce(strided, spec), fs, us[2] * 2, "strided double");
+    }
+
     [Fact]
-    public void OverlappingWindowsAndSingleTapsTakeTheMatrices()
+    public void OverlappingWindowsAndSingleTapsAreNotBinned()
     {
         Assert.Null(ConvBinnedMean.TryCreate<float>(ConvSpec.Uniform(2, 3, padding: 1).Geometries(new[] { 8, 8 })));
         Assert.Null(ConvBinnedMean.TryCreate<double>(ConvSpec.Uniform(1, 3, stride: 2).Geometries(new[] { 9 })));
