@@ -13,6 +13,7 @@ namespace EinsumGen.Tests.Kernels
     /// transposed operands, every micro-kernel shape, float and double, one and two threads; and bit for bit against the
     /// packed path, since the multiply-adds run in the same order.
     /// </summary>
+    [Collection(nameof(EinsumGen.Tests.Kernels.KernelChoicesCollection))]
     public class InPlaceOperandTests
     {
         // (m, n, k): M off the 12-, 8- and 6-row panels, N off the 32/48 (float) and 16/24 (double) column panels, N

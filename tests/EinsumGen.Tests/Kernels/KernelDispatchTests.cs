@@ -13,6 +13,7 @@ namespace EinsumGen.Tests.Kernels
     /// kernel, transposition and split the run takes, on the tuning steps and on random ones: both read the same
     /// thresholds (<see cref="DispatchLimits"/>), and these tests keep their decisions in step.
     /// </summary>
+    [Collection(nameof(EinsumGen.Tests.Kernels.KernelChoicesCollection))]
     public class KernelDispatchTests
     {
         /// <summary>A pairwise step: sizes per dimension, each tensor's strides (0 where it lacks the label), the kept count.</summary>

@@ -14,6 +14,7 @@ namespace EinsumGen.Tests.Kernels
     /// small packed step runs transposed where the micro-kernel's tiles pad it less
     /// (<see cref="KernelDispatch.PacksTransposed"/>). Each runs through the step kernel against the naive oracle.
     /// </summary>
+    [Collection(nameof(EinsumGen.Tests.Kernels.KernelChoicesCollection))]
     public class SmallPackedStepTests
     {
         // ∂w1-shaped: M = a·e = 15, N = i = 7, K = j·b·f = 135; ∂w2-shaped: M = j·b·f = 135, N = i = 7, K = a·e = 15.

@@ -9,6 +9,7 @@ using Xunit;
 
 namespace EinsumGen.Tests.Planning
 {
+    [Collection(nameof(EinsumGen.Tests.Kernels.KernelChoicesCollection))]
     public class EinsumPlanTests
     {
         private static EinsumPlan TensorTrain() => EinsumPlan.Create("aei, bfij, cgjk, dhk, nabcd -> nefgh",
