@@ -3,7 +3,6 @@ using System.Linq;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using System.Threading.Tasks;
 
 namespace EinsumGen.Convolutions
 {
@@ -17,8 +16,6 @@ namespace EinsumGen.Convolutions
     /// </summary>
     internal sealed class ConvWindowMean
     {
-        private const long ParallelThreshold = 1L << 18;
-
         private readonly Dimension[] _dimensions;
         private readonly int[] _inputs, _kernels;
         private readonly int _taps, _scratch;
@@ -66,15 +63,7 @@ namespace EinsumGen.Convolutions
         public void Run<T>(Tensor<T> x, Tensor<T> mean) where T : unmanaged, INumberBase<T>
         {
             long rows = mean.FlattenedLength / _taps, inner = x.FlattenedLength / Math.Max(1, rows);
-            if (rows * inner >= ParallelThreshold && rows > 1 && Environment.ProcessorCount > 1)
-            {
-                int parts = (int)Math.Min(rows, 4L * Environment.ProcessorCount);
-                Parallel.For(0, parts, p => Rows(x, mean, rows * p / parts, rows * (p + 1) / parts, inner));
-            }
-            else
-            {
-                Rows(x, mean, 0, rows, inner);
-            }
+            ConvRowSplit.Run(rows, inner, (first, end) => Rows(x, mean, first, end, inner));
         }
 
         private void Rows<T>(Tensor<T> x, Tensor<T> mean, long first, long end, long inner) where T : unmanaged, INumberBase<T>

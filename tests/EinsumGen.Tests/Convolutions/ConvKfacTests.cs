@@ -63,20 +63,7 @@ public class ConvKfacTests
     public void NonOverlappingKfacReduceIsABinnedMean(int[] xs, ConvSpec spec)
     {
         Assert.NotNull(ConvBinnedMean.TryCreate<float>(spec.Geometries(xs.Skip(2).ToArray())));
-        var x = ConvOracle.Random(xs, 1);
-        var u = ConvOracle.Unfold(x, xs, spec, out var us);
-        int side = us[1] / spec.Groups;
-        var expected = ConvOracle.KfacReduceFromColumns(u, us[0], us[1], us[2], spec.Groups);
-        var fs = new[] { spec.Groups, side, side };
-        ConvOracle.AssertClose(expected, Conv.KfacReduce(ConvOracle.ToTensor<double>(x, xs), spec), fs, us[2] * 2, "double");
-        ConvOracle.AssertClose(expected, Conv.KfacReduce(ConvOracle.ToTensor<float>(x, xs), spec), fs, us[2] * 2, "float");
-        var wide = xs.ToArray();
-        wide[^1] += 3;
-        var host = ConvOracle.ToTensor<float>(Enumerable.Repeat(double.NaN, wide.Aggregate(1, (a, b) => a * b)).ToArray(), wide);
-        var ranges = wide.Select((d, i) => i == wide.Length - 1 ? new System.Buffers.NRange(1, 1 + xs[^1]) : System.Buffers.NRange.All).ToArray();
-        var strided = host.Slice(ranges);
-        ConvOracle.ToTensor<float>(x, xs).CopyTo(strided);
-        ConvOracle.AssertClose(expected, Conv.KfacReduce(strided, spec), fs, us[2] * 2, "strided float");
+        AssertAgainstUnfold<float>(xs, spec, seed: 1, offset: 1);
     }
 
     public static TheoryData<int[], ConvSpec> OverlappingCases() => new()
@@ -104,7 +91,17 @@ public class ConvKfacTests
         // A single tap keeps the Π̄ matrices (a faster GEMV); it is still checked against the formula here.
         if (geometries.All(g => g.KernelSize == 1)) Assert.Null(ConvWindowMean.TryCreate(geometries));
         else Assert.NotNull(ConvWindowMean.TryCreate(geometries));
-        var x = ConvOracle.Random(xs, 2);
+        AssertAgainstUnfold<double>(xs, spec, seed: 2, offset: 2);
+    }
+
+    /// <summary>
+    /// Conv.KfacReduce of a random x against the unfold-based formula, in double and float, then with x a strided view of
+    /// element type <typeparamref name="TStrided"/> (its last dimension at <paramref name="offset"/> inside a wider, NaN-filled tensor).
+    /// </summary>
+    private static void AssertAgainstUnfold<TStrided>(int[] xs, ConvSpec spec, int seed, int offset)
+        where TStrided : unmanaged, System.Numerics.INumberBase<TStrided>
+    {
+        var x = ConvOracle.Random(xs, seed);
         var u = ConvOracle.Unfold(x, xs, spec, out var us);
         int side = us[1] / spec.Groups;
         var expected = ConvOracle.KfacReduceFromColumns(u, us[0], us[1], us[2], spec.Groups);
@@ -113,11 +110,11 @@ public class ConvKfacTests
         ConvOracle.AssertClose(expected, Conv.KfacReduce(ConvOracle.ToTensor<float>(x, xs), spec), fs, us[2] * 2, "float");
         var wide = xs.ToArray();
         wide[^1] += 3;
-        var host = ConvOracle.ToTensor<double>(Enumerable.Repeat(double.NaN, wide.Aggregate(1, (a, b) => a * b)).ToArray(), wide);
-        var ranges = wide.Select((d, i) => i == wide.Length - 1 ? new System.Buffers.NRange(2, 2 + xs[^1]) : System.Buffers.NRange.All).ToArray();
+        var host = ConvOracle.ToTensor<TStrided>(Enumerable.Repeat(double.NaN, wide.Aggregate(1, (a, b) => a * b)).ToArray(), wide);
+        var ranges = wide.Select((d, i) => i == wide.Length - 1 ? new System.Buffers.NRange(offset, offset + xs[^1]) : System.Buffers.NRange.All).ToArray();
         var strided = host.Slice(ranges);
-        ConvOracle.ToTensor<double>(x, xs).CopyTo(strided);
-        ConvOracle.AssertClose(expected, Conv.KfacReduce(strided, spec), fs, us[2] * 2, "strided double");
+        ConvOracle.ToTensor<TStrided>(x, xs).CopyTo(strided);
+        ConvOracle.AssertClose(expected, Conv.KfacReduce(strided, spec), fs, us[2] * 2, "strided " + typeof(TStrided).Name.ToLowerInvariant().Replace("single", "float"));
     }
 
     [Fact]
