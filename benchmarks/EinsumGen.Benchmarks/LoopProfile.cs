@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using EinsumGen.KernelBenchmarks;
 using EinsumGen.Runtime;
+using EinsumGen.Runtime.Kernels;
 using TensorTrain;
 
 namespace EinsumGen.Benchmarks
@@ -19,6 +20,9 @@ namespace EinsumGen.Benchmarks
         {
             CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
             int epochs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10_000;
+            // "ab [rounds]": after the profile, the loop with each sweep as one parallel region and step by step, alternately.
+            int ab = Array.IndexOf(args, "ab");
+            int rounds = ab >= 0 && args.Length > ab + 1 ? int.Parse(args[ab + 1], CultureInfo.InvariantCulture) : ab >= 0 ? 3 : 0;
             int cores = Environment.ProcessorCount;
             var options = new Options { Epochs = epochs, Quiet = true };
 
@@ -66,6 +70,47 @@ namespace EinsumGen.Benchmarks
             Report("loop again, every step timed", profiled, limit, epochs);
             Console.WriteLine();
             Breakdown(profiled, steps, epochs, peak);
+            if (rounds > 0) Alternate(options, rounds, flops, peak, cores);
+        }
+
+        /// <summary>
+        /// The loop run alternately with the sweeps as parallel regions (the default) and step by step
+        /// (<c>KernelOptions.SweepRegions</c> off), each run's wall time, best and median epoch, and the process's CPU time
+        /// (both cores' work and waiting, spinning included), against the FMA limit measured again beside each pair.
+        /// </summary>
+        private static void Alternate(Options options, int rounds, double flops, double peak, int cores)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"A/B, alternating: sweeps as one parallel region each (region) and step by step (steps), {rounds} rounds");
+            var best = new Dictionary<bool, List<double>> { [true] = new(), [false] = new() };
+            for (int round = 0; round < rounds; round++)
+            {
+                // The better of this probe and the profile's: a probe on a busy machine reads low, and is no limit then.
+                double probe = Math.Max(peak, Math.Max(Probes.PeakGflops(cores), cores * Probes.PeakGflops(1)));
+                foreach (bool region in round % 2 == 0 ? new[] { true, false } : new[] { false, true })
+                {
+                    KernelOptions.Current.SweepRegions = region;
+                    var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                    ExperimentResult result;
+                    try
+                    {
+                        result = Experiment.Run(options);
+                    }
+                    finally
+                    {
+                        KernelOptions.Current.SweepRegions = true;
+                    }
+                    cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu;
+                    var epoch = result.Phases.Epoch;
+                    double limit = flops * options.Epochs / (probe * 1e9);
+                    double seconds = result.TrainingTime.TotalSeconds;
+                    best[region].Add(seconds);
+                    Console.WriteLine($"  {(region ? "one region a sweep" : "step by step"),-18} {seconds,7:F3} s, {100 * limit / seconds,5:F1}% of the limit (probe {probe:F0} GFLOP/s); " +
+                        $"median epoch {Median(epoch) * 1e6,6:F1} µs, best {Best(epoch) * 1e6,6:F1} µs ({100 * limit / options.Epochs / Best(epoch),5:F1}%); " +
+                        $"process CPU {cpu.TotalSeconds,6:F2} s; tt_r2={result.TtR2:F4}");
+                }
+            }
+            Console.WriteLine($"  best run: region {best[true].Min():F3} s, steps {best[false].Min():F3} s; region/steps {best[true].Min() / best[false].Min():F3}");
         }
 
         /// <summary>Epochs counted apart as the first: tiered compilation has moved the loop's code to optimized code by then.</summary>

@@ -94,6 +94,30 @@ namespace EinsumGen.Runtime
 
         public long Size(int label) => _size[label];
 
+        private SweepCache? _forwardSweep, _backwardSweep;
+
+        /// <summary>
+        /// Whether the sweep's schedule for <paramref name="threads"/> threads (and the current parts option) is kept; it is
+        /// then <paramref name="schedule"/> (null: the sweep runs step by step).
+        /// </summary>
+        public bool TryGetSweep(bool forward, int threads, out SweepSchedule? schedule)
+        {
+            var cache = forward ? _forwardSweep : _backwardSweep;
+            schedule = cache?.Schedule;
+            return cache is not null && cache.Threads == threads && cache.Parts == Kernels.KernelOptions.Current.SliceParts;
+        }
+
+        /// <summary>Keeps a sweep's schedule (built for the current parts option); returns it.</summary>
+        public SweepSchedule? KeepSweep(bool forward, int threads, SweepSchedule? schedule)
+        {
+            var cache = new SweepCache(threads, Kernels.KernelOptions.Current.SliceParts, schedule);
+            if (forward) _forwardSweep = cache;
+            else _backwardSweep = cache;
+            return schedule;
+        }
+
+        private sealed record SweepCache(int Threads, int? Parts, SweepSchedule? Schedule);
+
         public long Stride(int tensor, int label) => _tensorStrides[tensor][label];
 
         public long IntermediateLength(int step) => _intermediateLengths[step];

@@ -119,6 +119,52 @@ namespace EinsumGen.Runtime
                 ref Unsafe.AsRef<T>(partial), new ReadOnlySpan<nint>(job->PartialStrides, rank), accumulate: false, job->Call, part, job->Parts);
         }
 
+        /// <summary>Counts a sliced step run by <see cref="SweepRegion"/>.</summary>
+        internal static void Counted() => Interlocked.Increment(ref s_calls);
+
+        /// <summary>
+        /// Part <paramref name="part"/> of <paramref name="parts"/> of <paramref name="call"/> (sliced along its
+        /// <see cref="StepCall.SliceDim"/>), overwriting: a range of the result where the slice is kept, else the whole result
+        /// (part 0) or <paramref name="partial"/>, dense with <paramref name="partialStrides"/> (the others; added in later).
+        /// </summary>
+        internal static void ContractPart<T>(StepCall call, int part, int parts, T* first, T* second, T* result, T* partial, nint[] partialStrides)
+            where T : unmanaged, INumberBase<T>
+        {
+            int rank = call.Sizes.Length, d = call.SliceDim, kept = call.Kept;
+            var (lo, hi) = StepCall.PartRange(call.Sizes[d], part, parts);
+            Span<nint> sizes = stackalloc nint[rank];
+            call.Sizes.CopyTo(sizes);
+            sizes[d] = hi - lo;
+            ref T a = ref Unsafe.AsRef<T>(first + lo * call.FirstStrides[d]);
+            ref T b = ref Unsafe.AsRef<T>(second + lo * call.SecondStrides[d]);
+            StepCall? tables = call.HasSecond ? call : null;
+            if (d < kept || part == 0)
+            {
+                T* target = result + (d < kept ? lo * call.ResultStrides[d] : 0);
+                StepKernel.Contract(kept, sizes, ref a, call.FirstStrides, ref b, call.SecondStrides, call.HasSecond,
+                    ref Unsafe.AsRef<T>(target), call.ResultStrides, accumulate: false, tables, part, parts);
+                return;
+            }
+            StepKernel.Contract(kept, sizes, ref a, call.FirstStrides, ref b, call.SecondStrides, call.HasSecond,
+                ref Unsafe.AsRef<T>(partial), partialStrides, accumulate: false, tables, part, parts);
+        }
+
+        /// <summary>Adds the partial results of parts 1.. of a summed slice into the result (in part order, as <see cref="Contract{T}"/> does).</summary>
+        internal static void AddPartials<T>(StepCall call, int parts, T* result, T* partials, nint[] partialStrides, nint length) where T : unmanaged, INumberBase<T>
+        {
+            int kept = call.Kept;
+            fixed (nint* sizes = call.Sizes)
+            fixed (nint* resultStrides = call.ResultStrides)
+            fixed (nint* pPartialStrides = partialStrides)
+            {
+#if EINSUMGEN_CHECKED_KERNELS
+                using var target = MemoryRegions.PushStrided(result, call.Sizes.AsSpan(0, kept), call.ResultStrides.AsSpan(0, kept), true, "sliced step's result");
+                using var sources = MemoryRegions.Push(partials, (nint)(length * (parts - 1) * sizeof(T)), false, "sliced step's partial results");
+#endif
+                for (int p = 1; p < parts; p++) StridedAdd.Into(result, resultStrides, partials + (p - 1) * length, pPartialStrides, sizes, kept);
+            }
+        }
+
         private struct Job<T> where T : unmanaged
         {
             /// <summary>The layout's call, whose part tables the GEMM kernel reads (null where the parts accumulate).</summary>

@@ -83,6 +83,13 @@ namespace EinsumGen.Runtime.Kernels
         /// <summary>Whether the packed tier may run the 8 × 3-vector micro-kernel where it pads less (AVX-512); false keeps 12 × 2.</summary>
         public bool Kernel8x3 { get; set; } = true;
 
+        /// <summary>
+        /// Whether a sweep with sliced steps runs as one parallel region (<see cref="SweepRegion"/>): each core walks the
+        /// sweep's steps once, its own slice of every sliced step and a share of the small whole steps, waiting only for
+        /// the data it reads; false runs the steps one after the other, each sliced one handed to the cores on its own.
+        /// </summary>
+        public bool SweepRegions { get; set; } = true;
+
         /// <summary>Tests: each GEMM call leaves what it runs in <see cref="ContractionKernel.LastRun"/> (on its thread).</summary>
         public bool RecordChoices { get; set; }
 
@@ -106,6 +113,7 @@ namespace EinsumGen.Runtime.Kernels
             InPlace = defaults.InPlace;
             RowPrefetch = defaults.RowPrefetch;
             RecordChoices = defaults.RecordChoices;
+            SweepRegions = defaults.SweepRegions;
         }
     }
 }

@@ -90,6 +90,12 @@ namespace EinsumGen.Runtime
             // ∂L = Σ ∂C·R and ∂R = Σ ∂C·L, only where a requested gradient lies below.
             int last = binding.StepCount - 1;
             if (timed) start = Record(binding, StepPhase.Forward, -1, true, start);
+            // One parallel region for the whole pass where its sliced steps pay for it (timed calls run step by step).
+            if (!accumulate && SweepRegion.TryBackward<T, TViews>(binding, ref views))
+            {
+                binding.Return<T>();
+                return;
+            }
             for (int k = 0; k < last; k++)
             {
                 if (!binding.Needs(n + k)) continue;
@@ -180,6 +186,11 @@ namespace EinsumGen.Runtime
             }
             int last = binding.StepCount - 1;
             if (timed) start = Record(binding, StepPhase.Forward, -1, false, start);
+            if (!accumulate && SweepRegion.TryForward<T, TViews>(binding, ref views, substitute))
+            {
+                binding.Return<T>();
+                return;
+            }
             for (int k = 0; k <= last; k++)
             {
                 ref T target = ref k == last ? ref result.Data : ref Intermediate<T>(binding, k, gradient: false);
