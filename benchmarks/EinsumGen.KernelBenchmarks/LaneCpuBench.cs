@@ -5,7 +5,7 @@ using EinsumGen.Runtime.Kernels;
 namespace EinsumGen.KernelBenchmarks
 {
     /// <summary>
-    /// `lanecpu [rounds] [filter]`: the tensor train's three lane-block steps and its six small steps on one core, each
+    /// `lanecpu [rounds] [filter]`: the tensor train's three lane-block steps, its six small steps and its two large ones on one core, each
     /// timed by the thread's CPU time (<see cref="CpuTime"/>), against the one-core FMA probe timed the same way. On a
     /// shared machine the thread's CPU time leaves out the time other work ran; run two builds alternately for an A/B.
     /// </summary>
@@ -32,7 +32,7 @@ namespace EinsumGen.KernelBenchmarks
             int rounds = args.Length > 0 && int.TryParse(args[0], out int r) ? r : 3;
             string[] filter = args.Where(a => !int.TryParse(a, out _)).ToArray();
             ContractionKernel.MaxDegreeOfParallelism = 1;
-            var steps = LaneStep.TensorTrain().Concat(LaneStep.TensorTrainSmall())
+            var steps = LaneStep.TensorTrain().Concat(LaneStep.TensorTrainSmall()).Concat(LaneStep.TensorTrainLarge())
                 .Where(s => filter.Length == 0 || filter.Any(f => s.Name.Contains(f, StringComparison.Ordinal))).ToArray();
             var best = new double[steps.Length];
             var medians = new double[steps.Length][];

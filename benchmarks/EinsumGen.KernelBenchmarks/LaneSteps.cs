@@ -44,6 +44,13 @@ namespace EinsumGen.KernelBenchmarks
             Create("tt ∂w4 (jcdgh,cgjk)", "jcdgh,cgjk->dhk"),
         ];
 
+        /// <summary>The tensor train's two large steps: y = Σ t3·x and ∂t3 = Σ_n ∂y·x (one core; x is 4 MiB, streamed).</summary>
+        public static LaneStep[] TensorTrainLarge() =>
+        [
+            Create("tt y (abcdefgh,nabcd)", "abcdefgh,nabcd->nefgh"),
+            Create("tt ∂t3 (nefgh,nabcd)", "nefgh,nabcd->abcdefgh"),
+        ];
+
         /// <summary>The step on the GEMM kernel with its tier forced, on one core.</summary>
         public void RunGemm(GemmMode mode)
         {
@@ -53,7 +60,7 @@ namespace EinsumGen.KernelBenchmarks
 
         private static LaneStep Create(string name, string spec)
         {
-            nint SizeOf(char label) => label is 'e' or 'f' or 'g' or 'h' ? 2 : 8;
+            nint SizeOf(char label) => label is 'e' or 'f' or 'g' or 'h' ? 2 : label == 'n' ? 256 : 8;
             var parts = spec.Split("->");
             var operands = parts[0].Split(',');
             string[] tensors = { operands[0], operands[1], parts[1] };

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Threading;
 using EinsumGen;
 using EinsumGen.Training;
@@ -63,7 +64,9 @@ public static class Experiment
         var random = new SeededRandom(o.Seed ^ 0x5EED);
         float[] w1 = Core(random, m * n * r), w2 = Core(random, m * n * r * r), w3 = Core(random, m * n * r * r), w4 = Core(random, m * n * r);
         float[] g1 = new float[w1.Length], g2 = new float[w2.Length], g3 = new float[w3.Length], g4 = new float[w4.Length];
-        var x = Tensor.Create(data.X, [s, m, m, m, m]);
+        // x's rows are read a whole 512-bit vector at a time (∂t3 = Σ_n x·∂y): a copy that starts a 64-byte line keeps every
+        // such load within one cache line (∂t3 alone on one core, thread CPU time: 186–188 µs against 197–214 µs).
+        var x = Tensor.Create(AlignedCopy(data.X, out int xStart), xStart, [s, m, m, m, m], DenseStrides(s, m));
         var y = Tensor.Create(data.Y, [s, n, n, n, n]);
         // The prediction tensor wraps the array the loss reads: no copy per epoch (FlattenTo cost 27 µs, 7% of an epoch).
         var predicted = new float[(long)s * o.Outputs];
@@ -156,6 +159,20 @@ public static class Experiment
         if (o.IsSeedShape) TtLayer.SeedForward(w1, w2, w3, w4, x, y);
         else TtLayer.Forward(w1, w2, w3, w4, x, y);
     }
+
+    /// <summary>A pinned copy of <paramref name="values"/> whose element <paramref name="start"/> starts a 64-byte line.</summary>
+    private static float[] AlignedCopy(float[] values, out int start)
+    {
+        var array = GC.AllocateUninitializedArray<float>(values.Length + 16, pinned: true); // pinned: its address never changes
+        var handle = GCHandle.Alloc(array, GCHandleType.Pinned);
+        start = (int)((64 - (handle.AddrOfPinnedObject() & 63)) & 63) / sizeof(float);
+        handle.Free();
+        values.CopyTo(array.AsSpan(start));
+        return array;
+    }
+
+    /// <summary>Row-major strides of [s, m, m, m, m].</summary>
+    private static nint[] DenseStrides(int s, int m) => [(nint)m * m * m * m, m * m * m, m * m, m, 1];
 
     internal static float[] Core(SeededRandom random, int length)
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -165,9 +166,14 @@ namespace EinsumGen.Runtime
             }
         }
 
-        /// <summary>Until unit <paramref name="d"/> is done: run it here if its thread has not started, else spin (yielding now and then).</summary>
+        /// <summary>
+        /// Until unit <paramref name="d"/> is done: run it here if its thread has not started, else spin. The waits inside a
+        /// sweep last microseconds, so the thread spins without yielding (a yield on a busy machine can give the core away for
+        /// a whole time slice) for as long as an idle worker polls; past that, its thread was descheduled, and it yields.
+        /// </summary>
         private static void Wait<T>(Job<T>* job, int d) where T : unmanaged, INumberBase<T>
         {
+            long deadline = 0;
             var spinner = new SpinWait();
             while (Volatile.Read(ref job->Done[d]) == 0 && Volatile.Read(ref *job->Failed) == 0)
             {
@@ -176,7 +182,9 @@ namespace EinsumGen.Runtime
                     RunUnit(job, d);
                     continue;
                 }
-                spinner.SpinOnce(sleep1Threshold: -1);
+                if (deadline == 0) deadline = Stopwatch.GetTimestamp() + KernelThreads.SpinTicks;
+                if (Stopwatch.GetTimestamp() < deadline) Thread.SpinWait(16);
+                else spinner.SpinOnce(sleep1Threshold: -1);
             }
         }
 
