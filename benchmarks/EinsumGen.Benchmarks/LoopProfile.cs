@@ -67,7 +67,7 @@ namespace EinsumGen.Benchmarks
             Report("loop, as the sample runs it", plain, limit, epochs);
             Console.WriteLine($"  the whole experiment (data, least squares, loop) allocated {bytes / 1e6:F1} MB, {collections} gen-0 collections; " +
                 $"the loop {plain.Phases.AllocatedBytes} bytes");
-            Report("loop again, every step timed", profiled, limit, epochs);
+            Report("loop again, every step timed (timed sweeps run step by step, not as one region)", profiled, limit, epochs);
             Console.WriteLine();
             Breakdown(profiled, steps, epochs, peak);
             if (rounds > 0) Alternate(options, rounds, flops, peak, cores);

@@ -8,8 +8,9 @@ namespace EinsumGen.Runtime
     /// Where a program's calls spend their time, step by step (benchmarks only: the training loop's profile). Off by
     /// default; while <see cref="Enabled"/>, <see cref="ProgramRunner"/> adds each step's wall time (the kernel, its split
     /// over the cores and the wait for the other parts included) and each call's binding time (shapes, checks, layout
-    /// lookup) under its own key, every run apart (for medians). Recording takes a lock and keeps a sample per entry: enable
-    /// it for a bounded run.
+    /// lookup) under its own key, every run apart (for medians). While it is enabled, sweeps run step by step, never as one
+    /// parallel region (<see cref="SweepRegion"/>), so that each step has a time of its own. Recording takes a lock and
+    /// keeps a sample per entry: enable it for a bounded run.
     /// </summary>
     internal static class StepTimes
     {
