@@ -26,6 +26,43 @@ public class SweepRegionTests
     }
 
     [Fact]
+    public void TensorTrainJvpIsTheStepByStepBits()
+    {
+        // The first tangent's pass runs as a region with its operand read from the tangent slot; the others add into y.
+        var w = TtShapes.Take(4).Select((s, i) => TestData.Random<float>(s, 80 + i)).ToArray();
+        var x = TestData.Random<float>(TtShapes[4], 90);
+        var tangents = TtShapes.Select((s, i) => TestData.Random<float>(s, 100 + i)).ToArray();
+        float[] Run()
+        {
+            var y = new float[32 * 16];
+            SlicedMethods.TtFJvp(w[0], w[1], w[2], w[3], x, tangents[0], tangents[1], tangents[2], tangents[3], tangents[4],
+                Tensor.Create(y, [32, 2, 2, 2, 2]));
+            return y;
+        }
+
+        float[] steps = Array.Empty<float>(), region = steps;
+        try
+        {
+            KernelOptions.Current.SweepRegions = false;
+            Kernels.ContractionKernelTests.OnPlainThread(() => steps = Run());
+            KernelOptions.Current.SweepRegions = true;
+            for (int attempt = 0; ; attempt++)
+            {
+                long before = SweepRegion.Regions;
+                Kernels.ContractionKernelTests.OnPlainThread(() => region = Run());
+                if (SweepRegion.Regions > before || Environment.ProcessorCount == 1) break;
+                Assert.True(attempt < 100, "no sweep ran as a region");
+            }
+        }
+        finally
+        {
+            KernelOptions.Current.SweepRegions = true;
+        }
+        Assert.Equal(steps, region);
+        Assert.Contains(steps, v => v != 0);
+    }
+
+    [Fact]
     public void TensorTrainScheduleWaitsOnlyForWhatEachPartReads()
     {
         if (Environment.ProcessorCount == 1) return;
