@@ -63,9 +63,11 @@ internal static class ConformanceData
 
     /// <summary>
     /// Reverse mode against the definition: einsum is linear in each operand, so for any direction D,
-    /// ⟨G, einsum(…, D, …)⟩ = ⟨∂_k, D⟩ exactly (up to rounding) — diagonals and broadcast dimensions included.
+    /// ⟨G, einsum(…, D, …)⟩ = ⟨∂_k, D⟩ exactly (up to rounding) — diagonals and broadcast dimensions included. Every
+    /// gradient is computed and shape-checked; the identity is checked for the first and last operand beyond
+    /// <paramref name="allUpTo"/> operands (each check is a naive evaluation).
     /// </summary>
-    public static void AssertGradientsAreAdjoint(string spec, Tensor<double>[] operands, string context)
+    public static void AssertGradientsAreAdjoint(string spec, Tensor<double>[] operands, string context, int allUpTo = 4)
     {
         var output = Einsum.EvaluateNaive(spec, operands);
         var g = Random<double>(output.Lengths.ToArray().Select(d => (int)d).ToArray(), 99);
@@ -75,6 +77,7 @@ internal static class ConformanceData
         for (int k = 0; k < operands.Length; k++)
         {
             Xunit.Assert.Equal(operands[k].Lengths.ToArray(), grads[k].Lengths.ToArray());
+            if (operands.Length > allUpTo && k != 0 && k != operands.Length - 1) continue;
             var d = Random<double>(operands[k].Lengths.ToArray().Select(x => (int)x).ToArray(), 1000 + k);
             var replaced = (Tensor<double>[])operands.Clone();
             replaced[k] = d;

@@ -12,7 +12,8 @@ namespace EinsumGen.Tests.Conformance;
 /// test_broadcasting_dot_cases), collapsed and double diagonals (#5147, gh-14692, gh-10792), NumPy's three-operand
 /// regression (#2027), spaces (gh-10794), ellipses broadcasting on the right (test_einsum_broadcast, test_einsum_misc),
 /// implicit outputs with both cases, and a seven-operand implicit expression of test_contract.py. Each is run on the
-/// shapes NumPy's test gives (or opt_einsum's default sizes) and compared with the naive oracle and the runtime.
+/// shapes NumPy's test gives (opt_einsum's default sizes for the edge case, sizes 2 and 3 for the seven operands) and
+/// compared with the naive oracle and the runtime.
 /// </summary>
 public static partial class NumpyMethods
 {
@@ -85,7 +86,7 @@ public class GeneratedConformanceTests
         ("a...a->...a", "2,10,2,4,2", (x, y) => { NumpyMethods.DiagonalAroundEllipsis(R(x[0]), y); return double.NaN; }),
         ("ba,Ab", "2,3;3,2", (x, y) => { NumpyMethods.ImplicitMixedCase(R(x[0]), R(x[1]), y); return double.NaN; }),
         ("dcc,fce,ea,dbf->ab", null!, (x, y) => { NumpyMethods.EdgeCase4(R(x[0]), R(x[1]), R(x[2]), R(x[3]), y); return double.NaN; }),
-        ("acdf,jbje,gihb,hfac,gfac,gifabc,hfac", null!,
+        ("acdf,jbje,gihb,hfac,gfac,gifabc,hfac", "2,3,2,3;2,3,2,2;2,3,2,3;2,3,2,3;2,3,2,3;2,3,3,2,3,3;2,3,2,3",
             (x, y) => { NumpyMethods.LongImplicit(R(x[0]), R(x[1]), R(x[2]), R(x[3]), R(x[4]), R(x[5]), R(x[6]), y); return double.NaN; }),
     };
 
