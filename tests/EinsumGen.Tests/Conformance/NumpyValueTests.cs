@@ -167,7 +167,8 @@ public class NumpyValueTests
     [Fact] public void SumsComplex128() => Sums<Complex>();
 
     // NumPy's float16 case is not here: NumPy sums Half in float32 and rounds once, EinsumGen's scalar loops accumulate
-    // in Half (from n = 12 the '...i, ...i' sums differ in the last bit). See docs/notation.md ("Element types").
+    // in Half (from n = 12 the '...i, ...i' sums differ in the last bits). docs/notation.md lists it under "Differences
+    // from NumPy and opt_einsum".
 
     /// <summary>
     /// Each operation on arange data in T against the same operation in long (or Complex) arithmetic, converted back to T

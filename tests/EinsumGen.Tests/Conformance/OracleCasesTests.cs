@@ -123,6 +123,8 @@ public class OracleCasesTests
         var floats = operands.Select(o => Tensor.Create(TestData.Flatten(o).Select(v => (float)v).ToArray(), o.Lengths)).ToArray();
         var expectedFloat = Tensor.Create(TestData.Flatten(expected).Select(v => (float)v).ToArray(), expected.Lengths);
         TestData.AssertClose(expectedFloat, Einsum.Evaluate(spec, floats), terms, spec + " (float)");
-        ConformanceData.AssertGradientsAreAdjoint(spec, operands, spec);
+        // The naive oracle visits every label combination: past 10^5 of them, one gradient identity is enough.
+        long space = EinsumPlan.Create(spec, shapes).LabelSizes.Values.Aggregate(1L, (a, b) => a * Math.Max(1, b));
+        ConformanceData.AssertGradientsAreAdjoint(spec, operands, spec, space > 100_000 ? 1 : 4, expected);
     }
 }
