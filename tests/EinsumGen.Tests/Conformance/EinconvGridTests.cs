@@ -74,7 +74,8 @@ public class EinconvGridTests
         { new[] { 2, 3, 8 }, new ConvSpec(new[] { 5 }, dilation: new[] { 2 }) },
         { new[] { 2, 3, 8 }, new ConvSpec(new[] { 3 }, stride: new[] { 2 }, padding: P(1), dilation: new[] { 1 }, outputPadding: new[] { 1 }) },
         { new[] { 2, 3, 8, 7 }, new ConvSpec(new[] { 5, 5 }) },
-        { new[] { 2, 3, 8, 7 }, new ConvSpec(new[] { 5, 3 }, stride: new[] { 2, 3 }, padding: P(1, 2), dilation: new[] { 2, 1 }, outputPadding: new[] { 1, 2 }) },
+        { new[] { 2, 3, 8, 7 }, new ConvSpec(new[] { 5, 3 }, stride: new[] { 2, 3 }, padding: P(1, 2), dilation: new[] { 2, 1 },
+            outputPadding: new[] { 1, 2 }) },
         { new[] { 2, 3, 8, 7, 6 }, new ConvSpec(new[] { 5, 5, 5 }) },
         { new[] { 2, 3, 8, 7, 6 }, new ConvSpec(new[] { 5, 3, 2 }, stride: new[] { 3, 2, 1 }, padding: P(0, 1, 2), dilation: new[] { 1, 2, 3 },
             outputPadding: new[] { 2, 0, 0 }) },
@@ -92,6 +93,7 @@ public class EinconvGridTests
         var expected = ConvOracle.KfacReduceFromColumns(u, xs[0], rows, positions, spec.Groups);
         var shape = new[] { spec.Groups, side, side };
         ConvOracle.AssertClose(expected, Conv.TransposeKfacReduce(ConvOracle.ToTensor<double>(x, xs), spec), shape, positions * 2, "transpose KFAC-reduce");
-        ConvOracle.AssertClose(expected, Conv.TransposeKfacReduce(ConvOracle.ToTensor<float>(x, xs), spec), shape, positions * 2, "transpose KFAC-reduce float");
+        ConvOracle.AssertClose(expected, Conv.TransposeKfacReduce(ConvOracle.ToTensor<float>(x, xs), spec), shape, positions * 2,
+            "transpose KFAC-reduce float");
     }
 }
