@@ -36,15 +36,38 @@ namespace EinsumGen
 
         /// <summary>
         /// NumPy's <c>einsum(..., out=output)</c>: evaluates <paramref name="spec"/> into <paramref name="output"/> (any strided
-        /// view of the result's shape, a one-element tensor for a scalar result), overwriting it. Its shape is checked, and
-        /// that it shares no memory with an operand, before anything is written.
+        /// view of the result's shape, a one-element tensor for a scalar result), overwriting it. Its shape is checked before
+        /// anything is written. As in NumPy, the output may share memory with an operand (<c>out=b</c>): the result is then
+        /// computed into a new tensor first and copied into <paramref name="output"/> when complete.
         /// </summary>
         public static void EvaluateInto<T>(string spec, Tensor<T> output, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
             ArgumentNullException.ThrowIfNull(output);
             var program = PlanWithResult(spec, operands, output, "output", nameof(output), out var expression, out bool scalar);
-            var views = new TensorViews<T>(expression, operands, output, scalar, extras: null);
+            var target = SharesMemoryWithAnOperand(output, operands) ? Tensor.CreateFromShape<T>(output.Lengths) : output;
+            var views = new TensorViews<T>(expression, operands, target, scalar, extras: null);
             ProgramRunner.Forward<T, TensorViews<T>>(program, ref views);
+            if (!ReferenceEquals(target, output)) EvaluateInto("...->...", output, target);
+        }
+
+        /// <summary>
+        /// Whether <paramref name="output"/>, a view whose elements are distinct, spans memory that an operand also spans.
+        /// A view that repeats an element (stride 0) is left to the runner, which rejects it.
+        /// </summary>
+        private static bool SharesMemoryWithAnOperand<T>(Tensor<T> output, Tensor<T>[] operands)
+        {
+            var lengths = output.Lengths;
+            var strides = output.Strides;
+            for (int d = 0; d < lengths.Length; d++)
+            {
+                if (strides[d] == 0 && lengths[d] > 1) return false;
+            }
+            long extent = Overlap.Extent(lengths, strides);
+            foreach (var operand in operands)
+            {
+                if (Overlap.Overlaps(in First(output), extent, in First(operand), Overlap.Extent(operand.Lengths, operand.Strides))) return true;
+            }
+            return false;
         }
 
         /// <summary>

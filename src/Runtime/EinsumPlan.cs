@@ -38,7 +38,10 @@ namespace EinsumGen
         /// <summary>FLOPs of the planned contraction: the sum of the steps' (saturating at <see cref="long.MaxValue"/>).</summary>
         public long TotalFlops { get; }
 
-        /// <summary>FLOPs of a single loop nest over every label: all sizes multiplied, times (operands - 1, at least 1, plus 1 if anything is summed).</summary>
+        /// <summary>
+        /// FLOPs of a single loop nest over every label, as opt_einsum and NumPy count them: all sizes multiplied, times
+        /// (operands - 1, at least 1, plus 1 if some label appears in two operands).
+        /// </summary>
         public long NaiveFlops { get; }
 
         /// <summary>Elements in the largest tensor any step produces, the final result included.</summary>
@@ -85,6 +88,7 @@ namespace EinsumGen
                 longShapes.Add(Array.ConvertAll(shapes[k], d => (long)d));
             }
             var sizes = ShapeResolver.Resolve(expression, longShapes, out int ellipsisRank, out long[] ellipsisShape);
+            ShapeResolver.CheckOutputEllipsis(expression, ellipsisRank, nameof(shapes));
 
             // The ellipsis dimensions plan as one pseudo-label '.' of their total size (when they exist at all).
             var plannerSizes = new Dictionary<char, long>(sizes);

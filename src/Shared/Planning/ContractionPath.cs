@@ -25,7 +25,7 @@ namespace EinsumGen.Planning
         /// <summary>Sum of the steps' FLOPs (saturating at <see cref="long.MaxValue"/>).</summary>
         public long TotalFlops { get; }
 
-        /// <summary>Cost of one loop nest over every label: product of all sizes times (max(1, n-1) + 1 if anything is summed).</summary>
+        /// <summary>opt_einsum's naive cost: product of all sizes times (max(1, n-1) + 1 if some label appears in two operands).</summary>
         public long NaiveFlops { get; }
 
         /// <summary>Largest result of any step, the final one included (as opt_einsum reports it), in elements.</summary>

@@ -130,21 +130,33 @@ namespace EinsumGen.Planning
             return candidate;
         }
 
-        /// <summary>One loop nest over every label: all sizes times (max(1, n-1) + 1 if any label is summed).</summary>
+        /// <summary>
+        /// opt_einsum's (and NumPy's einsum_path) naive cost: one loop nest over every label, all sizes times
+        /// (max(1, n-1) + 1 if some label appears in two operands). Their "inner product" test is that sharing, not whether a
+        /// label is summed: "i->" costs n, "ab,ab->ab" 2·|ab|.
+        /// </summary>
         public static long NaiveFlops(IReadOnlyList<string> inputs, string output, IReadOnlyDictionary<char, long> sizes)
         {
             var all = new StringBuilder();
-            bool inner = false;
+            int labelCount = 0;
             foreach (string t in inputs)
             {
                 foreach (char c in t)
                 {
                     if (all.ToString().IndexOf(c) < 0) all.Append(c);
-                    inner |= output.IndexOf(c) < 0;
                 }
+                labelCount += Distinct(t);
             }
+            bool inner = labelCount > all.Length;
             long factor = Math.Max(1, inputs.Count - 1) + (inner ? 1 : 0);
             return Saturating.Mul(PathBuilder.Product(all.ToString(), sizes), factor);
+        }
+
+        private static int Distinct(string labels)
+        {
+            int count = 0;
+            for (int i = 0; i < labels.Length; i++) if (labels.IndexOf(labels[i]) == i) count++;
+            return count;
         }
 
         private static List<string> Validate(IReadOnlyList<string> inputs, string output, IReadOnlyDictionary<char, long> sizes)

@@ -7,7 +7,8 @@ namespace EinsumGen.Tests.Runtime;
 
 /// <summary>
 /// <see cref="Einsum.EvaluateInto{T}"/>, NumPy's <c>out=</c>: the result lands in a given view (dense, transposed, a scalar),
-/// overwriting it; a wrong shape or an output sharing memory with an operand throws before anything is written.
+/// overwriting it; a wrong shape throws before anything is written, and an output sharing memory with an operand gets the
+/// result as NumPy's does.
 /// </summary>
 public class EvaluateIntoTests
 {
@@ -42,7 +43,7 @@ public class EvaluateIntoTests
     }
 
     [Fact]
-    public void A_wrong_shape_or_an_overlapping_output_throws_and_writes_nothing()
+    public void A_wrong_shape_throws_and_writes_nothing()
     {
         var a = Arange(12, 3, 4);
         var b = Arange(20, 4, 5);
@@ -52,11 +53,29 @@ public class EvaluateIntoTests
         Assert.Contains("[5, 3]", error.Message);
         Assert.Contains("[3, 5]", error.Message);
         Assert.All(TestData.Flatten(wrong), v => Assert.True(double.IsNaN(v)));
+    }
 
-        // The output is the first operand's own memory.
+    [Fact]
+    public void An_output_that_is_an_operand_gets_the_result_as_numpy_out_does()
+    {
+        // numpy gh-10080: np.einsum('ij,jk->ik', a, b, out=b) equals a·b; test_out_is_res: out=a for '...ij,...jk->...ik'.
         var square = Arange(9, 3, 3);
-        var before = TestData.Flatten(square);
-        Assert.Throws<ArgumentException>(() => Einsum.EvaluateInto("ij,jk->ik", square, square, Arange(9, 3, 3)));
-        Assert.Equal(before, TestData.Flatten(square));
+        var other = Arange(9, 3, 3);
+        var expected = TestData.Flatten(Einsum.EvaluateNaive("ij,jk->ik", square, other));
+        Einsum.EvaluateInto("ij,jk->ik", square, square, other);
+        Assert.Equal(expected, TestData.Flatten(square));
+
+        var b = Arange(9, 3, 3);
+        expected = TestData.Flatten(Einsum.EvaluateNaive("...ij,...jk->...ik", b, b));
+        Einsum.EvaluateInto("...ij,...jk->...ik", b, b, b);
+        Assert.Equal(expected, TestData.Flatten(b));
+
+        // A transposed view of an operand's memory as the output.
+        var data = TestData.Flatten(Arange(9, 3, 3));
+        var operand = Tensor.Create(data, [3, 3]);
+        var output = Tensor.Create(data, 0, [3, 3], [1, 3]);
+        expected = TestData.Flatten(Einsum.EvaluateNaive("ij,jk->ik", Arange(9, 3, 3), other));
+        Einsum.EvaluateInto("ij,jk->ik", output, operand, other);
+        Assert.Equal(expected, TestData.Flatten(output));
     }
 }

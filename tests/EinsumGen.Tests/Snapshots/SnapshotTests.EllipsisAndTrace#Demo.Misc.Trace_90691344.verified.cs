@@ -23,8 +23,8 @@ namespace Demo
         /// </code>
         /// <para>Kernels as the runtime picks them for dense views of these sizes on one thread with 512-bit vectors; a call decides again for its
         /// own strides, vector width and cores.</para>
-        /// <para>Naive single loop nest: 32 FLOPs; planned (single operand): 32 FLOPs; speed-up 1x; largest intermediate 1 elements. How each kernel
-        /// is chosen, and how to read this plan: docs/plans.md in the EinsumGen repository.</para>
+        /// <para>Naive single loop nest: 16 FLOPs; planned (single operand): 32 FLOPs; speed-up 0.5x; largest intermediate 1 elements. How each
+        /// kernel is chosen, and how to read this plan: docs/plans.md in the EinsumGen repository.</para>
         /// <para>TraceBackward recomputes nothing, then walks the plan backwards: each step C = L·R gives ∂L = Σ ∂C·R and ∂R = Σ ∂C·L; a unary step C
         /// = Σ L gives ∂L = ∂C broadcast over what it summed (onto the diagonal of a repeated label). TraceJvp sums the einsum with each operand's
         /// tangent in turn.</para>
