@@ -15,8 +15,8 @@ namespace EinsumGen
     /// Einsum for specs known only at run time, with the same notation, semantics and errors as <see cref="EinsumAttribute"/>.
     /// System.Numerics.Tensors has no rank-0 tensor: a scalar operand is a one-element tensor of rank 1, and a scalar
     /// result comes back as a tensor of shape [1]. Any numeric element type works, as in NumPy: float and double run on the
-    /// SIMD kernels; integers (which wrap on overflow, as NumPy's fixed-width integers do), Half, Complex and decimal run
-    /// the same plan on scalar loops in the type's own arithmetic.
+    /// SIMD kernels; integers (which wrap on overflow, as NumPy's fixed-width integers do), Complex and decimal run
+    /// the same plan on scalar loops in the type's own arithmetic; Half is computed in float and rounded once, as NumPy does.
     /// </summary>
     public static class Einsum
     {
@@ -26,6 +26,7 @@ namespace EinsumGen
         /// </summary>
         public static Tensor<T> Evaluate<T>(string spec, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
+            if (HalfInSingle.Applies<T>()) return HalfInSingle.Evaluate(spec, operands);
             var expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
             var program = Plan(expression, sizes, ellipsisShape, OperandNames(operands.Length), "result");
             var output = CreateOutput<T>(spec, expression.Output, sizes, ellipsisShape, out bool scalar);
@@ -43,6 +44,13 @@ namespace EinsumGen
         public static void EvaluateInto<T>(string spec, Tensor<T> output, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
             ArgumentNullException.ThrowIfNull(output);
+            if (HalfInSingle.Applies<T>()) HalfInSingle.EvaluateInto(spec, output, operands);
+            else EvaluateIntoInT(spec, output, operands);
+        }
+
+        /// <summary><see cref="EvaluateInto{T}"/> in T's own arithmetic (Half included).</summary>
+        internal static void EvaluateIntoInT<T>(string spec, Tensor<T> output, Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
+        {
             var program = PlanWithResult(spec, operands, output, "output", nameof(output), out var expression, out bool scalar);
             var target = SharesMemoryWithAnOperand(output, operands) ? Tensor.CreateFromShape<T>(output.Lengths) : output;
             var views = new TensorViews<T>(expression, operands, target, scalar, extras: null);
@@ -80,6 +88,7 @@ namespace EinsumGen
         public static Tensor<T>[] Backward<T>(string spec, Tensor<T> outputGradient, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
             ArgumentNullException.ThrowIfNull(outputGradient);
+            if (HalfInSingle.Applies<T>()) return HalfInSingle.Backward(spec, outputGradient, operands);
             var program = PlanWithResult(spec, operands, outputGradient, "output gradient", nameof(outputGradient), out var expression, out bool scalarResult);
             var gradients = new Tensor<T>[operands.Length];
             var shapes = new nint[operands.Length][];

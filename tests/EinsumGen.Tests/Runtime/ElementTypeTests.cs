@@ -101,4 +101,37 @@ public class ElementTypeTests
         var b = Make(i => (Half)(i % 3), 8, 6);
         Assert.Equal(TestData.Elements(Einsum.EvaluateNaive("ij,jk->ik", a, b)), TestData.Elements(Einsum.Evaluate("ij,jk->ik", a, b)));
     }
+
+    [Fact]
+    public void Half_is_computed_in_float_and_rounded_once_everywhere()
+    {
+        // 4099 + 1 = 4100 exactly in float; accumulated in Half, 4096 + 1 + 1 + 1 + 1 would stay at 4096 (spacing 4).
+        var ones = Make(i => i == 0 ? (Half)4096 : (Half)1, 5);
+        Assert.Equal((Half)4100, TestData.Elements(Einsum.Evaluate("i->", ones))[0]);
+
+        var a = Make(i => (Half)(i % 7 + 1), 3, 40);
+        var b = Make(i => (Half)(i % 5 + 1), 40, 2);
+        var exact = Einsum.EvaluateNaive("ij,jk->ik", Tensor.ConvertChecked<Half, double>(a), Tensor.ConvertChecked<Half, double>(b));
+        var expected = TestData.Elements(exact).Select(v => (Half)v).ToArray();
+        Assert.Equal(expected, TestData.Elements(Einsum.Evaluate("ij,jk->ik", a, b)));
+
+        // Into a transposed view of a larger buffer: the rounded values land in place, nothing else is written.
+        var buffer = new Half[2 * 3 + 1];
+        buffer[6] = (Half)(-1);
+        var view = Tensor.Create(buffer, 0, [3, 2], [1, 3]);
+        Einsum.EvaluateInto("ij,jk->ik", view, a, b);
+        Assert.Equal(expected, TestData.Elements(view));
+        Assert.Equal((Half)(-1), buffer[6]);
+
+        // Gradients: ∂a = g·bᵀ, rounded once.
+        var g = Make(_ => (Half)1, 3, 2);
+        var grads = Einsum.Backward("ij,jk->ik", g, a, b);
+        var da = Einsum.EvaluateNaive("ik,jk->ij", Tensor.ConvertChecked<Half, double>(g), Tensor.ConvertChecked<Half, double>(b));
+        Assert.Equal(TestData.Elements(da).Select(v => (Half)v), TestData.Elements(grads[0]));
+        Assert.Equal(a.Lengths.ToArray(), grads[0].Lengths.ToArray());
+
+        // A shape error still names the operand, the label and both sizes.
+        var error = Assert.Throws<ArgumentException>(() => Einsum.Evaluate("ij,jk->ik", a, a));
+        Assert.Contains("'j'", error.Message);
+    }
 }
