@@ -50,6 +50,10 @@ namespace EinsumGen.Runtime.Kernels
             bool bInPlace = aInPlace && InPlaceB(g, r, NR, sizeof(T), context, out ldb);
             if (KernelOptions.Current.RecordChoices) t_lastInPlace = (aInPlace, bInPlace);
             bool rowPrefetch = aInPlace && KernelOptions.Current.RowPrefetch;
+            Edge edge = aInPlace ? ChooseEdge(mLen, MR, TK.EdgeMR, K <= kc) : Edge.None;
+            // Where the rows are one dense block (lda = K, one slice), a full panel's rows are fetched by the panel before
+            // it, a line per step of its K loop (RunRowsAhead), rather than in a burst between panels.
+            bool rowsAhead = rowPrefetch && lda == K && K <= kc && KernelOptions.Current.RowsAhead;
             bool resident = !aInPlace && KernelOptions.Current.ResidentA && (long)mPadded * K * sizeof(T) <= context.AResidentBytes;
             int mcTarget = Math.Max(MR, context.ABlockBytes / (kc * sizeof(T)) / MR * MR);
             int mc = resident || aInPlace ? mPadded : Balanced(mLen, mcTarget, MR);
@@ -117,7 +121,7 @@ namespace EinsumGen.Runtime.Kernels
                         {
                             int mcur = Math.Min(mc, r.M1 - ic);
                             T* pa = packA;
-                            if (aInPlace) { if (mcur % MR != 0) PackRows(A, g->RowA + ic + mcur / MR * MR, mcur % MR, g->KA[pc], kcur, MR, packA); }
+                            if (aInPlace) { if (edge == Edge.Packed) PackRows(A, g->RowA + ic + mcur / MR * MR, mcur % MR, g->KA[pc], kcur, MR, packA); }
                             else if (resident) pa = packA + (nint)mPadded * pc;
                             else Packing.PackA(A, g->RowA + ic, mcur, g->KA + pc, kcur, MR, g->RowAUnit, g->KAUnit, packA);
                             nint* rowC = g->RowC + ic;
@@ -161,12 +165,29 @@ namespace EinsumGen.Runtime.Kernels
                                     if (rowPrefetch && jr == 0 && jc == r.N0)
                                     {
                                         if (ir == 0) PrefetchRows(A, g->RowA + ic, Math.Min(MR, mcur), g->KA[pc], kcur, sizeof(T));
-                                        if (ir + MR < mcur)
+                                        if (ir + MR < mcur && !(rowsAhead && ir + 2 * MR <= mcur))
                                             PrefetchRows(A, g->RowA + ic + ir + MR, Math.Min(MR, mcur - ir - MR), g->KA[pc], kcur, sizeof(T));
                                     }
                                     if (!aInPlace) TK.Run(kcur, pa + (nint)ir * kcur, bp, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
                                     else if (mr == MR)
-                                        TK.RunRows(kcur, A + g->RowA[ic + ir] + g->KA[pc], lda, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
+                                    {
+                                        T* a = A + g->RowA[ic + ir] + g->KA[pc];
+                                        if (rowsAhead && jr == 0 && jc == r.N0 && ir + 2 * MR <= mcur)
+                                            TK.RunRowsAhead(kcur, a, lda, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile, a + MR * lda);
+                                        else TK.RunRows(kcur, a, lda, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
+                                    }
+                                    else if (edge == Edge.Block)
+                                    {
+                                        // Rows mcur - EdgeMR..: past the panels before it, or overlapping them (K in one slice).
+                                        int up = mcur - TK.EdgeMR;
+                                        bool add = accumulate && up == ir;
+                                        TK.RunRowsEdge(kcur, A + g->RowA[ic + up] + g->KA[pc], lda, bp, bStep, C, rowC + up, colC, TK.EdgeMR, nr, direct, add, tile);
+                                    }
+                                    else if (edge == Edge.Shifted)
+                                    {
+                                        int up = mcur - MR;
+                                        TK.RunRows(kcur, A + g->RowA[ic + up] + g->KA[pc], lda, bp, bStep, C, rowC + up, colC, MR, nr, direct, false, tile);
+                                    }
                                     else TK.RunRows(kcur, packA, kcur, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
                                     if (pf.Lines > 0) pf.Step(linesPerTile);
                                     if (next.Lines > 0) next.Step(nextPerTile);
@@ -189,6 +210,36 @@ namespace EinsumGen.Runtime.Kernels
             long cost12 = RoundUp((int)m, 12) * (long)RoundUp((int)n, 2 * vector);
             long cost8 = RoundUp((int)m, 8) * (long)RoundUp((int)n, 3 * vector);
             return cost8 * 32 < cost12 * 31;
+        }
+
+        /// <summary>How the ragged last row panel of an in-place A is computed.</summary>
+        private enum Edge
+        {
+            /// <summary>No ragged panel (M a multiple of MR).</summary>
+            None,
+            /// <summary>Its rows copied into a zero-padded MR-row panel.</summary>
+            Packed,
+            /// <summary>
+            /// Read in place by the EdgeMR-row block over the last EdgeMR rows: exactly the ragged rows (M = 128 by 12 × 2:
+            /// 10 × 12 + 8), or overlapping the panel before it.
+            /// </summary>
+            Block,
+            /// <summary>Read in place as a full MR-row panel over the last MR rows, overlapping the panel before it.</summary>
+            Shifted,
+        }
+
+        /// <summary>
+        /// How an in-place A's ragged last row panel is computed. A block that overlaps the panel before it rewrites that
+        /// panel's rows with the same values (each element is the same multiply-adds in the same order), which holds only where
+        /// K is one slice (C overwritten once, never added to); otherwise the ragged rows are copied into a padded panel.
+        /// </summary>
+        private static Edge ChooseEdge(int m, int MR, int edgeMR, bool oneSlice)
+        {
+            int rem = m % MR;
+            if (rem == 0) return Edge.None;
+            KernelOptions options = KernelOptions.Current;
+            if (options.EdgeBlock && rem <= edgeMR && m >= edgeMR && (rem == edgeMR || oneSlice && options.ShiftedEdge)) return Edge.Block;
+            return oneSlice && options.ShiftedEdge ? Edge.Shifted : Edge.Packed;
         }
 
         /// <summary>A is read in place where N spans at most this many column panels (attention: 2 to 4).</summary>
