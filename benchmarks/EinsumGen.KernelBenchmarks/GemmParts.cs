@@ -30,10 +30,12 @@ namespace EinsumGen.KernelBenchmarks
                     Interleaved(w, peak, new (string, Action)[]
                     {
                         ("packed (as 3eab2cd)", () => Switch(w, o => { o.InPlace = false; o.ShiftedEdge = false; })),
-                        ("in place, edge copied (22ad422)", () => Switch(w, o => { o.ShiftedEdge = false; o.EdgeBlock = false; })),
+                        ("in place as 22ad422", () => Switch(w, o => { o.ShiftedEdge = false; o.EdgeBlock = false; o.RowsAhead = false; o.NextEntryAhead = false; })),
+                        ("edge copied", () => Switch(w, o => { o.ShiftedEdge = false; o.EdgeBlock = false; })),
                         ("edge: shifted full panel", () => Switch(w, o => o.EdgeBlock = false)),
                         ("edge block, no row prefetch", () => Switch(w, o => o.RowPrefetch = false)),
                         ("edge block, burst row prefetch", () => Switch(w, o => o.RowsAhead = false)),
+                        ("rows ahead, next B not", () => Switch(w, o => o.NextEntryAhead = false)),
                         ("in place (default)", () => Switch(w, _ => { })),
                     });
                 return;

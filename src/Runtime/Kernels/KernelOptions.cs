@@ -83,6 +83,12 @@ namespace EinsumGen.Runtime.Kernels
         /// </summary>
         public bool RowsAhead { get; set; } = true;
 
+        /// <summary>
+        /// Whether, in a batch, the last pass over an in-place A prefetches the next entry's B (one dense range) the same
+        /// way, a tile's worth of lines per full panel.
+        /// </summary>
+        public bool NextEntryAhead { get; set; } = true;
+
         /// <summary>Whether a batch of packed products prefetches the next entry's operands while one computes.</summary>
         public bool BatchPrefetch { get; set; } = true;
 
@@ -126,6 +132,7 @@ namespace EinsumGen.Runtime.Kernels
             RowPrefetch = defaults.RowPrefetch;
             EdgeBlock = defaults.EdgeBlock;
             RowsAhead = defaults.RowsAhead;
+            NextEntryAhead = defaults.NextEntryAhead;
             ShiftedEdge = defaults.ShiftedEdge;
             RecordChoices = defaults.RecordChoices;
         }

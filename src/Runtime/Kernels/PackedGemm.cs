@@ -87,12 +87,25 @@ namespace EinsumGen.Runtime.Kernels
                 extentB = Extent.Of(g->KB, K, g->ColB + r.N0, nLen, sizeof(T), maxBytes);
                 tilesPerEntry = ((mLen + MR - 1) / MR) * ((nLen + NR - 1) / NR) * ((K + kc - 1) / kc);
             }
+            // And where the next entry's B is one dense range (attention's K or V), the last pass over this entry's A
+            // fetches it the same way, a tile's worth of lines per full panel.
+            Extent nextB = rowsAhead && r.B1 - r.B0 > 1 && KernelOptions.Current.NextEntryAhead
+                ? Extent.Of(g->KB, K, g->ColB + r.N0, nLen, sizeof(T), context.BatchPrefetchMaxBytes) : default;
             for (int bi = r.B0; bi < r.B1; bi++)
             {
                 T* A = g->A + g->BatchA[bi];
                 T* B = g->B + g->BatchB[bi];
                 T* C = g->C + g->BatchC[bi];
                 RangePrefetcher next = default;
+                // Its first panel of A rows first (dense: lda = K), then its B.
+                T* ahead = null, aheadEnd = null, aheadB = null, aheadBEnd = null;
+                if (nextB.Bytes > 0 && bi + 1 < r.B1)
+                {
+                    ahead = g->A + g->BatchA[bi + 1] + g->RowA[r.M0] + g->KA[0];
+                    aheadEnd = ahead + MR * K;
+                    aheadB = (T*)((byte*)(g->B + g->BatchB[bi + 1]) + nextB.Start);
+                    aheadBEnd = (T*)((byte*)aheadB + nextB.Bytes);
+                }
                 if (batchPrefetch && bi + 1 < r.B1)
                 {
                     if (g->BatchA[bi + 1] != g->BatchA[bi]) next.Add((byte*)(g->A + g->BatchA[bi + 1]), extentA);
@@ -174,6 +187,12 @@ namespace EinsumGen.Runtime.Kernels
                                         T* a = A + g->RowA[ic + ir] + g->KA[pc];
                                         if (rowsAhead && jr == 0 && jc == r.N0 && ir + 2 * MR <= mcur)
                                             TK.RunRowsAhead(kcur, a, lda, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile, a + MR * lda);
+                                        else if (ahead < aheadEnd && jr + NR >= ncur && jc + nc >= r.N1)
+                                        {
+                                            TK.RunRowsAhead(kcur, a, lda, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile, ahead);
+                                            ahead += MR * kcur;
+                                            if (ahead >= aheadEnd) { ahead = aheadB; aheadEnd = aheadBEnd; aheadB = aheadBEnd = null; }
+                                        }
                                         else TK.RunRows(kcur, a, lda, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
                                     }
                                     else if (edge == Edge.Block)
