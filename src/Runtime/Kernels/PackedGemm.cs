@@ -182,32 +182,42 @@ namespace EinsumGen.Runtime.Kernels
                                             PrefetchRows(A, g->RowA + ic + ir + MR, Math.Min(MR, mcur - ir - MR), g->KA[pc], kcur, sizeof(T));
                                     }
                                     if (!aInPlace) TK.Run(kcur, pa + (nint)ir * kcur, bp, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
-                                    else if (mr == MR)
+                                    else
                                     {
-                                        T* a = A + g->RowA[ic + ir] + g->KA[pc];
-                                        if (rowsAhead && jr == 0 && jc == r.N0 && ir + 2 * MR <= mcur)
-                                            TK.RunRowsAhead(kcur, a, lda, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile, a + MR * lda);
-                                        else if (ahead < aheadEnd && jr + NR >= ncur && jc + nc >= r.N1)
+                                        // One call site per entry point (each is inlined into this loop).
+                                        T* a = packA, pfp = null;
+                                        nint la = kcur;
+                                        nint* rc = rowC + ir;
+                                        int rows = mr;
+                                        bool add = accumulate, edgeRows = false;
+                                        if (mr == MR)
                                         {
-                                            TK.RunRowsAhead(kcur, a, lda, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile, ahead);
-                                            ahead += MR * kcur;
-                                            if (ahead >= aheadEnd) { ahead = aheadB; aheadEnd = aheadBEnd; aheadB = aheadBEnd = null; }
+                                            a = A + g->RowA[ic + ir] + g->KA[pc];
+                                            la = lda;
+                                            if (rowsAhead && jr == 0 && jc == r.N0 && ir + 2 * MR <= mcur) pfp = a + MR * lda;
+                                            else if (ahead < aheadEnd && jr + NR >= ncur && jc + nc >= r.N1)
+                                            {
+                                                pfp = ahead;
+                                                ahead += MR * kcur;
+                                                if (ahead >= aheadEnd) { ahead = aheadB; aheadEnd = aheadBEnd; aheadB = aheadBEnd = null; }
+                                            }
                                         }
-                                        else TK.RunRows(kcur, a, lda, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
+                                        else if (edge != Edge.Packed)
+                                        {
+                                            // The last EdgeMR or MR rows: past the panels before them, or overlapping them
+                                            // (K in one slice: C overwritten, never added to).
+                                            edgeRows = edge == Edge.Block;
+                                            rows = edgeRows ? TK.EdgeMR : MR;
+                                            int up = mcur - rows;
+                                            a = A + g->RowA[ic + up] + g->KA[pc];
+                                            la = lda;
+                                            rc = rowC + up;
+                                            add = accumulate && up == ir;
+                                        }
+                                        if (edgeRows) TK.RunRowsEdge(kcur, a, la, bp, bStep, C, rc, colC, rows, nr, direct, add, tile);
+                                        else if (pfp != null) TK.RunRowsAhead(kcur, a, la, bp, bStep, C, rc, colC, rows, nr, direct, add, tile, pfp);
+                                        else TK.RunRows(kcur, a, la, bp, bStep, C, rc, colC, rows, nr, direct, add, tile);
                                     }
-                                    else if (edge == Edge.Block)
-                                    {
-                                        // Rows mcur - EdgeMR..: past the panels before it, or overlapping them (K in one slice).
-                                        int up = mcur - TK.EdgeMR;
-                                        bool add = accumulate && up == ir;
-                                        TK.RunRowsEdge(kcur, A + g->RowA[ic + up] + g->KA[pc], lda, bp, bStep, C, rowC + up, colC, TK.EdgeMR, nr, direct, add, tile);
-                                    }
-                                    else if (edge == Edge.Shifted)
-                                    {
-                                        int up = mcur - MR;
-                                        TK.RunRows(kcur, A + g->RowA[ic + up] + g->KA[pc], lda, bp, bStep, C, rowC + up, colC, MR, nr, direct, false, tile);
-                                    }
-                                    else TK.RunRows(kcur, packA, kcur, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
                                     if (pf.Lines > 0) pf.Step(linesPerTile);
                                     if (next.Lines > 0) next.Step(nextPerTile);
                                 }
