@@ -64,14 +64,16 @@ namespace EinsumGen.Runtime.Kernels
         /// from <paramref name="ahead"/> on: the next panel's rows where they are one contiguous block (each row kc elements,
         /// lda = kc), fetched while this panel computes rather than in a burst between panels.
         /// </summary>
-        static abstract void RunRowsAhead(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch, T* ahead);
+        static abstract void RunRowsAhead(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct,
+            bool accumulate, T* scratch, T* ahead);
         /// <summary>Rows of <see cref="RunRowsEdge"/>'s block (fewer than <see cref="MR"/>).</summary>
         static abstract int EdgeMR { get; }
         /// <summary>
         /// <see cref="RunRows"/> on a block of <see cref="EdgeMR"/> rows (<paramref name="mr"/> ≤ EdgeMR): a ragged last row
         /// panel read in place, each element the same multiply-adds in the same order as in the full block.
         /// </summary>
-        static abstract void RunRowsEdge(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch);
+        static abstract void RunRowsEdge(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct,
+            bool accumulate, T* scratch);
     }
 """
 
@@ -139,7 +141,7 @@ def kernel(mr, nv, edge, summary):
     out.append(stores(mr, nv))
     out.append(RUN_ROWS_OPEN.format(name="RunRows", extra=""))
     out.append(rows_body(mr, nv))
-    out.append(RUN_ROWS_OPEN.format(name="RunRowsAhead", extra=", T* ahead"))
+    out.append(RUN_ROWS_OPEN.format(name="RunRowsAhead", extra=",\n            T* ahead"))
     out.append(rows_body(mr, nv, ahead=True))
     out.append(RUN_ROWS_OPEN.format(name="RunRowsEdge", extra=""))
     out.append(rows_body(edge, nv))

@@ -38,14 +38,16 @@ namespace EinsumGen.Runtime.Kernels
         /// from <paramref name="ahead"/> on: the next panel's rows where they are one contiguous block (each row kc elements,
         /// lda = kc), fetched while this panel computes rather than in a burst between panels.
         /// </summary>
-        static abstract void RunRowsAhead(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch, T* ahead);
+        static abstract void RunRowsAhead(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct,
+            bool accumulate, T* scratch, T* ahead);
         /// <summary>Rows of <see cref="RunRowsEdge"/>'s block (fewer than <see cref="MR"/>).</summary>
         static abstract int EdgeMR { get; }
         /// <summary>
         /// <see cref="RunRows"/> on a block of <see cref="EdgeMR"/> rows (<paramref name="mr"/> ≤ EdgeMR): a ragged last row
         /// panel read in place, each element the same multiply-adds in the same order as in the full block.
         /// </summary>
-        static abstract void RunRowsEdge(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch);
+        static abstract void RunRowsEdge(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct,
+            bool accumulate, T* scratch);
     }
 
     /// <summary>12 rows × 2 vectors: 24 accumulators, for 32-register AVX-512.</summary>
@@ -197,7 +199,8 @@ namespace EinsumGen.Runtime.Kernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void RunRowsAhead(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch, T* ahead)
+        public static void RunRowsAhead(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch,
+            T* ahead)
         {
             int W = TS.Count;
             TV c0_0 = TS.Zero, c0_1 = TS.Zero;
@@ -447,7 +450,8 @@ namespace EinsumGen.Runtime.Kernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void RunRowsAhead(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch, T* ahead)
+        public static void RunRowsAhead(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch,
+            T* ahead)
         {
             int W = TS.Count;
             TV c0_0 = TS.Zero, c0_1 = TS.Zero, c0_2 = TS.Zero;
@@ -649,7 +653,8 @@ namespace EinsumGen.Runtime.Kernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void RunRowsAhead(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch, T* ahead)
+        public static void RunRowsAhead(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch,
+            T* ahead)
         {
             int W = TS.Count;
             TV c0_0 = TS.Zero, c0_1 = TS.Zero;
