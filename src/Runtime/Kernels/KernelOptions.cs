@@ -84,8 +84,8 @@ namespace EinsumGen.Runtime.Kernels
         public bool RowsAhead { get; set; } = true;
 
         /// <summary>
-        /// Whether, in a batch, the last pass over an in-place A prefetches the next entry's B (one dense range) the same
-        /// way, a tile's worth of lines per full panel.
+        /// Whether, in a batch, the last pass over an in-place A prefetches the next entry's first row panel and its B (one
+        /// dense range) the same way, a tile's worth of lines per full panel.
         /// </summary>
         public bool NextEntryAhead { get; set; } = true;
 
