@@ -29,10 +29,14 @@ namespace EinsumGen.KernelBenchmarks
                 foreach (var w in workloads.Concat(new[] { Workload.Plain(64, 32768, 576) }))
                     Interleaved(w, peak, new (string, Action)[]
                     {
-                        ("packed (as 3eab2cd)", () => Switch(w, false, true, false)),
-                        ("packed, no batch prefetch", () => Switch(w, false, false, false)),
-                        ("in place, no row prefetch", () => Switch(w, true, true, false)),
-                        ("in place (default)", () => Switch(w, true, true, true)),
+                        ("packed (as 3eab2cd)", () => Switch(w, o => { o.InPlace = false; o.ShiftedEdge = false; })),
+                        ("in place as 22ad422", () => Switch(w, o => { o.ShiftedEdge = false; o.EdgeBlock = false; o.RowsAhead = false; o.NextEntryAhead = false; })),
+                        ("edge copied", () => Switch(w, o => { o.ShiftedEdge = false; o.EdgeBlock = false; })),
+                        ("edge: shifted full panel", () => Switch(w, o => o.EdgeBlock = false)),
+                        ("edge block, no row prefetch", () => Switch(w, o => o.RowPrefetch = false)),
+                        ("edge block, burst row prefetch", () => Switch(w, o => o.RowsAhead = false)),
+                        ("rows ahead, next B not", () => Switch(w, o => o.NextEntryAhead = false)),
+                        ("in place (default)", () => Switch(w, _ => { })),
                     });
                 return;
             }
@@ -40,11 +44,9 @@ namespace EinsumGen.KernelBenchmarks
             foreach (var w in workloads) Parts(w, peak);
         }
 
-        private static void Switch(Workload w, bool inPlace, bool batchPrefetch, bool rowPrefetch)
+        private static void Switch(Workload w, Action<KernelOptions> set)
         {
-            KernelOptions.Current.InPlace = inPlace;
-            KernelOptions.Current.BatchPrefetch = batchPrefetch;
-            KernelOptions.Current.RowPrefetch = rowPrefetch;
+            set(KernelOptions.Current);
             w.Run(KernelPath.Auto, GemmMode.Auto, 1);
             KernelOptions.Current.Reset();
         }

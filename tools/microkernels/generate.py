@@ -15,10 +15,12 @@ OUTPUT = os.path.join(ROOT, "src", "Runtime", "Kernels", "MicroKernels.cs")
 # (rows, vectors, summary): one struct Kernel{rows}x{vectors} each. The vector width comes from the ISimd type argument,
 # so one struct serves every width; ContractionKernel picks which shape goes with which width and problem
 # (KernelContext.MicroKernelRows, PackedGemm.Prefers8x3).
+# edge: the rows of RunRowsEdge, the shorter in-place block for a ragged last row panel (M = 128: ten 12-row panels and
+# one 8-row one instead of a padded or overlapping twelfth).
 KERNELS = [
-    (12, 2, "12 rows × 2 vectors: 24 accumulators, for 32-register AVX-512."),
-    (8, 3, "8 rows × 3 vectors: 24 accumulators, for 32-register AVX-512 where M is a multiple of 8 but not of 12 (M = 64)."),
-    (6, 2, "6 rows × 2 vectors: 12 accumulators, for 16-register AVX2/SSE/NEON (and the scalar fallback)."),
+    (12, 2, 8, "12 rows × 2 vectors: 24 accumulators, for 32-register AVX-512."),
+    (8, 3, 4, "8 rows × 3 vectors: 24 accumulators, for 32-register AVX-512 where M is a multiple of 8 but not of 12 (M = 64)."),
+    (6, 2, 4, "6 rows × 2 vectors: 12 accumulators, for 16-register AVX2/SSE/NEON (and the scalar fallback)."),
 ]
 
 HEADER = """\
@@ -26,6 +28,7 @@ HEADER = """\
 // this file. The register blocks are spelled out so that the JIT keeps every accumulator in a register.
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace EinsumGen.Runtime.Kernels
 {
@@ -56,6 +59,21 @@ namespace EinsumGen.Runtime.Kernels
         /// a row-major operand read in place: its row stride). The same multiply-adds in the same order as <see cref="Run"/>.
         /// </summary>
         static abstract void RunRows(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch);
+        /// <summary>
+        /// <see cref="RunRows"/> that also prefetches into L1, one line address per step along K, the <c>kc · MR</c> elements
+        /// from <paramref name="ahead"/> on: the next panel's rows where they are one contiguous block (each row kc elements,
+        /// lda = kc), fetched while this panel computes rather than in a burst between panels.
+        /// </summary>
+        static abstract void RunRowsAhead(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct,
+            bool accumulate, T* scratch, T* ahead);
+        /// <summary>Rows of <see cref="RunRowsEdge"/>'s block (fewer than <see cref="MR"/>).</summary>
+        static abstract int EdgeMR { get; }
+        /// <summary>
+        /// <see cref="RunRows"/> on a block of <see cref="EdgeMR"/> rows (<paramref name="mr"/> ≤ EdgeMR): a ragged last row
+        /// panel read in place, each element the same multiply-adds in the same order as in the full block.
+        /// </summary>
+        static abstract void RunRowsEdge(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct,
+            bool accumulate, T* scratch);
     }
 """
 
@@ -68,6 +86,7 @@ KERNEL_OPEN = """\
         public static int MR => {mr};
         public static int NR {{ [MethodImpl(MethodImplOptions.AggressiveInlining)] get => {nv} * TS.Count; }}
         public static int Vectors => {nv};
+        public static int EdgeMR => {edge};
         public static bool IsHardwareAccelerated => TS.IsHardwareAccelerated;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -102,9 +121,9 @@ def offset(v):
 FOOTER = "}\n"
 
 
-def kernel(mr, nv, summary):
+def kernel(mr, nv, edge, summary):
     """One Kernel{mr}x{nv} struct: accumulators c{i}_{v} for rows i < mr, vectors v < nv."""
-    out = [KERNEL_OPEN.format(mr=mr, nv=nv, summary=summary)]
+    out = [KERNEL_OPEN.format(mr=mr, nv=nv, edge=edge, summary=summary)]
     indent = " " * 12
     inner = indent + " " * 4
     for i in range(mr):
@@ -120,7 +139,22 @@ def kernel(mr, nv, summary):
     out.append(f"{inner}b += {nv} * W;\n")
     out.append(f"{indent}}}\n")
     out.append(stores(mr, nv))
-    out.append(RUN_ROWS_OPEN)
+    out.append(RUN_ROWS_OPEN.format(name="RunRows", extra=""))
+    out.append(rows_body(mr, nv))
+    out.append(RUN_ROWS_OPEN.format(name="RunRowsAhead", extra=",\n            T* ahead"))
+    out.append(rows_body(mr, nv, ahead=True))
+    out.append(RUN_ROWS_OPEN.format(name="RunRowsEdge", extra=""))
+    out.append(rows_body(edge, nv))
+    out.append(kernel_close(nv))
+    return "".join(out)
+
+
+def rows_body(mr, nv, ahead=False):
+    """RunRows' body for a block of mr rows: A broadcast where it lies, B's rows ldb apart (ahead: one L1 prefetch a step,
+    mr elements further each step, so that kc steps cover the next block of mr rows × kc)."""
+    out = []
+    indent = " " * 12
+    inner = indent + " " * 4
     for i in range(mr):
         out.append(indent + "TV " + ", ".join(f"c{i}_{v} = TS.Zero" for v in range(nv)) + ";\n")
     # Rows in place: one base pointer per three rows, the others at + lda and + 2·lda (x86 base + index addressing), so
@@ -138,19 +172,21 @@ def kernel(mr, nv, summary):
         out.append(f"{inner}ai = TS.Broadcast({address}); {fmas}\n")
     out.append(inner + " ".join(f"a{3 * k}++;" for k in range(bases)) + "\n")
     out.append(f"{inner}b += ldb;\n")
+    if ahead:
+        out.append(f"{inner}if (Sse.IsSupported) Sse.Prefetch0(ahead);\n")
+        out.append(f"{inner}ahead += {mr};\n")
     out.append(f"{indent}}}\n")
     out.append(stores(mr, nv))
-    out.append(kernel_close(nv))
     return "".join(out)
 
 
 RUN_ROWS_OPEN = """\
             KernelCommon.Scatter(scratch, ld, c, rowC, colC, mr, nr, accumulate);
-        }
+        }}
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void RunRows(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch)
-        {
+        public static void {name}(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch{extra})
+        {{
             int W = TS.Count;
 """
 
@@ -177,7 +213,7 @@ def stores(mr, nv):
 
 
 def generate():
-    return HEADER + "".join(kernel(mr, nv, summary) for mr, nv, summary in KERNELS) + FOOTER
+    return HEADER + "".join(kernel(mr, nv, edge, summary) for mr, nv, edge, summary in KERNELS) + FOOTER
 
 
 def main():

@@ -77,8 +77,33 @@ namespace EinsumGen.Runtime.Kernels
         /// </summary>
         public bool RowPrefetch { get; set; } = true;
 
+        /// <summary>
+        /// Whether that row prefetch runs inside the micro-kernel's K loop (one line a step) where the rows are one dense
+        /// block; false issues it as a burst between tiles.
+        /// </summary>
+        public bool RowsAhead { get; set; } = true;
+
+        /// <summary>
+        /// Whether, in a batch, the last pass over an in-place A prefetches the next entry's first row panel and its B (one
+        /// dense range) the same way, a tile's worth of lines per full panel.
+        /// </summary>
+        public bool NextEntryAhead { get; set; } = true;
+
         /// <summary>Whether a batch of packed products prefetches the next entry's operands while one computes.</summary>
         public bool BatchPrefetch { get; set; } = true;
+
+        /// <summary>
+        /// Whether the ragged last row panel of an in-place A may be computed over rows that overlap the panel before it
+        /// (where K is one slice): the shorter edge block, or a full panel; false copies the ragged rows into a
+        /// zero-padded panel unless the edge block fits them exactly.
+        /// </summary>
+        public bool ShiftedEdge { get; set; } = true;
+
+        /// <summary>
+        /// Whether a ragged last row panel of an in-place A of at most <c>EdgeMR</c> rows runs the shorter edge block
+        /// (<c>IMicroKernel.RunRowsEdge</c>: M = 128 as 10 × 12 + 8 rows, no padded rows); false runs a full panel.
+        /// </summary>
+        public bool EdgeBlock { get; set; } = true;
 
         /// <summary>Whether the packed tier may run the 8 × 3-vector micro-kernel where it pads less (AVX-512); false keeps 12 × 2.</summary>
         public bool Kernel8x3 { get; set; } = true;
@@ -112,6 +137,10 @@ namespace EinsumGen.Runtime.Kernels
             BatchPrefetch = defaults.BatchPrefetch;
             InPlace = defaults.InPlace;
             RowPrefetch = defaults.RowPrefetch;
+            EdgeBlock = defaults.EdgeBlock;
+            RowsAhead = defaults.RowsAhead;
+            NextEntryAhead = defaults.NextEntryAhead;
+            ShiftedEdge = defaults.ShiftedEdge;
             RecordChoices = defaults.RecordChoices;
             SweepRegions = defaults.SweepRegions;
         }

@@ -2,6 +2,7 @@
 // this file. The register blocks are spelled out so that the JIT keeps every accumulator in a register.
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace EinsumGen.Runtime.Kernels
 {
@@ -32,6 +33,21 @@ namespace EinsumGen.Runtime.Kernels
         /// a row-major operand read in place: its row stride). The same multiply-adds in the same order as <see cref="Run"/>.
         /// </summary>
         static abstract void RunRows(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch);
+        /// <summary>
+        /// <see cref="RunRows"/> that also prefetches into L1, one line address per step along K, the <c>kc · MR</c> elements
+        /// from <paramref name="ahead"/> on: the next panel's rows where they are one contiguous block (each row kc elements,
+        /// lda = kc), fetched while this panel computes rather than in a burst between panels.
+        /// </summary>
+        static abstract void RunRowsAhead(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct,
+            bool accumulate, T* scratch, T* ahead);
+        /// <summary>Rows of <see cref="RunRowsEdge"/>'s block (fewer than <see cref="MR"/>).</summary>
+        static abstract int EdgeMR { get; }
+        /// <summary>
+        /// <see cref="RunRows"/> on a block of <see cref="EdgeMR"/> rows (<paramref name="mr"/> ≤ EdgeMR): a ragged last row
+        /// panel read in place, each element the same multiply-adds in the same order as in the full block.
+        /// </summary>
+        static abstract void RunRowsEdge(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct,
+            bool accumulate, T* scratch);
     }
 
     /// <summary>12 rows × 2 vectors: 24 accumulators, for 32-register AVX-512.</summary>
@@ -41,6 +57,7 @@ namespace EinsumGen.Runtime.Kernels
         public static int MR => 12;
         public static int NR { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 2 * TS.Count; }
         public static int Vectors => 2;
+        public static int EdgeMR => 8;
         public static bool IsHardwareAccelerated => TS.IsHardwareAccelerated;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -182,6 +199,133 @@ namespace EinsumGen.Runtime.Kernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void RunRowsAhead(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch,
+            T* ahead)
+        {
+            int W = TS.Count;
+            TV c0_0 = TS.Zero, c0_1 = TS.Zero;
+            TV c1_0 = TS.Zero, c1_1 = TS.Zero;
+            TV c2_0 = TS.Zero, c2_1 = TS.Zero;
+            TV c3_0 = TS.Zero, c3_1 = TS.Zero;
+            TV c4_0 = TS.Zero, c4_1 = TS.Zero;
+            TV c5_0 = TS.Zero, c5_1 = TS.Zero;
+            TV c6_0 = TS.Zero, c6_1 = TS.Zero;
+            TV c7_0 = TS.Zero, c7_1 = TS.Zero;
+            TV c8_0 = TS.Zero, c8_1 = TS.Zero;
+            TV c9_0 = TS.Zero, c9_1 = TS.Zero;
+            TV c10_0 = TS.Zero, c10_1 = TS.Zero;
+            TV c11_0 = TS.Zero, c11_1 = TS.Zero;
+            nint l2 = 2 * lda;
+            T* a0 = a, a3 = a + 3 * lda, a6 = a + 6 * lda, a9 = a + 9 * lda;
+            for (nint p = 0; p < kc; p++)
+            {
+                TV b0 = TS.Load(b), b1 = TS.Load(b + W);
+                TV ai;
+                ai = TS.Broadcast(a0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                ai = TS.Broadcast(a0 + lda); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                ai = TS.Broadcast(a0 + l2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                ai = TS.Broadcast(a3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                ai = TS.Broadcast(a3 + lda); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1);
+                ai = TS.Broadcast(a3 + l2); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1);
+                ai = TS.Broadcast(a6); c6_0 = TS.Fma(ai, b0, c6_0); c6_1 = TS.Fma(ai, b1, c6_1);
+                ai = TS.Broadcast(a6 + lda); c7_0 = TS.Fma(ai, b0, c7_0); c7_1 = TS.Fma(ai, b1, c7_1);
+                ai = TS.Broadcast(a6 + l2); c8_0 = TS.Fma(ai, b0, c8_0); c8_1 = TS.Fma(ai, b1, c8_1);
+                ai = TS.Broadcast(a9); c9_0 = TS.Fma(ai, b0, c9_0); c9_1 = TS.Fma(ai, b1, c9_1);
+                ai = TS.Broadcast(a9 + lda); c10_0 = TS.Fma(ai, b0, c10_0); c10_1 = TS.Fma(ai, b1, c10_1);
+                ai = TS.Broadcast(a9 + l2); c11_0 = TS.Fma(ai, b0, c11_0); c11_1 = TS.Fma(ai, b1, c11_1);
+                a0++; a3++; a6++; a9++;
+                b += ldb;
+                if (Sse.IsSupported) Sse.Prefetch0(ahead);
+                ahead += 12;
+            }
+            if (direct)
+            {
+                T* cc = c + colC[0];
+                Row(cc + rowC[0], c0_0, c0_1, accumulate, W);
+                if (mr <= 1) return; Row(cc + rowC[1], c1_0, c1_1, accumulate, W);
+                if (mr <= 2) return; Row(cc + rowC[2], c2_0, c2_1, accumulate, W);
+                if (mr <= 3) return; Row(cc + rowC[3], c3_0, c3_1, accumulate, W);
+                if (mr <= 4) return; Row(cc + rowC[4], c4_0, c4_1, accumulate, W);
+                if (mr <= 5) return; Row(cc + rowC[5], c5_0, c5_1, accumulate, W);
+                if (mr <= 6) return; Row(cc + rowC[6], c6_0, c6_1, accumulate, W);
+                if (mr <= 7) return; Row(cc + rowC[7], c7_0, c7_1, accumulate, W);
+                if (mr <= 8) return; Row(cc + rowC[8], c8_0, c8_1, accumulate, W);
+                if (mr <= 9) return; Row(cc + rowC[9], c9_0, c9_1, accumulate, W);
+                if (mr <= 10) return; Row(cc + rowC[10], c10_0, c10_1, accumulate, W);
+                if (mr <= 11) return; Row(cc + rowC[11], c11_0, c11_1, accumulate, W);
+                return;
+            }
+            int ld = 2 * W;
+            TS.Store(scratch + 0 * ld, c0_0); TS.Store(scratch + 0 * ld + W, c0_1);
+            TS.Store(scratch + 1 * ld, c1_0); TS.Store(scratch + 1 * ld + W, c1_1);
+            TS.Store(scratch + 2 * ld, c2_0); TS.Store(scratch + 2 * ld + W, c2_1);
+            TS.Store(scratch + 3 * ld, c3_0); TS.Store(scratch + 3 * ld + W, c3_1);
+            TS.Store(scratch + 4 * ld, c4_0); TS.Store(scratch + 4 * ld + W, c4_1);
+            TS.Store(scratch + 5 * ld, c5_0); TS.Store(scratch + 5 * ld + W, c5_1);
+            TS.Store(scratch + 6 * ld, c6_0); TS.Store(scratch + 6 * ld + W, c6_1);
+            TS.Store(scratch + 7 * ld, c7_0); TS.Store(scratch + 7 * ld + W, c7_1);
+            TS.Store(scratch + 8 * ld, c8_0); TS.Store(scratch + 8 * ld + W, c8_1);
+            TS.Store(scratch + 9 * ld, c9_0); TS.Store(scratch + 9 * ld + W, c9_1);
+            TS.Store(scratch + 10 * ld, c10_0); TS.Store(scratch + 10 * ld + W, c10_1);
+            TS.Store(scratch + 11 * ld, c11_0); TS.Store(scratch + 11 * ld + W, c11_1);
+            KernelCommon.Scatter(scratch, ld, c, rowC, colC, mr, nr, accumulate);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void RunRowsEdge(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch)
+        {
+            int W = TS.Count;
+            TV c0_0 = TS.Zero, c0_1 = TS.Zero;
+            TV c1_0 = TS.Zero, c1_1 = TS.Zero;
+            TV c2_0 = TS.Zero, c2_1 = TS.Zero;
+            TV c3_0 = TS.Zero, c3_1 = TS.Zero;
+            TV c4_0 = TS.Zero, c4_1 = TS.Zero;
+            TV c5_0 = TS.Zero, c5_1 = TS.Zero;
+            TV c6_0 = TS.Zero, c6_1 = TS.Zero;
+            TV c7_0 = TS.Zero, c7_1 = TS.Zero;
+            nint l2 = 2 * lda;
+            T* a0 = a, a3 = a + 3 * lda, a6 = a + 6 * lda;
+            for (nint p = 0; p < kc; p++)
+            {
+                TV b0 = TS.Load(b), b1 = TS.Load(b + W);
+                TV ai;
+                ai = TS.Broadcast(a0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                ai = TS.Broadcast(a0 + lda); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                ai = TS.Broadcast(a0 + l2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                ai = TS.Broadcast(a3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                ai = TS.Broadcast(a3 + lda); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1);
+                ai = TS.Broadcast(a3 + l2); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1);
+                ai = TS.Broadcast(a6); c6_0 = TS.Fma(ai, b0, c6_0); c6_1 = TS.Fma(ai, b1, c6_1);
+                ai = TS.Broadcast(a6 + lda); c7_0 = TS.Fma(ai, b0, c7_0); c7_1 = TS.Fma(ai, b1, c7_1);
+                a0++; a3++; a6++;
+                b += ldb;
+            }
+            if (direct)
+            {
+                T* cc = c + colC[0];
+                Row(cc + rowC[0], c0_0, c0_1, accumulate, W);
+                if (mr <= 1) return; Row(cc + rowC[1], c1_0, c1_1, accumulate, W);
+                if (mr <= 2) return; Row(cc + rowC[2], c2_0, c2_1, accumulate, W);
+                if (mr <= 3) return; Row(cc + rowC[3], c3_0, c3_1, accumulate, W);
+                if (mr <= 4) return; Row(cc + rowC[4], c4_0, c4_1, accumulate, W);
+                if (mr <= 5) return; Row(cc + rowC[5], c5_0, c5_1, accumulate, W);
+                if (mr <= 6) return; Row(cc + rowC[6], c6_0, c6_1, accumulate, W);
+                if (mr <= 7) return; Row(cc + rowC[7], c7_0, c7_1, accumulate, W);
+                return;
+            }
+            int ld = 2 * W;
+            TS.Store(scratch + 0 * ld, c0_0); TS.Store(scratch + 0 * ld + W, c0_1);
+            TS.Store(scratch + 1 * ld, c1_0); TS.Store(scratch + 1 * ld + W, c1_1);
+            TS.Store(scratch + 2 * ld, c2_0); TS.Store(scratch + 2 * ld + W, c2_1);
+            TS.Store(scratch + 3 * ld, c3_0); TS.Store(scratch + 3 * ld + W, c3_1);
+            TS.Store(scratch + 4 * ld, c4_0); TS.Store(scratch + 4 * ld + W, c4_1);
+            TS.Store(scratch + 5 * ld, c5_0); TS.Store(scratch + 5 * ld + W, c5_1);
+            TS.Store(scratch + 6 * ld, c6_0); TS.Store(scratch + 6 * ld + W, c6_1);
+            TS.Store(scratch + 7 * ld, c7_0); TS.Store(scratch + 7 * ld + W, c7_1);
+            KernelCommon.Scatter(scratch, ld, c, rowC, colC, mr, nr, accumulate);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Row(T* dst, TV v0, TV v1, bool accumulate, int W)
         {
             if (accumulate) { v0 = TS.Add(TS.Load(dst), v0); v1 = TS.Add(TS.Load(dst + W), v1); }
@@ -196,6 +340,7 @@ namespace EinsumGen.Runtime.Kernels
         public static int MR => 8;
         public static int NR { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 3 * TS.Count; }
         public static int Vectors => 3;
+        public static int EdgeMR => 4;
         public static bool IsHardwareAccelerated => TS.IsHardwareAccelerated;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -305,6 +450,101 @@ namespace EinsumGen.Runtime.Kernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void RunRowsAhead(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch,
+            T* ahead)
+        {
+            int W = TS.Count;
+            TV c0_0 = TS.Zero, c0_1 = TS.Zero, c0_2 = TS.Zero;
+            TV c1_0 = TS.Zero, c1_1 = TS.Zero, c1_2 = TS.Zero;
+            TV c2_0 = TS.Zero, c2_1 = TS.Zero, c2_2 = TS.Zero;
+            TV c3_0 = TS.Zero, c3_1 = TS.Zero, c3_2 = TS.Zero;
+            TV c4_0 = TS.Zero, c4_1 = TS.Zero, c4_2 = TS.Zero;
+            TV c5_0 = TS.Zero, c5_1 = TS.Zero, c5_2 = TS.Zero;
+            TV c6_0 = TS.Zero, c6_1 = TS.Zero, c6_2 = TS.Zero;
+            TV c7_0 = TS.Zero, c7_1 = TS.Zero, c7_2 = TS.Zero;
+            nint l2 = 2 * lda;
+            T* a0 = a, a3 = a + 3 * lda, a6 = a + 6 * lda;
+            for (nint p = 0; p < kc; p++)
+            {
+                TV b0 = TS.Load(b), b1 = TS.Load(b + W), b2 = TS.Load(b + 2 * W);
+                TV ai;
+                ai = TS.Broadcast(a0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1); c0_2 = TS.Fma(ai, b2, c0_2);
+                ai = TS.Broadcast(a0 + lda); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1); c1_2 = TS.Fma(ai, b2, c1_2);
+                ai = TS.Broadcast(a0 + l2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1); c2_2 = TS.Fma(ai, b2, c2_2);
+                ai = TS.Broadcast(a3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1); c3_2 = TS.Fma(ai, b2, c3_2);
+                ai = TS.Broadcast(a3 + lda); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1); c4_2 = TS.Fma(ai, b2, c4_2);
+                ai = TS.Broadcast(a3 + l2); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1); c5_2 = TS.Fma(ai, b2, c5_2);
+                ai = TS.Broadcast(a6); c6_0 = TS.Fma(ai, b0, c6_0); c6_1 = TS.Fma(ai, b1, c6_1); c6_2 = TS.Fma(ai, b2, c6_2);
+                ai = TS.Broadcast(a6 + lda); c7_0 = TS.Fma(ai, b0, c7_0); c7_1 = TS.Fma(ai, b1, c7_1); c7_2 = TS.Fma(ai, b2, c7_2);
+                a0++; a3++; a6++;
+                b += ldb;
+                if (Sse.IsSupported) Sse.Prefetch0(ahead);
+                ahead += 8;
+            }
+            if (direct)
+            {
+                T* cc = c + colC[0];
+                Row(cc + rowC[0], c0_0, c0_1, c0_2, accumulate, W);
+                if (mr <= 1) return; Row(cc + rowC[1], c1_0, c1_1, c1_2, accumulate, W);
+                if (mr <= 2) return; Row(cc + rowC[2], c2_0, c2_1, c2_2, accumulate, W);
+                if (mr <= 3) return; Row(cc + rowC[3], c3_0, c3_1, c3_2, accumulate, W);
+                if (mr <= 4) return; Row(cc + rowC[4], c4_0, c4_1, c4_2, accumulate, W);
+                if (mr <= 5) return; Row(cc + rowC[5], c5_0, c5_1, c5_2, accumulate, W);
+                if (mr <= 6) return; Row(cc + rowC[6], c6_0, c6_1, c6_2, accumulate, W);
+                if (mr <= 7) return; Row(cc + rowC[7], c7_0, c7_1, c7_2, accumulate, W);
+                return;
+            }
+            int ld = 3 * W;
+            TS.Store(scratch + 0 * ld, c0_0); TS.Store(scratch + 0 * ld + W, c0_1); TS.Store(scratch + 0 * ld + 2 * W, c0_2);
+            TS.Store(scratch + 1 * ld, c1_0); TS.Store(scratch + 1 * ld + W, c1_1); TS.Store(scratch + 1 * ld + 2 * W, c1_2);
+            TS.Store(scratch + 2 * ld, c2_0); TS.Store(scratch + 2 * ld + W, c2_1); TS.Store(scratch + 2 * ld + 2 * W, c2_2);
+            TS.Store(scratch + 3 * ld, c3_0); TS.Store(scratch + 3 * ld + W, c3_1); TS.Store(scratch + 3 * ld + 2 * W, c3_2);
+            TS.Store(scratch + 4 * ld, c4_0); TS.Store(scratch + 4 * ld + W, c4_1); TS.Store(scratch + 4 * ld + 2 * W, c4_2);
+            TS.Store(scratch + 5 * ld, c5_0); TS.Store(scratch + 5 * ld + W, c5_1); TS.Store(scratch + 5 * ld + 2 * W, c5_2);
+            TS.Store(scratch + 6 * ld, c6_0); TS.Store(scratch + 6 * ld + W, c6_1); TS.Store(scratch + 6 * ld + 2 * W, c6_2);
+            TS.Store(scratch + 7 * ld, c7_0); TS.Store(scratch + 7 * ld + W, c7_1); TS.Store(scratch + 7 * ld + 2 * W, c7_2);
+            KernelCommon.Scatter(scratch, ld, c, rowC, colC, mr, nr, accumulate);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void RunRowsEdge(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch)
+        {
+            int W = TS.Count;
+            TV c0_0 = TS.Zero, c0_1 = TS.Zero, c0_2 = TS.Zero;
+            TV c1_0 = TS.Zero, c1_1 = TS.Zero, c1_2 = TS.Zero;
+            TV c2_0 = TS.Zero, c2_1 = TS.Zero, c2_2 = TS.Zero;
+            TV c3_0 = TS.Zero, c3_1 = TS.Zero, c3_2 = TS.Zero;
+            nint l2 = 2 * lda;
+            T* a0 = a, a3 = a + 3 * lda;
+            for (nint p = 0; p < kc; p++)
+            {
+                TV b0 = TS.Load(b), b1 = TS.Load(b + W), b2 = TS.Load(b + 2 * W);
+                TV ai;
+                ai = TS.Broadcast(a0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1); c0_2 = TS.Fma(ai, b2, c0_2);
+                ai = TS.Broadcast(a0 + lda); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1); c1_2 = TS.Fma(ai, b2, c1_2);
+                ai = TS.Broadcast(a0 + l2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1); c2_2 = TS.Fma(ai, b2, c2_2);
+                ai = TS.Broadcast(a3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1); c3_2 = TS.Fma(ai, b2, c3_2);
+                a0++; a3++;
+                b += ldb;
+            }
+            if (direct)
+            {
+                T* cc = c + colC[0];
+                Row(cc + rowC[0], c0_0, c0_1, c0_2, accumulate, W);
+                if (mr <= 1) return; Row(cc + rowC[1], c1_0, c1_1, c1_2, accumulate, W);
+                if (mr <= 2) return; Row(cc + rowC[2], c2_0, c2_1, c2_2, accumulate, W);
+                if (mr <= 3) return; Row(cc + rowC[3], c3_0, c3_1, c3_2, accumulate, W);
+                return;
+            }
+            int ld = 3 * W;
+            TS.Store(scratch + 0 * ld, c0_0); TS.Store(scratch + 0 * ld + W, c0_1); TS.Store(scratch + 0 * ld + 2 * W, c0_2);
+            TS.Store(scratch + 1 * ld, c1_0); TS.Store(scratch + 1 * ld + W, c1_1); TS.Store(scratch + 1 * ld + 2 * W, c1_2);
+            TS.Store(scratch + 2 * ld, c2_0); TS.Store(scratch + 2 * ld + W, c2_1); TS.Store(scratch + 2 * ld + 2 * W, c2_2);
+            TS.Store(scratch + 3 * ld, c3_0); TS.Store(scratch + 3 * ld + W, c3_1); TS.Store(scratch + 3 * ld + 2 * W, c3_2);
+            KernelCommon.Scatter(scratch, ld, c, rowC, colC, mr, nr, accumulate);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Row(T* dst, TV v0, TV v1, TV v2, bool accumulate, int W)
         {
             if (accumulate) { v0 = TS.Add(TS.Load(dst), v0); v1 = TS.Add(TS.Load(dst + W), v1); v2 = TS.Add(TS.Load(dst + 2 * W), v2); }
@@ -319,6 +559,7 @@ namespace EinsumGen.Runtime.Kernels
         public static int MR => 6;
         public static int NR { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => 2 * TS.Count; }
         public static int Vectors => 2;
+        public static int EdgeMR => 4;
         public static bool IsHardwareAccelerated => TS.IsHardwareAccelerated;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -408,6 +649,93 @@ namespace EinsumGen.Runtime.Kernels
             TS.Store(scratch + 3 * ld, c3_0); TS.Store(scratch + 3 * ld + W, c3_1);
             TS.Store(scratch + 4 * ld, c4_0); TS.Store(scratch + 4 * ld + W, c4_1);
             TS.Store(scratch + 5 * ld, c5_0); TS.Store(scratch + 5 * ld + W, c5_1);
+            KernelCommon.Scatter(scratch, ld, c, rowC, colC, mr, nr, accumulate);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void RunRowsAhead(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch,
+            T* ahead)
+        {
+            int W = TS.Count;
+            TV c0_0 = TS.Zero, c0_1 = TS.Zero;
+            TV c1_0 = TS.Zero, c1_1 = TS.Zero;
+            TV c2_0 = TS.Zero, c2_1 = TS.Zero;
+            TV c3_0 = TS.Zero, c3_1 = TS.Zero;
+            TV c4_0 = TS.Zero, c4_1 = TS.Zero;
+            TV c5_0 = TS.Zero, c5_1 = TS.Zero;
+            nint l2 = 2 * lda;
+            T* a0 = a, a3 = a + 3 * lda;
+            for (nint p = 0; p < kc; p++)
+            {
+                TV b0 = TS.Load(b), b1 = TS.Load(b + W);
+                TV ai;
+                ai = TS.Broadcast(a0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                ai = TS.Broadcast(a0 + lda); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                ai = TS.Broadcast(a0 + l2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                ai = TS.Broadcast(a3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                ai = TS.Broadcast(a3 + lda); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1);
+                ai = TS.Broadcast(a3 + l2); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1);
+                a0++; a3++;
+                b += ldb;
+                if (Sse.IsSupported) Sse.Prefetch0(ahead);
+                ahead += 6;
+            }
+            if (direct)
+            {
+                T* cc = c + colC[0];
+                Row(cc + rowC[0], c0_0, c0_1, accumulate, W);
+                if (mr <= 1) return; Row(cc + rowC[1], c1_0, c1_1, accumulate, W);
+                if (mr <= 2) return; Row(cc + rowC[2], c2_0, c2_1, accumulate, W);
+                if (mr <= 3) return; Row(cc + rowC[3], c3_0, c3_1, accumulate, W);
+                if (mr <= 4) return; Row(cc + rowC[4], c4_0, c4_1, accumulate, W);
+                if (mr <= 5) return; Row(cc + rowC[5], c5_0, c5_1, accumulate, W);
+                return;
+            }
+            int ld = 2 * W;
+            TS.Store(scratch + 0 * ld, c0_0); TS.Store(scratch + 0 * ld + W, c0_1);
+            TS.Store(scratch + 1 * ld, c1_0); TS.Store(scratch + 1 * ld + W, c1_1);
+            TS.Store(scratch + 2 * ld, c2_0); TS.Store(scratch + 2 * ld + W, c2_1);
+            TS.Store(scratch + 3 * ld, c3_0); TS.Store(scratch + 3 * ld + W, c3_1);
+            TS.Store(scratch + 4 * ld, c4_0); TS.Store(scratch + 4 * ld + W, c4_1);
+            TS.Store(scratch + 5 * ld, c5_0); TS.Store(scratch + 5 * ld + W, c5_1);
+            KernelCommon.Scatter(scratch, ld, c, rowC, colC, mr, nr, accumulate);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void RunRowsEdge(nint kc, T* a, nint lda, T* b, nint ldb, T* c, nint* rowC, nint* colC, int mr, int nr, bool direct, bool accumulate, T* scratch)
+        {
+            int W = TS.Count;
+            TV c0_0 = TS.Zero, c0_1 = TS.Zero;
+            TV c1_0 = TS.Zero, c1_1 = TS.Zero;
+            TV c2_0 = TS.Zero, c2_1 = TS.Zero;
+            TV c3_0 = TS.Zero, c3_1 = TS.Zero;
+            nint l2 = 2 * lda;
+            T* a0 = a, a3 = a + 3 * lda;
+            for (nint p = 0; p < kc; p++)
+            {
+                TV b0 = TS.Load(b), b1 = TS.Load(b + W);
+                TV ai;
+                ai = TS.Broadcast(a0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                ai = TS.Broadcast(a0 + lda); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                ai = TS.Broadcast(a0 + l2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                ai = TS.Broadcast(a3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                a0++; a3++;
+                b += ldb;
+            }
+            if (direct)
+            {
+                T* cc = c + colC[0];
+                Row(cc + rowC[0], c0_0, c0_1, accumulate, W);
+                if (mr <= 1) return; Row(cc + rowC[1], c1_0, c1_1, accumulate, W);
+                if (mr <= 2) return; Row(cc + rowC[2], c2_0, c2_1, accumulate, W);
+                if (mr <= 3) return; Row(cc + rowC[3], c3_0, c3_1, accumulate, W);
+                return;
+            }
+            int ld = 2 * W;
+            TS.Store(scratch + 0 * ld, c0_0); TS.Store(scratch + 0 * ld + W, c0_1);
+            TS.Store(scratch + 1 * ld, c1_0); TS.Store(scratch + 1 * ld + W, c1_1);
+            TS.Store(scratch + 2 * ld, c2_0); TS.Store(scratch + 2 * ld + W, c2_1);
+            TS.Store(scratch + 3 * ld, c3_0); TS.Store(scratch + 3 * ld + W, c3_1);
             KernelCommon.Scatter(scratch, ld, c, rowC, colC, mr, nr, accumulate);
         }
 

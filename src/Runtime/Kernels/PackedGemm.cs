@@ -50,6 +50,10 @@ namespace EinsumGen.Runtime.Kernels
             bool bInPlace = aInPlace && InPlaceB(g, r, NR, sizeof(T), context, out ldb);
             if (KernelOptions.Current.RecordChoices) t_lastInPlace = (aInPlace, bInPlace);
             bool rowPrefetch = aInPlace && KernelOptions.Current.RowPrefetch;
+            Edge edge = aInPlace ? ChooseEdge(mLen, MR, TK.EdgeMR, K <= kc) : Edge.None;
+            // Where the rows are one dense block (lda = K, one slice), a full panel's rows are fetched by the panel before
+            // it, a line per step of its K loop (RunRowsAhead), rather than in a burst between panels.
+            bool rowsAhead = rowPrefetch && lda == K && K <= kc && KernelOptions.Current.RowsAhead;
             bool resident = !aInPlace && KernelOptions.Current.ResidentA && (long)mPadded * K * sizeof(T) <= context.AResidentBytes;
             int mcTarget = Math.Max(MR, context.ABlockBytes / (kc * sizeof(T)) / MR * MR);
             int mc = resident || aInPlace ? mPadded : Balanced(mLen, mcTarget, MR);
@@ -83,12 +87,25 @@ namespace EinsumGen.Runtime.Kernels
                 extentB = Extent.Of(g->KB, K, g->ColB + r.N0, nLen, sizeof(T), maxBytes);
                 tilesPerEntry = ((mLen + MR - 1) / MR) * ((nLen + NR - 1) / NR) * ((K + kc - 1) / kc);
             }
+            // And where the next entry's B is one dense range (attention's K or V), the last pass over this entry's A
+            // fetches it the same way, a tile's worth of lines per full panel.
+            Extent nextB = rowsAhead && r.B1 - r.B0 > 1 && KernelOptions.Current.NextEntryAhead
+                ? Extent.Of(g->KB, K, g->ColB + r.N0, nLen, sizeof(T), context.BatchPrefetchMaxBytes) : default;
             for (int bi = r.B0; bi < r.B1; bi++)
             {
                 T* A = g->A + g->BatchA[bi];
                 T* B = g->B + g->BatchB[bi];
                 T* C = g->C + g->BatchC[bi];
                 RangePrefetcher next = default;
+                // Its first panel of A rows first (dense: lda = K), then its B.
+                T* ahead = null, aheadEnd = null, aheadB = null, aheadBEnd = null;
+                if (nextB.Bytes > 0 && bi + 1 < r.B1)
+                {
+                    ahead = g->A + g->BatchA[bi + 1] + g->RowA[r.M0] + g->KA[0];
+                    aheadEnd = ahead + MR * K;
+                    aheadB = (T*)((byte*)(g->B + g->BatchB[bi + 1]) + nextB.Start);
+                    aheadBEnd = (T*)((byte*)aheadB + nextB.Bytes);
+                }
                 if (batchPrefetch && bi + 1 < r.B1)
                 {
                     if (g->BatchA[bi + 1] != g->BatchA[bi]) next.Add((byte*)(g->A + g->BatchA[bi + 1]), extentA);
@@ -117,7 +134,7 @@ namespace EinsumGen.Runtime.Kernels
                         {
                             int mcur = Math.Min(mc, r.M1 - ic);
                             T* pa = packA;
-                            if (aInPlace) { if (mcur % MR != 0) PackRows(A, g->RowA + ic + mcur / MR * MR, mcur % MR, g->KA[pc], kcur, MR, packA); }
+                            if (aInPlace) { if (edge == Edge.Packed) PackRows(A, g->RowA + ic + mcur / MR * MR, mcur % MR, g->KA[pc], kcur, MR, packA); }
                             else if (resident) pa = packA + (nint)mPadded * pc;
                             else Packing.PackA(A, g->RowA + ic, mcur, g->KA + pc, kcur, MR, g->RowAUnit, g->KAUnit, packA);
                             nint* rowC = g->RowC + ic;
@@ -161,13 +178,46 @@ namespace EinsumGen.Runtime.Kernels
                                     if (rowPrefetch && jr == 0 && jc == r.N0)
                                     {
                                         if (ir == 0) PrefetchRows(A, g->RowA + ic, Math.Min(MR, mcur), g->KA[pc], kcur, sizeof(T));
-                                        if (ir + MR < mcur)
+                                        if (ir + MR < mcur && !(rowsAhead && ir + 2 * MR <= mcur))
                                             PrefetchRows(A, g->RowA + ic + ir + MR, Math.Min(MR, mcur - ir - MR), g->KA[pc], kcur, sizeof(T));
                                     }
                                     if (!aInPlace) TK.Run(kcur, pa + (nint)ir * kcur, bp, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
-                                    else if (mr == MR)
-                                        TK.RunRows(kcur, A + g->RowA[ic + ir] + g->KA[pc], lda, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
-                                    else TK.RunRows(kcur, packA, kcur, bp, bStep, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
+                                    else
+                                    {
+                                        // One call site per entry point (each is inlined into this loop).
+                                        T* a = packA, pfp = null;
+                                        nint la = kcur;
+                                        nint* rc = rowC + ir;
+                                        int rows = mr;
+                                        bool add = accumulate, edgeRows = false;
+                                        if (mr == MR)
+                                        {
+                                            a = A + g->RowA[ic + ir] + g->KA[pc];
+                                            la = lda;
+                                            if (rowsAhead && jr == 0 && jc == r.N0 && ir + 2 * MR <= mcur) pfp = a + MR * lda;
+                                            else if (ahead < aheadEnd && jr + NR >= ncur && jc + nc >= r.N1)
+                                            {
+                                                pfp = ahead;
+                                                ahead += MR * kcur;
+                                                if (ahead >= aheadEnd) { ahead = aheadB; aheadEnd = aheadBEnd; aheadB = aheadBEnd = null; }
+                                            }
+                                        }
+                                        else if (edge != Edge.Packed)
+                                        {
+                                            // The last EdgeMR or MR rows: past the panels before them, or overlapping them
+                                            // (K in one slice: C overwritten, never added to).
+                                            edgeRows = edge == Edge.Block;
+                                            rows = edgeRows ? TK.EdgeMR : MR;
+                                            int up = mcur - rows;
+                                            a = A + g->RowA[ic + up] + g->KA[pc];
+                                            la = lda;
+                                            rc = rowC + up;
+                                            add = accumulate && up == ir;
+                                        }
+                                        if (edgeRows) TK.RunRowsEdge(kcur, a, la, bp, bStep, C, rc, colC, rows, nr, direct, add, tile);
+                                        else if (pfp != null) TK.RunRowsAhead(kcur, a, la, bp, bStep, C, rc, colC, rows, nr, direct, add, tile, pfp);
+                                        else TK.RunRows(kcur, a, la, bp, bStep, C, rc, colC, rows, nr, direct, add, tile);
+                                    }
                                     if (pf.Lines > 0) pf.Step(linesPerTile);
                                     if (next.Lines > 0) next.Step(nextPerTile);
                                 }
@@ -189,6 +239,36 @@ namespace EinsumGen.Runtime.Kernels
             long cost12 = RoundUp((int)m, 12) * (long)RoundUp((int)n, 2 * vector);
             long cost8 = RoundUp((int)m, 8) * (long)RoundUp((int)n, 3 * vector);
             return cost8 * 32 < cost12 * 31;
+        }
+
+        /// <summary>How the ragged last row panel of an in-place A is computed.</summary>
+        private enum Edge
+        {
+            /// <summary>No ragged panel (M a multiple of MR).</summary>
+            None,
+            /// <summary>Its rows copied into a zero-padded MR-row panel.</summary>
+            Packed,
+            /// <summary>
+            /// Read in place by the EdgeMR-row block over the last EdgeMR rows: exactly the ragged rows (M = 128 by 12 × 2:
+            /// 10 × 12 + 8), or overlapping the panel before it.
+            /// </summary>
+            Block,
+            /// <summary>Read in place as a full MR-row panel over the last MR rows, overlapping the panel before it.</summary>
+            Shifted,
+        }
+
+        /// <summary>
+        /// How an in-place A's ragged last row panel is computed. A block that overlaps the panel before it rewrites that
+        /// panel's rows with the same values (each element is the same multiply-adds in the same order), which holds only where
+        /// K is one slice (C overwritten once, never added to); otherwise the ragged rows are copied into a padded panel.
+        /// </summary>
+        private static Edge ChooseEdge(int m, int MR, int edgeMR, bool oneSlice)
+        {
+            int rem = m % MR;
+            if (rem == 0) return Edge.None;
+            KernelOptions options = KernelOptions.Current;
+            if (options.EdgeBlock && rem <= edgeMR && m >= edgeMR && (rem == edgeMR || oneSlice && options.ShiftedEdge)) return Edge.Block;
+            return oneSlice && options.ShiftedEdge ? Edge.Shifted : Edge.Packed;
         }
 
         /// <summary>A is read in place where N spans at most this many column panels (attention: 2 to 4).</summary>
