@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Threading;
 using EinsumGen.Runtime.Kernels;
@@ -141,6 +142,9 @@ namespace EinsumGen.Convolutions
         /// <summary>Below this many flops a call stays on the calling thread.</summary>
         internal const double ParallelFlops = 4e6;
 
+        // Fully optimized from the first call: the loop runs once per call, so tiering would leave the first calls (or all of
+        // them, when the background compiler starves on a loaded machine) in unoptimized code.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void RunPart<T, TK, TV, TS>(void* state, int part, int parts) where T : unmanaged, INumberBase<T> where TK : IMicroKernel<T>
             where TV : struct where TS : struct, ISimd<T, TV>
         {

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using EinsumGen.Runtime.Kernels;
 
 namespace EinsumGen.Convolutions
@@ -167,6 +168,7 @@ namespace EinsumGen.Convolutions
         /// dst[(c·Taps + t)·ld + j] = x̃[c, t, p0 + j] for c &lt; <paramref name="channels"/>, j &lt; <paramref name="width"/>
         /// (the host's channel c at <c>host + c·channelStride</c>); columns [width, padTo) are zeroed.
         /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static void Pack<T, TV, TS>(in ImplicitGemmGeometry.Pinned g, T* host, int channels, long channelStride, long p0, int width, int padTo,
             T* dst, nint ld) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
@@ -228,19 +230,44 @@ namespace EinsumGen.Convolutions
             }
         }
 
+        /// <summary>
+        /// dst[0..count) = src[0..count): whole vectors and one overlapping tail vector; a run shorter than a vector as two
+        /// overlapping half or quarter vectors (a 3×3 layer's border runs are 15 of 16 lanes), only the shortest element by element.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         internal static void Copy<T, TV, TS>(T* src, T* dst, int count) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             int w = TS.Count;
-            if (count < w || w == 1)
+            if (count >= w && w > 1)
             {
-                for (int i = 0; i < count; i++) dst[i] = src[i];
+                int v = 0;
+                for (; v <= count - w; v += w) TS.Store(dst + v, TS.Load(src + v));
+                // The tail as one vector that overlaps the last full one.
+                if (v < count) TS.Store(dst + count - w, TS.Load(src + count - w));
                 return;
             }
-            int v = 0;
-            for (; v <= count - w; v += w) TS.Store(dst + v, TS.Load(src + v));
-            // The tail as one vector that overlaps the last full one.
-            if (v < count) TS.Store(dst + count - w, TS.Load(src + count - w));
+            int bytes = count * sizeof(T);
+            if (bytes >= 32 && bytes <= 64 && Vector256.IsHardwareAccelerated)
+            {
+                int half = 32 / sizeof(T);
+                Vector256.Load(src).Store(dst);
+                Vector256.Load(src + count - half).Store(dst + count - half);
+            }
+            else if (bytes >= 16 && bytes <= 64 && Vector128.IsHardwareAccelerated)
+            {
+                int quarter = 16 / sizeof(T);
+                if (bytes > 32)
+                {
+                    Vector128.Load(src + quarter).Store(dst + quarter);
+                    if (bytes > 48) Vector128.Load(src + 2 * quarter).Store(dst + 2 * quarter);
+                }
+                Vector128.Load(src).Store(dst);
+                Vector128.Load(src + count - quarter).Store(dst + count - quarter);
+            }
+            else
+            {
+                for (int i = 0; i < count; i++) dst[i] = src[i];
+            }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -112,6 +112,7 @@ namespace EinsumGen.Convolutions
 
         private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see ImplicitGemmForward.RunPart
         private static void RunPart<T, TV, TS>(void* state, int part, int parts) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             var job = (Job<T>*)state;
@@ -164,6 +165,7 @@ namespace EinsumGen.Convolutions
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Tiles4x6<T, TV, TS>(T* rows, T* columns, nint ld, int vectors, int outputs, int k, T* result, nint ldResult)
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
@@ -178,6 +180,7 @@ namespace EinsumGen.Convolutions
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Tiles2x4<T, TV, TS>(T* rows, T* columns, nint ld, int vectors, int outputs, int k, T* result, nint ldResult)
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
