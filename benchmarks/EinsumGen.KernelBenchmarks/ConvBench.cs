@@ -12,6 +12,8 @@ namespace EinsumGen.KernelBenchmarks
     /// against the unfold-based formula on that layer and ResNet-18 / ConvNeXt layer shapes. `conv quick` uses batch 4, `conv kfac` runs only KFAC-reduce
     /// (`cpu`: timed by the process's CPU time, all threads, for a loaded machine, one core's work with DOTNET_PROCESSOR_COUNT=1;
     /// `unbinned`: also the pre-averaged path with Π̄ matrices where the windows do not overlap, the binned mean's A/B);
+    /// `conv implicit` runs only the forward, weight VJP and input VJP (the implicit GEMM beside the einsum network and
+    /// im2col + GEMM); `conv cpu` does the same on one core, timed by the thread's CPU time against the one-core probe.
     /// `conv overhead` measures the per-call overhead on small layers (<see cref="ConvOverheadBench"/>).
     /// </summary>
     internal static class ConvBench
@@ -41,7 +43,7 @@ namespace EinsumGen.KernelBenchmarks
             if (!args.Contains("kfac"))
             {
                 ForwardAndWeight(main, peak);
-                if (s_oneCore) return;
+                if (s_oneCore || args.Contains("implicit")) return;
             }
             var layers = new[]
             {
