@@ -98,6 +98,11 @@ namespace EinsumGen.KernelBenchmarks
             Report($"{l.Name} forward: im2col + GEMM", flops, baseline, peak, baseline);
             Report($"{l.Name} forward: einsum network", flops, network, peak, baseline);
             Report($"{l.Name} forward: Conv.Forward (implicit GEMM)", flops, implicitGemm, peak, baseline);
+            // The same kernel into a kept output: the call above also allocates its 4·N·C_out·ΠO-byte result.
+            var y4 = Tensor.CreateFromShape<float>(new nint[] { l.Batch, l.Out, o, o });
+            var geometries = spec.Geometries(new[] { l.Size, l.Size });
+            var kept = Time(() => ImplicitGemmConv.ForwardInto(x, w, geometries, l.Groups, y4), 0.6);
+            Report($"{l.Name} forward: implicit GEMM, result kept", flops, kept, peak, baseline);
 
             baseline = Time(() =>
             {

@@ -75,12 +75,30 @@ namespace EinsumGen.Convolutions
             return Run(geometry, dy, weight, layout, shape, batch, groups, outPerGroup, inPerGroup);
         }
 
-        private static unsafe Tensor<T> Run<T>(ImplicitGemmGeometry geometry, Tensor<T> x, Tensor<T> weight, ImplicitGemmWeight layout, nint[] shape,
+        private static Tensor<T> Run<T>(ImplicitGemmGeometry geometry, Tensor<T> x, Tensor<T> weight, ImplicitGemmWeight layout, nint[] shape,
+            int batch, int groups, int inPerGroup, int outPerGroup) where T : unmanaged, INumberBase<T>
+        {
+            var y = ConvTensors.Uninitialized<T>(shape); // every element is written
+            RunInto(geometry, x, weight, layout, y, batch, groups, inPerGroup, outPerGroup);
+            return y;
+        }
+
+        /// <summary><see cref="Forward{T}"/> into a dense <paramref name="y"/> of the result's shape (benchmarks: the kernel without the allocation).</summary>
+        internal static void ForwardInto<T>(Tensor<T> x, Tensor<T> weight, ConvGeometry[] geometries, int groups, Tensor<T> y)
+            where T : unmanaged, INumberBase<T>
+        {
+            var geometry = ImplicitGemmGeometry.Forward(geometries);
+            int inPerGroup = (int)x.Lengths[1] / groups, outPerGroup = (int)y.Lengths[1] / groups;
+            long taps = geometry.Taps;
+            var layout = new ImplicitGemmWeight(outPerGroup * inPerGroup * taps, inPerGroup * taps, taps, false);
+            RunInto(geometry, x, weight, layout, y, (int)x.Lengths[0], groups, inPerGroup, outPerGroup);
+        }
+
+        private static unsafe void RunInto<T>(ImplicitGemmGeometry geometry, Tensor<T> x, Tensor<T> weight, ImplicitGemmWeight layout, Tensor<T> y,
             int batch, int groups, int inPerGroup, int outPerGroup) where T : unmanaged, INumberBase<T>
         {
             var source = ConvTensors.Dense(x);
             var w = ConvTensors.Dense(weight);
-            var y = ConvTensors.Uninitialized<T>(shape); // every element is written
             fixed (T* xp = &Einsum.First(source))
             fixed (T* wp = &Einsum.First(w))
             fixed (T* yp = &Einsum.First(y))
@@ -92,7 +110,6 @@ namespace EinsumGen.Convolutions
 #endif
                 ImplicitGemmForward.Run(geometry, xp, wp, layout, yp, batch, groups, inPerGroup, outPerGroup);
             }
-            return y;
         }
 
         /// <summary>dW [G·Cout, Cin, K…] = Σ dy ⊗ unfold(x), x [N, G·Cin, I…], dy [N, G·Cout, O…].</summary>
