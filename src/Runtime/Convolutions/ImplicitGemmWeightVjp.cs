@@ -48,6 +48,11 @@ namespace EinsumGen.Convolutions
         {
             int reduction = inPerGroup * geometry.Taps;
             long positions = batch * geometry.Pixels;
+            if (positions == 0)
+            {
+                new Span<T>(dw, checked(groups * outPerGroup * reduction)).Clear(); // an empty batch: nothing to sum
+                return;
+            }
             // A chunk of positions: 4 KiB per row, so a tile's rows stay in L1 across the output channels.
             int chunk = (int)Math.Min(positions, 4096 / sizeof(T));
             int padded = (chunk + TS.Count - 1) / TS.Count * TS.Count;

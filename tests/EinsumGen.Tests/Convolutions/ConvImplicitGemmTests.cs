@@ -126,6 +126,20 @@ public class ConvImplicitGemmTests
     }
 
     [Fact]
+    public void AnEmptyBatchGivesEmptyResultsAndAZeroWeightGradient()
+    {
+        var spec = Square(2, 3, padding: 1);
+        var x = Tensor.CreateFromShape<float>(new nint[] { 0, 4, 5, 5 });
+        var w = ConvOracle.ToTensor<float>(ConvOracle.Random(new[] { 6, 4, 3, 3 }, 31), new[] { 6, 4, 3, 3 });
+        var dy = Tensor.CreateFromShape<float>(new nint[] { 0, 6, 5, 5 });
+        Assert.Equal(new nint[] { 0, 6, 5, 5 }, Conv.Forward(x, w, spec).Lengths.ToArray());
+        Assert.Equal(new nint[] { 0, 4, 5, 5 }, Conv.InputVjp(dy, w, spec, new[] { 5, 5 }).Lengths.ToArray());
+        var dw = Conv.WeightVjp(x, dy, spec);
+        Assert.Equal(new nint[] { 6, 4, 3, 3 }, dw.Lengths.ToArray());
+        Assert.All(ConvOracle.ToDoubles(dw), v => Assert.Equal(0.0, v));
+    }
+
+    [Fact]
     public void LayersTheSimplifierTurnsIntoAGemmKeepTheirPath()
     {
         Assert.False(ImplicitGemmConv.Applies<float>(Square(2, 1), Square(2, 1).Geometries(new[] { 8, 8 }, "x"), 16, 16));            // 1×1
