@@ -113,7 +113,8 @@ namespace EinsumGen.Convolutions
         }
 
         /// <summary>dW [G·Cout, Cin, K…] = Σ dy ⊗ unfold(x), x [N, G·Cin, I…], dy [N, G·Cout, O…].</summary>
-        public static unsafe Tensor<T> WeightVjp<T>(Tensor<T> x, Tensor<T> dy, ConvGeometry[] geometries, int groups, System.Collections.Generic.IReadOnlyList<int> kernelSize)
+        public static unsafe Tensor<T> WeightVjp<T>(Tensor<T> x, Tensor<T> dy, ConvGeometry[] geometries, int groups,
+            System.Collections.Generic.IReadOnlyList<int> kernelSize)
             where T : unmanaged, INumberBase<T>
         {
             var geometry = ImplicitGemmGeometry.Forward(geometries);

@@ -118,7 +118,8 @@ namespace EinsumGen.Convolutions
         private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see ImplicitGemmForward.RunPart
-        private static void RunPart<T, TV, TS>(void* state, int part, int parts) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        private static void RunPart<T, TV, TS>(void* state, int part, int parts)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             var job = (Job<T>*)state;
             int w = TS.Count, taps = job->Geometry.Taps;
