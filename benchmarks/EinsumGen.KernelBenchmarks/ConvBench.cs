@@ -12,6 +12,8 @@ namespace EinsumGen.KernelBenchmarks
     /// against the unfold-based formula on that layer and ResNet-18 / ConvNeXt layer shapes. `conv quick` uses batch 4, `conv kfac` runs only KFAC-reduce
     /// (`cpu`: timed by the process's CPU time, all threads, for a loaded machine, one core's work with DOTNET_PROCESSOR_COUNT=1;
     /// `unbinned`: also the pre-averaged path with Π̄ matrices where the windows do not overlap, the binned mean's A/B);
+    /// `conv implicit` runs only the forward, weight VJP and input VJP (the implicit GEMM beside the einsum network and
+    /// im2col + GEMM); `conv cpu` does the same on one core, timed by the thread's CPU time against the one-core probe.
     /// `conv overhead` measures the per-call overhead on small layers (<see cref="ConvOverheadBench"/>).
     /// </summary>
     internal static class ConvBench
@@ -27,12 +29,22 @@ namespace EinsumGen.KernelBenchmarks
             }
             bool quick = args.Contains("quick");
             int all = Environment.ProcessorCount;
-            double peak = Probes.PeakGflops(all);
-            Console.WriteLine($"Convolutions as einsum — {all} cores, .NET {Environment.Version}; FMA probe (float32): {peak:F1} GFLOP/s on {all} cores");
+            s_cpu = args.Contains("cpu");
+            // `conv cpu` (without kfac): one core, timed by the calling thread's CPU time against the one-core probe timed so.
+            s_oneCore = s_cpu && !args.Contains("kfac");
+            if (s_oneCore) EinsumGen.Runtime.Kernels.ContractionKernel.MaxDegreeOfParallelism = 1;
+            double peak = s_oneCore ? Probes.PeakGflopsCpuTime() : Probes.PeakGflops(all);
+            Console.WriteLine(s_oneCore
+                ? $"Convolutions as einsum — 1 core by thread CPU time, .NET {Environment.Version}; FMA probe (float32): {peak:F1} GFLOP/s on 1 core"
+                : $"Convolutions as einsum — {all} cores, .NET {Environment.Version}; FMA probe (float32): {peak:F1} GFLOP/s on {all} cores");
             Console.WriteLine($"{"layer / operation",-52} {"median",10} {"best",10} {"GFLOP/s",8} {"% peak",7} {"vs im2col",9}");
             int n = quick ? 4 : 32;
             var main = new Layer("3x3 64->64 32x32", n, 64, 64, 32, 3, 1, 1, 1);
-            if (!args.Contains("kfac")) ForwardAndWeight(main, peak);
+            if (!args.Contains("kfac"))
+            {
+                ForwardAndWeight(main, peak);
+                if (s_oneCore || args.Contains("implicit")) return;
+            }
             var layers = new[]
             {
                 main,
@@ -45,15 +57,15 @@ namespace EinsumGen.KernelBenchmarks
                 // layer cost ~24 ms of CPU in the GC (measured: the downsample's factor allocation, 0.3 ms when run first).
                 new Layer("ConvNeXt depthwise 7/1/3 G=256 @28", n, 256, 256, 28, 7, 1, 3, 256),
             };
-            s_cpu = args.Contains("cpu");
             if (s_cpu) Console.WriteLine("KFAC-reduce timed by the process's CPU time (all threads), not wall time");
             s_unbinned = args.Contains("unbinned");
             foreach (var layer in layers) KfacReduce(layer);
         }
 
-        private static bool s_cpu, s_unbinned;
+        private static bool s_cpu, s_unbinned, s_oneCore;
 
-        private static (double median, double best) Time(Action run, double budget) => s_cpu ? CpuTime.Time(run, budget, process: true) : Program.Time(run, budget);
+        private static (double median, double best) Time(Action run, double budget) =>
+            s_oneCore ? CpuTime.Time(run, budget) : s_cpu ? CpuTime.Time(run, budget, process: true) : Program.Time(run, budget);
 
         private static ConvSpec Spec(Layer l) => ConvSpec.Uniform(2, l.Kernel, l.Stride, l.Padding, groups: l.Groups);
 
@@ -71,25 +83,56 @@ namespace EinsumGen.KernelBenchmarks
             var columns = Tensor.CreateFromShape<float>(new nint[] { l.Batch, k, o * o });
             var y = Tensor.CreateFromShape<float>(new nint[] { l.Batch, l.Out, o * o });
             var gw = Tensor.CreateFromShape<float>(new nint[] { l.Out, k });
+            var gx = Tensor.CreateFromShape<float>(new nint[] { l.Batch, l.In, l.Size, l.Size });
             var v3 = Tensor.Reshape(v, new nint[] { l.Batch, l.Out, o * o });
+            var size = new[] { l.Size, l.Size };
 
-            var baseline = Program.Time(() =>
+            // Each operation: im2col + GEMM (the baseline), the einsum network (the implicit GEMM off), Conv (implicit GEMM).
+            var baseline = Time(() =>
             {
                 Im2col(x, columns, l);
                 Einsum.EvaluateInto("ok,nkl->nol", y, w2, columns);
-            });
-            var einsum = Program.Time(() => Conv.Forward(x, w, spec));
+            }, 0.6);
+            var network = Network(() => Conv.Forward(x, w, spec));
+            var implicitGemm = Time(() => Conv.Forward(x, w, spec), 0.6);
             Report($"{l.Name} forward: im2col + GEMM", flops, baseline, peak, baseline);
-            Report($"{l.Name} forward: einsum", flops, einsum, peak, baseline);
+            Report($"{l.Name} forward: einsum network", flops, network, peak, baseline);
+            Report($"{l.Name} forward: Conv.Forward (implicit GEMM)", flops, implicitGemm, peak, baseline);
+            // The same kernel into a kept output: the call above also allocates its 4·N·C_out·ΠO-byte result.
+            var y4 = Tensor.CreateFromShape<float>(new nint[] { l.Batch, l.Out, o, o });
+            var geometries = spec.Geometries(new[] { l.Size, l.Size });
+            var kept = Time(() => ImplicitGemmConv.ForwardInto(x, w, geometries, l.Groups, y4), 0.6);
+            Report($"{l.Name} forward: implicit GEMM, result kept", flops, kept, peak, baseline);
 
-            baseline = Program.Time(() =>
+            baseline = Time(() =>
             {
                 Im2col(x, columns, l);
                 Einsum.EvaluateInto("nol,nkl->ok", gw, v3, columns);
-            });
-            einsum = Program.Time(() => Conv.WeightVjp(x, v, spec));
+            }, 0.6);
+            network = Network(() => Conv.WeightVjp(x, v, spec));
+            implicitGemm = Time(() => Conv.WeightVjp(x, v, spec), 0.6);
             Report($"{l.Name} weight VJP: im2col + GEMM", flops, baseline, peak, baseline);
-            Report($"{l.Name} weight VJP: einsum", flops, einsum, peak, baseline);
+            Report($"{l.Name} weight VJP: einsum network", flops, network, peak, baseline);
+            Report($"{l.Name} weight VJP: Conv (implicit GEMM)", flops, implicitGemm, peak, baseline);
+
+            baseline = Time(() =>
+            {
+                Einsum.EvaluateInto("ok,nol->nkl", columns, w2, v3);
+                Col2im(columns, gx, l);
+            }, 0.6);
+            network = Network(() => Conv.InputVjp(v, w, spec, size));
+            implicitGemm = Time(() => Conv.InputVjp(v, w, spec, size), 0.6);
+            Report($"{l.Name} input VJP: GEMM + col2im", flops, baseline, peak, baseline);
+            Report($"{l.Name} input VJP: einsum network", flops, network, peak, baseline);
+            Report($"{l.Name} input VJP: Conv (implicit GEMM)", flops, implicitGemm, peak, baseline);
+        }
+
+        /// <summary>The operation with the implicit GEMM switched off: the einsum network as before it.</summary>
+        private static (double median, double best) Network(Action run)
+        {
+            ImplicitGemmConv.Enabled = false;
+            try { return Time(run, 0.6); }
+            finally { ImplicitGemmConv.Enabled = true; }
         }
 
         private static void KfacReduce(Layer l)
@@ -159,7 +202,7 @@ namespace EinsumGen.KernelBenchmarks
             fixed (float* cp = &columns.GetPinnableReference())
             {
                 nint xa = (nint)xp, ca = (nint)cp;
-                Parallel.For(0, l.Batch * l.In, bc =>
+                For(l.Batch * l.In, bc =>
                 {
                     float* src = (float*)xa + (long)bc * size * size;
                     float* dst = (float*)ca + (long)bc * kk * kk * o * o;
@@ -176,6 +219,41 @@ namespace EinsumGen.KernelBenchmarks
                     }
                 });
             }
+        }
+
+        /// <summary>col2im, the adjoint of <see cref="Im2col"/>: scatter-adds the columns into a cleared x-shaped tensor.</summary>
+        private static unsafe void Col2im(Tensor<float> columns, Tensor<float> x, Layer l)
+        {
+            int o = OutSize(l), size = l.Size, kk = l.Kernel;
+            fixed (float* xp = &x.GetPinnableReference())
+            fixed (float* cp = &columns.GetPinnableReference())
+            {
+                nint xa = (nint)xp, ca = (nint)cp;
+                For(l.Batch * l.In, bc =>
+                {
+                    float* dst = (float*)xa + (long)bc * size * size;
+                    float* src = (float*)ca + (long)bc * kk * kk * o * o;
+                    new Span<float>(dst, size * size).Clear();
+                    for (int k1 = 0; k1 < kk; k1++)
+                    for (int k2 = 0; k2 < kk; k2++)
+                    for (int o1 = 0; o1 < o; o1++)
+                    {
+                        int i1 = o1 * l.Stride + k1 - l.Padding;
+                        for (int o2 = 0; o2 < o; o2++, src++)
+                        {
+                            int i2 = o2 * l.Stride + k2 - l.Padding;
+                            if (i1 >= 0 && i1 < size && i2 >= 0 && i2 < size) dst[i1 * size + i2] += *src;
+                        }
+                    }
+                });
+            }
+        }
+
+        /// <summary>Parallel.For, or a plain loop when timing one core.</summary>
+        private static void For(int count, Action<int> body)
+        {
+            if (s_oneCore) { for (int i = 0; i < count; i++) body(i); }
+            else Parallel.For(0, count, body);
         }
 
         private static Tensor<float> Random(int[] shape, int seed)

@@ -135,10 +135,43 @@ namespace EinsumGen.Generator.Convolutions
                 lines.Add("Simplified, <c>Conv.KfacReduce</c> runs the pre-averaged contraction (Π̄ = mean_o Π, then the outer product), which");
                 lines.Add("computes this network's factor and was faster on every benchmark layer.");
             }
+            lines.AddRange(ImplicitGemmNote(method, operation));
             lines.Add("At run time the input size decides which rules apply (dense K = S needs K | I, down-sampling S &gt; K needs S | I;");
             lines.Add("legs of size 1 squeeze): the spec's plan cache builds, simplifies and plans the network on the first call with a");
             lines.Add("shape and keeps it (index tables, constants, planned contractions), so later calls check shapes, bind and run.");
             return lines;
+        }
+
+        /// <summary>
+        /// The kernel <c>Conv</c> runs instead of the network where the layer is dense (ImplicitGemmConv.Applies at run time:
+        /// the forward and its JVPs, the weight VJP, and with stride 1 the input VJP and the transpose convolution).
+        /// </summary>
+        private static IEnumerable<string> ImplicitGemmNote(ConvMethod method, ConvOperation operation)
+        {
+            int n = method.Kernel.Count, taps = 1;
+            bool stride1 = true, gemmAlready = true;
+            for (int d = 0; d < n; d++)
+            {
+                taps *= method.Kernel[d];
+                stride1 &= method.Stride[d] == 1;
+                // K = S or S > K without padding or dilation: the simplifier's dense and down-sampling rules (a GEMM) may apply.
+                gemmAlready &= !method.SamePadding && method.PaddingLeft[d] == 0 && method.PaddingRight[d] == 0 && method.Dilation[d] == 1
+                    && method.Stride[d] >= method.Kernel[d];
+            }
+            bool routed = operation switch
+            {
+                ConvOperation.Forward or ConvOperation.InputJvp or ConvOperation.WeightJvp or ConvOperation.WeightVjp => true,
+                ConvOperation.InputVjp or ConvOperation.TransposeForward => stride1,
+                _ => false,
+            };
+            if (!routed || taps < 2 || gemmAlready) yield break;
+            string kernel = operation == ConvOperation.WeightVjp
+                ? "blocks of dot products over output positions, the columns gathered from x a few channels at a time"
+                : "the project's register-blocked micro-kernel on panels gathered straight from "
+                    + (operation is ConvOperation.InputVjp or ConvOperation.TransposeForward ? "the gradient (the flipped weight: a stride-1 forward)" : "x");
+            string rows = operation is ConvOperation.InputVjp or ConvOperation.TransposeForward ? "input" : "output";
+            yield return "For float and double with at least 4 " + rows + " channels per group (the GEMM's rows), <c>Conv</c>";
+            yield return "runs this operation as an implicit GEMM instead (ImplicitGemmConv): " + kernel + "; the columns are never materialized.";
         }
 
         /// <summary>One simplified network, then how it runs: its pattern steps and the plan of the einsum left (legs merged).</summary>

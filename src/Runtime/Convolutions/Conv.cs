@@ -30,9 +30,11 @@ namespace EinsumGen.Convolutions
                 ConvChecks.Rank(bias, nameof(bias), 1, "[C_out]");
                 ConvChecks.Size(bias, nameof(bias), 0, outChannels, "output channels");
             }
-            var result = Run<T>(ConvOperation.Forward, spec, geometries, batch, channels, outChannels,
-                name => name == "x" ? Grouped(x, spec.Groups) : GroupedWeight(weight, spec.Groups),
-                Concat(new[] { batch, outChannels }, geometries.Select(g => g.OutputSize)));
+            var result = ImplicitGemmConv.Applies<T>(spec, geometries, channels / spec.Groups, outChannels / spec.Groups)
+                ? ImplicitGemmConv.Forward(x, weight, geometries, spec.Groups, outChannels)
+                : Run<T>(ConvOperation.Forward, spec, geometries, batch, channels, outChannels,
+                    name => name == "x" ? Grouped(x, spec.Groups) : GroupedWeight(weight, spec.Groups),
+                    Concat(new[] { batch, outChannels }, geometries.Select(g => g.OutputSize)));
             if (bias is not null) AddBias(result, bias);
             return result;
         }
@@ -53,6 +55,10 @@ namespace EinsumGen.Convolutions
             ConvChecks.Weight(weight, spec, -1, weight.Lengths[1]);
             int outChannels = (int)weight.Lengths[0], channels = (int)weight.Lengths[1] * spec.Groups;
             int batch = CheckOutputGradient(outputGradient, outChannels, geometries);
+            if (ImplicitGemmConv.AppliesToInputVjp<T>(spec, geometries, channels / spec.Groups, outChannels / spec.Groups))
+            {
+                return ImplicitGemmConv.InputVjp(outputGradient, weight, geometries, spec.Groups, channels);
+            }
             return Run<T>(ConvOperation.InputVjp, spec, geometries, batch, channels, outChannels,
                 name => name == "v" ? Grouped(outputGradient, spec.Groups) : GroupedWeight(weight, spec.Groups),
                 Concat(new[] { batch, channels }, inputSize));
@@ -67,6 +73,10 @@ namespace EinsumGen.Convolutions
             int outChannels = (int)outputGradient.Lengths[1];
             ConvChecks.Divides(outputGradient, nameof(outputGradient), 1, spec.Groups, "output channels");
             CheckOutputGradient(outputGradient, outChannels, geometries, batch);
+            if (ImplicitGemmConv.Applies<T>(spec, geometries, channels / spec.Groups, outChannels / spec.Groups))
+            {
+                return ImplicitGemmConv.WeightVjp(x, outputGradient, geometries, spec.Groups, spec.KernelSize);
+            }
             return Run<T>(ConvOperation.WeightVjp, spec, geometries, batch, channels, outChannels,
                 name => Grouped(name == "x" ? x : outputGradient, spec.Groups),
                 Concat(new[] { outChannels, channels / spec.Groups }, spec.KernelSize));
@@ -124,9 +134,12 @@ namespace EinsumGen.Convolutions
                 ConvChecks.Rank(bias, nameof(bias), 1, "[C_out]");
                 ConvChecks.Size(bias, nameof(bias), 0, outChannels, "output channels");
             }
-            var result = Run<T>(ConvOperation.TransposeForward, spec, geometries, batch, channels, outChannels,
-                name => name == "x" ? Grouped(x, spec.Groups) : GroupedWeight(weight, spec.Groups),
-                Concat(new[] { batch, outChannels }, geometries.Select(g => g.InputSize)));
+            // A stride-1 transpose convolution is the input VJP of the convolution it transposes.
+            var result = ImplicitGemmConv.AppliesToInputVjp<T>(spec, geometries, outChannels / spec.Groups, channels / spec.Groups)
+                ? ImplicitGemmConv.InputVjp(x, weight, geometries, spec.Groups, outChannels)
+                : Run<T>(ConvOperation.TransposeForward, spec, geometries, batch, channels, outChannels,
+                    name => name == "x" ? Grouped(x, spec.Groups) : GroupedWeight(weight, spec.Groups),
+                    Concat(new[] { batch, outChannels }, geometries.Select(g => g.InputSize)));
             if (bias is not null) AddBias(result, bias);
             return result;
         }

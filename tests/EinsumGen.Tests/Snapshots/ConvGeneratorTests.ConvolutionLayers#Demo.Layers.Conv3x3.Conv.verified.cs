@@ -23,6 +23,9 @@ namespace Demo
         ///   unfold ngabc through Π1, Π2 (gather at i = o·S + k·D − P) → ngadfeh[2,2,2,3,3,3,3];
         ///   einsum <code>ngae,gia->ngie</code> (legs merged from <code>ngadfeh,giadf->ngieh</code>) [2,2,18,9; 2,2,18], planned:
         ///     ngae,gia->ngie (batched GEMM).
+        /// For float and double with at least 4 output channels per group (the GEMM's rows), <c>Conv</c>
+        /// runs this operation as an implicit GEMM instead (ImplicitGemmConv): the project's register-blocked micro-kernel on
+        ///   panels gathered straight from x; the columns are never materialized.
         /// At run time the input size decides which rules apply (dense K = S needs K | I, down-sampling S &gt; K needs S | I;
         /// legs of size 1 squeeze): the spec's plan cache builds, simplifies and plans the network on the first call with a
         /// shape and keeps it (index tables, constants, planned contractions), so later calls check shapes, bind and run.

@@ -1,0 +1,287 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using EinsumGen.Runtime.Kernels;
+
+namespace EinsumGen.Convolutions
+{
+    /// <summary>
+    /// The index map of an implicit-GEMM convolution: a stride/dilation/padding gather from a host of spatial size
+    /// <see cref="Host"/> into output positions of spatial size <see cref="Out"/>, tap k of dimension d at output o reading
+    /// host position o·S + k·D − P (padding where that falls outside). Columns are never materialized: the kernels pack
+    /// a panel of them (channel·tap rows × a run of output positions) straight from the host through these tables.
+    /// Immutable; shared between threads.
+    /// </summary>
+    internal sealed class ImplicitGemmGeometry
+    {
+        public ImplicitGemmGeometry(int[] host, int[] kernel, int[] outSize, int[] stride, int[] dilation, int[] padLeft)
+        {
+            Dims = host.Length;
+            Host = host;
+            Kernel = kernel;
+            Out = outSize;
+            HostStrides = new long[Dims];
+            long s = 1;
+            for (int d = Dims - 1; d >= 0; d--)
+            {
+                HostStrides[d] = s;
+                s *= host[d];
+            }
+            HostPerChannel = s;
+            Pixels = 1;
+            foreach (int o in outSize) Pixels *= o;
+            Taps = 1;
+            foreach (int k in kernel) Taps *= k;
+            Tables = new int[Dims][];
+            for (int d = 0; d < Dims; d++)
+            {
+                var table = new int[kernel[d] * outSize[d]];
+                for (int k = 0; k < kernel[d]; k++)
+                {
+                    for (int o = 0; o < outSize[d]; o++)
+                    {
+                        long i = (long)o * stride[d] + (long)k * dilation[d] - padLeft[d];
+                        table[k * outSize[d] + o] = i >= 0 && i < host[d] ? (int)i : -1;
+                    }
+                }
+                Tables[d] = table;
+            }
+            int last = Dims - 1;
+            var rows = PatternKernels.AffineRow.Of(Tables[last], kernel[last], outSize[last]);
+            LastStart = new int[kernel[last]];
+            LastEnd = new int[kernel[last]];
+            LastFirst = new int[kernel[last]];
+            for (int k = 0; k < rows.Length; k++)
+            {
+                var row = rows[k]!; // a plain gather's rows are affine
+                LastStart[k] = row.Start;
+                LastEnd[k] = row.End;
+                LastFirst[k] = row.First;
+            }
+            LastStep = stride[last];
+            TapDigits = new int[Taps * Dims];
+            var digits = new int[Dims];
+            for (int t = 0; t < Taps; t++)
+            {
+                Array.Copy(digits, 0, TapDigits, t * Dims, Dims);
+                for (int d = Dims - 1; d >= 0; d--)
+                {
+                    if (++digits[d] < kernel[d]) break;
+                    digits[d] = 0;
+                }
+            }
+        }
+
+        public int Dims { get; }
+        public int[] Host { get; }
+        public int[] Kernel { get; }
+        public int[] Out { get; }
+        public long[] HostStrides { get; }
+        public long HostPerChannel { get; }
+        public long Pixels { get; }
+        public int Taps { get; }
+        /// <summary>Per dimension, [K_d × O_d]: the host position tap k of output o reads, or −1.</summary>
+        public int[][] Tables { get; }
+        /// <summary>Per tap of the last dimension: outputs [Start, End) read host First + (o − Start)·Step; the rest is padding.</summary>
+        public int[] LastStart { get; }
+        public int[] LastEnd { get; }
+        public int[] LastFirst { get; }
+        public int LastStep { get; }
+        /// <summary>[Taps × Dims]: each tap's digits, the last fastest (the weight's row-major tap order).</summary>
+        public int[] TapDigits { get; }
+
+        /// <summary>The forward convolution of x [N, C, I…] with <paramref name="geometries"/>.</summary>
+        public static ImplicitGemmGeometry Forward(ConvGeometry[] geometries)
+        {
+            int n = geometries.Length;
+            var host = new int[n];
+            var kernel = new int[n];
+            var output = new int[n];
+            var stride = new int[n];
+            var dilation = new int[n];
+            var pad = new int[n];
+            for (int d = 0; d < n; d++)
+            {
+                var g = geometries[d];
+                (host[d], kernel[d], output[d], stride[d], dilation[d], pad[d]) = (g.InputSize, g.KernelSize, g.OutputSize, g.Stride, g.Dilation, g.PadLeft);
+            }
+            return new ImplicitGemmGeometry(host, kernel, output, stride, dilation, pad);
+        }
+
+        /// <summary>
+        /// The input VJP of a stride-1 convolution as a forward convolution of the output gradient [N, C_out, O…] with the
+        /// flipped weight: dx[i] = Σ_k' dy[i + k'·D − (D(K−1) − P_left)] w[K−1−k'], into the input size I.
+        /// </summary>
+        public static ImplicitGemmGeometry InputVjp(ConvGeometry[] geometries)
+        {
+            int n = geometries.Length;
+            var host = new int[n];
+            var kernel = new int[n];
+            var output = new int[n];
+            var stride = new int[n];
+            var dilation = new int[n];
+            var pad = new int[n];
+            for (int d = 0; d < n; d++)
+            {
+                var g = geometries[d];
+                (host[d], kernel[d], output[d], stride[d], dilation[d]) = (g.OutputSize, g.KernelSize, g.InputSize, 1, g.Dilation);
+                pad[d] = g.Dilation * (g.KernelSize - 1) - g.PadLeft;
+            }
+            return new ImplicitGemmGeometry(host, kernel, output, stride, dilation, pad);
+        }
+
+        /// <summary>Geometry arrays pinned for the length of a call, as raw pointers the kernels read.</summary>
+        internal unsafe struct Pinned
+        {
+            public int Dims, Taps, OutLast, LastStep;
+            public int* Out, TapDigits, LastStart, LastEnd, LastFirst;
+            /// <summary>Dimension d's table at Tables + TableOffset[d].</summary>
+            public int* Tables, TableOffset;
+            public long* HostStrides;
+        }
+
+        /// <summary>The tables flattened into one array (offsets per dimension first), for <see cref="Pinned"/>.</summary>
+        internal int[] FlatTables()
+        {
+            int total = Dims;
+            foreach (var t in Tables) total += t.Length;
+            var flat = new int[total];
+            int at = Dims;
+            for (int d = 0; d < Dims; d++)
+            {
+                flat[d] = at;
+                Tables[d].CopyTo(flat, at);
+                at += Tables[d].Length;
+            }
+            return flat;
+        }
+    }
+
+    /// <summary>
+    /// Packs a panel of unfolded columns straight from the host: rows (channel c, tap t) in the weight's order c·Taps + t,
+    /// columns a run of output positions; stride-1 runs are vector copies, padding is zero-filled.
+    /// </summary>
+    internal static unsafe class ImplicitGemmPacking
+    {
+        /// <summary>
+        /// dst[(c·Taps + t)·ld + j] = x̃[c, t, p0 + j] for c &lt; <paramref name="channels"/>, j &lt; <paramref name="width"/>
+        /// (the host's channel c at <c>host + c·channelStride</c>); columns [width, padTo) are zeroed.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static void Pack<T, TV, TS>(in ImplicitGemmGeometry.Pinned g, T* host, int channels, long channelStride, long p0, int width, int padTo,
+            T* dst, nint ld) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int dims = g.Dims, taps = g.Taps, outLast = g.OutLast, last = dims - 1;
+            nint rowStride = (nint)taps * ld;
+            int* outer = stackalloc int[dims];
+            int j = 0;
+            long p = p0;
+            while (j < width)
+            {
+                long outerIndex = p / outLast;
+                int a = (int)(p - outerIndex * outLast);
+                int len = Math.Min(outLast - a, width - j);
+                long rest = outerIndex;
+                for (int d = last - 1; d >= 0; d--)
+                {
+                    int size = g.Out[d];
+                    long q = rest / size;
+                    outer[d] = (int)(rest - q * size);
+                    rest = q;
+                }
+                for (int t = 0; t < taps; t++)
+                {
+                    int* digits = g.TapDigits + (nint)t * dims;
+                    long offset = 0;
+                    bool padding = false;
+                    for (int d = 0; d < last; d++)
+                    {
+                        int at = g.Tables[g.TableOffset[d] + digits[d] * g.Out[d] + outer[d]];
+                        if (at < 0) { padding = true; break; }
+                        offset += at * g.HostStrides[d];
+                    }
+                    int k = digits[last];
+                    int lo = Math.Max(a, g.LastStart[k]), hi = Math.Min(a + len, g.LastEnd[k]);
+                    T* row = dst + (nint)t * ld + j;
+                    if (padding || lo >= hi)
+                    {
+                        for (int c = 0; c < channels; c++) Zero<T, TV, TS>(row + c * rowStride, len);
+                        continue;
+                    }
+                    int left = lo - a, count = hi - lo, right = a + len - hi;
+                    T* src = host + offset + g.LastFirst[k] + (long)(lo - g.LastStart[k]) * g.LastStep;
+                    for (int c = 0; c < channels; c++)
+                    {
+                        T* d = row + c * rowStride;
+                        T* s = src + c * channelStride;
+                        for (int i = 0; i < left; i++) d[i] = T.Zero;
+                        if (g.LastStep == 1) Copy<T, TV, TS>(s, d + left, count);
+                        else for (int i = 0; i < count; i++) d[left + i] = s[(long)i * g.LastStep];
+                        for (int i = left + count; i < len; i++) d[i] = T.Zero;
+                    }
+                }
+                j += len;
+                p += len;
+            }
+            if (padTo > width)
+            {
+                for (long r = 0; r < (long)channels * taps; r++) Zero<T, TV, TS>(dst + r * ld + width, padTo - width);
+            }
+        }
+
+        /// <summary>
+        /// dst[0..count) = src[0..count): whole vectors and one overlapping tail vector; a run shorter than a vector as two
+        /// overlapping half or quarter vectors (a 3×3 layer's border runs are 15 of 16 lanes), only the shortest element by element.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static void Copy<T, TV, TS>(T* src, T* dst, int count) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            if (count >= w && w > 1)
+            {
+                int v = 0;
+                for (; v <= count - w; v += w) TS.Store(dst + v, TS.Load(src + v));
+                // The tail as one vector that overlaps the last full one.
+                if (v < count) TS.Store(dst + count - w, TS.Load(src + count - w));
+                return;
+            }
+            int bytes = count * sizeof(T);
+            if (bytes >= 32 && bytes <= 64 && Vector256.IsHardwareAccelerated)
+            {
+                int half = 32 / sizeof(T);
+                Vector256.Load(src).Store(dst);
+                Vector256.Load(src + count - half).Store(dst + count - half);
+            }
+            else if (bytes >= 16 && bytes <= 64 && Vector128.IsHardwareAccelerated)
+            {
+                int quarter = 16 / sizeof(T);
+                if (bytes > 32)
+                {
+                    Vector128.Load(src + quarter).Store(dst + quarter);
+                    if (bytes > 48) Vector128.Load(src + 2 * quarter).Store(dst + 2 * quarter);
+                }
+                Vector128.Load(src).Store(dst);
+                Vector128.Load(src + count - quarter).Store(dst + count - quarter);
+            }
+            else
+            {
+                for (int i = 0; i < count; i++) dst[i] = src[i];
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        internal static void Zero<T, TV, TS>(T* dst, int count) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            int w = TS.Count;
+            if (count < w || w == 1)
+            {
+                for (int i = 0; i < count; i++) dst[i] = T.Zero;
+                return;
+            }
+            int v = 0;
+            for (; v <= count - w; v += w) TS.Store(dst + v, TS.Zero);
+            if (v < count) TS.Store(dst + count - w, TS.Zero);
+        }
+    }
+}
