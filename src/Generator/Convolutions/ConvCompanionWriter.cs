@@ -73,6 +73,43 @@ namespace EinsumGen.Generator.Convolutions
                 return;
             }
 
+            if (operation == ConvOperation.Fold)
+            {
+                // columns, inputSize: the size is no operand, so it has neither a gradient nor a tangent.
+                string columns = p[0], size = p[1];
+                var sizeOperand = operands[1];
+                var head = new[] { operands[0], sizeOperand };
+                Doc(w, "The reverse mode of <see cref=\"" + method.Name + "\"/>: the gradient with respect to " + Cref(columns)
+                    + " (the unfold, im2col, of " + Cref(gradient) + ", the gradient [N, C, I…] of the fold), as <c>Conv.FoldBackward</c>.");
+                Signature(w, modifiers, tensor, method.Name + "Backward", head.Concat(new[] { tensor + " " + gradient }));
+                w.Indent++;
+                Line(w, "=> " + Runtime + "Conv.FoldBackward(" + columns + ", " + gradient + ", " + spec + ", " + size + ");");
+                w.Indent--;
+                w.WriteLineNoTabs(string.Empty);
+                Doc(w, "The forward mode of <see cref=\"" + method.Name + "\"/> (linear): the fold of " + Cref(tangents[0])
+                    + ", checked to have " + Cref(columns) + "'s shape, as <c>Conv.FoldJvp</c>.");
+                Signature(w, modifiers, tensor, method.Name + "Jvp", head.Concat(new[] { tensor + " " + tangents[0] }));
+                w.Indent++;
+                Line(w, "=> " + Runtime + "Conv.FoldJvp(" + columns + ", " + tangents[0] + ", " + spec + ", " + size + ");");
+                w.Indent--;
+                w.WriteLineNoTabs(string.Empty);
+                Doc(w, "The reverse mode of <see cref=\"" + method.Name + "\"/> into " + Cref(buffers[0]) + " (" + Cref(columns)
+                    + "'s shape; null computes nothing), written as " + Cref(mode) + " says, as <c>Conv.FoldBackward</c> with a buffer.");
+                Signature(w, modifiers, "void", method.Name + "Backward",
+                    head.Concat(new[] { tensor + " " + gradient, tensor + "? " + buffers[0], modeParameter }));
+                w.Indent++;
+                Line(w, "=> " + Runtime + "Conv.FoldBackward(" + columns + ", " + gradient + ", " + spec + ", " + size + ", " + buffers[0] + ", " + mode + ");");
+                w.Indent--;
+                w.WriteLineNoTabs(string.Empty);
+                Doc(w, "The forward mode of <see cref=\"" + method.Name + "\"/> into " + Cref(outputTangent)
+                    + " (overwritten with the fold of " + Cref(tangents[0]) + "), as <c>Conv.FoldJvp</c> with a buffer.");
+                Signature(w, modifiers, "void", method.Name + "Jvp", head.Concat(new[] { tensor + " " + tangents[0], tensor + " " + outputTangent }));
+                w.Indent++;
+                Line(w, "=> " + Runtime + "Conv.FoldJvp(" + columns + ", " + tangents[0] + ", " + spec + ", " + size + ", " + outputTangent + ");");
+                w.Indent--;
+                return;
+            }
+
             // Forward and TransposeForward: x, weight[, bias].
             bool bias = p.Count == 3;
             string name = operation == ConvOperation.Forward ? "Forward" : "TransposeForward";
