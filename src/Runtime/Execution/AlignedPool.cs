@@ -54,7 +54,7 @@ namespace EinsumGen.Runtime
     /// buffer beyond them is left to the collector. After each full (gen-2) collection <see cref="AlignedPoolTrim"/> releases
     /// the free buffers that no call rented since the previous one, and all of them under high memory load, as
     /// <c>ArrayPool.Shared</c> trims: the pool no longer pins what a thread once needed for good. Each thread's free list has
-    /// its own lock, taken by the thread itself (uncontended) and by the trim (on the finalizer thread).
+    /// slots that the thread and the trim (on the finalizer thread) take buffers out of by an atomic swap; no lock.
     /// </summary>
     internal static class AlignedPool<T>
     {
@@ -68,14 +68,17 @@ namespace EinsumGen.Runtime
         internal static readonly int Pad = RuntimeHelpers.IsReferenceOrContainsReferences<T>() || Unsafe.SizeOf<T>() > Alignment
             || !BitOperations.IsPow2(Unsafe.SizeOf<T>()) ? 0 : Alignment / Unsafe.SizeOf<T>();
 
-        /// <summary>One thread's free buffers of this element type; the trim reaches every thread's through <see cref="s_caches"/>.</summary>
+        /// <summary>
+        /// One thread's free buffers of this element type, in slots (null: empty) that the trim reaches through
+        /// <see cref="s_caches"/>. The owner thread alone puts buffers in; a buffer is taken out by whoever swaps its slot to null
+        /// first (the owner renting it, or the trim releasing it), so no lock is needed and no buffer goes to two places.
+        /// </summary>
         private sealed class ThreadCache
         {
-            public readonly Lock Gate = new Lock();
             public readonly AlignedBuffer<T>?[] Free = new AlignedBuffer<T>?[MaxFree];
             public readonly int[] Stamps = new int[MaxFree];   // the trim epoch in which each free buffer was returned
             public readonly AlignedPoolTrim.ThreadBudget Budget = AlignedPoolTrim.CurrentBudget;
-            public int Count;
+            public int Used;                                   // slots ever filled (the owner's scans stop there)
         }
 
         [ThreadStatic] private static ThreadCache? t_cache;
@@ -88,51 +91,67 @@ namespace EinsumGen.Runtime
         public static AlignedBuffer<T> Rent(int length)
         {
             var cache = t_cache;
-            if (cache is null || cache.Count == 0) return new AlignedBuffer<T>(RoundUp(length));
-            AlignedBuffer<T>? buffer = null;
-            lock (cache.Gate)
+            if (cache is not null)
             {
                 var free = cache.Free;
-                int best = -1;
-                for (int i = 0; i < cache.Count; i++)
+                int best = -1, bestCapacity = int.MaxValue;
+                for (int i = 0; i < cache.Used; i++)
                 {
-                    int capacity = free[i]!.Capacity;
-                    if (capacity >= length && (best < 0 || capacity < free[best]!.Capacity)) best = i;
+                    // Each slot is read once: the trim may empty any of them at any time.
+                    var candidate = free[i];
+                    if (candidate is not null && candidate.Capacity >= length && (best < 0 || candidate.Capacity < bestCapacity))
+                    {
+                        best = i;
+                        bestCapacity = candidate.Capacity;
+                    }
                 }
-                if (best >= 0)
+                // The trim may have taken the slot meanwhile: then the buffer is gone and a new one is made.
+                if (best >= 0 && Interlocked.Exchange(ref free[best], null) is { } buffer)
                 {
-                    buffer = free[best]!;
-                    RemoveAt(cache, best);
+                    cache.Budget.Take(Bytes(buffer));
+                    return buffer;
                 }
             }
-            return buffer ?? new AlignedBuffer<T>(RoundUp(length));
+            return new AlignedBuffer<T>(RoundUp(length));
         }
 
         /// <summary>Hands <paramref name="buffer"/> back to this thread's free list (dropped when the list or the thread's bytes are full).</summary>
         public static void Return(AlignedBuffer<T> buffer)
         {
             var cache = t_cache ?? NewCache();
+            var free = cache.Free;
             long bytes = Bytes(buffer);
-            lock (cache.Gate)
+            int slot = cache.Used < free.Length ? cache.Used : -1, smallest = -1;
+            AlignedBuffer<T>? smallestHeld = null;
+            for (int i = 0; i < cache.Used; i++)
             {
-                var free = cache.Free;
-                if (cache.Count < free.Length)
+                var held = free[i];   // read once: the trim may empty the slot at any time
+                if (held is null)
                 {
-                    if (!cache.Budget.TryAdd(bytes)) return;
-                    free[cache.Count] = buffer;
-                    cache.Stamps[cache.Count++] = AlignedPoolTrim.Epoch;
+                    slot = i;
+                    break;
+                }
+                if (smallestHeld is null || held.Capacity < smallestHeld.Capacity)
+                {
+                    smallest = i;
+                    smallestHeld = held;
+                }
+            }
+            if (slot < 0)
+            {
+                // Full: keep the larger of the buffer and the smallest free one, which serves more future requests.
+                if (smallestHeld!.Capacity >= buffer.Capacity || cache.Budget.Bytes - Bytes(smallestHeld) + bytes > AlignedPoolTrim.MaxFreeBytesPerThread)
+                {
                     return;
                 }
-                // Full: keep the larger of the buffer and the smallest free one, which serves more future requests.
-                int smallest = 0;
-                for (int i = 1; i < free.Length; i++)
-                {
-                    if (free[i]!.Capacity < free[smallest]!.Capacity) smallest = i;
-                }
-                if (free[smallest]!.Capacity >= buffer.Capacity || !cache.Budget.TryAdd(bytes - Bytes(free[smallest]!))) return;
-                free[smallest] = buffer;
-                cache.Stamps[smallest] = AlignedPoolTrim.Epoch;
+                // Swapped out unless the trim took it first (then the slot is free all the same).
+                if (Interlocked.CompareExchange(ref free[smallest], null, smallestHeld) == smallestHeld) cache.Budget.Take(Bytes(smallestHeld));
+                slot = smallest;
             }
+            if (!cache.Budget.TryPut(bytes)) return;
+            cache.Stamps[slot] = AlignedPoolTrim.Epoch;
+            Volatile.Write(ref free[slot], buffer);
+            if (slot == cache.Used) cache.Used++;
         }
 
         /// <summary>
@@ -144,27 +163,15 @@ namespace EinsumGen.Runtime
             foreach (var pair in s_caches)
             {
                 var cache = pair.Key;
-                lock (cache.Gate)
+                var free = cache.Free;
+                for (int i = 0; i < free.Length; i++)
                 {
-                    for (int i = cache.Count - 1; i >= 0; i--)
-                    {
-                        if (!all && cache.Stamps[i] >= epoch) continue;
-                        RemoveAt(cache, i);
-                        AlignedPoolTrim.CountReleased();
-                    }
+                    var held = Volatile.Read(ref free[i]);
+                    if (held is null || (!all && cache.Stamps[i] >= epoch)) continue;
+                    if (Interlocked.CompareExchange(ref free[i], null, held) != held) continue;
+                    cache.Budget.Release(Bytes(held));
                 }
             }
-        }
-
-        /// <summary>Takes free buffer <paramref name="index"/> out of the list (the last one fills its place); under the cache's lock.</summary>
-        private static void RemoveAt(ThreadCache cache, int index)
-        {
-            var free = cache.Free;
-            cache.Budget.Remove(Bytes(free[index]!));
-            int last = --cache.Count;
-            free[index] = free[last];
-            cache.Stamps[index] = cache.Stamps[last];
-            free[last] = null;
         }
 
         private static ThreadCache NewCache()

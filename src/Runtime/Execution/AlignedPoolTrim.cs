@@ -17,37 +17,44 @@ namespace EinsumGen.Runtime
         /// <summary>Free bytes one thread keeps over all element types (tests lower it); a buffer that would pass it is dropped.</summary>
         internal static long MaxFreeBytesPerThread = 256L << 20;
 
-        /// <summary>The free bytes of one thread's pools, changed by the thread itself and by the trim (hence atomic).</summary>
+        /// <summary>
+        /// The free bytes of one thread's pools: what the thread put in and took out itself (a plain field: only that thread
+        /// writes it) less what the trim released (written by the trim alone, atomically), so the pools' hot path needs no
+        /// atomic add.
+        /// </summary>
         internal sealed class ThreadBudget
         {
-            private long _bytes;
+            private long _held, _released;
 
-            public long Bytes => Interlocked.Read(ref _bytes);
+            public long Bytes => _held - Volatile.Read(ref _released);
 
-            /// <summary>Adds <paramref name="bytes"/> (may be negative) unless the total would pass the bound.</summary>
-            public bool TryAdd(long bytes)
+            /// <summary>The owner puts <paramref name="bytes"/> in, unless its free bytes would pass the bound.</summary>
+            public bool TryPut(long bytes)
             {
-                if (bytes > 0 && Interlocked.Read(ref _bytes) + bytes > MaxFreeBytesPerThread)
+                if (Bytes + bytes > MaxFreeBytesPerThread)
                 {
                     Interlocked.Increment(ref s_dropped);
                     return false;
                 }
-                Interlocked.Add(ref _bytes, bytes);
-                Interlocked.Add(ref s_freeBytes, bytes);
+                _held += bytes;
                 return true;
             }
 
-            public void Remove(long bytes)
+            /// <summary>The owner takes <paramref name="bytes"/> out (a rented buffer, or one a larger one replaces).</summary>
+            public void Take(long bytes) => _held -= bytes;
+
+            /// <summary>The trim released <paramref name="bytes"/>.</summary>
+            public void Release(long bytes)
             {
-                Interlocked.Add(ref _bytes, -bytes);
-                Interlocked.Add(ref s_freeBytes, -bytes);
+                Interlocked.Add(ref _released, bytes);
+                Interlocked.Increment(ref s_released);
             }
         }
 
         [ThreadStatic] private static ThreadBudget? t_budget;
 
         private static readonly List<Action<bool, int>> s_pools = new List<Action<bool, int>>();
-        private static long s_freeBytes, s_released, s_dropped;
+        private static long s_released, s_dropped;
         private static int s_epoch, s_lastGen2;
 
         static AlignedPoolTrim() => Gen2Callback.Register();
@@ -58,16 +65,11 @@ namespace EinsumGen.Runtime
         /// <summary>The trim epoch: it advances at each trim; a free buffer returned in an earlier epoch than the trim's goes.</summary>
         internal static int Epoch => Volatile.Read(ref s_epoch);
 
-        /// <summary>Free bytes held by every thread's pools (tests).</summary>
-        internal static long FreeBytes => Interlocked.Read(ref s_freeBytes);
-
         /// <summary>Free buffers released by trims so far (tests).</summary>
         internal static long Released => Interlocked.Read(ref s_released);
 
         /// <summary>Returned buffers dropped because the thread's bound was reached (tests).</summary>
         internal static long Dropped => Interlocked.Read(ref s_dropped);
-
-        internal static void CountReleased() => Interlocked.Increment(ref s_released);
 
         /// <summary>Adds an element type's pool to those the trim visits.</summary>
         internal static void Register(Action<bool, int> trim)
