@@ -48,6 +48,12 @@ namespace EinsumGen.KernelBenchmarks
             Compare("3x3/1/1 16->16 @8 weight VJP", () => Conv.WeightVjp(x16, v8, conv3));
             Compare("1x1/2 16 @8 KFAC-reduce", () => Conv.KfacReduce(x16, shortcut));
             Compare("3x3/1/1 16 @8 KFC", () => Conv.Kfc(x16, conv3));
+            // The pooled intermediates' own cost (a call rents and returns one per intermediate): this thread's CPU time.
+            var pair = CpuTime.Time(() =>
+            {
+                for (int i = 0; i < 1000; i++) EinsumGen.Runtime.AlignedPool<float>.Return(EinsumGen.Runtime.AlignedPool<float>.Rent(4096));
+            }, 0.3);
+            Console.WriteLine($"{"AlignedPool<float> Rent + Return (thread CPU)",-44} {pair.median * 1e6,8:F1} ns {pair.best * 1e6,8:F1} ns (median; best per pair)");
         }
 
         private static void Compare(string name, Action run)

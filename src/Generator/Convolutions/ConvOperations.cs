@@ -78,10 +78,10 @@ namespace EinsumGen.Generator.Convolutions
 
         /// <summary>
         /// Whether a method of the operation gets <c>{Name}Backward</c> and <c>{Name}Jvp</c> companions: the layers with
-        /// parameters (Forward, TransposeForward: x, weight and bias) and Unfold (linear; its adjoint is Fold).
+        /// parameters (Forward, TransposeForward: x, weight and bias), Unfold and Fold (linear, each the other's adjoint).
         /// </summary>
         public static bool HasDerivatives(ConvOperation operation) =>
-            operation is ConvOperation.Forward or ConvOperation.TransposeForward or ConvOperation.Unfold;
+            operation is ConvOperation.Forward or ConvOperation.TransposeForward or ConvOperation.Unfold or ConvOperation.Fold;
 
         /// <summary>Unfold, fold and transpose-unfold ignore groups (as the reference's).</summary>
         public static bool IgnoresGroups(ConvOperation operation) =>

@@ -83,14 +83,7 @@ namespace EinsumGen.Convolutions
             var (batch, channels, geometries) = CheckTransposeInput(x, spec);
             int outChannels = CheckTransposeWeight(weight, spec, channels);
             CheckBias(bias, outChannels);
-            ConvChecks.NotNull(outputGradient, nameof(outputGradient));
-            ConvChecks.Rank(outputGradient, nameof(outputGradient), spec.Dimensions + 2, "[N, C_out, I…]");
-            ConvChecks.Size(outputGradient, nameof(outputGradient), 0, batch, "batch, as x's");
-            ConvChecks.Size(outputGradient, nameof(outputGradient), 1, outChannels, "output channels");
-            for (int d = 0; d < geometries.Length; d++)
-            {
-                ConvChecks.Size(outputGradient, nameof(outputGradient), d + 2, geometries[d].InputSize, $"output size of spatial dimension {d}");
-            }
+            CheckTransposeOutputGradient(outputGradient, spec, batch, outChannels, geometries);
             // The transpose convolution is the input VJP of the convolution from its result to x: its adjoints are that
             // convolution's forward pass and weight VJP (the weight [C_in, C_out/G, K…] is that convolution's [C_out, C_in/G, K…]).
             return (
@@ -117,10 +110,7 @@ namespace EinsumGen.Convolutions
         public static Tensor<T> UnfoldBackward<T>(Tensor<T> x, Tensor<T> outputGradient, ConvSpec spec) where T : unmanaged, INumberBase<T>
         {
             var (batch, channels, geometries) = CheckInput(x, spec, "x", checkGroups: false);
-            ConvChecks.NotNull(outputGradient, nameof(outputGradient));
-            ConvChecks.Rank(outputGradient, nameof(outputGradient), 3, "[N, C·ΠK, ΠO]");
-            ConvChecks.Size(outputGradient, nameof(outputGradient), 0, batch, "batch, as x's");
-            ConvChecks.Size(outputGradient, nameof(outputGradient), 1, (long)channels * Product(spec.KernelSize), "C·ΠK");
+            CheckColumnsGradient(outputGradient, batch, channels, spec, geometries);
             return Fold(outputGradient, spec, ConvChecks.Spatial(x));
         }
 
@@ -141,12 +131,19 @@ namespace EinsumGen.Convolutions
             {
                 throw new ArgumentException($"outputGradient has rank {outputGradient.Rank}, but a bias gradient needs [N, C, S…].", nameof(outputGradient));
             }
+            var sums = new T[outputGradient.Lengths[1]];
+            AddBiasSums(outputGradient, sums);
+            return Tensor.Create(sums, new nint[] { sums.Length });
+        }
+
+        /// <summary>Adds the output gradient [N, C, S…] summed over batch and space to <paramref name="sums"/> [C].</summary>
+        private static void AddBiasSums<T>(Tensor<T> outputGradient, Span<T> sums) where T : unmanaged, INumberBase<T>
+        {
             var dense = ConvTensors.Dense(outputGradient);
             var data = MemoryMarshal.CreateReadOnlySpan(ref Einsum.First(dense), checked((int)dense.FlattenedLength));
-            int channels = (int)dense.Lengths[1];
+            int channels = sums.Length;
             long inner = 1;
             for (int d = 2; d < dense.Rank; d++) inner *= dense.Lengths[d];
-            var sums = new T[channels];
             for (long b = 0, at = 0; b < dense.Lengths[0]; b++)
             {
                 for (int c = 0; c < channels; c++, at += inner)
@@ -156,7 +153,27 @@ namespace EinsumGen.Convolutions
                     sums[c] += s;
                 }
             }
-            return Tensor.Create(sums, new nint[] { channels });
+        }
+
+        private static void CheckTransposeOutputGradient<T>(Tensor<T> outputGradient, ConvSpec spec, int batch, int outChannels, ConvGeometry[] geometries)
+        {
+            ConvChecks.NotNull(outputGradient, nameof(outputGradient));
+            ConvChecks.Rank(outputGradient, nameof(outputGradient), spec.Dimensions + 2, "[N, C_out, I…]");
+            ConvChecks.Size(outputGradient, nameof(outputGradient), 0, batch, "batch, as x's");
+            ConvChecks.Size(outputGradient, nameof(outputGradient), 1, outChannels, "output channels");
+            for (int d = 0; d < geometries.Length; d++)
+            {
+                ConvChecks.Size(outputGradient, nameof(outputGradient), d + 2, geometries[d].InputSize, $"output size of spatial dimension {d}");
+            }
+        }
+
+        private static void CheckColumnsGradient<T>(Tensor<T> outputGradient, int batch, int channels, ConvSpec spec, ConvGeometry[] geometries)
+        {
+            ConvChecks.NotNull(outputGradient, nameof(outputGradient));
+            ConvChecks.Rank(outputGradient, nameof(outputGradient), 3, "[N, C·ΠK, ΠO]");
+            ConvChecks.Size(outputGradient, nameof(outputGradient), 0, batch, "batch, as x's");
+            ConvChecks.Size(outputGradient, nameof(outputGradient), 1, (long)channels * Product(spec.KernelSize), "C·ΠK");
+            ConvChecks.Size(outputGradient, nameof(outputGradient), 2, Product(geometries.Select(g => g.OutputSize)), "output positions ΠO");
         }
 
         private static void CheckBias<T>(Tensor<T>? bias, int outChannels, string name = "bias")

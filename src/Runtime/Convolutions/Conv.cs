@@ -157,7 +157,7 @@ namespace EinsumGen.Convolutions
 
         /// <summary>
         /// KFAC-reduce: 1/(N(ΠO)²) Σ_n ([[X_n]]1)([[X_n]]1)ᵀ per group, [G, C_in/G·ΠK, C_in/G·ΠK]. Simplified (the default),
-        /// it runs as <see cref="KfacReduceAveraged"/> (the same numbers: the simplified network sums each pattern's output
+        /// it runs as <see cref="KfacReduceAveraged{T}(Tensor{T}, ConvSpec)"/> (the same numbers: the simplified network sums each pattern's output
         /// leg first, which is Π̄), the faster path on every measured layer; with <see cref="ConvSpec.Simplify"/> off, the
         /// network as built.
         /// </summary>

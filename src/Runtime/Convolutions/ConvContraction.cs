@@ -78,16 +78,29 @@ namespace EinsumGen.Convolutions
         }
 
         /// <summary>Runs the planned einsum over <paramref name="tensors"/> (the same slots, shapes and densities as planned).</summary>
-        public Tensor<T> Run<T>(IReadOnlyList<Tensor<T>> tensors) where T : unmanaged, INumberBase<T>
+        public Tensor<T> Run<T>(IReadOnlyList<Tensor<T>> tensors) where T : unmanaged, INumberBase<T> => Run(tensors, null);
+
+        /// <summary>
+        /// Runs the planned einsum into <paramref name="into"/>, a dense tensor with as many elements as the result (it is
+        /// overwritten and returned reshaped to the result's shape), or into a new tensor when it is null.
+        /// </summary>
+        public Tensor<T> Run<T>(IReadOnlyList<Tensor<T>> tensors, Tensor<T>? into) where T : unmanaged, INumberBase<T>
         {
-            if (_passThrough >= 0) return ConvTensors.Dense(tensors[_passThrough]);
+            if (_passThrough >= 0)
+            {
+                var dense = ConvTensors.Dense(tensors[_passThrough]);
+                if (into is null) return dense;
+                dense.FlattenTo(System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref Einsum.First(into), checked((int)into.FlattenedLength)));
+                return into;
+            }
             var operands = new Tensor<T>[_order.Length];
             for (int j = 0; j < operands.Length; j++)
             {
                 var t = tensors[_order[j]];
                 operands[j] = _lengths[j] is { } target ? ConvTensors.Reshape(t, target) : t;
             }
-            var result = ConvTensors.Uninitialized<T>(_resultLengths); // overwritten
+            var result = into is null ? ConvTensors.Uninitialized<T>(_resultLengths) // overwritten
+                : into.Lengths.SequenceEqual(_resultLengths) ? into : ConvTensors.Reshape(into, _resultLengths);
             var views = new TensorViews<T>(_expression!, operands, result, _scalar, extras: null);
             ProgramRunner.Forward<T, TensorViews<T>>(_program!, ref views);
             return _final is null ? result : ConvTensors.Reshape(result, _final);

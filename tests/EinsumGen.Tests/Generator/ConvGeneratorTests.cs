@@ -42,6 +42,7 @@ public class ConvGeneratorTests
     [InlineData("EG0104", "[Convolution(3, PaddingPerSide = [|[1]|])] " + F)]
     [InlineData("EG0105", "[Convolution(3)] " + F + " public static int [|FJvp|]() => 0;")]
     [InlineData("EG0105", "[Convolution(3, Operation = ConvOperation.Unfold)] " + X + " public static int [|FBackward|];")]
+    [InlineData("EG0105", "[Convolution(3, Operation = ConvOperation.Fold)] public static partial Tensor<float> F(Tensor<float> c, int[] size); public static int [|FJvp|];")]
     [InlineData("EG0102", "[Convolution(3, Operation = [|(ConvOperation)99|])] " + F)]
     [InlineData("EG0103", "[Convolution(3, Operation = ConvOperation.InputVjp)] public static partial Tensor<float> [|F|](Tensor<float> v, Tensor<float> w, long[] size);")]
     [InlineData("EG0103", "[Convolution(3, Operation = ConvOperation.InputVjp)] public static partial Tensor<float> [|F|](Tensor<float> v, Tensor<float> w);")]
@@ -92,6 +93,9 @@ public class ConvGeneratorTests
 
             [Convolution(3, 3, Padding = new[] { 1 }, Operation = ConvOperation.InputVjp)]
             public static partial Tensor<float> InputGradient(Tensor<float> outputGradient, Tensor<float> weight, int[] inputSize);
+
+            [Convolution(2, 2, Stride = new[] { 2 }, Operation = ConvOperation.Fold)]
+            public static partial Tensor<double> Col2Im(Tensor<double> columns, int[] inputSize);
         }
         """;
 
@@ -101,7 +105,7 @@ public class ConvGeneratorTests
         var result = GeneratorHarness.Run(Layers);
         Assert.Empty(result.GeneratorDiagnostics);
         Assert.True(result.CompilationDiagnostics.IsEmpty, string.Join("\n", result.CompilationDiagnostics));
-        Assert.Equal(5, result.Sources.Count);
+        Assert.Equal(6, result.Sources.Count);
         foreach (var (hint, text) in result.Sources) Snapshot.Verify(text, nameof(ConvGeneratorTests), nameof(ConvolutionLayers), hint);
     }
 

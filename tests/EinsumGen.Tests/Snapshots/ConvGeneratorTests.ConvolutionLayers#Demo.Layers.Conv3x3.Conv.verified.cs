@@ -49,7 +49,8 @@ namespace Demo
             global::System.Numerics.Tensors.Tensor<float> outputGradient,
             global::EinsumGen.Convolutions.ConvGradients wanted = global::EinsumGen.Convolutions.ConvGradients.All)
         {
-            var gradients = global::EinsumGen.Convolutions.Conv.ForwardBackward(x, weight, outputGradient, __Conv3x3_ConvSpec, wanted: wanted & ~global::EinsumGen.Convolutions.ConvGradients.Bias);
+            var gradients = global::EinsumGen.Convolutions.Conv.ForwardBackward(x, weight, outputGradient, __Conv3x3_ConvSpec,
+                wanted: wanted & ~global::EinsumGen.Convolutions.ConvGradients.Bias);
             return (gradients.InputGradient, gradients.WeightGradient);
         }
 
@@ -63,5 +64,31 @@ namespace Demo
             global::System.Numerics.Tensors.Tensor<float>? xTangent,
             global::System.Numerics.Tensors.Tensor<float>? weightTangent)
             => global::EinsumGen.Convolutions.Conv.ForwardJvp(x, weight, __Conv3x3_ConvSpec, xTangent, weightTangent);
+
+        /// <summary>The reverse mode of <see cref="Conv3x3"/> into caller-provided buffers: <paramref name="xGradient"/>, <paramref
+        ///   name="weightGradient"/> (each of its operand's shape; null skips that gradient), written as <paramref name="mode"/>
+        ///   says (Overwrite or Accumulate), as <c>Conv.ForwardBackward</c> with buffers. Every shape is checked first.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static void Conv3x3Backward(
+            global::System.Numerics.Tensors.Tensor<float> x,
+            global::System.Numerics.Tensors.Tensor<float> weight,
+            global::System.Numerics.Tensors.Tensor<float> outputGradient,
+            global::System.Numerics.Tensors.Tensor<float>? xGradient,
+            global::System.Numerics.Tensors.Tensor<float>? weightGradient,
+            global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
+            => global::EinsumGen.Convolutions.Conv.ForwardBackward(x, weight, outputGradient, __Conv3x3_ConvSpec, xGradient, weightGradient, null,
+                mode);
+
+        /// <summary>The forward mode of <see cref="Conv3x3"/> into <paramref name="outputTangent"/>, overwritten with the
+        ///   directional derivative along <paramref name="xTangent"/>, <paramref name="weightTangent"/> (null counts as zero), as
+        ///   <c>Conv.ForwardJvp</c> with a buffer.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static void Conv3x3Jvp(
+            global::System.Numerics.Tensors.Tensor<float> x,
+            global::System.Numerics.Tensors.Tensor<float> weight,
+            global::System.Numerics.Tensors.Tensor<float>? xTangent,
+            global::System.Numerics.Tensors.Tensor<float>? weightTangent,
+            global::System.Numerics.Tensors.Tensor<float> outputTangent)
+            => global::EinsumGen.Convolutions.Conv.ForwardJvp(x, weight, __Conv3x3_ConvSpec, xTangent, weightTangent, null, outputTangent);
     }
 }

@@ -64,5 +64,36 @@ namespace Demo
             global::System.Numerics.Tensors.Tensor<float>? weightTangent,
             global::System.Numerics.Tensors.Tensor<float>? biasTangent)
             => global::EinsumGen.Convolutions.Conv.ForwardJvp(x, weight, __Pointwise_ConvSpec, xTangent, weightTangent, biasTangent);
+
+        /// <summary>The reverse mode of <see cref="Pointwise"/> into caller-provided buffers: <paramref name="xGradient"/>,
+        ///   <paramref name="weightGradient"/>, <paramref name="biasGradient"/> (each of its operand's shape; null skips that
+        ///   gradient), written as <paramref name="mode"/> says (Overwrite or Accumulate), as <c>Conv.ForwardBackward</c> with
+        ///   buffers. Every shape is checked first.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static void PointwiseBackward(
+            global::System.Numerics.Tensors.Tensor<float> x,
+            global::System.Numerics.Tensors.Tensor<float> weight,
+            global::System.Numerics.Tensors.Tensor<float> bias,
+            global::System.Numerics.Tensors.Tensor<float> outputGradient,
+            global::System.Numerics.Tensors.Tensor<float>? xGradient,
+            global::System.Numerics.Tensors.Tensor<float>? weightGradient,
+            global::System.Numerics.Tensors.Tensor<float>? biasGradient,
+            global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
+            => global::EinsumGen.Convolutions.Conv.ForwardBackward(x, weight, outputGradient, __Pointwise_ConvSpec, xGradient, weightGradient,
+                biasGradient, mode, bias);
+
+        /// <summary>The forward mode of <see cref="Pointwise"/> into <paramref name="outputTangent"/>, overwritten with the
+        ///   directional derivative along <paramref name="xTangent"/>, <paramref name="weightTangent"/>, <paramref
+        ///   name="biasTangent"/> (null counts as zero), as <c>Conv.ForwardJvp</c> with a buffer.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static void PointwiseJvp(
+            global::System.Numerics.Tensors.Tensor<float> x,
+            global::System.Numerics.Tensors.Tensor<float> weight,
+            global::System.Numerics.Tensors.Tensor<float> bias,
+            global::System.Numerics.Tensors.Tensor<float>? xTangent,
+            global::System.Numerics.Tensors.Tensor<float>? weightTangent,
+            global::System.Numerics.Tensors.Tensor<float>? biasTangent,
+            global::System.Numerics.Tensors.Tensor<float> outputTangent)
+            => global::EinsumGen.Convolutions.Conv.ForwardJvp(x, weight, __Pointwise_ConvSpec, xTangent, weightTangent, biasTangent, outputTangent);
     }
 }

@@ -47,7 +47,8 @@ namespace Demo
             global::System.Numerics.Tensors.Tensor<float> outputGradient,
             global::EinsumGen.Convolutions.ConvGradients wanted = global::EinsumGen.Convolutions.ConvGradients.All)
         {
-            var gradients = global::EinsumGen.Convolutions.Conv.TransposeForwardBackward(x, weight, outputGradient, __Upsample_ConvSpec, wanted: wanted & ~global::EinsumGen.Convolutions.ConvGradients.Bias);
+            var gradients = global::EinsumGen.Convolutions.Conv.TransposeForwardBackward(x, weight, outputGradient, __Upsample_ConvSpec,
+                wanted: wanted & ~global::EinsumGen.Convolutions.ConvGradients.Bias);
             return (gradients.InputGradient, gradients.WeightGradient);
         }
 
@@ -61,5 +62,32 @@ namespace Demo
             global::System.Numerics.Tensors.Tensor<float>? xTangent,
             global::System.Numerics.Tensors.Tensor<float>? weightTangent)
             => global::EinsumGen.Convolutions.Conv.TransposeForwardJvp(x, weight, __Upsample_ConvSpec, xTangent, weightTangent);
+
+        /// <summary>The reverse mode of <see cref="Upsample"/> into caller-provided buffers: <paramref name="xGradient"/>,
+        ///   <paramref name="weightGradient"/> (each of its operand's shape; null skips that gradient), written as <paramref
+        ///   name="mode"/> says (Overwrite or Accumulate), as <c>Conv.TransposeForwardBackward</c> with buffers. Every shape is
+        ///   checked first.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static void UpsampleBackward(
+            global::System.Numerics.Tensors.Tensor<float> x,
+            global::System.Numerics.Tensors.Tensor<float> weight,
+            global::System.Numerics.Tensors.Tensor<float> outputGradient,
+            global::System.Numerics.Tensors.Tensor<float>? xGradient,
+            global::System.Numerics.Tensors.Tensor<float>? weightGradient,
+            global::EinsumGen.GradientMode mode = global::EinsumGen.GradientMode.Overwrite)
+            => global::EinsumGen.Convolutions.Conv.TransposeForwardBackward(x, weight, outputGradient, __Upsample_ConvSpec, xGradient,
+                weightGradient, null, mode);
+
+        /// <summary>The forward mode of <see cref="Upsample"/> into <paramref name="outputTangent"/>, overwritten with the
+        ///   directional derivative along <paramref name="xTangent"/>, <paramref name="weightTangent"/> (null counts as zero), as
+        ///   <c>Conv.TransposeForwardJvp</c> with a buffer.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("EinsumGen", "{version}")]
+        public static void UpsampleJvp(
+            global::System.Numerics.Tensors.Tensor<float> x,
+            global::System.Numerics.Tensors.Tensor<float> weight,
+            global::System.Numerics.Tensors.Tensor<float>? xTangent,
+            global::System.Numerics.Tensors.Tensor<float>? weightTangent,
+            global::System.Numerics.Tensors.Tensor<float> outputTangent)
+            => global::EinsumGen.Convolutions.Conv.TransposeForwardJvp(x, weight, __Upsample_ConvSpec, xTangent, weightTangent, null, outputTangent);
     }
 }
