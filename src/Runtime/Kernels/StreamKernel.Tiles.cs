@@ -46,10 +46,10 @@ namespace EinsumGen.Runtime.Kernels
         private static bool IsRun(long stride) => stride == 0 || stride == 1;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Block<T>(T* a, nint aRow, T* r, nint rRow, bool add) where T : unmanaged
+        private static void Block<T>(T* a, nint aRow, T* r, nint rRow, bool add, bool nt) where T : unmanaged
         {
-            if (typeof(T) == typeof(float)) TileTranspose.Copy16((float*)a, aRow, (float*)r, rRow, add);
-            else TileTranspose.Copy8((double*)a, aRow, (double*)r, rRow, add);
+            if (typeof(T) == typeof(float)) TileTranspose.Copy16((float*)a, aRow, (float*)r, rRow, add, nt);
+            else TileTranspose.Copy8((double*)a, aRow, (double*)r, rRow, add, nt);
         }
 
         /// <summary>Rows j0..j1, columns i0..i1 of a tile, one element at a time.</summary>
@@ -85,9 +85,11 @@ namespace EinsumGen.Runtime.Kernels
         /// element.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Blocks<T>(T* a, long aJ, T* r, long rI, long ni, long nj, int block, bool add) where T : unmanaged, INumberBase<T>
+        private static void Blocks<T>(T* a, long aJ, T* r, long rI, long ni, long nj, int block, bool add, bool nt) where T : unmanaged, INumberBase<T>
         {
             long il = Math.Min(ni, LineStart(a)), jl = Math.Min(nj, LineStart(r));
+            // Non-temporal stores need every block's result rows on a line: rows a whole number of lines apart.
+            nt &= !add && rI * sizeof(T) % 64 == 0 && ((long)(r + jl) & 63) == 0;
             long ih = il + (ni - il) / block * block, jh = jl + (nj - jl) / block * block, side = SquareBytes / sizeof(T);
             for (long j0 = jl; j0 < jh; j0 += side)
             {
@@ -107,7 +109,7 @@ namespace EinsumGen.Runtime.Kernels
                             {
                                 for (int q = 0; q < block; q++) Sse.Prefetch0(next + q * aJ);
                             }
-                            Block(source + j * aJ, (nint)aJ, target + j, (nint)rI, add);
+                            Block(source + j * aJ, (nint)aJ, target + j, (nint)rI, add, nt);
                         }
                     }
                 }
@@ -181,7 +183,7 @@ namespace EinsumGen.Runtime.Kernels
                 T* r = w->R + or;
                 if (block > 0)
                 {
-                    Blocks(a, aJ, r, rI, ni, nj, block, add);
+                    Blocks(a, aJ, r, rI, ni, nj, block, add, w->NonTemporal);
                 }
                 else
                 {
