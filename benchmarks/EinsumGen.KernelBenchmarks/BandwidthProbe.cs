@@ -23,7 +23,9 @@ namespace EinsumGen.KernelBenchmarks
     /// <item>it is timed by the same clock as the step and in the same run (<see cref="MemoryBench"/> interleaves their
     /// samples), with the fork-join inside the time as it is inside the step's.</item>
     /// </list>
-    /// Its buffers are as large as the step's operands, so both find the same share of them in the last-level cache.
+    /// Its buffers are as large as the step's operands, so both find the same share of them in the last-level cache. A step
+    /// that reads one element per row of a large operand (a diagonal) is probed by the same scattered reads over a buffer as
+    /// large: one line per element, a page walk each, which is what bounds it.
     /// </summary>
     internal sealed unsafe class BandwidthProbe : IDisposable
     {
@@ -43,12 +45,24 @@ namespace EinsumGen.KernelBenchmarks
         private readonly float* _source, _target;
         private readonly long _copied, _read, _written, _readAt, _writeAt;
         private readonly int _inputs;
+        private readonly long _gathered, _gatherStride;
+        private readonly float* _scattered;
 
-        /// <summary>A probe for a step that reads <paramref name="readBytes"/> and writes <paramref name="writtenBytes"/>.</summary>
-        public BandwidthProbe(long readBytes, long writtenBytes)
+        /// <summary>
+        /// A probe for a step that reads <paramref name="readBytes"/> and writes <paramref name="writtenBytes"/>; with
+        /// <paramref name="gatherStride"/>, one that reads <paramref name="readBytes"/> / 64 floats that far apart instead.
+        /// </summary>
+        public BandwidthProbe(long readBytes, long writtenBytes, long gatherStride = 0)
         {
             ReadBytes = readBytes;
             WrittenBytes = writtenBytes;
+            if (gatherStride > 0)
+            {
+                _gathered = readBytes / 64;
+                _gatherStride = gatherStride;
+                _scattered = Allocate(_gathered * gatherStride);
+                readBytes = 0;
+            }
             long read = readBytes / sizeof(float), written = writtenBytes / sizeof(float);
             _inputs = written == 0 ? 1 : (int)Math.Clamp(read / written, 1, 4);
             _copied = Math.Min(read / _inputs, written);
@@ -79,6 +93,7 @@ namespace EinsumGen.KernelBenchmarks
 
         public void Dispose()
         {
+            if (_scattered != null) NativeMemory.AlignedFree(_scattered);
             NativeMemory.AlignedFree(_source);
             NativeMemory.AlignedFree(_target);
         }
@@ -93,6 +108,7 @@ namespace EinsumGen.KernelBenchmarks
             {
                 Source = _source, Target = _target, Copied = _copied, Read = _read, Written = _written, ReadAt = _readAt, WriteAt = _writeAt,
                 Inputs = _inputs, InputStride = _inputs > 1 ? _readAt / _inputs : 0,
+                Scattered = _scattered, Gathered = _gathered, GatherStride = _gatherStride,
                 Streams = variant.Streams, NonTemporal = variant.NonTemporal,
             };
             if (threads > 1 && KernelThreads.TryRun(&Part, &job, threads, threads)) return;
@@ -125,7 +141,8 @@ namespace EinsumGen.KernelBenchmarks
 
         private struct Job
         {
-            public float* Source, Target;
+            public float* Source, Target, Scattered;
+            public long Gathered, GatherStride;
             public long Copied, Read, Written, ReadAt, WriteAt, InputStride;
             public int Streams, Inputs;
             public bool NonTemporal;
@@ -140,6 +157,11 @@ namespace EinsumGen.KernelBenchmarks
             var (w0, w1) = Share(job->Written, part, parts);
             if (c1 > c0) Combine(job->Source + c0, job->InputStride, job->Inputs, job->Target + c0, c1 - c0, job->NonTemporal);
             if (r1 > r0) Sink += Sum(job->Source + job->ReadAt + r0, r1 - r0, job->Streams);
+            if (job->Gathered > 0)
+            {
+                long g0 = job->Gathered * part / parts, g1 = job->Gathered * (part + 1) / parts;
+                Sink += Gather(job->Scattered + g0 * job->GatherStride, job->GatherStride, g1 - g0, job->Streams);
+            }
             if (w1 > w0) Fill(job->Target + job->WriteAt + w0, w1 - w0, part, job->NonTemporal);
         }
 
@@ -195,6 +217,41 @@ namespace EinsumGen.KernelBenchmarks
             float sum = Vector512.Sum(s0 + s1 + s2 + s3);
             for (; i < n; i++) sum += p[i];
             return sum;
+        }
+
+        /// <summary>Σ p[i·stride] over n elements, the range cut into <paramref name="streams"/> parts read side by side.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static float Gather(float* p, long stride, long n, int streams)
+        {
+            long part = n / streams;
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            long i = 0;
+            if (streams == 4)
+            {
+                float* p1 = p + part * stride, p2 = p + 2 * part * stride, p3 = p + 3 * part * stride;
+                for (; i < part; i++)
+                {
+                    long o = i * stride;
+                    s0 += p[o]; s1 += p1[o]; s2 += p2[o]; s3 += p3[o];
+                }
+                i = 4 * part;
+            }
+            else if (streams == 2)
+            {
+                float* p1 = p + part * stride;
+                for (; i < part; i++)
+                {
+                    long o = i * stride;
+                    s0 += p[o]; s1 += p1[o];
+                }
+                i = 2 * part;
+            }
+            for (; i + 4 <= n; i += 4)
+            {
+                s0 += p[i * stride]; s1 += p[(i + 1) * stride]; s2 += p[(i + 2) * stride]; s3 += p[(i + 3) * stride];
+            }
+            for (; i < n; i++) s0 += p[i * stride];
+            return s0 + s1 + s2 + s3;
         }
 
         /// <summary>to[i] = Σ_q from[q·stride + i] over <paramref name="inputs"/> streams (one: a copy).</summary>

@@ -27,7 +27,7 @@ namespace EinsumGen.KernelBenchmarks
         /// elements (a diagonal), the bytes of the cache lines it must fetch, which is what it moves; otherwise the
         /// operands' bytes.
         /// </summary>
-        private sealed record Step(string Spec, int[][] Inputs, int[] Output, long LinesRead = 0)
+        private sealed record Step(string Spec, int[][] Inputs, int[] Output, long LinesRead = 0, long Stride = 0)
         {
             public long ReadBytes => LinesRead > 0 ? LinesRead : Inputs.Sum(s => Count(s)) * sizeof(float);
             public long WrittenBytes => Count(Output) * sizeof(float);
@@ -67,8 +67,9 @@ namespace EinsumGen.KernelBenchmarks
                 new("ijk->ik", new[] { new[] { 256 * scale, 256, 256 } }, new[] { 256 * scale, 256 }),
                 new("bij->bji", new[] { new[] { 64 * scale, 512, 512 } }, new[] { 64 * scale, 512, 512 }),
                 // A diagonal reads one element per row, each on its own cache line (and, 32 KiB apart, its own page).
-                new("ii->i", new[] { new[] { s, s } }, new[] { s }, LinesRead: 64L * s),
-                new("ii->", new[] { new[] { s, s } }, Array.Empty<int>(), LinesRead: 64L * s),
+                // Its probe reads the same scattered lines over as large a buffer (BandwidthProbe's gather).
+                new("ii->i", new[] { new[] { s, s } }, new[] { s }, LinesRead: 64L * s, Stride: s + 1),
+                new("ii->", new[] { new[] { s, s } }, Array.Empty<int>(), LinesRead: 64L * s, Stride: s + 1),
                 // 16 floats per row: a batch of diagonals reads every line of its operand.
                 new("bii->bi", new[] { new[] { 16384 * 4 * scale, 16, 16 } }, new[] { 16384 * 4 * scale, 16 }),
                 new("bii->b", new[] { new[] { 16384 * 4 * scale, 16, 16 } }, new[] { 16384 * 4 * scale }),
@@ -82,7 +83,7 @@ namespace EinsumGen.KernelBenchmarks
                 if (specs.Length > 0 && !specs.Contains(step.Spec)) continue;
                 var operands = step.Inputs.Select((shape, i) => TestTensor(shape, i)).ToArray();
                 var output = Tensor.CreateFromShape<float>(step.Output.Select(d => (nint)d).ToArray());
-                using var probe = new BandwidthProbe(step.ReadBytes, step.WrittenBytes);
+                using var probe = new BandwidthProbe(step.ReadBytes, step.WrittenBytes, step.Stride);
                 foreach (int threads in threadCounts)
                 {
                     Func<double> clock = threads == 1 && CpuTime.Available ? CpuTime.Now : WallSeconds;
