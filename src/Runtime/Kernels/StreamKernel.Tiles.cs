@@ -14,11 +14,18 @@ namespace EinsumGen.Runtime.Kernels
         private const int TileBandBytes = 256;
 
         /// <summary>
-        /// Bytes of a source row (and of a result row) one square of <see cref="Blocks{T}"/> covers: 2 KiB, so a square of
-        /// 512 floats (256 doubles) per side touches about 512 source and 512 result pages, which the second-level TLB holds
-        /// while every block of the square goes through.
+        /// Bytes of a source row (and of a result row) one square of <see cref="Blocks{T}"/> covers: 1 KiB, so a square of
+        /// 256 floats (128 doubles) per side touches about 256 source and 256 result pages, which the second-level TLB holds
+        /// while every block of the square goes through (8192² floats, one thread: 32–35 ms in squares of 1 KiB, 45–51 ms
+        /// of 2 KiB, 45 ms of 4 KiB, 32–36 ms of 512 bytes).
         /// </summary>
-        private const int SquareBytes = 2048;
+        private const int SquareBytes = 1024;
+
+        /// <summary>
+        /// How many blocks ahead a transpose prefetches the source lines it reads down a strip (8192² floats, one thread:
+        /// 32 ms two blocks ahead, 35 ms one).
+        /// </summary>
+        private const int PrefetchBlocks = 2;
 
         /// <summary>
         /// Whether the inner run is a transpose: some tensor steps over it with a stride other than 0 or 1 and runs
@@ -80,9 +87,9 @@ namespace EinsumGen.Runtime.Kernels
         /// (j, i) at a[j·aJ + i] goes to r[i·rI + j]. The blocks start where the source's and the result's rows start a cache
         /// line (a block across two lines costs twice the misses); squares of <see cref="SquareBytes"/> per side keep the
         /// pages they touch within the TLB; inside a square, strips of <paramref name="block"/> result rows are written in
-        /// storage order (a few sequential write streams), while the source lines of the next block, one per source row,
-        /// are prefetched a block ahead (scattered reads are what the hardware prefetchers miss). The edges go element by
-        /// element.
+        /// storage order (a few sequential write streams; non-temporal with <paramref name="nt"/> where every result row
+        /// starts a line), while the source lines of the block two ahead, one per source row, are prefetched (scattered reads
+        /// are what the hardware prefetchers miss). The edges go element by element.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Blocks<T>(T* a, long aJ, T* r, long rI, long ni, long nj, int block, bool add, bool nt) where T : unmanaged, INumberBase<T>
@@ -103,8 +110,8 @@ namespace EinsumGen.Runtime.Kernels
                         T* target = r + i * rI;
                         for (long j = j0; j < j1; j += block)
                         {
-                            // The next block's lines: down this strip, or the top of the next one.
-                            T* next = j + block < j1 ? source + (j + block) * aJ : source + block + j0 * aJ;
+                            // Lines two blocks ahead: down this strip, or (near its end) the top of the next one.
+                            T* next = j + PrefetchBlocks * block < j1 ? source + (j + PrefetchBlocks * block) * aJ : source + block + j0 * aJ;
                             if (Sse.IsSupported)
                             {
                                 for (int q = 0; q < block; q++) Sse.Prefetch0(next + q * aJ);

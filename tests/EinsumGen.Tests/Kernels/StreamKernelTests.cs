@@ -67,10 +67,10 @@ namespace EinsumGen.Tests.Kernels
         [Fact]
         public void ChunkedColumnSumsAndVectorMatrixProductsMatchTheOracle()
         {
-            // Inner kept runs longer than a chunk (16 KiB), with outer summed dimensions adding into them.
+            // Inner kept runs longer than a chunk (64 KiB), with outer summed dimensions adding into them.
             foreach (string spec in new[] { "nm->m", "n,nm->m", "bnm->bm" })
             {
-                var sizes = new[] { 3, 9000, 2 };
+                var sizes = new[] { 3, 20000, 2 };
                 AssertSpec<float>(spec, sizes);
                 AssertSpec<double>(spec, sizes);
             }
