@@ -205,6 +205,24 @@ namespace EinsumGen.Runtime.Kernels
             T* a0 = a, a1 = a + rowA, a2 = a + 2 * rowA, a3 = a + 3 * rowA;
             TV v0 = TS.Zero, v1 = TS.Zero, v2 = TS.Zero, v3 = TS.Zero;
             long i = 0;
+            if (hasB && sb == 1 && rowB == 0)
+            {
+                // One vector for the four rows (a matrix-vector product): one load of it per four of the matrix.
+                for (; i + w <= length; i += w)
+                {
+                    TV x = TS.Load(b + i);
+                    v0 = TS.Fma(TS.Load(a0 + i), x, v0);
+                    v1 = TS.Fma(TS.Load(a1 + i), x, v1);
+                    v2 = TS.Fma(TS.Load(a2 + i), x, v2);
+                    v3 = TS.Fma(TS.Load(a3 + i), x, v3);
+                }
+                s0 = TS.Sum(v0) + h0; s1 = TS.Sum(v1) + h1; s2 = TS.Sum(v2) + h2; s3 = TS.Sum(v3) + h3;
+                for (; i < length; i++)
+                {
+                    s0 += a0[i] * b[i]; s1 += a1[i] * b[i]; s2 += a2[i] * b[i]; s3 += a3[i] * b[i];
+                }
+                return;
+            }
             if (hasB && sb == 1)
             {
                 T* b0 = b, b1 = b + rowB, b2 = b + 2 * rowB, b3 = b + 3 * rowB;
