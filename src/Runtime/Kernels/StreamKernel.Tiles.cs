@@ -23,7 +23,7 @@ namespace EinsumGen.Runtime.Kernels
 
         /// <summary>
         /// How many blocks ahead a transpose prefetches the source lines it reads down a strip (8192² floats, one thread:
-        /// 32 ms two blocks ahead, 35 ms one).
+        /// 32.1 ms two blocks ahead, 32.2–35.0 ms one; no worse).
         /// </summary>
         private const int PrefetchBlocks = 2;
 

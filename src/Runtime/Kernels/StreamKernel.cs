@@ -290,9 +290,10 @@ namespace EinsumGen.Runtime.Kernels
             public long* Sizes, SA, SB, SR;
             public bool* Summed;
             public int N;
+            public bool HasB, Add;
 
             /// <summary>Whether whole-vector stores of a written (not added) result go out non-temporal (<see cref="NonTemporalResult{T}"/>).</summary>
-            public bool HasB, Add, NonTemporal;
+            public bool NonTemporal;
         }
     }
 }
