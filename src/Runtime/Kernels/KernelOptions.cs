@@ -24,6 +24,13 @@ namespace EinsumGen.Runtime.Kernels
         public bool StreamTier { get; set; } = true;
 
         /// <summary>
+        /// A streaming step whose result (written, not added into) has at least this many bytes writes it with non-temporal
+        /// stores: too large to stay in the last-level cache for the next step, it goes to memory without each line being
+        /// read first. <see cref="long.MaxValue"/> switches them off (A/B); tests set it low to run that path on small steps.
+        /// </summary>
+        public long StreamNonTemporalBytes { get; set; } = 32L * 1024 * 1024;
+
+        /// <summary>
         /// Whether a binding copies back a small step's result when its inputs are bitwise unchanged since the last call
         /// (a forward call, then its backward); false recomputes every step.
         /// </summary>
@@ -124,6 +131,7 @@ namespace EinsumGen.Runtime.Kernels
             var defaults = new KernelOptions();
             LaneBlocks = defaults.LaneBlocks;
             StreamTier = defaults.StreamTier;
+            StreamNonTemporalBytes = defaults.StreamNonTemporalBytes;
             StepReuse = defaults.StepReuse;
             SlicedSteps = defaults.SlicedSteps;
             SliceEverything = defaults.SliceEverything;

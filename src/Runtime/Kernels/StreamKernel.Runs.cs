@@ -27,7 +27,7 @@ namespace EinsumGen.Runtime.Kernels
         {
             int n = w->N, inner = n - 1, row = inner - 1;
             long length = w->Sizes[inner], sa = w->SA[inner], sb = w->SB[inner], sr = w->SR[inner];
-            bool reduce = w->Summed[inner], hasB = w->HasB, add = w->Add;
+            bool reduce = w->Summed[inner], hasB = w->HasB, add = w->Add, nt = w->NonTemporal;
             long chunk = length;
             if (outerSum && !reduce && sr == 1) chunk = Math.Max(KernelContext.Current.StreamChunkBytes / sizeof(T), 64);
             long rows = row >= 0 ? w->Sizes[row] : 1;
@@ -91,7 +91,7 @@ namespace EinsumGen.Runtime.Kernels
                         }
                         else
                         {
-                            Store<T, TV, TS>(a + k * rowA, sa, b + k * rowB, sb, hasB, r + k * rowR, sr, count, add);
+                            Store<T, TV, TS>(a + k * rowA, sa, b + k * rowB, sb, hasB, r + k * rowR, sr, count, add, nt);
                         }
                     }
                     int d = outer - 1;
@@ -205,6 +205,24 @@ namespace EinsumGen.Runtime.Kernels
             T* a0 = a, a1 = a + rowA, a2 = a + 2 * rowA, a3 = a + 3 * rowA;
             TV v0 = TS.Zero, v1 = TS.Zero, v2 = TS.Zero, v3 = TS.Zero;
             long i = 0;
+            if (hasB && sb == 1 && rowB == 0)
+            {
+                // One vector for the four rows (a matrix-vector product): one load of it per four of the matrix.
+                for (; i + w <= length; i += w)
+                {
+                    TV x = TS.Load(b + i);
+                    v0 = TS.Fma(TS.Load(a0 + i), x, v0);
+                    v1 = TS.Fma(TS.Load(a1 + i), x, v1);
+                    v2 = TS.Fma(TS.Load(a2 + i), x, v2);
+                    v3 = TS.Fma(TS.Load(a3 + i), x, v3);
+                }
+                s0 = TS.Sum(v0) + h0; s1 = TS.Sum(v1) + h1; s2 = TS.Sum(v2) + h2; s3 = TS.Sum(v3) + h3;
+                for (; i < length; i++)
+                {
+                    s0 += a0[i] * b[i]; s1 += a1[i] * b[i]; s2 += a2[i] * b[i]; s3 += a3[i] * b[i];
+                }
+                return;
+            }
             if (hasB && sb == 1)
             {
                 T* b0 = b, b1 = b + rowB, b2 = b + 2 * rowB, b3 = b + 3 * rowB;
@@ -264,7 +282,7 @@ namespace EinsumGen.Runtime.Kernels
 
         /// <summary>r[i·sr] (=|+=) a[i·sa]·b[i·sb] over a run (b absent: a); vectors where every stride is 0 or 1 (r's 1).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Store<T, TV, TS>(T* a, long sa, T* b, long sb, bool hasB, T* r, long sr, long length, bool add)
+        private static void Store<T, TV, TS>(T* a, long sa, T* b, long sb, bool hasB, T* r, long sr, long length, bool add, bool nt)
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             if (sr != 1 || (sa | 1) != 1 || (hasB && (sb | 1) != 1))
@@ -281,15 +299,35 @@ namespace EinsumGen.Runtime.Kernels
                 }
                 return;
             }
+            long head = Head<T, TV, TS>(r, length);
+            if (nt && !add && ((long)(r + head) & (TS.Count * sizeof(T) - 1)) == 0)
+            {
+                // A large written result: up to a line one element at a time, then whole vectors stored non-temporal.
+                Store<T, T, SimdScalar<T>>(a, sa, b, sb, hasB, r, 1, head, add: false, nt: false);
+                a += head * sa;
+                b += head * sb;
+                r += head;
+                length -= head;
+                if (!hasB)
+                {
+                    if (sa == 1) Copy<T, TV, TS>(a, r, length, add: false, nt: true);
+                    else Fill<T, TV, TS>(*a, r, length, add: false, nt: true);
+                }
+                else if (sa == 1 && sb == 1) Multiply<T, TV, TS>(a, b, r, length, add: false, nt: true);
+                else if (sa == 1) Scale<T, TV, TS>(a, *b, r, length, add: false, nt: true);
+                else if (sb == 1) Scale<T, TV, TS>(b, *a, r, length, add: false, nt: true);
+                else Fill<T, TV, TS>(*a * *b, r, length, add: false, nt: true);
+                return;
+            }
             if (!hasB)
             {
-                if (sa == 1) Copy<T, TV, TS>(a, r, length, add);
-                else Fill<T, TV, TS>(*a, r, length, add);
+                if (sa == 1) Copy<T, TV, TS>(a, r, length, add, nt: false);
+                else Fill<T, TV, TS>(*a, r, length, add, nt: false);
             }
-            else if (sa == 1 && sb == 1) Multiply<T, TV, TS>(a, b, r, length, add);
-            else if (sa == 1) Scale<T, TV, TS>(a, *b, r, length, add);
-            else if (sb == 1) Scale<T, TV, TS>(b, *a, r, length, add);
-            else Fill<T, TV, TS>(*a * *b, r, length, add);
+            else if (sa == 1 && sb == 1) Multiply<T, TV, TS>(a, b, r, length, add, nt: false);
+            else if (sa == 1) Scale<T, TV, TS>(a, *b, r, length, add, nt: false);
+            else if (sb == 1) Scale<T, TV, TS>(b, *a, r, length, add, nt: false);
+            else Fill<T, TV, TS>(*a * *b, r, length, add, nt: false);
         }
 
         /// <summary>Σ a[i]·b[i] over unit-stride runs; long runs as two halves side by side, as <see cref="Sum{T, TV, TS}"/>.</summary>
@@ -380,11 +418,21 @@ namespace EinsumGen.Runtime.Kernels
         private const long TwoStreamElements = 16 * 1024;
 
         [MethodImpl(Leaf)]
-        private static void Copy<T, TV, TS>(T* a, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        private static void Copy<T, TV, TS>(T* a, T* r, long length, bool add, bool nt) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             int w = TS.Count;
             long i = 0;
-            if (add)
+            if (nt)
+            {
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    StoreStream<T, TV, TS>(r + i, TS.Load(a + i));
+                    StoreStream<T, TV, TS>(r + i + w, TS.Load(a + i + w));
+                }
+                for (; i + w <= length; i += w) StoreStream<T, TV, TS>(r + i, TS.Load(a + i));
+                for (; i < length; i++) r[i] = a[i];
+            }
+            else if (add)
             {
                 for (; i + 2 * w <= length; i += 2 * w)
                 {
@@ -407,12 +455,17 @@ namespace EinsumGen.Runtime.Kernels
         }
 
         [MethodImpl(Leaf)]
-        private static void Fill<T, TV, TS>(T value, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        private static void Fill<T, TV, TS>(T value, T* r, long length, bool add, bool nt) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             int w = TS.Count;
             TV v = TS.Splat(value);
             long i = 0;
-            if (add)
+            if (nt)
+            {
+                for (; i + w <= length; i += w) StoreStream<T, TV, TS>(r + i, v);
+                for (; i < length; i++) r[i] = value;
+            }
+            else if (add)
             {
                 for (; i + w <= length; i += w) TS.Store(r + i, TS.Add(TS.Load(r + i), v));
                 for (; i < length; i++) r[i] += value;
@@ -425,12 +478,12 @@ namespace EinsumGen.Runtime.Kernels
         }
 
         [MethodImpl(Leaf)]
-        private static void Multiply<T, TV, TS>(T* a, T* b, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        private static void Multiply<T, TV, TS>(T* a, T* b, T* r, long length, bool add, bool nt) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             long head = Head<T, TV, TS>(r, length);
             if (head > 0)
             {
-                Multiply<T, T, SimdScalar<T>>(a, b, r, head, add);
+                Multiply<T, T, SimdScalar<T>>(a, b, r, head, add, nt: false);
                 a += head;
                 b += head;
                 r += head;
@@ -448,6 +501,16 @@ namespace EinsumGen.Runtime.Kernels
                 for (; i + w <= length; i += w) TS.Store(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Load(r + i)));
                 for (; i < length; i++) r[i] += a[i] * b[i];
             }
+            else if (nt)
+            {
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    StoreStream<T, TV, TS>(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Zero));
+                    StoreStream<T, TV, TS>(r + i + w, TS.Fma(TS.Load(a + i + w), TS.Load(b + i + w), TS.Zero));
+                }
+                for (; i + w <= length; i += w) StoreStream<T, TV, TS>(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Zero));
+                for (; i < length; i++) r[i] = a[i] * b[i];
+            }
             else
             {
                 for (; i + 2 * w <= length; i += 2 * w)
@@ -461,12 +524,12 @@ namespace EinsumGen.Runtime.Kernels
         }
 
         [MethodImpl(Leaf)]
-        private static void Scale<T, TV, TS>(T* a, T scale, T* r, long length, bool add) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        private static void Scale<T, TV, TS>(T* a, T scale, T* r, long length, bool add, bool nt) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             long head = Head<T, TV, TS>(r, length);
             if (head > 0)
             {
-                Scale<T, T, SimdScalar<T>>(a, scale, r, head, add);
+                Scale<T, T, SimdScalar<T>>(a, scale, r, head, add, nt: false);
                 a += head;
                 r += head;
                 length -= head;
@@ -483,6 +546,16 @@ namespace EinsumGen.Runtime.Kernels
                 }
                 for (; i + w <= length; i += w) TS.Store(r + i, TS.Fma(TS.Load(a + i), s, TS.Load(r + i)));
                 for (; i < length; i++) r[i] += a[i] * scale;
+            }
+            else if (nt)
+            {
+                for (; i + 2 * w <= length; i += 2 * w)
+                {
+                    StoreStream<T, TV, TS>(r + i, TS.Fma(TS.Load(a + i), s, TS.Zero));
+                    StoreStream<T, TV, TS>(r + i + w, TS.Fma(TS.Load(a + i + w), s, TS.Zero));
+                }
+                for (; i + w <= length; i += w) StoreStream<T, TV, TS>(r + i, TS.Fma(TS.Load(a + i), s, TS.Zero));
+                for (; i < length; i++) r[i] = a[i] * scale;
             }
             else
             {

@@ -14,11 +14,18 @@ namespace EinsumGen.Runtime.Kernels
         private const int TileBandBytes = 256;
 
         /// <summary>
-        /// Bytes of a source row (and of a result row) one square of <see cref="Blocks{T}"/> covers: 2 KiB, so a square of
-        /// 512 floats (256 doubles) per side touches about 512 source and 512 result pages, which the second-level TLB holds
-        /// while every block of the square goes through.
+        /// Bytes of a source row (and of a result row) one square of <see cref="Blocks{T}"/> covers: 1 KiB, so a square of
+        /// 256 floats (128 doubles) per side touches about 256 source and 256 result pages, which the second-level TLB holds
+        /// while every block of the square goes through (8192² floats, one thread: 32–35 ms in squares of 1 KiB, 45–51 ms
+        /// of 2 KiB, 45 ms of 4 KiB, 32–36 ms of 512 bytes).
         /// </summary>
-        private const int SquareBytes = 2048;
+        private const int SquareBytes = 1024;
+
+        /// <summary>
+        /// How many blocks ahead a transpose prefetches the source lines it reads down a strip (8192² floats, one thread:
+        /// 32.1 ms two blocks ahead, 32.2–35.0 ms one; no worse).
+        /// </summary>
+        private const int PrefetchBlocks = 2;
 
         /// <summary>
         /// Whether the inner run is a transpose: some tensor steps over it with a stride other than 0 or 1 and runs
@@ -46,10 +53,10 @@ namespace EinsumGen.Runtime.Kernels
         private static bool IsRun(long stride) => stride == 0 || stride == 1;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Block<T>(T* a, nint aRow, T* r, nint rRow, bool add) where T : unmanaged
+        private static void Block<T>(T* a, nint aRow, T* r, nint rRow, bool add, bool nt) where T : unmanaged
         {
-            if (typeof(T) == typeof(float)) TileTranspose.Copy16((float*)a, aRow, (float*)r, rRow, add);
-            else TileTranspose.Copy8((double*)a, aRow, (double*)r, rRow, add);
+            if (typeof(T) == typeof(float)) TileTranspose.Copy16((float*)a, aRow, (float*)r, rRow, add, nt);
+            else TileTranspose.Copy8((double*)a, aRow, (double*)r, rRow, add, nt);
         }
 
         /// <summary>Rows j0..j1, columns i0..i1 of a tile, one element at a time.</summary>
@@ -80,14 +87,16 @@ namespace EinsumGen.Runtime.Kernels
         /// (j, i) at a[j·aJ + i] goes to r[i·rI + j]. The blocks start where the source's and the result's rows start a cache
         /// line (a block across two lines costs twice the misses); squares of <see cref="SquareBytes"/> per side keep the
         /// pages they touch within the TLB; inside a square, strips of <paramref name="block"/> result rows are written in
-        /// storage order (a few sequential write streams), while the source lines of the next block, one per source row,
-        /// are prefetched a block ahead (scattered reads are what the hardware prefetchers miss). The edges go element by
-        /// element.
+        /// storage order (a few sequential write streams; non-temporal with <paramref name="nt"/> where every result row
+        /// starts a line), while the source lines of the block two ahead, one per source row, are prefetched (scattered reads
+        /// are what the hardware prefetchers miss). The edges go element by element.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Blocks<T>(T* a, long aJ, T* r, long rI, long ni, long nj, int block, bool add) where T : unmanaged, INumberBase<T>
+        private static void Blocks<T>(T* a, long aJ, T* r, long rI, long ni, long nj, int block, bool add, bool nt) where T : unmanaged, INumberBase<T>
         {
             long il = Math.Min(ni, LineStart(a)), jl = Math.Min(nj, LineStart(r));
+            // Non-temporal stores need every block's result rows on a line: rows a whole number of lines apart.
+            nt &= !add && rI * sizeof(T) % 64 == 0 && ((long)(r + jl) & 63) == 0;
             long ih = il + (ni - il) / block * block, jh = jl + (nj - jl) / block * block, side = SquareBytes / sizeof(T);
             for (long j0 = jl; j0 < jh; j0 += side)
             {
@@ -101,13 +110,13 @@ namespace EinsumGen.Runtime.Kernels
                         T* target = r + i * rI;
                         for (long j = j0; j < j1; j += block)
                         {
-                            // The next block's lines: down this strip, or the top of the next one.
-                            T* next = j + block < j1 ? source + (j + block) * aJ : source + block + j0 * aJ;
+                            // Lines two blocks ahead: down this strip, or (near its end) the top of the next one.
+                            T* next = j + PrefetchBlocks * block < j1 ? source + (j + PrefetchBlocks * block) * aJ : source + block + j0 * aJ;
                             if (Sse.IsSupported)
                             {
                                 for (int q = 0; q < block; q++) Sse.Prefetch0(next + q * aJ);
                             }
-                            Block(source + j * aJ, (nint)aJ, target + j, (nint)rI, add);
+                            Block(source + j * aJ, (nint)aJ, target + j, (nint)rI, add, nt);
                         }
                     }
                 }
@@ -181,7 +190,7 @@ namespace EinsumGen.Runtime.Kernels
                 T* r = w->R + or;
                 if (block > 0)
                 {
-                    Blocks(a, aJ, r, rI, ni, nj, block, add);
+                    Blocks(a, aJ, r, rI, ni, nj, block, add, w->NonTemporal);
                 }
                 else
                 {

@@ -118,6 +118,7 @@ namespace EinsumGen.Runtime.Kernels
                     {
                         A = pa, B = pb, R = pr, Sizes = s, SA = sa, SB = sb, SR = sr, Summed = summed, N = n,
                         HasB = hasSecond, Accumulate = accumulate, Path = path, Streamed = streamed,
+                        NonTemporal = NonTemporalResult<T>(elements, accumulate, path),
                     };
                     if (split != DispatchedSplit.None && TrySplit(&job, threads)) return true;
                     Execute(&job, pa, pb, pr, s, accumulate);
@@ -195,17 +196,19 @@ namespace EinsumGen.Runtime.Kernels
                 accumulate = true;
             }
             step.Add = accumulate;
+            step.NonTemporal = job->NonTemporal && !accumulate;
             if (vectors)
             {
                 switch (job->Path)
                 {
-                    case KernelPath.Vector512: Runs<T, Vector512<T>, Simd512<T>>(&step, outerSum); return;
-                    case KernelPath.Vector256: Runs<T, Vector256<T>, Simd256<T>>(&step, outerSum); return;
-                    default: Runs<T, Vector128<T>, Simd128<T>>(&step, outerSum); return;
+                    case KernelPath.Vector512: Runs<T, Vector512<T>, Simd512<T>>(&step, outerSum); break;
+                    case KernelPath.Vector256: Runs<T, Vector256<T>, Simd256<T>>(&step, outerSum); break;
+                    default: Runs<T, Vector128<T>, Simd128<T>>(&step, outerSum); break;
                 }
             }
-            if (tiles) Tiles(&step, tj, vectorBlocks: job->Path == KernelPath.Vector512);
+            else if (tiles) Tiles(&step, tj, vectorBlocks: job->Path == KernelPath.Vector512);
             else Runs<T, T, SimdScalar<T>>(&step, outerSum);
+            if (step.NonTemporal) FenceStreams();
         }
 
         /// <summary>Writes zeros over the kept dimensions of a result (the strides as given, before any canonical form).</summary>
@@ -276,7 +279,7 @@ namespace EinsumGen.Runtime.Kernels
             public bool* Summed;
             public int N, Streamed, SplitDim;
             public long SplitUnit;
-            public bool HasB, Accumulate;
+            public bool HasB, Accumulate, NonTemporal;
             public KernelPath Path;
         }
 
@@ -288,6 +291,9 @@ namespace EinsumGen.Runtime.Kernels
             public bool* Summed;
             public int N;
             public bool HasB, Add;
+
+            /// <summary>Whether whole-vector stores of a written (not added) result go out non-temporal (<see cref="NonTemporalResult{T}"/>).</summary>
+            public bool NonTemporal;
         }
     }
 }

@@ -66,10 +66,12 @@ namespace EinsumGen.Runtime.Kernels
         /// <summary>
         /// Copies (or, with <paramref name="add"/>, adds) a 16 × 16 float block transposed: row i of the source is 16 floats
         /// at src + i·<paramref name="srcRow"/>; element (i, k) lands at dst + k·<paramref name="dstRow"/> + i. Whole vectors
-        /// on both sides: the streaming tier's transposes move a cache line per load and per store.
+        /// on both sides: the streaming tier's transposes move a cache line per load and per store. With
+        /// <paramref name="nt"/> (a result written, not added into, each row of the block on a cache line), the stores are
+        /// non-temporal: whole lines to memory, none read first.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Copy16(float* src, nint srcRow, float* dst, nint dstRow, bool add)
+        public static void Copy16(float* src, nint srcRow, float* dst, nint dstRow, bool add, bool nt = false)
         {
             Vector512<float> r0 = Vector512.Load(src), r1 = Vector512.Load(src + srcRow), r2 = Vector512.Load(src + 2 * srcRow), r3 = Vector512.Load(src + 3 * srcRow);
             Vector512<float> r4 = Vector512.Load(src + 4 * srcRow), r5 = Vector512.Load(src + 5 * srcRow), r6 = Vector512.Load(src + 6 * srcRow), r7 = Vector512.Load(src + 7 * srcRow);
@@ -77,6 +79,18 @@ namespace EinsumGen.Runtime.Kernels
             Vector512<float> r12 = Vector512.Load(src + 12 * srcRow), r13 = Vector512.Load(src + 13 * srcRow), r14 = Vector512.Load(src + 14 * srcRow), r15 = Vector512.Load(src + 15 * srcRow);
             Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7,
                 ref r8, ref r9, ref r10, ref r11, ref r12, ref r13, ref r14, ref r15);
+            if (nt)
+            {
+                Avx512F.StoreAlignedNonTemporal(dst, r0); Avx512F.StoreAlignedNonTemporal(dst + dstRow, r1);
+                Avx512F.StoreAlignedNonTemporal(dst + 2 * dstRow, r2); Avx512F.StoreAlignedNonTemporal(dst + 3 * dstRow, r3);
+                Avx512F.StoreAlignedNonTemporal(dst + 4 * dstRow, r4); Avx512F.StoreAlignedNonTemporal(dst + 5 * dstRow, r5);
+                Avx512F.StoreAlignedNonTemporal(dst + 6 * dstRow, r6); Avx512F.StoreAlignedNonTemporal(dst + 7 * dstRow, r7);
+                Avx512F.StoreAlignedNonTemporal(dst + 8 * dstRow, r8); Avx512F.StoreAlignedNonTemporal(dst + 9 * dstRow, r9);
+                Avx512F.StoreAlignedNonTemporal(dst + 10 * dstRow, r10); Avx512F.StoreAlignedNonTemporal(dst + 11 * dstRow, r11);
+                Avx512F.StoreAlignedNonTemporal(dst + 12 * dstRow, r12); Avx512F.StoreAlignedNonTemporal(dst + 13 * dstRow, r13);
+                Avx512F.StoreAlignedNonTemporal(dst + 14 * dstRow, r14); Avx512F.StoreAlignedNonTemporal(dst + 15 * dstRow, r15);
+                return;
+            }
             Put(dst, r0, add); Put(dst + dstRow, r1, add); Put(dst + 2 * dstRow, r2, add); Put(dst + 3 * dstRow, r3, add);
             Put(dst + 4 * dstRow, r4, add); Put(dst + 5 * dstRow, r5, add); Put(dst + 6 * dstRow, r6, add); Put(dst + 7 * dstRow, r7, add);
             Put(dst + 8 * dstRow, r8, add); Put(dst + 9 * dstRow, r9, add); Put(dst + 10 * dstRow, r10, add); Put(dst + 11 * dstRow, r11, add);
@@ -135,7 +149,7 @@ namespace EinsumGen.Runtime.Kernels
 
         /// <summary><see cref="Copy16"/> for doubles: an 8 × 8 block.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public static void Copy8(double* src, nint srcRow, double* dst, nint dstRow, bool add)
+        public static void Copy8(double* src, nint srcRow, double* dst, nint dstRow, bool add, bool nt = false)
         {
             Vector512<double> r0 = Vector512.Load(src), r1 = Vector512.Load(src + srcRow), r2 = Vector512.Load(src + 2 * srcRow), r3 = Vector512.Load(src + 3 * srcRow);
             Vector512<double> r4 = Vector512.Load(src + 4 * srcRow), r5 = Vector512.Load(src + 5 * srcRow), r6 = Vector512.Load(src + 6 * srcRow), r7 = Vector512.Load(src + 7 * srcRow);
@@ -152,6 +166,14 @@ namespace EinsumGen.Runtime.Kernels
             t = Avx512F.PermuteVar8x64x2(r2, Low1L, r3); u = Avx512F.PermuteVar8x64x2(r2, High1L, r3); r2 = t; r3 = u;
             t = Avx512F.PermuteVar8x64x2(r4, Low1L, r5); u = Avx512F.PermuteVar8x64x2(r4, High1L, r5); r4 = t; r5 = u;
             t = Avx512F.PermuteVar8x64x2(r6, Low1L, r7); u = Avx512F.PermuteVar8x64x2(r6, High1L, r7); r6 = t; r7 = u;
+            if (nt)
+            {
+                Avx512F.StoreAlignedNonTemporal(dst, r0); Avx512F.StoreAlignedNonTemporal(dst + dstRow, r1);
+                Avx512F.StoreAlignedNonTemporal(dst + 2 * dstRow, r2); Avx512F.StoreAlignedNonTemporal(dst + 3 * dstRow, r3);
+                Avx512F.StoreAlignedNonTemporal(dst + 4 * dstRow, r4); Avx512F.StoreAlignedNonTemporal(dst + 5 * dstRow, r5);
+                Avx512F.StoreAlignedNonTemporal(dst + 6 * dstRow, r6); Avx512F.StoreAlignedNonTemporal(dst + 7 * dstRow, r7);
+                return;
+            }
             Put(dst, r0, add); Put(dst + dstRow, r1, add); Put(dst + 2 * dstRow, r2, add); Put(dst + 3 * dstRow, r3, add);
             Put(dst + 4 * dstRow, r4, add); Put(dst + 5 * dstRow, r5, add); Put(dst + 6 * dstRow, r6, add); Put(dst + 7 * dstRow, r7, add);
         }

@@ -67,10 +67,10 @@ namespace EinsumGen.Tests.Kernels
         [Fact]
         public void ChunkedColumnSumsAndVectorMatrixProductsMatchTheOracle()
         {
-            // Inner kept runs longer than a chunk (16 KiB), with outer summed dimensions adding into them.
+            // Inner kept runs longer than a chunk (64 KiB), with outer summed dimensions adding into them.
             foreach (string spec in new[] { "nm->m", "n,nm->m", "bnm->bm" })
             {
-                var sizes = new[] { 3, 9000, 2 };
+                var sizes = new[] { 3, 20000, 2 };
                 AssertSpec<float>(spec, sizes);
                 AssertSpec<double>(spec, sizes);
             }
@@ -197,6 +197,58 @@ namespace EinsumGen.Tests.Kernels
                     }
                     RunStep<float>(c, KernelPath.Auto, 2, accumulate: false, $"offset {offset} two threads", offset);
                 }
+            }
+        }
+
+        [Fact]
+        public void ResultsWrittenNonTemporalMatchOnEveryPath()
+        {
+            // Every written result non-temporal (the threshold at 0): copies, scales, Hadamard products and transposes,
+            // results on a line and off it (offset 3: the stores fall back where the vectors cannot sit on a line), result
+            // rows a whole number of lines apart and not, accumulation (which keeps ordinary stores), one and two threads.
+            var cases = new[]
+            {
+                new StepCase(new long[] { 13, 1100 }, new long[] { 1100, 1 }, new long[] { 0, 0 }, new long[] { 1100, 1 }, 2, false),
+                new StepCase(new long[] { 13, 1100 }, new long[] { 1100, 1 }, new long[] { 0, 1 }, new long[] { 1101, 1 }, 2, true),
+                new StepCase(new long[] { 13, 1100 }, new long[] { 1100, 1 }, new long[] { 1, 0 }, new long[] { 1100, 1 }, 2, true),
+                new StepCase(new long[] { 600, 512 }, new long[] { 512, 1 }, new long[] { 512, 1 }, new long[] { 512, 1 }, 2, true),
+                new StepCase(new long[] { 530, 320 }, new long[] { 1, 530 }, new long[] { 0, 0 }, new long[] { 320, 1 }, 2, false),
+                new StepCase(new long[] { 272, 528 }, new long[] { 1, 280 }, new long[] { 0, 0 }, new long[] { 531, 1 }, 2, false),
+                new StepCase(new long[] { 2, 96, 64 }, new long[] { 6144, 1, 96 }, new long[] { 0, 0, 0 }, new long[] { 6144, 64, 1 }, 3, false),
+            };
+            try
+            {
+                KernelOptions.Current.StreamNonTemporalBytes = 0;
+                foreach (int offset in new[] { 0, 3 })
+                {
+                    foreach (var c in cases)
+                    {
+                        foreach (KernelPath path in new[] { KernelPath.Vector512, KernelPath.Vector256, KernelPath.Vector128, KernelPath.Scalar })
+                        {
+                            foreach (bool accumulate in new[] { false, true })
+                            {
+                                string context = $"non-temporal offset {offset} {path} accumulate {accumulate}";
+                                RunStep<float>(c, path, 1, accumulate, context, offset);
+                                RunStep<double>(c, path, 1, accumulate, context, offset);
+                            }
+                        }
+                        RunStep<float>(c, KernelPath.Auto, 2, accumulate: false, $"non-temporal offset {offset} two threads", offset);
+                        RunStep<double>(c, KernelPath.Auto, 2, accumulate: false, $"non-temporal offset {offset} two threads", offset);
+                    }
+                }
+                for (int seed = 0; seed < 40; seed++)
+                {
+                    var step = RandomStep(new Random(5000 + seed));
+                    foreach (KernelPath path in new[] { KernelPath.Vector512, KernelPath.Vector256, KernelPath.Scalar })
+                    {
+                        RunStep<float>(step, path, 1, accumulate: false, $"non-temporal seed {seed} {path}");
+                        RunStep<double>(step, path, 2, accumulate: false, $"non-temporal seed {seed} {path}");
+                    }
+                }
+            }
+            finally
+            {
+                KernelOptions.Current.StreamNonTemporalBytes = new KernelOptions().StreamNonTemporalBytes;
             }
         }
 
