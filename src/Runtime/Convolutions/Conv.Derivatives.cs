@@ -56,7 +56,15 @@ namespace EinsumGen.Convolutions
         /// shape; a null tangent counts as zero): conv(ẋ, W) + conv(x, Ẇ) + ḃ. With every tangent null it is zero.
         /// </summary>
         public static Tensor<T> ForwardJvp<T>(Tensor<T> x, Tensor<T> weight, ConvSpec spec, Tensor<T>? inputTangent, Tensor<T>? weightTangent,
-            Tensor<T>? biasTangent = null) where T : unmanaged, INumberBase<T>
+            Tensor<T>? biasTangent = null) where T : unmanaged, INumberBase<T> =>
+            ForwardJvpChecked(x, weight, spec, inputTangent, weightTangent, biasTangent, outputTangent: null);
+
+        /// <summary>
+        /// <see cref="ForwardJvp{T}(Tensor{T}, Tensor{T}, ConvSpec, Tensor{T}?, Tensor{T}?, Tensor{T}?)"/>, every check (and the
+        /// output tangent's, when one is given) before anything is computed.
+        /// </summary>
+        private static Tensor<T> ForwardJvpChecked<T>(Tensor<T> x, Tensor<T> weight, ConvSpec spec, Tensor<T>? inputTangent,
+            Tensor<T>? weightTangent, Tensor<T>? biasTangent, Tensor<T>? outputTangent) where T : unmanaged, INumberBase<T>
         {
             var (batch, channels, geometries) = CheckInput(x, spec, "x");
             ConvChecks.NotNull(weight, nameof(weight));
@@ -66,6 +74,7 @@ namespace EinsumGen.Convolutions
             ConvChecks.SameShape(weightTangent, weight, nameof(weightTangent), "weight");
             CheckBias(biasTangent, outChannels, nameof(biasTangent));
             var shape = Concat(new[] { batch, outChannels }, geometries.Select(g => g.OutputSize));
+            if (outputTangent is not null) CheckOutputTangent(outputTangent, shape, x, weight, inputTangent, weightTangent, biasTangent);
             return Tangent(shape, inputTangent is null ? null : Forward(inputTangent, weight, spec),
                 weightTangent is null ? null : Forward(x, weightTangent, spec), biasTangent);
         }
@@ -94,7 +103,12 @@ namespace EinsumGen.Convolutions
 
         /// <summary>The forward mode of <see cref="TransposeForward"/>: convT(ẋ, W) + convT(x, Ẇ) + ḃ (a null tangent counts as zero).</summary>
         public static Tensor<T> TransposeForwardJvp<T>(Tensor<T> x, Tensor<T> weight, ConvSpec spec, Tensor<T>? inputTangent, Tensor<T>? weightTangent,
-            Tensor<T>? biasTangent = null) where T : unmanaged, INumberBase<T>
+            Tensor<T>? biasTangent = null) where T : unmanaged, INumberBase<T> =>
+            TransposeForwardJvpChecked(x, weight, spec, inputTangent, weightTangent, biasTangent, outputTangent: null);
+
+        /// <summary>The transpose convolution's <see cref="ForwardJvpChecked{T}"/>.</summary>
+        private static Tensor<T> TransposeForwardJvpChecked<T>(Tensor<T> x, Tensor<T> weight, ConvSpec spec, Tensor<T>? inputTangent,
+            Tensor<T>? weightTangent, Tensor<T>? biasTangent, Tensor<T>? outputTangent) where T : unmanaged, INumberBase<T>
         {
             var (batch, channels, geometries) = CheckTransposeInput(x, spec);
             int outChannels = CheckTransposeWeight(weight, spec, channels);
@@ -102,6 +116,7 @@ namespace EinsumGen.Convolutions
             ConvChecks.SameShape(weightTangent, weight, nameof(weightTangent), "weight");
             CheckBias(biasTangent, outChannels, nameof(biasTangent));
             var shape = Concat(new[] { batch, outChannels }, geometries.Select(g => g.InputSize));
+            if (outputTangent is not null) CheckOutputTangent(outputTangent, shape, x, weight, inputTangent, weightTangent, biasTangent);
             return Tangent(shape, inputTangent is null ? null : TransposeForward(inputTangent, weight, spec),
                 weightTangent is null ? null : TransposeForward(x, weightTangent, spec), biasTangent);
         }

@@ -64,17 +64,8 @@ namespace EinsumGen.Convolutions
         public static void ForwardJvp<T>(Tensor<T> x, Tensor<T> weight, ConvSpec spec, Tensor<T>? inputTangent, Tensor<T>? weightTangent,
             Tensor<T>? biasTangent, Tensor<T> outputTangent) where T : unmanaged, INumberBase<T>
         {
-            var (batch, channels, geometries) = CheckInput(x, spec, "x");
-            ConvChecks.NotNull(weight, nameof(weight));
-            ConvChecks.Weight(weight, spec, -1, channels / spec.Groups);
-            int outChannels = (int)weight.Lengths[0];
-            ConvChecks.SameShape(inputTangent, x, nameof(inputTangent), "x");
-            ConvChecks.SameShape(weightTangent, weight, nameof(weightTangent), "weight");
-            CheckBias(biasTangent, outChannels, nameof(biasTangent));
-            var shape = Concat(new[] { batch, outChannels }, geometries.Select(g => g.OutputSize));
-            CheckOutputTangent(outputTangent, shape, x, weight, inputTangent, weightTangent, biasTangent);
-            var sum = Tangent(shape, inputTangent is null ? null : Forward(inputTangent, weight, spec),
-                weightTangent is null ? null : Forward(x, weightTangent, spec), biasTangent);
+            ConvChecks.NotNull(outputTangent, nameof(outputTangent));
+            var sum = ForwardJvpChecked(x, weight, spec, inputTangent, weightTangent, biasTangent, outputTangent);
             ConvBuffers.Write(sum, outputTangent, GradientMode.Overwrite);
         }
 
@@ -85,15 +76,8 @@ namespace EinsumGen.Convolutions
         public static void TransposeForwardJvp<T>(Tensor<T> x, Tensor<T> weight, ConvSpec spec, Tensor<T>? inputTangent, Tensor<T>? weightTangent,
             Tensor<T>? biasTangent, Tensor<T> outputTangent) where T : unmanaged, INumberBase<T>
         {
-            var (batch, channels, geometries) = CheckTransposeInput(x, spec);
-            int outChannels = CheckTransposeWeight(weight, spec, channels);
-            ConvChecks.SameShape(inputTangent, x, nameof(inputTangent), "x");
-            ConvChecks.SameShape(weightTangent, weight, nameof(weightTangent), "weight");
-            CheckBias(biasTangent, outChannels, nameof(biasTangent));
-            var shape = Concat(new[] { batch, outChannels }, geometries.Select(g => g.InputSize));
-            CheckOutputTangent(outputTangent, shape, x, weight, inputTangent, weightTangent, biasTangent);
-            var sum = Tangent(shape, inputTangent is null ? null : TransposeForward(inputTangent, weight, spec),
-                weightTangent is null ? null : TransposeForward(x, weightTangent, spec), biasTangent);
+            ConvChecks.NotNull(outputTangent, nameof(outputTangent));
+            var sum = TransposeForwardJvpChecked(x, weight, spec, inputTangent, weightTangent, biasTangent, outputTangent);
             ConvBuffers.Write(sum, outputTangent, GradientMode.Overwrite);
         }
 
