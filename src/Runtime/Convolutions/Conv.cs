@@ -21,15 +21,7 @@ namespace EinsumGen.Convolutions
         /// <summary>y = conv(x, weight) + bias, as torch.nn.functional.convNd.</summary>
         public static Tensor<T> Forward<T>(Tensor<T> x, Tensor<T> weight, ConvSpec spec, Tensor<T>? bias = null) where T : unmanaged, INumberBase<T>
         {
-            var (batch, channels, geometries) = CheckInput(x, spec, "x");
-            ConvChecks.NotNull(weight, nameof(weight));
-            ConvChecks.Weight(weight, spec, -1, channels / spec.Groups);
-            int outChannels = (int)weight.Lengths[0];
-            if (bias is not null)
-            {
-                ConvChecks.Rank(bias, nameof(bias), 1, "[C_out]");
-                ConvChecks.Size(bias, nameof(bias), 0, outChannels, "output channels");
-            }
+            var (batch, channels, geometries, outChannels) = CheckForward(x, weight, spec, bias);
             var result = ImplicitGemmConv.Applies<T>(spec, geometries, channels / spec.Groups, outChannels / spec.Groups)
                 ? ImplicitGemmConv.Forward(x, weight, geometries, spec.Groups, outChannels)
                 : Run<T>(ConvOperation.Forward, spec, geometries, batch, channels, outChannels,
@@ -292,6 +284,22 @@ namespace EinsumGen.Convolutions
             for (int d = 0; d < ranges.Length; d++) ranges[d] = System.Buffers.NRange.All;
             ranges[0] = new System.Buffers.NRange(start, start + count);
             return t.Slice(ranges);
+        }
+
+        /// <summary>The checks of <see cref="Forward"/>: x, the weight against x's channels and groups, the bias.</summary>
+        private static (int Batch, int Channels, ConvGeometry[] Geometries, int OutChannels) CheckForward<T>(Tensor<T> x, Tensor<T> weight,
+            ConvSpec spec, Tensor<T>? bias)
+        {
+            var (batch, channels, geometries) = CheckInput(x, spec, "x");
+            ConvChecks.NotNull(weight, nameof(weight));
+            ConvChecks.Weight(weight, spec, -1, channels / spec.Groups);
+            int outChannels = (int)weight.Lengths[0];
+            if (bias is not null)
+            {
+                ConvChecks.Rank(bias, nameof(bias), 1, "[C_out]");
+                ConvChecks.Size(bias, nameof(bias), 0, outChannels, "output channels");
+            }
+            return (batch, channels, geometries, outChannels);
         }
 
         private static (int Batch, int Channels, ConvGeometry[] Geometries) CheckInput<T>(Tensor<T> x, ConvSpec spec, string name, bool checkGroups = true)

@@ -83,7 +83,7 @@ namespace EinsumGen.Convolutions
             return y;
         }
 
-        /// <summary><see cref="Forward{T}"/> into a dense <paramref name="y"/> of the result's shape (benchmarks: the kernel without the allocation).</summary>
+        /// <summary><see cref="Forward{T}"/> into a dense <paramref name="y"/> of the result's shape (<see cref="Conv.ForwardInto"/>: no result allocated).</summary>
         internal static void ForwardInto<T>(Tensor<T> x, Tensor<T> weight, ConvGeometry[] geometries, int groups, Tensor<T> y)
             where T : unmanaged, INumberBase<T>
         {
