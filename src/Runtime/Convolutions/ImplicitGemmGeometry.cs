@@ -92,28 +92,18 @@ namespace EinsumGen.Convolutions
         public int[] TapDigits { get; }
 
         /// <summary>The forward convolution of x [N, C, I…] with <paramref name="geometries"/>.</summary>
-        public static ImplicitGemmGeometry Forward(ConvGeometry[] geometries)
-        {
-            int n = geometries.Length;
-            var host = new int[n];
-            var kernel = new int[n];
-            var output = new int[n];
-            var stride = new int[n];
-            var dilation = new int[n];
-            var pad = new int[n];
-            for (int d = 0; d < n; d++)
-            {
-                var g = geometries[d];
-                (host[d], kernel[d], output[d], stride[d], dilation[d], pad[d]) = (g.InputSize, g.KernelSize, g.OutputSize, g.Stride, g.Dilation, g.PadLeft);
-            }
-            return new ImplicitGemmGeometry(host, kernel, output, stride, dilation, pad);
-        }
+        public static ImplicitGemmGeometry Forward(ConvGeometry[] geometries) =>
+            Build(geometries, g => (g.InputSize, g.OutputSize, g.Stride, g.PadLeft));
 
         /// <summary>
         /// The input VJP of a stride-1 convolution as a forward convolution of the output gradient [N, C_out, O…] with the
         /// flipped weight: dx[i] = Σ_k' dy[i + k'·D − (D(K−1) − P_left)] w[K−1−k'], into the input size I.
         /// </summary>
-        public static ImplicitGemmGeometry InputVjp(ConvGeometry[] geometries)
+        public static ImplicitGemmGeometry InputVjp(ConvGeometry[] geometries) =>
+            Build(geometries, g => (g.OutputSize, g.InputSize, 1, g.Dilation * (g.KernelSize - 1) - g.PadLeft));
+
+        /// <summary>A geometry whose host, output, stride and left padding per dimension come from <paramref name="map"/>.</summary>
+        private static ImplicitGemmGeometry Build(ConvGeometry[] geometries, Func<ConvGeometry, (int Host, int Output, int Stride, int Pad)> map)
         {
             int n = geometries.Length;
             var host = new int[n];
@@ -125,8 +115,8 @@ namespace EinsumGen.Convolutions
             for (int d = 0; d < n; d++)
             {
                 var g = geometries[d];
-                (host[d], kernel[d], output[d], stride[d], dilation[d]) = (g.OutputSize, g.KernelSize, g.InputSize, 1, g.Dilation);
-                pad[d] = g.Dilation * (g.KernelSize - 1) - g.PadLeft;
+                (host[d], output[d], stride[d], pad[d]) = map(g);
+                (kernel[d], dilation[d]) = (g.KernelSize, g.Dilation);
             }
             return new ImplicitGemmGeometry(host, kernel, output, stride, dilation, pad);
         }
