@@ -13,9 +13,10 @@ namespace EinsumGen.Runtime
     /// whole steps given to it — and waits only for the units a unit reads from, so the tensor train's t1 = w1·w2 and
     /// t2 = w3·w4 run at once on the two cores, and y = x·W follows W = t1·t2 on each core's rows without a barrier. A unit
     /// waited for whose thread has not started yet (a worker the OS has not run) is run by the waiting thread instead. Every
-    /// unit runs the kernel the step-by-step sweep runs, on the same data in the same order, so results are meant to be the
-    /// same bits (the tensor train's are, in every test run; one corpus spec, 'ab,c->c' sliced in three parts, differed in
-    /// the last bits once in CI, not yet explained).
+    /// unit runs the kernel the step-by-step sweep runs, on the same data, and partial sums are added in part order, so the
+    /// results are the same bits whichever thread runs a unit. (Once in CI a corpus spec, 'ab,c->c', differed in its last
+    /// bits from step by step: not this schedule but the streaming tier's sums, whose grouping followed the operand's
+    /// address, which the GC had moved between the two calls; they now group by index alone.)
     /// </summary>
     // The job is a struct on the calling thread's stack holding managed references (the schedule, the binding): they stay
     // reported to the GC there while the threads run.
@@ -23,6 +24,13 @@ namespace EinsumGen.Runtime
     internal static unsafe class SweepRegion
     {
         private static long s_regions;
+        private static long s_takenOver;
+
+        /// <summary>Tests: the thread (0: the caller) that sleeps a while before it starts its units in every region, or -1.</summary>
+        internal static int DelayedThread = -1;
+
+        /// <summary>Units run by a waiting thread because their own thread had not started (tests).</summary>
+        internal static long TakenOver => Volatile.Read(ref s_takenOver);
 
         /// <summary>Sweeps that ran as one region so far (tests).</summary>
         internal static long Regions => Volatile.Read(ref s_regions);
@@ -139,6 +147,7 @@ namespace EinsumGen.Runtime
         private static void RunThread<T>(void* state, int self, int threads) where T : unmanaged, INumberBase<T>
         {
             var job = (Job<T>*)state;
+            if (self == Volatile.Read(ref DelayedThread)) Thread.Sleep(2);
             Volatile.Write(ref job->Started[self], 1);
             var owner = job->Schedule.UnitOwner;
             for (int u = 0; u < owner.Length; u++)
@@ -147,9 +156,10 @@ namespace EinsumGen.Runtime
             }
         }
 
-        private static void RunUnit<T>(Job<T>* job, int u) where T : unmanaged, INumberBase<T>
+        /// <summary>Runs unit <paramref name="u"/> unless another thread has claimed it; whether this one did.</summary>
+        private static bool RunUnit<T>(Job<T>* job, int u) where T : unmanaged, INumberBase<T>
         {
-            if (Interlocked.CompareExchange(ref job->Claimed[u], 1, 0) != 0) return;
+            if (Interlocked.CompareExchange(ref job->Claimed[u], 1, 0) != 0) return false;
             try
             {
                 var schedule = job->Schedule;
@@ -166,6 +176,7 @@ namespace EinsumGen.Runtime
             {
                 Volatile.Write(ref job->Done[u], 1);
             }
+            return true;
         }
 
         /// <summary>
@@ -181,7 +192,7 @@ namespace EinsumGen.Runtime
             {
                 if (Volatile.Read(ref job->Started[job->Schedule.UnitOwner[d]]) == 0 && Volatile.Read(ref job->Claimed[d]) == 0)
                 {
-                    RunUnit(job, d);
+                    if (RunUnit(job, d)) Interlocked.Increment(ref s_takenOver);
                     continue;
                 }
                 if (deadline == 0) deadline = Stopwatch.GetTimestamp() + KernelThreads.SpinTicks;

@@ -1,3 +1,4 @@
+using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -25,6 +26,15 @@ namespace EinsumGen.Runtime.Kernels
         static abstract TV Fma(TV a, TV b, TV c);
         /// <summary>a + b.</summary>
         static abstract TV Add(TV a, TV b);
+        /// <summary>a · b.</summary>
+        static abstract TV Multiply(TV a, TV b);
+        /// <summary>
+        /// a·b + c on one element, rounded as one lane of <see cref="Fma"/> rounds it (fused for float and double on every
+        /// vector width, as <c>Vector512.FusedMultiplyAdd</c> is even where it is emulated): a kernel computes the elements
+        /// before and after its whole vectors with this, so that which elements fall outside the vectors (that depends on
+        /// where the tensor lies) never changes a result's bits.
+        /// </summary>
+        static abstract T MulAdd(T a, T b, T c);
         /// <summary>Sum of the lanes.</summary>
         static abstract T Sum(TV v);
         /// <summary>
@@ -44,6 +54,8 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Broadcast(T* p) => Vector512.Create(*p);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Splat(T value) => Vector512.Create(value);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Multiply(Vector512<T> a, Vector512<T> b) => a * b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T MulAdd(T a, T b, T c) => Fused.MulAdd(a, b, c);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector512<T> v) => Vector512.Sum(v);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<T> Shuffle(Vector512<T> v, void* indices)
@@ -71,6 +83,8 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Broadcast(T* p) => Vector256.Create(*p);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Splat(T value) => Vector256.Create(value);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Multiply(Vector256<T> a, Vector256<T> b) => a * b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T MulAdd(T a, T b, T c) => Fused.MulAdd(a, b, c);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector256<T> v) => Vector256.Sum(v);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<T> Shuffle(Vector256<T> v, void* indices)
@@ -98,6 +112,8 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Broadcast(T* p) => Vector128.Create(*p);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Splat(T value) => Vector128.Create(value);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Multiply(Vector128<T> a, Vector128<T> b) => a * b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T MulAdd(T a, T b, T c) => Fused.MulAdd(a, b, c);
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector128<T> v) => Vector128.Sum(v);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector128<T> Shuffle(Vector128<T> v, void* indices)
@@ -126,8 +142,28 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Broadcast(T* p) => *p;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Splat(T value) => value;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Add(T a, T b) => a + b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Multiply(T a, T b) => a * b;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T MulAdd(T a, T b, T c) => a * b + c;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(T v) => v;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Shuffle(T v, void* indices) => v;
         [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Fma(T a, T b, T c) => a * b + c;
+    }
+
+    /// <summary>One element's fused multiply-add, as a vector lane of the same element type computes it.</summary>
+    internal static class Fused
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static T MulAdd<T>(T a, T b, T c) where T : unmanaged, INumberBase<T>
+        {
+            if (typeof(T) == typeof(float))
+            {
+                return Unsafe.BitCast<float, T>(MathF.FusedMultiplyAdd(Unsafe.BitCast<T, float>(a), Unsafe.BitCast<T, float>(b), Unsafe.BitCast<T, float>(c)));
+            }
+            if (typeof(T) == typeof(double))
+            {
+                return Unsafe.BitCast<double, T>(Math.FusedMultiplyAdd(Unsafe.BitCast<T, double>(a), Unsafe.BitCast<T, double>(b), Unsafe.BitCast<T, double>(c)));
+            }
+            return a * b + c;
+        }
     }
 }

@@ -122,8 +122,9 @@ namespace EinsumGen.Runtime.Kernels
             long head = Head<T, TV, TS>(sa == 1 ? a : b, length);
             if (head > 0)
             {
-                // Up to the first cache line boundary one element at a time: a vector across two lines reads slower.
-                Store4<T, T, SimdScalar<T>>(a, rowA, sa, b, rowB, sb, hasB, r, head);
+                // Up to the first cache line boundary one element at a time (a vector across two lines reads slower), each
+                // element as a lane computes it: the head's length depends on where the tensor lies, the bits must not.
+                Store4Elements<T, TV, TS>(a, rowA, sa, b, rowB, sb, hasB, r, 0, head);
                 a += head * sa;
                 b += head * sb;
                 r += head;
@@ -137,7 +138,6 @@ namespace EinsumGen.Runtime.Kernels
             {
                 for (; i + w <= length; i += w)
                     TS.Store(r + i, TS.Add(TS.Load(r + i), TS.Add(TS.Add(TS.Load(a0 + i), TS.Load(a1 + i)), TS.Add(TS.Load(a2 + i), TS.Load(a3 + i)))));
-                for (; i < length; i++) r[i] += a0[i] + a1[i] + a2[i] + a3[i];
             }
             else if (sa == 1 && sb == 1)
             {
@@ -148,7 +148,6 @@ namespace EinsumGen.Runtime.Kernels
                     acc = TS.Fma(TS.Load(a2 + i), TS.Load(b2 + i), acc);
                     TS.Store(r + i, TS.Fma(TS.Load(a3 + i), TS.Load(b3 + i), acc));
                 }
-                for (; i < length; i++) r[i] += a0[i] * b0[i] + a1[i] * b1[i] + a2[i] * b2[i] + a3[i] * b3[i];
             }
             else
             {
@@ -163,7 +162,27 @@ namespace EinsumGen.Runtime.Kernels
                     acc = TS.Fma(TS.Load(x2 + i), s2, acc);
                     TS.Store(r + i, TS.Fma(TS.Load(x3 + i), s3, acc));
                 }
-                for (; i < length; i++) r[i] += x0[i] * *y0 + x1[i] * *y1 + x2[i] * *y2 + x3[i] * *y3;
+            }
+            Store4Elements<T, TV, TS>(a, rowA, sa, b, rowB, sb, hasB, r, i, length);
+        }
+
+        /// <summary>Elements [from, to) of <see cref="Store4{T, TV, TS}"/>, each computed as a vector lane computes it.</summary>
+        private static void Store4Elements<T, TV, TS>(T* a, long rowA, long sa, T* b, long rowB, long sb, bool hasB, T* r, long from, long to)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            for (long i = from; i < to; i++)
+            {
+                T* ai = a + i * sa;
+                if (!hasB)
+                {
+                    r[i] += (ai[0] + ai[rowA]) + (ai[2 * rowA] + ai[3 * rowA]);
+                    continue;
+                }
+                T* bi = b + i * sb;
+                T acc = TS.MulAdd(ai[0], bi[0], r[i]);
+                acc = TS.MulAdd(ai[rowA], bi[rowB], acc);
+                acc = TS.MulAdd(ai[2 * rowA], bi[2 * rowB], acc);
+                r[i] = TS.MulAdd(ai[3 * rowA], bi[3 * rowB], acc);
             }
         }
 
@@ -192,15 +211,8 @@ namespace EinsumGen.Runtime.Kernels
         private static void Reduce4<T, TV, TS>(T* a, long rowA, T* b, long rowB, long sb, bool hasB, long length, out T s0, out T s1, out T s2, out T s3)
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
-            long head = Head<T, TV, TS>(a, length);
-            T h0 = T.Zero, h1 = T.Zero, h2 = T.Zero, h3 = T.Zero;
-            if (head > 0)
-            {
-                Reduce4<T, T, SimdScalar<T>>(a, rowA, b, rowB, sb, hasB, head, out h0, out h1, out h2, out h3);
-                a += head;
-                b += head * sb;
-                length -= head;
-            }
+            // From the run's first element, with no head up to a cache line: which elements a vector lane sums together must
+            // not depend on where the tensor lies (see Sum).
             int w = TS.Count;
             T* a0 = a, a1 = a + rowA, a2 = a + 2 * rowA, a3 = a + 3 * rowA;
             TV v0 = TS.Zero, v1 = TS.Zero, v2 = TS.Zero, v3 = TS.Zero;
@@ -216,7 +228,7 @@ namespace EinsumGen.Runtime.Kernels
                     v2 = TS.Fma(TS.Load(a2 + i), x, v2);
                     v3 = TS.Fma(TS.Load(a3 + i), x, v3);
                 }
-                s0 = TS.Sum(v0) + h0; s1 = TS.Sum(v1) + h1; s2 = TS.Sum(v2) + h2; s3 = TS.Sum(v3) + h3;
+                s0 = TS.Sum(v0); s1 = TS.Sum(v1); s2 = TS.Sum(v2); s3 = TS.Sum(v3);
                 for (; i < length; i++)
                 {
                     s0 += a0[i] * b[i]; s1 += a1[i] * b[i]; s2 += a2[i] * b[i]; s3 += a3[i] * b[i];
@@ -233,7 +245,7 @@ namespace EinsumGen.Runtime.Kernels
                     v2 = TS.Fma(TS.Load(a2 + i), TS.Load(b2 + i), v2);
                     v3 = TS.Fma(TS.Load(a3 + i), TS.Load(b3 + i), v3);
                 }
-                s0 = TS.Sum(v0) + h0; s1 = TS.Sum(v1) + h1; s2 = TS.Sum(v2) + h2; s3 = TS.Sum(v3) + h3;
+                s0 = TS.Sum(v0); s1 = TS.Sum(v1); s2 = TS.Sum(v2); s3 = TS.Sum(v3);
                 for (; i < length; i++)
                 {
                     s0 += a0[i] * b0[i]; s1 += a1[i] * b1[i]; s2 += a2[i] * b2[i]; s3 += a3[i] * b3[i];
@@ -257,7 +269,6 @@ namespace EinsumGen.Runtime.Kernels
                 // b broadcast along the run: one factor per row.
                 s0 *= *b; s1 *= b[rowB]; s2 *= b[2 * rowB]; s3 *= b[3 * rowB];
             }
-            s0 += h0; s1 += h1; s2 += h2; s3 += h3;
         }
 
         /// <summary>Σ a[i·sa]·b[i·sb] over a run (b absent: Σ a); vectors where both strides are 0 or 1.</summary>
@@ -334,11 +345,6 @@ namespace EinsumGen.Runtime.Kernels
         [MethodImpl(Leaf)]
         private static T Dot<T, TV, TS>(T* a, T* b, long length) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
-            long head = Head<T, TV, TS>(a, length);
-            T first = head > 0 ? Dot<T, T, SimdScalar<T>>(a, b, head) : T.Zero;
-            a += head;
-            b += head;
-            length -= head;
             int w = TS.Count;
             TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero;
             long i = 0;
@@ -366,21 +372,19 @@ namespace EinsumGen.Runtime.Kernels
             for (; i + w <= length; i += w) s0 = TS.Fma(TS.Load(a + i), TS.Load(b + i), s0);
             T sum = TS.Sum(TS.Add(TS.Add(s0, s1), TS.Add(s2, s3)));
             for (; i < length; i++) sum += a[i] * b[i];
-            return first + sum;
+            return sum;
         }
 
         /// <summary>
         /// Σ a[i] over a unit-stride run. A long run is read as two halves side by side: two streams in flight read faster
-        /// than one here (4 KiB pages, where each stream's prefetch starts over at every page).
+        /// than one here (4 KiB pages, where each stream's prefetch starts over at every page). The vectors start at the
+        /// run's first element, aligned or not: a head summed up to the first cache line would make which elements each lane
+        /// adds together depend on where the tensor lies, and the GC moves a managed array between two calls on the same
+        /// data (the same sum then differed in its last bits from one call to the next).
         /// </summary>
         [MethodImpl(Leaf)]
         private static T Sum<T, TV, TS>(T* a, long length) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
-            long head = Head<T, TV, TS>(a, length);
-            T first = T.Zero;
-            for (long k = 0; k < head; k++) first += a[k];
-            a += head;
-            length -= head;
             int w = TS.Count;
             TV s0 = TS.Zero, s1 = TS.Zero, s2 = TS.Zero, s3 = TS.Zero;
             long i = 0;
@@ -407,10 +411,14 @@ namespace EinsumGen.Runtime.Kernels
             for (; i + w <= length; i += w) s0 = TS.Add(TS.Load(a + i), s0);
             T sum = TS.Sum(TS.Add(TS.Add(s0, s1), TS.Add(s2, s3)));
             for (; i < length; i++) sum += a[i];
-            return first + sum;
+            return sum;
         }
 
-        /// <summary>Elements before <paramref name="p"/> reaches a cache line boundary, at most <paramref name="length"/> (none on the scalar path).</summary>
+        /// <summary>
+        /// Elements before <paramref name="p"/> reaches a cache line boundary, at most <paramref name="length"/> (none on the
+        /// scalar path). Only element-wise runs peel such a head, each element computed there as a vector lane computes it;
+        /// sums do not (their grouping would then follow the address).
+        /// </summary>
         private static long Head<T, TV, TS>(T* p, long length) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
             => TS.Count == 1 ? 0 : Math.Min(length, LineStart(p));
 
@@ -483,7 +491,9 @@ namespace EinsumGen.Runtime.Kernels
             long head = Head<T, TV, TS>(r, length);
             if (head > 0)
             {
-                Multiply<T, T, SimdScalar<T>>(a, b, r, head, add, nt: false);
+                // Each element as a lane computes it (fused where the lanes are): the head's length depends on where r lies.
+                if (add) for (long k = 0; k < head; k++) r[k] = TS.MulAdd(a[k], b[k], r[k]);
+                else for (long k = 0; k < head; k++) r[k] = a[k] * b[k];
                 a += head;
                 b += head;
                 r += head;
@@ -499,26 +509,26 @@ namespace EinsumGen.Runtime.Kernels
                     TS.Store(r + i + w, TS.Fma(TS.Load(a + i + w), TS.Load(b + i + w), TS.Load(r + i + w)));
                 }
                 for (; i + w <= length; i += w) TS.Store(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Load(r + i)));
-                for (; i < length; i++) r[i] += a[i] * b[i];
+                for (; i < length; i++) r[i] = TS.MulAdd(a[i], b[i], r[i]);
             }
             else if (nt)
             {
                 for (; i + 2 * w <= length; i += 2 * w)
                 {
-                    StoreStream<T, TV, TS>(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Zero));
-                    StoreStream<T, TV, TS>(r + i + w, TS.Fma(TS.Load(a + i + w), TS.Load(b + i + w), TS.Zero));
+                    StoreStream<T, TV, TS>(r + i, TS.Multiply(TS.Load(a + i), TS.Load(b + i)));
+                    StoreStream<T, TV, TS>(r + i + w, TS.Multiply(TS.Load(a + i + w), TS.Load(b + i + w)));
                 }
-                for (; i + w <= length; i += w) StoreStream<T, TV, TS>(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Zero));
+                for (; i + w <= length; i += w) StoreStream<T, TV, TS>(r + i, TS.Multiply(TS.Load(a + i), TS.Load(b + i)));
                 for (; i < length; i++) r[i] = a[i] * b[i];
             }
             else
             {
                 for (; i + 2 * w <= length; i += 2 * w)
                 {
-                    TS.Store(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Zero));
-                    TS.Store(r + i + w, TS.Fma(TS.Load(a + i + w), TS.Load(b + i + w), TS.Zero));
+                    TS.Store(r + i, TS.Multiply(TS.Load(a + i), TS.Load(b + i)));
+                    TS.Store(r + i + w, TS.Multiply(TS.Load(a + i + w), TS.Load(b + i + w)));
                 }
-                for (; i + w <= length; i += w) TS.Store(r + i, TS.Fma(TS.Load(a + i), TS.Load(b + i), TS.Zero));
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Multiply(TS.Load(a + i), TS.Load(b + i)));
                 for (; i < length; i++) r[i] = a[i] * b[i];
             }
         }
@@ -529,7 +539,8 @@ namespace EinsumGen.Runtime.Kernels
             long head = Head<T, TV, TS>(r, length);
             if (head > 0)
             {
-                Scale<T, T, SimdScalar<T>>(a, scale, r, head, add, nt: false);
+                if (add) for (long k = 0; k < head; k++) r[k] = TS.MulAdd(a[k], scale, r[k]);
+                else for (long k = 0; k < head; k++) r[k] = a[k] * scale;
                 a += head;
                 r += head;
                 length -= head;
@@ -545,26 +556,26 @@ namespace EinsumGen.Runtime.Kernels
                     TS.Store(r + i + w, TS.Fma(TS.Load(a + i + w), s, TS.Load(r + i + w)));
                 }
                 for (; i + w <= length; i += w) TS.Store(r + i, TS.Fma(TS.Load(a + i), s, TS.Load(r + i)));
-                for (; i < length; i++) r[i] += a[i] * scale;
+                for (; i < length; i++) r[i] = TS.MulAdd(a[i], scale, r[i]);
             }
             else if (nt)
             {
                 for (; i + 2 * w <= length; i += 2 * w)
                 {
-                    StoreStream<T, TV, TS>(r + i, TS.Fma(TS.Load(a + i), s, TS.Zero));
-                    StoreStream<T, TV, TS>(r + i + w, TS.Fma(TS.Load(a + i + w), s, TS.Zero));
+                    StoreStream<T, TV, TS>(r + i, TS.Multiply(TS.Load(a + i), s));
+                    StoreStream<T, TV, TS>(r + i + w, TS.Multiply(TS.Load(a + i + w), s));
                 }
-                for (; i + w <= length; i += w) StoreStream<T, TV, TS>(r + i, TS.Fma(TS.Load(a + i), s, TS.Zero));
+                for (; i + w <= length; i += w) StoreStream<T, TV, TS>(r + i, TS.Multiply(TS.Load(a + i), s));
                 for (; i < length; i++) r[i] = a[i] * scale;
             }
             else
             {
                 for (; i + 2 * w <= length; i += 2 * w)
                 {
-                    TS.Store(r + i, TS.Fma(TS.Load(a + i), s, TS.Zero));
-                    TS.Store(r + i + w, TS.Fma(TS.Load(a + i + w), s, TS.Zero));
+                    TS.Store(r + i, TS.Multiply(TS.Load(a + i), s));
+                    TS.Store(r + i + w, TS.Multiply(TS.Load(a + i + w), s));
                 }
-                for (; i + w <= length; i += w) TS.Store(r + i, TS.Fma(TS.Load(a + i), s, TS.Zero));
+                for (; i + w <= length; i += w) TS.Store(r + i, TS.Multiply(TS.Load(a + i), s));
                 for (; i < length; i++) r[i] = a[i] * scale;
             }
         }
