@@ -66,6 +66,55 @@ public class MemoryLimitTests
         }
     }
 
+    /// <summary>algorithm; spec; sizes; NumPy's expected path (TestEinsumPath: test_long_paths, test_edge_paths, test_path_type_input).</summary>
+    public static TheoryData<string, string, string, string> NumpyDefaultPaths() => new()
+    {
+        { "greedy", "acdf,jbje,gihb,hfac,gfac,gifabc,hfac", "", "3,6;3,4;2,4;2,3;0,2;0,1" },
+        { "optimal", "acdf,jbje,gihb,hfac,gfac,gifabc,hfac", "", "3,6;3,4;2,4;2,3;0,2;0,1" },
+        { "greedy", "chd,bde,agbc,hiad,bdi,cgh,agdb", "", "3,4;0,3;3,4;1,3;1,2;0,1" },
+        { "optimal", "chd,bde,agbc,hiad,bdi,cgh,agdb", "", "0,5;1,4;3,4;1,3;1,2;0,1" },
+        { "greedy", "eb,cb,fb->cef", "", "0,2;0,1" },
+        { "optimal", "eb,cb,fb->cef", "", "0,2;0,1" },
+        { "greedy", "dd,fb,be,cdb->cef", "", "0,3;0,1;0,1" },
+        { "optimal", "dd,fb,be,cdb->cef", "", "0,3;0,1;0,1" },
+        { "greedy", "bca,cdb,dbf,afc->", "", "1,2;0,2;0,1" },
+        { "optimal", "bca,cdb,dbf,afc->", "", "1,2;0,2;0,1" },
+        { "greedy", "dcc,fce,ea,dbf->ab", "", "1,2;0,1;0,1" },
+        { "optimal", "dcc,fce,ea,dbf->ab", "", "1,2;0,2;0,1" },
+        { "greedy", "a,ac,ab,ad,cd,bd,bc->", "a=20,b=20,c=20,d=20", "0,1;0,1,2,3,4,5" },
+        { "optimal", "a,ac,ab,ad,cd,bd,bc->", "a=20,b=20,c=20,d=20", "0,1;0,1,2,3,4,5" },
+    };
+
+    /// <summary>
+    /// np.einsum_path caps every intermediate at the largest operand or output unless told otherwise; EinsumPlan has no
+    /// default cap, so the cap is passed as MemoryLimit. Under it, every NumPy path above is met: the multiway one step
+    /// for step, the pairwise ones at their cost or less.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(NumpyDefaultPaths))]
+    public void NumpysEinsumPathUnderItsDefaultLimit(string algorithm, string spec, string sizes, string path)
+    {
+        var dims = Sizes(sizes);
+        var shapes = ConformanceData.BuildShapes(spec, dims);
+        var e = EinsumPlan.Create(spec, shapes);
+        long output = e.LabelSizes.Where(kv => e.Spec.Split("->")[1].Contains(kv.Key)).Aggregate(1L, (p, kv) => p * kv.Value);
+        long limit = Math.Max(MaxInput(spec, shapes), output);
+        var strategy = algorithm == "greedy" ? EinsumPlanStrategy.Greedy : EinsumPlanStrategy.Optimal;
+        var plan = EinsumPlan.Create(spec, new EinsumPlanOptions { Strategy = strategy, MemoryLimit = limit }, shapes);
+        long stated = PathOracle.LinearPathCost(spec, dims, path);
+        if (path.Split(';').Any(step => step.Count(c => c == ',') >= 2))
+        {
+            Assert.Equal(path, string.Join(";", plan.LinearPath.Select(p => string.Join(",", p))));
+            Assert.Equal(stated, plan.TotalFlops);
+        }
+        else
+        {
+            Assert.True(plan.TotalFlops <= stated, $"{spec} ({algorithm}, limit {limit}): {plan.TotalFlops} > {stated}");
+        }
+        Assert.All(plan.Steps.Take(plan.Steps.Count - 1), st => Assert.True(st.ResultSize <= limit));
+        PathOracle.AssertStepCosts(spec, dims, plan);
+    }
+
     [Fact]
     public void TheLastStepOverAllRemainingTensorsIsCheaperThanAnyPairwiseOrderThatBreaksTheLimit()
     {
