@@ -148,6 +148,8 @@ namespace EinsumGen.Runtime
                 long lastExtent = last < 0 ? 1 : _extents[_inner[last]];
                 var lastStrides = new long[k];
                 for (int t = 0; t < k && last >= 0; t++) lastStrides[t] = _inputs[t].Strides[_inner[last]];
+                var data = new T[k][];
+                for (int t = 0; t < k; t++) data[t] = _inputs[t].Data;
                 for (long e = from; e < to; e++)
                 {
                     T sum = T.Zero;
@@ -155,12 +157,7 @@ namespace EinsumGen.Runtime
                     Array.Clear(position);
                     while (true)
                     {
-                        for (long x = 0; x < lastExtent; x++)
-                        {
-                            T product = _inputs[0].Data[cursor[0] + x * lastStrides[0]];
-                            for (int t = 1; t < k; t++) product *= _inputs[t].Data[cursor[t] + x * lastStrides[t]];
-                            sum += product;
-                        }
+                        sum += Innermost(data, cursor, lastStrides, lastExtent);
                         int d = last - 1;
                         for (; d >= 0; d--)
                         {
@@ -185,6 +182,33 @@ namespace EinsumGen.Runtime
                         index[d] = 0;
                     }
                 }
+            }
+
+            /// <summary>Σ_x Π_t data[t][cursor[t] + x·strides[t]] over the innermost dimension; three operands (the usual case) unrolled.</summary>
+            private static T Innermost(T[][] data, long[] cursor, long[] strides, long extent)
+            {
+                T sum = T.Zero;
+                if (data.Length == 3)
+                {
+                    T[] a = data[0], b = data[1], c = data[2];
+                    long ia = cursor[0], ib = cursor[1], ic = cursor[2], sa = strides[0], sb = strides[1], sc = strides[2];
+                    for (long x = 0; x < extent; x++, ia += sa, ib += sb, ic += sc) sum += a[ia] * b[ib] * c[ic];
+                    return sum;
+                }
+                if (data.Length == 2)
+                {
+                    T[] a = data[0], b = data[1];
+                    long ia = cursor[0], ib = cursor[1], sa = strides[0], sb = strides[1];
+                    for (long x = 0; x < extent; x++, ia += sa, ib += sb) sum += a[ia] * b[ib];
+                    return sum;
+                }
+                for (long x = 0; x < extent; x++)
+                {
+                    T product = data[0][cursor[0] + x * strides[0]];
+                    for (int t = 1; t < data.Length; t++) product *= data[t][cursor[t] + x * strides[t]];
+                    sum += product;
+                }
+                return sum;
             }
 
             /// <summary>The offset of outer element <paramref name="flat"/> along <paramref name="strides"/>; fills <paramref name="index"/>.</summary>
