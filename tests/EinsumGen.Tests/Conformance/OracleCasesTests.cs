@@ -46,6 +46,8 @@ public class OracleCasesTests
         "afd,ba,cc,dc->bf", "adb,bc,fa,cfc->d", "bbd,bda,fc,db->acf", "dba,ead,cad->bce", "aef,fbc,dca->bde",
         // test_input.py test_compare (with "..." of sizes 10, 2, 4, as build_views(replace_ellipsis=True)).
         "...a->...", "a...->...", "a...a->...a", "...,...", "a,b", "...a,...b",
+        // test_ellipse_input2..4 (their interleaved forms written as strings).
+        "...a", "...a->...a", "...b,...a->...",
         // test_contract_plain_types, test_greedy_edge_cases.
         "ij,jk,kl->il", "abc,cfd,dbe,efa",
     };
