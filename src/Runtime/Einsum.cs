@@ -72,7 +72,29 @@ namespace EinsumGen
             else EvaluateIntoInT(spec, output, operands);
         }
 
-        /// <summary><see cref="EvaluateInto{T}"/> in T's own arithmetic (Half included).</summary>
+        /// <summary>
+        /// <see cref="EvaluateInto{T}(string, Tensor{T}, Tensor{T}[])"/> planned with <paramref name="options"/> (see
+        /// <see cref="Evaluate{T}(string, EinsumPlanOptions?, Tensor{T}[])"/>): NumPy's <c>einsum(..., out=output,
+        /// optimize=(strategy, memory_limit))</c>. The output's shape is checked before anything is computed or written; the
+        /// result is computed into a new tensor and then copied.
+        /// </summary>
+        public static void EvaluateInto<T>(string spec, EinsumPlanOptions? options, Tensor<T> output, params Tensor<T>[] operands)
+            where T : unmanaged, INumberBase<T>
+        {
+            if (options is null)
+            {
+                EvaluateInto(spec, output, operands);
+                return;
+            }
+            ArgumentNullException.ThrowIfNull(output);
+            var expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
+            bool scalar = CheckResultShape(output, OutputLengths(expression.Output, sizes, ellipsisShape), spec, "output", nameof(output));
+            var result = Evaluate(spec, options, operands);
+            if (scalar) First(output) = First(result);
+            else EvaluateInto("...->...", output, result);
+        }
+
+        /// <summary><see cref="EvaluateInto{T}(string, Tensor{T}, Tensor{T}[])"/> in T's own arithmetic (Half included).</summary>
         internal static void EvaluateIntoInT<T>(string spec, Tensor<T> output, Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
             var program = PlanWithResult(spec, operands, output, "output", nameof(output), out var expression, out bool scalar);

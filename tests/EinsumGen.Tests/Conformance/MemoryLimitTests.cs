@@ -218,6 +218,25 @@ public class MemoryLimitTests
             ConformanceData.Random<double>(new[] { 3, 3 }, 1), operands));
     }
 
+    [Fact]
+    public void EvaluateIntoWithALimit()
+    {
+        // np.einsum(..., out=d, optimize=('greedy', 0)): the multiway step into a strided view; a wrong shape writes nothing.
+        var options = new EinsumPlanOptions { Strategy = EinsumPlanStrategy.Greedy, MemoryLimit = 0 };
+        var x = ConformanceData.RandomOperands<double>(ConformanceData.Shapes("3,4;4,5;5,2"), 9);
+        var backing = Enumerable.Repeat(double.NaN, 12).ToArray();
+        var transposed = Tensor.Create(backing, 0, new nint[] { 3, 2 }, new nint[] { 1, 3 });
+        Einsum.EvaluateInto("ij,jk,kl->il", options, transposed, x);
+        TestData.AssertClose(Einsum.EvaluateNaive("ij,jk,kl->il", x), transposed, 60, "into a transposed view");
+        var scalar = Tensor.Create(new[] { double.NaN }, new nint[] { 1, 1 });
+        Einsum.EvaluateInto("ij,jk,kl->", options, scalar, x);
+        Assert.Equal(TestData.Flatten(Einsum.EvaluateNaive("ij,jk,kl->", x))[0], scalar[0, 0], 1e-12);
+        var wrong = Tensor.Create(Enumerable.Repeat(double.NaN, 6).ToArray(), new nint[] { 2, 3 });
+        var error = Assert.Throws<ArgumentException>(() => Einsum.EvaluateInto("ij,jk,kl->il", options, wrong, x));
+        Assert.Contains("[3, 2]", error.Message, StringComparison.Ordinal);
+        Assert.All(TestData.Flatten(wrong), v => Assert.True(double.IsNaN(v)));
+    }
+
     /// <summary>opt_einsum's memory_limit="max_input": the largest operand.</summary>
     private static long MaxInput(string spec, int[][] shapes) => shapes.Max(s => s.Aggregate(1L, (p, d) => p * d));
 
