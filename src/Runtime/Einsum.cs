@@ -36,6 +36,30 @@ namespace EinsumGen
         }
 
         /// <summary>
+        /// Evaluates <paramref name="spec"/> as <see cref="Evaluate{T}(string, Tensor{T}[])"/> does, planned with
+        /// <paramref name="options"/> (as <see cref="EinsumPlan.Create(string, EinsumPlanOptions?, int[][])"/> plans it): NumPy's
+        /// <c>optimize=(strategy, memory_limit)</c> and opt_einsum's <c>memory_limit</c>. When no pairwise order keeps the
+        /// intermediates within <see cref="EinsumPlanOptions.MemoryLimit"/>, the last step contracts all remaining tensors in
+        /// one loop nest, without intermediates, as opt_einsum does.
+        /// </summary>
+        public static Tensor<T> Evaluate<T>(string spec, EinsumPlanOptions? options, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
+        {
+            if (options is null) return Evaluate(spec, operands);
+            if (HalfInSingle.Applies<T>()) return HalfInSingle.Evaluate(spec, options, operands);
+            var expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
+            var path = PlanPath(expression, sizes, ellipsisShape, options);
+            var output = CreateOutput<T>(spec, expression.Output, sizes, ellipsisShape, out bool scalar);
+            if (HasMultiway(path))
+            {
+                StepwiseEvaluation.Forward(expression, path, operands, output, ellipsisShape);
+                return output;
+            }
+            var views = new TensorViews<T>(expression, operands, output, scalar, extras: null);
+            ProgramRunner.Forward<T, TensorViews<T>>(Program(expression, path, "result"), ref views);
+            return output;
+        }
+
+        /// <summary>
         /// NumPy's <c>einsum(..., out=output)</c>: evaluates <paramref name="spec"/> into <paramref name="output"/> (any strided
         /// view of the result's shape, a one-element tensor for a scalar result), overwriting it. Its shape is checked before
         /// anything is written. As in NumPy, the output may share memory with an operand (<c>out=b</c>): the result is then
@@ -48,7 +72,29 @@ namespace EinsumGen
             else EvaluateIntoInT(spec, output, operands);
         }
 
-        /// <summary><see cref="EvaluateInto{T}"/> in T's own arithmetic (Half included).</summary>
+        /// <summary>
+        /// <see cref="EvaluateInto{T}(string, Tensor{T}, Tensor{T}[])"/> planned with <paramref name="options"/> (see
+        /// <see cref="Evaluate{T}(string, EinsumPlanOptions?, Tensor{T}[])"/>): NumPy's <c>einsum(..., out=output,
+        /// optimize=(strategy, memory_limit))</c>. The output's shape is checked before anything is computed or written; the
+        /// result is computed into a new tensor and then copied.
+        /// </summary>
+        public static void EvaluateInto<T>(string spec, EinsumPlanOptions? options, Tensor<T> output, params Tensor<T>[] operands)
+            where T : unmanaged, INumberBase<T>
+        {
+            if (options is null)
+            {
+                EvaluateInto(spec, output, operands);
+                return;
+            }
+            ArgumentNullException.ThrowIfNull(output);
+            var expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
+            bool scalar = CheckResultShape(output, OutputLengths(expression.Output, sizes, ellipsisShape), spec, "output", nameof(output));
+            var result = Evaluate(spec, options, operands);
+            if (scalar) First(output) = First(result);
+            else EvaluateInto("...->...", output, result);
+        }
+
+        /// <summary><see cref="EvaluateInto{T}(string, Tensor{T}, Tensor{T}[])"/> in T's own arithmetic (Half included).</summary>
         internal static void EvaluateIntoInT<T>(string spec, Tensor<T> output, Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
             var program = PlanWithResult(spec, operands, output, "output", nameof(output), out var expression, out bool scalar);
@@ -90,18 +136,49 @@ namespace EinsumGen
             ArgumentNullException.ThrowIfNull(outputGradient);
             if (HalfInSingle.Applies<T>()) return HalfInSingle.Backward(spec, outputGradient, operands);
             var program = PlanWithResult(spec, operands, outputGradient, "output gradient", nameof(outputGradient), out var expression, out bool scalarResult);
+            return Backward(program, expression, spec, outputGradient, scalarResult, operands);
+        }
+
+        private static Tensor<T>[] Backward<T>(EinsumProgram program, EinsumExpression expression, string spec, Tensor<T> outputGradient, bool scalarResult,
+            Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
+        {
             var gradients = new Tensor<T>[operands.Length];
-            var shapes = new nint[operands.Length][];
-            for (int i = 0; i < operands.Length; i++)
-            {
-                // Every gradient's size is checked before any is allocated (a broadcast operand may be larger than any array).
-                shapes[i] = IsScalarArgument(expression.Inputs[i], operands[i]) ? new nint[] { 1 } : operands[i].Lengths.ToArray();
-                CheckArraySize(spec, shapes[i], $"a gradient for operand {i}", nameof(operands));
-            }
+            var shapes = GradientShapes(expression, spec, operands);
             for (int i = 0; i < operands.Length; i++) gradients[i] = Tensor.CreateFromShape<T>(shapes[i]);
             var views = new TensorViews<T>(expression, operands, outputGradient, scalarResult, gradients);
             ProgramRunner.Backward<T, TensorViews<T>>(program, ref views, GradientMode.Overwrite);
             return gradients;
+        }
+
+        /// <summary>
+        /// <see cref="Backward{T}(string, Tensor{T}, Tensor{T}[])"/> through the plan <paramref name="options"/> choose (see
+        /// <see cref="Evaluate{T}(string, EinsumPlanOptions?, Tensor{T}[])"/>): each gradient of a step over all remaining
+        /// tensors is one loop nest of its own, so the memory limit holds for the backward pass too.
+        /// </summary>
+        public static Tensor<T>[] Backward<T>(string spec, EinsumPlanOptions? options, Tensor<T> outputGradient, params Tensor<T>[] operands)
+            where T : unmanaged, INumberBase<T>
+        {
+            if (options is null) return Backward(spec, outputGradient, operands);
+            ArgumentNullException.ThrowIfNull(outputGradient);
+            if (HalfInSingle.Applies<T>()) return HalfInSingle.Backward(spec, options, outputGradient, operands);
+            var expression = Prepare<T>(spec, operands, out var sizes, out var ellipsisShape);
+            bool scalarResult = CheckResultShape(outputGradient, OutputLengths(expression.Output, sizes, ellipsisShape), spec, "output gradient", nameof(outputGradient));
+            var path = PlanPath(expression, sizes, ellipsisShape, options);
+            if (!HasMultiway(path)) return Backward(Program(expression, path, nameof(outputGradient)), expression, spec, outputGradient, scalarResult, operands);
+            var shapes = GradientShapes(expression, spec, operands);
+            return StepwiseEvaluation.Backward(expression, path, operands, outputGradient, shapes, ellipsisShape);
+        }
+
+        /// <summary>Each operand's shape (one element for a scalar), every one checked before any gradient is allocated (a broadcast operand may be larger than any array).</summary>
+        private static nint[][] GradientShapes<T>(EinsumExpression expression, string spec, Tensor<T>[] operands)
+        {
+            var shapes = new nint[operands.Length][];
+            for (int i = 0; i < operands.Length; i++)
+            {
+                shapes[i] = IsScalarArgument(expression.Inputs[i], operands[i]) ? new nint[] { 1 } : operands[i].Lengths.ToArray();
+                CheckArraySize(spec, shapes[i], $"a gradient for operand {i}", nameof(operands));
+            }
+            return shapes;
         }
 
         /// <summary>Plans <paramref name="expression"/> on actual sizes and wraps it as a program.</summary>
@@ -112,6 +189,25 @@ namespace EinsumGen
             var steps = new List<ProgramStep>();
             foreach (var s in path.Steps) steps.Add(ProgramStep.From(s));
             return EinsumProgram.Create(expression, steps, names, outputName);
+        }
+
+        /// <summary>Plans <paramref name="expression"/> on actual sizes with <paramref name="options"/>.</summary>
+        private static ContractionPath PlanPath(EinsumExpression expression, Dictionary<char, long> sizes, long[] ellipsisShape, EinsumPlanOptions options) =>
+            ContractionPlanner.Plan(expression.PlannerInputs(), expression.PlannerOutput(), PlannerSizes(sizes, ellipsisShape),
+                new PlannerOptions { Strategy = (PlanStrategy)(int)options.Strategy, MemoryLimit = options.MemoryLimit });
+
+        private static bool HasMultiway(ContractionPath path)
+        {
+            foreach (var s in path.Steps) if (s.IsMultiway) return true;
+            return false;
+        }
+
+        /// <summary>A pairwise (or unary) plan as a program.</summary>
+        private static EinsumProgram Program(EinsumExpression expression, ContractionPath path, string outputName)
+        {
+            var steps = new List<ProgramStep>();
+            foreach (var s in path.Steps) steps.Add(ProgramStep.From(s));
+            return EinsumProgram.Create(expression, steps, OperandNames(expression.Inputs.Count), outputName);
         }
 
         /// <summary>

@@ -15,8 +15,10 @@ namespace EinsumGen
     public sealed class EinsumPlan
     {
         private EinsumPlan(string spec, string strategy, long totalFlops, long naiveFlops, long largestIntermediate,
-            int naiveScaling, int optimizedScaling, IReadOnlyList<EinsumPlanStep> steps, IReadOnlyDictionary<char, long> sizes, long[] ellipsisShape)
+            int naiveScaling, int optimizedScaling, IReadOnlyList<EinsumPlanStep> steps, IReadOnlyDictionary<char, long> sizes, long[] ellipsisShape,
+            IReadOnlyList<IReadOnlyList<int>> linearPath)
         {
+            LinearPath = linearPath;
             Spec = spec;
             Strategy = strategy;
             TotalFlops = totalFlops;
@@ -58,6 +60,13 @@ namespace EinsumGen
 
         /// <summary>The contractions in execution order.</summary>
         public IReadOnlyList<EinsumPlanStep> Steps { get; }
+
+        /// <summary>
+        /// The steps as opt_einsum's and NumPy's <c>contract_path</c> list them: each step's operands as positions in the
+        /// current list of tensors (ascending), where a step removes its operands and appends its result. A step over three
+        /// or more positions is a <see cref="EinsumStepKind.Multiway"/> step.
+        /// </summary>
+        public IReadOnlyList<IReadOnlyList<int>> LinearPath { get; }
 
         /// <summary>The size of every label, resolved from the shapes.</summary>
         public IReadOnlyDictionary<char, long> LabelSizes { get; }
@@ -113,6 +122,9 @@ namespace EinsumGen
 
         internal const char EllipsisLabel = '.';
 
+        /// <summary>The kernel column of a multiway step: <see cref="Einsum"/> runs it as one strided loop nest.</summary>
+        internal const string MultiwayKernelName = "multiway loops";
+
         private static string PlannerLabels(EinsumTerm term, bool ellipsis)
         {
             var sb = new StringBuilder();
@@ -132,13 +144,18 @@ namespace EinsumGen
             var live = new List<int>();
             for (int i = 0; i < n; i++) live.Add(i);
             var steps = new List<EinsumPlanStep>();
+            var linear = new List<IReadOnlyList<int>>();
             int optimizedScaling = 0;
             long ellipsisTotal = 1;
             foreach (long d in ellipsisShape) ellipsisTotal *= d;
             for (int k = 0; k < path.Steps.Count; k++)
             {
                 var s = path.Steps[k];
-                int[] operands = s.IsUnary ? new[] { s.Left } : new[] { s.Left, s.Right };
+                int[] operands = s.Inputs;
+                var positions = new List<int>();
+                foreach (int id in operands) positions.Add(live.IndexOf(id));
+                positions.Sort();
+                linear.Add(positions);
                 var terms = new List<string>();
                 string involved = "";
                 foreach (int id in operands)
@@ -153,16 +170,16 @@ namespace EinsumGen
                 if (scaling > optimizedScaling) optimizedScaling = scaling;
                 var remaining = new List<string>();
                 foreach (int id in live) remaining.Add(Show(tensors[id]));
-                var kernel = KernelDispatch.ChooseDense(tensors[s.Left], s.IsUnary ? null : tensors[s.Right], s.ResultLabels, s.SummedLabels,
-                    c => c == EllipsisLabel ? ellipsisTotal : sizes[c], elementSize: 4);
+                string kernel = s.IsMultiway ? MultiwayKernelName : KernelDispatch.Name(KernelDispatch.ChooseDense(tensors[s.Left],
+                    s.IsUnary ? null : tensors[s.Right], s.ResultLabels, s.SummedLabels, c => c == EllipsisLabel ? ellipsisTotal : sizes[c], elementSize: 4));
                 steps.Add(new EinsumPlanStep(k, operands, n + k, string.Join(",", terms) + "->" + Show(s.ResultLabels), Show(s.ResultLabels),
                     s.SummedLabels.Replace(EllipsisLabel.ToString(), "..."), s.Flops, s.ResultSize, s.Kind, scaling,
-                    string.Join(",", remaining) + "->" + Show(output), KernelDispatch.Name(kernel)));
+                    string.Join(",", remaining) + "->" + Show(output), kernel));
             }
             string all = "";
             foreach (string t in inputs) all += PathBuilder.Without(t, all);
             return new EinsumPlan(spec, path.Strategy, path.TotalFlops, path.NaiveFlops, path.LargestIntermediate,
-                Scaling(all, ellipsisShape.Length), optimizedScaling, steps, sizes, ellipsisShape);
+                Scaling(all, ellipsisShape.Length), optimizedScaling, steps, sizes, ellipsisShape, linear);
         }
 
         private static string Show(string labels) => labels.Replace(EllipsisLabel.ToString(), "...");

@@ -17,6 +17,9 @@ namespace EinsumGen
         public static Tensor<T> Evaluate<T>(string spec, Tensor<T>[] operands) =>
             (Tensor<T>)(object)ToHalf(Einsum.Evaluate(spec, ToSingle(operands)));
 
+        public static Tensor<T> Evaluate<T>(string spec, EinsumPlanOptions options, Tensor<T>[] operands) =>
+            (Tensor<T>)(object)ToHalf(Einsum.Evaluate(spec, options, ToSingle(operands)));
+
         public static void EvaluateInto<T>(string spec, Tensor<T> output, Tensor<T>[] operands)
         {
             var result = Tensor.CreateFromShape<float>(output.Lengths);
@@ -25,9 +28,12 @@ namespace EinsumGen
             Einsum.EvaluateIntoInT("...->...", (Tensor<Half>)(object)output, new[] { ToHalf(result) });
         }
 
-        public static Tensor<T>[] Backward<T>(string spec, Tensor<T> outputGradient, Tensor<T>[] operands)
+        public static Tensor<T>[] Backward<T>(string spec, Tensor<T> outputGradient, Tensor<T>[] operands) =>
+            Backward(spec, null, outputGradient, operands);
+
+        public static Tensor<T>[] Backward<T>(string spec, EinsumPlanOptions? options, Tensor<T> outputGradient, Tensor<T>[] operands)
         {
-            var gradients = Einsum.Backward(spec, ToSingle(outputGradient)!, ToSingle(operands));
+            var gradients = Einsum.Backward(spec, options, ToSingle(outputGradient)!, ToSingle(operands));
             var result = new Tensor<T>[gradients.Length];
             for (int i = 0; i < gradients.Length; i++) result[i] = (Tensor<T>)(object)ToHalf(gradients[i]);
             return result;

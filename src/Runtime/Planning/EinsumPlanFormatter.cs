@@ -59,6 +59,7 @@ namespace EinsumGen
             EinsumStepKind.Reduction => "reduction",
             EinsumStepKind.Elementwise => "elementwise",
             EinsumStepKind.Transpose => "transpose",
+            EinsumStepKind.Multiway => "multiway",
             _ => "outer product",
         };
 

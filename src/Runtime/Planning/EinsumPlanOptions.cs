@@ -26,8 +26,11 @@ namespace EinsumGen
         public EinsumPlanStrategy Strategy { get; set; } = EinsumPlanStrategy.Auto;
 
         /// <summary>
-        /// The most elements any intermediate may hold, or null for no limit. The final result is exempt. When no order
-        /// respects the limit, the best unconstrained order is returned and <see cref="EinsumPlan.Strategy"/> says so.
+        /// The most elements any intermediate may hold, or null (or a negative number, as opt_einsum's -1) for no limit
+        /// (opt_einsum's and NumPy's <c>memory_limit</c>). The final result is exempt. When no pairwise order respects the limit, the plan does as
+        /// opt_einsum does: pairwise steps that fit, then one <see cref="EinsumStepKind.Multiway"/> step over all the
+        /// remaining tensors (also taken when it is cheaper than every pairwise order that fits), and
+        /// <see cref="EinsumPlan.Strategy"/> says so. <see cref="EinsumPlanStrategy.LeftToRight"/> ignores the limit.
         /// </summary>
         public long? MemoryLimit { get; set; }
     }

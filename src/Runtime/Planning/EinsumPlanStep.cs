@@ -2,7 +2,10 @@ using System.Collections.Generic;
 
 namespace EinsumGen
 {
-    /// <summary>One contraction of a plan: two tensors (or one, for a single-operand einsum) into a new one.</summary>
+    /// <summary>
+    /// One contraction of a plan: two tensors (or one, for a sum over one operand's own labels) into a new one, or, as the
+    /// last step of a plan whose memory limit no pairwise order meets, all remaining tensors at once.
+    /// </summary>
     public sealed class EinsumPlanStep
     {
         internal EinsumPlanStep(int index, IReadOnlyList<int> operands, int resultId, string einsum, string resultLabels, string summedLabels,
@@ -27,7 +30,8 @@ namespace EinsumGen
 
         /// <summary>
         /// The tensors contracted: ids 0..n-1 are the einsum's operands, id n+k is the result of step k. One id for the
-        /// single step of a one-operand einsum.
+        /// single step of a one-operand einsum or a sum over one operand's own labels; three or more for a
+        /// <see cref="EinsumStepKind.Multiway"/> step.
         /// </summary>
         public IReadOnlyList<int> Operands { get; }
 
@@ -43,7 +47,10 @@ namespace EinsumGen
         /// <summary>The labels this step sums away.</summary>
         public string SummedLabels { get; }
 
-        /// <summary>opt_einsum's FLOP count of the step: the product of the sizes of all labels involved, doubled when it sums.</summary>
+        /// <summary>
+        /// opt_einsum's FLOP count of the step: the product of the sizes of all labels involved, times (operands - 1, at
+        /// least 1, plus 1 when it sums): doubled when a pairwise step sums.
+        /// </summary>
         public long Flops { get; }
 
         /// <summary>Elements in the result.</summary>

@@ -54,8 +54,22 @@ namespace EinsumGen.Planning
             }
             else
             {
-                long limit = options.MemoryLimit.HasValue ? Math.Max(0, options.MemoryLimit.Value) : long.MaxValue;
+                // A negative limit is no limit, as opt_einsum's memory_limit=-1.
+                bool limited = options.MemoryLimit.HasValue && options.MemoryLimit.Value >= 0;
+                long limit = limited ? options.MemoryLimit!.Value : long.MaxValue;
                 var plan = Search(space, options.Strategy, limit, out name);
+                // opt_einsum's way out of a limit: pairwise steps that fit, then one step over all that remains; taken
+                // when no pairwise order fits, or when it is cheaper (it rarely is).
+                var multiway = limited
+                    ? MultiwaySearch.Find(space, limit, exhaustive: options.Strategy == PlanStrategy.Auto || options.Strategy == PlanStrategy.Optimal)
+                    : null;
+                if (multiway != null && (plan == null || multiway.Flops < plan.TotalFlops))
+                {
+                    string why = plan == null ? "no pairwise order fits the memory limit " : "cheaper than any pairwise order within the memory limit ";
+                    name += " (" + why + limit.ToString(CultureInfo.InvariantCulture) + "; the last step contracts " +
+                        multiway.Last.Length.ToString(CultureInfo.InvariantCulture) + " tensors at once)";
+                    return PathBuilder.Build(ops, output, sizes, multiway.Left, multiway.Right, multiway.Last, naive, name);
+                }
                 if (plan == null)
                 {
                     plan = Search(space, options.Strategy, long.MaxValue, out name)!;

@@ -16,6 +16,18 @@ namespace EinsumGen.Planning
             Kind = kind;
         }
 
+        /// <summary>
+        /// A step over three or more tensors at once (<paramref name="operands"/>, in ascending id order): the last step of a
+        /// plan whose memory limit no pairwise order meets, as opt_einsum's "contract all remaining" step.
+        /// </summary>
+        public ContractionStep(int[] operands, string resultLabels, string summedLabels, long flops, long resultSize)
+            : this(operands[0], operands[1], resultLabels, summedLabels, flops, resultSize, EinsumStepKind.Multiway)
+        {
+            _multiway = operands;
+        }
+
+        private readonly int[]? _multiway;
+
         public int Left { get; }
 
         /// <summary>The second tensor id, or -1 for the unary step of a single-operand einsum.</summary>
@@ -40,5 +52,16 @@ namespace EinsumGen.Planning
         public EinsumStepKind Kind { get; }
 
         public bool IsUnary => Right < 0;
+
+        /// <summary>True for a step over more than two tensors.</summary>
+        public bool IsMultiway => _multiway != null;
+
+        /// <summary>Every tensor the step reads: one, two, or all of a multiway step's.</summary>
+        public int[] Inputs => _multiway != null ? (int[])_multiway.Clone() : IsUnary ? new[] { Left } : new[] { Left, Right };
+
+        /// <summary>This step with its result laid out as <paramref name="resultLabels"/>.</summary>
+        public ContractionStep WithResultLabels(string resultLabels) =>
+            _multiway != null ? new ContractionStep(_multiway, resultLabels, SummedLabels, Flops, ResultSize)
+                : new ContractionStep(Left, Right, resultLabels, SummedLabels, Flops, ResultSize, Kind);
     }
 }

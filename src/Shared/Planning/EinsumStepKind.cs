@@ -28,5 +28,11 @@ namespace EinsumGen
 
         /// <summary>The operands share no label.</summary>
         OuterProduct,
+
+        /// <summary>
+        /// Three or more tensors contracted in one loop nest: the last step of a plan when no pairwise order keeps every
+        /// intermediate under the memory limit (opt_einsum's step over all remaining operands).
+        /// </summary>
+        Multiway,
     }
 }

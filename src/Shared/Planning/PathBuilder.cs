@@ -23,19 +23,28 @@ namespace EinsumGen.Planning
         /// step that sums the labels of <paramref name="left"/>[k] that nothing after it needs.
         /// </summary>
         public static ContractionPath Pairwise(IReadOnlyList<string> inputs, string output, IReadOnlyDictionary<char, long> sizes,
-            IReadOnlyList<int> left, IReadOnlyList<int> right, long naive, string strategy)
+            IReadOnlyList<int> left, IReadOnlyList<int> right, long naive, string strategy) =>
+            Build(inputs, output, sizes, left, right, null, naive, strategy);
+
+        /// <summary>
+        /// As <see cref="Pairwise"/>, then, when <paramref name="multiway"/> is not null, one last step over those tensors
+        /// (all that remain) into the output.
+        /// </summary>
+        public static ContractionPath Build(IReadOnlyList<string> inputs, string output, IReadOnlyDictionary<char, long> sizes,
+            IReadOnlyList<int> left, IReadOnlyList<int> right, int[]? multiway, long naive, string strategy)
         {
             var tensors = new List<string>(inputs);
             var live = new Dictionary<char, int>();
             foreach (string t in inputs) Count(live, t, 1);
-            var steps = new List<ContractionStep>(left.Count);
+            int count = left.Count + (multiway != null ? 1 : 0);
+            var steps = new List<ContractionStep>(count);
             for (int k = 0; k < left.Count; k++)
             {
                 bool unary = right[k] < 0;
                 string a = tensors[left[k]], b = unary ? string.Empty : tensors[right[k]];
                 Count(live, a, -1);
                 Count(live, b, -1);
-                bool last = k == left.Count - 1;
+                bool last = k == count - 1;
                 var batch = new StringBuilder();
                 var onlyA = new StringBuilder();
                 var onlyB = new StringBuilder();
@@ -65,8 +74,22 @@ namespace EinsumGen.Planning
                     : sharedAny ? EinsumStepKind.Elementwise : EinsumStepKind.OuterProduct;
                 steps.Add(new ContractionStep(left[k], right[k], result, summed.ToString(), flops, Product(result, sizes), kind));
             }
+            if (multiway != null) steps.Add(Multiway(tensors, multiway, output, sizes));
             LayOutIntermediates(inputs, steps);
             return new ContractionPath(steps, naive, strategy);
+        }
+
+        /// <summary>
+        /// The step over all remaining tensors, costed with opt_einsum's flop_count for that many terms: every label's size,
+        /// times (terms - 1, plus 1 when a label is summed).
+        /// </summary>
+        private static ContractionStep Multiway(List<string> tensors, int[] operands, string output, IReadOnlyDictionary<char, long> sizes)
+        {
+            string union = string.Empty;
+            foreach (int id in operands) union += Without(tensors[id], union);
+            string summed = Without(union, output);
+            long factor = operands.Length - 1 + (summed.Length > 0 ? 1 : 0);
+            return new ContractionStep(operands, output, summed, Saturating.Mul(Product(union, sizes), factor), Product(output, sizes));
         }
 
         private static EinsumStepKind UnaryKind(string input, string result, bool sums) =>
@@ -90,6 +113,8 @@ namespace EinsumGen.Planning
             for (int c = steps.Count - 1; c >= 0; c--)
             {
                 var consumer = steps[c];
+                // A multiway step reads its operands through their strides in one loop nest: any layout serves it.
+                if (consumer.IsMultiway) continue;
                 string result = labels[c];
                 foreach (int id in consumer.IsUnary ? new[] { consumer.Left } : new[] { consumer.Left, consumer.Right })
                 {
@@ -109,8 +134,7 @@ namespace EinsumGen.Planning
             for (int k = 0; k < steps.Count; k++)
             {
                 var s = steps[k];
-                if (s.ResultLabels != labels[k])
-                    steps[k] = new ContractionStep(s.Left, s.Right, labels[k], s.SummedLabels, s.Flops, s.ResultSize, s.Kind);
+                if (s.ResultLabels != labels[k]) steps[k] = s.WithResultLabels(labels[k]);
             }
         }
 

@@ -26,7 +26,10 @@ namespace EinsumGen.Runtime
         }
 
         /// <summary>The program's view of a planner step.</summary>
-        internal static ProgramStep From(ContractionStep step) => new ProgramStep(step.Left, step.Right, step.ResultLabels, step.SummedLabels);
+        /// <exception cref="System.InvalidOperationException">A multiway step: programs run pairwise and unary steps only.</exception>
+        internal static ProgramStep From(ContractionStep step) => step.IsMultiway
+            ? throw new System.InvalidOperationException("A multiway step cannot run as a program step.")
+            : new ProgramStep(step.Left, step.Right, step.ResultLabels, step.SummedLabels);
 
         /// <summary>True for a step that reads one tensor.</summary>
         internal bool IsUnary => Right < 0;

@@ -46,6 +46,8 @@ public class OracleCasesTests
         "afd,ba,cc,dc->bf", "adb,bc,fa,cfc->d", "bbd,bda,fc,db->acf", "dba,ead,cad->bce", "aef,fbc,dca->bde",
         // test_input.py test_compare (with "..." of sizes 10, 2, 4, as build_views(replace_ellipsis=True)).
         "...a->...", "a...->...", "a...a->...a", "...,...", "a,b", "...a,...b",
+        // test_ellipse_input2..4 (their interleaved forms written as strings).
+        "...a", "...a->...a", "...b,...a->...",
         // test_contract_plain_types, test_greedy_edge_cases.
         "ij,jk,kl->il", "abc,cfd,dbe,efa",
     };
@@ -109,6 +111,47 @@ public class OracleCasesTests
     [Theory]
     [MemberData(nameof(Broadcasting))]
     public void BroadcastingCasesMatchTheOracle(string spec, string shapes) => AssertMatchesOracle(spec, ConformanceData.Shapes(shapes));
+
+    /// <summary>
+    /// NumPy's test_einsum runs every case with optimize False, True, 'greedy' and 'optimal', and opt_einsum's test_contract
+    /// with every path optimizer: here every expression and broadcasting case through Einsum.Evaluate with each strategy,
+    /// and with a memory limit of 0 (all operands in one multiway step, NumPy's optimize=False) and of the largest operand
+    /// (np.einsum_path's default cap); the multiway gradients against the unconstrained ones where the label space is small.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ExpressionData))]
+    public void OptimizeVariantsMatchTheOracle(string spec) => AssertVariantsMatch(spec, ConformanceData.BuildShapes(spec));
+
+    [Theory]
+    [MemberData(nameof(Broadcasting))]
+    public void OptimizeVariantsMatchTheOracleWhenBroadcasting(string spec, string shapes) => AssertVariantsMatch(spec, ConformanceData.Shapes(shapes));
+
+    private static void AssertVariantsMatch(string spec, int[][] shapes)
+    {
+        var operands = ConformanceData.RandomOperands<double>(shapes, spec.Length + 1);
+        var expected = Einsum.EvaluateNaive(spec, operands);
+        long terms = ConformanceData.Terms(spec, shapes);
+        long maxInput = shapes.Max(s => s.Aggregate(1L, (p, d) => p * d));
+        var variants = new[]
+        {
+            new EinsumPlanOptions { Strategy = EinsumPlanStrategy.Greedy },
+            new EinsumPlanOptions { Strategy = EinsumPlanStrategy.LeftToRight },
+            new EinsumPlanOptions { Strategy = EinsumPlanStrategy.Hybrid },
+            new EinsumPlanOptions { MemoryLimit = 0 },
+            new EinsumPlanOptions { Strategy = EinsumPlanStrategy.Optimal, MemoryLimit = maxInput },
+        };
+        foreach (var options in variants)
+        {
+            string context = $"{spec} ({options.Strategy}, limit {options.MemoryLimit})";
+            TestData.AssertClose(expected, Einsum.Evaluate(spec, options, operands), terms, context);
+        }
+        long space = EinsumPlan.Create(spec, shapes).LabelSizes.Values.Aggregate(1L, (a, b) => a * Math.Max(1, b));
+        if (space > 100_000) return;
+        var g = ConformanceData.Random<double>(expected.Lengths.ToArray().Select(d => (int)d).ToArray(), 17);
+        var reference = Einsum.Backward(spec, g, operands);
+        var limited = Einsum.Backward(spec, variants[3], g, operands);
+        for (int k = 0; k < operands.Length; k++) TestData.AssertClose(reference[k], limited[k], terms, $"{spec}: gradient {k} with a memory limit of 0");
+    }
 
     private static void AssertMatchesOracle(string spec, int[][] shapes)
     {

@@ -160,13 +160,23 @@ namespace EinsumGen.Tests.Planning
         }
 
         [Fact]
-        public void UnreachableMemoryLimitFallsBackToTheUnconstrainedOptimum()
+        public void UnreachableMemoryLimitEndsInAMultiwayStep()
         {
+            // As opt_einsum: no pair fits, so all five operands are contracted at once, at the naive cost.
             var sizes = TensorTrainSizes();
             PlanningTestUtil.Split(TensorTrain, out var inputs, out string output);
             var limited = ContractionPlanner.Plan(inputs, output, sizes, new PlannerOptions { MemoryLimit = 1 });
-            Assert.Equal(34_668_544, limited.TotalFlops);
-            Assert.Contains("unconstrained", limited.Strategy);
+            PlanningTestUtil.CheckInvariants(inputs, output, sizes, limited);
+            Assert.Single(limited.Steps);
+            Assert.True(limited.Steps[0].IsMultiway);
+            Assert.Equal(limited.NaiveFlops, limited.TotalFlops);
+            Assert.Contains("at once", limited.Strategy);
+            // Past 64 operands there is no multiway search: the best unconstrained order, as before.
+            var many = Enumerable.Repeat("ab", 65).ToList();
+            var ab = new Dictionary<char, long> { ['a'] = 3, ['b'] = 3 };
+            var fallback = ContractionPlanner.Plan(many, "ab", ab, new PlannerOptions { MemoryLimit = 1 });
+            Assert.Contains("unconstrained", fallback.Strategy);
+            PlanningTestUtil.CheckInvariants(many, "ab", ab, fallback);
         }
 
         [Fact]

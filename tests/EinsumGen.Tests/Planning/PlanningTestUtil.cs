@@ -45,7 +45,10 @@ namespace EinsumGen.Tests.Planning
                 return;
             }
             int unary = path.Steps.Count(s => s.IsUnary);
-            Assert.Equal(n - 1 + unary, path.Steps.Count);
+            // A multiway last step (a memory limit no pairwise order meets) stands for as many pairwise steps as it has inputs, less one.
+            int merged = path.Steps.Sum(s => s.IsMultiway ? s.Inputs.Length - 2 : 0);
+            Assert.All(path.Steps.Take(path.Steps.Count - 1), s => Assert.False(s.IsMultiway));
+            Assert.Equal(n - 1 + unary - merged, path.Steps.Count);
             long total = 0, largest = 0;
             for (int k = 0; k < path.Steps.Count; k++)
             {
@@ -60,13 +63,15 @@ namespace EinsumGen.Tests.Planning
                 }
                 else
                 {
-                    Assert.InRange(s.Right, 0, n + k - 1);
-                    Assert.NotEqual(s.Left, s.Right);
-                    Assert.False(used[s.Right], "tensor " + s.Right + " used twice");
-                    used[s.Right] = true;
+                    foreach (int id in s.Inputs.Skip(1))
+                    {
+                        Assert.InRange(id, 0, n + k - 1);
+                        Assert.NotEqual(s.Left, id);
+                        Assert.False(used[id], "tensor " + id + " used twice");
+                        used[id] = true;
+                    }
                 }
-                string a = tensors[s.Left], b = s.IsUnary ? "" : tensors[s.Right];
-                var union = (a + b).Distinct().ToList();
+                var union = string.Concat(s.Inputs.Select(id => tensors[id])).Distinct().ToList();
                 var others = new HashSet<char>();
                 for (int id = 0; id < n + k; id++) if (!used[id]) foreach (char c in tensors[id]) others.Add(c);
                 var kept = union.Where(c => output.IndexOf(c) >= 0 || others.Contains(c)).ToList();
@@ -74,7 +79,7 @@ namespace EinsumGen.Tests.Planning
                 Assert.Equal(union.Where(c => !kept.Contains(c)).OrderBy(c => c), s.SummedLabels.OrderBy(c => c));
                 if (s.IsUnary) Assert.NotEmpty(s.SummedLabels);
                 long product = union.Aggregate(1L, (p, c) => Saturating.Mul(p, sizes[c]));
-                long expected = kept.Count < union.Count ? Saturating.Mul(product, 2) : product;
+                long expected = Saturating.Mul(product, Math.Max(1, s.Inputs.Length - 1) + (kept.Count < union.Count ? 1 : 0));
                 Assert.Equal(expected, s.Flops);
                 Assert.Equal(s.ResultLabels.Aggregate(1L, (p, c) => Saturating.Mul(p, sizes[c])), s.ResultSize);
                 total = Saturating.Add(total, s.Flops);
