@@ -96,6 +96,13 @@ namespace EinsumGen.Runtime.Kernels
         /// </summary>
         public bool NextEntryAhead { get; set; } = true;
 
+        /// <summary>
+        /// Whether a batch split keeps each part at least <see cref="KernelContext.BatchPartMinFlops"/> (attention's 96 heads
+        /// on 2 cores: 4 parts of 24 entries); false cuts <see cref="KernelContext.BatchPartsPerThread"/> parts per thread
+        /// whatever their size (16 parts of 6).
+        /// </summary>
+        public bool LongBatchParts { get; set; } = true;
+
         /// <summary>Whether a batch of packed products prefetches the next entry's operands while one computes.</summary>
         public bool BatchPrefetch { get; set; } = true;
 
@@ -148,6 +155,7 @@ namespace EinsumGen.Runtime.Kernels
             EdgeBlock = defaults.EdgeBlock;
             RowsAhead = defaults.RowsAhead;
             NextEntryAhead = defaults.NextEntryAhead;
+            LongBatchParts = defaults.LongBatchParts;
             ShiftedEdge = defaults.ShiftedEdge;
             RecordChoices = defaults.RecordChoices;
             SweepRegions = defaults.SweepRegions;
