@@ -43,6 +43,16 @@ namespace EinsumGen.KernelBenchmarks
                 }
                 return;
             }
+            if (args.Contains("ab") && args.Contains("scores"))
+            {
+                foreach (var w in new[] { workloads[1], workloads[1] })
+                    Interleaved(w, peak, new (string, Action)[]
+                    {
+                        ("next A panel, then B", () => Switch(w, o => o.PackedBFirst = false)),
+                        ("next B, then A panel (default)", () => Switch(w, _ => { })),
+                    });
+                return;
+            }
             if (args.Contains("ab"))
             {
                 // The switches, call by call in turn (so that every variant sees the same machine), best and quartile.
@@ -56,6 +66,7 @@ namespace EinsumGen.KernelBenchmarks
                         ("edge block, no row prefetch", () => Switch(w, o => o.RowPrefetch = false)),
                         ("edge block, burst row prefetch", () => Switch(w, o => o.RowsAhead = false)),
                         ("rows ahead, next B not", () => Switch(w, o => o.NextEntryAhead = false)),
+                        ("next A panel, then B", () => Switch(w, o => o.PackedBFirst = false)),
                         ("in place (default)", () => Switch(w, _ => { })),
                     });
                 return;

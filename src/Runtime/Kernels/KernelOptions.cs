@@ -103,6 +103,12 @@ namespace EinsumGen.Runtime.Kernels
         /// </summary>
         public bool LongBatchParts { get; set; } = true;
 
+        /// <summary>
+        /// Whether, where B is packed per entry, the next entry's B is fetched before its first row panel and from the
+        /// second-to-last pass on; false fetches the row panel first, on the last pass only.
+        /// </summary>
+        public bool PackedBFirst { get; set; } = true;
+
         /// <summary>Whether a batch of packed products prefetches the next entry's operands while one computes.</summary>
         public bool BatchPrefetch { get; set; } = true;
 
@@ -156,6 +162,7 @@ namespace EinsumGen.Runtime.Kernels
             RowsAhead = defaults.RowsAhead;
             NextEntryAhead = defaults.NextEntryAhead;
             LongBatchParts = defaults.LongBatchParts;
+            PackedBFirst = defaults.PackedBFirst;
             ShiftedEdge = defaults.ShiftedEdge;
             RecordChoices = defaults.RecordChoices;
             SweepRegions = defaults.SweepRegions;

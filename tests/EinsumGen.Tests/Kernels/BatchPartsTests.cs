@@ -9,8 +9,9 @@ namespace EinsumGen.Tests.Kernels
     /// <summary>
     /// A batch split's parts (<see cref="ContractionKernel.BatchParts"/>): at most <see cref="KernelContext.BatchPartsPerThread"/>
     /// per thread, each of at least <see cref="KernelContext.BatchPartMinFlops"/> where the batch allows; and attention's
-    /// scores (B read along its contracted label, so packed per entry) split over two threads in long parts and in short
-    /// ones, against the oracle and bit for bit against one thread, float and double.
+    /// scores (B read along its contracted label, so packed per entry, the next entry's B fetched while one computes) split
+    /// over two threads in long parts and in short ones, against the oracle and bit for bit against one thread, float and
+    /// double.
     /// </summary>
     [Collection(nameof(EinsumGen.Tests.Kernels.KernelChoicesCollection))]
     public class BatchPartsTests
@@ -35,6 +36,13 @@ namespace EinsumGen.Tests.Kernels
             }
         }
 
+        private static readonly (string name, Action<KernelOptions> set)[] Settings =
+        {
+            ("default", _ => { }),
+            ("short parts", o => o.LongBatchParts = false),
+            ("next entry's A panel before its B", o => o.PackedBFirst = false),
+        };
+
         [Fact]
         public void Attention_scores_split_over_the_batch_match_one_thread_bit_for_bit() => ContractionKernelTests.OnPlainThread(() =>
         {
@@ -43,17 +51,17 @@ namespace EinsumGen.Tests.Kernels
             foreach (var (batch, q, k, d) in new[] { (12, 37, 64, 40), (4, 128, 128, 64) })
             {
                 GemmCase g = Scores(batch, q, k, d);
-                foreach (bool longParts in new[] { true, false })
+                foreach (var (name, set) in Settings)
                 {
                     try
                     {
-                        KernelOptions.Current.LongBatchParts = longParts;
+                        set(KernelOptions.Current);
                         g.Check<float>(rng, KernelPath.Auto, GemmMode.Auto, 2);
                         g.Check<double>(rng, KernelPath.Auto, GemmMode.Auto, 2);
                         float[] af = g.Fill<float>(rng, g.A), bf = g.Fill<float>(rng, g.B);
                         double[] ad = g.Fill<double>(rng, g.A), bd = g.Fill<double>(rng, g.B);
-                        Assert.True(Run(g, af, bf, 1).SequenceEqual(Run(g, af, bf, 2)), $"{g.Description} float, long parts {longParts}");
-                        Assert.True(Run(g, ad, bd, 1).SequenceEqual(Run(g, ad, bd, 2)), $"{g.Description} double, long parts {longParts}");
+                        Assert.True(Run(g, af, bf, 1).SequenceEqual(Run(g, af, bf, 2)), $"{g.Description} float, {name}");
+                        Assert.True(Run(g, ad, bd, 1).SequenceEqual(Run(g, ad, bd, 2)), $"{g.Description} double, {name}");
                     }
                     finally
                     {
