@@ -9,7 +9,8 @@ namespace EinsumGen.KernelBenchmarks
     /// `gemm parts`: where one core's time goes in a packed GEMM shape (float, AVX-512), each part timed on its own by
     /// thread CPU time: the whole call, packing A, packing B, the micro-kernel over resident panels (writing C), and
     /// the micro-kernel on one L1-resident tile (its own rate). For a batch, the packings read each entry's operands
-    /// and the kernel writes each entry's C, as the call does.
+    /// and the kernel writes each entry's C, as the call does. `gemm parts split`: the batches run as a batch split's parts
+    /// (calls over consecutive entries) of 6 to 96 entries, one core, call by call in turn.
     /// </summary>
     internal static unsafe class GemmParts
     {
@@ -23,6 +24,35 @@ namespace EinsumGen.KernelBenchmarks
                 Workload.AttentionValues(8, 12, 128, 128, 64),
             };
             double peak = Probes.PeakGflopsCpuTime();
+            if (args.Contains("split"))
+            {
+                // A batch split's parts on one core: each part one call over consecutive entries, as a thread runs it
+                // (its first entry starts from memory), call by call in turn.
+                foreach (var w in new[] { workloads[1], workloads[3] })
+                {
+                    int batch = w.BatchA.Length;
+                    Action parts(int size) => () => { for (int b0 = 0; b0 < batch; b0 += size) w.RunRange(b0, Math.Min(batch, b0 + size), 1); };
+                    Interleaved(w, peak, new (string, Action)[]
+                    {
+                        ("one part of 96", parts(batch)),
+                        ("parts of 6 (16 parts)", parts(6)),
+                        ("parts of 12", parts(12)),
+                        ("parts of 24 (4 parts)", parts(24)),
+                        ("parts of 48", parts(48)),
+                    });
+                }
+                return;
+            }
+            if (args.Contains("ab") && args.Contains("scores"))
+            {
+                foreach (var w in new[] { workloads[1], workloads[1] })
+                    Interleaved(w, peak, new (string, Action)[]
+                    {
+                        ("next A panel, then B", () => Switch(w, o => o.PackedBFirst = false)),
+                        ("next B, then A panel (default)", () => Switch(w, _ => { })),
+                    });
+                return;
+            }
             if (args.Contains("ab"))
             {
                 // The switches, call by call in turn (so that every variant sees the same machine), best and quartile.
@@ -36,6 +66,7 @@ namespace EinsumGen.KernelBenchmarks
                         ("edge block, no row prefetch", () => Switch(w, o => o.RowPrefetch = false)),
                         ("edge block, burst row prefetch", () => Switch(w, o => o.RowsAhead = false)),
                         ("rows ahead, next B not", () => Switch(w, o => o.NextEntryAhead = false)),
+                        ("next A panel, then B", () => Switch(w, o => o.PackedBFirst = false)),
                         ("in place (default)", () => Switch(w, _ => { })),
                     });
                 return;

@@ -270,7 +270,7 @@ namespace EinsumGen.KernelBenchmarks
             int all = Environment.ProcessorCount;
             int repeats = args.Length > 0 && int.TryParse(args[0], out int r) ? r : 1;
             // `gemm N resident` (or `kernel8x3`): each workload with that change on, then off, alternating (same-run A/B).
-            string? ab = args.FirstOrDefault(a => a is "resident" or "kernel8x3" or "prefetch" or "batchprefetch" or "inplace" or "shiftededge" or "edgeblock" or "rowsahead" or "nextahead");
+            string? ab = args.FirstOrDefault(a => a is "resident" or "kernel8x3" or "prefetch" or "batchprefetch" or "inplace" or "shiftededge" or "edgeblock" or "rowsahead" or "nextahead" or "longparts");
             // `gemm one`: on one core, against the one-core probe; `gemm cpu`: on one core, timed by the thread's CPU time.
             bool cpu = args.Contains("cpu") && CpuTime.Available;
             if (args.Contains("one") || cpu) all = 1;
@@ -313,6 +313,7 @@ namespace EinsumGen.KernelBenchmarks
                         if (ab == "rowsahead") KernelOptions.Current.RowsAhead = on;
                         if (ab == "nextahead") KernelOptions.Current.NextEntryAhead = on;
                         if (ab == "shiftededge") KernelOptions.Current.ShiftedEdge = on;
+                        if (ab == "longparts") KernelOptions.Current.LongBatchParts = on;
                         double peak = cpu ? Probes.PeakGflopsCpuTime() : Probes.PeakGflops(all, 6);
                         var t = cpu ? CpuTime.Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1)) : Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, all), 0.5);
                         double gf = w.Flops / t.median / 1e9;

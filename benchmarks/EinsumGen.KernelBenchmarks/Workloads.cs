@@ -20,6 +20,13 @@ namespace EinsumGen.KernelBenchmarks
             ContractionKernel.Gemm(p, ref Aligned(A), ref Aligned(B), ref Aligned(C), path, mode, threads);
         }
 
+        /// <summary>Batch entries [b0, b1) as one call (a thread's part of a batch split).</summary>
+        internal void RunRange(int b0, int b1, int threads)
+        {
+            var p = new GemmProblem(BatchA[b0..b1], BatchB[b0..b1], BatchC[b0..b1], RowA, RowC, ColB, ColC, KA, KB);
+            ContractionKernel.Gemm(p, ref Aligned(A), ref Aligned(B), ref Aligned(C), KernelPath.Auto, GemmMode.Auto, threads);
+        }
+
         private static nint[] Table(nint[] sizes, nint[] strides)
         {
             nint n = 1;

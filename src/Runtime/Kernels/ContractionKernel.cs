@@ -154,12 +154,12 @@ namespace EinsumGen.Runtime.Kernels
                 {
                     ParallelJob<T> job = new() { Args = g };
                     job.Split = split;
-                    // Batch entries are independent: share them in small parts so that a late worker costs little.
+                    // Batch entries are independent: share them in parts so that a late worker costs little (BatchParts).
                     // Packed M or N parts each pack the whole other operand, so those are split once per thread; direct
                     // ones pack nothing and are shared in small parts too.
                     int parts = job.Split switch
                     {
-                        SplitKind.Batch => Math.Min(g.Batch, context.BatchPartsPerThread * threads),
+                        SplitKind.Batch => BatchParts(g.Batch, flops, threads, context),
                         SplitKind.M when g.Mode == GemmMode.Direct => Math.Min(g.M / context.Dispatch.DirectMSplitUnit, context.DirectPartsPerThread * threads),
                         SplitKind.N when g.Mode == GemmMode.Direct => Math.Min(g.N / context.Dispatch.DirectNSplitUnit, context.DirectPartsPerThread * threads),
                         _ => threads,
@@ -177,6 +177,20 @@ namespace EinsumGen.Runtime.Kernels
                 }
                 Execute(&g, new GemmRange(0, g.Batch, 0, g.M, 0, g.N));
             }
+        }
+
+        /// <summary>
+        /// The parts of a batch split: up to <see cref="KernelContext.BatchPartsPerThread"/> per thread, so that the threads
+        /// that finish first take a late worker's share, but no more than leave each part
+        /// <see cref="KernelContext.BatchPartMinFlops"/>: within a part, each entry's operands are fetched while the entry
+        /// before it computes, so only a part's first entry starts from memory (attention's 96 heads of 2.1 MFLOP).
+        /// </summary>
+        internal static int BatchParts(int batch, double flops, int threads, KernelContext context)
+        {
+            int perThread = context.BatchPartsPerThread;
+            if (KernelOptions.Current.LongBatchParts)
+                perThread = (int)Math.Clamp(flops / threads / context.BatchPartMinFlops, 1, perThread);
+            return Math.Min(batch, perThread * threads);
         }
 
         /// <summary>Elements of a vector of T on <paramref name="path"/> (1 on the scalar path).</summary>

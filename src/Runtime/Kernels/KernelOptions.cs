@@ -96,6 +96,19 @@ namespace EinsumGen.Runtime.Kernels
         /// </summary>
         public bool NextEntryAhead { get; set; } = true;
 
+        /// <summary>
+        /// Whether a batch split keeps each part at least <see cref="KernelContext.BatchPartMinFlops"/> (attention's 96 heads
+        /// on 2 cores: 4 parts of 24 entries); false cuts <see cref="KernelContext.BatchPartsPerThread"/> parts per thread
+        /// whatever their size (16 parts of 6).
+        /// </summary>
+        public bool LongBatchParts { get; set; } = true;
+
+        /// <summary>
+        /// Whether, where B is packed per entry, the next entry's B is fetched before its first row panel and from the
+        /// second-to-last pass on; false fetches the row panel first, on the last pass only.
+        /// </summary>
+        public bool PackedBFirst { get; set; } = true;
+
         /// <summary>Whether a batch of packed products prefetches the next entry's operands while one computes.</summary>
         public bool BatchPrefetch { get; set; } = true;
 
@@ -148,6 +161,8 @@ namespace EinsumGen.Runtime.Kernels
             EdgeBlock = defaults.EdgeBlock;
             RowsAhead = defaults.RowsAhead;
             NextEntryAhead = defaults.NextEntryAhead;
+            LongBatchParts = defaults.LongBatchParts;
+            PackedBFirst = defaults.PackedBFirst;
             ShiftedEdge = defaults.ShiftedEdge;
             RecordChoices = defaults.RecordChoices;
             SweepRegions = defaults.SweepRegions;

@@ -89,6 +89,10 @@ namespace EinsumGen.Runtime.Kernels
             }
             // And where the next entry's B is one dense range (attention's K or V), the last pass over this entry's A
             // fetches it the same way, a tile's worth of lines per full panel.
+            // A packed B (attention's Kᵀ) is packed first thing in the next entry: fetch its source before that entry's
+            // first row panel, from the second-to-last pass on (one pass's tiles cover a little less than both).
+            bool packedNextB = !bInPlace && KernelOptions.Current.PackedBFirst;
+            int aheadPasses = packedNextB ? 2 : 1;
             Extent nextB = rowsAhead && r.B1 - r.B0 > 1 && KernelOptions.Current.NextEntryAhead
                 ? Extent.Of(g->KB, K, g->ColB + r.N0, nLen, sizeof(T), context.BatchPrefetchMaxBytes) : default;
             for (int bi = r.B0; bi < r.B1; bi++)
@@ -105,6 +109,11 @@ namespace EinsumGen.Runtime.Kernels
                     aheadEnd = ahead + MR * K;
                     aheadB = (T*)((byte*)(g->B + g->BatchB[bi + 1]) + nextB.Start);
                     aheadBEnd = (T*)((byte*)aheadB + nextB.Bytes);
+                    if (packedNextB)
+                    {
+                        T* t = ahead; ahead = aheadB; aheadB = t;
+                        t = aheadEnd; aheadEnd = aheadBEnd; aheadBEnd = t;
+                    }
                 }
                 if (batchPrefetch && bi + 1 < r.B1)
                 {
@@ -195,7 +204,7 @@ namespace EinsumGen.Runtime.Kernels
                                             a = A + g->RowA[ic + ir] + g->KA[pc];
                                             la = lda;
                                             if (rowsAhead && jr == 0 && jc == r.N0 && ir + 2 * MR <= mcur) pfp = a + MR * lda;
-                                            else if (ahead < aheadEnd && jr + NR >= ncur && jc + nc >= r.N1)
+                                            else if (ahead < aheadEnd && jr + aheadPasses * NR >= ncur && jc + nc >= r.N1)
                                             {
                                                 pfp = ahead;
                                                 ahead += MR * kcur;
