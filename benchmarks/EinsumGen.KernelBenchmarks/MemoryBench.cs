@@ -78,7 +78,10 @@ namespace EinsumGen.KernelBenchmarks
                 // Batched 8³ products: 2 FLOPs per byte, bound by memory.
                 new("bij,bjk->bik", new[] { new[] { 65536 * 4 * scale, 8, 8 }, new[] { 65536 * 4 * scale, 8, 8 } }, new[] { 65536 * 4 * scale, 8, 8 }),
             };
-            Console.WriteLine($"{"step",-12} {"threads",7} {"variant",-7} {"median",10} {"best",10} {"GB/s",6} {"probe",-8} {"median",10} {"best",10} {"GB/s",6} {"best %",7} {"median %",8}");
+            Console.WriteLine("Each line: the step's median and best time and GB/s (best) for the bytes it moves; the probe's (variant: inputs x streams, "
+                + "+nt non-temporal stores, +pf prefetched gather) over the same bytes; the step's % of the probe, best against best and median against median; "
+                + "valid: both at most 100% (a step above its probe means the probe under-measured, and the line says nothing).");
+            Console.WriteLine($"{"step",-12} {"threads",7} {"variant",-7} {"median",10} {"best",10} {"GB/s",6} {"probe",-10} {"median",10} {"best",10} {"GB/s",6} {"best %",7} {"median %",8} {"valid",5}");
             var specs = args.Where(a => !Flags.Contains(a) && !a.StartsWith("side=")).ToArray();
             foreach (var step in steps)
             {
@@ -111,9 +114,10 @@ namespace EinsumGen.KernelBenchmarks
                         else KernelOptions.Current.Reset();
                         var t = Interleaved(call, probeSample, clock);
                         long bytes = probe.Bytes;
+                        double best = 100 * t.ProbeBest / t.Best, median = 100 * t.ProbeMedian / t.Median;
                         Console.WriteLine($"{step.Spec,-12} {threads,7} {(stream ? "stream" : ab ? "before" : "no-nt"),-7} {Fmt(t.Median),10} {Fmt(t.Best),10} {bytes / t.Best / 1e9,6:F1} "
-                            + $"{$"{probe.Inputs}x{variant}",-8} {Fmt(t.ProbeMedian),10} {Fmt(t.ProbeBest),10} {bytes / t.ProbeBest / 1e9,6:F1} "
-                            + $"{Probes.Percent(t.ProbeBest, t.Best),7} {100 * t.ProbeMedian / t.Median,7:F1}%");
+                            + $"{$"{probe.Inputs}x{variant}",-10} {Fmt(t.ProbeMedian),10} {Fmt(t.ProbeBest),10} {bytes / t.ProbeBest / 1e9,6:F1} "
+                            + $"{best,6:F1}% {median,7:F1}% {(best <= 100 && median <= 100 ? "yes" : "NO"),5}");
                     }
                     KernelOptions.Current.Reset();
                 }

@@ -20,7 +20,8 @@ namespace EinsumGen.Dispatch
         /// switched on; it is tried before the GEMM kernel). <paramref name="vectorBytes"/>:
         /// the widest vectors (64, 32, 16; the element size without any); <paramref name="quadAvailable"/>: whether the
         /// quad-broadcast loop exists there; <paramref name="threads"/>: threads a call may use. Unary steps and steps
-        /// without reuse go to the streaming tier first (<see cref="StreamTakes"/>), as the runtime's step kernel does.
+        /// without reuse go to the streaming tier first (<see cref="StreamTakes"/>), as the runtime's step kernel does, and
+        /// large batches of small products to the small-batch kernel next (<see cref="SmallBatchDispatch"/>).
         /// </summary>
         public static KernelChoice ChooseStep(long[] sizes, long[] firstStrides, long[] secondStrides, long[] resultStrides, int kept,
             bool hasSecond, bool accumulate, bool laneBlock, int elementSize, int vectorBytes, bool quadAvailable, int threads, DispatchLimits limits)
@@ -44,6 +45,13 @@ namespace EinsumGen.Dispatch
             }
             if (RunsStrided(hasSecond, accumulate, multiplyAdds, limits))
                 return new KernelChoice(DispatchedKernel.Strided, hasSecond ? DispatchReason.SmallAccumulating : DispatchReason.Unary);
+            var small = SmallBatchDispatch.Choose(sizes, firstStrides, secondStrides, resultStrides, kept, elementSize, limits);
+            if (small.Applies)
+            {
+                var batched = new KernelChoice(DispatchedKernel.SmallBatch, DispatchReason.SmallProducts, transposed: small.Transposed,
+                    split: SmallBatchDispatch.Split(sizes, small, elementSize, threads, limits));
+                return accumulate ? batched.WithScratch() : batched;
+            }
             KernelChoice choice = laneBlock
                 ? new KernelChoice(DispatchedKernel.LaneBlock, DispatchReason.MixedLanes)
                 : ChooseGemm(Facts(sizes, firstStrides, secondStrides, resultStrides, kept, elementSize, vectorBytes, quadAvailable), limits, threads);
