@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Threading;
 using EinsumGen.Runtime;
@@ -22,7 +23,7 @@ namespace EinsumGen.KernelBenchmarks
     /// non-temporal stores switched off; <c>side=N</c>: N² operands (8192 by default); <c>probe</c>: the probe alone, by
     /// size and variant, beside the old instrument.
     /// </summary>
-    public static class MemoryBench
+    public static unsafe class MemoryBench
     {
         /// <summary>
         /// A workload: the spec, operand shapes, output shape. <paramref name="LinesRead"/>: where the step reads scattered
@@ -86,9 +87,13 @@ namespace EinsumGen.KernelBenchmarks
             foreach (var step in steps)
             {
                 if (specs.Length > 0 && !specs.Contains(step.Spec)) continue;
-                var operands = step.Inputs.Select((shape, i) => TestTensor(shape, i)).ToArray();
+                var arrays = step.Inputs.Select((shape, i) => TestData(shape, i)).ToArray();
+                var operands = arrays.Select((data, i) => Tensor.Create(data, step.Inputs[i].Select(d => (nint)d).ToArray())).ToArray();
                 var output = Tensor.CreateFromShape<float>(step.Output.Select(d => (nint)d).ToArray());
-                using var probe = new BandwidthProbe(step.ReadBytes, step.WrittenBytes, step.Stride);
+                // A diagonal's probe gathers from the step's own operand (pinned while both run).
+                var pin = GCHandle.Alloc(arrays[0], GCHandleType.Pinned);
+                using var probe = new BandwidthProbe(step.ReadBytes, step.WrittenBytes, step.Stride,
+                    step.Stride > 0 ? (float*)pin.AddrOfPinnedObject() : null);
                 foreach (int threads in threadCounts)
                 {
                     Func<double> clock = threads == 1 && CpuTime.Available ? CpuTime.Now : WallSeconds;
@@ -103,9 +108,12 @@ namespace EinsumGen.KernelBenchmarks
                     // On several threads each probe sample is the better of the split pass and a pass on the calling thread
                     // alone: a split call whose second thread is not scheduled runs its parts on the caller (the step too),
                     // and a limit that one thread beats is no limit.
-                    Func<double> probeSample = threads == 1
-                        ? () => Seconds(() => probe.Run(1, variant), clock)
-                        : () => Math.Min(Seconds(() => probe.Run(threads, variant), clock), Seconds(() => probe.Run(1, alone), clock));
+                    // Timed as the step is, a batch of passes between two readings of the clock: a reading is a system call,
+                    // which on this VM (page-table isolation) empties the TLB, and a scattered read pays for that.
+                    Func<int, double> probeSample = threads == 1
+                        ? passes => Seconds(() => { for (int p = 0; p < passes; p++) probe.Run(1, variant); }, clock) / passes
+                        : passes => Math.Min(Seconds(() => { for (int p = 0; p < passes; p++) probe.Run(threads, variant); }, clock),
+                            Seconds(() => { for (int p = 0; p < passes; p++) probe.Run(1, alone); }, clock)) / passes;
                     foreach (bool stream in ab || nt ? new[] { true, false, true, false } : new[] { true })
                     {
                         // ab: the streaming tier on and off; nt: its non-temporal stores on and off.
@@ -122,6 +130,7 @@ namespace EinsumGen.KernelBenchmarks
                     KernelOptions.Current.Reset();
                 }
                 ContractionKernel.MaxDegreeOfParallelism = all;
+                pin.Free();
             }
         }
 
@@ -134,25 +143,26 @@ namespace EinsumGen.KernelBenchmarks
 
         internal static double WallSeconds() => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
 
-        private static Tensor<float> TestTensor(int[] shape, int seed)
+        private static float[] TestData(int[] shape, int seed)
         {
             var rng = new Random(seed);
             var data = new float[Count(shape)];
             for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
-            return Tensor.Create(data, shape.Select(d => (nint)d).ToArray());
+            return data;
         }
 
         /// <summary>
-        /// The step timed by <paramref name="clock"/> beside its probe (which times itself: seconds per pass), samples
-        /// alternating (probe, step, probe, …) so that both see the same moments of a shared machine: each one's median and
-        /// best, in seconds per call.
+        /// The step timed by <paramref name="clock"/> beside its probe (which times itself: seconds per pass over the given
+        /// number of passes), samples alternating (probe, step, probe, …) so that both see the same moments of a shared
+        /// machine, each sample the same number of back-to-back passes of both: each one's median and best, in seconds per
+        /// call.
         /// </summary>
-        internal static (double Median, double Best, double ProbeMedian, double ProbeBest) Interleaved(Action call, Func<double> probe, Func<double> clock,
+        internal static (double Median, double Best, double ProbeMedian, double ProbeBest) Interleaved(Action call, Func<int, double> probe, Func<double> clock,
             double budget = 1.5)
         {
             double start = clock();
             int warm = 0;
-            while (warm < 3 || (warm < 60 && clock() - start < 0.5) || clock() - start < 0.2) { call(); probe(); warm++; }
+            while (warm < 3 || (warm < 60 && clock() - start < 0.5) || clock() - start < 0.2) { call(); probe(1); warm++; }
             double per = (clock() - start) / warm;
             int inner = Math.Max(1, (int)(0.002 / per));
             int samples = Math.Clamp((int)(budget / (per * inner)), 10, 400);
@@ -160,12 +170,10 @@ namespace EinsumGen.KernelBenchmarks
             var probes = new double[samples];
             for (int s = 0; s < samples; s++)
             {
-                double probeSeconds = 0;
-                for (int i = 0; i < inner; i++) probeSeconds += probe();
+                probes[s] = probe(inner);
                 double t1 = clock();
                 for (int i = 0; i < inner; i++) call();
                 times[s] = (clock() - t1) / inner;
-                probes[s] = probeSeconds / inner;
             }
             Array.Sort(times);
             Array.Sort(probes);
