@@ -16,9 +16,10 @@ namespace EinsumGen.KernelBenchmarks
     /// the same bytes (<see cref="BandwidthProbe"/>: the written bytes combined from the read streams, the rest read, the
     /// rest written, on the kernels' own thread pool; on several threads, the better of that and one thread alone). One
     /// thread is timed by the thread's CPU time, every core by the wall clock; either way the step's samples alternate with
-    /// the probe's (probe, step, probe, …), so both see the same moments of a shared machine. Prints each step's median and
-    /// best, its GB/s for the bytes it moves (best), the probe's, and the step's share of the probe, best against best and
-    /// median against median. <c>cpu</c>: one thread only; <c>two</c>: every core only; <c>ab</c>: also the same steps with
+    /// the probe's (probe, step, probe, …), so both see the same moments of a shared machine, and each sample of either is
+    /// the same number of back-to-back passes between two clock readings. Prints each step's median and best, its GB/s
+    /// for the bytes it moves (best), the probe's, the step's share of the probe, best against best and median against
+    /// median, and whether the line is valid (neither share above 100%). <c>cpu</c>: one thread only; <c>two</c>: every core only; <c>ab</c>: also the same steps with
     /// the streaming tier switched off (the strided loops and the GEMM kernel), alternating; <c>nt</c>: likewise with its
     /// non-temporal stores switched off; <c>side=N</c>: N² operands (8192 by default); <c>probe</c>: the probe alone, by
     /// size and variant, beside the old instrument.
