@@ -18,7 +18,7 @@ namespace EinsumGen.KernelBenchmarks
     /// <item>its memory is allocated once, page-aligned, and written before any timing (no first-touch page faults, no
     /// vector load across two lines); each thread's share starts on a page;</item>
     /// <item>its loops move four vectors per iteration, and the read takes the best of one, two and four streams in flight
-    /// (a kernel that reads several rows at once has several streams), the writes the better of ordinary and non-temporal
+    /// (a kernel that reads several rows at once has several streams; the copy and the fill likewise), the writes the better of ordinary and non-temporal
     /// stores (a write-only result need not be read first);</item>
     /// <item>it is timed by the same clock as the step and in the same run (<see cref="MemoryBench"/> interleaves their
     /// samples), with the fork-join inside the time as it is inside the step's.</item>
@@ -29,16 +29,21 @@ namespace EinsumGen.KernelBenchmarks
     /// </summary>
     internal sealed unsafe class BandwidthProbe : IDisposable
     {
-        /// <summary>How the probe moves its bytes: read streams in flight (1, 2, 4), and non-temporal stores or not.</summary>
-        public readonly record struct Variant(int Streams, bool NonTemporal)
+        /// <summary>
+        /// How the probe moves its bytes: streams in flight (1, 2, 4: the read, the copy and the fill each cut into that many
+        /// parts walked side by side), non-temporal stores or not, and, for scattered reads, software prefetches a few
+        /// elements ahead (a kernel may issue them, so the limit must).
+        /// </summary>
+        public readonly record struct Variant(int Streams, bool NonTemporal, bool Ahead = false)
         {
-            public override string ToString() => $"{Streams}s{(NonTemporal ? "+nt" : "")}";
+            public override string ToString() => $"{Streams}s{(NonTemporal ? "+nt" : "")}{(Ahead ? "+pf" : "")}";
         }
 
-        /// <summary>Every variant <see cref="Calibrate"/> tries.</summary>
+        /// <summary>Every variant <see cref="Calibrate"/> tries (the prefetching ones only where the probe gathers).</summary>
         public static readonly Variant[] Variants =
         {
             new(1, false), new(2, false), new(4, false), new(1, true), new(2, true), new(4, true),
+            new(1, false, true), new(2, false, true), new(4, false, true),
         };
 
         private const long Page = 4096 / sizeof(float);
@@ -48,11 +53,15 @@ namespace EinsumGen.KernelBenchmarks
         private readonly long _gathered, _gatherStride;
         private readonly float* _scattered;
 
+        /// <summary>The gathered buffer: a pinned managed array, the kind of memory a step's tensors live in.</summary>
+        private readonly float[]? _scatteredArray;
+
         /// <summary>
         /// A probe for a step that reads <paramref name="readBytes"/> and writes <paramref name="writtenBytes"/>; with
-        /// <paramref name="gatherStride"/>, one that reads <paramref name="readBytes"/> / 64 floats that far apart instead.
+        /// <paramref name="gatherStride"/>, one that reads <paramref name="readBytes"/> / 64 floats that far apart instead
+        /// (from <paramref name="gatherFrom"/>, the step's operand, where given; it must stay pinned while the probe lives).
         /// </summary>
-        public BandwidthProbe(long readBytes, long writtenBytes, long gatherStride = 0)
+        public BandwidthProbe(long readBytes, long writtenBytes, long gatherStride = 0, float* gatherFrom = null)
         {
             ReadBytes = readBytes;
             WrittenBytes = writtenBytes;
@@ -60,7 +69,16 @@ namespace EinsumGen.KernelBenchmarks
             {
                 _gathered = readBytes / 64;
                 _gatherStride = gatherStride;
-                _scattered = Allocate(_gathered * gatherStride);
+                // Scattered reads are bound by page walks and fills, which depend on where the lines lie: the probe reads
+                // the step's own operand where it is given (a buffer of its own read 10-25% slower than the step's array,
+                // even by the step's own loop), else a pinned managed array as large.
+                if (gatherFrom == null)
+                {
+                    _scatteredArray = GC.AllocateArray<float>(checked((int)(_gathered * gatherStride)), pinned: true);
+                    for (int i = 0; i < _scatteredArray.Length; i++) _scatteredArray[i] = 0.0115f;
+                    gatherFrom = (float*)Unsafe.AsPointer(ref _scatteredArray[0]);
+                }
+                _scattered = gatherFrom;
                 readBytes = 0;
             }
             long read = readBytes / sizeof(float), written = writtenBytes / sizeof(float);
@@ -93,7 +111,6 @@ namespace EinsumGen.KernelBenchmarks
 
         public void Dispose()
         {
-            if (_scattered != null) NativeMemory.AlignedFree(_scattered);
             NativeMemory.AlignedFree(_source);
             NativeMemory.AlignedFree(_target);
         }
@@ -109,7 +126,7 @@ namespace EinsumGen.KernelBenchmarks
                 Source = _source, Target = _target, Copied = _copied, Read = _read, Written = _written, ReadAt = _readAt, WriteAt = _writeAt,
                 Inputs = _inputs, InputStride = _inputs > 1 ? _readAt / _inputs : 0,
                 Scattered = _scattered, Gathered = _gathered, GatherStride = _gatherStride,
-                Streams = variant.Streams, NonTemporal = variant.NonTemporal,
+                Streams = variant.Streams, NonTemporal = variant.NonTemporal, Ahead = variant.Ahead,
             };
             if (threads > 1 && KernelThreads.TryRun(&Part, &job, threads, threads)) return;
             Part(&job, 0, 1);
@@ -127,6 +144,7 @@ namespace EinsumGen.KernelBenchmarks
             {
                 if (variant.NonTemporal && !Avx512F.IsSupported) continue;
                 if (variant.NonTemporal && _copied + _written == 0) continue;
+                if (variant.Ahead && _gathered == 0) continue;
                 Run(threads, variant);
                 for (int p = 0; p < passes; p++)
                 {
@@ -145,7 +163,7 @@ namespace EinsumGen.KernelBenchmarks
             public long Gathered, GatherStride;
             public long Copied, Read, Written, ReadAt, WriteAt, InputStride;
             public int Streams, Inputs;
-            public bool NonTemporal;
+            public bool NonTemporal, Ahead;
         }
 
         /// <summary>Part <paramref name="part"/>'s share of each region: whole pages, the last part the rest.</summary>
@@ -154,15 +172,20 @@ namespace EinsumGen.KernelBenchmarks
             var job = (Job*)state;
             var (c0, c1) = Share(job->Copied, part, parts);
             var (r0, r1) = Share(job->Read, part, parts);
-            var (w0, w1) = Share(job->Written, part, parts);
-            if (c1 > c0) Combine(job->Source + c0, job->InputStride, job->Inputs, job->Target + c0, c1 - c0, job->NonTemporal);
+            if (c1 > c0) Combine(job->Source + c0, job->InputStride, job->Inputs, job->Target + c0, c1 - c0, job->NonTemporal, job->Streams);
             if (r1 > r0) Sink += Sum(job->Source + job->ReadAt + r0, r1 - r0, job->Streams);
+            // A diagonal writes one element per element it gathers: the gathered elements go to the written ones (the
+            // step's own loop, r[i] = p[i·stride]); a trace sums them.
+            long copiedOut = job->Gathered > 0 && job->Written >= job->Gathered ? job->Gathered : 0;
             if (job->Gathered > 0)
             {
                 long g0 = job->Gathered * part / parts, g1 = job->Gathered * (part + 1) / parts;
-                Sink += Gather(job->Scattered + g0 * job->GatherStride, job->GatherStride, g1 - g0, job->Streams);
+                float* from = job->Scattered + g0 * job->GatherStride;
+                if (copiedOut > 0) GatherCopy(from, job->GatherStride, g1 - g0, job->Target + job->WriteAt + g0, job->Streams, job->Ahead);
+                else Sink += Gather(from, job->GatherStride, g1 - g0, job->Streams, job->Ahead);
             }
-            if (w1 > w0) Fill(job->Target + job->WriteAt + w0, w1 - w0, part, job->NonTemporal);
+            var (w0, w1) = Share(job->Written - copiedOut, part, parts);
+            if (w1 > w0) FillStreams(job->Target + job->WriteAt + copiedOut + w0, w1 - w0, part, job->NonTemporal, job->Streams);
         }
 
         private static (long, long) Share(long length, int part, int parts)
@@ -219,16 +242,30 @@ namespace EinsumGen.KernelBenchmarks
             return sum;
         }
 
-        /// <summary>Σ p[i·stride] over n elements, the range cut into <paramref name="streams"/> parts read side by side.</summary>
+        /// <summary>How many elements ahead a prefetching gather asks for its lines.</summary>
+        private const int GatherAhead = 16;
+
+        /// <summary>
+        /// Σ p[i·stride] over n elements, the range cut into <paramref name="streams"/> parts read side by side; with
+        /// <paramref name="ahead"/>, each part prefetches its line <see cref="GatherAhead"/> elements ahead.
+        /// </summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static float Gather(float* p, long stride, long n, int streams)
+        private static float Gather(float* p, long stride, long n, int streams, bool ahead)
         {
             long part = n / streams;
             float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
             long i = 0;
+            long far = ahead && Sse.IsSupported ? GatherAhead * stride : 0;
             if (streams == 4)
             {
                 float* p1 = p + part * stride, p2 = p + 2 * part * stride, p3 = p + 3 * part * stride;
+                long end = far > 0 ? Math.Max(0, part - GatherAhead) : part;
+                for (; i < end; i++)
+                {
+                    long o = i * stride;
+                    if (far > 0) { Sse.Prefetch0(p + o + far); Sse.Prefetch0(p1 + o + far); Sse.Prefetch0(p2 + o + far); Sse.Prefetch0(p3 + o + far); }
+                    s0 += p[o]; s1 += p1[o]; s2 += p2[o]; s3 += p3[o];
+                }
                 for (; i < part; i++)
                 {
                     long o = i * stride;
@@ -239,12 +276,28 @@ namespace EinsumGen.KernelBenchmarks
             else if (streams == 2)
             {
                 float* p1 = p + part * stride;
+                long end = far > 0 ? Math.Max(0, part - GatherAhead) : part;
+                for (; i < end; i++)
+                {
+                    long o = i * stride;
+                    if (far > 0) { Sse.Prefetch0(p + o + far); Sse.Prefetch0(p1 + o + far); }
+                    s0 += p[o]; s1 += p1[o];
+                }
                 for (; i < part; i++)
                 {
                     long o = i * stride;
                     s0 += p[o]; s1 += p1[o];
                 }
                 i = 2 * part;
+            }
+            if (far > 0)
+            {
+                for (; i + 4 + GatherAhead <= n; i += 4)
+                {
+                    Sse.Prefetch0(p + i * stride + far); Sse.Prefetch0(p + (i + 1) * stride + far);
+                    Sse.Prefetch0(p + (i + 2) * stride + far); Sse.Prefetch0(p + (i + 3) * stride + far);
+                    s0 += p[i * stride]; s1 += p[(i + 1) * stride]; s2 += p[(i + 2) * stride]; s3 += p[(i + 3) * stride];
+                }
             }
             for (; i + 4 <= n; i += 4)
             {
@@ -254,16 +307,70 @@ namespace EinsumGen.KernelBenchmarks
             return s0 + s1 + s2 + s3;
         }
 
+        /// <summary>to[i] = p[i·stride] over n elements, cut into streams and prefetched as <see cref="Gather"/> is.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        private static void GatherCopy(float* p, long stride, long n, float* to, int streams, bool ahead)
+        {
+            long part = n / streams;
+            long far = ahead && Sse.IsSupported ? GatherAhead * stride : 0;
+            long end = far > 0 ? Math.Max(0, part - GatherAhead) : part;
+            long i = 0;
+            for (; i < end; i++)
+            {
+                for (int q = 0; q < streams; q++)
+                {
+                    float* pq = p + (q * part + i) * stride;
+                    if (far > 0) Sse.Prefetch0(pq + far);
+                    to[q * part + i] = *pq;
+                }
+            }
+            for (; i < part; i++)
+            {
+                for (int q = 0; q < streams; q++) to[q * part + i] = p[(q * part + i) * stride];
+            }
+            for (long j = streams * part; j < n; j++) to[j] = p[j * stride];
+        }
+
         /// <summary>to[i] = Σ_q from[q·stride + i] over <paramref name="inputs"/> streams (one: a copy).</summary>
-        private static void Combine(float* from, long stride, int inputs, float* to, long n, bool nonTemporal)
+        private static void Combine(float* from, long stride, int inputs, float* to, long n, bool nonTemporal, int streams)
         {
             switch (inputs)
             {
-                case 1: Copy(from, to, n, nonTemporal); break;
+                case 1: CopyStreams(from, to, n, nonTemporal, streams); break;
                 case 2: Add2(from, from + stride, to, n, nonTemporal); break;
                 case 3: Add3(from, from + stride, from + 2 * stride, to, n, nonTemporal); break;
                 default: Add4(from, from + stride, from + 2 * stride, from + 3 * stride, to, n, nonTemporal); break;
             }
+        }
+
+        /// <summary>Floats per piece when several streams take turns (1 KiB: a few lines each, so each stream stays sequential).</summary>
+        private const long Piece = 256;
+
+        /// <summary>
+        /// A copy cut into <paramref name="streams"/> parts of whole lines, the parts taking turns a kilobyte at a time, so that
+        /// as many read and write streams are in flight as in a kernel that walks several rows at once.
+        /// </summary>
+        private static void CopyStreams(float* from, float* to, long n, bool nonTemporal, int streams)
+        {
+            long part = streams > 1 ? n / streams / 16 * 16 : 0;
+            for (long o = 0; o < part; o += Piece)
+            {
+                long length = Math.Min(Piece, part - o);
+                for (int q = 0; q < streams; q++) Copy(from + q * part + o, to + q * part + o, length, nonTemporal, fence: false);
+            }
+            Copy(from + streams * part, to + streams * part, n - streams * part, nonTemporal, fence: true);
+        }
+
+        /// <summary>A fill cut into streams as <see cref="CopyStreams"/> cuts a copy.</summary>
+        private static void FillStreams(float* to, long n, float value, bool nonTemporal, int streams)
+        {
+            long part = streams > 1 ? n / streams / 16 * 16 : 0;
+            for (long o = 0; o < part; o += Piece)
+            {
+                long length = Math.Min(Piece, part - o);
+                for (int q = 0; q < streams; q++) Fill(to + q * part + o, length, value, nonTemporal, fence: false);
+            }
+            Fill(to + streams * part, n - streams * part, value, nonTemporal, fence: true);
         }
 
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
@@ -319,7 +426,7 @@ namespace EinsumGen.KernelBenchmarks
 
         /// <summary>to[i] = from[i], four vectors per iteration; non-temporal stores where asked (to starts on a line).</summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void Copy(float* from, float* to, long n, bool nonTemporal)
+        private static void Copy(float* from, float* to, long n, bool nonTemporal, bool fence = true)
         {
             const int W = 16;
             long i = 0;
@@ -332,7 +439,7 @@ namespace EinsumGen.KernelBenchmarks
                     Avx512F.StoreAlignedNonTemporal(to + i + 2 * W, Vector512.Load(from + i + 2 * W));
                     Avx512F.StoreAlignedNonTemporal(to + i + 3 * W, Vector512.Load(from + i + 3 * W));
                 }
-                Sse.StoreFence();
+                if (fence) Sse.StoreFence();
             }
             for (; i + 4 * W <= n; i += 4 * W)
             {
@@ -346,7 +453,7 @@ namespace EinsumGen.KernelBenchmarks
 
         /// <summary>to[i] = value, four vectors per iteration; non-temporal stores where asked.</summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static void Fill(float* to, long n, float value, bool nonTemporal)
+        private static void Fill(float* to, long n, float value, bool nonTemporal, bool fence = true)
         {
             const int W = 16;
             var v = Vector512.Create(value);
@@ -360,7 +467,7 @@ namespace EinsumGen.KernelBenchmarks
                     Avx512F.StoreAlignedNonTemporal(to + i + 2 * W, v);
                     Avx512F.StoreAlignedNonTemporal(to + i + 3 * W, v);
                 }
-                Sse.StoreFence();
+                if (fence) Sse.StoreFence();
             }
             for (; i + 4 * W <= n; i += 4 * W)
             {

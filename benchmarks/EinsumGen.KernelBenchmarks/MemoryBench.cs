@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Threading;
 using EinsumGen.Runtime;
@@ -15,14 +16,15 @@ namespace EinsumGen.KernelBenchmarks
     /// the same bytes (<see cref="BandwidthProbe"/>: the written bytes combined from the read streams, the rest read, the
     /// rest written, on the kernels' own thread pool; on several threads, the better of that and one thread alone). One
     /// thread is timed by the thread's CPU time, every core by the wall clock; either way the step's samples alternate with
-    /// the probe's (probe, step, probe, …), so both see the same moments of a shared machine. Prints each step's median and
-    /// best, its GB/s for the bytes it moves (best), the probe's, and the step's share of the probe, best against best and
-    /// median against median. <c>cpu</c>: one thread only; <c>two</c>: every core only; <c>ab</c>: also the same steps with
+    /// the probe's (probe, step, probe, …), so both see the same moments of a shared machine, and each sample of either is
+    /// the same number of back-to-back passes between two clock readings. Prints each step's median and best, its GB/s
+    /// for the bytes it moves (best), the probe's, the step's share of the probe, best against best and median against
+    /// median, and whether the line is valid (neither share above 100%). <c>cpu</c>: one thread only; <c>two</c>: every core only; <c>ab</c>: also the same steps with
     /// the streaming tier switched off (the strided loops and the GEMM kernel), alternating; <c>nt</c>: likewise with its
     /// non-temporal stores switched off; <c>side=N</c>: N² operands (8192 by default); <c>probe</c>: the probe alone, by
     /// size and variant, beside the old instrument.
     /// </summary>
-    public static class MemoryBench
+    public static unsafe class MemoryBench
     {
         /// <summary>
         /// A workload: the spec, operand shapes, output shape. <paramref name="LinesRead"/>: where the step reads scattered
@@ -78,14 +80,21 @@ namespace EinsumGen.KernelBenchmarks
                 // Batched 8³ products: 2 FLOPs per byte, bound by memory.
                 new("bij,bjk->bik", new[] { new[] { 65536 * 4 * scale, 8, 8 }, new[] { 65536 * 4 * scale, 8, 8 } }, new[] { 65536 * 4 * scale, 8, 8 }),
             };
-            Console.WriteLine($"{"step",-12} {"threads",7} {"variant",-7} {"median",10} {"best",10} {"GB/s",6} {"probe",-8} {"median",10} {"best",10} {"GB/s",6} {"best %",7} {"median %",8}");
+            Console.WriteLine("Each line: the step's median and best time and GB/s (best) for the bytes it moves; the probe's (variant: inputs x streams, "
+                + "+nt non-temporal stores, +pf prefetched gather) over the same bytes; the step's % of the probe, best against best and median against median; "
+                + "valid: both at most 100% (a step above its probe means the probe under-measured, and the line says nothing).");
+            Console.WriteLine($"{"step",-12} {"threads",7} {"variant",-7} {"median",10} {"best",10} {"GB/s",6} {"probe",-10} {"median",10} {"best",10} {"GB/s",6} {"best %",7} {"median %",8} {"valid",5}");
             var specs = args.Where(a => !Flags.Contains(a) && !a.StartsWith("side=")).ToArray();
             foreach (var step in steps)
             {
                 if (specs.Length > 0 && !specs.Contains(step.Spec)) continue;
-                var operands = step.Inputs.Select((shape, i) => TestTensor(shape, i)).ToArray();
+                var arrays = step.Inputs.Select((shape, i) => TestData(shape, i)).ToArray();
+                var operands = arrays.Select((data, i) => Tensor.Create(data, step.Inputs[i].Select(d => (nint)d).ToArray())).ToArray();
                 var output = Tensor.CreateFromShape<float>(step.Output.Select(d => (nint)d).ToArray());
-                using var probe = new BandwidthProbe(step.ReadBytes, step.WrittenBytes, step.Stride);
+                // A diagonal's probe gathers from the step's own operand (pinned while both run).
+                var pin = GCHandle.Alloc(arrays[0], GCHandleType.Pinned);
+                using var probe = new BandwidthProbe(step.ReadBytes, step.WrittenBytes, step.Stride,
+                    step.Stride > 0 ? (float*)pin.AddrOfPinnedObject() : null);
                 foreach (int threads in threadCounts)
                 {
                     Func<double> clock = threads == 1 && CpuTime.Available ? CpuTime.Now : WallSeconds;
@@ -100,9 +109,12 @@ namespace EinsumGen.KernelBenchmarks
                     // On several threads each probe sample is the better of the split pass and a pass on the calling thread
                     // alone: a split call whose second thread is not scheduled runs its parts on the caller (the step too),
                     // and a limit that one thread beats is no limit.
-                    Func<double> probeSample = threads == 1
-                        ? () => Seconds(() => probe.Run(1, variant), clock)
-                        : () => Math.Min(Seconds(() => probe.Run(threads, variant), clock), Seconds(() => probe.Run(1, alone), clock));
+                    // Timed as the step is, a batch of passes between two readings of the clock: a reading is a system call,
+                    // which on this VM (page-table isolation) empties the TLB, and a scattered read pays for that.
+                    Func<int, double> probeSample = threads == 1
+                        ? passes => Seconds(() => { for (int p = 0; p < passes; p++) probe.Run(1, variant); }, clock) / passes
+                        : passes => Math.Min(Seconds(() => { for (int p = 0; p < passes; p++) probe.Run(threads, variant); }, clock),
+                            Seconds(() => { for (int p = 0; p < passes; p++) probe.Run(1, alone); }, clock)) / passes;
                     foreach (bool stream in ab || nt ? new[] { true, false, true, false } : new[] { true })
                     {
                         // ab: the streaming tier on and off; nt: its non-temporal stores on and off.
@@ -111,13 +123,15 @@ namespace EinsumGen.KernelBenchmarks
                         else KernelOptions.Current.Reset();
                         var t = Interleaved(call, probeSample, clock);
                         long bytes = probe.Bytes;
+                        double best = 100 * t.ProbeBest / t.Best, median = 100 * t.ProbeMedian / t.Median;
                         Console.WriteLine($"{step.Spec,-12} {threads,7} {(stream ? "stream" : ab ? "before" : "no-nt"),-7} {Fmt(t.Median),10} {Fmt(t.Best),10} {bytes / t.Best / 1e9,6:F1} "
-                            + $"{$"{probe.Inputs}x{variant}",-8} {Fmt(t.ProbeMedian),10} {Fmt(t.ProbeBest),10} {bytes / t.ProbeBest / 1e9,6:F1} "
-                            + $"{Probes.Percent(t.ProbeBest, t.Best),7} {100 * t.ProbeMedian / t.Median,7:F1}%");
+                            + $"{$"{probe.Inputs}x{variant}",-10} {Fmt(t.ProbeMedian),10} {Fmt(t.ProbeBest),10} {bytes / t.ProbeBest / 1e9,6:F1} "
+                            + $"{best,6:F1}% {median,7:F1}% {(best <= 100 && median <= 100 ? "yes" : "NO"),5}");
                     }
                     KernelOptions.Current.Reset();
                 }
                 ContractionKernel.MaxDegreeOfParallelism = all;
+                pin.Free();
             }
         }
 
@@ -130,25 +144,26 @@ namespace EinsumGen.KernelBenchmarks
 
         internal static double WallSeconds() => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
 
-        private static Tensor<float> TestTensor(int[] shape, int seed)
+        private static float[] TestData(int[] shape, int seed)
         {
             var rng = new Random(seed);
             var data = new float[Count(shape)];
             for (int i = 0; i < data.Length; i++) data[i] = (float)(rng.NextDouble() * 2 - 1);
-            return Tensor.Create(data, shape.Select(d => (nint)d).ToArray());
+            return data;
         }
 
         /// <summary>
-        /// The step timed by <paramref name="clock"/> beside its probe (which times itself: seconds per pass), samples
-        /// alternating (probe, step, probe, …) so that both see the same moments of a shared machine: each one's median and
-        /// best, in seconds per call.
+        /// The step timed by <paramref name="clock"/> beside its probe (which times itself: seconds per pass over the given
+        /// number of passes), samples alternating (probe, step, probe, …) so that both see the same moments of a shared
+        /// machine, each sample the same number of back-to-back passes of both: each one's median and best, in seconds per
+        /// call.
         /// </summary>
-        internal static (double Median, double Best, double ProbeMedian, double ProbeBest) Interleaved(Action call, Func<double> probe, Func<double> clock,
+        internal static (double Median, double Best, double ProbeMedian, double ProbeBest) Interleaved(Action call, Func<int, double> probe, Func<double> clock,
             double budget = 1.5)
         {
             double start = clock();
             int warm = 0;
-            while (warm < 3 || (warm < 60 && clock() - start < 0.5) || clock() - start < 0.2) { call(); probe(); warm++; }
+            while (warm < 3 || (warm < 60 && clock() - start < 0.5) || clock() - start < 0.2) { call(); probe(1); warm++; }
             double per = (clock() - start) / warm;
             int inner = Math.Max(1, (int)(0.002 / per));
             int samples = Math.Clamp((int)(budget / (per * inner)), 10, 400);
@@ -156,12 +171,10 @@ namespace EinsumGen.KernelBenchmarks
             var probes = new double[samples];
             for (int s = 0; s < samples; s++)
             {
-                double probeSeconds = 0;
-                for (int i = 0; i < inner; i++) probeSeconds += probe();
+                probes[s] = probe(inner);
                 double t1 = clock();
                 for (int i = 0; i < inner; i++) call();
                 times[s] = (clock() - t1) / inner;
-                probes[s] = probeSeconds / inner;
             }
             Array.Sort(times);
             Array.Sort(probes);

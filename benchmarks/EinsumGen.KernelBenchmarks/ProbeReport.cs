@@ -12,7 +12,7 @@ namespace EinsumGen.KernelBenchmarks
     /// non-temporal stores, on one thread (thread CPU time) and on every core (wall clock, the kernels' pool); then the
     /// instrument used before, taken apart, on the bytes of a 4096² sum.
     /// </summary>
-    internal static class ProbeReport
+    internal static unsafe class ProbeReport
     {
         public static void Run(string[] args)
         {

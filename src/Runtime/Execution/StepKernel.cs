@@ -9,7 +9,8 @@ namespace EinsumGen.Runtime
     /// (first factor only), N (second only) or K (summed) — whose offset tables fold any permutation, slice or broadcast
     /// into the packing of <see cref="ContractionKernel"/>, or, where a vector's worth of contiguous elements mixes labels of
     /// several groups, the lane-block tier (<see cref="LaneBlockPlan"/>). Unary steps and steps without reuse stream
-    /// (<see cref="StreamKernel"/>); small accumulating writes use the generic strided kernel.
+    /// (<see cref="StreamKernel"/>), large batches of small products run on <see cref="SmallBatchKernel"/>; small
+    /// accumulating writes use the generic strided kernel.
     /// </summary>
     internal static class StepKernel
     {
@@ -67,6 +68,10 @@ namespace EinsumGen.Runtime
                 AlignedPool<T>.Return(sums);
                 return;
             }
+
+            // A large batch of small products: straight from the strides, before any table (one as long as the batch).
+            if (KernelOptions.Current.StreamTier
+                && SmallBatchKernel.TryContract(kept, sizes, ref first, firstStrides, ref second, secondStrides, ref result, resultStrides)) return;
 
             // A layout's call keeps its tables (they depend on sizes and strides alone; those of part p of a sliced run for
             // that part), fetched only here: a streamed step never needs them, and a batch table can be as long as the

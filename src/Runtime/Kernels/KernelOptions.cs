@@ -18,8 +18,9 @@ namespace EinsumGen.Runtime.Kernels
         public bool LaneBlocks { get; set; } = true;
 
         /// <summary>
-        /// Whether unary steps and pairwise steps without reuse run on the streaming tier (<see cref="StreamKernel"/>); false
-        /// runs unary steps on the strided loops and pairwise ones on the GEMM kernel, as before that tier.
+        /// Whether unary steps and pairwise steps without reuse run on the streaming tier (<see cref="StreamKernel"/>), and
+        /// large batches of small products on <see cref="SmallBatchKernel"/>; false runs unary steps on the strided loops and
+        /// pairwise ones on the GEMM kernel, as before that tier.
         /// </summary>
         public bool StreamTier { get; set; } = true;
 

@@ -25,7 +25,7 @@ namespace EinsumGen.Runtime.Kernels
         /// their vectors on a cache line). Where the hardware lacks the width, an ordinary store.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void StoreStream<T, TV, TS>(T* p, TV v) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        internal static void StoreStream<T, TV, TS>(T* p, TV v) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             if (typeof(TV) == typeof(Vector512<float>) && Avx512F.IsSupported) Avx512F.StoreAlignedNonTemporal((float*)p, Unsafe.As<TV, Vector512<float>>(ref v));
             else if (typeof(TV) == typeof(Vector512<double>) && Avx512F.IsSupported) Avx512F.StoreAlignedNonTemporal((double*)p, Unsafe.As<TV, Vector512<double>>(ref v));
@@ -37,7 +37,7 @@ namespace EinsumGen.Runtime.Kernels
         }
 
         /// <summary>Orders the non-temporal stores of a call (or part) before what follows it (the join, the next step).</summary>
-        private static void FenceStreams()
+        internal static void FenceStreams()
         {
             if (Sse.IsSupported) Sse.StoreFence();
         }

@@ -1,11 +1,15 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace EinsumGen.Runtime.Kernels
 {
     internal static unsafe partial class StreamKernel
     {
+        /// <summary>How many elements ahead a scattered read (one element per line) prefetches.</summary>
+        private const int ScatteredAhead = 16;
+
         /// <summary>Runs shorter than this add into the result one row at a time (<see cref="Store4{T, TV, TS}"/>).</summary>
         private const int FourRowBytes = 4096;
 
@@ -280,7 +284,21 @@ namespace EinsumGen.Runtime.Kernels
             {
                 T sum = T.Zero;
                 if (hasB) for (long i = 0; i < length; i++) sum += a[i * sa] * b[i * sb];
-                else for (long i = 0; i < length; i++) sum += a[i * sa];
+                else
+                {
+                    long i = 0;
+                    if (Math.Abs(sa) * sizeof(T) >= 64 && Sse.IsSupported)
+                    {
+                        // A trace: each element on its own line, prefetched as in Store.
+                        long far = ScatteredAhead * sa;
+                        for (; i + ScatteredAhead < length; i++)
+                        {
+                            Sse.Prefetch0(a + i * sa + far);
+                            sum += a[i * sa];
+                        }
+                    }
+                    for (; i < length; i++) sum += a[i * sa];
+                }
                 return sum;
             }
             if (sa == 1 && hasB && sb == 1) return Dot<T, TV, TS>(a, b, length);
@@ -305,8 +323,21 @@ namespace EinsumGen.Runtime.Kernels
                 }
                 else
                 {
-                    if (add) for (long i = 0; i < length; i++) r[i * sr] += a[i * sa];
-                    else for (long i = 0; i < length; i++) r[i * sr] = a[i * sa];
+                    long i = 0;
+                    if (Math.Abs(sa) * sizeof(T) >= 64 && Sse.IsSupported)
+                    {
+                        // Each element on its own line (a diagonal): ask for the line ScatteredAhead elements on, so that its
+                        // page walk and fetch overlap the ones before it.
+                        long far = ScatteredAhead * sa;
+                        for (; i + ScatteredAhead < length; i++)
+                        {
+                            Sse.Prefetch0(a + i * sa + far);
+                            if (add) r[i * sr] += a[i * sa];
+                            else r[i * sr] = a[i * sa];
+                        }
+                    }
+                    if (add) for (; i < length; i++) r[i * sr] += a[i * sa];
+                    else for (; i < length; i++) r[i * sr] = a[i * sa];
                 }
                 return;
             }

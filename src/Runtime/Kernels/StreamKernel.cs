@@ -108,7 +108,7 @@ namespace EinsumGen.Runtime.Kernels
                 if (!ContractionKernel.IsSimdElement<T>()) path = KernelPath.Scalar;
                 int threads = Math.Min(maxThreads, KernelThreads.WorkerCount + 1);
                 if (Thread.CurrentThread.IsThreadPoolThread) threads = 1;
-                var split = KernelDispatch.StreamSplit(n, cs, summedSpan, elements, Unsafe.SizeOf<T>(), threads, limits);
+                var split = KernelDispatch.StreamSplit(n, cs, ca, cb, cr, summedSpan, elements, Unsafe.SizeOf<T>(), threads, limits);
                 if (KernelOptions.Current.RecordChoices && hasSecond) ContractionKernel.LastRun = (DispatchedKernel.Stream, false, split);
 
                 fixed (long* s = cs, sa = ca, sb = cb, sr = cr)

@@ -125,5 +125,20 @@ namespace EinsumGen.Dispatch
         /// ~50 KB here.
         /// </summary>
         public long StreamParallelBytes { get; init; } = 512 * 1024;
+
+        /// <summary>
+        /// A batch of small products (<see cref="SmallBatchDispatch"/>) runs on the small-batch kernel from this many bytes
+        /// moved: below it the operands stay in cache and the GEMM kernel's kept tables cost little.
+        /// </summary>
+        public long SmallBatchMinBytes { get; init; } = 1024 * 1024;
+
+        /// <summary>The small-batch kernel takes products with no side longer than this.</summary>
+        public int SmallBatchMaxSide { get; init; } = 32;
+
+        /// <summary>
+        /// The small-batch kernel takes products with at most this many multiply-adds per element of its three blocks (8³: 2.7,
+        /// 16³: 5.3): beyond it a product is compute-bound, and the GEMM kernel's register blocks serve it better.
+        /// </summary>
+        public int SmallBatchMaxReuse { get; init; } = 6;
     }
 }

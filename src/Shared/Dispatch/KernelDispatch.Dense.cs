@@ -35,6 +35,7 @@ namespace EinsumGen.Dispatch
         {
             DispatchedKernel.Strided => "strided loops",
             DispatchedKernel.Stream => "streaming",
+            DispatchedKernel.SmallBatch => "small batch",
             DispatchedKernel.LaneBlock => "lane blocks",
             DispatchedKernel.Packed => "packed GEMM",
             DispatchedKernel.DirectAlongN => "direct, along N",

@@ -20,7 +20,8 @@ namespace EinsumGen.Dispatch
         /// switched on; it is tried before the GEMM kernel). <paramref name="vectorBytes"/>:
         /// the widest vectors (64, 32, 16; the element size without any); <paramref name="quadAvailable"/>: whether the
         /// quad-broadcast loop exists there; <paramref name="threads"/>: threads a call may use. Unary steps and steps
-        /// without reuse go to the streaming tier first (<see cref="StreamTakes"/>), as the runtime's step kernel does.
+        /// without reuse go to the streaming tier first (<see cref="StreamTakes"/>), as the runtime's step kernel does, and
+        /// large batches of small products to the small-batch kernel next (<see cref="SmallBatchDispatch"/>).
         /// </summary>
         public static KernelChoice ChooseStep(long[] sizes, long[] firstStrides, long[] secondStrides, long[] resultStrides, int kept,
             bool hasSecond, bool accumulate, bool laneBlock, int elementSize, int vectorBytes, bool quadAvailable, int threads, DispatchLimits limits)
@@ -38,12 +39,19 @@ namespace EinsumGen.Dispatch
                 if (multiplyAdds > 0) n = StreamShape.Canonicalize(sizes, firstStrides, secondStrides, resultStrides, kept, hasSecond, cs, ca, cb, cr, summed, out streamed, elements);
                 if (!hasSecond || StreamTakes(n, streamed, cs, ca, cb, cr, summed, elements, elementSize, limits))
                 {
-                    var split = multiplyAdds == 0 ? DispatchedSplit.None : StreamSplit(n, cs, summed, elements, elementSize, threads, limits);
+                    var split = multiplyAdds == 0 ? DispatchedSplit.None : StreamSplit(n, cs, ca, cb, cr, summed, elements, elementSize, threads, limits);
                     return new KernelChoice(DispatchedKernel.Stream, hasSecond ? DispatchReason.MemoryBound : DispatchReason.Unary, split: split);
                 }
             }
             if (RunsStrided(hasSecond, accumulate, multiplyAdds, limits))
                 return new KernelChoice(DispatchedKernel.Strided, hasSecond ? DispatchReason.SmallAccumulating : DispatchReason.Unary);
+            var small = SmallBatchDispatch.Choose(sizes, firstStrides, secondStrides, resultStrides, kept, elementSize, limits);
+            if (small.Applies)
+            {
+                var batched = new KernelChoice(DispatchedKernel.SmallBatch, DispatchReason.SmallProducts, transposed: small.Transposed,
+                    split: SmallBatchDispatch.Split(sizes, small, elementSize, threads, limits));
+                return accumulate ? batched.WithScratch() : batched;
+            }
             KernelChoice choice = laneBlock
                 ? new KernelChoice(DispatchedKernel.LaneBlock, DispatchReason.MixedLanes)
                 : ChooseGemm(Facts(sizes, firstStrides, secondStrides, resultStrides, kept, elementSize, vectorBytes, quadAvailable), limits, threads);
@@ -146,15 +154,37 @@ namespace EinsumGen.Dispatch
         }
 
         /// <summary>
-        /// How a streaming step splits over <paramref name="threads"/>: none below <see cref="DispatchLimits.StreamParallelBytes"/>;
-        /// along a kept dimension (<see cref="DispatchedSplit.M"/>: the parts write disjoint results) where there is one,
-        /// else along the outermost summed one (<see cref="DispatchedSplit.K"/>: partial sums added at the end).
+        /// How a streaming step splits over <paramref name="threads"/>: none below <see cref="DispatchLimits.StreamParallelBytes"/>
+        /// moved (<see cref="MovedBytes"/>); along a kept dimension (<see cref="DispatchedSplit.M"/>: the parts write disjoint
+        /// results) where there is one, else along the outermost summed one (<see cref="DispatchedSplit.K"/>: partial sums
+        /// added at the end).
         /// </summary>
-        public static DispatchedSplit StreamSplit(int n, ReadOnlySpan<long> sizes, ReadOnlySpan<bool> summed, ReadOnlySpan<long> elements, int elementSize,
-            int threads, DispatchLimits limits)
+        public static DispatchedSplit StreamSplit(int n, ReadOnlySpan<long> sizes, ReadOnlySpan<long> first, ReadOnlySpan<long> second,
+            ReadOnlySpan<long> result, ReadOnlySpan<bool> summed, ReadOnlySpan<long> elements, int elementSize, int threads, DispatchLimits limits)
         {
-            if (threads <= 1 || n == 0 || (elements[0] + elements[1] + elements[2]) * elementSize < limits.StreamParallelBytes) return DispatchedSplit.None;
+            if (threads <= 1 || n == 0 || MovedBytes(n, first, second, result, elements, elementSize) < limits.StreamParallelBytes) return DispatchedSplit.None;
             return StreamSplitDim(n, sizes, summed, threads) is int d && !summed[d] ? DispatchedSplit.M : DispatchedSplit.K;
+        }
+
+        /// <summary>
+        /// The bytes a streaming step moves: each tensor's elements, where a tensor has no unit-stride dimension and its
+        /// elements lie a cache line or more apart (a diagonal of a large matrix), a whole line per element.
+        /// </summary>
+        public static double MovedBytes(int n, ReadOnlySpan<long> first, ReadOnlySpan<long> second, ReadOnlySpan<long> result,
+            ReadOnlySpan<long> elements, int elementSize)
+        {
+            return elements[0] * Bytes(first) + elements[1] * Bytes(second) + elements[2] * Bytes(result);
+
+            double Bytes(ReadOnlySpan<long> strides)
+            {
+                long nearest = long.MaxValue;
+                for (int d = 0; d < n; d++)
+                {
+                    long s = Math.Abs(strides[d]);
+                    if (s != 0 && s < nearest) nearest = s;
+                }
+                return nearest != long.MaxValue && nearest * elementSize >= 64 ? 64 : elementSize;
+            }
         }
 
         /// <summary>

@@ -14,6 +14,12 @@ namespace EinsumGen.Dispatch
         /// </summary>
         Stream,
 
+        /// <summary>
+        /// The small-batch kernel: a large batch of small products (<see cref="SmallBatchDispatch"/>), each entry's product in
+        /// registers, the batch walked in the result's storage order.
+        /// </summary>
+        SmallBatch,
+
         /// <summary>The lane-block tier: a GEMM of vectors over a block of contiguous elements that mixes GEMM groups.</summary>
         LaneBlock,
 
@@ -40,7 +46,7 @@ namespace EinsumGen.Dispatch
     internal enum DispatchedSplit : byte { None, Batch, M, N, K }
 
     /// <summary>Why a step runs on its tier (<see cref="KernelChoice.Reason"/> spells it out).</summary>
-    internal enum DispatchReason : byte { TierForced, Unary, SmallAccumulating, MixedLanes, Skinny, NoVectorPair, LargeEnough, Small, MemoryBound }
+    internal enum DispatchReason : byte { TierForced, Unary, SmallAccumulating, MixedLanes, Skinny, NoVectorPair, LargeEnough, Small, MemoryBound, SmallProducts }
 
     /// <summary>Why the direct tier runs its loop (<see cref="KernelChoice.Detail"/> spells it out).</summary>
     internal enum DispatchDetail : byte
@@ -129,6 +135,7 @@ namespace EinsumGen.Dispatch
             DispatchReason.TierForced => "tier forced",
             DispatchReason.Unary => "unary step: streamed in storage order",
             DispatchReason.MemoryBound => "memory-bound: each element feeds one multiply-add, streamed in storage order",
+            DispatchReason.SmallProducts => "a batch of small products: memory-bound, each product in registers",
             DispatchReason.SmallAccumulating => "small accumulating step: the strided loops add as they go",
             DispatchReason.MixedLanes => "a vector's worth of contiguous elements mixes GEMM groups",
             DispatchReason.Skinny => "skinny: the direct loop streams the long factor in place",

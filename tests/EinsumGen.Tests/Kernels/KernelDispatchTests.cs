@@ -125,6 +125,8 @@ namespace EinsumGen.Tests.Kernels
             // nr = Σ_mk mnk·mkr with n = r = 64, m·k = 4096·2.
             yield return new Step("mnk,mkr->nr", new long[] { 64, 64, 2, 4096 }, new long[] { 1, 0, 64 * 4096, 64 }, new long[] { 0, 1, 64 * 4096, 64 }, new long[] { 64, 1, 0, 0 }, 2);
             yield return new Step("batched 8³ × 64", new long[] { 64, 8, 8, 8 }, new long[] { 64, 8, 0, 1 }, new long[] { 64, 0, 1, 8 }, new long[] { 64, 8, 1, 0 }, 3);
+            // A large batch of small products: memory-bound, each product in registers (the small-batch kernel).
+            yield return new Step("batched 8³ × 4096", new long[] { 4096, 8, 8, 8 }, new long[] { 64, 8, 0, 1 }, new long[] { 64, 0, 1, 8 }, new long[] { 64, 8, 1, 0 }, 3);
             yield return new Step("outer product", new long[] { 300, 200 }, new long[] { 1, 0 }, new long[] { 0, 1 }, new long[] { 200, 1 }, 2);
             // kme,kng->mneg: a vector of the result's contiguous e,g mixes the M and N groups (the lane-block tier on Vector512).
             yield return new Step("kme,kng->mneg", new long[] { 20, 24, 4, 4, 5 }, new long[] { 4, 0, 1, 0, 80 }, new long[] { 0, 4, 0, 1, 96 }, new long[] { 384, 16, 4, 1, 0 }, 4);
