@@ -19,8 +19,8 @@ namespace EinsumGen.Convolutions
     internal static unsafe class ImplicitGemmWeightVjp
     {
         /// <summary>dw [G·Cout, Cin·T] = the weight VJP of x [N, G·Cin, Host…] and dy [N, G·Cout, Out…], all dense.</summary>
-        public static void Run<T>(ImplicitGemmGeometry geometry, T* x, T* dy, T* dw, int batch, int groups, int inPerGroup, int outPerGroup)
-            where T : unmanaged, INumberBase<T>
+        public static void Run<T>(ImplicitGemmGeometry geometry, T* x, T* dy, T* dw, int batch, int groups, int inPerGroup, int outPerGroup,
+            ImplicitGemmForm form = ImplicitGemmForm.Auto) where T : unmanaged, INumberBase<T>
         {
             switch (ContractionKernel.BestPath)
             {
