@@ -78,7 +78,7 @@ namespace EinsumGen.Convolutions
         private static Tensor<T> Run<T>(ImplicitGemmGeometry geometry, Tensor<T> x, Tensor<T> weight, ImplicitGemmWeight layout, nint[] shape,
             int batch, int groups, int inPerGroup, int outPerGroup, ImplicitGemmForm form) where T : unmanaged, INumberBase<T>
         {
-            var y = ConvTensors.Uninitialized<T>(shape); // every element is written
+            var y = ResultMemory.Uninitialized<T>(shape); // every element is written
             RunInto(geometry, x, weight, layout, y, batch, groups, inPerGroup, outPerGroup, form);
             return y;
         }

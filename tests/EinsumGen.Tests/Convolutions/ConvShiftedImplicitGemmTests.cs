@@ -10,7 +10,8 @@ namespace EinsumGen.Tests.Convolutions;
 /// form, each forced, against direct loops in double, float and double: every stride-1 layer of
 /// <see cref="ConvImplicitGemmTests"/>, and layers where the shifted form has something of its own to get wrong: runs of
 /// panels that split an image over threads (windows that start mid-image), windows wholly in the padding (the input VJP's
-/// geometry then skips host positions: a negative left padding), 3-d with most virtual positions dropped, groups, 1-d.
+/// geometry then skips host positions: a negative left padding), 3-d with most virtual positions dropped, groups, 1-d,
+/// images longer than one weight-VJP run.
 /// </summary>
 public class ConvShiftedImplicitGemmTests
 {
@@ -29,6 +30,7 @@ public class ConvShiftedImplicitGemmTests
                     new ConvSpec(new[] { 3, 2 }, padding: new[] { ConvPadding.PerSide(3, 0), ConvPadding.PerSide(1, 2) }, dilation: new[] { 2, 1 })),
                 new Layer("1-d K=3 p1 groups 2, 10 -> 14, length 100", 2, 10, 14, new[] { 100 }, Square(1, 3, padding: 1, groups: 2)),
                 new Layer("3-d 3x3x3 p1, 5 -> 7, 4x5x6", 2, 5, 7, new[] { 4, 5, 6 }, Square(3, 3, padding: 1)),
+                new Layer("3x3 p1, 8 -> 64, 50x50, batch 3 (runs of at most 2,048 positions; several parts)", 3, 8, 64, new[] { 50, 50 }, Square(2, 3, padding: 1)),
             };
             foreach (var l in ConvImplicitGemmTests.Layers)
             {
@@ -71,6 +73,23 @@ public class ConvShiftedImplicitGemmTests
                 l.Spec.Groups, l.In, form), xs, terms, $"{l.Name} {form} float");
             ConvOracle.AssertClose(dx, ImplicitGemmConv.InputVjp(ConvOracle.ToTensor<double>(dy, ys), ConvOracle.ToTensor<double>(w, ws), geometries,
                 l.Spec.Groups, l.In, form), xs, terms, $"{l.Name} {form} double");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Layers))]
+    public void WeightVjpInEitherFormMatchesTheOracle(Layer l)
+    {
+        var (x, xs, w, ws, dy, ys) = ConvImplicitGemmTests.Inputs(l);
+        var geometries = l.Spec.Geometries(l.Size, "x");
+        ConvImplicitGemmTests.Adjoints(x, xs, w, ws, dy, ys, l.Spec, out _, out var dw);
+        long terms = ys.Where((_, d) => d != 1).Aggregate(1L, (a, b) => a * b);
+        foreach (var form in new[] { ImplicitGemmForm.Shifted, ImplicitGemmForm.Gathered })
+        {
+            ConvOracle.AssertClose(dw, ImplicitGemmConv.WeightVjp(ConvOracle.ToTensor<float>(x, xs), ConvOracle.ToTensor<float>(dy, ys), geometries,
+                l.Spec.Groups, l.Spec.KernelSize, form), ws, terms, $"{l.Name} {form} float");
+            ConvOracle.AssertClose(dw, ImplicitGemmConv.WeightVjp(ConvOracle.ToTensor<double>(x, xs), ConvOracle.ToTensor<double>(dy, ys), geometries,
+                l.Spec.Groups, l.Spec.KernelSize, form), ws, terms, $"{l.Name} {form} double");
         }
     }
 
