@@ -195,6 +195,8 @@ namespace EinsumGen.Convolutions
                 {
                     int j = p0 + (int)runs[3 * r], len = (int)runs[3 * r + 1];
                     long at = runs[3 * r + 2];
+                    // Channel by channel: dy's rows are Pixels apart (4 KiB in a 32×32 layer), so reading them in parallel
+                    // would put every stream in the same L1 set; the panel's columns are written a cache line apart instead.
                     for (int o = 0; o < job->OutPerGroup; o++)
                     {
                         T* src = dy + o * job->Pixels + at;
