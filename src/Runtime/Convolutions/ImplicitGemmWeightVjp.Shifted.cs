@@ -187,6 +187,7 @@ namespace EinsumGen.Convolutions
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
             int run = job->Run;
+            long pixels = job->Pixels;
             for (int b = 0; b < job->ColumnsPadded; b += nr) ImplicitGemmPacking.Zero<T, TV, TS>(panels + (long)b * run, width * nr);
             for (int p0 = 0; p0 < width; p0 += PositionChunk)
             {
@@ -195,11 +196,27 @@ namespace EinsumGen.Convolutions
                 {
                     int j = p0 + (int)runs[3 * r], len = (int)runs[3 * r + 1];
                     long at = runs[3 * r + 2];
+                    int o = 0;
+                    if (typeof(T) == typeof(float) && ImplicitGemmTranspose.Available && nr % 16 == 0 && len >= 16)
+                    {
+                        // 16 channels × 16 positions at a time, transposed in registers; the last positions one by one.
+                        int whole = len / 16 * 16;
+                        for (; o + 16 <= job->OutPerGroup; o += 16)
+                        {
+                            float* src = (float*)(dy + o * pixels + at);
+                            float* dst = (float*)(panels + (long)(o / nr) * nr * run + (long)j * nr + o % nr);
+                            for (int i = 0; i < whole; i += 16) ImplicitGemmTranspose.Block16(src + i, pixels, dst + (long)i * nr, nr);
+                            for (int c = 0; c < 16; c++)
+                            {
+                                for (int i = whole; i < len; i++) dst[(long)i * nr + c] = src[c * pixels + i];
+                            }
+                        }
+                    }
                     // Channel by channel: dy's rows are Pixels apart (4 KiB in a 32×32 layer), so reading them in parallel
                     // would put every stream in the same L1 set; the panel's columns are written a cache line apart instead.
-                    for (int o = 0; o < job->OutPerGroup; o++)
+                    for (; o < job->OutPerGroup; o++)
                     {
-                        T* src = dy + o * job->Pixels + at;
+                        T* src = dy + o * pixels + at;
                         T* dst = panels + (long)(o / nr) * nr * run + (long)j * nr + o % nr;
                         for (int i = 0; i < len; i++) dst[(long)i * nr] = src[i];
                     }
