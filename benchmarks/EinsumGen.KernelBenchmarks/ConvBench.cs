@@ -150,7 +150,8 @@ namespace EinsumGen.KernelBenchmarks
                     int g0 = GC.CollectionCount(0), g2 = GC.CollectionCount(2);
                     double t0 = CpuTime.Now();
                     Conv.Forward(x, w, spec);
-                    trace.Append($" {(CpuTime.Now() - t0) * 1e3:F1}ms/{PageFaults.Minor() - f0}f/{GC.CollectionCount(0) - g0}g0/{GC.CollectionCount(2) - g2}g2");
+                    double ms = (CpuTime.Now() - t0) * 1e3;
+                    trace.Append($" {ms:F1}ms/{PageFaults.Minor() - f0}f/{GC.CollectionCount(0) - g0}g0/{GC.CollectionCount(2) - g2}g2");
                 }
                 Console.WriteLine($"{l.Name + " forward: per call (thread CPU, faults, GCs)",-52}{trace}");
             }
