@@ -30,6 +30,7 @@ namespace EinsumGen.KernelBenchmarks
             bool quick = args.Contains("quick");
             int all = Environment.ProcessorCount;
             s_cpu = args.Contains("cpu");
+            s_faults = args.Contains("faults");
             // `conv cpu` (without kfac): one core, timed by the calling thread's CPU time against the one-core probe timed so.
             s_oneCore = s_cpu && !args.Contains("kfac");
             if (s_oneCore) EinsumGen.Runtime.Kernels.ContractionKernel.MaxDegreeOfParallelism = 1;
@@ -59,7 +60,6 @@ namespace EinsumGen.KernelBenchmarks
             };
             if (s_cpu) Console.WriteLine("KFAC-reduce timed by the process's CPU time (all threads), not wall time");
             s_unbinned = args.Contains("unbinned");
-            s_faults = args.Contains("faults");
             // `layer=<text>`: only the layers whose name holds the text (e.g. `layer=downsample`).
             string? only = args.FirstOrDefault(a => a.StartsWith("layer=", StringComparison.Ordinal))?.Substring("layer=".Length);
             foreach (var layer in layers.Where(l => only is null || l.Name.Contains(only, StringComparison.OrdinalIgnoreCase))) KfacReduce(layer);
@@ -67,8 +67,18 @@ namespace EinsumGen.KernelBenchmarks
 
         private static bool s_cpu, s_unbinned, s_oneCore, s_faults;
 
-        private static (double median, double best) Time(Action run, double budget) =>
-            s_oneCore ? CpuTime.Time(run, budget) : s_cpu ? CpuTime.Time(run, budget, process: true) : Program.Time(run, budget);
+        private static (double median, double best) Time(Action run, double budget)
+        {
+            // The previous row's garbage (the einsum network's buffers) collected first, so that this row's fresh results
+            // do not inherit its collections and returned memory (it swung the next row's median 2x).
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            return s_oneCore ? CpuTime.Time(run, budget) : s_cpu ? CpuTime.Time(run, budget, process: true) : Program.Time(run, budget);
+        }
+
+        /// <summary>The clock <see cref="Time"/> uses, in seconds.</summary>
+        private static double Clock() => s_oneCore ? CpuTime.Now() : s_cpu ? CpuTime.ProcessNow()
+            : System.Diagnostics.Stopwatch.GetTimestamp() / (double)System.Diagnostics.Stopwatch.Frequency;
 
         private static ConvSpec Spec(Layer l) => ConvSpec.Uniform(2, l.Kernel, l.Stride, l.Padding, groups: l.Groups);
 
@@ -101,11 +111,50 @@ namespace EinsumGen.KernelBenchmarks
             Report($"{l.Name} forward: im2col + GEMM", flops, baseline, peak, baseline);
             Report($"{l.Name} forward: einsum network", flops, network, peak, baseline);
             Report($"{l.Name} forward: Conv.Forward (implicit GEMM)", flops, implicitGemm, peak, baseline);
+            // The same-run A/B of the result's memory: a plain fresh array, whose first touch faults page by page.
+            ResultMemory.HugePages = false;
+            var plainResult = Time(() => Conv.Forward(x, w, spec), 0.6);
+            ResultMemory.HugePages = true;
+            Report($"{l.Name} forward: Conv.Forward, result not advised", flops, plainResult, peak, baseline);
             // The same kernel into a kept output: the call above also allocates its 4·N·C_out·ΠO-byte result.
             var y4 = Tensor.CreateFromShape<float>(new nint[] { l.Batch, l.Out, o, o });
             var geometries = spec.Geometries(new[] { l.Size, l.Size });
             var kept = Time(() => ImplicitGemmConv.ForwardInto(x, w, geometries, l.Groups, y4), 0.6);
             Report($"{l.Name} forward: implicit GEMM, result kept", flops, kept, peak, baseline);
+            // The same-run A/B of the column reads: gathered into packed panels (the form before the shifted one).
+            var gathered = Time(() => ImplicitGemmConv.ForwardInto(x, w, geometries, l.Groups, y4, ImplicitGemmForm.Gathered), 0.6);
+            Report($"{l.Name} forward: gathered columns, result kept", flops, gathered, peak, baseline);
+            // The mean per call, the result advised and not in alternating blocks of 20 calls: a fresh result's page faults
+            // fall on a third of the calls or fewer, which the median hides (the "median" and "best" columns show the mean).
+            double advised = 0, plain = 0;
+            for (int block = 0; block < 6; block++)
+            {
+                ResultMemory.HugePages = block % 2 == 0;
+                double t0 = Clock();
+                for (int i = 0; i < 20; i++) Conv.Forward(x, w, spec);
+                double mean = (Clock() - t0) / 20;
+                if (block % 2 == 0) advised += mean / 3; else plain += mean / 3;
+            }
+            ResultMemory.HugePages = true;
+            Report($"{l.Name} forward: Conv.Forward, mean of 60 calls", flops, (advised, advised), peak, baseline);
+            Report($"{l.Name} forward: the same, result not advised", flops, (plain, plain), peak, baseline);
+            if (s_faults)
+            {
+                var (faults, gen2) = PageFaults.PerCall(() => Conv.Forward(x, w, spec));
+                Console.WriteLine($"{l.Name + " forward: minor faults / gen-2 GCs per call",-52} {faults,8:F0} / {gen2:F2}");
+                Console.WriteLine($"{l.Name + " forward: wall time by faults",-52} {PageFaults.Split(() => Conv.Forward(x, w, spec))}");
+                var trace = new System.Text.StringBuilder();
+                for (int i = 0; i < 24; i++)
+                {
+                    long f0 = PageFaults.Minor();
+                    int g0 = GC.CollectionCount(0), g2 = GC.CollectionCount(2);
+                    double t0 = CpuTime.Now();
+                    Conv.Forward(x, w, spec);
+                    double ms = (CpuTime.Now() - t0) * 1e3;
+                    trace.Append($" {ms:F1}ms/{PageFaults.Minor() - f0}f/{GC.CollectionCount(0) - g0}g0/{GC.CollectionCount(2) - g2}g2");
+                }
+                Console.WriteLine($"{l.Name + " forward: per call (thread CPU, faults, GCs)",-52}{trace}");
+            }
 
             baseline = Time(() =>
             {
@@ -117,6 +166,9 @@ namespace EinsumGen.KernelBenchmarks
             Report($"{l.Name} weight VJP: im2col + GEMM", flops, baseline, peak, baseline);
             Report($"{l.Name} weight VJP: einsum network", flops, network, peak, baseline);
             Report($"{l.Name} weight VJP: Conv (implicit GEMM)", flops, implicitGemm, peak, baseline);
+            // The same-run A/B: the gathered dot-product form (before the shifted outer-product one).
+            var gatheredVjp = Time(() => ImplicitGemmConv.WeightVjp(x, v, geometries, l.Groups, spec.KernelSize, ImplicitGemmForm.Gathered), 0.6);
+            Report($"{l.Name} weight VJP: gathered dot-product form", flops, gatheredVjp, peak, baseline);
 
             baseline = Time(() =>
             {

@@ -42,10 +42,10 @@ namespace EinsumGen.Convolutions
         };
 
         /// <summary>y [N, C_out, O…] = conv(x, weight), x [N, G·Cin, I…], weight [G·Cout, Cin, K…].</summary>
-        public static unsafe Tensor<T> Forward<T>(Tensor<T> x, Tensor<T> weight, ConvGeometry[] geometries, int groups, int outChannels)
-            where T : unmanaged, INumberBase<T>
+        public static unsafe Tensor<T> Forward<T>(Tensor<T> x, Tensor<T> weight, ConvGeometry[] geometries, int groups, int outChannels,
+            ImplicitGemmForm form = ImplicitGemmForm.Auto) where T : unmanaged, INumberBase<T>
         {
-            var geometry = ImplicitGemmGeometry.Forward(geometries);
+            var geometry = ImplicitGemmGeometryCache.Forward(geometries);
             int batch = (int)x.Lengths[0], inPerGroup = (int)x.Lengths[1] / groups, outPerGroup = outChannels / groups;
             var shape = new nint[geometries.Length + 2];
             shape[0] = batch;
@@ -53,17 +53,17 @@ namespace EinsumGen.Convolutions
             for (int d = 0; d < geometries.Length; d++) shape[d + 2] = geometries[d].OutputSize;
             long taps = geometry.Taps;
             var layout = new ImplicitGemmWeight(outPerGroup * inPerGroup * taps, inPerGroup * taps, taps, false);
-            return Run(geometry, x, weight, layout, shape, batch, groups, inPerGroup, outPerGroup);
+            return Run(geometry, x, weight, layout, shape, batch, groups, inPerGroup, outPerGroup, form);
         }
 
         /// <summary>
         /// dx [N, G·Cin, I…] of a stride-1 convolution, given dy [N, G·Cout, O…] and weight [G·Cout, Cin, K…]: the forward
         /// convolution of dy with W'[g, c, o, t] = W[g, o, c, T−1−t] (<see cref="ImplicitGemmGeometry.InputVjp"/>).
         /// </summary>
-        public static unsafe Tensor<T> InputVjp<T>(Tensor<T> dy, Tensor<T> weight, ConvGeometry[] geometries, int groups, int inChannels)
-            where T : unmanaged, INumberBase<T>
+        public static unsafe Tensor<T> InputVjp<T>(Tensor<T> dy, Tensor<T> weight, ConvGeometry[] geometries, int groups, int inChannels,
+            ImplicitGemmForm form = ImplicitGemmForm.Auto) where T : unmanaged, INumberBase<T>
         {
-            var geometry = ImplicitGemmGeometry.InputVjp(geometries);
+            var geometry = ImplicitGemmGeometryCache.InputVjp(geometries);
             int batch = (int)dy.Lengths[0], outPerGroup = (int)dy.Lengths[1] / groups, inPerGroup = inChannels / groups;
             var shape = new nint[geometries.Length + 2];
             shape[0] = batch;
@@ -72,30 +72,30 @@ namespace EinsumGen.Convolutions
             long taps = geometry.Taps;
             // The forward's output channels are the convolution's input channels and the reverse.
             var layout = new ImplicitGemmWeight(outPerGroup * inPerGroup * taps, taps, inPerGroup * taps, true);
-            return Run(geometry, dy, weight, layout, shape, batch, groups, outPerGroup, inPerGroup);
+            return Run(geometry, dy, weight, layout, shape, batch, groups, outPerGroup, inPerGroup, form);
         }
 
         private static Tensor<T> Run<T>(ImplicitGemmGeometry geometry, Tensor<T> x, Tensor<T> weight, ImplicitGemmWeight layout, nint[] shape,
-            int batch, int groups, int inPerGroup, int outPerGroup) where T : unmanaged, INumberBase<T>
+            int batch, int groups, int inPerGroup, int outPerGroup, ImplicitGemmForm form) where T : unmanaged, INumberBase<T>
         {
-            var y = ConvTensors.Uninitialized<T>(shape); // every element is written
-            RunInto(geometry, x, weight, layout, y, batch, groups, inPerGroup, outPerGroup);
+            var y = ResultMemory.Uninitialized<T>(shape); // every element is written
+            RunInto(geometry, x, weight, layout, y, batch, groups, inPerGroup, outPerGroup, form);
             return y;
         }
 
         /// <summary><see cref="Forward{T}"/> into a dense <paramref name="y"/> of the result's shape (<see cref="Conv.ForwardInto"/>: no result allocated).</summary>
-        internal static void ForwardInto<T>(Tensor<T> x, Tensor<T> weight, ConvGeometry[] geometries, int groups, Tensor<T> y)
-            where T : unmanaged, INumberBase<T>
+        internal static void ForwardInto<T>(Tensor<T> x, Tensor<T> weight, ConvGeometry[] geometries, int groups, Tensor<T> y,
+            ImplicitGemmForm form = ImplicitGemmForm.Auto) where T : unmanaged, INumberBase<T>
         {
-            var geometry = ImplicitGemmGeometry.Forward(geometries);
+            var geometry = ImplicitGemmGeometryCache.Forward(geometries);
             int inPerGroup = (int)x.Lengths[1] / groups, outPerGroup = (int)y.Lengths[1] / groups;
             long taps = geometry.Taps;
             var layout = new ImplicitGemmWeight(outPerGroup * inPerGroup * taps, inPerGroup * taps, taps, false);
-            RunInto(geometry, x, weight, layout, y, (int)x.Lengths[0], groups, inPerGroup, outPerGroup);
+            RunInto(geometry, x, weight, layout, y, (int)x.Lengths[0], groups, inPerGroup, outPerGroup, form);
         }
 
         private static unsafe void RunInto<T>(ImplicitGemmGeometry geometry, Tensor<T> x, Tensor<T> weight, ImplicitGemmWeight layout, Tensor<T> y,
-            int batch, int groups, int inPerGroup, int outPerGroup) where T : unmanaged, INumberBase<T>
+            int batch, int groups, int inPerGroup, int outPerGroup, ImplicitGemmForm form) where T : unmanaged, INumberBase<T>
         {
             var source = ConvTensors.Dense(x);
             var w = ConvTensors.Dense(weight);
@@ -108,16 +108,16 @@ namespace EinsumGen.Convolutions
                 using var wRegion = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(wp, w.Lengths, w.Strides, false, "weight");
                 using var yRegion = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(yp, y.Lengths, y.Strides, true, "y");
 #endif
-                ImplicitGemmForward.Run(geometry, xp, wp, layout, yp, batch, groups, inPerGroup, outPerGroup);
+                ImplicitGemmForward.Run(geometry, xp, wp, layout, yp, batch, groups, inPerGroup, outPerGroup, form);
             }
         }
 
         /// <summary>dW [G·Cout, Cin, K…] = Σ dy ⊗ unfold(x), x [N, G·Cin, I…], dy [N, G·Cout, O…].</summary>
         public static unsafe Tensor<T> WeightVjp<T>(Tensor<T> x, Tensor<T> dy, ConvGeometry[] geometries, int groups,
-            System.Collections.Generic.IReadOnlyList<int> kernelSize)
+            System.Collections.Generic.IReadOnlyList<int> kernelSize, ImplicitGemmForm form = ImplicitGemmForm.Auto)
             where T : unmanaged, INumberBase<T>
         {
-            var geometry = ImplicitGemmGeometry.Forward(geometries);
+            var geometry = ImplicitGemmGeometryCache.Forward(geometries);
             int batch = (int)x.Lengths[0], inPerGroup = (int)x.Lengths[1] / groups, outPerGroup = (int)dy.Lengths[1] / groups;
             var shape = new nint[kernelSize.Count + 2];
             shape[0] = groups * outPerGroup;
@@ -135,7 +135,7 @@ namespace EinsumGen.Convolutions
                 using var vRegion = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(vp, gradient.Lengths, gradient.Strides, false, "outputGradient");
                 using var wRegion = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(wp, dw.Lengths, dw.Strides, true, "weight gradient");
 #endif
-                ImplicitGemmWeightVjp.Run(geometry, xp, vp, wp, batch, groups, inPerGroup, outPerGroup);
+                ImplicitGemmWeightVjp.Run(geometry, xp, vp, wp, batch, groups, inPerGroup, outPerGroup, form);
             }
             return dw;
         }

@@ -22,15 +22,20 @@ namespace EinsumGen.Convolutions
     /// never materialized. Work is shared over threads by (image, group, runs of panels), never by output channels, so each
     /// gathered panel serves every output channel.
     /// </summary>
-    internal static unsafe class ImplicitGemmForward
+    internal static unsafe partial class ImplicitGemmForward
     {
         /// <summary>
         /// y [N, G·Cout, Out…] = conv(x [N, G·Cin, Host…], weight); x, weight and y dense. Every element of y is written.
         /// </summary>
         public static void Run<T>(ImplicitGemmGeometry geometry, T* x, T* weight, ImplicitGemmWeight layout, T* y, int batch, int groups, int inPerGroup,
-            int outPerGroup) where T : unmanaged, INumberBase<T>
+            int outPerGroup, ImplicitGemmForm form = ImplicitGemmForm.Auto) where T : unmanaged, INumberBase<T>
         {
             var args = new Args<T>(geometry, x, weight, layout, y, batch, groups, inPerGroup, outPerGroup);
+            if (geometry.Shift is { } shift && shift.Serves(form))
+            {
+                RunShifted(args, shift);
+                return;
+            }
             switch (ContractionKernel.BestPath)
             {
                 case KernelPath.Vector512 when Prefers8x3(outPerGroup):

@@ -21,6 +21,9 @@ namespace EinsumGen.Convolutions
             Host = host;
             Kernel = kernel;
             Out = outSize;
+            Stride = stride;
+            Dilation = dilation;
+            PadLeft = padLeft;
             HostStrides = new long[Dims];
             long s = 1;
             for (int d = Dims - 1; d >= 0; d--)
@@ -71,12 +74,19 @@ namespace EinsumGen.Convolutions
                     digits[d] = 0;
                 }
             }
+            Shift = ImplicitGemmShift.TryCreate(this);
         }
 
         public int Dims { get; }
         public int[] Host { get; }
         public int[] Kernel { get; }
         public int[] Out { get; }
+        public int[] Stride { get; }
+        public int[] Dilation { get; }
+        /// <summary>Per dimension, the padding before the host (negative: host positions skipped).</summary>
+        public int[] PadLeft { get; }
+        /// <summary>The same map over a zero-padded host (stride 1 only), where the kernels read columns in place; null where it does not apply.</summary>
+        public ImplicitGemmShift? Shift { get; }
         public long[] HostStrides { get; }
         public long HostPerChannel { get; }
         public long Pixels { get; }
@@ -132,7 +142,11 @@ namespace EinsumGen.Convolutions
         }
 
         /// <summary>The tables flattened into one array (offsets per dimension first), for <see cref="Pinned"/>.</summary>
-        internal int[] FlatTables()
+        internal int[] FlatTables() => _flat ??= Flatten();
+
+        private int[]? _flat;
+
+        private int[] Flatten()
         {
             int total = Dims;
             foreach (var t in Tables) total += t.Length;

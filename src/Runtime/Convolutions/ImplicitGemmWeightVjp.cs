@@ -16,12 +16,17 @@ namespace EinsumGen.Convolutions
     /// copied once, then the columns gathered a few input channels at a time (a block that stays in L2) and every output
     /// channel run against them. Threads sum into their own partial dW, added up at the end.
     /// </summary>
-    internal static unsafe class ImplicitGemmWeightVjp
+    internal static unsafe partial class ImplicitGemmWeightVjp
     {
         /// <summary>dw [G·Cout, Cin·T] = the weight VJP of x [N, G·Cin, Host…] and dy [N, G·Cout, Out…], all dense.</summary>
-        public static void Run<T>(ImplicitGemmGeometry geometry, T* x, T* dy, T* dw, int batch, int groups, int inPerGroup, int outPerGroup)
-            where T : unmanaged, INumberBase<T>
+        public static void Run<T>(ImplicitGemmGeometry geometry, T* x, T* dy, T* dw, int batch, int groups, int inPerGroup, int outPerGroup,
+            ImplicitGemmForm form = ImplicitGemmForm.Auto) where T : unmanaged, INumberBase<T>
         {
+            if (batch > 0 && RunsShifted<T>(geometry.Shift, form, outPerGroup))
+            {
+                RunShifted(geometry, geometry.Shift!, x, dy, dw, batch, groups, inPerGroup, outPerGroup);
+                return;
+            }
             switch (ContractionKernel.BestPath)
             {
                 case KernelPath.Vector512: Run<T, Vector512<T>, Simd512<T>>(geometry, x, dy, dw, batch, groups, inPerGroup, outPerGroup, true); break;

@@ -152,7 +152,7 @@ public class ConvImplicitGemmTests
 
     private static ConvGeometry[] Geometries(Layer l) => l.Spec.Geometries(l.Size, "x");
 
-    private static (double[] X, int[] XShape, double[] W, int[] WShape, double[] Dy, int[] YShape) Inputs(Layer l)
+    internal static (double[] X, int[] XShape, double[] W, int[] WShape, double[] Dy, int[] YShape) Inputs(Layer l)
     {
         int[] xs = new[] { l.Batch, l.In }.Concat(l.Size).ToArray();
         int[] ws = new[] { l.Out, l.In / l.Spec.Groups }.Concat(l.Spec.KernelSize).ToArray();
@@ -164,7 +164,7 @@ public class ConvImplicitGemmTests
     private static double[] Signed(int[] shape, int seed) => ConvOracle.Random(shape, seed).Select(v => 2 * v - 1).ToArray();
 
     /// <summary>Direct loops: dx = Σ dy·w and dw = Σ dy·x over every (output, tap, input channel) the forward sums.</summary>
-    private static void Adjoints(double[] x, int[] xs, double[] w, int[] ws, double[] dy, int[] ys, ConvSpec spec, out double[] dx, out double[] dw)
+    internal static void Adjoints(double[] x, int[] xs, double[] w, int[] ws, double[] dy, int[] ys, ConvSpec spec, out double[] dx, out double[] dw)
     {
         var h = ConvOracle.Resolve(spec);
         int n = xs.Length - 2, batch = xs[0], cin = xs[1], cout = ws[0], cinG = cin / h.G, coutG = cout / h.G;
