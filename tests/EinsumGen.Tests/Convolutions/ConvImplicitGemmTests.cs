@@ -164,7 +164,7 @@ public class ConvImplicitGemmTests
     private static double[] Signed(int[] shape, int seed) => ConvOracle.Random(shape, seed).Select(v => 2 * v - 1).ToArray();
 
     /// <summary>Direct loops: dx = Σ dy·w and dw = Σ dy·x over every (output, tap, input channel) the forward sums.</summary>
-    private static void Adjoints(double[] x, int[] xs, double[] w, int[] ws, double[] dy, int[] ys, ConvSpec spec, out double[] dx, out double[] dw)
+    internal static void Adjoints(double[] x, int[] xs, double[] w, int[] ws, double[] dy, int[] ys, ConvSpec spec, out double[] dx, out double[] dw)
     {
         var h = ConvOracle.Resolve(spec);
         int n = xs.Length - 2, batch = xs[0], cin = xs[1], cout = ws[0], cinG = cin / h.G, coutG = cout / h.G;
