@@ -218,7 +218,8 @@ namespace EinsumGen.Convolutions
 
         /// <summary>
         /// For every output row and every vector of its positions: Σ_t w[r, t] · plane[row + tap t + j] for up to <see cref="Rows"/>
-        /// output channels r, stored (<paramref name="first"/>: the first input channel) or added into y.
+        /// output channels r, stored (<paramref name="first"/>: the first input channel) or added into y. The accumulators of
+        /// several vectors of a row run side by side (four for one channel, two for more), so that no FMA waits on the last.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void ForwardRows<T, TV, TS>(ThinGeometry g, T* plane, T* weights, int* tapOffsets, int taps, int rows, T* y, long pixels,
@@ -226,36 +227,100 @@ namespace EinsumGen.Convolutions
         {
             int w = TS.Count;
             long lines = pixels / outLast;
-            for (long line = 0; line < lines; line++)
+            long line = 0;
+            if (rows == 1 && rounded < 4 * w)
+            {
+                // Short rows (a 14-wide depthwise layer): four rows side by side instead of four vectors of one.
+                for (; line + 4 <= lines; line += 4)
+                {
+                    T* r0 = plane + g.RowBase(line), r1 = plane + g.RowBase(line + 1), r2 = plane + g.RowBase(line + 2), r3 = plane + g.RowBase(line + 3);
+                    T* yRow = y + line * outLast;
+                    for (int j = 0; j < rounded; j += w)
+                    {
+                        TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero;
+                        for (int t = 0; t < taps; t++)
+                        {
+                            TV wt = TS.Broadcast(weights + t);
+                            int at = tapOffsets[t] + j;
+                            a0 = TS.Fma(wt, TS.Load(r0 + at), a0);
+                            a1 = TS.Fma(wt, TS.Load(r1 + at), a1);
+                            a2 = TS.Fma(wt, TS.Load(r2 + at), a2);
+                            a3 = TS.Fma(wt, TS.Load(r3 + at), a3);
+                        }
+                        Put<T, TV, TS>(yRow + j, a0, outLast - j, tail, first);
+                        Put<T, TV, TS>(yRow + outLast + j, a1, outLast - j, tail, first);
+                        Put<T, TV, TS>(yRow + 2 * outLast + j, a2, outLast - j, tail, first);
+                        Put<T, TV, TS>(yRow + 3 * outLast + j, a3, outLast - j, tail, first);
+                    }
+                }
+            }
+            for (; line < lines; line++)
             {
                 T* row = plane + g.RowBase(line);
                 T* yRow = y + line * outLast;
-                for (int j = 0; j < rounded; j += w)
+                if (rows == 1)
                 {
-                    TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero;
+                    for (int j = 0; j < rounded; j += 4 * w)
+                    {
+                        TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero;
+                        T* at = row + j;
+                        for (int t = 0; t < taps; t++)
+                        {
+                            TV wt = TS.Broadcast(weights + t);
+                            T* p = at + tapOffsets[t];
+                            a0 = TS.Fma(wt, TS.Load(p), a0);
+                            a1 = TS.Fma(wt, TS.Load(p + w), a1);
+                            a2 = TS.Fma(wt, TS.Load(p + 2 * w), a2);
+                            a3 = TS.Fma(wt, TS.Load(p + 3 * w), a3);
+                        }
+                        Put<T, TV, TS>(yRow + j, a0, outLast - j, tail, first);
+                        Put<T, TV, TS>(yRow + j + w, a1, outLast - j - w, tail, first);
+                        Put<T, TV, TS>(yRow + j + 2 * w, a2, outLast - j - 2 * w, tail, first);
+                        Put<T, TV, TS>(yRow + j + 3 * w, a3, outLast - j - 3 * w, tail, first);
+                    }
+                    continue;
+                }
+                for (int j = 0; j < rounded; j += 2 * w)
+                {
+                    TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero, b0 = TS.Zero, b1 = TS.Zero, b2 = TS.Zero, b3 = TS.Zero;
                     T* at = row + j;
                     for (int t = 0; t < taps; t++)
                     {
-                        TV v = TS.Load(at + tapOffsets[t]);
-                        a0 = TS.Fma(TS.Broadcast(weights + t), v, a0);
-                        if (rows > 1) a1 = TS.Fma(TS.Broadcast(weights + taps + t), v, a1);
-                        if (rows > 2) a2 = TS.Fma(TS.Broadcast(weights + 2 * taps + t), v, a2);
-                        if (rows > 3) a3 = TS.Fma(TS.Broadcast(weights + 3 * taps + t), v, a3);
+                        TV u = TS.Load(at + tapOffsets[t]), v = TS.Load(at + tapOffsets[t] + w);
+                        TV w0 = TS.Broadcast(weights + t), w1 = TS.Broadcast(weights + taps + t);
+                        a0 = TS.Fma(w0, u, a0);
+                        b0 = TS.Fma(w0, v, b0);
+                        a1 = TS.Fma(w1, u, a1);
+                        b1 = TS.Fma(w1, v, b1);
+                        if (rows > 2)
+                        {
+                            TV w2 = TS.Broadcast(weights + 2 * taps + t);
+                            a2 = TS.Fma(w2, u, a2);
+                            b2 = TS.Fma(w2, v, b2);
+                        }
+                        if (rows > 3)
+                        {
+                            TV w3 = TS.Broadcast(weights + 3 * taps + t);
+                            a3 = TS.Fma(w3, u, a3);
+                            b3 = TS.Fma(w3, v, b3);
+                        }
                     }
-                    int count = Math.Min(w, outLast - j);
-                    Put<T, TV, TS>(yRow + j, a0, count, tail, first);
-                    if (rows > 1) Put<T, TV, TS>(yRow + pixels + j, a1, count, tail, first);
-                    if (rows > 2) Put<T, TV, TS>(yRow + 2 * pixels + j, a2, count, tail, first);
-                    if (rows > 3) Put<T, TV, TS>(yRow + 3 * pixels + j, a3, count, tail, first);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        var (a, b) = r switch { 0 => (a0, b0), 1 => (a1, b1), 2 => (a2, b2), _ => (a3, b3) };
+                        Put<T, TV, TS>(yRow + r * pixels + j, a, outLast - j, tail, first);
+                        Put<T, TV, TS>(yRow + r * pixels + j + w, b, outLast - j - w, tail, first);
+                    }
                 }
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Put<T, TV, TS>(T* y, TV value, int count, T* tail, bool first)
+        private static void Put<T, TV, TS>(T* y, TV value, int count, T* tail, bool first) // count: the row's elements left from y on
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
-            if (count == TS.Count)
+            if (count <= 0) return;
+            if (count >= TS.Count)
             {
                 TS.Store(y, first ? value : TS.Add(value, TS.Load(y)));
                 return;
@@ -301,31 +366,35 @@ namespace EinsumGen.Convolutions
                 for (int c = 0; c < job->InPerGroup; c++)
                 {
                     g.Fill<T>(job->X + ((n * job->Groups + group) * job->InPerGroup + c) * hostPerChannel, plane);
-                    for (int o0 = 0; o0 < job->OutPerGroup; o0 += Rows)
+                    // Per output channel, four taps side by side: four independent chains that share each load of dy.
+                    for (int o = 0; o < job->OutPerGroup; o++)
                     {
-                        int rows = Math.Min(Rows, job->OutPerGroup - o0);
-                        T* dyRows = rowsOfDy + o0 * lines * rounded;
-                        T* result = dw + (group * (long)job->OutPerGroup + o0) * reduction + (long)c * taps;
-                        for (int t = 0; t < taps; t++)
+                        T* dyRow = rowsOfDy + o * lines * rounded;
+                        T* result = dw + (group * (long)job->OutPerGroup + o) * reduction + (long)c * taps;
+                        for (int t0 = 0; t0 < taps; t0 += 4)
                         {
+                            int block = Math.Min(4, taps - t0);
+                            // Past the last tap, the block re-reads the last one; its sums are dropped.
+                            int o0 = tapOffsets[t0], o1 = tapOffsets[Math.Min(t0 + 1, taps - 1)];
+                            int o2 = tapOffsets[Math.Min(t0 + 2, taps - 1)], o3 = tapOffsets[Math.Min(t0 + 3, taps - 1)];
                             TV a0 = TS.Zero, a1 = TS.Zero, a2 = TS.Zero, a3 = TS.Zero;
                             for (long line = 0; line < lines; line++)
                             {
-                                T* at = plane + g.RowBase(line) + tapOffsets[t];
-                                T* d = dyRows + line * rounded;
+                                T* at = plane + g.RowBase(line);
+                                T* d = dyRow + line * rounded;
                                 for (int j = 0; j < rounded; j += w)
                                 {
-                                    TV v = TS.Load(at + j);
-                                    a0 = TS.Fma(TS.Load(d + j), v, a0);
-                                    if (rows > 1) a1 = TS.Fma(TS.Load(d + lines * rounded + j), v, a1);
-                                    if (rows > 2) a2 = TS.Fma(TS.Load(d + 2 * lines * rounded + j), v, a2);
-                                    if (rows > 3) a3 = TS.Fma(TS.Load(d + 3 * lines * rounded + j), v, a3);
+                                    TV v = TS.Load(d + j);
+                                    a0 = TS.Fma(v, TS.Load(at + o0 + j), a0);
+                                    a1 = TS.Fma(v, TS.Load(at + o1 + j), a1);
+                                    a2 = TS.Fma(v, TS.Load(at + o2 + j), a2);
+                                    a3 = TS.Fma(v, TS.Load(at + o3 + j), a3);
                                 }
                             }
-                            result[t] += TS.Sum(a0);
-                            if (rows > 1) result[reduction + t] += TS.Sum(a1);
-                            if (rows > 2) result[2 * reduction + t] += TS.Sum(a2);
-                            if (rows > 3) result[3 * reduction + t] += TS.Sum(a3);
+                            result[t0] += TS.Sum(a0);
+                            if (block > 1) result[t0 + 1] += TS.Sum(a1);
+                            if (block > 2) result[t0 + 2] += TS.Sum(a2);
+                            if (block > 3) result[t0 + 3] += TS.Sum(a3);
                         }
                     }
                 }
@@ -456,10 +525,12 @@ namespace EinsumGen.Convolutions
                     new ReadOnlySpan<T>(src + lo, hi - lo).CopyTo(new Span<T>(dst + lo + pad, hi - lo));
                     continue;
                 }
-                for (int i = lo; i < hi; i++)
+                // Phase by phase: host positions i ≡ −P + ph (mod S) land on sub-row ph, one after another.
+                for (int ph = 0; ph < s; ph++)
                 {
-                    int q = i + pad;
-                    dst[(q % s) * SubRow + q / s] = src[i];
+                    int i0 = lo + (((ph - lo - pad) % s) + s) % s;
+                    T* to = dst + ph * SubRow + (i0 + pad) / s;
+                    for (int i = i0, j = 0; i < hi; i += s, j++) to[j] = src[i];
                 }
             }
         }
