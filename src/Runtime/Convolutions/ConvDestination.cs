@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using EinsumGen.Runtime;
 
 namespace EinsumGen.Convolutions
@@ -50,8 +51,53 @@ namespace EinsumGen.Convolutions
         public void Finish()
         {
             if (_pooled is null) return;
-            ConvBuffers.Write(Dense, _target, _mode);
+            int length = checked((int)_target.FlattenedLength);
+            ReadOnlySpan<T> source = _pooled.AsSpan(length);
+            bool add = _mode == GradientMode.Accumulate;
+            if (_target.IsDense)
+            {
+                var target = MemoryMarshal.CreateSpan(ref Einsum.First(_target), length);
+                if (add) TensorPrimitives.Add(target, source, target);
+                else source.CopyTo(target);
+            }
+            else
+            {
+                Strided(source, _target, add);
+            }
             AlignedPool<T>.Return(_pooled);
+        }
+
+        /// <summary>target (any strided view) = or += the dense row-major <paramref name="source"/>, one run of the last dimension at a time.</summary>
+        private static unsafe void Strided(ReadOnlySpan<T> source, Tensor<T> target, bool add)
+        {
+            if (source.IsEmpty) return;
+            int rank = target.Rank, last = rank - 1;
+            var lengths = target.Lengths;
+            var strides = target.Strides;
+            Span<nint> index = stackalloc nint[rank];
+            index.Clear();
+            int run = (int)lengths[last];
+            nint step = strides[last];
+            fixed (T* origin = &Einsum.First(target))
+            {
+#if EINSUMGEN_CHECKED_KERNELS
+                using var region = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(origin, lengths, strides, true, "buffer");
+#endif
+                for (int at = 0; at < source.Length; at += run)
+                {
+                    nint offset = 0;
+                    for (int d = 0; d < last; d++) offset += index[d] * strides[d];
+                    var values = source.Slice(at, run);
+                    T* to = origin + offset;
+                    if (add) for (int j = 0; j < run; j++) to[j * step] += values[j];
+                    else for (int j = 0; j < run; j++) to[j * step] = values[j];
+                    for (int d = last - 1; d >= 0; d--)
+                    {
+                        if (++index[d] < lengths[d]) break;
+                        index[d] = 0;
+                    }
+                }
+            }
         }
     }
 }
