@@ -39,6 +39,11 @@ namespace EinsumGen.Convolutions
             geometries.All(g => g.Stride == 1) && !ImplicitGemmConv.AppliesToInputVjp<T>(spec, geometries, inPerGroup, outPerGroup)
             && Applies<T>(spec, geometries, outPerGroup, inPerGroup);
 
+        /// <summary>Whether the strided input VJP of such a layer runs by stride phase (<see cref="ImplicitGemmPhases"/>) on this kernel.</summary>
+        public static bool AppliesToStridedInputVjp<T>(ConvSpec spec, ConvGeometry[] geometries, int inPerGroup, int outPerGroup) =>
+            geometries.Any(g => g.Stride > 1) && !ImplicitGemmConv.AppliesToStridedInputVjp<T>(spec, geometries, inPerGroup, outPerGroup)
+            && Applies<T>(spec, geometries, outPerGroup, inPerGroup);
+
         /// <summary>y [N, G·Cout, O…] = conv(x [N, G·Cin, I…], weight [G·Cout, Cin, K…]); y dense, every element written.</summary>
         public static void Forward<T>(Tensor<T> x, Tensor<T> weight, ConvGeometry[] geometries, int groups, Tensor<T> y)
             where T : unmanaged, INumberBase<T>
@@ -73,26 +78,36 @@ namespace EinsumGen.Convolutions
                 using var wRegion = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(wp, w.Lengths, w.Strides, false, "weight");
                 using var yRegion = EinsumGen.Runtime.Kernels.MemoryRegions.PushStrided(yp, y.Lengths, y.Strides, true, "y");
 #endif
-                var handle = GCHandle.Alloc(geometry);
-                var job = new Job<T>
+                Run(geometry, xp, wp, layout, yp, (int)source.Lengths[0], groups, inPerGroup, outPerGroup);
+            }
+        }
+
+        /// <summary>
+        /// y [N, G·Cout, Out…] = conv(x [N, G·Cin, Host…], the weight as <paramref name="layout"/> places it), all dense and pinned by
+        /// the caller (the stride phases of a thin layer's strided input VJP run here). Every element of y is written.
+        /// </summary>
+        internal static void Run<T>(ThinGeometry geometry, T* x, T* weight, ImplicitGemmWeight layout, T* y, int batch, int groups, int inPerGroup,
+            int outPerGroup) where T : unmanaged, INumberBase<T>
+        {
+            var handle = GCHandle.Alloc(geometry);
+            var job = new Job<T>
+            {
+                Geometry = GCHandle.ToIntPtr(handle), X = x, W = weight, Y = y, Layout = layout, Groups = groups, InPerGroup = inPerGroup,
+                OutPerGroup = outPerGroup, Items = (long)batch * groups,
+            };
+            try
+            {
+                switch (ContractionKernel.BestPath)
                 {
-                    Geometry = GCHandle.ToIntPtr(handle), X = xp, W = wp, Y = yp, Layout = layout, Groups = groups, InPerGroup = inPerGroup, OutPerGroup = outPerGroup,
-                    Items = (long)source.Lengths[0] * groups,
-                };
-                try
-                {
-                    switch (ContractionKernel.BestPath)
-                    {
-                        case KernelPath.Vector512: Split(&ForwardPart<T, Vector512<T>, Simd512<T>>, &job, geometry, outPerGroup * inPerGroup); break;
-                        case KernelPath.Vector256: Split(&ForwardPart<T, Vector256<T>, Simd256<T>>, &job, geometry, outPerGroup * inPerGroup); break;
-                        case KernelPath.Vector128: Split(&ForwardPart<T, Vector128<T>, Simd128<T>>, &job, geometry, outPerGroup * inPerGroup); break;
-                        default: Split(&ForwardPart<T, T, SimdScalar<T>>, &job, geometry, outPerGroup * inPerGroup); break;
-                    }
+                    case KernelPath.Vector512: Split(&ForwardPart<T, Vector512<T>, Simd512<T>>, &job, geometry, outPerGroup * inPerGroup); break;
+                    case KernelPath.Vector256: Split(&ForwardPart<T, Vector256<T>, Simd256<T>>, &job, geometry, outPerGroup * inPerGroup); break;
+                    case KernelPath.Vector128: Split(&ForwardPart<T, Vector128<T>, Simd128<T>>, &job, geometry, outPerGroup * inPerGroup); break;
+                    default: Split(&ForwardPart<T, T, SimdScalar<T>>, &job, geometry, outPerGroup * inPerGroup); break;
                 }
-                finally
-                {
-                    handle.Free();
-                }
+            }
+            finally
+            {
+                handle.Free();
             }
         }
 
@@ -409,7 +424,7 @@ namespace EinsumGen.Convolutions
     /// </summary>
     internal sealed class ThinGeometry
     {
-        private ThinGeometry(int[] host, int[] kernel, int[] outSize, int[] stride, int[] dilation, int[] pad)
+        internal ThinGeometry(int[] host, int[] kernel, int[] outSize, int[] stride, int[] dilation, int[] pad)
         {
             Dims = host.Length;
             int last = Dims - 1;

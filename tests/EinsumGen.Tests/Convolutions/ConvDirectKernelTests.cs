@@ -10,9 +10,9 @@ namespace EinsumGen.Tests.Convolutions;
 /// <summary>
 /// The kernels that replaced network paths: the strided input VJP by stride phase (<see cref="ImplicitGemmPhases"/>, and the
 /// strided transpose convolution that is the same operation) and the thin-layer direct kernel (<see cref="ThinConv"/>:
-/// depthwise and fewer than four output channels per group; forward, weight VJP, stride-1 input VJP). Against direct loops
-/// in double, float and double, with central differences for the gradients; every case asserts its routing, so none
-/// passes on the network path.
+/// depthwise and fewer than four output channels per group; forward, weight VJP, stride-1 input VJP, and the strided input
+/// VJP by phase on it). Against direct loops in double, float and double, with central differences for the gradients;
+/// every case asserts its routing, so none passes on the network path.
 /// </summary>
 public class ConvDirectKernelTests
 {
@@ -62,6 +62,10 @@ public class ConvDirectKernelTests
         new Layer("1-d K=5 p2 depthwise, 3 channels, length 150 (rows of many vectors)", 2, 3, 3, new[] { 150 }, Square(1, 5, padding: 2, groups: 3)),
         new Layer("1-d K=3 stride 3 dilation 2, 4 -> 2, length 37", 2, 4, 2, new[] { 37 }, Square(1, 3, stride: 3, dilation: 2)),
         new Layer("3-d 3x3x3 p1 depthwise, 3 channels, 5x6x7", 2, 3, 3, new[] { 5, 6, 7 }, Square(3, 3, padding: 1, groups: 3)),
+        new Layer("depthwise 5x5 stride 3 p2, 4 channels, 16x15", 2, 4, 4, new[] { 16, 15 }, Square(2, 5, stride: 3, padding: 2, groups: 4)),
+        new Layer("1-d depthwise K=3 stride 2 dilation 2 p1 (half the phases empty), 3 channels, length 41", 2, 3, 3, new[] { 41 },
+            Square(1, 3, stride: 2, padding: 1, dilation: 2, groups: 3)),
+        new Layer("3-d depthwise 3x3x3 stride 2 p1, 2 channels, 7x6x5", 2, 2, 2, new[] { 7, 6, 5 }, Square(3, 3, stride: 2, padding: 1, groups: 2)),
         new Layer("depthwise 3x3 p1, 8 channels, 24x24, batch 4 (split over threads)", 4, 8, 8, new[] { 24, 24 }, Square(2, 3, padding: 1, groups: 8)),
     };
 
@@ -159,6 +163,9 @@ public class ConvDirectKernelTests
         int inG = l.In / l.Spec.Groups, outG = l.Out / l.Spec.Groups;
         Assert.Equal(strideOne && !ImplicitGemmConv.AppliesToInputVjp<float>(l.Spec, Geometries(l), inG, outG),
             ThinConv.AppliesToInputVjp<float>(l.Spec, Geometries(l), inG, outG));
+        // A strided thin layer's input VJP runs by stride phase on the thin kernel (unless the implicit GEMM's phases take it).
+        Assert.Equal(!strideOne && !ImplicitGemmConv.AppliesToStridedInputVjp<float>(l.Spec, Geometries(l), inG, outG),
+            ThinConv.AppliesToStridedInputVjp<float>(l.Spec, Geometries(l), inG, outG));
         long xTerms = (long)ys[1] * l.Spec.KernelSize.Aggregate(1, (a, b) => a * b);
         ConvOracle.AssertClose(dx, Conv.InputVjp(ConvOracle.ToTensor<float>(dy, ys), ConvOracle.ToTensor<float>(w, ws), l.Spec, l.Size), xs, xTerms, l.Name + " dx float");
         ConvOracle.AssertClose(dx, Conv.InputVjp(ConvOracle.ToTensor<double>(dy, ys), ConvOracle.ToTensor<double>(w, ws), l.Spec, l.Size), xs, xTerms, l.Name + " dx double");
