@@ -56,11 +56,6 @@ namespace EinsumGen.Convolutions
                 Phases(spec, geometries).Run(dy, weight, groups, inChannels, target, mode);
                 return;
             }
-            if (ThinConv.AppliesToStridedInputVjp<T>(spec, geometries, inChannels / groups, outChannels / groups))
-            {
-                Phases(spec, geometries).Run(dy, weight, groups, inChannels, target, mode, thin: true);
-                return;
-            }
             if (ThinConv.AppliesToInputVjp<T>(spec, geometries, inChannels / groups, outChannels / groups))
             {
                 var to = ConvDestination<T>.Of(target, mode);
@@ -78,8 +73,7 @@ namespace EinsumGen.Convolutions
             int inPerGroup = inChannels / spec.Groups, outPerGroup = outChannels / spec.Groups;
             return ImplicitGemmConv.AppliesToInputVjp<T>(spec, geometries, inPerGroup, outPerGroup)
                 || ImplicitGemmConv.AppliesToStridedInputVjp<T>(spec, geometries, inPerGroup, outPerGroup)
-                || ThinConv.AppliesToInputVjp<T>(spec, geometries, inPerGroup, outPerGroup)
-                || ThinConv.AppliesToStridedInputVjp<T>(spec, geometries, inPerGroup, outPerGroup);
+                || ThinConv.AppliesToInputVjp<T>(spec, geometries, inPerGroup, outPerGroup);
         }
 
         /// <summary>The weight VJP of x and dy into <paramref name="target"/> [C_out, C_in/G, K…].</summary>

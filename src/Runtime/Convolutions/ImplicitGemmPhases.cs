@@ -29,8 +29,6 @@ namespace EinsumGen.Convolutions
             public long Positions;
             /// <summary>Null where no tap reaches the phase (its positions are zero) or it covers no position.</summary>
             public ImplicitGemmGeometry? Geometry;
-            /// <summary>The same stride-1 convolution for the thin-layer kernel (<see cref="ThinConv"/>: depthwise layers).</summary>
-            public ThinGeometry? Thin;
         }
 
         public ImplicitGemmPhases(ConvGeometry[] geometries)
@@ -92,7 +90,6 @@ namespace EinsumGen.Convolutions
                     var ones = new int[n];
                     Array.Fill(ones, 1);
                     phase.Geometry = new ImplicitGemmGeometry(host, kernel, (int[])phase.Count.Clone(), ones, dilation, pad);
-                    phase.Thin = new ThinGeometry(host, kernel, (int[])phase.Count.Clone(), ones, dilation, pad);
                     MaxTaps = Math.Max(MaxTaps, phase.TapCount);
                 }
                 MaxPositions = Math.Max(MaxPositions, phase.Positions);
@@ -116,10 +113,9 @@ namespace EinsumGen.Convolutions
         /// <summary>
         /// dx [N, G·Cin, I…] (<paramref name="target"/>, any strided view; written or added as <paramref name="mode"/> says) of a
         /// convolution with output gradient dy [N, G·Cout, O…] and weight [G·Cout, Cin, K…]. Everything is checked by the caller.
-        /// Takes its scratch (one phase's result and weight) from this thread's pool. With <paramref name="thin"/>, each phase runs
-        /// on the thin-layer kernel (<see cref="ThinConv"/>) rather than the implicit GEMM.
+        /// Takes its scratch (one phase's result and weight) from this thread's pool.
         /// </summary>
-        public unsafe void Run<T>(Tensor<T> dy, Tensor<T> weight, int groups, int inChannels, Tensor<T> target, GradientMode mode, bool thin = false)
+        public unsafe void Run<T>(Tensor<T> dy, Tensor<T> weight, int groups, int inChannels, Tensor<T> target, GradientMode mode)
             where T : unmanaged, INumberBase<T>
         {
             int batch = (int)dy.Lengths[0], outPerGroup = (int)dy.Lengths[1] / groups, inPerGroup = inChannels / groups;
@@ -156,8 +152,7 @@ namespace EinsumGen.Convolutions
                         Rearrange(phase, wp, sub, groups, inPerGroup, outPerGroup);
                         int taps = phase.TapCount;
                         var layout = new ImplicitGemmWeight((long)inPerGroup * outPerGroup * taps, (long)outPerGroup * taps, taps, false);
-                        if (thin) ThinConv.Run(phase.Thin!, vp, sub, layout, result, batch, groups, outPerGroup, inPerGroup);
-                        else ImplicitGemmForward.Run(geometry, vp, sub, layout, result, batch, groups, outPerGroup, inPerGroup);
+                        ImplicitGemmForward.Run(geometry, vp, sub, layout, result, batch, groups, outPerGroup, inPerGroup);
                         Place(phase, result, xp, strides, batch, inChannels, mode == GradientMode.Accumulate);
                     }
                 }

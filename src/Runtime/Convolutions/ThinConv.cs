@@ -39,11 +39,6 @@ namespace EinsumGen.Convolutions
             geometries.All(g => g.Stride == 1) && !ImplicitGemmConv.AppliesToInputVjp<T>(spec, geometries, inPerGroup, outPerGroup)
             && Applies<T>(spec, geometries, outPerGroup, inPerGroup);
 
-        /// <summary>Whether the strided input VJP of such a layer runs by stride phase (<see cref="ImplicitGemmPhases"/>) on this kernel.</summary>
-        public static bool AppliesToStridedInputVjp<T>(ConvSpec spec, ConvGeometry[] geometries, int inPerGroup, int outPerGroup) =>
-            geometries.Any(g => g.Stride > 1) && !ImplicitGemmConv.AppliesToStridedInputVjp<T>(spec, geometries, inPerGroup, outPerGroup)
-            && Applies<T>(spec, geometries, outPerGroup, inPerGroup);
-
         /// <summary>y [N, G·Cout, O…] = conv(x [N, G·Cin, I…], weight [G·Cout, Cin, K…]); y dense, every element written.</summary>
         public static void Forward<T>(Tensor<T> x, Tensor<T> weight, ConvGeometry[] geometries, int groups, Tensor<T> y)
             where T : unmanaged, INumberBase<T>
@@ -84,9 +79,9 @@ namespace EinsumGen.Convolutions
 
         /// <summary>
         /// y [N, G·Cout, Out…] = conv(x [N, G·Cin, Host…], the weight as <paramref name="layout"/> places it), all dense and pinned by
-        /// the caller (the stride phases of a thin layer's strided input VJP run here). Every element of y is written.
+        /// the caller. Every element of y is written.
         /// </summary>
-        internal static void Run<T>(ThinGeometry geometry, T* x, T* weight, ImplicitGemmWeight layout, T* y, int batch, int groups, int inPerGroup,
+        private static void Run<T>(ThinGeometry geometry, T* x, T* weight, ImplicitGemmWeight layout, T* y, int batch, int groups, int inPerGroup,
             int outPerGroup) where T : unmanaged, INumberBase<T>
         {
             var handle = GCHandle.Alloc(geometry);
@@ -424,7 +419,7 @@ namespace EinsumGen.Convolutions
     /// </summary>
     internal sealed class ThinGeometry
     {
-        internal ThinGeometry(int[] host, int[] kernel, int[] outSize, int[] stride, int[] dilation, int[] pad)
+        private ThinGeometry(int[] host, int[] kernel, int[] outSize, int[] stride, int[] dilation, int[] pad)
         {
             Dims = host.Length;
             int last = Dims - 1;
