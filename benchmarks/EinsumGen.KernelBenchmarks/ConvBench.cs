@@ -27,6 +27,11 @@ namespace EinsumGen.KernelBenchmarks
                 ConvOverheadBench.Run();
                 return;
             }
+            if (args.Contains("direct"))
+            {
+                ConvDirectBench.Run(args);
+                return;
+            }
             bool quick = args.Contains("quick");
             int all = Environment.ProcessorCount;
             s_cpu = args.Contains("cpu");

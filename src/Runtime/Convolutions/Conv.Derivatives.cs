@@ -66,6 +66,16 @@ namespace EinsumGen.Convolutions
         private static Tensor<T> ForwardJvpChecked<T>(Tensor<T> x, Tensor<T> weight, ConvSpec spec, Tensor<T>? inputTangent,
             Tensor<T>? weightTangent, Tensor<T>? biasTangent, Tensor<T>? outputTangent) where T : unmanaged, INumberBase<T>
         {
+            var (geometries, _, outChannels) = CheckForwardJvp(x, weight, spec, inputTangent, weightTangent, biasTangent, outputTangent);
+            var shape = Concat(new[] { (int)x.Lengths[0], outChannels }, geometries.Select(g => g.OutputSize));
+            return Tangent(shape, inputTangent is null ? null : Forward(inputTangent, weight, spec),
+                weightTangent is null ? null : Forward(x, weightTangent, spec), biasTangent);
+        }
+
+        /// <summary>Every check of the forward's JVP (the output tangent's when one is given): the geometries and the channels.</summary>
+        private static (ConvGeometry[] Geometries, int Channels, int OutChannels) CheckForwardJvp<T>(Tensor<T> x, Tensor<T> weight, ConvSpec spec,
+            Tensor<T>? inputTangent, Tensor<T>? weightTangent, Tensor<T>? biasTangent, Tensor<T>? outputTangent)
+        {
             var (batch, channels, geometries) = CheckInput(x, spec, "x");
             ConvChecks.NotNull(weight, nameof(weight));
             ConvChecks.Weight(weight, spec, -1, channels / spec.Groups);
@@ -75,8 +85,7 @@ namespace EinsumGen.Convolutions
             CheckBias(biasTangent, outChannels, nameof(biasTangent));
             var shape = Concat(new[] { batch, outChannels }, geometries.Select(g => g.OutputSize));
             if (outputTangent is not null) CheckOutputTangent(outputTangent, shape, x, weight, inputTangent, weightTangent, biasTangent);
-            return Tangent(shape, inputTangent is null ? null : Forward(inputTangent, weight, spec),
-                weightTangent is null ? null : Forward(x, weightTangent, spec), biasTangent);
+            return (geometries, channels, outChannels);
         }
 
         /// <summary>
@@ -110,6 +119,16 @@ namespace EinsumGen.Convolutions
         private static Tensor<T> TransposeForwardJvpChecked<T>(Tensor<T> x, Tensor<T> weight, ConvSpec spec, Tensor<T>? inputTangent,
             Tensor<T>? weightTangent, Tensor<T>? biasTangent, Tensor<T>? outputTangent) where T : unmanaged, INumberBase<T>
         {
+            var (geometries, _, outChannels) = CheckTransposeForwardJvp(x, weight, spec, inputTangent, weightTangent, biasTangent, outputTangent);
+            var shape = Concat(new[] { (int)x.Lengths[0], outChannels }, geometries.Select(g => g.InputSize));
+            return Tangent(shape, inputTangent is null ? null : TransposeForward(inputTangent, weight, spec),
+                weightTangent is null ? null : TransposeForward(x, weightTangent, spec), biasTangent);
+        }
+
+        /// <summary>Every check of the transpose convolution's JVP: its geometries, x's channels and the result's.</summary>
+        private static (ConvGeometry[] Geometries, int Channels, int OutChannels) CheckTransposeForwardJvp<T>(Tensor<T> x, Tensor<T> weight,
+            ConvSpec spec, Tensor<T>? inputTangent, Tensor<T>? weightTangent, Tensor<T>? biasTangent, Tensor<T>? outputTangent)
+        {
             var (batch, channels, geometries) = CheckTransposeInput(x, spec);
             int outChannels = CheckTransposeWeight(weight, spec, channels);
             ConvChecks.SameShape(inputTangent, x, nameof(inputTangent), "x");
@@ -117,8 +136,7 @@ namespace EinsumGen.Convolutions
             CheckBias(biasTangent, outChannels, nameof(biasTangent));
             var shape = Concat(new[] { batch, outChannels }, geometries.Select(g => g.InputSize));
             if (outputTangent is not null) CheckOutputTangent(outputTangent, shape, x, weight, inputTangent, weightTangent, biasTangent);
-            return Tangent(shape, inputTangent is null ? null : TransposeForward(inputTangent, weight, spec),
-                weightTangent is null ? null : TransposeForward(x, weightTangent, spec), biasTangent);
+            return (geometries, channels, outChannels);
         }
 
         /// <summary>The reverse mode of <see cref="Unfold"/>: <see cref="Fold"/> of the columns' gradient at x's spatial size.</summary>

@@ -32,7 +32,7 @@ namespace EinsumGen.Convolutions
             ConvChecks.SameShape(columnsGradient, columns, nameof(columnsGradient), "columns");
             ConvBuffers.Disjoint<T>([(columnsGradient, nameof(columnsGradient))], [(columns, nameof(columns)), (outputGradient, nameof(outputGradient))]);
             if (columnsGradient is null) return;
-            ConvBuffers.Write(Unfold(outputGradient, spec), columnsGradient, mode);
+            UnfoldTo(outputGradient, spec, spec.Geometries(inputSize, nameof(inputSize)), columnsGradient, mode);
         }
 
         /// <summary>The forward mode of <see cref="Fold"/> (linear): the fold of <paramref name="columnsTangent"/>, checked to have the columns' shape.</summary>
@@ -51,7 +51,7 @@ namespace EinsumGen.Convolutions
             ConvChecks.NotNull(outputTangent, nameof(outputTangent));
             ConvBuffers.Shape(outputTangent, Concat(new[] { batch, channels }, inputSize), nameof(outputTangent), "the fold");
             ConvBuffers.Disjoint<T>([(outputTangent, nameof(outputTangent))], [(columns, nameof(columns)), (columnsTangent, nameof(columnsTangent))]);
-            ConvBuffers.Write(Fold(columnsTangent, spec, inputSize), outputTangent, GradientMode.Overwrite);
+            FoldTo(columnsTangent, spec, spec.Geometries(inputSize, nameof(inputSize)), outputTangent, GradientMode.Overwrite);
         }
 
         /// <summary>The fold's columns [N, C·ΠK, ΠO] for <paramref name="inputSize"/>: their batch and channels.</summary>

@@ -8,8 +8,8 @@ namespace EinsumGen.Convolutions
     {
         /// <summary>
         /// <see cref="Forward"/> into <paramref name="output"/> [N, C_out, O…], which is overwritten with conv(x, weight) + bias:
-        /// for training loops that keep their activations. A dense output of a layer that runs as an implicit GEMM is written in
-        /// place, with no result allocated; other layers and strided outputs compute the result and copy it. Checked before
+        /// for training loops that keep their activations. A layer that runs as an implicit GEMM or on the thin-layer kernel writes a
+        /// dense output in place and a strided one through pooled scratch, with no result allocated; other layers compute the result and copy it. Checked before
         /// anything is computed: the operands as <see cref="Forward"/> checks them, the output's shape, and that the output
         /// neither aliases itself (a stride of 0) nor shares memory with an operand.
         /// </summary>
@@ -21,13 +21,7 @@ namespace EinsumGen.Convolutions
             var shape = Concat(new[] { batch, outChannels }, geometries.Select(g => g.OutputSize));
             ConvBuffers.Shape(output, shape, nameof(output), "the result");
             ConvBuffers.Disjoint<T>([(output, nameof(output))], [(x, "x"), (weight, "weight"), (bias, "bias")]);
-            if (output.IsDense && ImplicitGemmConv.Applies<T>(spec, geometries, channels / spec.Groups, outChannels / spec.Groups))
-            {
-                ImplicitGemmConv.ForwardInto(x, weight, geometries, spec.Groups, output);
-                if (bias is not null) AddBias(output, bias);
-                return;
-            }
-            ConvBuffers.Write(Forward(x, weight, spec, bias), output, GradientMode.Overwrite);
+            ForwardTo(x, weight, bias, spec, geometries, channels, outChannels, output, GradientMode.Overwrite);
         }
     }
 }

@@ -27,11 +27,13 @@ namespace EinsumGen.Convolutions
             CheckBias(bias, outChannels);
             CheckOutputGradient(outputGradient, outChannels, geometries, batch);
             CheckGradientBuffers(x, weight, outputGradient, bias, inputGradient, weightGradient, biasGradient, outChannels, mode);
-            // Every gradient is computed before any buffer is written.
-            var gx = inputGradient is null ? null : InputVjp(outputGradient, weight, spec, ConvChecks.Spatial(x));
-            var gw = weightGradient is null ? null : WeightVjp(x, outputGradient, spec);
-            ConvBuffers.Write(gx, inputGradient, mode);
-            ConvBuffers.Write(gw, weightGradient, mode);
+            // Every check is made before any buffer is written; the buffers share no memory with what the gradients read, so each
+            // is written straight from its kernel (ConvDestination).
+            if (inputGradient is not null)
+            {
+                InputVjpTo(outputGradient, weight, spec, geometries, channels, outChannels, inputGradient, mode, transpose: false);
+            }
+            if (weightGradient is not null) WeightVjpTo(x, outputGradient, spec, geometries, channels, outChannels, weightGradient, mode);
             if (biasGradient is not null) BiasInto(outputGradient, biasGradient, mode);
         }
 
@@ -49,10 +51,11 @@ namespace EinsumGen.Convolutions
             CheckBias(bias, outChannels);
             CheckTransposeOutputGradient(outputGradient, spec, batch, outChannels, geometries);
             CheckGradientBuffers(x, weight, outputGradient, bias, inputGradient, weightGradient, biasGradient, outChannels, mode);
-            var gx = inputGradient is null ? null : Forward(outputGradient, weight, spec);
-            var gw = weightGradient is null ? null : WeightVjp(outputGradient, x, spec);
-            ConvBuffers.Write(gx, inputGradient, mode);
-            ConvBuffers.Write(gw, weightGradient, mode);
+            // The transpose convolution is the input VJP of the convolution from its result (outChannels) to x (channels): x's
+            // gradient is that convolution's forward, the weight's its weight VJP.
+            var forward = spec.Geometries(ConvChecks.Spatial(outputGradient), nameof(outputGradient));
+            if (inputGradient is not null) ForwardTo(outputGradient, weight, null, spec, forward, outChannels, channels, inputGradient, mode);
+            if (weightGradient is not null) WeightVjpTo(outputGradient, x, spec, forward, outChannels, channels, weightGradient, mode);
             if (biasGradient is not null) BiasInto(outputGradient, biasGradient, mode);
         }
 
@@ -65,8 +68,24 @@ namespace EinsumGen.Convolutions
             Tensor<T>? biasTangent, Tensor<T> outputTangent) where T : unmanaged, INumberBase<T>
         {
             ConvChecks.NotNull(outputTangent, nameof(outputTangent));
-            var sum = ForwardJvpChecked(x, weight, spec, inputTangent, weightTangent, biasTangent, outputTangent);
-            ConvBuffers.Write(sum, outputTangent, GradientMode.Overwrite);
+            if (inputTangent is null && weightTangent is null || !outputTangent.IsDense && biasTangent is not null)
+            {
+                var sum = ForwardJvpChecked(x, weight, spec, inputTangent, weightTangent, biasTangent, outputTangent);
+                ConvBuffers.Write(sum, outputTangent, GradientMode.Overwrite);
+                return;
+            }
+            var (geometries, channels, outChannels) = CheckForwardJvp(x, weight, spec, inputTangent, weightTangent, biasTangent, outputTangent);
+            // conv(ẋ, W) + ḃ overwrites the tangent, conv(x, Ẇ) is added (each straight from its kernel where one runs the layer).
+            var mode = GradientMode.Overwrite;
+            if (inputTangent is not null)
+            {
+                ForwardTo(inputTangent, weight, biasTangent, spec, geometries, channels, outChannels, outputTangent, mode);
+                mode = GradientMode.Accumulate;
+            }
+            if (weightTangent is not null)
+            {
+                ForwardTo(x, weightTangent, mode == GradientMode.Overwrite ? biasTangent : null, spec, geometries, channels, outChannels, outputTangent, mode);
+            }
         }
 
         /// <summary>
@@ -77,8 +96,22 @@ namespace EinsumGen.Convolutions
             Tensor<T>? biasTangent, Tensor<T> outputTangent) where T : unmanaged, INumberBase<T>
         {
             ConvChecks.NotNull(outputTangent, nameof(outputTangent));
-            var sum = TransposeForwardJvpChecked(x, weight, spec, inputTangent, weightTangent, biasTangent, outputTangent);
-            ConvBuffers.Write(sum, outputTangent, GradientMode.Overwrite);
+            if (inputTangent is null && weightTangent is null || !outputTangent.IsDense && biasTangent is not null)
+            {
+                var sum = TransposeForwardJvpChecked(x, weight, spec, inputTangent, weightTangent, biasTangent, outputTangent);
+                ConvBuffers.Write(sum, outputTangent, GradientMode.Overwrite);
+                return;
+            }
+            var (geometries, channels, outChannels) = CheckTransposeForwardJvp(x, weight, spec, inputTangent, weightTangent, biasTangent, outputTangent);
+            // convT(ẋ, W) overwrites the tangent and convT(x, Ẇ) is added: each the input VJP of the convolution it transposes.
+            var mode = GradientMode.Overwrite;
+            if (inputTangent is not null)
+            {
+                InputVjpTo(inputTangent, weight, spec, geometries, outChannels, channels, outputTangent, mode, transpose: true);
+                mode = GradientMode.Accumulate;
+            }
+            if (weightTangent is not null) InputVjpTo(x, weightTangent, spec, geometries, outChannels, channels, outputTangent, mode, transpose: true);
+            if (biasTangent is not null) AddBias(outputTangent, biasTangent);
         }
 
         /// <summary>
@@ -94,7 +127,7 @@ namespace EinsumGen.Convolutions
             ConvChecks.SameShape(inputGradient, x, nameof(inputGradient), "x");
             ConvBuffers.Disjoint<T>([(inputGradient, nameof(inputGradient))], [(x, "x"), (outputGradient, nameof(outputGradient))]);
             if (inputGradient is null) return;
-            ConvBuffers.Write(Fold(outputGradient, spec, ConvChecks.Spatial(x)), inputGradient, mode);
+            FoldTo(outputGradient, spec, geometries, inputGradient, mode);
         }
 
         /// <summary>The forward mode of <see cref="Unfold"/> into <paramref name="outputTangent"/> [N, C·ΠK, ΠO] (overwritten): the unfold of the tangent.</summary>
@@ -107,7 +140,7 @@ namespace EinsumGen.Convolutions
             int[] shape = { batch, channels * Product(spec.KernelSize), Product(geometries.Select(g => g.OutputSize)) };
             ConvBuffers.Shape(outputTangent, shape, nameof(outputTangent), "the unfold");
             ConvBuffers.Disjoint<T>([(outputTangent, nameof(outputTangent))], [(x, "x"), (inputTangent, nameof(inputTangent))]);
-            ConvBuffers.Write(Unfold(inputTangent, spec), outputTangent, GradientMode.Overwrite);
+            UnfoldTo(inputTangent, spec, geometries, outputTangent, GradientMode.Overwrite);
         }
 
         /// <summary>

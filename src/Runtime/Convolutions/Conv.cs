@@ -22,11 +22,22 @@ namespace EinsumGen.Convolutions
         public static Tensor<T> Forward<T>(Tensor<T> x, Tensor<T> weight, ConvSpec spec, Tensor<T>? bias = null) where T : unmanaged, INumberBase<T>
         {
             var (batch, channels, geometries, outChannels) = CheckForward(x, weight, spec, bias);
-            var result = ImplicitGemmConv.Applies<T>(spec, geometries, channels / spec.Groups, outChannels / spec.Groups)
-                ? ImplicitGemmConv.Forward(x, weight, geometries, spec.Groups, outChannels)
-                : Run<T>(ConvOperation.Forward, spec, geometries, batch, channels, outChannels,
-                    name => name == "x" ? Grouped(x, spec.Groups) : GroupedWeight(weight, spec.Groups),
-                    Concat(new[] { batch, outChannels }, geometries.Select(g => g.OutputSize)));
+            var shape = Concat(new[] { batch, outChannels }, geometries.Select(g => g.OutputSize));
+            Tensor<T> result;
+            if (ImplicitGemmConv.Applies<T>(spec, geometries, channels / spec.Groups, outChannels / spec.Groups))
+            {
+                result = ImplicitGemmConv.Forward(x, weight, geometries, spec.Groups, outChannels);
+            }
+            else if (ThinConv.Applies<T>(spec, geometries, channels / spec.Groups, outChannels / spec.Groups))
+            {
+                result = ConvTensors.Uninitialized<T>(shape); // every element is written
+                ThinConv.Forward(x, weight, geometries, spec.Groups, result);
+            }
+            else
+            {
+                result = Run<T>(ConvOperation.Forward, spec, geometries, batch, channels, outChannels,
+                    name => name == "x" ? Grouped(x, spec.Groups) : GroupedWeight(weight, spec.Groups), shape);
+            }
             if (bias is not null) AddBias(result, bias);
             return result;
         }
@@ -51,6 +62,12 @@ namespace EinsumGen.Convolutions
             {
                 return ImplicitGemmConv.InputVjp(outputGradient, weight, geometries, spec.Groups, channels);
             }
+            if (KernelTakesInputVjp<T>(spec, geometries, channels, outChannels))
+            {
+                var dx = ConvTensors.Uninitialized<T>(Concat(new[] { batch, channels }, inputSize)); // every element is written
+                InputVjpTo(outputGradient, weight, spec, geometries, channels, outChannels, dx, GradientMode.Overwrite, transpose: false);
+                return dx;
+            }
             return Run<T>(ConvOperation.InputVjp, spec, geometries, batch, channels, outChannels,
                 name => name == "v" ? Grouped(outputGradient, spec.Groups) : GroupedWeight(weight, spec.Groups),
                 Concat(new[] { batch, channels }, inputSize));
@@ -68,6 +85,12 @@ namespace EinsumGen.Convolutions
             if (ImplicitGemmConv.Applies<T>(spec, geometries, channels / spec.Groups, outChannels / spec.Groups))
             {
                 return ImplicitGemmConv.WeightVjp(x, outputGradient, geometries, spec.Groups, spec.KernelSize);
+            }
+            if (ThinConv.Applies<T>(spec, geometries, channels / spec.Groups, outChannels / spec.Groups))
+            {
+                var dw = ConvTensors.Uninitialized<T>(Concat(new[] { outChannels, channels / spec.Groups }, spec.KernelSize)); // every element is written
+                ThinConv.WeightVjp(x, outputGradient, geometries, spec.Groups, dw);
+                return dw;
             }
             return Run<T>(ConvOperation.WeightVjp, spec, geometries, batch, channels, outChannels,
                 name => Grouped(name == "x" ? x : outputGradient, spec.Groups),
@@ -127,11 +150,22 @@ namespace EinsumGen.Convolutions
                 ConvChecks.Size(bias, nameof(bias), 0, outChannels, "output channels");
             }
             // A stride-1 transpose convolution is the input VJP of the convolution it transposes.
-            var result = ImplicitGemmConv.AppliesToInputVjp<T>(spec, geometries, outChannels / spec.Groups, channels / spec.Groups)
-                ? ImplicitGemmConv.InputVjp(x, weight, geometries, spec.Groups, outChannels)
-                : Run<T>(ConvOperation.TransposeForward, spec, geometries, batch, channels, outChannels,
-                    name => name == "x" ? Grouped(x, spec.Groups) : GroupedWeight(weight, spec.Groups),
-                    Concat(new[] { batch, outChannels }, geometries.Select(g => g.InputSize)));
+            var shape = Concat(new[] { batch, outChannels }, geometries.Select(g => g.InputSize));
+            Tensor<T> result;
+            if (ImplicitGemmConv.AppliesToInputVjp<T>(spec, geometries, outChannels / spec.Groups, channels / spec.Groups))
+            {
+                result = ImplicitGemmConv.InputVjp(x, weight, geometries, spec.Groups, outChannels);
+            }
+            else if (KernelTakesInputVjp<T>(spec, geometries, outChannels, channels))
+            {
+                result = ConvTensors.Uninitialized<T>(shape); // every element is written
+                InputVjpTo(x, weight, spec, geometries, outChannels, channels, result, GradientMode.Overwrite, transpose: true);
+            }
+            else
+            {
+                result = Run<T>(ConvOperation.TransposeForward, spec, geometries, batch, channels, outChannels,
+                    name => name == "x" ? Grouped(x, spec.Groups) : GroupedWeight(weight, spec.Groups), shape);
+            }
             if (bias is not null) AddBias(result, bias);
             return result;
         }

@@ -70,7 +70,7 @@ namespace EinsumGen.Convolutions
             {
                 var target = MemoryMarshal.CreateSpan(ref Einsum.First(buffer), checked((int)buffer.FlattenedLength));
                 var add = MemoryMarshal.CreateReadOnlySpan(ref Einsum.First(value), target.Length);
-                for (int i = 0; i < target.Length; i++) target[i] += add[i];
+                TensorPrimitives.Add(target, add, target);
                 return;
             }
             Tensor.Add<T>(buffer.AsReadOnlyTensorSpan(), value.AsReadOnlyTensorSpan(), buffer.AsTensorSpan());

@@ -56,6 +56,22 @@ namespace EinsumGen.Convolutions
             return _averaged.GetOrAdd(key, plan);
         }
 
+        private readonly ConcurrentDictionary<Key, object> _kernels = new ConcurrentDictionary<Key, object>();
+
+        /// <summary>
+        /// What a kernel keeps for these geometries alone (pattern tables, stride phases), whatever the batch and channels: made
+        /// by <paramref name="make"/> on first use. <paramref name="operation"/> tells the kinds apart.
+        /// </summary>
+        public TPlan GetKernel<TPlan>(ConvOperation operation, ConvGeometry[] geometries, Func<ConvGeometry[], TPlan> make) where TPlan : class
+        {
+            var key = KeyOf(operation, geometries, 0, 0, 0);
+            if (Enabled && _kernels.TryGetValue(key, out var kept)) return (TPlan)kept;
+            var plan = make(geometries);
+            if (!Enabled) return plan;
+            if (_kernels.Count >= MaxPlans) _kernels.Clear();
+            return (TPlan)_kernels.GetOrAdd(key, plan);
+        }
+
         /// <summary>The number of plans kept (tests).</summary>
         internal int Count => _plans.Count + _averaged.Count;
 

@@ -111,6 +111,20 @@ namespace EinsumGen.Convolutions
             return Tensor.Create(GC.AllocateUninitializedArray<T>(checked((int)count)), lengths);
         }
 
+        /// <summary>The row-major strides of a dense tensor of <paramref name="sizes"/> (the last dimension fastest) and its element count.</summary>
+        public static long[] RowMajorStrides(int[] sizes, out long count)
+        {
+            var strides = new long[sizes.Length];
+            long s = 1;
+            for (int d = sizes.Length - 1; d >= 0; d--)
+            {
+                strides[d] = s;
+                s *= sizes[d];
+            }
+            count = s;
+            return strides;
+        }
+
         /// <summary>A new dense tensor of zeros.</summary>
         public static Tensor<T> Zeros<T>(IEnumerable<int> shape) => Tensor.CreateFromShape<T>(shape.Select(d => (nint)d).ToArray());
     }

@@ -34,6 +34,13 @@ namespace EinsumGen.Convolutions
         public static bool AppliesToInputVjp<T>(ConvSpec spec, ConvGeometry[] geometries, int inPerGroup, int outPerGroup) =>
             geometries.All(g => g.Stride == 1) && Applies<T>(spec, geometries, outPerGroup, inPerGroup);
 
+        /// <summary>
+        /// Whether the input VJP (and the transpose convolution) of a strided convolution runs as implicit GEMMs per stride phase
+        /// (<see cref="ImplicitGemmPhases"/>): the layers the forward takes, with a stride above 1.
+        /// </summary>
+        public static bool AppliesToStridedInputVjp<T>(ConvSpec spec, ConvGeometry[] geometries, int inPerGroup, int outPerGroup) =>
+            geometries.Any(g => g.Stride > 1) && Applies<T>(spec, geometries, outPerGroup, inPerGroup);
+
         /// <summary>The kernel a call runs, for plan texts.</summary>
         public static string Describe(ConvOperation operation, int outPerGroup) => operation switch
         {
@@ -75,6 +82,17 @@ namespace EinsumGen.Convolutions
             return Run(geometry, dy, weight, layout, shape, batch, groups, outPerGroup, inPerGroup, form);
         }
 
+        /// <summary><see cref="InputVjp{T}"/> into a dense <paramref name="dx"/> of the result's shape (every element written).</summary>
+        internal static void InputVjpInto<T>(Tensor<T> dy, Tensor<T> weight, ConvGeometry[] geometries, int groups, Tensor<T> dx,
+            ImplicitGemmForm form = ImplicitGemmForm.Auto) where T : unmanaged, INumberBase<T>
+        {
+            var geometry = ImplicitGemmGeometryCache.InputVjp(geometries);
+            int outPerGroup = (int)dy.Lengths[1] / groups, inPerGroup = (int)dx.Lengths[1] / groups;
+            long taps = geometry.Taps;
+            var layout = new ImplicitGemmWeight(outPerGroup * inPerGroup * taps, taps, inPerGroup * taps, true);
+            RunInto(geometry, dy, weight, layout, dx, (int)dy.Lengths[0], groups, outPerGroup, inPerGroup, form);
+        }
+
         private static Tensor<T> Run<T>(ImplicitGemmGeometry geometry, Tensor<T> x, Tensor<T> weight, ImplicitGemmWeight layout, nint[] shape,
             int batch, int groups, int inPerGroup, int outPerGroup, ImplicitGemmForm form) where T : unmanaged, INumberBase<T>
         {
@@ -113,19 +131,29 @@ namespace EinsumGen.Convolutions
         }
 
         /// <summary>dW [G·Cout, Cin, K…] = Σ dy ⊗ unfold(x), x [N, G·Cin, I…], dy [N, G·Cout, O…].</summary>
-        public static unsafe Tensor<T> WeightVjp<T>(Tensor<T> x, Tensor<T> dy, ConvGeometry[] geometries, int groups,
+        public static Tensor<T> WeightVjp<T>(Tensor<T> x, Tensor<T> dy, ConvGeometry[] geometries, int groups,
             System.Collections.Generic.IReadOnlyList<int> kernelSize, ImplicitGemmForm form = ImplicitGemmForm.Auto)
             where T : unmanaged, INumberBase<T>
         {
-            var geometry = ImplicitGemmGeometryCache.Forward(geometries);
-            int batch = (int)x.Lengths[0], inPerGroup = (int)x.Lengths[1] / groups, outPerGroup = (int)dy.Lengths[1] / groups;
+            int inPerGroup = (int)x.Lengths[1] / groups, outPerGroup = (int)dy.Lengths[1] / groups;
             var shape = new nint[kernelSize.Count + 2];
             shape[0] = groups * outPerGroup;
             shape[1] = inPerGroup;
             for (int d = 0; d < kernelSize.Count; d++) shape[d + 2] = kernelSize[d];
+            var dw = ConvTensors.Uninitialized<T>(shape); // cleared or overwritten by the kernel
+            WeightVjpInto(x, dy, geometries, groups, dw, form);
+            return dw;
+        }
+
+        /// <summary><see cref="WeightVjp{T}"/> into a dense <paramref name="dw"/> [G·Cout, Cin, K…] (every element written).</summary>
+        internal static unsafe void WeightVjpInto<T>(Tensor<T> x, Tensor<T> dy, ConvGeometry[] geometries, int groups, Tensor<T> dw,
+            ImplicitGemmForm form = ImplicitGemmForm.Auto)
+            where T : unmanaged, INumberBase<T>
+        {
+            var geometry = ImplicitGemmGeometryCache.Forward(geometries);
+            int batch = (int)x.Lengths[0], inPerGroup = (int)x.Lengths[1] / groups, outPerGroup = (int)dy.Lengths[1] / groups;
             var source = ConvTensors.Dense(x);
             var gradient = ConvTensors.Dense(dy);
-            var dw = ConvTensors.Uninitialized<T>(shape); // cleared or overwritten by the kernel
             fixed (T* xp = &Einsum.First(source))
             fixed (T* vp = &Einsum.First(gradient))
             fixed (T* wp = &Einsum.First(dw))
@@ -137,7 +165,6 @@ namespace EinsumGen.Convolutions
 #endif
                 ImplicitGemmWeightVjp.Run(geometry, xp, vp, wp, batch, groups, inPerGroup, outPerGroup, form);
             }
-            return dw;
         }
     }
 }

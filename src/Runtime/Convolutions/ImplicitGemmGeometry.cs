@@ -24,14 +24,8 @@ namespace EinsumGen.Convolutions
             Stride = stride;
             Dilation = dilation;
             PadLeft = padLeft;
-            HostStrides = new long[Dims];
-            long s = 1;
-            for (int d = Dims - 1; d >= 0; d--)
-            {
-                HostStrides[d] = s;
-                s *= host[d];
-            }
-            HostPerChannel = s;
+            HostStrides = ConvTensors.RowMajorStrides(host, out long perChannel);
+            HostPerChannel = perChannel;
             Pixels = 1;
             foreach (int o in outSize) Pixels *= o;
             Taps = 1;

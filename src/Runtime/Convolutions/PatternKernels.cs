@@ -88,14 +88,8 @@ namespace EinsumGen.Convolutions
                 Kernel = kernel;
                 Result = result;
                 Dims = host.Length;
-                HostStrides = new long[Dims];
-                long s = 1;
-                for (int d = Dims - 1; d >= 0; d--)
-                {
-                    HostStrides[d] = s;
-                    s *= host[d];
-                }
-                HostPerBatch = s;
+                HostStrides = ConvTensors.RowMajorStrides(host, out long perBatch);
+                HostPerBatch = perBatch;
                 KernelCount = 1;
                 foreach (int k in kernel) KernelCount *= k;
                 ResultCount = 1;
