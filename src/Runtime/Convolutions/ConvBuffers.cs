@@ -61,16 +61,18 @@ namespace EinsumGen.Convolutions
         public static void Write<T>(Tensor<T>? value, Tensor<T>? buffer, GradientMode mode) where T : unmanaged, INumberBase<T>
         {
             if (buffer is null || value is null) return;
+            if (buffer.IsDense && value.IsDense)
+            {
+                // Tensor.CopyTo walks a 4-d tensor element by element (about 10x a span copy on a 58 MB gradient).
+                var target = MemoryMarshal.CreateSpan(ref Einsum.First(buffer), checked((int)buffer.FlattenedLength));
+                var source = MemoryMarshal.CreateReadOnlySpan(ref Einsum.First(value), target.Length);
+                if (mode == GradientMode.Overwrite) source.CopyTo(target);
+                else TensorPrimitives.Add(target, source, target);
+                return;
+            }
             if (mode == GradientMode.Overwrite)
             {
                 value.CopyTo(buffer);
-                return;
-            }
-            if (buffer.IsDense && value.IsDense)
-            {
-                var target = MemoryMarshal.CreateSpan(ref Einsum.First(buffer), checked((int)buffer.FlattenedLength));
-                var add = MemoryMarshal.CreateReadOnlySpan(ref Einsum.First(value), target.Length);
-                TensorPrimitives.Add(target, add, target);
                 return;
             }
             Tensor.Add<T>(buffer.AsReadOnlyTensorSpan(), value.AsReadOnlyTensorSpan(), buffer.AsTensorSpan());

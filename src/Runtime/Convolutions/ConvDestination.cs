@@ -68,7 +68,7 @@ namespace EinsumGen.Convolutions
         }
 
         /// <summary>target (any strided view) = or += the dense row-major <paramref name="source"/>, one run of the last dimension at a time.</summary>
-        private static unsafe void Strided(ReadOnlySpan<T> source, Tensor<T> target, bool add)
+        internal static unsafe void Strided(ReadOnlySpan<T> source, Tensor<T> target, bool add)
         {
             if (source.IsEmpty) return;
             int rank = target.Rank, last = rank - 1;

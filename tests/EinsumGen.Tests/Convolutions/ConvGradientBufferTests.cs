@@ -83,6 +83,27 @@ public class ConvGradientBufferTests
     }
 
     [Fact]
+    public void NetworkPathGradientsAreCopiedOrAddedIntoDenseAndStridedBuffers()
+    {
+        // Without simplification no kernel takes the layer: each gradient is computed and then written by ConvBuffers.
+        var spec = LayerSpec.WithSimplify(false);
+        var x = D(ConvOracle.Random(XShape, 21), XShape);
+        var w = D(ConvOracle.Random(WShape, 22), WShape);
+        var v = D(ConvOracle.Random(YShape, 23), YShape);
+        var (ex, ew, _) = Conv.ForwardBackward(x, w, v, spec);
+
+        var (sx, wholeX) = Strided(XShape, 0.25);
+        var gw = Filled(WShape, 0.25);
+        Conv.ForwardBackward(x, w, v, spec, sx, gw, null, GradientMode.Overwrite);
+        ConvOracle.AssertClose(ConvOracle.ToDoubles(ex!), sx, XShape, 1, "∂x overwritten into a strided view");
+        ConvOracle.AssertClose(ConvOracle.ToDoubles(ew!), gw, WShape, 1, "∂W overwritten");
+        Conv.ForwardBackward(x, w, v, spec, sx, gw, null, GradientMode.Accumulate);
+        ConvOracle.AssertClose(ConvOracle.ToDoubles(ex!).Select(g => 2 * g).ToArray(), sx, XShape, 2, "∂x accumulated into a strided view");
+        ConvOracle.AssertClose(ConvOracle.ToDoubles(ew!).Select(g => 2 * g).ToArray(), gw, WShape, 2, "∂W accumulated");
+        Assert.All(ConvOracle.ToDoubles(Padding(wholeX)), value => Assert.Equal(0.25, value));
+    }
+
+    [Fact]
     public void FloatAndTransposeBackwardIntoBuffersMatchTheAllocatingVersions()
     {
         int[] xs = { 2, 3, 6, 5 }, ws = { 4, 3, 3, 3 }, ys = { 2, 4, 6, 5 };
