@@ -58,8 +58,7 @@ namespace EinsumGen.Convolutions
             int threads = Math.Min(ContractionKernel.MaxDegreeOfParallelism, KernelThreads.WorkerCount + 1);
             double flops = 2.0 * args.Batch * args.Groups * args.OutPerGroup * reduction * geometry.Pixels;
             if (flops < ParallelFlops || Thread.CurrentThread.IsThreadPoolThread) threads = 1;
-            // As the gathered form: runs of panels (8 parts per thread), whole images where they fit.
-            long perItem = Math.Max(1, Math.Min(panels, (totalPanels + 8L * threads - 1) / (8L * threads)));
+            long perItem = PanelsPerItem(panels, totalPanels, threads);
             long itemsPerImage = (panels + perItem - 1) / perItem;
             // A channel's window: the run's columns and the farthest tap beyond them, whole vectors.
             int window = checked((int)((perItem * nr + shift.MaxTapOffset + w - 1) / w * w));

@@ -25,6 +25,13 @@ namespace EinsumGen.Convolutions
     internal static unsafe partial class ImplicitGemmForward
     {
         /// <summary>
+        /// Panels per work item: runs small enough that a late worker costs little (8 parts per thread), whole images where
+        /// they fit.
+        /// </summary>
+        private static long PanelsPerItem(long panels, long totalPanels, int threads) =>
+            Math.Max(1, Math.Min(panels, (totalPanels + 8L * threads - 1) / (8L * threads)));
+
+        /// <summary>
         /// y [N, G·Cout, Out…] = conv(x [N, G·Cin, Host…], weight); x, weight and y dense. Every element of y is written.
         /// </summary>
         public static void Run<T>(ImplicitGemmGeometry geometry, T* x, T* weight, ImplicitGemmWeight layout, T* y, int batch, int groups, int inPerGroup,
@@ -111,8 +118,7 @@ namespace EinsumGen.Convolutions
             int threads = Math.Min(ContractionKernel.MaxDegreeOfParallelism, KernelThreads.WorkerCount + 1);
             double flops = 2.0 * args.Batch * args.Groups * args.OutPerGroup * reduction * geometry.Pixels;
             if (flops < ParallelFlops || Thread.CurrentThread.IsThreadPoolThread) threads = 1;
-            // Runs of panels small enough that a late worker costs little (8 parts per thread), whole images where they fit.
-            long perItem = Math.Max(1, Math.Min(panels, (totalPanels + 8L * threads - 1) / (8L * threads)));
+            long perItem = PanelsPerItem(panels, totalPanels, threads);
             long itemsPerImage = (panels + perItem - 1) / perItem;
             fixed (nint* rows = rowC)
             fixed (nint* cols = colC)
