@@ -55,9 +55,7 @@ namespace EinsumGen.Convolutions
             T* a = KernelWorkspace.ForCurrentThread.PackA<T>(checked(args.Groups * rowBlocks * reduction * mr));
             long panels = (shift.Virtual + nr - 1) / nr;
             long totalPanels = panels * args.Batch * args.Groups;
-            int threads = Math.Min(ContractionKernel.MaxDegreeOfParallelism, KernelThreads.WorkerCount + 1);
-            double flops = 2.0 * args.Batch * args.Groups * args.OutPerGroup * reduction * geometry.Pixels;
-            if (flops < ParallelFlops || Thread.CurrentThread.IsThreadPoolThread) threads = 1;
+            int threads = Threads(args, reduction);
             long perItem = PanelsPerItem(panels, totalPanels, threads);
             long itemsPerImage = (panels + perItem - 1) / perItem;
             // A channel's window: the run's columns and the farthest tap beyond them, whole vectors.

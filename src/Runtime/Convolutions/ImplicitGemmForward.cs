@@ -31,6 +31,14 @@ namespace EinsumGen.Convolutions
         private static long PanelsPerItem(long panels, long totalPanels, int threads) =>
             Math.Max(1, Math.Min(panels, (totalPanels + 8L * threads - 1) / (8L * threads)));
 
+        /// <summary>The threads a call uses: one below <see cref="ParallelFlops"/> or when called from a pool thread.</summary>
+        private static int Threads<T>(Args<T> args, int reduction) where T : unmanaged, INumberBase<T>
+        {
+            double flops = 2.0 * args.Batch * args.Groups * args.OutPerGroup * reduction * args.Geometry.Pixels;
+            if (flops < ParallelFlops || Thread.CurrentThread.IsThreadPoolThread) return 1;
+            return Math.Min(ContractionKernel.MaxDegreeOfParallelism, KernelThreads.WorkerCount + 1);
+        }
+
         /// <summary>
         /// y [N, G·Cout, Out…] = conv(x [N, G·Cin, Host…], weight); x, weight and y dense. Every element of y is written.
         /// </summary>
@@ -115,9 +123,7 @@ namespace EinsumGen.Convolutions
             var flat = geometry.FlatTables();
             long panels = (geometry.Pixels + nr - 1) / nr;
             long totalPanels = panels * args.Batch * args.Groups;
-            int threads = Math.Min(ContractionKernel.MaxDegreeOfParallelism, KernelThreads.WorkerCount + 1);
-            double flops = 2.0 * args.Batch * args.Groups * args.OutPerGroup * reduction * geometry.Pixels;
-            if (flops < ParallelFlops || Thread.CurrentThread.IsThreadPoolThread) threads = 1;
+            int threads = Threads(args, reduction);
             long perItem = PanelsPerItem(panels, totalPanels, threads);
             long itemsPerImage = (panels + perItem - 1) / perItem;
             fixed (nint* rows = rowC)
