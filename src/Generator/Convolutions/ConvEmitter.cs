@@ -127,51 +127,26 @@ namespace EinsumGen.Generator.Convolutions
                 "<code>" + built.ToEinsum() + "</code> as built;",
             };
             bool same = simplifiedDivisible.ToEinsum() == simplifiedOff.ToEinsum();
+            IReadOnlyList<ConvGeometry>? AtSize(int size) => Geometries(method, Enumerable.Repeat(size, n).ToArray());
             Variant(lines, simplifiedDivisible, same ? "simplified, whatever the input size" : "simplified when every input size is a multiple of "
                 + Int(step) + " (here " + string.Join("×", divisible.Select(Int)) + ")");
+            var kernelDivisible = ConvKernelRemarks.Lines(operation, Geometries(method, divisible)!, AtSize).ToList();
+            var kernelOff = ConvKernelRemarks.Lines(operation, Geometries(method, off)!, AtSize).ToList();
+            bool sameKernel = kernelDivisible.SequenceEqual(kernelOff);
+            if (same && !sameKernel) lines.Add("  When every input size is a multiple of " + Int(step) + " (here " + string.Join("×", divisible.Select(Int)) + "):");
+            lines.AddRange(kernelDivisible);
             if (!same) Variant(lines, simplifiedOff, "simplified otherwise (here " + string.Join("×", off.Select(Int)) + ")");
+            else if (!sameKernel) lines.Add("  Otherwise (here " + string.Join("×", off.Select(Int)) + "):");
+            if (!same || !sameKernel) lines.AddRange(kernelOff);
             if (operation == ConvOperation.KfacReduce)
             {
                 lines.Add("Simplified, <c>Conv.KfacReduce</c> runs the pre-averaged contraction (Π̄ = mean_o Π, then the outer product), which");
                 lines.Add("computes this network's factor and was faster on every benchmark layer.");
             }
-            lines.AddRange(ImplicitGemmNote(method, operation));
             lines.Add("At run time the input size decides which rules apply (dense K = S needs K | I, down-sampling S &gt; K needs S | I;");
             lines.Add("legs of size 1 squeeze): the spec's plan cache builds, simplifies and plans the network on the first call with a");
             lines.Add("shape and keeps it (index tables, constants, planned contractions), so later calls check shapes, bind and run.");
             return lines;
-        }
-
-        /// <summary>
-        /// The kernel <c>Conv</c> runs instead of the network where the layer is dense (ImplicitGemmConv.Applies at run time:
-        /// the forward and its JVPs, the weight VJP, and with stride 1 the input VJP and the transpose convolution).
-        /// </summary>
-        private static IEnumerable<string> ImplicitGemmNote(ConvMethod method, ConvOperation operation)
-        {
-            int n = method.Kernel.Count, taps = 1;
-            bool stride1 = true, gemmAlready = true;
-            for (int d = 0; d < n; d++)
-            {
-                taps *= method.Kernel[d];
-                stride1 &= method.Stride[d] == 1;
-                // K = S or S > K without padding or dilation: the simplifier's dense and down-sampling rules (a GEMM) may apply.
-                gemmAlready &= !method.SamePadding && method.PaddingLeft[d] == 0 && method.PaddingRight[d] == 0 && method.Dilation[d] == 1
-                    && method.Stride[d] >= method.Kernel[d];
-            }
-            bool routed = operation switch
-            {
-                ConvOperation.Forward or ConvOperation.InputJvp or ConvOperation.WeightJvp or ConvOperation.WeightVjp => true,
-                ConvOperation.InputVjp or ConvOperation.TransposeForward => stride1,
-                _ => false,
-            };
-            if (!routed || taps < 2 || gemmAlready) yield break;
-            string kernel = operation == ConvOperation.WeightVjp
-                ? "blocks of dot products over output positions, the columns gathered from x a few channels at a time"
-                : "the project's register-blocked micro-kernel on panels gathered straight from "
-                    + (operation is ConvOperation.InputVjp or ConvOperation.TransposeForward ? "the gradient (the flipped weight: a stride-1 forward)" : "x");
-            string rows = operation is ConvOperation.InputVjp or ConvOperation.TransposeForward ? "input" : "output";
-            yield return "For float and double with at least 4 " + rows + " channels per group (the GEMM's rows), <c>Conv</c>";
-            yield return "runs this operation as an implicit GEMM instead (ImplicitGemmConv): " + kernel + "; the columns are never materialized.";
         }
 
         /// <summary>One simplified network, then how it runs: its pattern steps and the plan of the einsum left (legs merged).</summary>
@@ -239,11 +214,19 @@ namespace EinsumGen.Generator.Convolutions
 
         private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
-        private static ConvNetwork Build(ConvMethod method, ConvOperation operation, int groups, int[] input)
+        private static ConvNetwork Build(ConvMethod method, ConvOperation operation, int groups, int[] input) =>
+            ConvNetworks.Build(operation, 2, 2 * groups, 2 * groups, groups, Geometries(method, input)!.ToList());
+
+        /// <summary>Each dimension's geometry at these input sizes, or null where the constants give none.</summary>
+        private static ConvGeometry[]? Geometries(ConvMethod method, int[] input)
         {
-            var geometries = new List<ConvGeometry>();
-            for (int d = 0; d < input.Length; d++) geometries.Add(Geometry(method, d, input[d])!);
-            return ConvNetworks.Build(operation, 2, 2 * groups, 2 * groups, groups, geometries);
+            var geometries = new ConvGeometry[input.Length];
+            for (int d = 0; d < input.Length; d++)
+            {
+                if (Geometry(method, d, input[d]) is not { } g) return null;
+                geometries[d] = g;
+            }
+            return geometries;
         }
 
         private static ConvGeometry? Geometry(ConvMethod method, int d, int input)

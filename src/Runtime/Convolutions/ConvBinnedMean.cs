@@ -115,7 +115,7 @@ namespace EinsumGen.Convolutions
         /// </summary>
         public static ConvBinnedMean? TryCreate<T>(ConvGeometry[] geometries) where T : unmanaged
         {
-            if (geometries.All(g => g.KernelSize == 1)) return null;
+            if (ConvKernelChoice.KfacMean(geometries) != ConvKfacMean.Binned) return null;
             var bins = new int[geometries.Length][];
             for (int d = 0; d < geometries.Length; d++)
             {

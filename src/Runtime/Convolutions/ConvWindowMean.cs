@@ -46,17 +46,7 @@ namespace EinsumGen.Convolutions
         {
             // A single tap (a strided 1×1) keeps the Π̄ matrices: its mean is one GEMV-like pass that streams x faster than
             // the window sums (ResNet-18's 1×1/2 shortcut: ~0.14 against ~0.25 ms a call, quiet machine, same build).
-            bool oneTap = true;
-            foreach (var g in geometries) oneTap &= g.KernelSize == 1;
-            if (oneTap) return null;
-            long largest = 0;
-            for (int d = 0; d < geometries.Length; d++)
-            {
-                long size = 1;
-                for (int j = 0; j < geometries.Length; j++) size *= j <= d ? geometries[j].KernelSize : geometries[j].InputSize;
-                largest = Math.Max(largest, size);
-            }
-            return largest <= 1 << 22 ? new ConvWindowMean(geometries) : null;
+            return ConvKernelChoice.WindowSumsFit(geometries) ? new ConvWindowMean(geometries) : null;
         }
 
         /// <summary>mean[r, k…] for the rows r of a dense x [rows, I…] (rows = batch · channels), into a dense [rows, ΠK].</summary>

@@ -18,28 +18,29 @@ namespace EinsumGen.Convolutions
         internal static bool Enabled = true;
 
         /// <summary>Output channels per group below which a layer keeps the network path.</summary>
-        internal const int MinRows = 4;
+        internal const int MinRows = ConvKernelChoice.MinRows;
 
         /// <summary>Whether a convolution with these geometries and channels per group runs as an implicit GEMM.</summary>
-        public static bool Applies<T>(ConvSpec spec, ConvGeometry[] geometries, int inPerGroup, int outPerGroup)
-        {
-            if (!Enabled || !spec.Simplify || (typeof(T) != typeof(float) && typeof(T) != typeof(double))) return false;
-            long taps = 1;
-            foreach (var g in geometries) taps *= g.KernelSize;
-            if (taps < 2 || geometries.All(g => g.IsDense || g.IsDownsampling)) return false;
-            return outPerGroup >= MinRows && inPerGroup * taps >= MinRows;
-        }
+        public static bool Applies<T>(ConvSpec spec, ConvGeometry[] geometries, int inPerGroup, int outPerGroup) =>
+            Gate<T>(spec) && ConvKernelChoice.Forward(geometries, inPerGroup, outPerGroup) == ConvKernel.ImplicitGemm;
 
         /// <summary>Whether the input VJP (and the transpose convolution) of these geometries runs as an implicit GEMM.</summary>
         public static bool AppliesToInputVjp<T>(ConvSpec spec, ConvGeometry[] geometries, int inPerGroup, int outPerGroup) =>
-            geometries.All(g => g.Stride == 1) && Applies<T>(spec, geometries, outPerGroup, inPerGroup);
+            Gate<T>(spec) && ConvKernelChoice.InputVjp(geometries, inPerGroup, outPerGroup) == ConvKernel.ImplicitGemm;
 
         /// <summary>
         /// Whether the input VJP (and the transpose convolution) of a strided convolution runs as implicit GEMMs per stride phase
         /// (<see cref="ImplicitGemmPhases"/>): the layers the forward takes, with a stride above 1.
         /// </summary>
         public static bool AppliesToStridedInputVjp<T>(ConvSpec spec, ConvGeometry[] geometries, int inPerGroup, int outPerGroup) =>
-            geometries.Any(g => g.Stride > 1) && Applies<T>(spec, geometries, outPerGroup, inPerGroup);
+            Gate<T>(spec) && ConvKernelChoice.InputVjp(geometries, inPerGroup, outPerGroup) == ConvKernel.ImplicitGemmPhases;
+
+        /// <summary>
+        /// What the routing needs besides the shared, pure <see cref="ConvKernelChoice"/>: the kernels switched on, the spec
+        /// simplified, and an element type they have (float or double).
+        /// </summary>
+        internal static bool Gate<T>(ConvSpec spec) =>
+            Enabled && spec.Simplify && (typeof(T) == typeof(float) || typeof(T) == typeof(double));
 
         /// <summary>The kernel a call runs, for plan texts.</summary>
         public static string Describe(ConvOperation operation, int outPerGroup) => operation switch

@@ -26,7 +26,7 @@ namespace EinsumGen.Convolutions
     internal sealed class ImplicitGemmShift
     {
         /// <summary>Virtual positions per output position above which the gathered form is used (a 32×32 3×3 layer: 1.06).</summary>
-        public const double MaxWaste = 1.25;
+        public const double MaxWaste = ConvKernelChoice.MaxShiftWaste;
 
         private ImplicitGemmShift(ImplicitGemmGeometry g, int[] padded, long[] paddedStrides, long plane, long virtualPositions, int[] tapOffsets)
         {

@@ -20,7 +20,7 @@ namespace EinsumGen.Convolutions
     internal static unsafe partial class ImplicitGemmWeightVjp
     {
         /// <summary>Padded output channels per output channel above which the gathered dot-product form is used.</summary>
-        private const double MaxChannelWaste = 1.34;
+        private const double MaxChannelWaste = ConvKernelChoice.MaxChannelWaste;
 
         /// <summary>Positions per register-block call: the dy panel (chunk × NR) stays in L1.</summary>
         private const int PositionChunk = 128;
@@ -52,7 +52,7 @@ namespace EinsumGen.Convolutions
                 KernelPath.Vector128 => 2 * 16 / sizeof(T),
                 _ => 2,
             };
-            return (outPerGroup + nr - 1) / nr * nr <= MaxChannelWaste * outPerGroup;
+            return ConvKernelChoice.WeightVjpFillsBlock(outPerGroup, nr);
         }
 
         private static void RunShifted<T>(ImplicitGemmGeometry geometry, ImplicitGemmShift shift, T* x, T* dy, T* dw, int batch, int groups,

@@ -25,19 +25,12 @@ namespace EinsumGen.Convolutions
         private const int Rows = 4;
 
         /// <summary>Whether a layer that the implicit GEMM does not take runs here (float and double, a kernel of more than one tap, simplified).</summary>
-        public static bool Applies<T>(ConvSpec spec, ConvGeometry[] geometries, int inPerGroup, int outPerGroup)
-        {
-            if (!ImplicitGemmConv.Enabled || !spec.Simplify || (typeof(T) != typeof(float) && typeof(T) != typeof(double))) return false;
-            long taps = 1;
-            foreach (var g in geometries) taps *= g.KernelSize;
-            if (taps < 2 || geometries.All(g => g.IsDense || g.IsDownsampling) || inPerGroup < 1 || outPerGroup < 1) return false;
-            return !ImplicitGemmConv.Applies<T>(spec, geometries, inPerGroup, outPerGroup);
-        }
+        public static bool Applies<T>(ConvSpec spec, ConvGeometry[] geometries, int inPerGroup, int outPerGroup) =>
+            ImplicitGemmConv.Gate<T>(spec) && ConvKernelChoice.Forward(geometries, inPerGroup, outPerGroup) == ConvKernel.Thin;
 
         /// <summary>Whether the stride-1 input VJP (a forward with the flipped kernel) of such a layer runs here.</summary>
         public static bool AppliesToInputVjp<T>(ConvSpec spec, ConvGeometry[] geometries, int inPerGroup, int outPerGroup) =>
-            geometries.All(g => g.Stride == 1) && !ImplicitGemmConv.AppliesToInputVjp<T>(spec, geometries, inPerGroup, outPerGroup)
-            && Applies<T>(spec, geometries, outPerGroup, inPerGroup);
+            ImplicitGemmConv.Gate<T>(spec) && ConvKernelChoice.InputVjp(geometries, inPerGroup, outPerGroup) == ConvKernel.Thin;
 
         /// <summary>y [N, G·Cout, O…] = conv(x [N, G·Cin, I…], weight [G·Cout, Cin, K…]); y dense, every element written.</summary>
         public static void Forward<T>(Tensor<T> x, Tensor<T> weight, ConvGeometry[] geometries, int groups, Tensor<T> y)

@@ -55,6 +55,10 @@ public class ConvUnfoldTests
             outputPadding: new[] { 1, 0 }) },
         { new[] { 5, 2, 9, 7, 6 }, new ConvSpec(new[] { 3, 2, 4 }, stride: new[] { 2, 1, 3 }, padding: new ConvPadding[] { 1, 0, 2 }, dilation: new[] { 2, 2, 1 },
             outputPadding: new[] { 1, 0, 2 }) },
+        // The reference's K = 1 cases (default stride, padding and dilation).
+        { new[] { 2, 3, 50 }, new ConvSpec(new[] { 1 }) },
+        { new[] { 2, 3, 10, 10 }, new ConvSpec(new[] { 1, 1 }) },
+        { new[] { 2, 3, 10, 10, 10 }, new ConvSpec(new[] { 1, 1, 1 }) },
         // Dense (K = S): simplified to identities.
         { new[] { 2, 4, 4, 5 }, new ConvSpec(new[] { 2, 2 }, stride: new[] { 2, 2 }) },
     };
@@ -70,8 +74,8 @@ public class ConvUnfoldTests
         var expected = ConvOracle.TransposeUnfold(x, xs, spec, input);
         var us = new[] { xs[0], xs[1] * taps, positions };
 
-        // Transpose convolution: x [N, C_in, O…], W [C_in, C_out/G, K…], and G = 1 and 2.
-        foreach (int groups in new[] { 1, 2 })
+        // Transpose convolution: x [N, C_in, O…], W [C_in, C_out/G, K…], and G = 1 and 2 where it divides C_in.
+        foreach (int groups in new[] { 1, 2 }.Where(g => xs[1] % g == 0))
         {
             var gspec = new ConvSpec(spec.KernelSize.ToArray(), spec.Stride.ToArray(), spec.Padding.ToArray(), spec.Dilation.ToArray(), groups, spec.OutputPadding.ToArray());
             var ws = new[] { xs[1], 4 / groups }.Concat(spec.KernelSize).ToArray();

@@ -23,9 +23,11 @@ namespace Demo
         ///   unfold ngabc through Π1, Π2 (gather at i = o·S + k·D − P) → ngadfeh[2,2,2,3,3,3,3];
         ///   einsum <code>ngae,gia->ngie</code> (legs merged from <code>ngadfeh,giadf->ngieh</code>) [2,2,18,9; 2,2,18], planned:
         ///     ngae,gia->ngie (batched GEMM).
-        /// For float and double with at least 4 output channels per group (the GEMM's rows), <c>Conv</c>
-        /// runs this operation as an implicit GEMM instead (ImplicitGemmConv): the project's register-blocked micro-kernel on
-        ///   panels gathered straight from x; the columns are never materialized.
+        ///   Kernel at run time (ConvKernelChoice; float and double, Simplify on; else the network above):
+        ///     with C_out/G ≥ 4 and C_in/G·ΠK ≥ 4: ImplicitGemmConv, columns read in place (ImplicitGemmShift) where at most 1.25
+        ///     virtual positions per output (inputs from 7×7 on), else gathered into packed panels;
+        ///     otherwise (thin: depthwise, or few channels): ThinConv, a direct kernel on zero-padded planes split by stride phase:
+        ///     each output vector's sum over all taps in registers.
         /// At run time the input size decides which rules apply (dense K = S needs K | I, down-sampling S &gt; K needs S | I;
         /// legs of size 1 squeeze): the spec's plan cache builds, simplifies and plans the network on the first call with a
         /// shape and keeps it (index tables, constants, planned contractions), so later calls check shapes, bind and run.

@@ -23,10 +23,12 @@ namespace Demo
         ///   einsum <code>nab,ai->nib</code> (legs merged from <code>nabc,aidf->nidfbc</code>) [2,2,9; 2,18], planned: nab,ai->nib
         ///     (GEMM);
         ///   fold through Π1, Π2 (scatter-add at i = o·S + k·D − P) → nieh.
-        /// For float and double with at least 4 input channels per group (the GEMM's rows), <c>Conv</c>
-        /// runs this operation as an implicit GEMM instead (ImplicitGemmConv): the project's register-blocked micro-kernel on
-        ///   panels gathered straight from the gradient (the flipped weight: a stride-1 forward); the columns are never
-        ///   materialized.
+        ///   Kernel at run time (ConvKernelChoice; float and double, Simplify on; else the network above):
+        ///     with C_in/G ≥ 4 and C_out/G·ΠK ≥ 4: ImplicitGemmConv, a stride-1 forward of the gradient with the flipped kernel,
+        ///     columns read in place (ImplicitGemmShift) where at most 1.25 virtual positions per output (inputs from 7×7 on), else
+        ///     gathered into packed panels;
+        ///     otherwise (thin: depthwise, or few channels): ThinConv, a direct kernel on zero-padded planes split by stride phase:
+        ///     a forward of the gradient with the flipped kernel.
         /// At run time the input size decides which rules apply (dense K = S needs K | I, down-sampling S &gt; K needs S | I;
         /// legs of size 1 squeeze): the spec's plan cache builds, simplifies and plans the network on the first call with a
         /// shape and keeps it (index tables, constants, planned contractions), so later calls check shapes, bind and run.

@@ -21,10 +21,17 @@ namespace Demo
         /// <code>ngabc,deb,fhc,ngieh->giadf</code> as built;
         /// <code>nabjck,nibc->iajk</code> simplified when every input size is a multiple of 4 (here 8×8), which runs as:
         ///   einsum <code>nabjck,nibc->iajk</code> [2,2,2,4,2,4; 2,2,2,2], planned: nabjck,nibc->iajk (GEMM).
+        ///   Kernel at run time (ConvKernelChoice; float and double, Simplify on; else the network above):
+        ///     whatever the channels: the einsum network.
         /// <code>nabc,deb,fhc,nieh->iadf</code> simplified otherwise (here 9×9), which runs as:
         ///   unfold nabc through Π1, Π2 (gather at i = o·S + k·D − P) → nadfeh[2,2,4,4,2,2];
         ///   einsum <code>nae,nie->ia</code> (legs merged from <code>nadfeh,nieh->iadf</code>) [2,32,4; 2,2,4], planned:
         ///     nae,nie->ia (GEMM).
+        ///   Kernel at run time (ConvKernelChoice; float and double, Simplify on; else the network above):
+        ///     with C_out/G ≥ 4 and C_in/G·ΠK ≥ 4: ImplicitGemmConv, dot products over output positions, the columns gathered from
+        ///     x a few channels at a time;
+        ///     otherwise (thin: depthwise, or few channels): ThinConv, a direct kernel on zero-padded planes split by stride phase:
+        ///     dot products of the gradient's rows with each tap's plane.
         /// At run time the input size decides which rules apply (dense K = S needs K | I, down-sampling S &gt; K needs S | I;
         /// legs of size 1 squeeze): the spec's plan cache builds, simplifies and plans the network on the first call with a
         /// shape and keeps it (index tables, constants, planned contractions), so later calls check shapes, bind and run.

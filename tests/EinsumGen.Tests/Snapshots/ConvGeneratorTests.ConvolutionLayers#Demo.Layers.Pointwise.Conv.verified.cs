@@ -22,6 +22,8 @@ namespace Demo
         /// <code>nabc,ia->nibc</code> simplified, whatever the input size, which runs as:
         ///   einsum <code>nab,ia->nib</code> (legs merged from <code>nabc,ia->nibc</code>) [2,2,4; 2,2], planned: nab,ia->nib
         ///     (GEMM).
+        ///   Kernel at run time (ConvKernelChoice; float and double, Simplify on; else the network above):
+        ///     whatever the channels: the einsum network.
         /// At run time the input size decides which rules apply (dense K = S needs K | I, down-sampling S &gt; K needs S | I;
         /// legs of size 1 squeeze): the spec's plan cache builds, simplifies and plans the network on the first call with a
         /// shape and keeps it (index tables, constants, planned contractions), so later calls check shapes, bind and run.
