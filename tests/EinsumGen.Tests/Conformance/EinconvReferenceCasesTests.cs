@@ -96,15 +96,20 @@ public class EinconvReferenceCasesTests
             for (int i = 0; i < withBias.Length; i++) withBias[i] += bias[i / plane % c.W[0]];
         }
         long terms = c.W.Skip(1).Aggregate(1L, (a, b) => a * b);
-        // The network as built unfolds x: only where its columns stay small (the 3-d 5×5×5 ones hold 32 M elements).
-        long columns = (long)c.X[0] * c.X[1] * (terms / c.X[1] * c.X[1] / c.W[1]) * ys.Skip(2).Aggregate(1L, (a, b) => a * b);
-        foreach (bool simplify in columns <= 1 << 22 ? new[] { true, false } : new[] { true })
+        foreach (bool simplify in Columns(c, ys) <= 1 << 22 ? new[] { true, false } : new[] { true })
         {
             var spec = c.Spec.WithSimplify(simplify);
             Check<float>(c, spec, x, w, bias, v, withBias, loss, terms, simplify);
             Check<double>(c, spec, x, w, bias, v, withBias, loss, terms, simplify);
         }
     }
+
+    /// <summary>
+    /// The elements of the columns the network as built unfolds (x's channels × taps × output positions × batch): it runs
+    /// only where they stay under 2^22 (the 3-d 5×5×5 cases hold 32 M).
+    /// </summary>
+    private static long Columns(Case c, int[] ys) =>
+        (long)c.X[0] * c.X[1] * c.W.Skip(2).Aggregate(1L, (a, b) => a * b) * ys.Skip(2).Aggregate(1L, (a, b) => a * b);
 
     private static void Check<T>(Case c, ConvSpec spec, double[] x, double[] w, double[] bias, double[] v, double[] expected, double loss, long terms, bool simplify)
         where T : unmanaged, INumberBase<T>
@@ -154,7 +159,7 @@ public class EinconvReferenceCasesTests
             new ConvSpec(new[] { 5, 5, 4, 3 }, padding: Same(4), dilation: new[] { 2, 1, 3, 2 }, groups: 2), new[] { 2, 4, 21, 26, 33, 17 }, true), 11 },
         { new("m5d 3->4 K3", new[] { 2, 3, 15, 10, 8, 6, 5 }, new[] { 4, 3, 3, 3, 3, 3, 3 }, new ConvSpec(R(5, 3)), new[] { 2, 4, 13, 8, 6, 4, 3 }, false), 11 },
         { new("m5d 2->4 K(5,4,2,3,4) S(4,3,1,2,4) P(0,1,0,0,0) G2", new[] { 2, 2, 20, 15, 10, 15, 20 }, new[] { 4, 1, 5, 4, 2, 3, 4 },
-            new ConvSpec(new[] { 5, 4, 2, 3, 4 }, new[] { 4, 3, 1, 2, 4 }, P(0, 1, 0, 0, 0), groups: 2), new[] { 2, 4, 4, 5, 9, 7, 5 }, false), 1 },
+            new ConvSpec(new[] { 5, 4, 2, 3, 4 }, new[] { 4, 3, 1, 2, 4 }, P(0, 1, 0, 0, 0), groups: 2), new[] { 2, 4, 4, 5, 9, 7, 5 }, false), 3 },
         { new("m6d 3->4 K3", new[] { 2, 3, 15, 10, 8, 6, 5, 5 }, new[] { 4, 3, 3, 3, 3, 3, 3, 3 }, new ConvSpec(R(6, 3)), new[] { 2, 4, 13, 8, 6, 4, 3, 3 }, false), 11 },
     };
 
@@ -173,7 +178,7 @@ public class EinconvReferenceCasesTests
             for (int i = 0; i < expected.Length; i++) expected[i] += bias[i / plane % c.W[0]];
         }
         long terms = c.W.Skip(1).Aggregate(1L, (a, b) => a * b);
-        foreach (bool simplify in sample == 1 ? new[] { true, false } : new[] { true })
+        foreach (bool simplify in Columns(c, ys) <= 1 << 22 ? new[] { true, false } : new[] { true })
         {
             var spec = c.Spec.WithSimplify(simplify);
             var yf = Conv.Forward(ConvOracle.ToTensor<float>(x, c.X), ConvOracle.ToTensor<float>(w, c.W), spec, c.Bias ? ConvOracle.ToTensor<float>(bias, new[] { c.W[0] }) : null);
