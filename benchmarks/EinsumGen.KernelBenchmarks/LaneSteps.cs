@@ -55,6 +55,9 @@ namespace EinsumGen.KernelBenchmarks
         [
             Create("tt y (abcdefgh,nabcd)", "abcdefgh,nabcd->nefgh"),
             Create("tt ∂t3 (nefgh,nabcd)", "nefgh,nabcd->abcdefgh"),
+            // x stored n-innermost ([abcd][n]: xᵀ), as a caller may keep it.
+            Create("tt y xT (abcdefgh,nabcd)", "abcdefgh,nabcd->nefgh", xStorage: "abcdn"),
+            Create("tt ∂t3 xT (nefgh,nabcd)", "nefgh,nabcd->abcdefgh", xStorage: "abcdn"),
         ];
 
         /// <summary>The step on the GEMM kernel with its tier forced, on one core.</summary>
@@ -64,7 +67,7 @@ namespace EinsumGen.KernelBenchmarks
             ContractionKernel.Gemm(in problem, ref _data[0][_offset[0]], ref _data[1][_offset[1]], ref _data[2][_offset[2]], KernelPath.Auto, mode, 1);
         }
 
-        private static LaneStep Create(string name, string spec)
+        private static LaneStep Create(string name, string spec, string? xStorage = null)
         {
             nint SizeOf(char label) => label is 'e' or 'f' or 'g' or 'h' ? 2 : label == 'n' ? 256 : 8;
             var parts = spec.Split("->");
@@ -79,7 +82,8 @@ namespace EinsumGen.KernelBenchmarks
                 string own = tensors[t];
                 var strides = new nint[own.Length];
                 nint stride = 1;
-                for (int i = own.Length - 1; i >= 0; i--) { strides[i] = stride; stride *= SizeOf(own[i]); }
+                string storage = own == "nabcd" && xStorage != null ? xStorage : own;
+                for (int i = storage.Length - 1; i >= 0; i--) { strides[own.IndexOf(storage[i])] = stride; stride *= SizeOf(storage[i]); }
                 if (own == "nabcd" && s_rowPad > 0)
                 {
                     // LANESTEP_XPAD=floats: x's rows that far apart beyond their 4096 elements.
