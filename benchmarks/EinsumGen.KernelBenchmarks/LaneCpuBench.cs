@@ -32,6 +32,8 @@ namespace EinsumGen.KernelBenchmarks
             int rounds = args.Length > 0 && int.TryParse(args[0], out int r) ? r : 3;
             string[] filter = args.Where(a => !int.TryParse(a, out _)).ToArray();
             ContractionKernel.MaxDegreeOfParallelism = 1;
+            // LANECPU_SHUFFLES=1: the lane-block steps' summed lanes added by the plan's permutes, not the faster reductions.
+            LaneBlockKernel.FastReductions = Environment.GetEnvironmentVariable("LANECPU_SHUFFLES") != "1";
             var steps = LaneStep.TensorTrain().Concat(LaneStep.TensorTrainSmall()).Concat(LaneStep.TensorTrainLarge())
                 .Where(s => filter.Length == 0 || filter.Any(f => s.Name.Contains(f, StringComparison.Ordinal))).ToArray();
             var best = new double[steps.Length];

@@ -18,6 +18,12 @@ namespace EinsumGen.KernelBenchmarks
         private readonly float[][] _data = new float[3][];
         private readonly int[] _offset = new int[3];
         private static readonly int s_offsetBytes = int.Parse(Environment.GetEnvironmentVariable("LANESTEP_OFFSET") ?? "0");
+        private static readonly bool s_hugePages = Environment.GetEnvironmentVariable("LANESTEP_HUGEPAGES") == "1";
+        private const int HugePage = 2 << 20;
+        private static readonly int s_rowPad = int.Parse(Environment.GetEnvironmentVariable("LANESTEP_XPAD") ?? "0");
+
+        [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "madvise")]
+        private static extern int Madvise(nint address, nint length, int advice);
         private GemmTables _tables = new();
 
         public string Name { get; private init; } = "";
@@ -49,6 +55,9 @@ namespace EinsumGen.KernelBenchmarks
         [
             Create("tt y (abcdefgh,nabcd)", "abcdefgh,nabcd->nefgh"),
             Create("tt ∂t3 (nefgh,nabcd)", "nefgh,nabcd->abcdefgh"),
+            // x stored n-innermost ([abcd][n]: xᵀ), as a caller may keep it.
+            Create("tt y xT (abcdefgh,nabcd)", "abcdefgh,nabcd->nefgh", xStorage: "abcdn"),
+            Create("tt ∂t3 xT (nefgh,nabcd)", "nefgh,nabcd->abcdefgh", xStorage: "abcdn"),
         ];
 
         /// <summary>The step on the GEMM kernel with its tier forced, on one core.</summary>
@@ -58,7 +67,7 @@ namespace EinsumGen.KernelBenchmarks
             ContractionKernel.Gemm(in problem, ref _data[0][_offset[0]], ref _data[1][_offset[1]], ref _data[2][_offset[2]], KernelPath.Auto, mode, 1);
         }
 
-        private static LaneStep Create(string name, string spec)
+        private static LaneStep Create(string name, string spec, string? xStorage = null)
         {
             nint SizeOf(char label) => label is 'e' or 'f' or 'g' or 'h' ? 2 : label == 'n' ? 256 : 8;
             var parts = spec.Split("->");
@@ -73,16 +82,27 @@ namespace EinsumGen.KernelBenchmarks
                 string own = tensors[t];
                 var strides = new nint[own.Length];
                 nint stride = 1;
-                for (int i = own.Length - 1; i >= 0; i--) { strides[i] = stride; stride *= SizeOf(own[i]); }
+                string storage = own == "nabcd" && xStorage != null ? xStorage : own;
+                for (int i = storage.Length - 1; i >= 0; i--) { strides[own.IndexOf(storage[i])] = stride; stride *= SizeOf(storage[i]); }
+                if (own == "nabcd" && s_rowPad > 0)
+                {
+                    // LANESTEP_XPAD=floats: x's rows that far apart beyond their 4096 elements.
+                    strides[0] += s_rowPad;
+                    stride = strides[0] * SizeOf('n');
+                }
                 // Pinned, and each tensor's first element placed at the alignment asked for (64 bytes unless LANESTEP_OFFSET says
                 // how many bytes past it): the runtime's pooled intermediates start wherever the array's data does.
-                var data = GC.AllocateArray<float>((int)stride + 32, pinned: true);
+                // With LANESTEP_HUGEPAGES=1, a tensor of 2 MiB or more (x) starts a 2 MiB page advised to huge pages, as the
+                // sample places its x.
+                int align = s_hugePages && stride * sizeof(float) >= HugePage ? HugePage : 64;
+                var data = GC.AllocateUninitializedArray<float>((int)stride + 32 + align / sizeof(float), pinned: true);
                 unsafe
                 {
                     fixed (float* p = data)
                     {
-                        int skip = (int)((64 - ((nint)p & 63)) & 63) / sizeof(float) + s_offsetBytes / sizeof(float);
+                        int skip = (int)((align - ((nint)p & (align - 1))) & (align - 1)) / sizeof(float) + s_offsetBytes / sizeof(float);
                         step._offset[t] = skip;
+                        if (align == HugePage) _ = Madvise((nint)(p + skip), (nint)(stride * sizeof(float)) & ~(nint)(HugePage - 1), 14);
                     }
                 }
                 for (int i = 0; i < (int)stride; i++) data[step._offset[t] + i] = (float)(random.NextDouble() * 2 - 1);

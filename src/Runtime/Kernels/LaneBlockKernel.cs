@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Threading;
 using EinsumGen.Dispatch;
 
@@ -82,6 +83,7 @@ namespace EinsumGen.Runtime.Kernels
                     Batch = p.BatchCount, M = swap ? p.N : p.M, N = swap ? p.M : p.N, K = p.K, Groups = plan.Groups,
                     ResultHoldsBlock = plan.BlockIn == LaneBlockHolder.Result,
                     GroupsAre128Bits = plan.Groups * sizeof(T) == 16 && plan.Groups < TS.Count && plan.GroupsDense,
+                    Reduction = ReductionOf<T, TV, TS>(plan),
                 };
                 var context = KernelContext.For(plan.Path);
                 int threads = Math.Min(ContractionKernel.MaxDegreeOfParallelism, KernelThreads.WorkerCount + 1);
@@ -96,6 +98,34 @@ namespace EinsumGen.Runtime.Kernels
                 Execute<T, TV, TS>(&job, 0, job.Batch, 0, job.M);
             }
         }
+
+        /// <summary>
+        /// How summed lanes are added up: by halves where the shuffle reduction's first permute keeps every lane in place and
+        /// 128 bits of sums are left; by in-lane pairs where each group is four neighbouring floats of a Vector512 (∂t1's
+        /// g,h); else by the plan's permutes. Each way adds the same lanes in the same order.
+        /// </summary>
+        private static LaneReduction ReductionOf<T, TV, TS>(LaneBlockPlan plan)
+            where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
+        {
+            if (plan.BlockIn == LaneBlockHolder.Result || !FastReductions) return LaneReduction.Shuffles;
+            int lanes = TS.Count;
+            if (plan.Groups * sizeof(T) == 16 && plan.Groups < lanes && plan.ReduceOrderIsIdentity(lanes)) return LaneReduction.FoldHalves;
+            if (typeof(T) == typeof(float) && lanes == 16 && plan.Groups == 4 && plan.GroupsAreNeighbours(lanes)) return LaneReduction.PairsInLane;
+            return LaneReduction.Shuffles;
+        }
+
+        /// <summary>Whether the faster reductions (<see cref="LaneReduction"/>) are used: a switch for tests and A/B runs.</summary>
+        internal static bool FastReductions { get; set; } = true;
+
+        private enum LaneReduction : byte { Shuffles, FoldHalves, PairsInLane }
+
+        /// <summary>The name of the reduction a step planned as <paramref name="plan"/> runs with (tests check that the fast ones are taken).</summary>
+        internal static string ReductionFor<T>(LaneBlockPlan plan) where T : unmanaged, INumberBase<T> => plan.Path switch
+        {
+            KernelPath.Vector512 => ReductionOf<T, Vector512<T>, Simd512<T>>(plan).ToString(),
+            KernelPath.Vector256 => ReductionOf<T, Vector256<T>, Simd256<T>>(plan).ToString(),
+            _ => ReductionOf<T, Vector128<T>, Simd128<T>>(plan).ToString(),
+        };
 
         private static void RunPart<T, TV, TS>(void* state, int part, int parts)
             where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
@@ -319,6 +349,21 @@ namespace EinsumGen.Runtime.Kernels
                 TS.Store(at, sum);
                 return;
             }
+            if (job->Reduction == LaneReduction.FoldHalves)
+            {
+                // Lane i + lane i + h is the upper half added to the lower: two extracts and two narrow adds, no permute.
+                var low = FoldTo128<T, TV>(sum);
+                if (job->GroupsAre128Bits) low.Store(at);
+                else StoreGroups(job, at, low, scratch);
+                return;
+            }
+            if (job->Reduction == LaneReduction.PairsInLane && typeof(TV) == typeof(Vector512<T>) && typeof(T) == typeof(float))
+            {
+                var groups = ReduceQuads(Unsafe.As<TV, Vector512<float>>(ref sum)).As<float, T>();
+                if (job->GroupsAre128Bits) groups.Store(at);
+                else StoreGroups(job, at, groups, scratch);
+                return;
+            }
             sum = TS.Shuffle(sum, job->ReduceOrder);
             byte* rotation = (byte*)job->ReduceRotations;
             for (int step = 0; step < job->ReduceSteps; step++, rotation += job->RotationBytes) sum = TS.Add(sum, TS.Shuffle(sum, rotation));
@@ -329,6 +374,55 @@ namespace EinsumGen.Runtime.Kernels
                 return;
             }
             TS.Store(scratch, sum);
+            nint* offsets = job->GroupOffsets;
+            for (int g = 0; g < job->Groups; g++) at[offsets[g]] = scratch[g];
+        }
+
+        /// <summary>
+        /// The vector's halves added until 128 bits are left (lane i of each step is lane i + lane i + h of the one before, the
+        /// shuffle reduction's step for h = lanes/2, lanes/4, …, in the same operand order: the same bits).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<T> FoldTo128<T, TV>(TV v) where T : unmanaged where TV : struct
+        {
+            if (typeof(TV) == typeof(Vector512<T>))
+            {
+                var wide = Unsafe.As<TV, Vector512<T>>(ref v);
+                var half = wide.GetLower() + wide.GetUpper();
+                return half.GetLower() + half.GetUpper();
+            }
+            if (typeof(TV) == typeof(Vector256<T>))
+            {
+                var half = Unsafe.As<TV, Vector256<T>>(ref v);
+                return half.GetLower() + half.GetUpper();
+            }
+            return Unsafe.As<TV, Vector128<T>>(ref v);
+        }
+
+        /// <summary>
+        /// Sixteen float lanes as four groups of four neighbours (group g: lanes 4g … 4g + 3), each group's sum in lane g:
+        /// (m0 + m2) + (m1 + m3) by two in-lane permutes, as the shuffle reduction adds them after its transposing permute
+        /// (the same bits), then one permute gathering the four sums.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<float> ReduceQuads(Vector512<float> v)
+        {
+            if (Avx512F.IsSupported)
+            {
+                v += Avx512F.Shuffle(v, v, 0b01_00_11_10); // lane 4g + s: m_s + m_(s ^ 2)
+                v += Avx512F.Shuffle(v, v, 0b10_11_00_01); // lane 4g: (m0 + m2) + (m1 + m3)
+                return Avx512F.PermuteVar16x32(v, Vector512.Create(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)).GetLower().GetLower();
+            }
+            v += Vector512.Shuffle(v, Vector512.Create(2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13));
+            v += Vector512.Shuffle(v, Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14));
+            return Vector128.Create(v[0], v[4], v[8], v[12]);
+        }
+
+        /// <summary>The groups' sums (lanes 0 … groups − 1 of <paramref name="sums"/>) to their result elements.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreGroups<T>(Job<T>* job, T* at, Vector128<T> sums, T* scratch) where T : unmanaged
+        {
+            sums.Store(scratch);
             nint* offsets = job->GroupOffsets;
             for (int g = 0; g < job->Groups; g++) at[offsets[g]] = scratch[g];
         }
@@ -352,6 +446,7 @@ namespace EinsumGen.Runtime.Kernels
             public nint* BatchA, BatchB, BatchC, RowA, RowC, ColB, ColC, KA, KB, LaneA, LaneB, GroupOffsets, ExpandedK;
             public int Batch, M, N, K, Groups;
             public bool ResultHoldsBlock, SplitBatch, GroupsAre128Bits;
+            public LaneReduction Reduction;
         }
     }
 }

@@ -241,6 +241,20 @@ namespace EinsumGen.Runtime.Kernels
             }
         }
 
+        /// <summary>Whether <see cref="ReduceOrder"/> leaves each of the first <paramref name="lanes"/> lanes where it is.</summary>
+        public bool ReduceOrderIsIdentity(int lanes)
+        {
+            for (int lane = 0; lane < lanes; lane++) if (ReduceOrder[lane] != lane) return false;
+            return true;
+        }
+
+        /// <summary>Whether each group's lanes are neighbours, in order (<see cref="LaneOrder"/> is the identity).</summary>
+        public bool GroupsAreNeighbours(int lanes)
+        {
+            for (int lane = 0; lane < lanes; lane++) if (LaneOrder[lane] != lane) return false;
+            return true;
+        }
+
         private static nint ExtentOf(ReadOnlySpan<nint> sizes, ReadOnlySpan<nint> strides)
         {
             nint last = 0;

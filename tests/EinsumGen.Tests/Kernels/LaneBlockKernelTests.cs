@@ -90,6 +90,65 @@ namespace EinsumGen.Tests.Kernels
             if (failure is not null) throw new Xunit.Sdk.XunitException(failure.Message);
         }
 
+        [Theory]
+        // ∂t1 (g,h summed: each group four neighbouring lanes) and ∂t2 (e,f summed: groups a quarter-vector apart), at the
+        // seed's shape and ragged, on both vector widths; the reduction the 512-bit float steps must take.
+        [InlineData("abcdefgh,jcdgh->jabef", Train, 64, false, "PairsInLane")]
+        [InlineData("abcdefgh,jcdgh->jabef", Ragged, 64, true, "PairsInLane")]
+        [InlineData("abcdefgh,jcdgh->jabef", Train, 32, false, null)]
+        [InlineData("jcdgh,abcdefgh->jabef", Train, 64, true, "PairsInLane")]
+        [InlineData("abcdefgh,jabef->jcdgh", Train, 64, false, "FoldHalves")]
+        [InlineData("abcdefgh,jabef->jcdgh", RaggedCd, 64, true, "FoldHalves")]
+        [InlineData("abcdefgh,jabef->jcdgh", RaggedCd, 32, false, null)]
+        // A block of two labels of four, one summed; x summed in the first operand only.
+        [InlineData("kme,kng->mneg", "k=5,m=20,n=24,e=4,g=4", 64, false, null)]
+        [InlineData("kmex,kn->mne", "k=5,m=20,n=24,e=4,x=4", 64, true, null)]
+        public void FastReductionsGiveTheShuffleReductionsBits(string spec, string sizes, int vectorBytes, bool padded, string? floatReduction)
+        {
+            var path = vectorBytes switch { 64 => KernelPath.Vector512, 32 => KernelPath.Vector256, _ => KernelPath.Vector128 };
+            SameBits<float>(spec, sizes, path, padded, floatReduction);
+            SameBits<double>(spec, sizes, path, padded, null);
+        }
+
+        private static void SameBits<T>(string spec, string sizes, KernelPath path, bool padded, string? reduction)
+            where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            var step = Step.Create<T>(spec, sizes, padded);
+            var plan = new LaneBlockPlan().Fill(step.Kept, step.Sizes, step.Strides[0], step.Strides[1], step.Strides[2], Unsafe.SizeOf<T>(), path);
+            if (!plan.Applies)
+            {
+                Assert.Null(reduction);
+                return;
+            }
+            if (reduction != null) Assert.Equal(reduction, LaneBlockKernel.ReductionFor<T>(plan));
+            var results = new T[2][];
+            for (int run = 0; run < 2; run++)
+            {
+                LaneBlockKernel.FastReductions = run == 0;
+                try
+                {
+                    Array.Fill(step.Buffers[2], T.NaN);
+                    using (TestRegions.Read(step.Buffers[0], step.Buffers[1]).AndWrite(step.Buffers[2]))
+                        LaneBlockKernel.Run(plan, ref step.Buffers[0][step.Starts[0]], ref step.Buffers[1][step.Starts[1]], ref step.Buffers[2][step.Starts[2]]);
+                }
+                finally
+                {
+                    LaneBlockKernel.FastReductions = true;
+                }
+                results[run] = (T[])step.Buffers[2].Clone();
+            }
+            var expected = Einsum.EvaluateNaive(spec, step.View(0), step.View(1));
+            TestData.AssertClose(expected, step.View(2), step.Terms, $"{spec} {sizes} {typeof(T).Name} {path} padded={padded}");
+            for (int i = 0; i < results[0].Length; i++)
+            {
+                // Bits, NaN included (padding the kernel must not write stays NaN in both).
+                Assert.True(BitEquals(results[0][i], results[1][i]), $"{spec} {typeof(T).Name} {path}: element {i} differs");
+            }
+        }
+
+        private static bool BitEquals<T>(T a, T b) where T : unmanaged =>
+            Unsafe.SizeOf<T>() == 4 ? Unsafe.As<T, int>(ref a) == Unsafe.As<T, int>(ref b) : Unsafe.As<T, long>(ref a) == Unsafe.As<T, long>(ref b);
+
         [Fact]
         public void ScalarPathNeverApplies()
         {
