@@ -18,7 +18,7 @@ namespace EinsumGen
     /// SIMD kernels; integers (which wrap on overflow, as NumPy's fixed-width integers do), Complex and decimal run
     /// the same plan on scalar loops in the type's own arithmetic; Half is computed in float and rounded once, as NumPy does.
     /// </summary>
-    public static class Einsum
+    public static partial class Einsum
     {
         /// <summary>
         /// Evaluates <paramref name="spec"/> over <paramref name="operands"/> (any strided views), contracting pairwise in the
@@ -193,8 +193,10 @@ namespace EinsumGen
 
         /// <summary>Plans <paramref name="expression"/> on actual sizes with <paramref name="options"/>.</summary>
         private static ContractionPath PlanPath(EinsumExpression expression, Dictionary<char, long> sizes, long[] ellipsisShape, EinsumPlanOptions options) =>
-            ContractionPlanner.Plan(expression.PlannerInputs(), expression.PlannerOutput(), PlannerSizes(sizes, ellipsisShape),
-                new PlannerOptions { Strategy = (PlanStrategy)(int)options.Strategy, MemoryLimit = options.MemoryLimit });
+            options.Path is { } path
+                ? ExplicitPath.Plan(expression.PlannerInputs(), expression.PlannerOutput(), PlannerSizes(sizes, ellipsisShape), path, nameof(options))
+                : ContractionPlanner.Plan(expression.PlannerInputs(), expression.PlannerOutput(), PlannerSizes(sizes, ellipsisShape),
+                    new PlannerOptions { Strategy = (PlanStrategy)(int)options.Strategy, MemoryLimit = options.MemoryLimit });
 
         private static bool HasMultiway(ContractionPath path)
         {
