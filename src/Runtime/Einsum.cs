@@ -290,7 +290,12 @@ namespace EinsumGen
                 shapes.Add(IsScalarArgument(expression.Inputs[i], operands[i]) ? Array.Empty<long>() : ToLongs(operands[i].Lengths));
             }
             sizes = ShapeResolver.Resolve(expression, shapes, OperandNames(operands.Length), out _, out ellipsisShape);
-            ShapeResolver.CheckOutputEllipsis(expression, ellipsisShape.Length, nameof(operands));
+            if (EllipsisSum.Applies(expression, ellipsisShape.Length))
+            {
+                // An explicit output without '...' sums what '...' covers, as NumPy (gh-30349) and PyTorch do.
+                expression = EllipsisSum.Expand(expression, shapes.ConvertAll(s => s!.Length), ellipsisShape.Length, nameof(operands));
+                sizes = ShapeResolver.Resolve(expression, shapes, OperandNames(operands.Length), out _, out ellipsisShape);
+            }
             return expression;
         }
 

@@ -97,7 +97,12 @@ namespace EinsumGen
                 longShapes.Add(Array.ConvertAll(shapes[k], d => (long)d));
             }
             var sizes = ShapeResolver.Resolve(expression, longShapes, out int ellipsisRank, out long[] ellipsisShape);
-            ShapeResolver.CheckOutputEllipsis(expression, ellipsisRank, nameof(shapes));
+            if (EllipsisSum.Applies(expression, ellipsisRank))
+            {
+                // An explicit output without '...' sums what '...' covers, as np.einsum_path and opt_einsum do.
+                expression = EllipsisSum.Expand(expression, longShapes.ConvertAll(s => s.Length), ellipsisRank, nameof(shapes));
+                sizes = ShapeResolver.Resolve(expression, longShapes, out ellipsisRank, out ellipsisShape);
+            }
 
             // The ellipsis dimensions plan as one pseudo-label '.' of their total size (when they exist at all).
             var plannerSizes = new Dictionary<char, long>(sizes);
