@@ -176,6 +176,15 @@ public class ExplicitPathTests
     }
 
     [Fact]
+    public void PlansMdExample()
+    {
+        var options = new EinsumPlanOptions { Path = new[] { new[] { 0, 2 }, new[] { 0, 1 } } };
+        var operands = ConformanceData.RandomOperands<double>(ConformanceData.BuildShapes("dcc,fce,ea->ad"), 4);
+        TestData.AssertClose(Einsum.EvaluateNaive("dcc,fce,ea->ad", operands), Einsum.Evaluate("dcc,fce,ea->ad", options, operands), 60, "plans.md");
+        Assert.Equal("0,2;0,1", Show(EinsumPlan.Create("dcc,fce,ea->ad", options, ConformanceData.BuildShapes("dcc,fce,ea->ad")).LinearPath));
+    }
+
+    [Fact]
     public void EmptyPathForASingleOperand()
     {
         // test_pathinfo_for_empty_contraction: contract_path("->", 1.0, optimize=[]) works; largest intermediate 1.
