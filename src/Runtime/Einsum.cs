@@ -40,7 +40,8 @@ namespace EinsumGen
         /// <paramref name="options"/> (as <see cref="EinsumPlan.Create(string, EinsumPlanOptions?, int[][])"/> plans it): NumPy's
         /// <c>optimize=(strategy, memory_limit)</c> and opt_einsum's <c>memory_limit</c>. When no pairwise order keeps the
         /// intermediates within <see cref="EinsumPlanOptions.MemoryLimit"/>, the last step contracts all remaining tensors in
-        /// one loop nest, without intermediates, as opt_einsum does.
+        /// one loop nest, without intermediates, as opt_einsum does. With <see cref="EinsumPlanOptions.Path"/>, the steps
+        /// are the ones given (NumPy's <c>optimize=['einsum_path', ...]</c>, opt_einsum's <c>optimize=path</c>).
         /// </summary>
         public static Tensor<T> Evaluate<T>(string spec, EinsumPlanOptions? options, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
