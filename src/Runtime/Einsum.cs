@@ -18,7 +18,7 @@ namespace EinsumGen
     /// SIMD kernels; integers (which wrap on overflow, as NumPy's fixed-width integers do), Complex and decimal run
     /// the same plan on scalar loops in the type's own arithmetic; Half is computed in float and rounded once, as NumPy does.
     /// </summary>
-    public static class Einsum
+    public static partial class Einsum
     {
         /// <summary>
         /// Evaluates <paramref name="spec"/> over <paramref name="operands"/> (any strided views), contracting pairwise in the
@@ -40,7 +40,8 @@ namespace EinsumGen
         /// <paramref name="options"/> (as <see cref="EinsumPlan.Create(string, EinsumPlanOptions?, int[][])"/> plans it): NumPy's
         /// <c>optimize=(strategy, memory_limit)</c> and opt_einsum's <c>memory_limit</c>. When no pairwise order keeps the
         /// intermediates within <see cref="EinsumPlanOptions.MemoryLimit"/>, the last step contracts all remaining tensors in
-        /// one loop nest, without intermediates, as opt_einsum does.
+        /// one loop nest, without intermediates, as opt_einsum does. With <see cref="EinsumPlanOptions.Path"/>, the steps
+        /// are the ones given (NumPy's <c>optimize=['einsum_path', ...]</c>, opt_einsum's <c>optimize=path</c>).
         /// </summary>
         public static Tensor<T> Evaluate<T>(string spec, EinsumPlanOptions? options, params Tensor<T>[] operands) where T : unmanaged, INumberBase<T>
         {
@@ -193,8 +194,10 @@ namespace EinsumGen
 
         /// <summary>Plans <paramref name="expression"/> on actual sizes with <paramref name="options"/>.</summary>
         private static ContractionPath PlanPath(EinsumExpression expression, Dictionary<char, long> sizes, long[] ellipsisShape, EinsumPlanOptions options) =>
-            ContractionPlanner.Plan(expression.PlannerInputs(), expression.PlannerOutput(), PlannerSizes(sizes, ellipsisShape),
-                new PlannerOptions { Strategy = (PlanStrategy)(int)options.Strategy, MemoryLimit = options.MemoryLimit });
+            options.Path is { } path
+                ? ExplicitPath.Plan(expression.PlannerInputs(), expression.PlannerOutput(), PlannerSizes(sizes, ellipsisShape), path, nameof(options))
+                : ContractionPlanner.Plan(expression.PlannerInputs(), expression.PlannerOutput(), PlannerSizes(sizes, ellipsisShape),
+                    new PlannerOptions { Strategy = (PlanStrategy)(int)options.Strategy, MemoryLimit = options.MemoryLimit });
 
         private static bool HasMultiway(ContractionPath path)
         {
@@ -288,7 +291,12 @@ namespace EinsumGen
                 shapes.Add(IsScalarArgument(expression.Inputs[i], operands[i]) ? Array.Empty<long>() : ToLongs(operands[i].Lengths));
             }
             sizes = ShapeResolver.Resolve(expression, shapes, OperandNames(operands.Length), out _, out ellipsisShape);
-            ShapeResolver.CheckOutputEllipsis(expression, ellipsisShape.Length, nameof(operands));
+            if (EllipsisSum.Applies(expression, ellipsisShape.Length))
+            {
+                // An explicit output without '...' sums what '...' covers, as NumPy (gh-30349) and PyTorch do.
+                expression = EllipsisSum.Expand(expression, shapes.ConvertAll(s => s!.Length), ellipsisShape.Length, nameof(operands));
+                sizes = ShapeResolver.Resolve(expression, shapes, OperandNames(operands.Length), out _, out ellipsisShape);
+            }
             return expression;
         }
 

@@ -82,9 +82,9 @@ namespace EinsumGen
 
         /// <summary>Plans <paramref name="spec"/> for operands of the given shapes.</summary>
         /// <param name="spec">An einsum spec with NumPy's notation.</param>
-        /// <param name="options">Strategy and memory limit; null for the defaults.</param>
+        /// <param name="options">Strategy and memory limit, or an explicit path (<see cref="EinsumPlanOptions.Path"/>); null for the defaults.</param>
         /// <param name="shapes">Each operand's shape, in spec order.</param>
-        /// <exception cref="ArgumentException">The spec is invalid or the shapes do not fit it.</exception>
+        /// <exception cref="ArgumentException">The spec is invalid, the shapes do not fit it, or the explicit path is invalid.</exception>
         public static EinsumPlan Create(string spec, EinsumPlanOptions? options, params int[][] shapes)
         {
             ArgumentNullException.ThrowIfNull(spec);
@@ -97,7 +97,12 @@ namespace EinsumGen
                 longShapes.Add(Array.ConvertAll(shapes[k], d => (long)d));
             }
             var sizes = ShapeResolver.Resolve(expression, longShapes, out int ellipsisRank, out long[] ellipsisShape);
-            ShapeResolver.CheckOutputEllipsis(expression, ellipsisRank, nameof(shapes));
+            if (EllipsisSum.Applies(expression, ellipsisRank))
+            {
+                // An explicit output without '...' sums what '...' covers, as np.einsum_path and opt_einsum do.
+                expression = EllipsisSum.Expand(expression, longShapes.ConvertAll(s => s.Length), ellipsisRank, nameof(shapes));
+                sizes = ShapeResolver.Resolve(expression, longShapes, out ellipsisRank, out ellipsisShape);
+            }
 
             // The ellipsis dimensions plan as one pseudo-label '.' of their total size (when they exist at all).
             var plannerSizes = new Dictionary<char, long>(sizes);
@@ -113,7 +118,9 @@ namespace EinsumGen
             string output = PlannerLabels(expression.Output, ellipsis);
 
             var plannerOptions = new PlannerOptions { Strategy = (PlanStrategy)(int)(options?.Strategy ?? EinsumPlanStrategy.Auto), MemoryLimit = options?.MemoryLimit };
-            var path = ContractionPlanner.Plan(inputs, output, plannerSizes, plannerOptions);
+            var path = options?.Path is { } explicitPath
+                ? ExplicitPath.Plan(inputs, output, plannerSizes, explicitPath, nameof(options))
+                : ContractionPlanner.Plan(inputs, output, plannerSizes, plannerOptions);
             return FromPath(expression.Canonical, path, inputs, output, sizes, ellipsisShape);
         }
 

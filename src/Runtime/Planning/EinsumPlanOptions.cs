@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace EinsumGen
 {
     /// <summary>How <see cref="EinsumPlan.Create(string, EinsumPlanOptions?, int[][])"/> searches for a contraction order.</summary>
@@ -33,5 +35,20 @@ namespace EinsumGen
         /// <see cref="EinsumPlan.Strategy"/> says so. <see cref="EinsumPlanStrategy.LeftToRight"/> ignores the limit.
         /// </summary>
         public long? MemoryLimit { get; set; }
+
+        /// <summary>
+        /// An explicit contraction order, or null to search for one: NumPy's <c>optimize=['einsum_path', (0, 2), (0, 1)]</c>
+        /// and opt_einsum's <c>contract(..., optimize=path)</c>, in the form <see cref="EinsumPlan.LinearPath"/> prints (so a
+        /// plan's path can be passed back). Each step lists positions in the current list of tensors, in any order; the
+        /// step removes those tensors and appends its result at the end. One position is a unary step (a sum, diagonal or
+        /// transpose of one tensor), two a pairwise step, three or more one <see cref="EinsumStepKind.Multiway"/> loop nest.
+        /// The path must leave exactly one tensor (an empty path is allowed for a single operand). When set,
+        /// <see cref="Strategy"/> and <see cref="MemoryLimit"/> are ignored. Honoured by <see cref="EinsumPlan.Create(string, EinsumPlanOptions?, int[][])"/>
+        /// and the <c>Einsum.Evaluate</c>, <c>EvaluateInto</c> and <c>Backward</c> overloads that take options; a position out
+        /// of range or named twice in a step, or a path that leaves more than one tensor, is an <see cref="System.ArgumentException"/>
+        /// naming the step and the position, raised before anything is computed. Example:
+        /// <c>Path = new[] { new[] { 0, 2 }, new[] { 0, 1 } }</c>.
+        /// </summary>
+        public IReadOnlyList<IReadOnlyList<int>>? Path { get; set; }
     }
 }

@@ -106,7 +106,8 @@ namespace EinsumGen.Notation
         }
 
         /// <summary>
-        /// NumPy's rule for an explicit output without '...': the operands' ellipsis must then cover no dimension.
+        /// The rule generated methods keep for an explicit output without '...' (NumPy's before gh-30349): the operands'
+        /// ellipsis must then cover no dimension. The run-time API sums those dimensions instead (<see cref="EllipsisSum"/>).
         /// </summary>
         /// <exception cref="ArgumentException">Named <paramref name="paramName"/>, when it covers some.</exception>
         public static void CheckOutputEllipsis(EinsumExpression e, int ellipsisRank, string paramName)

@@ -173,7 +173,7 @@ namespace EinsumGen.Planning
             return count;
         }
 
-        private static List<string> Validate(IReadOnlyList<string> inputs, string output, IReadOnlyDictionary<char, long> sizes)
+        internal static List<string> Validate(IReadOnlyList<string> inputs, string output, IReadOnlyDictionary<char, long> sizes)
         {
             if (inputs == null) throw new ArgumentNullException(nameof(inputs));
             if (output == null) throw new ArgumentNullException(nameof(output));

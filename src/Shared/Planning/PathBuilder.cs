@@ -33,18 +33,43 @@ namespace EinsumGen.Planning
         public static ContractionPath Build(IReadOnlyList<string> inputs, string output, IReadOnlyDictionary<char, long> sizes,
             IReadOnlyList<int> left, IReadOnlyList<int> right, int[]? multiway, long naive, string strategy)
         {
+            var steps = new List<int[]>(left.Count + 1);
+            for (int k = 0; k < left.Count; k++) steps.Add(right[k] < 0 ? new[] { left[k] } : new[] { left[k], right[k] });
+            if (multiway != null) steps.Add(multiway);
+            return FromSteps(inputs, output, sizes, steps, naive, strategy);
+        }
+
+        /// <summary>
+        /// The steps of any order: each entry lists the tensor ids one step reads (one: a unary step that sums what nothing
+        /// after it needs; two: a pairwise step, left then right; more: a <see cref="EinsumStepKind.Multiway"/> step, whose
+        /// result keeps the labels that later steps or the output need). The last step writes the output.
+        /// </summary>
+        public static ContractionPath FromSteps(IReadOnlyList<string> inputs, string output, IReadOnlyDictionary<char, long> sizes,
+            IReadOnlyList<int[]> order, long naive, string strategy)
+        {
             var tensors = new List<string>(inputs);
             var live = new Dictionary<char, int>();
             foreach (string t in inputs) Count(live, t, 1);
-            int count = left.Count + (multiway != null ? 1 : 0);
+            int count = order.Count;
             var steps = new List<ContractionStep>(count);
-            for (int k = 0; k < left.Count; k++)
+            for (int k = 0; k < count; k++)
             {
-                bool unary = right[k] < 0;
-                string a = tensors[left[k]], b = unary ? string.Empty : tensors[right[k]];
+                bool last = k == count - 1;
+                int[] ids = order[k];
+                if (ids.Length > 2)
+                {
+                    foreach (int id in ids) Count(live, tensors[id], -1);
+                    var step = Multiway(tensors, ids, last ? output : null, output, live, sizes);
+                    Count(live, step.ResultLabels, 1);
+                    tensors.Add(step.ResultLabels);
+                    steps.Add(step);
+                    continue;
+                }
+                bool unary = ids.Length == 1;
+                int leftId = ids[0], rightId = unary ? -1 : ids[1];
+                string a = tensors[leftId], b = unary ? string.Empty : tensors[rightId];
                 Count(live, a, -1);
                 Count(live, b, -1);
-                bool last = k == count - 1;
                 var batch = new StringBuilder();
                 var onlyA = new StringBuilder();
                 var onlyB = new StringBuilder();
@@ -72,24 +97,32 @@ namespace EinsumGen.Planning
                 EinsumStepKind kind = unary ? UnaryKind(a, result, summed.Length > 0)
                     : sharedSum ? (batch.Length > 0 ? EinsumStepKind.Batched : EinsumStepKind.Gemm)
                     : sharedAny ? EinsumStepKind.Elementwise : EinsumStepKind.OuterProduct;
-                steps.Add(new ContractionStep(left[k], right[k], result, summed.ToString(), flops, Product(result, sizes), kind));
+                steps.Add(new ContractionStep(leftId, rightId, result, summed.ToString(), flops, Product(result, sizes), kind));
             }
-            if (multiway != null) steps.Add(Multiway(tensors, multiway, output, sizes));
             LayOutIntermediates(inputs, steps);
             return new ContractionPath(steps, naive, strategy);
         }
 
         /// <summary>
-        /// The step over all remaining tensors, costed with opt_einsum's flop_count for that many terms: every label's size,
-        /// times (terms - 1, plus 1 when a label is summed).
+        /// A step over three or more tensors (<paramref name="operands"/>, whose labels <paramref name="live"/> no longer
+        /// counts), costed with opt_einsum's flop_count for that many terms: every label's size, times (terms - 1, plus 1
+        /// when a label is summed). Its result is <paramref name="result"/> (the output, for the last step) or, when null,
+        /// the labels that the output or a later step needs, in the operands' order.
         /// </summary>
-        private static ContractionStep Multiway(List<string> tensors, int[] operands, string output, IReadOnlyDictionary<char, long> sizes)
+        private static ContractionStep Multiway(List<string> tensors, int[] operands, string? result, string output,
+            Dictionary<char, int> live, IReadOnlyDictionary<char, long> sizes)
         {
             string union = string.Empty;
             foreach (int id in operands) union += Without(tensors[id], union);
-            string summed = Without(union, output);
+            if (result == null)
+            {
+                var kept = new StringBuilder();
+                foreach (char c in union) if (Needed(c, output, live)) kept.Append(c);
+                result = kept.ToString();
+            }
+            string summed = Without(union, result);
             long factor = operands.Length - 1 + (summed.Length > 0 ? 1 : 0);
-            return new ContractionStep(operands, output, summed, Saturating.Mul(Product(union, sizes), factor), Product(output, sizes));
+            return new ContractionStep(operands, result, summed, Saturating.Mul(Product(union, sizes), factor), Product(result, sizes));
         }
 
         private static EinsumStepKind UnaryKind(string input, string result, bool sums) =>

@@ -116,13 +116,14 @@ public class EllipsisSemanticsTests
     }
 
     [Fact]
-    public void AnExplicitOutputWithoutEllipsisRejectsCoveredDimensions()
+    public void AnExplicitOutputWithoutEllipsisSumsCoveredDimensions()
     {
-        // NumPy: "output has more dimensions than subscripts given in einstein sum, but no '...' ellipsis provided".
-        var matrix = Tensor.Create(new double[6], [2, 3]);
-        Assert.ThrowsAny<ArgumentException>(() => Einsum.Evaluate("...i->i", matrix));
-        Assert.ThrowsAny<ArgumentException>(() => Einsum.EvaluateNaive("...i->i", matrix));
-        // Covering no dimension, it is fine.
+        // NumPy since gh-30349 (and np.einsum_path, opt_einsum, torch.einsum): the dimensions '...' covers are summed.
+        var matrix = Tensor.Create(new double[] { 1, 2, 3, 4, 5, 6 }, [2, 3]);
+        Assert.Equal(new double[] { 5, 7, 9 }, TestData.Flatten(Einsum.Evaluate("...i->i", matrix)));
+        Assert.Equal(new double[] { 5, 7, 9 }, TestData.Flatten(Einsum.EvaluateNaive("...i->i", matrix)));
+        Assert.Equal(new double[] { 6, 15 }, TestData.Flatten(Einsum.Evaluate("i...->i", matrix)));
+        // Covering no dimension, nothing is summed.
         var vector = Tensor.Create(new[] { 1.0, 2, 3 }, [3]);
         Assert.Equal(TestData.Flatten(vector), TestData.Flatten(Einsum.Evaluate("...i->i", vector)));
     }
