@@ -63,16 +63,17 @@ namespace EinsumGen.KernelBenchmarks
             var times = new double[pairs];
             var probeRates = new double[pairs + 1];
             var probeKept = new bool[pairs + 1];
+            var occupancy = new double[pairs];
             var ratios = new List<double>(pairs);
             var kept = new List<double>(pairs);
             var keptProbes = new List<double>(pairs + 1);
             // Each workload sample sits between two probe samples. The gap between them is random (none, or a pause of the
             // other's kind): with a fixed rhythm, a shared machine's time slices could lock onto it (the thread preempted
             // in the same phase of every pair). A wall-clock sample counts only where the process's CPU time shows every
-            // thread running throughout (a sample descheduled part of the time measures the other load, not the hardware).
+            // thread running throughout (a sample descheduled part of the time measures the other load, not the hardware):
+            // the probe's every thread, the workload's as many as its least disturbed samples ran (a small call runs whole).
             var random = new Random(18);
             (probeRates[0], probeKept[0]) = ProbeRate(iterations, threads, clock, cpu, probeFlops);
-            int above = 0;
             for (int s = 0; s < pairs; s++)
             {
                 if (random.Next(2) == 0) Probe(iterations / 2 * random.Next(1, 3), threads, clock);
@@ -80,20 +81,24 @@ namespace EinsumGen.KernelBenchmarks
                 for (int i = 0; i < inner; i++) call();
                 double t1 = clock(), p1 = cpu ? 0 : CpuTime.ProcessNow();
                 times[s] = (t1 - t0) / inner;
-                bool ran = cpu || (p1 - p0) >= Occupancy * threads * (t1 - t0);
+                occupancy[s] = cpu ? 1 : (p1 - p0) / (t1 - t0);
                 if (random.Next(2) == 0) call();
                 (probeRates[s + 1], probeKept[s + 1]) = ProbeRate(iterations, threads, clock, cpu, probeFlops);
                 double ratio = flops / times[s] / ((probeRates[s] + probeRates[s + 1]) / 2);
-                if (ratio > 1) above++;
                 ratios.Add(ratio);
-                if (ran && probeKept[s] && probeKept[s + 1]) kept.Add(ratio);
             }
+            double busiest = 0;
+            foreach (double o in occupancy) busiest = Math.Max(busiest, Math.Min(o, threads));
+            for (int s = 0; s < pairs; s++)
+                if (occupancy[s] >= Occupancy * busiest && probeKept[s] && probeKept[s + 1]) kept.Add(ratios[s]);
             for (int i = 0; i <= pairs; i++) if (probeKept[i]) keptProbes.Add(probeRates[i]);
             // Too few samples ran undisturbed (a busy machine): every pair counts, and the line says so.
             bool all = kept.Count < 5;
             List<double> use = all ? ratios : kept;
             List<double> probesUsed = all || keptProbes.Count == 0 ? new List<double>(probeRates) : keptProbes;
             use.Sort();
+            int above = 0;
+            foreach (double r in use) if (r > 1) above++;
             probesUsed.Sort();
             Array.Sort(times);
             double probeBest = probesUsed[^1];

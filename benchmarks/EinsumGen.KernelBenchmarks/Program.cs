@@ -279,7 +279,8 @@ namespace EinsumGen.KernelBenchmarks
             Console.WriteLine("Each line alternates ~2 ms samples of the FMA probe (float32, as many threads, on the kernels' pool) and of the workload.");
             Console.WriteLine("% pairs: the median over workload samples of its GFLOP/s against the mean of the two probe samples around it; p10-p90:");
             Console.WriteLine("their spread; probe: GFLOP/s, median (p10-p90); best/best: best workload sample against best probe sample; kept/pairs:");
-            Console.WriteLine("pairs whose samples all had every thread running (process CPU time ≥ 90% of threads × wall; `cpu`: all).");
+            Console.WriteLine("pairs whose samples ran undisturbed (process CPU time ≥ 90% of threads × wall for the probe, of the workload's");
+            Console.WriteLine("busiest sample for the workload; `cpu`: all).");
             Console.WriteLine(PairedProbe.Header(46));
             var workloads = new[]
             {
