@@ -46,7 +46,10 @@ namespace EinsumGen.KernelBenchmarks
             return best;
         }
 
-        private static double FlopsPerCall(long iterations) => iterations * 12.0 * (Vector512.IsHardwareAccelerated ? 16 : 8) * 2;
+        private static double FlopsPerCall(long iterations) => iterations * FlopsPerIteration;
+
+        /// <summary>Floating-point operations of one iteration of the FMA loop: 12 FMAs of the widest vector.</summary>
+        internal static double FlopsPerIteration => 12.0 * (Vector512.IsHardwareAccelerated ? 16 : 8) * 2;
 
         /// <summary>
         /// "12.3%" of a measured limit, with a warning when above 100%: a step cannot beat the hardware's limit, so a figure
@@ -59,8 +62,9 @@ namespace EinsumGen.KernelBenchmarks
             return percent > 100 ? text + " [WARNING: above the probe's limit; the probe under-measured, this ratio is not valid]" : text;
         }
 
+        /// <summary>The probe's loop: 12 independent FMA chains of the widest vector, <paramref name="iterations"/> times.</summary>
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        private static double FmaLoop(long iterations)
+        internal static double FmaLoop(long iterations)
         {
             if (Vector512.IsHardwareAccelerated)
             {

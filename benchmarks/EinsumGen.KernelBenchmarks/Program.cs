@@ -262,8 +262,8 @@ namespace EinsumGen.KernelBenchmarks
 
         /// <summary>
         /// `gemm`: the batched and skinny products models run (attention's two einsums, a convolution's im2col forward and
-        /// weight VJP, their plain GEMM shapes) beside a square GEMM, each against the same-run FMA probe on all cores.
-        /// `gemm N` repeats the list N times (alternating with the machine's other load).
+        /// weight VJP, their plain GEMM shapes) beside a square GEMM, each against the FMA probe on as many cores, their
+        /// samples interleaved (<see cref="PairedProbe"/>). `gemm N` repeats the list N times.
         /// </summary>
         private static void Gemm(string[] args)
         {
@@ -275,10 +275,13 @@ namespace EinsumGen.KernelBenchmarks
             bool cpu = args.Contains("cpu") && CpuTime.Available;
             if (args.Contains("one") || cpu) all = 1;
             string[] filter = args.Where(a => !int.TryParse(a, out _) && a != ab && a is not "one" and not "cpu").ToArray();
-            Console.WriteLine($"GEMM shapes — {all} cores, Vector512 accelerated: {Vector512.IsHardwareAccelerated}, .NET {Environment.Version}");
-            Console.WriteLine("Each line's % is of the FMA probe (float32, all cores) measured just before it: the machine is shared.");
-            Console.WriteLine("% peak: the median against the probe; % best: the best time against it (the quiet moments of a busy machine).");
-            Console.WriteLine($"{"workload",-46} {"median",12} {"best",12} {"GFLOP/s",9} {"probe",7} {"% peak",7} {"% best",7}");
+            Console.WriteLine($"GEMM shapes — {all} cores{(cpu ? " (thread CPU time)" : "")}, Vector512 accelerated: {Vector512.IsHardwareAccelerated}, .NET {Environment.Version}");
+            Console.WriteLine("Each line alternates ~2 ms samples of the FMA probe (float32, as many threads, on the kernels' pool) and of the workload.");
+            Console.WriteLine("% pairs: the median over workload samples of its GFLOP/s against the mean of the two probe samples around it; p10-p90:");
+            Console.WriteLine("their spread; probe: GFLOP/s, median (p10-p90); best/best: best workload sample against best probe sample; kept/pairs:");
+            Console.WriteLine("pairs whose samples ran undisturbed (process CPU time ≥ 90% of threads × wall for the probe, of the workload's");
+            Console.WriteLine("busiest sample for the workload; `cpu`: all).");
+            Console.WriteLine(PairedProbe.Header(46));
             var workloads = new[]
             {
                 Workload.MatMul(1024),
@@ -314,12 +317,10 @@ namespace EinsumGen.KernelBenchmarks
                         if (ab == "nextahead") KernelOptions.Current.NextEntryAhead = on;
                         if (ab == "shiftededge") KernelOptions.Current.ShiftedEdge = on;
                         if (ab == "longparts") KernelOptions.Current.LongBatchParts = on;
-                        double peak = cpu ? Probes.PeakGflopsCpuTime() : Probes.PeakGflops(all, 6);
-                        var t = cpu ? CpuTime.Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, 1)) : Time(() => w.Run(KernelPath.Auto, GemmMode.Auto, all), 0.5);
-                        double gf = w.Flops / t.median / 1e9;
+                        int threads = all;
+                        var t = PairedProbe.Measure(() => w.Run(KernelPath.Auto, GemmMode.Auto, threads), w.Flops, threads, cpu);
                         string name = ab != null ? $"{w.Name} {ab}={on}" : w.Name;
-                        double gfBest = w.Flops / t.best / 1e9;
-                        Console.WriteLine($"{name,-46} {Fmt(t.median),12} {Fmt(t.best),12} {gf,9:F1} {peak,7:F1} {Probes.Percent(gf, peak),7} {Probes.Percent(gfBest, peak),7}");
+                        Console.WriteLine(PairedProbe.Line(name, 46, w.Flops, t));
                     }
             }
             KernelOptions.Current.Reset();

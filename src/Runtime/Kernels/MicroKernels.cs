@@ -146,7 +146,45 @@ namespace EinsumGen.Runtime.Kernels
             TV c11_0 = TS.Zero, c11_1 = TS.Zero;
             nint l2 = 2 * lda;
             T* a0 = a, a3 = a + 3 * lda, a6 = a + 6 * lda, a9 = a + 9 * lda;
-            for (nint p = 0; p < kc; p++)
+            nint p = 0;
+            for (; p + 2 <= kc; p += 2)
+            {
+                {
+                    TV b0 = TS.Load(b), b1 = TS.Load(b + W);
+                    TV ai;
+                    ai = TS.Broadcast(a0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                    ai = TS.Broadcast(a0 + lda); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                    ai = TS.Broadcast(a0 + l2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                    ai = TS.Broadcast(a3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                    ai = TS.Broadcast(a3 + lda); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1);
+                    ai = TS.Broadcast(a3 + l2); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1);
+                    ai = TS.Broadcast(a6); c6_0 = TS.Fma(ai, b0, c6_0); c6_1 = TS.Fma(ai, b1, c6_1);
+                    ai = TS.Broadcast(a6 + lda); c7_0 = TS.Fma(ai, b0, c7_0); c7_1 = TS.Fma(ai, b1, c7_1);
+                    ai = TS.Broadcast(a6 + l2); c8_0 = TS.Fma(ai, b0, c8_0); c8_1 = TS.Fma(ai, b1, c8_1);
+                    ai = TS.Broadcast(a9); c9_0 = TS.Fma(ai, b0, c9_0); c9_1 = TS.Fma(ai, b1, c9_1);
+                    ai = TS.Broadcast(a9 + lda); c10_0 = TS.Fma(ai, b0, c10_0); c10_1 = TS.Fma(ai, b1, c10_1);
+                    ai = TS.Broadcast(a9 + l2); c11_0 = TS.Fma(ai, b0, c11_0); c11_1 = TS.Fma(ai, b1, c11_1);
+                }
+                {
+                    TV b0 = TS.Load(b + ldb), b1 = TS.Load(b + ldb + W);
+                    TV ai;
+                    ai = TS.Broadcast(a0 + 1); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                    ai = TS.Broadcast(a0 + lda + 1); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                    ai = TS.Broadcast(a0 + l2 + 1); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                    ai = TS.Broadcast(a3 + 1); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                    ai = TS.Broadcast(a3 + lda + 1); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1);
+                    ai = TS.Broadcast(a3 + l2 + 1); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1);
+                    ai = TS.Broadcast(a6 + 1); c6_0 = TS.Fma(ai, b0, c6_0); c6_1 = TS.Fma(ai, b1, c6_1);
+                    ai = TS.Broadcast(a6 + lda + 1); c7_0 = TS.Fma(ai, b0, c7_0); c7_1 = TS.Fma(ai, b1, c7_1);
+                    ai = TS.Broadcast(a6 + l2 + 1); c8_0 = TS.Fma(ai, b0, c8_0); c8_1 = TS.Fma(ai, b1, c8_1);
+                    ai = TS.Broadcast(a9 + 1); c9_0 = TS.Fma(ai, b0, c9_0); c9_1 = TS.Fma(ai, b1, c9_1);
+                    ai = TS.Broadcast(a9 + lda + 1); c10_0 = TS.Fma(ai, b0, c10_0); c10_1 = TS.Fma(ai, b1, c10_1);
+                    ai = TS.Broadcast(a9 + l2 + 1); c11_0 = TS.Fma(ai, b0, c11_0); c11_1 = TS.Fma(ai, b1, c11_1);
+                }
+                a0 += 2; a3 += 2; a6 += 2; a9 += 2;
+                b += 2 * ldb;
+            }
+            for (; p < kc; p++)
             {
                 TV b0 = TS.Load(b), b1 = TS.Load(b + W);
                 TV ai;
@@ -217,7 +255,47 @@ namespace EinsumGen.Runtime.Kernels
             TV c11_0 = TS.Zero, c11_1 = TS.Zero;
             nint l2 = 2 * lda;
             T* a0 = a, a3 = a + 3 * lda, a6 = a + 6 * lda, a9 = a + 9 * lda;
-            for (nint p = 0; p < kc; p++)
+            nint p = 0;
+            for (; p + 2 <= kc; p += 2)
+            {
+                {
+                    TV b0 = TS.Load(b), b1 = TS.Load(b + W);
+                    TV ai;
+                    ai = TS.Broadcast(a0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                    ai = TS.Broadcast(a0 + lda); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                    ai = TS.Broadcast(a0 + l2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                    ai = TS.Broadcast(a3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                    ai = TS.Broadcast(a3 + lda); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1);
+                    ai = TS.Broadcast(a3 + l2); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1);
+                    ai = TS.Broadcast(a6); c6_0 = TS.Fma(ai, b0, c6_0); c6_1 = TS.Fma(ai, b1, c6_1);
+                    ai = TS.Broadcast(a6 + lda); c7_0 = TS.Fma(ai, b0, c7_0); c7_1 = TS.Fma(ai, b1, c7_1);
+                    ai = TS.Broadcast(a6 + l2); c8_0 = TS.Fma(ai, b0, c8_0); c8_1 = TS.Fma(ai, b1, c8_1);
+                    ai = TS.Broadcast(a9); c9_0 = TS.Fma(ai, b0, c9_0); c9_1 = TS.Fma(ai, b1, c9_1);
+                    ai = TS.Broadcast(a9 + lda); c10_0 = TS.Fma(ai, b0, c10_0); c10_1 = TS.Fma(ai, b1, c10_1);
+                    ai = TS.Broadcast(a9 + l2); c11_0 = TS.Fma(ai, b0, c11_0); c11_1 = TS.Fma(ai, b1, c11_1);
+                }
+                {
+                    TV b0 = TS.Load(b + ldb), b1 = TS.Load(b + ldb + W);
+                    TV ai;
+                    ai = TS.Broadcast(a0 + 1); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                    ai = TS.Broadcast(a0 + lda + 1); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                    ai = TS.Broadcast(a0 + l2 + 1); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                    ai = TS.Broadcast(a3 + 1); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                    ai = TS.Broadcast(a3 + lda + 1); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1);
+                    ai = TS.Broadcast(a3 + l2 + 1); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1);
+                    ai = TS.Broadcast(a6 + 1); c6_0 = TS.Fma(ai, b0, c6_0); c6_1 = TS.Fma(ai, b1, c6_1);
+                    ai = TS.Broadcast(a6 + lda + 1); c7_0 = TS.Fma(ai, b0, c7_0); c7_1 = TS.Fma(ai, b1, c7_1);
+                    ai = TS.Broadcast(a6 + l2 + 1); c8_0 = TS.Fma(ai, b0, c8_0); c8_1 = TS.Fma(ai, b1, c8_1);
+                    ai = TS.Broadcast(a9 + 1); c9_0 = TS.Fma(ai, b0, c9_0); c9_1 = TS.Fma(ai, b1, c9_1);
+                    ai = TS.Broadcast(a9 + lda + 1); c10_0 = TS.Fma(ai, b0, c10_0); c10_1 = TS.Fma(ai, b1, c10_1);
+                    ai = TS.Broadcast(a9 + l2 + 1); c11_0 = TS.Fma(ai, b0, c11_0); c11_1 = TS.Fma(ai, b1, c11_1);
+                }
+                a0 += 2; a3 += 2; a6 += 2; a9 += 2;
+                b += 2 * ldb;
+                if (Sse.IsSupported) { Sse.Prefetch0(ahead); Sse.Prefetch0(ahead + 12); }
+                ahead += 24;
+            }
+            for (; p < kc; p++)
             {
                 TV b0 = TS.Load(b), b1 = TS.Load(b + W);
                 TV ai;
@@ -285,7 +363,37 @@ namespace EinsumGen.Runtime.Kernels
             TV c7_0 = TS.Zero, c7_1 = TS.Zero;
             nint l2 = 2 * lda;
             T* a0 = a, a3 = a + 3 * lda, a6 = a + 6 * lda;
-            for (nint p = 0; p < kc; p++)
+            nint p = 0;
+            for (; p + 2 <= kc; p += 2)
+            {
+                {
+                    TV b0 = TS.Load(b), b1 = TS.Load(b + W);
+                    TV ai;
+                    ai = TS.Broadcast(a0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                    ai = TS.Broadcast(a0 + lda); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                    ai = TS.Broadcast(a0 + l2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                    ai = TS.Broadcast(a3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                    ai = TS.Broadcast(a3 + lda); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1);
+                    ai = TS.Broadcast(a3 + l2); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1);
+                    ai = TS.Broadcast(a6); c6_0 = TS.Fma(ai, b0, c6_0); c6_1 = TS.Fma(ai, b1, c6_1);
+                    ai = TS.Broadcast(a6 + lda); c7_0 = TS.Fma(ai, b0, c7_0); c7_1 = TS.Fma(ai, b1, c7_1);
+                }
+                {
+                    TV b0 = TS.Load(b + ldb), b1 = TS.Load(b + ldb + W);
+                    TV ai;
+                    ai = TS.Broadcast(a0 + 1); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                    ai = TS.Broadcast(a0 + lda + 1); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                    ai = TS.Broadcast(a0 + l2 + 1); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                    ai = TS.Broadcast(a3 + 1); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                    ai = TS.Broadcast(a3 + lda + 1); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1);
+                    ai = TS.Broadcast(a3 + l2 + 1); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1);
+                    ai = TS.Broadcast(a6 + 1); c6_0 = TS.Fma(ai, b0, c6_0); c6_1 = TS.Fma(ai, b1, c6_1);
+                    ai = TS.Broadcast(a6 + lda + 1); c7_0 = TS.Fma(ai, b0, c7_0); c7_1 = TS.Fma(ai, b1, c7_1);
+                }
+                a0 += 2; a3 += 2; a6 += 2;
+                b += 2 * ldb;
+            }
+            for (; p < kc; p++)
             {
                 TV b0 = TS.Load(b), b1 = TS.Load(b + W);
                 TV ai;
@@ -409,7 +517,37 @@ namespace EinsumGen.Runtime.Kernels
             TV c7_0 = TS.Zero, c7_1 = TS.Zero, c7_2 = TS.Zero;
             nint l2 = 2 * lda;
             T* a0 = a, a3 = a + 3 * lda, a6 = a + 6 * lda;
-            for (nint p = 0; p < kc; p++)
+            nint p = 0;
+            for (; p + 2 <= kc; p += 2)
+            {
+                {
+                    TV b0 = TS.Load(b), b1 = TS.Load(b + W), b2 = TS.Load(b + 2 * W);
+                    TV ai;
+                    ai = TS.Broadcast(a0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1); c0_2 = TS.Fma(ai, b2, c0_2);
+                    ai = TS.Broadcast(a0 + lda); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1); c1_2 = TS.Fma(ai, b2, c1_2);
+                    ai = TS.Broadcast(a0 + l2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1); c2_2 = TS.Fma(ai, b2, c2_2);
+                    ai = TS.Broadcast(a3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1); c3_2 = TS.Fma(ai, b2, c3_2);
+                    ai = TS.Broadcast(a3 + lda); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1); c4_2 = TS.Fma(ai, b2, c4_2);
+                    ai = TS.Broadcast(a3 + l2); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1); c5_2 = TS.Fma(ai, b2, c5_2);
+                    ai = TS.Broadcast(a6); c6_0 = TS.Fma(ai, b0, c6_0); c6_1 = TS.Fma(ai, b1, c6_1); c6_2 = TS.Fma(ai, b2, c6_2);
+                    ai = TS.Broadcast(a6 + lda); c7_0 = TS.Fma(ai, b0, c7_0); c7_1 = TS.Fma(ai, b1, c7_1); c7_2 = TS.Fma(ai, b2, c7_2);
+                }
+                {
+                    TV b0 = TS.Load(b + ldb), b1 = TS.Load(b + ldb + W), b2 = TS.Load(b + ldb + 2 * W);
+                    TV ai;
+                    ai = TS.Broadcast(a0 + 1); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1); c0_2 = TS.Fma(ai, b2, c0_2);
+                    ai = TS.Broadcast(a0 + lda + 1); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1); c1_2 = TS.Fma(ai, b2, c1_2);
+                    ai = TS.Broadcast(a0 + l2 + 1); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1); c2_2 = TS.Fma(ai, b2, c2_2);
+                    ai = TS.Broadcast(a3 + 1); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1); c3_2 = TS.Fma(ai, b2, c3_2);
+                    ai = TS.Broadcast(a3 + lda + 1); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1); c4_2 = TS.Fma(ai, b2, c4_2);
+                    ai = TS.Broadcast(a3 + l2 + 1); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1); c5_2 = TS.Fma(ai, b2, c5_2);
+                    ai = TS.Broadcast(a6 + 1); c6_0 = TS.Fma(ai, b0, c6_0); c6_1 = TS.Fma(ai, b1, c6_1); c6_2 = TS.Fma(ai, b2, c6_2);
+                    ai = TS.Broadcast(a6 + lda + 1); c7_0 = TS.Fma(ai, b0, c7_0); c7_1 = TS.Fma(ai, b1, c7_1); c7_2 = TS.Fma(ai, b2, c7_2);
+                }
+                a0 += 2; a3 += 2; a6 += 2;
+                b += 2 * ldb;
+            }
+            for (; p < kc; p++)
             {
                 TV b0 = TS.Load(b), b1 = TS.Load(b + W), b2 = TS.Load(b + 2 * W);
                 TV ai;
@@ -464,7 +602,39 @@ namespace EinsumGen.Runtime.Kernels
             TV c7_0 = TS.Zero, c7_1 = TS.Zero, c7_2 = TS.Zero;
             nint l2 = 2 * lda;
             T* a0 = a, a3 = a + 3 * lda, a6 = a + 6 * lda;
-            for (nint p = 0; p < kc; p++)
+            nint p = 0;
+            for (; p + 2 <= kc; p += 2)
+            {
+                {
+                    TV b0 = TS.Load(b), b1 = TS.Load(b + W), b2 = TS.Load(b + 2 * W);
+                    TV ai;
+                    ai = TS.Broadcast(a0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1); c0_2 = TS.Fma(ai, b2, c0_2);
+                    ai = TS.Broadcast(a0 + lda); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1); c1_2 = TS.Fma(ai, b2, c1_2);
+                    ai = TS.Broadcast(a0 + l2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1); c2_2 = TS.Fma(ai, b2, c2_2);
+                    ai = TS.Broadcast(a3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1); c3_2 = TS.Fma(ai, b2, c3_2);
+                    ai = TS.Broadcast(a3 + lda); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1); c4_2 = TS.Fma(ai, b2, c4_2);
+                    ai = TS.Broadcast(a3 + l2); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1); c5_2 = TS.Fma(ai, b2, c5_2);
+                    ai = TS.Broadcast(a6); c6_0 = TS.Fma(ai, b0, c6_0); c6_1 = TS.Fma(ai, b1, c6_1); c6_2 = TS.Fma(ai, b2, c6_2);
+                    ai = TS.Broadcast(a6 + lda); c7_0 = TS.Fma(ai, b0, c7_0); c7_1 = TS.Fma(ai, b1, c7_1); c7_2 = TS.Fma(ai, b2, c7_2);
+                }
+                {
+                    TV b0 = TS.Load(b + ldb), b1 = TS.Load(b + ldb + W), b2 = TS.Load(b + ldb + 2 * W);
+                    TV ai;
+                    ai = TS.Broadcast(a0 + 1); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1); c0_2 = TS.Fma(ai, b2, c0_2);
+                    ai = TS.Broadcast(a0 + lda + 1); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1); c1_2 = TS.Fma(ai, b2, c1_2);
+                    ai = TS.Broadcast(a0 + l2 + 1); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1); c2_2 = TS.Fma(ai, b2, c2_2);
+                    ai = TS.Broadcast(a3 + 1); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1); c3_2 = TS.Fma(ai, b2, c3_2);
+                    ai = TS.Broadcast(a3 + lda + 1); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1); c4_2 = TS.Fma(ai, b2, c4_2);
+                    ai = TS.Broadcast(a3 + l2 + 1); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1); c5_2 = TS.Fma(ai, b2, c5_2);
+                    ai = TS.Broadcast(a6 + 1); c6_0 = TS.Fma(ai, b0, c6_0); c6_1 = TS.Fma(ai, b1, c6_1); c6_2 = TS.Fma(ai, b2, c6_2);
+                    ai = TS.Broadcast(a6 + lda + 1); c7_0 = TS.Fma(ai, b0, c7_0); c7_1 = TS.Fma(ai, b1, c7_1); c7_2 = TS.Fma(ai, b2, c7_2);
+                }
+                a0 += 2; a3 += 2; a6 += 2;
+                b += 2 * ldb;
+                if (Sse.IsSupported) { Sse.Prefetch0(ahead); Sse.Prefetch0(ahead + 8); }
+                ahead += 16;
+            }
+            for (; p < kc; p++)
             {
                 TV b0 = TS.Load(b), b1 = TS.Load(b + W), b2 = TS.Load(b + 2 * W);
                 TV ai;
@@ -516,7 +686,29 @@ namespace EinsumGen.Runtime.Kernels
             TV c3_0 = TS.Zero, c3_1 = TS.Zero, c3_2 = TS.Zero;
             nint l2 = 2 * lda;
             T* a0 = a, a3 = a + 3 * lda;
-            for (nint p = 0; p < kc; p++)
+            nint p = 0;
+            for (; p + 2 <= kc; p += 2)
+            {
+                {
+                    TV b0 = TS.Load(b), b1 = TS.Load(b + W), b2 = TS.Load(b + 2 * W);
+                    TV ai;
+                    ai = TS.Broadcast(a0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1); c0_2 = TS.Fma(ai, b2, c0_2);
+                    ai = TS.Broadcast(a0 + lda); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1); c1_2 = TS.Fma(ai, b2, c1_2);
+                    ai = TS.Broadcast(a0 + l2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1); c2_2 = TS.Fma(ai, b2, c2_2);
+                    ai = TS.Broadcast(a3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1); c3_2 = TS.Fma(ai, b2, c3_2);
+                }
+                {
+                    TV b0 = TS.Load(b + ldb), b1 = TS.Load(b + ldb + W), b2 = TS.Load(b + ldb + 2 * W);
+                    TV ai;
+                    ai = TS.Broadcast(a0 + 1); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1); c0_2 = TS.Fma(ai, b2, c0_2);
+                    ai = TS.Broadcast(a0 + lda + 1); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1); c1_2 = TS.Fma(ai, b2, c1_2);
+                    ai = TS.Broadcast(a0 + l2 + 1); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1); c2_2 = TS.Fma(ai, b2, c2_2);
+                    ai = TS.Broadcast(a3 + 1); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1); c3_2 = TS.Fma(ai, b2, c3_2);
+                }
+                a0 += 2; a3 += 2;
+                b += 2 * ldb;
+            }
+            for (; p < kc; p++)
             {
                 TV b0 = TS.Load(b), b1 = TS.Load(b + W), b2 = TS.Load(b + 2 * W);
                 TV ai;
@@ -618,7 +810,33 @@ namespace EinsumGen.Runtime.Kernels
             TV c5_0 = TS.Zero, c5_1 = TS.Zero;
             nint l2 = 2 * lda;
             T* a0 = a, a3 = a + 3 * lda;
-            for (nint p = 0; p < kc; p++)
+            nint p = 0;
+            for (; p + 2 <= kc; p += 2)
+            {
+                {
+                    TV b0 = TS.Load(b), b1 = TS.Load(b + W);
+                    TV ai;
+                    ai = TS.Broadcast(a0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                    ai = TS.Broadcast(a0 + lda); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                    ai = TS.Broadcast(a0 + l2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                    ai = TS.Broadcast(a3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                    ai = TS.Broadcast(a3 + lda); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1);
+                    ai = TS.Broadcast(a3 + l2); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1);
+                }
+                {
+                    TV b0 = TS.Load(b + ldb), b1 = TS.Load(b + ldb + W);
+                    TV ai;
+                    ai = TS.Broadcast(a0 + 1); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                    ai = TS.Broadcast(a0 + lda + 1); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                    ai = TS.Broadcast(a0 + l2 + 1); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                    ai = TS.Broadcast(a3 + 1); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                    ai = TS.Broadcast(a3 + lda + 1); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1);
+                    ai = TS.Broadcast(a3 + l2 + 1); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1);
+                }
+                a0 += 2; a3 += 2;
+                b += 2 * ldb;
+            }
+            for (; p < kc; p++)
             {
                 TV b0 = TS.Load(b), b1 = TS.Load(b + W);
                 TV ai;
@@ -665,7 +883,35 @@ namespace EinsumGen.Runtime.Kernels
             TV c5_0 = TS.Zero, c5_1 = TS.Zero;
             nint l2 = 2 * lda;
             T* a0 = a, a3 = a + 3 * lda;
-            for (nint p = 0; p < kc; p++)
+            nint p = 0;
+            for (; p + 2 <= kc; p += 2)
+            {
+                {
+                    TV b0 = TS.Load(b), b1 = TS.Load(b + W);
+                    TV ai;
+                    ai = TS.Broadcast(a0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                    ai = TS.Broadcast(a0 + lda); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                    ai = TS.Broadcast(a0 + l2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                    ai = TS.Broadcast(a3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                    ai = TS.Broadcast(a3 + lda); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1);
+                    ai = TS.Broadcast(a3 + l2); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1);
+                }
+                {
+                    TV b0 = TS.Load(b + ldb), b1 = TS.Load(b + ldb + W);
+                    TV ai;
+                    ai = TS.Broadcast(a0 + 1); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                    ai = TS.Broadcast(a0 + lda + 1); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                    ai = TS.Broadcast(a0 + l2 + 1); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                    ai = TS.Broadcast(a3 + 1); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                    ai = TS.Broadcast(a3 + lda + 1); c4_0 = TS.Fma(ai, b0, c4_0); c4_1 = TS.Fma(ai, b1, c4_1);
+                    ai = TS.Broadcast(a3 + l2 + 1); c5_0 = TS.Fma(ai, b0, c5_0); c5_1 = TS.Fma(ai, b1, c5_1);
+                }
+                a0 += 2; a3 += 2;
+                b += 2 * ldb;
+                if (Sse.IsSupported) { Sse.Prefetch0(ahead); Sse.Prefetch0(ahead + 6); }
+                ahead += 12;
+            }
+            for (; p < kc; p++)
             {
                 TV b0 = TS.Load(b), b1 = TS.Load(b + W);
                 TV ai;
@@ -711,7 +957,29 @@ namespace EinsumGen.Runtime.Kernels
             TV c3_0 = TS.Zero, c3_1 = TS.Zero;
             nint l2 = 2 * lda;
             T* a0 = a, a3 = a + 3 * lda;
-            for (nint p = 0; p < kc; p++)
+            nint p = 0;
+            for (; p + 2 <= kc; p += 2)
+            {
+                {
+                    TV b0 = TS.Load(b), b1 = TS.Load(b + W);
+                    TV ai;
+                    ai = TS.Broadcast(a0); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                    ai = TS.Broadcast(a0 + lda); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                    ai = TS.Broadcast(a0 + l2); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                    ai = TS.Broadcast(a3); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                }
+                {
+                    TV b0 = TS.Load(b + ldb), b1 = TS.Load(b + ldb + W);
+                    TV ai;
+                    ai = TS.Broadcast(a0 + 1); c0_0 = TS.Fma(ai, b0, c0_0); c0_1 = TS.Fma(ai, b1, c0_1);
+                    ai = TS.Broadcast(a0 + lda + 1); c1_0 = TS.Fma(ai, b0, c1_0); c1_1 = TS.Fma(ai, b1, c1_1);
+                    ai = TS.Broadcast(a0 + l2 + 1); c2_0 = TS.Fma(ai, b0, c2_0); c2_1 = TS.Fma(ai, b1, c2_1);
+                    ai = TS.Broadcast(a3 + 1); c3_0 = TS.Fma(ai, b0, c3_0); c3_1 = TS.Fma(ai, b1, c3_1);
+                }
+                a0 += 2; a3 += 2;
+                b += 2 * ldb;
+            }
+            for (; p < kc; p++)
             {
                 TV b0 = TS.Load(b), b1 = TS.Load(b + W);
                 TV ai;

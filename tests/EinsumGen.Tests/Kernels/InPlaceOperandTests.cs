@@ -110,6 +110,33 @@ namespace EinsumGen.Tests.Kernels
             }
         }
 
+        /// <summary>
+        /// RunRows steps along K two at a time, with an odd last step on its own: every K around that (one step, pairs, a
+        /// pair and one, attention's 64 and its neighbours), on the 12- and 8-row AVX-512 shapes (M = 29 and 64: the edge
+        /// blocks too) and the 6-row one (Vector256), against the oracle and bit for bit against the packed path.
+        /// </summary>
+        [Theory]
+        [InlineData(1)]
+        [InlineData(2)]
+        public void Steps_along_k_in_pairs_and_one_left(int threads) => ContractionKernelTests.OnPlainThread(() =>
+        {
+            var rng = new Random(841 + threads);
+            foreach (int m in new[] { 29, 64 })
+                foreach (int k in new[] { 1, 2, 3, 4, 5, 63, 64, 65 })
+                {
+                    var g = GemmCase.Create(rng, 2, m, 40, k, Layout.Contiguous, Layout.Contiguous, Layout.Contiguous);
+                    g.Check<float>(rng, KernelPath.Auto, GemmMode.Packed, threads);
+                    g.Check<double>(rng, KernelPath.Auto, GemmMode.Packed, threads);
+                    g.Check<float>(rng, KernelPath.Vector256, GemmMode.Packed, threads);
+                    if (threads == 1)
+                    {
+                        SameBits<float>(g, rng, KernelPath.Auto);
+                        SameBits<double>(g, rng, KernelPath.Auto);
+                        SameBits<float>(g, rng, KernelPath.Vector256);
+                    }
+                }
+        });
+
         private static void SameBits<T>(GemmCase g, Random rng, KernelPath path) where T : unmanaged, INumberBase<T>
         {
             T[] a = g.Fill<T>(rng, g.A), b = g.Fill<T>(rng, g.B);
