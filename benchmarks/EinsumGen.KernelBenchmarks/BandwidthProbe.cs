@@ -16,7 +16,8 @@ namespace EinsumGen.KernelBenchmarks
     /// it for an instrument's reason:
     /// <list type="bullet">
     /// <item>its memory is allocated once, page-aligned, and written before any timing (no first-touch page faults, no
-    /// vector load across two lines); each thread's share starts on a page;</item>
+    /// vector load across two lines); each thread's share starts on a page (a staggered variant's, a few lines past
+    /// one, so that the combined inputs and the target do not all share their low address bits);</item>
     /// <item>its loops move four vectors per iteration, and the read takes the best of one, two and four streams in flight
     /// (a kernel that reads several rows at once has several streams; the copy and the fill likewise), the writes the better of ordinary and non-temporal
     /// stores (a write-only result need not be read first);</item>
