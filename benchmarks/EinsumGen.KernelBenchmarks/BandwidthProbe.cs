@@ -16,7 +16,8 @@ namespace EinsumGen.KernelBenchmarks
     /// it for an instrument's reason:
     /// <list type="bullet">
     /// <item>its memory is allocated once, page-aligned, and written before any timing (no first-touch page faults, no
-    /// vector load across two lines); each thread's share starts on a page;</item>
+    /// vector load across two lines); each thread's share starts on a page (a staggered variant's, a few lines past
+    /// one, so that the combined inputs and the target do not all share their low address bits);</item>
     /// <item>its loops move four vectors per iteration, and the read takes the best of one, two and four streams in flight
     /// (a kernel that reads several rows at once has several streams; the copy and the fill likewise), the writes the better of ordinary and non-temporal
     /// stores (a write-only result need not be read first);</item>
@@ -32,18 +33,30 @@ namespace EinsumGen.KernelBenchmarks
         /// <summary>
         /// How the probe moves its bytes: streams in flight (1, 2, 4: the read, the copy and the fill each cut into that many
         /// parts walked side by side), non-temporal stores or not, and, for scattered reads, software prefetches a few
-        /// elements ahead (a kernel may issue them, so the limit must).
+        /// elements ahead (a kernel may issue them, so the limit must); <c>Staggered</c>: each combined input and the target
+        /// start at another offset within a page (<see cref="StaggerFloats"/>) rather than all on a page boundary, where the
+        /// loads and stores of one iteration share their low address bits (the sets of the L1, the banks of memory) — a
+        /// step's tensors, managed arrays, lie at arbitrary offsets from one another, and on two threads a Hadamard product
+        /// moved 1% more than the page-aligned probe.
         /// </summary>
-        public readonly record struct Variant(int Streams, bool NonTemporal, bool Ahead = false)
+        public readonly record struct Variant(int Streams, bool NonTemporal, bool Ahead = false, bool Staggered = false)
         {
-            public override string ToString() => $"{Streams}s{(NonTemporal ? "+nt" : "")}{(Ahead ? "+pf" : "")}";
+            public override string ToString() => $"{Streams}s{(NonTemporal ? "+nt" : "")}{(Ahead ? "+pf" : "")}{(Staggered ? "+st" : "")}";
         }
+
+        /// <summary>
+        /// Where a staggered variant starts input q (q·<c>StaggerFloats</c>[0]) and the target (<c>StaggerFloats</c>[1]) past
+        /// a page: whole, odd numbers of cache lines (17 and 33), so non-temporal stores still start on a line.
+        /// </summary>
+        private static readonly long[] StaggerFloats = { 17 * 16, 33 * 16 };
 
         /// <summary>Every variant <see cref="Calibrate"/> tries (the prefetching ones only where the probe gathers).</summary>
         public static readonly Variant[] Variants =
         {
             new(1, false), new(2, false), new(4, false), new(1, true), new(2, true), new(4, true),
             new(1, false, true), new(2, false, true), new(4, false, true),
+            new(1, false, false, true), new(2, false, false, true), new(4, false, false, true),
+            new(1, true, false, true), new(2, true, false, true), new(4, true, false, true),
         };
 
         private const long Page = 4096 / sizeof(float);
@@ -90,8 +103,8 @@ namespace EinsumGen.KernelBenchmarks
             long copiedPages = (_copied + Page - 1) / Page * Page;
             _readAt = _inputs * copiedPages;
             _writeAt = copiedPages;
-            _source = Allocate(_readAt + _read);
-            _target = Allocate(_writeAt + _written);
+            _source = Allocate(_readAt + _read + 4 * StaggerFloats[0]);
+            _target = Allocate(_writeAt + _written + StaggerFloats[1]);
         }
 
         public long ReadBytes { get; }
@@ -123,8 +136,9 @@ namespace EinsumGen.KernelBenchmarks
         {
             var job = new Job
             {
-                Source = _source, Target = _target, Copied = _copied, Read = _read, Written = _written, ReadAt = _readAt, WriteAt = _writeAt,
-                Inputs = _inputs, InputStride = _inputs > 1 ? _readAt / _inputs : 0,
+                Source = _source, Target = _target + (variant.Staggered ? StaggerFloats[1] : 0), Copied = _copied, Read = _read, Written = _written,
+                ReadAt = _readAt + (variant.Staggered ? _inputs * StaggerFloats[0] : 0), WriteAt = _writeAt,
+                Inputs = _inputs, InputStride = _inputs > 1 ? _readAt / _inputs + (variant.Staggered ? StaggerFloats[0] : 0) : 0,
                 Scattered = _scattered, Gathered = _gathered, GatherStride = _gatherStride,
                 Streams = variant.Streams, NonTemporal = variant.NonTemporal, Ahead = variant.Ahead,
             };
@@ -145,6 +159,7 @@ namespace EinsumGen.KernelBenchmarks
                 if (variant.NonTemporal && !Avx512F.IsSupported) continue;
                 if (variant.NonTemporal && _copied + _written == 0) continue;
                 if (variant.Ahead && _gathered == 0) continue;
+                if (variant.Staggered && _copied == 0) continue;
                 Run(threads, variant);
                 for (int p = 0; p < passes; p++)
                 {
@@ -337,6 +352,30 @@ namespace EinsumGen.KernelBenchmarks
             switch (inputs)
             {
                 case 1: CopyStreams(from, to, n, nonTemporal, streams); break;
+                default: CombineStreams(from, stride, inputs, to, n, nonTemporal, streams); break;
+            }
+        }
+
+        /// <summary>
+        /// A sum of 2–4 inputs cut into <paramref name="streams"/> parts taking turns a kilobyte at a time, as
+        /// <see cref="CopyStreams"/> cuts a copy (a kernel may walk several rows of both factors at once).
+        /// </summary>
+        private static void CombineStreams(float* from, long stride, int inputs, float* to, long n, bool nonTemporal, int streams)
+        {
+            long part = streams > 1 ? n / streams / 16 * 16 : 0;
+            for (long o = 0; o < part; o += Piece)
+            {
+                long length = Math.Min(Piece, part - o);
+                for (int q = 0; q < streams; q++) CombineRun(from + q * part + o, stride, inputs, to + q * part + o, length, nonTemporal);
+            }
+            CombineRun(from + streams * part, stride, inputs, to + streams * part, n - streams * part, nonTemporal);
+            if (nonTemporal && Sse.IsSupported) Sse.StoreFence();
+        }
+
+        private static void CombineRun(float* from, long stride, int inputs, float* to, long n, bool nonTemporal)
+        {
+            switch (inputs)
+            {
                 case 2: Add2(from, from + stride, to, n, nonTemporal); break;
                 case 3: Add3(from, from + stride, from + 2 * stride, to, n, nonTemporal); break;
                 default: Add4(from, from + stride, from + 2 * stride, from + 3 * stride, to, n, nonTemporal); break;
@@ -385,7 +424,6 @@ namespace EinsumGen.KernelBenchmarks
                     Avx512F.StoreAlignedNonTemporal(to + i, Vector512.Load(a + i) + Vector512.Load(b + i));
                     Avx512F.StoreAlignedNonTemporal(to + i + W, Vector512.Load(a + i + W) + Vector512.Load(b + i + W));
                 }
-                Sse.StoreFence();
             }
             for (; i + 2 * W <= n; i += 2 * W)
             {
@@ -403,7 +441,6 @@ namespace EinsumGen.KernelBenchmarks
             if (nonTemporal && Avx512F.IsSupported)
             {
                 for (; i + W <= n; i += W) Avx512F.StoreAlignedNonTemporal(to + i, Vector512.Load(a + i) + Vector512.Load(b + i) + Vector512.Load(c + i));
-                Sse.StoreFence();
             }
             for (; i + W <= n; i += W) (Vector512.Load(a + i) + Vector512.Load(b + i) + Vector512.Load(c + i)).Store(to + i);
             for (; i < n; i++) to[i] = a[i] + b[i] + c[i];
@@ -418,7 +455,6 @@ namespace EinsumGen.KernelBenchmarks
             {
                 for (; i + W <= n; i += W)
                     Avx512F.StoreAlignedNonTemporal(to + i, Vector512.Load(a + i) + Vector512.Load(b + i) + (Vector512.Load(c + i) + Vector512.Load(d + i)));
-                Sse.StoreFence();
             }
             for (; i + W <= n; i += W) (Vector512.Load(a + i) + Vector512.Load(b + i) + (Vector512.Load(c + i) + Vector512.Load(d + i))).Store(to + i);
             for (; i < n; i++) to[i] = a[i] + b[i] + c[i] + d[i];

@@ -81,7 +81,7 @@ namespace EinsumGen.KernelBenchmarks
                 new("bij,bjk->bik", new[] { new[] { 65536 * 4 * scale, 8, 8 }, new[] { 65536 * 4 * scale, 8, 8 } }, new[] { 65536 * 4 * scale, 8, 8 }),
             };
             Console.WriteLine("Each line: the step's median and best time and GB/s (best) for the bytes it moves; the probe's (variant: inputs x streams, "
-                + "+nt non-temporal stores, +pf prefetched gather) over the same bytes; the step's % of the probe, best against best and median against median; "
+                + "+nt non-temporal stores, +pf prefetched gather, +st regions staggered within a page) over the same bytes; the step's % of the probe, best against best and median against median; "
                 + "valid: both at most 100% (a step above its probe means the probe under-measured, and the line says nothing).");
             Console.WriteLine($"{"step",-12} {"threads",7} {"variant",-7} {"median",10} {"best",10} {"GB/s",6} {"probe",-10} {"median",10} {"best",10} {"GB/s",6} {"best %",7} {"median %",8} {"valid",5}");
             var specs = args.Where(a => !Flags.Contains(a) && !a.StartsWith("side=")).ToArray();

@@ -137,7 +137,14 @@ namespace EinsumGen.Runtime.Kernels
             job->SplitUnit = job->SR[d] == 1 && job->Sizes[d] >= 128L * parts ? 64 : 1;
             T* partials = stackalloc T[parts];
             job->Partials = partials;
-            if (!KernelThreads.TryRun(&RunPart<T>, job, parts, threads)) return false;
+            if (!KernelThreads.TryRun(&RunPart<T>, job, parts, threads))
+            {
+                // The pool is taken (another thread of this process holds it, or this is one of its workers): the same parts
+                // here, one after the other, so that the result does not depend on whether the pool was free. A split along
+                // a summed dimension groups its sums by part, and even a kept split can (a part's rows summed four at a
+                // time start at the part's first row).
+                for (int p = 0; p < parts; p++) RunPart<T>(job, p, parts);
+            }
             if (job->Summed[d])
             {
                 // No kept dimension: the result is one element, and parts 1.. each summed their share into a partial.

@@ -117,6 +117,38 @@ namespace EinsumGen.Tests.Kernels
         }
 
         [Fact]
+        public void ShortRowsInQuartersAndMiddleAxisBlocksMatchOnEveryPath()
+        {
+            // Kept rows of at most 4 KiB walked in four quarters side by side (a batch of diagonals, of traces, a scale of
+            // short rows, with a remainder of rows after the quarters), and a middle-axis sum whose kept outer dimension
+            // goes four blocks at a time (with blocks left over, and a summed dimension outside it).
+            var cases = new[]
+            {
+                new StepCase(new long[] { 103, 16 }, new long[] { 256, 17 }, new long[] { 0, 0 }, new long[] { 16, 1 }, 2, false),
+                new StepCase(new long[] { 103, 16 }, new long[] { 256, 17 }, new long[] { 0, 0 }, new long[] { 1, 0 }, 1, false),
+                new StepCase(new long[] { 66, 40 }, new long[] { 40, 1 }, new long[] { 0, 1 }, new long[] { 41, 1 }, 2, true),
+                new StepCase(new long[] { 65, 24 }, new long[] { 24, 1 }, new long[] { 24, 1 }, new long[] { 24, 1 }, 2, true),
+                new StepCase(new long[] { 11, 36, 7 }, new long[] { 252, 1, 36 }, new long[] { 0, 0, 0 }, new long[] { 36, 1, 0 }, 2, false),
+                new StepCase(new long[] { 9, 20, 5, 3 }, new long[] { 100, 1, 20, 900 }, new long[] { 0, 0, 0, 0 }, new long[] { 20, 1, 0, 0 }, 2, false),
+            };
+            foreach (var c in cases)
+            {
+                foreach (KernelPath path in new[] { KernelPath.Vector512, KernelPath.Vector256, KernelPath.Vector128, KernelPath.Scalar })
+                {
+                    foreach (bool accumulate in new[] { false, true })
+                    {
+                        foreach (int offset in new[] { 0, 3 })
+                        {
+                            string context = $"quarters [{string.Join(",", c.Sizes)}] {path} accumulate {accumulate} offset {offset}";
+                            RunStep<float>(c, path, 1, accumulate, context, offset);
+                            RunStep<double>(c, path, 1, accumulate, context, offset);
+                        }
+                    }
+                }
+            }
+        }
+
+        [Fact]
         public void TransposesInTilesMatchOnEveryPath()
         {
             // Whole AVX-512 blocks (16 floats, 8 doubles), partial tiles and a batch dimension outside the tiles.
