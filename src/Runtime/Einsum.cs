@@ -293,7 +293,7 @@ namespace EinsumGen
             sizes = ShapeResolver.Resolve(expression, shapes, OperandNames(operands.Length), out _, out ellipsisShape);
             if (EllipsisSum.Applies(expression, ellipsisShape.Length))
             {
-                // An explicit output without '...' sums what '...' covers, as NumPy (gh-30349) and PyTorch do.
+                // An explicit output without '...' sums what '...' covers, as NumPy's optimized path, opt_einsum and PyTorch do.
                 expression = EllipsisSum.Expand(expression, shapes.ConvertAll(s => s!.Length), ellipsisShape.Length, nameof(operands));
                 sizes = ShapeResolver.Resolve(expression, shapes, OperandNames(operands.Length), out _, out ellipsisShape);
             }

@@ -193,7 +193,7 @@ namespace EinsumGen.Runtime.Kernels
                                     if (!aInPlace) TK.Run(kcur, pa + (nint)ir * kcur, bp, C, rowC + ir, colC, mr, nr, direct, accumulate, tile);
                                     else
                                     {
-                                        // One call site per entry point (each is inlined into this loop).
+                                        // One call site per entry point (RunRows and RunRowsAhead are calls: the JIT does not inline them).
                                         T* a = packA, pfp = null;
                                         nint la = kcur;
                                         nint* rc = rowC + ir;

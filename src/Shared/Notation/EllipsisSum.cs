@@ -7,8 +7,8 @@ namespace EinsumGen.Notation
 {
     /// <summary>
     /// An explicit output without '...' while the operands' '...' covers dimensions: those dimensions are summed, as
-    /// NumPy's einsum does since gh-30349 (<c>np.einsum('i...->i', x)</c>, with or without <c>optimize</c>), as
-    /// <c>np.einsum_path</c>, opt_einsum and <c>torch.einsum</c> do. The spec is rewritten as NumPy's parser rewrites it:
+    /// <c>np.einsum(..., optimize=True)</c>, <c>np.einsum_path</c>, opt_einsum and <c>torch.einsum</c> do (NumPy's fix for
+    /// gh-30349 makes <c>optimize=False</c> agree). The spec is rewritten as NumPy's parser rewrites it:
     /// each operand's '...' becomes letters the spec does not use, one per broadcast dimension, aligned right (an operand
     /// whose '...' covers fewer dimensions takes the last ones), so that a size-1 dimension broadcasts as any label's does.
     /// </summary>

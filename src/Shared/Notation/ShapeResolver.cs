@@ -106,7 +106,7 @@ namespace EinsumGen.Notation
         }
 
         /// <summary>
-        /// The rule generated methods keep for an explicit output without '...' (NumPy's before gh-30349): the operands'
+        /// The rule generated methods keep for an explicit output without '...' (<c>np.einsum</c>'s with <c>optimize=False</c>, without the gh-30349 fix): the operands'
         /// ellipsis must then cover no dimension. The run-time API sums those dimensions instead (<see cref="EllipsisSum"/>).
         /// </summary>
         /// <exception cref="ArgumentException">Named <paramref name="paramName"/>, when it covers some.</exception>
