@@ -43,7 +43,7 @@ namespace EinsumGen.Convolutions
         public static void Forward<T>(Tensor<T> x, Tensor<T> weight, ConvGeometry[] geometries, int groups, Tensor<T> y)
             where T : unmanaged, INumberBase<T>
         {
-            var geometry = ThinGeometry.Forward(geometries);
+            var geometry = ImplicitGemmGeometryCache.ThinForward(geometries);
             int inPerGroup = (int)x.Lengths[1] / groups, outPerGroup = (int)y.Lengths[1] / groups;
             var layout = new ImplicitGemmWeight((long)outPerGroup * inPerGroup * geometry.Taps, (long)inPerGroup * geometry.Taps, geometry.Taps, false);
             Run(geometry, x, weight, layout, y, groups, inPerGroup, outPerGroup);
@@ -53,7 +53,7 @@ namespace EinsumGen.Convolutions
         public static void InputVjp<T>(Tensor<T> dy, Tensor<T> weight, ConvGeometry[] geometries, int groups, Tensor<T> dx)
             where T : unmanaged, INumberBase<T>
         {
-            var geometry = ThinGeometry.InputVjp(geometries);
+            var geometry = ImplicitGemmGeometryCache.ThinInputVjp(geometries);
             int outPerGroup = (int)dy.Lengths[1] / groups, inPerGroup = (int)dx.Lengths[1] / groups;
             var layout = new ImplicitGemmWeight((long)outPerGroup * inPerGroup * geometry.Taps, geometry.Taps, (long)inPerGroup * geometry.Taps, true);
             Run(geometry, dy, weight, layout, dx, groups, outPerGroup, inPerGroup);
@@ -110,7 +110,7 @@ namespace EinsumGen.Convolutions
         public static void WeightVjp<T>(Tensor<T> x, Tensor<T> dy, ConvGeometry[] geometries, int groups, Tensor<T> dw)
             where T : unmanaged, INumberBase<T>
         {
-            var geometry = ThinGeometry.Forward(geometries);
+            var geometry = ImplicitGemmGeometryCache.ThinForward(geometries);
             int inPerGroup = (int)x.Lengths[1] / groups, outPerGroup = (int)dy.Lengths[1] / groups;
             var source = ConvTensors.Dense(x);
             var gradient = ConvTensors.Dense(dy);
