@@ -16,6 +16,7 @@ namespace EinsumGen.Convolutions
 
         private static readonly ConcurrentDictionary<Key, ImplicitGemmGeometry> s_geometries = new ConcurrentDictionary<Key, ImplicitGemmGeometry>();
         private static readonly ConcurrentDictionary<Key, ThinGeometry> s_thin = new ConcurrentDictionary<Key, ThinGeometry>();
+        private static readonly ConcurrentDictionary<Key, ThinStridedGeometry> s_thinStrided = new ConcurrentDictionary<Key, ThinStridedGeometry>();
 
         /// <summary>The forward's geometry of <paramref name="geometries"/> (also the weight VJP's).</summary>
         public static ImplicitGemmGeometry Forward(ConvGeometry[] geometries) => Get(geometries, false);
@@ -28,6 +29,16 @@ namespace EinsumGen.Convolutions
 
         /// <summary>The thin kernel's stride-1 input VJP geometry of <paramref name="geometries"/>.</summary>
         public static ThinGeometry ThinInputVjp(ConvGeometry[] geometries) => GetThin(geometries, true);
+
+        /// <summary>The index lists of the strided thin input VJP (<see cref="ThinStridedInputVjp"/>) of <paramref name="geometries"/>.</summary>
+        public static ThinStridedGeometry ThinStrided(ConvGeometry[] geometries)
+        {
+            var key = new Key(geometries, false);
+            if (s_thinStrided.TryGetValue(key, out var kept)) return kept;
+            var made = new ThinStridedGeometry(geometries);
+            if (s_thinStrided.Count >= MaxEntries) s_thinStrided.Clear();
+            return s_thinStrided.GetOrAdd(new Key((ConvGeometry[])geometries.Clone(), false), made);
+        }
 
         /// <summary>The number of geometries kept (tests).</summary>
         internal static int Count => s_geometries.Count;

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace EinsumGen.Convolutions
 {
     /// <summary>
-    /// Fresh results of the implicit-GEMM kernels. A large result is often memory the GC has just taken from the system
+    /// Fresh results of the kernels (implicit GEMM, stride phases, thin layers). A large result is often memory the GC has just taken from the system
     /// (or given back and taken again), so its first touch faults once per 4 KiB page: in a Firecracker guest, every
     /// third or fourth 8 MiB forward result took 2,016 faults and 33–37 ms of CPU more than the 14 ms call. On Linux a
     /// large result is therefore placed on 2 MiB boundaries and advised to transparent huge pages (where the system grants
@@ -17,8 +17,8 @@ namespace EinsumGen.Convolutions
     /// </summary>
     internal static unsafe class ResultMemory
     {
-        /// <summary>Bytes from which a result is advised.</summary>
-        public const long AdviseFrom = 4L << 20;
+        /// <summary>Bytes from which a result is advised (one huge page: below it, the slack would outweigh the result).</summary>
+        public const long AdviseFrom = 2L << 20;
 
         /// <summary>Off: plain uninitialized arrays (benchmarks compare both).</summary>
         internal static bool HugePages = true;
@@ -28,6 +28,14 @@ namespace EinsumGen.Convolutions
 
         private const long Huge = 2L << 20;
         private const int MadvHugePage = 14;
+
+        /// <summary>A new dense tensor of <paramref name="lengths"/> whose elements the caller overwrites.</summary>
+        public static Tensor<T> Uninitialized<T>(int[] lengths) where T : unmanaged
+        {
+            var sizes = new nint[lengths.Length];
+            for (int d = 0; d < sizes.Length; d++) sizes[d] = lengths[d];
+            return Uninitialized<T>(sizes);
+        }
 
         /// <summary>A new dense tensor of <paramref name="lengths"/> whose elements the caller overwrites.</summary>
         public static Tensor<T> Uninitialized<T>(nint[] lengths) where T : unmanaged
