@@ -42,6 +42,14 @@ namespace EinsumGen.Generator.Convolutions
             // The GEMM's rows are the result's channels; its reduction the source's channels times the taps.
             string rows = operation == ConvOperation.InputVjp ? "C_in/G ≥ 4 and C_out/G·ΠK ≥ 4" : "C_out/G ≥ 4 and C_in/G·ΠK ≥ 4";
             yield return "    with " + rows + ": " + Describe(wide, operation, geometries, atSize) + ";";
+            if (thin == ConvKernel.ThinStrided)
+            {
+                // Thin with many gradient channels per group (a stem's input VJP) keeps the network.
+                var thinMany = ConvKernelChoice.InputVjp(geometries, Thin, Wide);
+                yield return "    else with C_out/G < 4: " + Describe(thin, operation, geometries, atSize) + ";";
+                yield return "    otherwise (thin, C_out/G ≥ 4): " + Describe(thinMany, operation, geometries, atSize) + ".";
+                yield break;
+            }
             yield return "    otherwise (thin: depthwise, or few channels): " + Describe(thin, operation, geometries, atSize) + ".";
         }
 
@@ -87,6 +95,8 @@ namespace EinsumGen.Generator.Convolutions
                         ConvOperation.InputVjp or ConvOperation.TransposeForward => ": a forward of the gradient with the flipped kernel",
                         _ => ": each output vector's sum over all taps in registers",
                     });
+                case ConvKernel.ThinStrided:
+                    return name + ": dx row by row, the gradient's rows copied once, the taps that reach each residue summed in registers";
                 default:
                     return name;
             }

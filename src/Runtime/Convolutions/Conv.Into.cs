@@ -63,6 +63,13 @@ namespace EinsumGen.Convolutions
                 to.Finish();
                 return;
             }
+            if (ThinStridedInputVjp.Applies<T>(spec, geometries, inChannels / groups, outChannels / groups))
+            {
+                var to = ConvDestination<T>.Of(target, mode);
+                ThinStridedInputVjp.Run(dy, weight, geometries, groups, to.Dense);
+                to.Finish();
+                return;
+            }
             var inputSize = geometries.Select(g => g.InputSize).ToArray();
             ConvBuffers.Write(transpose ? TransposeForward(dy, weight, spec) : InputVjp(dy, weight, spec, inputSize), target, mode);
         }
@@ -73,7 +80,8 @@ namespace EinsumGen.Convolutions
             int inPerGroup = inChannels / spec.Groups, outPerGroup = outChannels / spec.Groups;
             return ImplicitGemmConv.AppliesToInputVjp<T>(spec, geometries, inPerGroup, outPerGroup)
                 || ImplicitGemmConv.AppliesToStridedInputVjp<T>(spec, geometries, inPerGroup, outPerGroup)
-                || ThinConv.AppliesToInputVjp<T>(spec, geometries, inPerGroup, outPerGroup);
+                || ThinConv.AppliesToInputVjp<T>(spec, geometries, inPerGroup, outPerGroup)
+                || ThinStridedInputVjp.Applies<T>(spec, geometries, inPerGroup, outPerGroup);
         }
 
         /// <summary>The weight VJP of x and dy into <paramref name="target"/> [C_out, C_in/G, K…].</summary>

@@ -30,7 +30,7 @@ namespace EinsumGen.Convolutions
             }
             else if (ThinConv.Applies<T>(spec, geometries, channels / spec.Groups, outChannels / spec.Groups))
             {
-                result = ConvTensors.Uninitialized<T>(shape); // every element is written
+                result = ResultMemory.Uninitialized<T>(shape); // every element is written
                 ThinConv.Forward(x, weight, geometries, spec.Groups, result);
             }
             else
@@ -64,7 +64,7 @@ namespace EinsumGen.Convolutions
             }
             if (KernelTakesInputVjp<T>(spec, geometries, channels, outChannels))
             {
-                var dx = ConvTensors.Uninitialized<T>(Concat(new[] { batch, channels }, inputSize)); // every element is written
+                var dx = ResultMemory.Uninitialized<T>(Concat(new[] { batch, channels }, inputSize)); // every element is written
                 InputVjpTo(outputGradient, weight, spec, geometries, channels, outChannels, dx, GradientMode.Overwrite, transpose: false);
                 return dx;
             }
@@ -158,7 +158,7 @@ namespace EinsumGen.Convolutions
             }
             else if (KernelTakesInputVjp<T>(spec, geometries, outChannels, channels))
             {
-                result = ConvTensors.Uninitialized<T>(shape); // every element is written
+                result = ResultMemory.Uninitialized<T>(shape); // every element is written
                 InputVjpTo(x, weight, spec, geometries, outChannels, channels, result, GradientMode.Overwrite, transpose: true);
             }
             else

@@ -60,8 +60,7 @@ namespace EinsumGen.Convolutions
             long itemsPerImage = (panels + perItem - 1) / perItem;
             // A channel's window: the run's columns and the farthest tap beyond them, whole vectors.
             int window = checked((int)((perItem * nr + shift.MaxTapOffset + w - 1) / w * w));
-            var offsets = new nint[reduction];
-            for (int k = 0; k < reduction; k++) offsets[k] = (nint)(k / taps) * window + shift.TapOffsets[k % taps];
+            var offsets = geometry.ShiftOffsets(reduction, reduction, window);
             fixed (nint* offsetTable = offsets)
             fixed (int* host = shift.Host)
             fixed (int* padLeft = shift.PadLeft)

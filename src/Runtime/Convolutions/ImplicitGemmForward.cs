@@ -116,10 +116,8 @@ namespace EinsumGen.Convolutions
             // The packed weight lives in the calling thread's workspace (its parts use the B panel and tile buffers only), so
             // that a call leaves no large garbage behind; the workers read it while the caller waits.
             T* a = KernelWorkspace.ForCurrentThread.PackA<T>(checked(args.Groups * rowBlocks * reduction * mr));
-            var rowC = new nint[rowBlocks * mr];
-            for (int o = 0; o < rowC.Length; o++) rowC[o] = (nint)(o * geometry.Pixels);
-            var colC = new nint[nr];
-            for (int j = 0; j < nr; j++) colC[j] = j;
+            var rowC = geometry.RowOffsets(rowBlocks * mr);
+            var colC = geometry.ColumnOffsets(nr);
             var flat = geometry.FlatTables();
             long panels = (geometry.Pixels + nr - 1) / nr;
             long totalPanels = panels * args.Batch * args.Groups;

@@ -135,6 +135,57 @@ namespace EinsumGen.Convolutions
             public long* HostStrides;
         }
 
+        /// <summary>
+        /// The gathered kernels' row offsets of C: row o at o·<see cref="Pixels"/>, for <paramref name="rows"/> rows (the register
+        /// blocks' rows). Made once per geometry and row count; the kernels only read it.
+        /// </summary>
+        internal nint[] RowOffsets(int rows) => Offsets(new OffsetKey(0, rows, 0, Pixels), static (g, k) =>
+        {
+            var offsets = new nint[k.Count];
+            for (int o = 0; o < offsets.Length; o++) offsets[o] = (nint)(o * k.Step);
+            return offsets;
+        });
+
+        /// <summary>The gathered kernels' column offsets of C: 0, 1, …, <paramref name="columns"/> − 1.</summary>
+        internal nint[] ColumnOffsets(int columns) => Offsets(new OffsetKey(1, columns, 0, 1), static (g, k) =>
+        {
+            var offsets = new nint[k.Count];
+            for (int j = 0; j < offsets.Length; j++) offsets[j] = j;
+            return offsets;
+        });
+
+        /// <summary>
+        /// The shifted kernels' row offsets into the channels' windows: row k (channel k / Taps, tap k mod Taps) at its channel's
+        /// window of <paramref name="window"/> elements shifted by the tap's offset, for k below <paramref name="reduction"/>; the
+        /// rows up to <paramref name="rows"/> (a register block's padding) read row 0. Made once per geometry and call form.
+        /// </summary>
+        internal nint[] ShiftOffsets(int reduction, int rows, int window) => Offsets(new OffsetKey(2, rows, reduction, window), static (g, k) =>
+        {
+            var offsets = new nint[k.Count];
+            int taps = g.Taps;
+            var tapOffsets = g.Shift!.TapOffsets;
+            for (int r = 0; r < k.Reduction; r++) offsets[r] = (nint)(r / taps) * (nint)k.Step + tapOffsets[r % taps];
+            return offsets;
+        });
+
+        /// <summary>Offset tables kept, per geometry (a few call forms each; cleared when full).</summary>
+        private const int MaxOffsetTables = 32;
+
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<OffsetKey, nint[]> _offsets =
+            new System.Collections.Concurrent.ConcurrentDictionary<OffsetKey, nint[]>();
+
+        private readonly record struct OffsetKey(int Kind, int Count, int Reduction, long Step);
+
+        private nint[] Offsets(OffsetKey key, Func<ImplicitGemmGeometry, OffsetKey, nint[]> make)
+        {
+            if (_offsets.TryGetValue(key, out var kept)) return kept;
+            if (_offsets.Count >= MaxOffsetTables) _offsets.Clear();
+            return _offsets.GetOrAdd(key, make(this, key));
+        }
+
+        /// <summary>The offset tables kept (tests).</summary>
+        internal int OffsetTables => _offsets.Count;
+
         /// <summary>The tables flattened into one array (offsets per dimension first), for <see cref="Pinned"/>.</summary>
         internal int[] FlatTables() => _flat ??= Flatten();
 

@@ -95,8 +95,7 @@ namespace EinsumGen.Convolutions
             T* partials = KernelWorkspace.ForCurrentThread.Partial<T>(checked((nint)(parts * partialLength)));
             int window = checked((run + shift.MaxTapOffset + w - 1) / w * w);
             // Row k of x̃ at its channel's window shifted by its tap; the padding rows of the last block read row 0 (dropped).
-            var offsets = new nint[rowsPadded];
-            for (int k = 0; k < reduction; k++) offsets[k] = (nint)(k / taps) * window + shift.TapOffsets[k % taps];
+            var offsets = geometry.ShiftOffsets(reduction, rowsPadded, window);
             fixed (nint* offsetTable = offsets)
             fixed (int* host = shift.Host)
             fixed (int* padLeft = shift.PadLeft)

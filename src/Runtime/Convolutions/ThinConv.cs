@@ -36,7 +36,7 @@ namespace EinsumGen.Convolutions
         public static void Forward<T>(Tensor<T> x, Tensor<T> weight, ConvGeometry[] geometries, int groups, Tensor<T> y)
             where T : unmanaged, INumberBase<T>
         {
-            var geometry = ThinGeometry.Forward(geometries);
+            var geometry = ImplicitGemmGeometryCache.ThinForward(geometries);
             int inPerGroup = (int)x.Lengths[1] / groups, outPerGroup = (int)y.Lengths[1] / groups;
             var layout = new ImplicitGemmWeight((long)outPerGroup * inPerGroup * geometry.Taps, (long)inPerGroup * geometry.Taps, geometry.Taps, false);
             Run(geometry, x, weight, layout, y, groups, inPerGroup, outPerGroup);
@@ -46,7 +46,7 @@ namespace EinsumGen.Convolutions
         public static void InputVjp<T>(Tensor<T> dy, Tensor<T> weight, ConvGeometry[] geometries, int groups, Tensor<T> dx)
             where T : unmanaged, INumberBase<T>
         {
-            var geometry = ThinGeometry.InputVjp(geometries);
+            var geometry = ImplicitGemmGeometryCache.ThinInputVjp(geometries);
             int outPerGroup = (int)dy.Lengths[1] / groups, inPerGroup = (int)dx.Lengths[1] / groups;
             var layout = new ImplicitGemmWeight((long)outPerGroup * inPerGroup * geometry.Taps, geometry.Taps, (long)inPerGroup * geometry.Taps, true);
             Run(geometry, dy, weight, layout, dx, groups, outPerGroup, inPerGroup);
@@ -103,7 +103,7 @@ namespace EinsumGen.Convolutions
         public static void WeightVjp<T>(Tensor<T> x, Tensor<T> dy, ConvGeometry[] geometries, int groups, Tensor<T> dw)
             where T : unmanaged, INumberBase<T>
         {
-            var geometry = ThinGeometry.Forward(geometries);
+            var geometry = ImplicitGemmGeometryCache.ThinForward(geometries);
             int inPerGroup = (int)x.Lengths[1] / groups, outPerGroup = (int)dy.Lengths[1] / groups;
             var source = ConvTensors.Dense(x);
             var gradient = ConvTensors.Dense(dy);
@@ -224,7 +224,9 @@ namespace EinsumGen.Convolutions
         /// output channels r, stored (<paramref name="first"/>: the first input channel) or added into y. The accumulators of
         /// several vectors of a row run side by side (four for one channel, two for more), so that no FMA waits on the last.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        // Optimized even where the JIT declines to inline it (its size): in unoptimized code it made the first few dozen calls of a
+        // depthwise forward 3× slower.
+        [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
         private static void ForwardRows<T, TV, TS>(ThinGeometry g, T* plane, T* weights, int* tapOffsets, int taps, int rows, T* y, long pixels,
             int outLast, int rounded, T* tail, bool first) where T : unmanaged, INumberBase<T> where TV : struct where TS : struct, ISimd<T, TV>
         {
@@ -487,6 +489,7 @@ namespace EinsumGen.Convolutions
             geometries.Select(g => g.Dilation).ToArray(), geometries.Select(g => g.Dilation * (g.KernelSize - 1) - g.PadLeft).ToArray());
 
         /// <summary>Where output row <paramref name="line"/> (its outer digits, the last outer one fastest) starts in the plane.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public long RowBase(long line)
         {
             long offset = 0;
@@ -500,6 +503,9 @@ namespace EinsumGen.Convolutions
         }
 
         /// <summary>Clears <paramref name="plane"/> and copies one host channel into it.</summary>
+        // Fully optimized from the first call, as the kernels that call it once per channel: tiering left the strided copy
+        // in unoptimized code for the first few dozen calls (4× the depthwise 3×3/2 forward's time in them).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public unsafe void Fill<T>(T* host, T* plane) where T : unmanaged, INumberBase<T>
         {
             new Span<T>(plane, checked((int)PlaneLength)).Clear();

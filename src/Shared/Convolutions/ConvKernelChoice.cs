@@ -17,6 +17,12 @@ namespace EinsumGen.Convolutions
 
         /// <summary>The direct kernel for thin and depthwise layers (<c>ThinConv</c>).</summary>
         Thin,
+
+        /// <summary>
+        /// A strided input VJP of a thin layer with few gradient channels per group (depthwise): dx row by row, the taps of each
+        /// residue summed in registers (<c>ThinStridedInputVjp</c>).
+        /// </summary>
+        ThinStrided,
     }
 
     /// <summary>How KFAC-reduce's pre-averaged path forms the mean unfolded input of a dense x.</summary>
@@ -62,13 +68,19 @@ namespace EinsumGen.Convolutions
         /// <summary>
         /// The kernel of the input VJP of a convolution with these channels per group (also the transpose convolution, whose
         /// input channels are <paramref name="outPerGroup"/>): stride 1 runs a forward with the flipped kernel, so the roles of
-        /// the channels swap; a strided one runs by stride phase where it is wide and keeps the network where it is thin.
+        /// the channels swap; a strided one runs by stride phase where it is wide, row by row where it is thin with fewer than <see cref="MinRows"/>
+        /// gradient channels per group (depthwise), and keeps the network otherwise.
         /// </summary>
         public static ConvKernel InputVjp(IReadOnlyList<ConvGeometry> geometries, int inPerGroup, int outPerGroup)
         {
             var kernel = Forward(geometries, outPerGroup, inPerGroup);
             if (IsStrideOne(geometries)) return kernel;
-            return kernel == ConvKernel.ImplicitGemm ? ConvKernel.ImplicitGemmPhases : ConvKernel.Network;
+            return kernel switch
+            {
+                ConvKernel.ImplicitGemm => ConvKernel.ImplicitGemmPhases,
+                ConvKernel.Thin when outPerGroup < MinRows => ConvKernel.ThinStrided,
+                _ => ConvKernel.Network,
+            };
         }
 
         /// <summary>Whether the kernel has windows to slide: more than one tap, and not every dimension a GEMM already (dense or down-sampling).</summary>
@@ -210,6 +222,7 @@ namespace EinsumGen.Convolutions
             ConvKernel.ImplicitGemm => "ImplicitGemmConv",
             ConvKernel.ImplicitGemmPhases => "ImplicitGemmPhases",
             ConvKernel.Thin => "ThinConv",
+            ConvKernel.ThinStrided => "ThinStridedInputVjp",
             _ => "the einsum network",
         };
 

@@ -10,7 +10,8 @@ namespace EinsumGen.Tests.Convolutions;
 /// <summary>
 /// The kernels that replaced network paths: the strided input VJP by stride phase (<see cref="ImplicitGemmPhases"/>, and the
 /// strided transpose convolution that is the same operation) and the thin-layer direct kernel (<see cref="ThinConv"/>:
-/// depthwise and fewer than four output channels per group; forward, weight VJP, stride-1 input VJP). Against direct loops in double, float and double, with central differences for the gradients;
+/// depthwise and fewer than four output channels per group; forward, weight VJP, stride-1 input VJP), and the strided thin input
+/// VJP (<see cref="ThinStridedInputVjp"/>). Against direct loops in double, float and double, with central differences for the gradients;
 /// every case asserts its routing, so none passes on the network path.
 /// </summary>
 public class ConvDirectKernelTests
@@ -130,6 +131,97 @@ public class ConvDirectKernelTests
         Conv.TransposeForwardJvp(ConvOracle.ToTensor<double>(x, xs), ConvOracle.ToTensor<double>(w, ws), spec, ConvOracle.ToTensor<double>(dx, xs),
             ConvOracle.ToTensor<double>(dw, ws), null, tangent);
         ConvOracle.AssertClose(a.Zip(b, (p, q) => p + q).ToArray(), tangent, ys, 96, "JVP into a kept tangent");
+    }
+
+    /// <summary>Strided thin layers: their input VJP runs on <see cref="ThinStridedInputVjp"/>.</summary>
+    public static TheoryData<Layer> ThinStridedLayers => new()
+    {
+        new Layer("depthwise 3x3 stride 2 p1 (MobileNetV2), 5 channels, 13x12", 2, 5, 5, new[] { 13, 12 }, Square(2, 3, stride: 2, padding: 1, groups: 5)),
+        new Layer("depthwise 3x3 stride 2 p1, 3 channels, 14x40 (rows of several vectors)", 2, 3, 3, new[] { 14, 40 },
+            Square(2, 3, stride: 2, padding: 1, groups: 3)),
+        new Layer("7x7 stride 2 p3 (the ResNet stem's geometry), 3 -> 2, 20x18", 2, 3, 2, new[] { 20, 18 }, Square(2, 7, stride: 2, padding: 3)),
+        new Layer("depthwise 5x5 stride 3 p2, 4 channels, 16x15", 2, 4, 4, new[] { 16, 15 }, Square(2, 5, stride: 3, padding: 2, groups: 4)),
+        new Layer("2x2 stride 3 (residues no tap reaches), depthwise multiplier 2, 2 -> 4, 10x11", 2, 2, 4, new[] { 10, 11 },
+            Square(2, 2, stride: 3, groups: 2)),
+        new Layer("3x3 stride 2 dilation 2 p2 (gcd 2: half the residues empty), 2 -> 3, 12x9", 2, 2, 3, new[] { 12, 9 },
+            Square(2, 3, stride: 2, padding: 2, dilation: 2)),
+        new Layer("3x2 stride (2, 3) per-side padding (2, 0) / (1, 1), depthwise, 3 channels, 9x11", 2, 3, 3, new[] { 9, 11 },
+            new ConvSpec(new[] { 3, 2 }, stride: new[] { 2, 3 }, padding: new[] { ConvPadding.PerSide(2, 0), ConvPadding.PerSide(1, 1) }, groups: 3)),
+        new Layer("3x3 stride (1, 2) p1 (stride only along the rows), 3 -> 3, 7x16", 1, 3, 3, new[] { 7, 16 },
+            new ConvSpec(new[] { 3, 3 }, stride: new[] { 1, 2 }, padding: new ConvPadding[] { 1, 1 })),
+        new Layer("3x3 stride (2, 1) p1 (stride only across rows), depthwise, 2 channels, 9x20", 2, 2, 2, new[] { 9, 20 },
+            new ConvSpec(new[] { 3, 3 }, stride: new[] { 2, 1 }, padding: new ConvPadding[] { 1, 1 }, groups: 2)),
+        new Layer("1-d K=3 stride 3 dilation 2, 2 -> 3, length 37", 2, 2, 3, new[] { 37 }, Square(1, 3, stride: 3, dilation: 2)),
+        new Layer("1-d depthwise K=4 stride 2 p1, 3 channels, length 150 (many vectors)", 2, 3, 3, new[] { 150 }, Square(1, 4, stride: 2, padding: 1, groups: 3)),
+        new Layer("3-d depthwise 3x3x3 stride 2 p1, 2 channels, 7x6x5", 2, 2, 2, new[] { 7, 6, 5 }, Square(3, 3, stride: 2, padding: 1, groups: 2)),
+        new Layer("depthwise 3x3 stride 2 p1, 8 channels, 24x24, batch 4 (split over threads)", 4, 8, 8, new[] { 24, 24 },
+            Square(2, 3, stride: 2, padding: 1, groups: 8)),
+    };
+
+    [Theory]
+    [MemberData(nameof(ThinStridedLayers))]
+    public void ThinStridedInputVjpMatchesDirectLoopsAndDifferences(Layer l)
+    {
+        var (x, xs, w, ws, dy, ys) = Inputs(l);
+        int inG = l.In / l.Spec.Groups, outG = l.Out / l.Spec.Groups;
+        Assert.True(ThinStridedInputVjp.Applies<float>(l.Spec, Geometries(l), inG, outG), "routed");
+        Assert.True(ThinStridedInputVjp.Applies<double>(l.Spec, Geometries(l), inG, outG), "routed");
+        ConvImplicitGemmTests.Adjoints(x, xs, w, ws, dy, ys, l.Spec, out var dx, out _);
+        long terms = (long)ys[1] * l.Spec.KernelSize.Aggregate(1, (a, b) => a * b);
+        ConvOracle.AssertClose(dx, Conv.InputVjp(ConvOracle.ToTensor<float>(dy, ys), ConvOracle.ToTensor<float>(w, ws), l.Spec, l.Size), xs, terms, l.Name + " float");
+        ConvOracle.AssertClose(dx, Conv.InputVjp(ConvOracle.ToTensor<double>(dy, ys), ConvOracle.ToTensor<double>(w, ws), l.Spec, l.Size), xs, terms, l.Name + " double");
+        CentralDifferences(l, x, xs, w, ws, dy, ys);
+        // Into kept buffers: dense overwritten (every position written), then accumulated; a strided view's padding untouched.
+        var xt = ConvOracle.ToTensor<double>(x, xs);
+        var wt = ConvOracle.ToTensor<double>(w, ws);
+        var dyt = ConvOracle.ToTensor<double>(dy, ys);
+        var dense = Filled(xs, double.NaN);
+        Conv.ForwardBackward(xt, wt, dyt, l.Spec, dense, null);
+        ConvOracle.AssertClose(dx, dense, xs, terms, l.Name + " overwritten");
+        Conv.ForwardBackward(xt, wt, dyt, l.Spec, dense, null, mode: GradientMode.Accumulate);
+        ConvOracle.AssertClose(dx.Select(v => 2 * v).ToArray(), dense, xs, 2 * terms, l.Name + " accumulated");
+        var (view, whole) = StridedView(xs, 5.0);
+        Conv.ForwardBackward(ConvOracle.ToTensor<float>(x, xs), ConvOracle.ToTensor<float>(w, ws), ConvOracle.ToTensor<float>(dy, ys), l.Spec,
+            null, null); // a float call between: the thread's scratch reused at another element type
+        Conv.ForwardBackward(xt, wt, dyt, l.Spec, view, null, mode: GradientMode.Accumulate);
+        ConvOracle.AssertClose(dx.Select(v => v + 5).ToArray(), view.ToDenseTensor(), xs, terms, l.Name + " strided, accumulated");
+        Assert.All(ConvOracle.ToDoubles(PaddingOf(whole).ToDenseTensor()), v => Assert.Equal(5.0, v));
+    }
+
+    [Fact]
+    public void ThinStridedRoutingKeepsManyOutputChannelsOnTheNetwork()
+    {
+        var stem = Square(2, 7, stride: 2, padding: 3);
+        var g = stem.Geometries(new[] { 32, 32 }, "x");
+        Assert.False(ThinStridedInputVjp.Applies<float>(stem, g, 3, 64));                 // the stem's 3 → 64: a GEMM over 64 channels
+        Assert.False(ImplicitGemmConv.AppliesToStridedInputVjp<float>(stem, g, 3, 64));
+        Assert.True(ThinStridedInputVjp.Applies<float>(stem, g, 3, 3));
+        Assert.False(ThinStridedInputVjp.Applies<float>(Square(2, 7, padding: 3), Square(2, 7, padding: 3).Geometries(new[] { 32, 32 }, "x"), 1, 1)); // stride 1
+        var dw = Square(2, 3, stride: 2, padding: 1, groups: 8);
+        Assert.True(ThinStridedInputVjp.Applies<double>(dw, dw.Geometries(new[] { 16, 16 }, "x"), 1, 1));
+        Assert.False(ThinStridedInputVjp.Applies<Half>(dw, dw.Geometries(new[] { 16, 16 }, "x"), 1, 1));
+        Assert.False(ThinStridedInputVjp.Applies<float>(dw.WithSimplify(false), dw.Geometries(new[] { 16, 16 }, "x"), 1, 1));
+    }
+
+    [Theory]
+    [InlineData(1, 0)]
+    [InlineData(0, 1)]
+    [InlineData(1, 1)]
+    public void ThinStridedTransposeConvolutionMatchesTheOracle(int rowPadding, int columnPadding)
+    {
+        // A depthwise 3×3/2 transpose convolution with output padding (the MobileNetV2 layer's adjoint as a layer of its own):
+        // the positions past the last window read only zeros.
+        var spec = new ConvSpec(new[] { 3, 3 }, stride: new[] { 2, 2 }, padding: new ConvPadding[] { 1, 1 }, groups: 4,
+            outputPadding: new[] { rowPadding, columnPadding });
+        int[] xs = { 2, 4, 6, 7 }, ws = { 4, 1, 3, 3 };
+        var x = ConvOracle.Random(xs, 51);
+        var w = ConvOracle.Random(ws, 52);
+        var geometries = spec.TransposeGeometries(new[] { 6, 7 }, "x");
+        Assert.True(ThinStridedInputVjp.Applies<float>(spec, geometries, 1, 1));
+        var input = geometries.Select(g => g.InputSize).ToArray();
+        var expected = ConvOracle.TransposeForward(x, xs, w, ws, spec, input, out var ys);
+        ConvOracle.AssertClose(expected, Conv.TransposeForward(ConvOracle.ToTensor<float>(x, xs), ConvOracle.ToTensor<float>(w, ws), spec), ys, 9, "float");
+        ConvOracle.AssertClose(expected, Conv.TransposeForward(ConvOracle.ToTensor<double>(x, xs), ConvOracle.ToTensor<double>(w, ws), spec), ys, 9, "double");
     }
 
     [Theory]

@@ -33,6 +33,8 @@ public class ConvKernelRemarksTests
         new Layer("ConvNeXt patchify 4x4/4, 3 -> 128", "4, 4, Stride = new[] { 4 }", 3, 128, 32, Square(4, 4)),
         new Layer("patchify 4x4/4 on 30x30 (not dense), 3 -> 16", "4, 4, Stride = new[] { 4 }", 3, 16, 30, Square(4, 4)),
         new Layer("7x7/2 p3 stem, 3 -> 64", "7, 7, Stride = new[] { 2 }, Padding = new[] { 3 }", 3, 64, 32, Square(7, 2, 3)),
+        new Layer("MobileNetV2 depthwise 3x3/2 p1, 32 channels", "3, 3, Stride = new[] { 2 }, Padding = new[] { 1 }, Groups = 32", 32, 32, 28,
+            Square(3, 2, 1, groups: 32)),
         new Layer("thin 3x3 p1, 64 -> 3", "3, 3, Padding = new[] { 1 }", 64, 3, 16, Square(3, 1, 1)),
         new Layer("ResNet 3x3 p1, 64 -> 64", "3, 3, Padding = new[] { 1 }", 64, 64, 14, Square(3, 1, 1)),
     };
@@ -52,7 +54,8 @@ public class ConvKernelRemarksTests
 
         string input = ImplicitGemmConv.AppliesToInputVjp<float>(l.Spec, geometries, inG, outG) ? "ImplicitGemmConv"
             : ImplicitGemmConv.AppliesToStridedInputVjp<float>(l.Spec, geometries, inG, outG) ? "ImplicitGemmPhases"
-            : ThinConv.AppliesToInputVjp<float>(l.Spec, geometries, inG, outG) ? "ThinConv" : "the einsum network";
+            : ThinConv.AppliesToInputVjp<float>(l.Spec, geometries, inG, outG) ? "ThinConv"
+            : ThinStridedInputVjp.Applies<float>(l.Spec, geometries, inG, outG) ? "ThinStridedInputVjp" : "the einsum network";
         Assert.StartsWith(input, Regime(l, remarks["InputVjp"], "C_in/G ≥ 4 and C_out/G·ΠK ≥ 4", inG >= 4 && outG * taps >= 4));
 
         // KFAC-reduce on a dense x: the bins, else the window sums, else the Π̄ matrices (ConvAveragedPlan's order).
@@ -83,6 +86,7 @@ public class ConvKernelRemarksTests
         // The stem's input VJP has 3 rows (its input channels): too thin for the phases, and strided for the thin kernel.
         Assert.Equal((ConvKernel.ImplicitGemm, ConvKernel.Network, ConvKfacMean.WindowSums), picks["7x7/2 p3 stem, 3 -> 64"]);
         Assert.Equal((ConvKernel.Thin, ConvKernel.ImplicitGemm, ConvKfacMean.WindowSums), picks["thin 3x3 p1, 64 -> 3"]);
+        Assert.Equal((ConvKernel.Thin, ConvKernel.ThinStrided, ConvKfacMean.WindowSums), picks["MobileNetV2 depthwise 3x3/2 p1, 32 channels"]);
         Assert.Equal((ConvKernel.ImplicitGemm, ConvKernel.ImplicitGemm, ConvKfacMean.WindowSums), picks["ResNet 3x3 p1, 64 -> 64"]);
     }
 
@@ -148,7 +152,12 @@ public class ConvKernelRemarksTests
     {
         string block = Block(l, remarks);
         if (block.Contains("whatever the channels: ", StringComparison.Ordinal)) return After(block, "whatever the channels: ");
-        return wide ? After(block, "with " + wideCondition + ": ") : After(block, "otherwise (thin: depthwise, or few channels): ");
+        if (wide) return After(block, "with " + wideCondition + ": ");
+        if (block.Contains("else with C_out/G < 4: ", StringComparison.Ordinal))
+        {
+            return l.Out / l.Spec.Groups < 4 ? After(block, "else with C_out/G < 4: ") : After(block, "otherwise (thin, C_out/G ≥ 4): ");
+        }
+        return After(block, "otherwise (thin: depthwise, or few channels): ");
     }
 
     /// <summary>The kernel lines of the input-size variant that applies to the layer's size.</summary>
