@@ -46,8 +46,10 @@ namespace EinsumGen.Generator.Convolutions
             {
                 // Thin with many gradient channels per group (a stem's input VJP) keeps the network.
                 var thinMany = ConvKernelChoice.InputVjp(geometries, Thin, Wide);
-                yield return "    else with C_out/G < 4: " + Describe(thin, operation, geometries, atSize) + ";";
-                yield return "    otherwise (thin, C_out/G ≥ 4): " + Describe(thinMany, operation, geometries, atSize) + ".";
+                // The gradient's channels: the layer's outputs for an input VJP, a transpose convolution's own inputs.
+                string source = operation == ConvOperation.InputVjp ? "C_out/G" : "C_in/G";
+                yield return "    else with " + source + " < 4: " + Describe(thin, operation, geometries, atSize) + ";";
+                yield return "    otherwise (thin, " + source + " ≥ 4): " + Describe(thinMany, operation, geometries, atSize) + ".";
                 yield break;
             }
             yield return "    otherwise (thin: depthwise, or few channels): " + Describe(thin, operation, geometries, atSize) + ".";

@@ -27,7 +27,9 @@ namespace Demo
         ///   Kernel at run time (ConvKernelChoice; float and double, Simplify on; else the network above):
         ///     with C_out/G ≥ 4 and C_in/G·ΠK ≥ 4: ImplicitGemmPhases: 4 of 4 stride phases reached by a tap, each a stride-1
         ///     implicit GEMM of the gradient;
-        ///     otherwise (thin: depthwise, or few channels): the einsum network.
+        ///     else with C_in/G < 4: ThinStridedInputVjp: dx row by row, the gradient's rows copied once, the taps that reach each
+        ///     residue summed in registers;
+        ///     otherwise (thin, C_in/G ≥ 4): the einsum network.
         /// At run time the input size decides which rules apply (dense K = S needs K | I, down-sampling S &gt; K needs S | I;
         /// legs of size 1 squeeze): the spec's plan cache builds, simplifies and plans the network on the first call with a
         /// shape and keeps it (index tables, constants, planned contractions), so later calls check shapes, bind and run.
