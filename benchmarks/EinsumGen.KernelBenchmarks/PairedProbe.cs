@@ -44,7 +44,9 @@ namespace EinsumGen.KernelBenchmarks
             // machine the longer of two samples is the likelier to lose its core to another process for a time slice.
             double start = clock(), fastest = double.MaxValue;
             int warm = 0;
-            while (warm < 3 || (warm < 60 && clock() - start < 0.5) || clock() - start < 0.2)
+            // At least 100 calls (up to 3 s): the JIT replaces a method's unoptimized code after 30 calls and a delay, and a
+            // kernel the JIT does not inline runs unoptimized until then (a first line measured at 6% of the probe).
+            while (warm < 3 || (warm < 100 && clock() - start < 3) || clock() - start < 0.2)
             {
                 double c0 = clock();
                 call();
@@ -56,7 +58,7 @@ namespace EinsumGen.KernelBenchmarks
             double probeFor = double.MaxValue;
             for (int i = 0; i < 5; i++) probeFor = Math.Min(probeFor, Probe(Calibration, threads, clock));
             long iterations = Math.Max(Calibration / 4, (long)(Calibration * (fastest * inner) / probeFor));
-            double per = (clock() - start) / warm;
+            double per = fastest;
             double probeFlops = iterations * Probes.FlopsPerIteration * threads;
             int pairs = Math.Clamp((int)(budget / (per * inner)), 15, 400);
 
