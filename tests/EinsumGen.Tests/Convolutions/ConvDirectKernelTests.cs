@@ -88,18 +88,31 @@ public class ConvDirectKernelTests
     {
         var (x, xs, w, ws, dy, ys) = Inputs(l);
         ConvImplicitGemmTests.Adjoints(x, xs, w, ws, dy, ys, l.Spec, out var dx, out _);
+        // The phases write every position of a dense buffer (the ones no tap reaches are zero).
+        InputVjpIntoBuffers(l, x, xs, w, ws, dy, ys, dx, floatBetween: false);
+    }
+
+    /// <summary>
+    /// The input VJP into kept buffers: dense overwritten (every position written), then accumulated; a strided view
+    /// accumulated with its padding untouched (after a float call, with <paramref name="floatBetween"/>: the thread's scratch
+    /// reused at another element type).
+    /// </summary>
+    private static void InputVjpIntoBuffers(Layer l, double[] x, int[] xs, double[] w, int[] ws, double[] dy, int[] ys, double[] dx, bool floatBetween)
+    {
         long terms = (long)ys[1] * l.Spec.KernelSize.Aggregate(1, (a, b) => a * b);
         var xt = ConvOracle.ToTensor<double>(x, xs);
         var wt = ConvOracle.ToTensor<double>(w, ws);
         var dyt = ConvOracle.ToTensor<double>(dy, ys);
-        // Dense, overwritten: the phases write every position (the ones no tap reaches are zero).
         var dense = Filled(xs, double.NaN);
         Conv.ForwardBackward(xt, wt, dyt, l.Spec, dense, null);
         ConvOracle.AssertClose(dx, dense, xs, terms, l.Name + " overwritten");
         Conv.ForwardBackward(xt, wt, dyt, l.Spec, dense, null, mode: GradientMode.Accumulate);
         ConvOracle.AssertClose(dx.Select(v => 2 * v).ToArray(), dense, xs, 2 * terms, l.Name + " accumulated");
-        // A strided view: its padding stays untouched.
         var (view, whole) = StridedView(xs, 5.0);
+        if (floatBetween)
+        {
+            Conv.ForwardBackward(ConvOracle.ToTensor<float>(x, xs), ConvOracle.ToTensor<float>(w, ws), ConvOracle.ToTensor<float>(dy, ys), l.Spec, null, null);
+        }
         Conv.ForwardBackward(xt, wt, dyt, l.Spec, view, null, mode: GradientMode.Accumulate);
         ConvOracle.AssertClose(dx.Select(v => v + 5).ToArray(), view.ToDenseTensor(), xs, terms, l.Name + " strided, accumulated");
         Assert.All(ConvOracle.ToDoubles(PaddingOf(whole).ToDenseTensor()), v => Assert.Equal(5.0, v));
@@ -171,21 +184,7 @@ public class ConvDirectKernelTests
         ConvOracle.AssertClose(dx, Conv.InputVjp(ConvOracle.ToTensor<float>(dy, ys), ConvOracle.ToTensor<float>(w, ws), l.Spec, l.Size), xs, terms, l.Name + " float");
         ConvOracle.AssertClose(dx, Conv.InputVjp(ConvOracle.ToTensor<double>(dy, ys), ConvOracle.ToTensor<double>(w, ws), l.Spec, l.Size), xs, terms, l.Name + " double");
         CentralDifferences(l, x, xs, w, ws, dy, ys);
-        // Into kept buffers: dense overwritten (every position written), then accumulated; a strided view's padding untouched.
-        var xt = ConvOracle.ToTensor<double>(x, xs);
-        var wt = ConvOracle.ToTensor<double>(w, ws);
-        var dyt = ConvOracle.ToTensor<double>(dy, ys);
-        var dense = Filled(xs, double.NaN);
-        Conv.ForwardBackward(xt, wt, dyt, l.Spec, dense, null);
-        ConvOracle.AssertClose(dx, dense, xs, terms, l.Name + " overwritten");
-        Conv.ForwardBackward(xt, wt, dyt, l.Spec, dense, null, mode: GradientMode.Accumulate);
-        ConvOracle.AssertClose(dx.Select(v => 2 * v).ToArray(), dense, xs, 2 * terms, l.Name + " accumulated");
-        var (view, whole) = StridedView(xs, 5.0);
-        Conv.ForwardBackward(ConvOracle.ToTensor<float>(x, xs), ConvOracle.ToTensor<float>(w, ws), ConvOracle.ToTensor<float>(dy, ys), l.Spec,
-            null, null); // a float call between: the thread's scratch reused at another element type
-        Conv.ForwardBackward(xt, wt, dyt, l.Spec, view, null, mode: GradientMode.Accumulate);
-        ConvOracle.AssertClose(dx.Select(v => v + 5).ToArray(), view.ToDenseTensor(), xs, terms, l.Name + " strided, accumulated");
-        Assert.All(ConvOracle.ToDoubles(PaddingOf(whole).ToDenseTensor()), v => Assert.Equal(5.0, v));
+        InputVjpIntoBuffers(l, x, xs, w, ws, dy, ys, dx, floatBetween: true);
     }
 
     [Fact]
