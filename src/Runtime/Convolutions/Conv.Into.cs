@@ -11,28 +11,30 @@ namespace EinsumGen.Convolutions
         // it writes a dense overwritten buffer in place and anything else through one pooled scratch (ConvDestination), or
         // adds in the kernel where it scatters; the other layers compute a fresh result and copy or add it.
 
+        /// <summary>The kernel that runs a forward (and weight VJP) here: the shared decision, where the runtime's gates let a kernel run.</summary>
+        private static ConvKernel ForwardKernel<T>(ConvSpec spec, ConvGeometry[] geometries, int inPerGroup, int outPerGroup) =>
+            ImplicitGemmConv.Gate<T>(spec) ? ConvKernelChoice.Forward(geometries, inPerGroup, outPerGroup) : ConvKernel.Network;
+
+        /// <summary>The kernel that runs an input VJP (and a transpose convolution) here.</summary>
+        private static ConvKernel InputVjpKernel<T>(ConvSpec spec, ConvGeometry[] geometries, int inPerGroup, int outPerGroup) =>
+            ImplicitGemmConv.Gate<T>(spec) ? ConvKernelChoice.InputVjp(geometries, inPerGroup, outPerGroup) : ConvKernel.Network;
+
         /// <summary>conv(x, weight) (+ bias) written into <paramref name="target"/> [N, C_out, O…] as <paramref name="mode"/> says.</summary>
         private static void ForwardTo<T>(Tensor<T> x, Tensor<T> weight, Tensor<T>? bias, ConvSpec spec, ConvGeometry[] geometries, int channels,
             int outChannels, Tensor<T> target, GradientMode mode) where T : unmanaged, INumberBase<T>
         {
             int groups = spec.Groups;
-            if (ImplicitGemmConv.Applies<T>(spec, geometries, channels / groups, outChannels / groups))
+            var kernel = ForwardKernel<T>(spec, geometries, channels / groups, outChannels / groups);
+            if (kernel == ConvKernel.Network)
             {
-                var to = ConvDestination<T>.Of(target, mode);
-                ImplicitGemmConv.ForwardInto(x, weight, geometries, groups, to.Dense);
-                if (bias is not null) AddBias(to.Dense, bias);
-                to.Finish();
+                ConvBuffers.Write(Forward(x, weight, spec, bias), target, mode);
                 return;
             }
-            if (ThinConv.Applies<T>(spec, geometries, channels / groups, outChannels / groups))
-            {
-                var to = ConvDestination<T>.Of(target, mode);
-                ThinConv.Forward(x, weight, geometries, groups, to.Dense);
-                if (bias is not null) AddBias(to.Dense, bias);
-                to.Finish();
-                return;
-            }
-            ConvBuffers.Write(Forward(x, weight, spec, bias), target, mode);
+            var to = ConvDestination<T>.Of(target, mode);
+            if (kernel == ConvKernel.ImplicitGemm) ImplicitGemmConv.ForwardInto(x, weight, geometries, groups, to.Dense);
+            else ThinConv.Forward(x, weight, geometries, groups, to.Dense);
+            if (bias is not null) AddBias(to.Dense, bias);
+            to.Finish();
         }
 
         /// <summary>
@@ -44,66 +46,44 @@ namespace EinsumGen.Convolutions
             Tensor<T> target, GradientMode mode, bool transpose) where T : unmanaged, INumberBase<T>
         {
             int groups = spec.Groups;
-            if (ImplicitGemmConv.AppliesToInputVjp<T>(spec, geometries, inChannels / groups, outChannels / groups))
+            var kernel = InputVjpKernel<T>(spec, geometries, inChannels / groups, outChannels / groups);
+            if (kernel == ConvKernel.Network)
             {
-                var to = ConvDestination<T>.Of(target, mode);
-                ImplicitGemmConv.InputVjpInto(dy, weight, geometries, groups, to.Dense);
-                to.Finish();
+                var inputSize = geometries.Select(g => g.InputSize).ToArray();
+                ConvBuffers.Write(transpose ? TransposeForward(dy, weight, spec) : InputVjp(dy, weight, spec, inputSize), target, mode);
                 return;
             }
-            if (ImplicitGemmConv.AppliesToStridedInputVjp<T>(spec, geometries, inChannels / groups, outChannels / groups))
+            if (kernel == ConvKernel.ImplicitGemmPhases)
             {
                 Phases(spec, geometries).Run(dy, weight, groups, inChannels, target, mode);
                 return;
             }
-            if (ThinConv.AppliesToInputVjp<T>(spec, geometries, inChannels / groups, outChannels / groups))
-            {
-                var to = ConvDestination<T>.Of(target, mode);
-                ThinConv.InputVjp(dy, weight, geometries, groups, to.Dense);
-                to.Finish();
-                return;
-            }
-            if (ThinStridedInputVjp.Applies<T>(spec, geometries, inChannels / groups, outChannels / groups))
-            {
-                var to = ConvDestination<T>.Of(target, mode);
-                ThinStridedInputVjp.Run(dy, weight, geometries, groups, to.Dense);
-                to.Finish();
-                return;
-            }
-            var inputSize = geometries.Select(g => g.InputSize).ToArray();
-            ConvBuffers.Write(transpose ? TransposeForward(dy, weight, spec) : InputVjp(dy, weight, spec, inputSize), target, mode);
+            var to = ConvDestination<T>.Of(target, mode);
+            if (kernel == ConvKernel.ImplicitGemm) ImplicitGemmConv.InputVjpInto(dy, weight, geometries, groups, to.Dense);
+            else if (kernel == ConvKernel.Thin) ThinConv.InputVjp(dy, weight, geometries, groups, to.Dense);
+            else ThinStridedInputVjp.Run(dy, weight, geometries, groups, to.Dense);
+            to.Finish();
         }
 
         /// <summary>Whether <see cref="InputVjpTo"/> runs a kernel (no network) for the input VJP of these geometries and channels.</summary>
-        private static bool KernelTakesInputVjp<T>(ConvSpec spec, ConvGeometry[] geometries, int inChannels, int outChannels)
-        {
-            int inPerGroup = inChannels / spec.Groups, outPerGroup = outChannels / spec.Groups;
-            return ImplicitGemmConv.AppliesToInputVjp<T>(spec, geometries, inPerGroup, outPerGroup)
-                || ImplicitGemmConv.AppliesToStridedInputVjp<T>(spec, geometries, inPerGroup, outPerGroup)
-                || ThinConv.AppliesToInputVjp<T>(spec, geometries, inPerGroup, outPerGroup)
-                || ThinStridedInputVjp.Applies<T>(spec, geometries, inPerGroup, outPerGroup);
-        }
+        private static bool KernelTakesInputVjp<T>(ConvSpec spec, ConvGeometry[] geometries, int inChannels, int outChannels) =>
+            InputVjpKernel<T>(spec, geometries, inChannels / spec.Groups, outChannels / spec.Groups) != ConvKernel.Network;
 
         /// <summary>The weight VJP of x and dy into <paramref name="target"/> [C_out, C_in/G, K…].</summary>
         private static void WeightVjpTo<T>(Tensor<T> x, Tensor<T> dy, ConvSpec spec, ConvGeometry[] geometries, int channels, int outChannels,
             Tensor<T> target, GradientMode mode) where T : unmanaged, INumberBase<T>
         {
             int groups = spec.Groups;
-            if (ImplicitGemmConv.Applies<T>(spec, geometries, channels / groups, outChannels / groups))
+            var kernel = ForwardKernel<T>(spec, geometries, channels / groups, outChannels / groups);
+            if (kernel == ConvKernel.Network)
             {
-                var to = ConvDestination<T>.Of(target, mode);
-                ImplicitGemmConv.WeightVjpInto(x, dy, geometries, groups, to.Dense);
-                to.Finish();
+                ConvBuffers.Write(WeightVjp(x, dy, spec), target, mode);
                 return;
             }
-            if (ThinConv.Applies<T>(spec, geometries, channels / groups, outChannels / groups))
-            {
-                var to = ConvDestination<T>.Of(target, mode);
-                ThinConv.WeightVjp(x, dy, geometries, groups, to.Dense);
-                to.Finish();
-                return;
-            }
-            ConvBuffers.Write(WeightVjp(x, dy, spec), target, mode);
+            var to = ConvDestination<T>.Of(target, mode);
+            if (kernel == ConvKernel.ImplicitGemm) ImplicitGemmConv.WeightVjpInto(x, dy, geometries, groups, to.Dense);
+            else ThinConv.WeightVjp(x, dy, geometries, groups, to.Dense);
+            to.Finish();
         }
 
         /// <summary>The unfold of x [N, C, I…] into <paramref name="target"/> [N, C·ΠK, ΠO]: the pattern gather, straight into a dense overwritten buffer.</summary>
